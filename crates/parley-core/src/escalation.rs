@@ -1,0 +1,653 @@
+//! The escalation state machine: events in, state out. Pure: the procedure, the calendar and
+//! the time of each event are arguments. An event that the procedure does not allow in the
+//! current state is a typed error and changes nothing.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::calendar::{Calendar, CalendarError, WorkingDays};
+use crate::deadline::{overall_due, stage_due};
+use crate::names::{ChildStatus, Recipient, RedirectionKind, Resolution, RouteKind, Trigger};
+use crate::procedure::{Procedure, StageNumber, Timescale};
+
+/// What the escalation is about: a child (with minimal status only) or a thematic issue with
+/// no child (DESIGN.md §6: thematic escalations have no child).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Child { status: ChildStatus },
+    Thematic,
+}
+
+/// A deadline of an escalation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Deadline {
+    Stage(StageNumber),
+    Overall,
+}
+
+/// Something that happened to an escalation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A challenge was raised: by route (which fixes the entry stage), about a child or a theme.
+    Raised {
+        route: RouteKind,
+        subject: Subject,
+        category: String,
+    },
+    /// Fields of a stage record were written (Sunderland proforma: actions taken, outcome,
+    /// learning identified). A later write of the same field supersedes the earlier one.
+    StageRecordUpdated {
+        stage: StageNumber,
+        fields: Vec<(String, String)>,
+    },
+    /// The timescale for the current stage was agreed (Sunderland: at most 5 working days).
+    TimescaleAgreed { working_days: WorkingDays },
+    /// The escalation moved to the next stage.
+    Escalated,
+    /// A professionals' meeting was convened (Solihull §5: at any stage).
+    ProfessionalsMeetingConvened,
+    /// The disagreement was resolved.
+    Resolved { resolution: Resolution },
+    /// Referred on beyond the procedure (Sunderland: Independent Scrutineer, inspectorates).
+    ReferredOn { referral: String },
+    /// The raiser withdrew it.
+    Withdrawn,
+    /// It belongs to another procedure (complaint, LADO, whistleblowing, immediate risk).
+    Redirected { kind: RedirectionKind },
+    /// A deadline passed without the stage or escalation closing; recorded by a sweep.
+    DeadlinePassed { deadline: Deadline },
+}
+
+impl Event {
+    /// The event's name, as stored and shown.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Raised { .. } => "raised",
+            Event::StageRecordUpdated { .. } => "stage-record-updated",
+            Event::TimescaleAgreed { .. } => "timescale-agreed",
+            Event::Escalated => "escalated",
+            Event::ProfessionalsMeetingConvened => "professionals-meeting-convened",
+            Event::Resolved { .. } => "resolved",
+            Event::ReferredOn { .. } => "referred-on",
+            Event::Withdrawn => "withdrawn",
+            Event::Redirected { .. } => "redirected",
+            Event::DeadlinePassed { .. } => "deadline-passed",
+        }
+    }
+}
+
+/// Where an escalation stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    Open,
+    Resolved(Resolution),
+    ReferredOn(String),
+    Withdrawn,
+    Redirected(RedirectionKind),
+}
+
+impl Status {
+    pub fn is_open(&self) -> bool {
+        matches!(self, Status::Open)
+    }
+
+    /// A short name: `open`, `resolved`, `referred-on`, `withdrawn`, `redirected`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Resolved(_) => "resolved",
+            Status::ReferredOn(_) => "referred-on",
+            Status::Withdrawn => "withdrawn",
+            Status::Redirected(_) => "redirected",
+        }
+    }
+}
+
+/// One stage as it ran (or is running).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageState {
+    pub number: StageNumber,
+    pub started_at: Timestamp,
+    pub started_on: Date,
+    pub due: Date,
+    /// The timescale agreed at the stage, where the procedure has it agreed.
+    pub agreed: Option<WorkingDays>,
+    pub ended_at: Option<Timestamp>,
+    /// Record fields in the order first written; the latest text of each.
+    pub record: Vec<(String, String)>,
+    pub meetings: Vec<Timestamp>,
+}
+
+/// An escalation's state, built only by applying events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Escalation {
+    pub route: RouteKind,
+    pub subject: Subject,
+    pub category: String,
+    pub raised_at: Timestamp,
+    /// The local date it was raised: Day One for a Day One procedure.
+    pub raised_on: Date,
+    /// Every stage entered, in order; the last is the current one.
+    pub stages: Vec<StageState>,
+    pub overall_due: Option<Date>,
+    pub status: Status,
+    pub closed_at: Option<Timestamp>,
+    /// Buckinghamshire 2.4.11: resolved by the turn of events but still being seen through.
+    pub resolved_by_events_at: Option<Timestamp>,
+    /// Deadlines already recorded as passed.
+    pub deadlines_passed: Vec<Deadline>,
+    /// How many events have been applied: the version an action is based on.
+    pub version: u64,
+    pub last_event_at: Timestamp,
+}
+
+/// Why a notification is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reason {
+    Raised,
+    StageEntered(StageNumber),
+    DeadlinePassed(Deadline),
+    Closed(Status),
+}
+
+/// A notification a transition calls for, as a value; sending it is someone else's job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    pub to: Recipient,
+    pub reason: Reason,
+    /// The stage the escalation is at.
+    pub stage: StageNumber,
+    /// Whether the child's details may be included.
+    pub child_details: bool,
+    pub address: Option<String>,
+}
+
+/// The result of an allowed event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transition {
+    pub state: Escalation,
+    pub notifications: Vec<Notification>,
+}
+
+/// An event the procedure does not allow now.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("the escalation has not been raised yet")]
+    NotRaised,
+    #[error("the escalation has already been raised")]
+    AlreadyRaised,
+    #[error("the escalation is closed ({0}); nothing more can happen to it")]
+    Closed(&'static str),
+    #[error("this event at {at} is earlier than the last one ({last})")]
+    OutOfOrder { at: Timestamp, last: Timestamp },
+    #[error("this procedure has no {route} route; its routes: {}", .known.join(", "))]
+    NoSuchRoute {
+        route: RouteKind,
+        known: Vec<&'static str>,
+    },
+    #[error("a {route} escalation must be about {}", if *.child_required { "a child" } else { "a theme, with no child" })]
+    SubjectDoesNotFitRoute {
+        route: RouteKind,
+        child_required: bool,
+    },
+    #[error("unknown category \"{given}\"; categories: {}", .known.join(", "))]
+    UnknownCategory { given: String, known: Vec<String> },
+    #[error("stage {stage} has not been reached; the escalation is at stage {current}")]
+    StageNotReached {
+        stage: StageNumber,
+        current: StageNumber,
+    },
+    #[error("stage {stage} does not keep \"{field}\"; its record fields: {}", .allowed.join(", "))]
+    UnknownRecordField {
+        stage: StageNumber,
+        field: String,
+        allowed: Vec<String>,
+    },
+    #[error("a stage record update must write at least one field")]
+    EmptyRecordUpdate,
+    #[error("stage {stage} has a fixed timescale; only an agreed timescale can be agreed")]
+    TimescaleNotAgreed { stage: StageNumber },
+    #[error("{given} working days is longer than the {max} this stage allows")]
+    AgreedTimescaleTooLong {
+        given: WorkingDays,
+        max: WorkingDays,
+    },
+    #[error("stage {0} is the last stage; there is no further stage to escalate to")]
+    NoFurtherStage(StageNumber),
+    #[error("the procedure does not provide a professionals' meeting at stage {0}")]
+    MeetingNotProvided(StageNumber),
+    #[error("the procedure does not allow the outcome \"{given}\"; allowed: {}", .allowed.join(", "))]
+    OutcomeNotAllowed {
+        given: Resolution,
+        allowed: Vec<&'static str>,
+    },
+    #[error("it has already been resolved by the turn of events and is being seen through")]
+    AlreadyResolvedByEvents,
+    #[error("unknown referral \"{given}\"; referrals: {}", if .known.is_empty() { "none in this procedure".to_owned() } else { .known.join(", ") })]
+    UnknownReferral { given: String, known: Vec<String> },
+    #[error(
+        "a referral to {referral} is possible from stage {from}; the escalation is at stage {current}"
+    )]
+    ReferralTooEarly {
+        referral: String,
+        from: StageNumber,
+        current: StageNumber,
+    },
+    #[error("this procedure has no redirection for {0}")]
+    NoSuchRedirection(RedirectionKind),
+    #[error("the {deadline:?} deadline ({due}) has not passed on {today}")]
+    DeadlineNotPassed {
+        deadline: Deadline,
+        due: Date,
+        today: Date,
+    },
+    #[error("the {0:?} deadline is not one this escalation has now")]
+    NoSuchDeadline(Deadline),
+    #[error("the {0:?} deadline has already been recorded as passed")]
+    DeadlineAlreadyRecorded(Deadline),
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+}
+
+/// What the machine needs to know: the procedure the escalation runs under and its calendar.
+#[derive(Clone, Copy, Debug)]
+pub struct Rules<'a> {
+    pub procedure: &'a Procedure,
+    pub calendar: &'a Calendar,
+}
+
+impl Rules<'_> {
+    /// The local date of an instant in the procedure's time zone.
+    pub fn local_date(&self, at: Timestamp) -> Date {
+        at.to_zoned(self.procedure.calendar.time_zone.clone())
+            .date()
+    }
+}
+
+/// Applies one event to an escalation (or to nothing, for `Raised`).
+pub fn decide(
+    state: Option<&Escalation>,
+    rules: Rules<'_>,
+    at: Timestamp,
+    event: Event,
+) -> Result<Transition, TransitionError> {
+    match (state, event) {
+        (
+            None,
+            Event::Raised {
+                route,
+                subject,
+                category,
+            },
+        ) => raise(rules, at, route, subject, category),
+        (None, _) => Err(TransitionError::NotRaised),
+        (Some(_), Event::Raised { .. }) => Err(TransitionError::AlreadyRaised),
+        (Some(s), event) => s.apply(rules, at, event),
+    }
+}
+
+/// Rebuilds an escalation from its events; on a refused event, its index and the error.
+pub fn replay<I>(
+    rules: Rules<'_>,
+    events: I,
+) -> Result<Option<Escalation>, (usize, TransitionError)>
+where
+    I: IntoIterator<Item = (Timestamp, Event)>,
+{
+    let mut state: Option<Escalation> = None;
+    for (i, (at, event)) in events.into_iter().enumerate() {
+        state = Some(
+            decide(state.as_ref(), rules, at, event)
+                .map_err(|e| (i, e))?
+                .state,
+        );
+    }
+    Ok(state)
+}
+
+fn raise(
+    rules: Rules<'_>,
+    at: Timestamp,
+    route: RouteKind,
+    subject: Subject,
+    category: String,
+) -> Result<Transition, TransitionError> {
+    let p = rules.procedure;
+    let entry = p
+        .route(route)
+        .ok_or_else(|| TransitionError::NoSuchRoute {
+            route,
+            known: p.routes.iter().map(|r| r.kind.as_str()).collect(),
+        })?
+        .entry_stage;
+    let child_required = route == RouteKind::Individual;
+    if matches!(subject, Subject::Child { .. }) != child_required {
+        return Err(TransitionError::SubjectDoesNotFitRoute {
+            route,
+            child_required,
+        });
+    }
+    if p.category(&category).is_none() {
+        return Err(TransitionError::UnknownCategory {
+            given: category,
+            known: p.categories.iter().map(|c| c.id.clone()).collect(),
+        });
+    }
+    let raised_on = rules.local_date(at);
+    let stage = entered_stage(rules, entry, at, raised_on, raised_on)?;
+    let state = Escalation {
+        route,
+        subject,
+        category,
+        raised_at: at,
+        raised_on,
+        stages: vec![stage],
+        overall_due: overall_due(p, rules.calendar, raised_on)?,
+        status: Status::Open,
+        closed_at: None,
+        resolved_by_events_at: None,
+        deadlines_passed: Vec::new(),
+        version: 1,
+        last_event_at: at,
+    };
+    let mut notifications = state.notifications(rules, Trigger::Raised, &Reason::Raised);
+    notifications.extend(state.notifications(
+        rules,
+        Trigger::StageEntered,
+        &Reason::StageEntered(entry),
+    ));
+    Ok(Transition {
+        state,
+        notifications,
+    })
+}
+
+fn entered_stage(
+    rules: Rules<'_>,
+    number: StageNumber,
+    at: Timestamp,
+    started_on: Date,
+    raised_on: Date,
+) -> Result<StageState, TransitionError> {
+    let stage = rules
+        .procedure
+        .stage(number)
+        .ok_or(TransitionError::NoFurtherStage(number))?;
+    Ok(StageState {
+        number,
+        started_at: at,
+        started_on,
+        due: stage_due(
+            rules.procedure,
+            rules.calendar,
+            stage,
+            started_on,
+            raised_on,
+            None,
+        )?,
+        agreed: None,
+        ended_at: None,
+        record: Vec::new(),
+        meetings: Vec::new(),
+    })
+}
+
+impl Escalation {
+    /// The stage the escalation is at (or ended at).
+    pub fn current(&self) -> &StageState {
+        // `stages` is never empty: `raise` enters the entry stage.
+        &self.stages[self.stages.len() - 1]
+    }
+
+    fn current_mut(&mut self) -> &mut StageState {
+        let last = self.stages.len() - 1;
+        &mut self.stages[last]
+    }
+
+    pub fn current_stage(&self) -> StageNumber {
+        self.current().number
+    }
+
+    /// The deadlines that have passed at `at` while the escalation is open: the current
+    /// stage's and the overall one. A deadline is the end of its day in the procedure's time
+    /// zone (DESIGN.md §5), so it has passed once that date is behind us.
+    pub fn overdue(&self, rules: Rules<'_>, at: Timestamp) -> Vec<(Deadline, Date)> {
+        if !self.status.is_open() {
+            return Vec::new();
+        }
+        let today = rules.local_date(at);
+        let mut out = Vec::new();
+        let current = self.current();
+        if current.due < today {
+            out.push((Deadline::Stage(current.number), current.due));
+        }
+        if let Some(due) = self.overall_due.filter(|d| *d < today) {
+            out.push((Deadline::Overall, due));
+        }
+        out
+    }
+
+    /// Applies one event; the state is unchanged when it is refused.
+    pub fn apply(
+        &self,
+        rules: Rules<'_>,
+        at: Timestamp,
+        event: Event,
+    ) -> Result<Transition, TransitionError> {
+        if at < self.last_event_at {
+            return Err(TransitionError::OutOfOrder {
+                at,
+                last: self.last_event_at,
+            });
+        }
+        // Records stay open after closing: learning may be written up afterwards
+        // (Solihull §6; Dorset §10). Nothing else happens to a closed escalation.
+        if !self.status.is_open() && !matches!(event, Event::StageRecordUpdated { .. }) {
+            return Err(TransitionError::Closed(self.status.as_str()));
+        }
+        let p = rules.procedure;
+        let mut next = self.clone();
+        next.version += 1;
+        next.last_event_at = at;
+        let current = self.current_stage();
+        let mut notifications = Vec::new();
+        match event {
+            Event::Raised { .. } => return Err(TransitionError::AlreadyRaised),
+            Event::StageRecordUpdated { stage, fields } => {
+                let Some(state) = next.stages.iter_mut().find(|s| s.number == stage) else {
+                    return Err(TransitionError::StageNotReached { stage, current });
+                };
+                if fields.is_empty() {
+                    return Err(TransitionError::EmptyRecordUpdate);
+                }
+                let allowed = &p
+                    .stage(stage)
+                    .ok_or(TransitionError::StageNotReached { stage, current })?
+                    .record;
+                for (field, text) in fields {
+                    if !allowed.contains(&field) {
+                        return Err(TransitionError::UnknownRecordField {
+                            stage,
+                            field,
+                            allowed: allowed.clone(),
+                        });
+                    }
+                    match state.record.iter_mut().find(|(f, _)| *f == field) {
+                        Some(entry) => entry.1 = text,
+                        None => state.record.push((field, text)),
+                    }
+                }
+            }
+            Event::TimescaleAgreed { working_days } => {
+                let stage = p.stage(current).ok_or(TransitionError::StageNotReached {
+                    stage: current,
+                    current,
+                })?;
+                let Timescale::Agreed { max } = stage.timescale else {
+                    return Err(TransitionError::TimescaleNotAgreed { stage: current });
+                };
+                if working_days > max {
+                    return Err(TransitionError::AgreedTimescaleTooLong {
+                        given: working_days,
+                        max,
+                    });
+                }
+                let raised_on = self.raised_on;
+                let state = next.current_mut();
+                state.agreed = Some(working_days);
+                state.due = stage_due(
+                    p,
+                    rules.calendar,
+                    stage,
+                    state.started_on,
+                    raised_on,
+                    Some(working_days),
+                )?;
+                // A new deadline: an earlier "passed" record for this stage no longer applies.
+                next.deadlines_passed
+                    .retain(|d| *d != Deadline::Stage(current));
+            }
+            Event::Escalated => {
+                if current >= p.last_stage() {
+                    return Err(TransitionError::NoFurtherStage(current));
+                }
+                let to = current.next();
+                next.current_mut().ended_at = Some(at);
+                let stage = entered_stage(rules, to, at, rules.local_date(at), self.raised_on)?;
+                next.stages.push(stage);
+                notifications =
+                    next.notifications(rules, Trigger::StageEntered, &Reason::StageEntered(to));
+            }
+            Event::ProfessionalsMeetingConvened => {
+                let provided = p.stage(current).is_some_and(|s| s.professionals_meeting);
+                if !provided {
+                    return Err(TransitionError::MeetingNotProvided(current));
+                }
+                next.current_mut().meetings.push(at);
+            }
+            Event::Resolved { resolution } => {
+                if !p.outcomes.allowed.contains(&resolution) {
+                    return Err(TransitionError::OutcomeNotAllowed {
+                        given: resolution,
+                        allowed: p.outcomes.allowed.iter().map(|r| r.as_str()).collect(),
+                    });
+                }
+                let see_through = p.outcomes.see_through_when_resolved_by_events;
+                match (resolution, see_through, self.resolved_by_events_at) {
+                    (Resolution::ByEvents, _, Some(_)) => {
+                        return Err(TransitionError::AlreadyResolvedByEvents);
+                    }
+                    // Buckinghamshire 2.4.11: "the escalation procedure is still seen through to the end".
+                    (Resolution::ByEvents, true, None) => next.resolved_by_events_at = Some(at),
+                    _ => {
+                        notifications = next.close(rules, at, Status::Resolved(resolution));
+                    }
+                }
+            }
+            Event::ReferredOn { referral } => {
+                let Some(r) = p.referral(&referral) else {
+                    return Err(TransitionError::UnknownReferral {
+                        given: referral,
+                        known: p.referrals.iter().map(|r| r.id.clone()).collect(),
+                    });
+                };
+                if current < r.from_stage {
+                    return Err(TransitionError::ReferralTooEarly {
+                        referral,
+                        from: r.from_stage,
+                        current,
+                    });
+                }
+                notifications = next.close(rules, at, Status::ReferredOn(referral));
+            }
+            Event::Withdrawn => {
+                notifications = next.close(rules, at, Status::Withdrawn);
+            }
+            Event::Redirected { kind } => {
+                // Every procedure stops for a child at immediate risk; other redirections
+                // must be the procedure's own.
+                if kind != RedirectionKind::ImmediateRisk && p.redirection(kind).is_none() {
+                    return Err(TransitionError::NoSuchRedirection(kind));
+                }
+                notifications = next.close(rules, at, Status::Redirected(kind));
+            }
+            Event::DeadlinePassed { deadline } => {
+                let due = match deadline {
+                    Deadline::Stage(n) if n == current => self.current().due,
+                    Deadline::Overall => self
+                        .overall_due
+                        .ok_or(TransitionError::NoSuchDeadline(deadline))?,
+                    Deadline::Stage(_) => return Err(TransitionError::NoSuchDeadline(deadline)),
+                };
+                let today = rules.local_date(at);
+                if due >= today {
+                    return Err(TransitionError::DeadlineNotPassed {
+                        deadline,
+                        due,
+                        today,
+                    });
+                }
+                if self.deadlines_passed.contains(&deadline) {
+                    return Err(TransitionError::DeadlineAlreadyRecorded(deadline));
+                }
+                next.deadlines_passed.push(deadline);
+                notifications = next.notifications(
+                    rules,
+                    Trigger::DeadlinePassed,
+                    &Reason::DeadlinePassed(deadline),
+                );
+            }
+        }
+        Ok(Transition {
+            state: next,
+            notifications,
+        })
+    }
+
+    fn close(&mut self, rules: Rules<'_>, at: Timestamp, status: Status) -> Vec<Notification> {
+        self.current_mut().ended_at = Some(at);
+        self.closed_at = Some(at);
+        self.status = status.clone();
+        self.notifications(rules, Trigger::Closed, &Reason::Closed(status))
+    }
+
+    /// The notifications the procedure's rules call for on `trigger`, given where the
+    /// escalation now is.
+    fn notifications(
+        &self,
+        rules: Rules<'_>,
+        trigger: Trigger,
+        reason: &Reason,
+    ) -> Vec<Notification> {
+        let stage = self.current_stage();
+        let mut out: Vec<Notification> = Vec::new();
+        for rule in &rules.procedure.notifications {
+            if rule.on != trigger || stage < rule.from_stage {
+                continue;
+            }
+            if !rule.child_status.is_empty() {
+                let Subject::Child { status } = self.subject else {
+                    continue;
+                };
+                if !rule.child_status.contains(&status) {
+                    continue;
+                }
+            }
+            if !rule.categories.is_empty() && !rule.categories.contains(&self.category) {
+                continue;
+            }
+            let notification = Notification {
+                to: rule.to,
+                reason: reason.clone(),
+                stage,
+                // A thematic escalation has no child to describe.
+                child_details: rule.child_details && matches!(self.subject, Subject::Child { .. }),
+                address: rule.address.clone(),
+            };
+            if !out.contains(&notification) {
+                out.push(notification);
+            }
+        }
+        out
+    }
+}

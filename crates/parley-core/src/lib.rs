@@ -1,0 +1,17 @@
+//! Parley's core: procedures as data, the UK working-day calendar, deadlines and the
+//! escalation state machine.
+//!
+//! Invariants: nothing here does I/O or reads the clock. Time, the calendar and the
+//! procedure are always arguments, so every function gives the same answer for the same
+//! inputs.
+
+pub mod calendar;
+pub mod deadline;
+pub mod describe;
+pub mod escalation;
+pub mod names;
+pub mod procedure;
+pub mod seeds;
+
+pub use calendar::{BankHolidays, Calendar, CalendarError, CountingRule, Region, WorkingDays};
+pub use procedure::{Procedure, ProcedureId, StageNumber};

@@ -1,0 +1,295 @@
+//! A partnership's procedure as data: stages, leads, timescales, notifications, records,
+//! categories, outcomes, referrals and redirections, read from a TOML file
+//! (`docs/procedure-format.md`) and checked before use.
+
+mod parse;
+
+use std::fmt;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+use crate::calendar::{CountingRule, Region, WorkingDays};
+pub use crate::names::{
+    Anchor, ChildStatus, Recipient, RedirectionKind, Resolution, Role, RouteKind, Trigger,
+};
+pub use parse::{Diagnostic, FORMAT_VERSION, ProcedureErrors, line_col, parse};
+
+/// A procedure id: lowercase letters, digits and hyphens, starting with a letter.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProcedureId(String);
+
+impl ProcedureId {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let ok = (2..=40).contains(&s.len())
+            && s.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if ok {
+            Ok(ProcedureId(s.to_owned()))
+        } else {
+            Err(format!(
+                "procedure id \"{s}\" must be 2 to 40 lowercase letters, digits or hyphens, starting with a letter"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ProcedureId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A stage number: 1 for the first stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StageNumber(u8);
+
+impl StageNumber {
+    pub const FIRST: StageNumber = StageNumber(1);
+
+    pub fn new(n: i64) -> Option<Self> {
+        (1..=99).contains(&n).then_some(StageNumber(n as u8))
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    pub fn next(self) -> StageNumber {
+        StageNumber(self.0 + 1)
+    }
+}
+
+impl fmt::Display for StageNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A checked procedure. Built only by [`parse`].
+#[derive(Clone, Debug)]
+pub struct Procedure {
+    pub id: ProcedureId,
+    pub name: String,
+    pub partnership: String,
+    pub short_name: Option<String>,
+    pub version: String,
+    pub date: Date,
+    pub source: String,
+    pub url: Option<String>,
+    pub summary: Option<String>,
+    pub calendar: CalendarSpec,
+    pub counting: CountingRule,
+    pub overall: Option<OverallCap>,
+    pub screening: Screening,
+    pub routes: Vec<Route>,
+    pub stages: Vec<Stage>,
+    pub record_fields: Vec<Field>,
+    pub partnership_form: Option<Form>,
+    pub notifications: Vec<NotificationRule>,
+    pub categories: Vec<Field>,
+    pub outcomes: Outcomes,
+    pub referrals: Vec<Referral>,
+    pub redirections: Vec<Redirection>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CalendarSpec {
+    pub region: Region,
+    pub time_zone_name: String,
+    pub time_zone: TimeZone,
+    pub closure_days: Vec<Date>,
+}
+
+/// The overall cap on an escalation, counted from the day it was raised.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverallCap {
+    pub limit: CapLimit,
+    pub text: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapLimit {
+    /// Buckinghamshire 2.4.24: "15 days maximum".
+    WorkingDays(WorkingDays),
+    /// Sunderland: "The process should be completed within a month".
+    Months(u8),
+}
+
+impl fmt::Display for CapLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CapLimit::WorkingDays(n) => write!(f, "{n} working day{}", plural(n.get())),
+            CapLimit::Months(1) => f.write_str("one month"),
+            CapLimit::Months(m) => write!(f, "{m} months"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Screening {
+    pub immediate_risk: String,
+    pub before_raising: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub kind: RouteKind,
+    pub entry_stage: StageNumber,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stage {
+    pub number: StageNumber,
+    pub title: String,
+    pub leads: Vec<Role>,
+    pub lead_title: Option<String>,
+    pub guidance: String,
+    pub timescale: Timescale,
+    pub timescale_text: Option<String>,
+    /// Ids of the record fields kept at this stage.
+    pub record: Vec<String>,
+    pub professionals_meeting: bool,
+}
+
+/// How long a stage may take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timescale {
+    /// N working days, counted from the anchor.
+    Fixed {
+        working_days: WorkingDays,
+        from: Anchor,
+    },
+    /// A timescale agreed at the stage, at most `max` working days from its start
+    /// (Sunderland: "Timescales, not exceeding 5 working days, should be agreed for each stage").
+    Agreed { max: WorkingDays },
+}
+
+impl fmt::Display for Timescale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Timescale::Fixed {
+                working_days,
+                from: Anchor::StageStart,
+            } => {
+                write!(
+                    f,
+                    "{working_days} working day{} from the start of the stage",
+                    plural(working_days.get())
+                )
+            }
+            Timescale::Fixed {
+                working_days,
+                from: Anchor::DayOne,
+            } => {
+                write!(f, "by working day {working_days} counted from Day One")
+            }
+            Timescale::Agreed { max } => {
+                write!(
+                    f,
+                    "agreed at the stage, at most {max} working day{}",
+                    plural(max.get())
+                )
+            }
+        }
+    }
+}
+
+/// A labelled field: a stage-record field, a partnership-form field or a category.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub id: String,
+    pub label: String,
+    pub hint: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Form {
+    pub title: String,
+    pub guidance: Option<String>,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NotificationRule {
+    pub to: Recipient,
+    pub on: Trigger,
+    /// Only at this stage or later.
+    pub from_stage: StageNumber,
+    /// Only for a child with one of these statuses (empty: any escalation).
+    pub child_status: Vec<ChildStatus>,
+    /// Only for these categories (empty: any).
+    pub categories: Vec<String>,
+    /// Whether the notification may carry the child's details. Never for the partnership
+    /// (Croydon Appendix A: "Do not include details of any child or family").
+    pub child_details: bool,
+    pub address: Option<String>,
+    pub text: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcomes {
+    pub allowed: Vec<Resolution>,
+    /// Buckinghamshire 2.4.11: when events resolve the dispute, the procedure is still
+    /// seen through to the end.
+    pub see_through_when_resolved_by_events: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Referral {
+    pub id: String,
+    pub label: String,
+    pub from_stage: StageNumber,
+    pub text: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Redirection {
+    pub kind: RedirectionKind,
+    pub text: String,
+}
+
+impl Procedure {
+    pub fn stage(&self, number: StageNumber) -> Option<&Stage> {
+        self.stages.get(usize::from(number.get()).checked_sub(1)?)
+    }
+
+    pub fn last_stage(&self) -> StageNumber {
+        self.stages.last().map_or(StageNumber::FIRST, |s| s.number)
+    }
+
+    pub fn route(&self, kind: RouteKind) -> Option<&Route> {
+        self.routes.iter().find(|r| r.kind == kind)
+    }
+
+    pub fn category(&self, id: &str) -> Option<&Field> {
+        self.categories.iter().find(|c| c.id == id)
+    }
+
+    pub fn record_field(&self, id: &str) -> Option<&Field> {
+        self.record_fields.iter().find(|c| c.id == id)
+    }
+
+    pub fn referral(&self, id: &str) -> Option<&Referral> {
+        self.referrals.iter().find(|r| r.id == id)
+    }
+
+    pub fn redirection(&self, kind: RedirectionKind) -> Option<&Redirection> {
+        self.redirections.iter().find(|r| r.kind == kind)
+    }
+
+    /// The partnership's display name: its short name if it has one.
+    pub fn partnership_short(&self) -> &str {
+        self.short_name.as_deref().unwrap_or(&self.partnership)
+    }
+}
+
+pub(crate) fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

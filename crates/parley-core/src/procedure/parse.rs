@@ -1,0 +1,978 @@
+//! Reading and checking a procedure file. Every problem found is reported with its position
+//! in the file, what is wrong and what is allowed; nothing in a file can make this panic.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fmt;
+use std::ops::Range;
+use std::str::FromStr;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{
+    Anchor, CalendarSpec, CapLimit, Field, Form, NotificationRule, Outcomes, OverallCap, Procedure,
+    ProcedureId, Redirection, RedirectionKind, Referral, Route, RouteKind, Screening, Stage,
+    StageNumber, Timescale,
+};
+use crate::calendar::{CountingRule, Region, UnknownName, WorkingDays};
+use crate::names::{ChildStatus, Recipient, Resolution, Role, Trigger};
+
+/// The only format version this build reads.
+pub const FORMAT_VERSION: i64 = 1;
+
+/// One problem in a procedure file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Byte range in the file, when the problem has a place.
+    pub span: Option<Range<usize>>,
+    pub message: String,
+    /// What is allowed instead, when that helps.
+    pub help: Option<String>,
+}
+
+/// Every problem found in a procedure file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ProcedureErrors {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for ProcedureErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            f.write_str(&d.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl ProcedureErrors {
+    /// Renders the problems as `FILE:LINE:COLUMN: error: MESSAGE`, each followed by a
+    /// `help:` line where there is one.
+    pub fn render(&self, path: &str, source: &str) -> String {
+        let mut out = String::new();
+        for d in &self.diagnostics {
+            let (line, col) = d
+                .span
+                .as_ref()
+                .map_or((1, 1), |s| line_col(source, s.start));
+            out.push_str(&format!("{path}:{line}:{col}: error: {}\n", d.message));
+            if let Some(help) = &d.help {
+                out.push_str(&format!("  help: {help}\n"));
+            }
+        }
+        out
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file as written. Every value that needs checking keeps its position.
+
+type S<T> = Spanned<T>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    format: S<i64>,
+    procedure: RawIdentity,
+    calendar: RawCalendar,
+    counting: RawCounting,
+    overall: Option<S<RawOverall>>,
+    screening: RawScreening,
+    #[serde(default)]
+    route: Vec<S<RawRoute>>,
+    #[serde(default)]
+    stage: Vec<S<RawStage>>,
+    #[serde(default)]
+    record_field: Vec<S<RawField>>,
+    partnership_form: Option<RawForm>,
+    #[serde(default)]
+    notification: Vec<S<RawNotification>>,
+    #[serde(default)]
+    category: Vec<S<RawField>>,
+    outcomes: S<RawOutcomes>,
+    #[serde(default)]
+    referral: Vec<S<RawReferral>>,
+    #[serde(default)]
+    redirection: Vec<S<RawRedirection>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdentity {
+    id: S<String>,
+    name: S<String>,
+    partnership: S<String>,
+    short_name: Option<S<String>>,
+    version: S<String>,
+    date: S<String>,
+    source: S<String>,
+    url: Option<S<String>>,
+    summary: Option<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCalendar {
+    region: S<String>,
+    time_zone: S<String>,
+    #[serde(default)]
+    closure_days: Vec<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCounting {
+    rule: S<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverall {
+    working_days: Option<S<i64>>,
+    months: Option<S<i64>>,
+    text: Option<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScreening {
+    immediate_risk: S<String>,
+    before_raising: Option<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoute {
+    kind: S<String>,
+    entry_stage: S<i64>,
+    description: Option<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStage {
+    number: S<i64>,
+    title: S<String>,
+    leads: S<Vec<S<String>>>,
+    lead_title: Option<S<String>>,
+    guidance: S<String>,
+    timescale: S<RawTimescale>,
+    timescale_text: Option<S<String>>,
+    #[serde(default)]
+    record: Vec<S<String>>,
+    #[serde(default)]
+    professionals_meeting: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTimescale {
+    working_days: Option<S<i64>>,
+    from: Option<S<String>>,
+    agreed: Option<S<bool>>,
+    max_working_days: Option<S<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    id: S<String>,
+    label: S<String>,
+    hint: Option<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawForm {
+    title: S<String>,
+    guidance: Option<S<String>>,
+    #[serde(default)]
+    fields: Vec<S<RawField>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotification {
+    to: S<String>,
+    on: S<String>,
+    from_stage: Option<S<i64>>,
+    #[serde(default)]
+    child_status: Vec<S<String>>,
+    #[serde(default)]
+    categories: Vec<S<String>>,
+    child_details: S<bool>,
+    address: Option<S<String>>,
+    text: Option<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutcomes {
+    allowed: S<Vec<S<String>>>,
+    #[serde(default)]
+    see_through_when_resolved_by_events: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReferral {
+    id: S<String>,
+    label: S<String>,
+    from_stage: Option<S<i64>>,
+    text: Option<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRedirection {
+    kind: S<String>,
+    text: S<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Reads and checks a procedure file.
+pub fn parse(source: &str) -> Result<Procedure, ProcedureErrors> {
+    let raw: RawFile = toml::from_str(source).map_err(|e| ProcedureErrors {
+        diagnostics: vec![Diagnostic {
+            span: e.span(),
+            message: tidy_toml_message(e.message()),
+            help: None,
+        }],
+    })?;
+    let mut c = Checker::default();
+    let procedure = c.procedure(raw);
+    match procedure {
+        Some(p) if c.diagnostics.is_empty() => Ok(p),
+        _ => {
+            c.diagnostics
+                .sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+            Err(ProcedureErrors {
+                diagnostics: c.diagnostics,
+            })
+        }
+    }
+}
+
+/// toml's messages end with a newline and sometimes speak of "variant"; keep them on one line.
+fn tidy_toml_message(message: &str) -> String {
+    message.trim().replace('\n', "; ")
+}
+
+#[derive(Default)]
+struct Checker {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker {
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>, help: Option<String>) {
+        self.diagnostics.push(Diagnostic {
+            span: Some(span),
+            message: message.into(),
+            help,
+        });
+    }
+
+    /// A non-empty, trimmed text.
+    fn text(&mut self, value: S<String>, what: &str) -> Option<String> {
+        let span = value.span();
+        let text = value.into_inner();
+        if text.trim().is_empty() {
+            self.error(span, format!("{what} must not be empty"), None);
+            return None;
+        }
+        Some(text.trim().to_owned())
+    }
+
+    fn optional_text(&mut self, value: Option<S<String>>, what: &str) -> Option<String> {
+        value.and_then(|v| self.text(v, what))
+    }
+
+    fn name<T: FromStr<Err = UnknownName>>(&mut self, value: &S<String>) -> Option<T> {
+        match value.get_ref().parse::<T>() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error(
+                    value.span(),
+                    format!("unknown {} \"{}\"", e.what, e.given),
+                    Some(format!("known {}s: {}", e.what, e.known.join(", "))),
+                );
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, value: &S<String>, what: &str) -> Option<Date> {
+        match value.get_ref().parse::<Date>() {
+            Ok(d) if value.get_ref().len() == 10 => Some(d),
+            _ => {
+                self.error(
+                    value.span(),
+                    format!("{what} \"{}\" is not a valid date", value.get_ref()),
+                    Some("write dates as YYYY-MM-DD, e.g. \"2026-12-24\"".to_owned()),
+                );
+                None
+            }
+        }
+    }
+
+    fn working_days(&mut self, n: &S<i64>, what: &str) -> Option<WorkingDays> {
+        match WorkingDays::new(*n.get_ref()) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                self.error(n.span(), format!("{what}: {e}"), None);
+                None
+            }
+        }
+    }
+
+    /// A reference to a stage. When the stages themselves are misnumbered (already reported),
+    /// references are not checked, so one mistake is reported once.
+    fn stage_ref(&mut self, n: &S<i64>, stages: &BTreeSet<i64>, what: &str) -> Option<StageNumber> {
+        let v = *n.get_ref();
+        let numbered_in_order = stages.iter().copied().eq(1..=stages.len() as i64);
+        if !numbered_in_order {
+            return None;
+        }
+        if stages.contains(&v) {
+            return StageNumber::new(v);
+        }
+        let known: Vec<String> = stages.iter().map(i64::to_string).collect();
+        self.error(
+            n.span(),
+            format!("{what} names stage {v}, which does not exist"),
+            Some(format!("the stages are {}", known.join(", "))),
+        );
+        None
+    }
+
+    fn procedure(&mut self, raw: RawFile) -> Option<Procedure> {
+        if *raw.format.get_ref() != FORMAT_VERSION {
+            self.error(
+                raw.format.span(),
+                format!("format {} is not supported", raw.format.get_ref()),
+                Some(format!(
+                    "this version of Parley reads format = {FORMAT_VERSION}"
+                )),
+            );
+        }
+
+        // Identity.
+        let id_span = raw.procedure.id.span();
+        let id = match ProcedureId::parse(raw.procedure.id.get_ref()) {
+            Ok(id) => Some(id),
+            Err(message) => {
+                self.error(id_span, message, None);
+                None
+            }
+        };
+        let name = self.text(raw.procedure.name, "procedure.name");
+        let partnership = self.text(raw.procedure.partnership, "procedure.partnership");
+        let short_name = self.optional_text(raw.procedure.short_name, "procedure.short_name");
+        let version = self.text(raw.procedure.version, "procedure.version");
+        let date = self.date(&raw.procedure.date, "procedure.date");
+        let source = self.text(raw.procedure.source, "procedure.source");
+        let url = self.optional_text(raw.procedure.url, "procedure.url");
+        let summary = self.optional_text(raw.procedure.summary, "procedure.summary");
+
+        // Calendar.
+        let region: Option<Region> = self.name(&raw.calendar.region);
+        let tz_name = raw.calendar.time_zone.get_ref().clone();
+        let time_zone = match TimeZone::get(&tz_name) {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                self.error(
+                    raw.calendar.time_zone.span(),
+                    format!("unknown time zone \"{tz_name}\""),
+                    Some("use an IANA time zone name, e.g. \"Europe/London\"".to_owned()),
+                );
+                None
+            }
+        };
+        let mut closure_days = Vec::new();
+        let mut seen = HashSet::new();
+        for day in &raw.calendar.closure_days {
+            if let Some(d) = self.date(day, "closure day") {
+                if !seen.insert(d) {
+                    self.error(day.span(), format!("closure day {d} is listed twice"), None);
+                }
+                closure_days.push(d);
+            }
+        }
+        closure_days.sort();
+
+        let counting: Option<CountingRule> = self.name(&raw.counting.rule);
+
+        // Stages first: other sections refer to them.
+        let stage_numbers: BTreeSet<i64> = raw
+            .stage
+            .iter()
+            .map(|s| *s.get_ref().number.get_ref())
+            .collect();
+        let stages = self.stages(raw.stage, &raw.record_field);
+        let record_fields = self.fields(raw.record_field, "record field");
+        let categories = self.fields(raw.category, "category");
+        let category_ids: BTreeSet<String> = categories.iter().map(|c| c.id.clone()).collect();
+
+        let overall = raw.overall.and_then(|o| self.overall(o));
+        let screening = Screening {
+            immediate_risk: self
+                .text(raw.screening.immediate_risk, "screening.immediate_risk")
+                .unwrap_or_default(),
+            before_raising: self
+                .optional_text(raw.screening.before_raising, "screening.before_raising"),
+        };
+        let routes = self.routes(raw.route, &stage_numbers);
+        let partnership_form = raw.partnership_form.map(|f| Form {
+            title: self
+                .text(f.title, "partnership_form.title")
+                .unwrap_or_default(),
+            guidance: self.optional_text(f.guidance, "partnership_form.guidance"),
+            fields: self.fields(f.fields, "partnership form field"),
+        });
+        let notifications: Vec<NotificationRule> = raw
+            .notification
+            .into_iter()
+            .filter_map(|n| self.notification(n, &stage_numbers, &category_ids))
+            .collect();
+        let outcomes = self.outcomes(raw.outcomes);
+        let referrals = self.referrals(raw.referral, &stage_numbers);
+        let redirections = self.redirections(raw.redirection);
+
+        Some(Procedure {
+            id: id?,
+            name: name?,
+            partnership: partnership?,
+            short_name,
+            version: version?,
+            date: date?,
+            source: source?,
+            url,
+            summary,
+            calendar: CalendarSpec {
+                region: region?,
+                time_zone_name: tz_name,
+                time_zone: time_zone?,
+                closure_days,
+            },
+            counting: counting?,
+            overall,
+            screening,
+            routes,
+            stages: stages?,
+            record_fields,
+            partnership_form,
+            notifications,
+            categories,
+            outcomes: outcomes?,
+            referrals,
+            redirections,
+        })
+    }
+
+    fn stages(
+        &mut self,
+        raw: Vec<S<RawStage>>,
+        record_fields: &[S<RawField>],
+    ) -> Option<Vec<Stage>> {
+        let field_ids: Vec<&str> = record_fields
+            .iter()
+            .map(|f| f.get_ref().id.get_ref().as_str())
+            .collect();
+        if raw.is_empty() {
+            self.diagnostics.push(Diagnostic {
+                span: None,
+                message: "the procedure has no stages".to_owned(),
+                help: Some("add at least one [[stage]] table".to_owned()),
+            });
+            return None;
+        }
+        let mut stages = Vec::new();
+        let mut ok = true;
+        let mut last_cumulative: Option<(u32, i64)> = None;
+        for (i, s) in raw.into_iter().enumerate() {
+            let s = s.into_inner();
+            let expected = i as i64 + 1;
+            let number = *s.number.get_ref();
+            if number != expected {
+                let message = if number > expected {
+                    format!(
+                        "stage {number} follows stage {}: stage {expected} is missing",
+                        expected - 1
+                    )
+                } else {
+                    format!("stage {number} is out of order: stage {expected} was expected here")
+                };
+                self.error(
+                    s.number.span(),
+                    if expected == 1 && number != 1 {
+                        format!("the first stage is numbered {number}; stages are numbered from 1")
+                    } else {
+                        message
+                    },
+                    Some("number stages 1, 2, 3 ... in order, without gaps".to_owned()),
+                );
+                ok = false;
+            }
+            let title = self.text(s.title, "stage title");
+            let guidance = self.text(s.guidance, "stage guidance");
+            let lead_title = self.optional_text(s.lead_title, "stage lead_title");
+            let timescale_text = self.optional_text(s.timescale_text, "stage timescale_text");
+            let leads_span = s.leads.span();
+            let mut leads = Vec::new();
+            for lead in s.leads.into_inner() {
+                if let Some(role) = self.name::<super::Role>(&lead) {
+                    leads.push(role);
+                }
+            }
+            if leads.is_empty() {
+                self.error(
+                    leads_span,
+                    format!("stage {number} has no lead"),
+                    Some(format!(
+                        "name at least one role; known roles: {}",
+                        Role::ALL
+                            .iter()
+                            .map(|r| r.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+                ok = false;
+            }
+            let timescale = self.timescale(s.timescale, number, &mut last_cumulative);
+            let mut record = Vec::new();
+            for field in s.record {
+                if field_ids.contains(&field.get_ref().as_str()) {
+                    record.push(field.into_inner());
+                } else {
+                    self.error(
+                        field.span(),
+                        format!(
+                            "stage {number} keeps record field \"{}\", which is not defined",
+                            field.get_ref()
+                        ),
+                        Some(if field_ids.is_empty() {
+                            "define it in a [[record_field]] table".to_owned()
+                        } else {
+                            format!("defined record fields: {}", field_ids.join(", "))
+                        }),
+                    );
+                }
+            }
+            match (title, guidance, timescale, StageNumber::new(number)) {
+                (Some(title), Some(guidance), Some(timescale), Some(number)) => {
+                    stages.push(Stage {
+                        number,
+                        title,
+                        leads,
+                        lead_title,
+                        guidance,
+                        timescale,
+                        timescale_text,
+                        record,
+                        professionals_meeting: s.professionals_meeting,
+                    });
+                }
+                _ => ok = false,
+            }
+        }
+        ok.then_some(stages)
+    }
+
+    fn timescale(
+        &mut self,
+        raw: S<RawTimescale>,
+        stage: i64,
+        last_cumulative: &mut Option<(u32, i64)>,
+    ) -> Option<Timescale> {
+        let span = raw.span();
+        let t = raw.into_inner();
+        let help = "write { working_days = N, from = \"stage-start\" }, { working_days = N, from = \"day-one\" } \
+                    or { agreed = true, max_working_days = N }"
+            .to_owned();
+        match (t.working_days, t.from, t.agreed, t.max_working_days) {
+            (Some(n), Some(from), None, None) => {
+                let anchor: Option<Anchor> = self.name(&from);
+                let n_span = n.span();
+                let days = self.working_days(&n, &format!("stage {stage} timescale"));
+                let (anchor, days) = (anchor?, days?);
+                if anchor == Anchor::DayOne {
+                    if let Some((previous, previous_stage)) = *last_cumulative
+                        && days.get() <= previous
+                    {
+                        self.error(
+                            n_span,
+                            format!(
+                                "stage {stage} is due by day {days} from Day One, \
+                                     not after stage {previous_stage} (day {previous})"
+                            ),
+                            Some(
+                                "cumulative timescales must increase from stage to stage"
+                                    .to_owned(),
+                            ),
+                        );
+                    }
+                    *last_cumulative = Some((days.get(), stage));
+                }
+                Some(Timescale::Fixed {
+                    working_days: days,
+                    from: anchor,
+                })
+            }
+            (None, None, Some(agreed), Some(max)) => {
+                if !*agreed.get_ref() {
+                    self.error(
+                        agreed.span(),
+                        "agreed = false does not describe a timescale",
+                        Some(help),
+                    );
+                    return None;
+                }
+                let days = self.working_days(&max, &format!("stage {stage} maximum timescale"))?;
+                Some(Timescale::Agreed { max: days })
+            }
+            (Some(n), None, None, None) => {
+                self.error(
+                    n.span(),
+                    format!("stage {stage} timescale does not say what it counts from"),
+                    Some(format!(
+                        "add from = \"stage-start\" or from = \"day-one\"; known anchors: {}",
+                        Anchor::ALL
+                            .iter()
+                            .map(|a| a.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+                None
+            }
+            _ => {
+                self.error(
+                    span,
+                    format!("stage {stage} timescale is not one of the allowed forms"),
+                    Some(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn fields(&mut self, raw: Vec<S<RawField>>, what: &str) -> Vec<Field> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for f in raw {
+            let f = f.into_inner();
+            let id_span = f.id.span();
+            let id = f.id.into_inner();
+            if !is_slug(&id) {
+                self.error(
+                    id_span.clone(),
+                    format!("{what} id \"{id}\" is not a valid id"),
+                    Some(
+                        "use lowercase letters, digits and hyphens, starting with a letter"
+                            .to_owned(),
+                    ),
+                );
+                continue;
+            }
+            if !seen.insert(id.clone()) {
+                self.error(id_span, format!("{what} id \"{id}\" is used twice"), None);
+                continue;
+            }
+            let label = self.text(f.label, &format!("{what} label"));
+            let hint = self.optional_text(f.hint, &format!("{what} hint"));
+            if let Some(label) = label {
+                out.push(Field { id, label, hint });
+            }
+        }
+        out
+    }
+
+    fn overall(&mut self, raw: S<RawOverall>) -> Option<OverallCap> {
+        let span = raw.span();
+        let o = raw.into_inner();
+        let text = self.optional_text(o.text, "overall.text");
+        let limit = match (o.working_days, o.months) {
+            (Some(n), None) => match WorkingDays::new(*n.get_ref()) {
+                Ok(w) => CapLimit::WorkingDays(w),
+                Err(e) => {
+                    self.error(n.span(), format!("overall.working_days: {e}"), None);
+                    return None;
+                }
+            },
+            (None, Some(m)) => {
+                let v = *m.get_ref();
+                if !(1..=24).contains(&v) {
+                    self.error(
+                        m.span(),
+                        format!("overall.months must be from 1 to 24, not {v}"),
+                        None,
+                    );
+                    return None;
+                }
+                CapLimit::Months(v as u8)
+            }
+            _ => {
+                self.error(
+                    span,
+                    "[overall] needs exactly one of working_days or months",
+                    Some("e.g. working_days = 15, or months = 1".to_owned()),
+                );
+                return None;
+            }
+        };
+        Some(OverallCap { limit, text })
+    }
+
+    fn routes(&mut self, raw: Vec<S<RawRoute>>, stages: &BTreeSet<i64>) -> Vec<Route> {
+        let mut routes: Vec<Route> = Vec::new();
+        let mut last_span = None;
+        let mut refused = false;
+        for r in raw {
+            let span = r.span();
+            last_span = Some(span.clone());
+            let r = r.into_inner();
+            let kind: Option<RouteKind> = self.name(&r.kind);
+            let entry = self.stage_ref(&r.entry_stage, stages, "route entry_stage");
+            let description = self.optional_text(r.description, "route description");
+            let (Some(kind), Some(entry_stage)) = (kind, entry) else {
+                refused = true;
+                continue;
+            };
+            if routes.iter().any(|x| x.kind == kind) {
+                self.error(
+                    r.kind.span(),
+                    format!("route \"{kind}\" is defined twice"),
+                    None,
+                );
+                continue;
+            }
+            if kind == RouteKind::Individual && entry_stage != StageNumber::FIRST {
+                self.error(
+                    r.entry_stage.span(),
+                    "the individual route must enter at stage 1",
+                    None,
+                );
+                continue;
+            }
+            routes.push(Route {
+                kind,
+                entry_stage,
+                description,
+            });
+        }
+        if !refused && !routes.iter().any(|r| r.kind == RouteKind::Individual) {
+            self.diagnostics.push(Diagnostic {
+                span: last_span,
+                message: "the procedure has no individual route".to_owned(),
+                help: Some("add [[route]] kind = \"individual\", entry_stage = 1".to_owned()),
+            });
+        }
+        routes
+    }
+
+    fn notification(
+        &mut self,
+        raw: S<RawNotification>,
+        stages: &BTreeSet<i64>,
+        categories: &BTreeSet<String>,
+    ) -> Option<NotificationRule> {
+        let n = raw.into_inner();
+        let to: Option<Recipient> = self.name(&n.to);
+        let on: Option<Trigger> = self.name(&n.on);
+        let from_stage = match &n.from_stage {
+            Some(s) => self.stage_ref(s, stages, "notification from_stage"),
+            None => Some(StageNumber::FIRST),
+        };
+        let mut child_status = Vec::new();
+        for s in &n.child_status {
+            if let Some(status) = self.name::<ChildStatus>(s) {
+                child_status.push(status);
+            }
+        }
+        let mut cats = Vec::new();
+        for c in n.categories {
+            if categories.contains(c.get_ref()) {
+                cats.push(c.into_inner());
+            } else {
+                self.error(
+                    c.span(),
+                    format!(
+                        "notification names category \"{}\", which is not defined",
+                        c.get_ref()
+                    ),
+                    Some(format!(
+                        "defined categories: {}",
+                        categories.iter().cloned().collect::<Vec<_>>().join(", ")
+                    )),
+                );
+            }
+        }
+        let child_details = *n.child_details.get_ref();
+        if child_details && to == Some(Recipient::PartnershipBusinessTeam) {
+            self.error(
+                n.child_details.span(),
+                "notifications to the partnership business team never carry a child's details",
+                Some("set child_details = false (Croydon Appendix A: no details of any child or family)".to_owned()),
+            );
+        }
+        let address = self.optional_text(n.address, "notification address");
+        let text = self.optional_text(n.text, "notification text");
+        Some(NotificationRule {
+            to: to?,
+            on: on?,
+            from_stage: from_stage?,
+            child_status,
+            categories: cats,
+            child_details,
+            address,
+            text,
+        })
+    }
+
+    fn outcomes(&mut self, raw: S<RawOutcomes>) -> Option<Outcomes> {
+        let o = raw.into_inner();
+        let span = o.allowed.span();
+        let mut allowed = Vec::new();
+        for a in o.allowed.into_inner() {
+            if let Some(r) = self.name::<Resolution>(&a) {
+                if allowed.contains(&r) {
+                    self.error(a.span(), format!("outcome \"{r}\" is listed twice"), None);
+                } else {
+                    allowed.push(r);
+                }
+            }
+        }
+        if allowed.is_empty() {
+            self.error(
+                span,
+                "outcomes.allowed lists no outcome",
+                Some(format!(
+                    "known outcomes: {}",
+                    Resolution::ALL
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+            return None;
+        }
+        Some(Outcomes {
+            allowed,
+            see_through_when_resolved_by_events: o.see_through_when_resolved_by_events,
+        })
+    }
+
+    fn referrals(&mut self, raw: Vec<S<RawReferral>>, stages: &BTreeSet<i64>) -> Vec<Referral> {
+        let last = stages
+            .iter()
+            .next_back()
+            .copied()
+            .and_then(StageNumber::new);
+        let mut out: Vec<Referral> = Vec::new();
+        for r in raw {
+            let r = r.into_inner();
+            let id_span = r.id.span();
+            let id = r.id.into_inner();
+            if !is_slug(&id) {
+                self.error(
+                    id_span,
+                    format!("referral id \"{id}\" is not a valid id"),
+                    None,
+                );
+                continue;
+            }
+            if out.iter().any(|x| x.id == id) {
+                self.error(id_span, format!("referral id \"{id}\" is used twice"), None);
+                continue;
+            }
+            let label = self.text(r.label, "referral label");
+            let from_stage = match &r.from_stage {
+                Some(s) => self.stage_ref(s, stages, "referral from_stage"),
+                None => last,
+            };
+            let text = self.optional_text(r.text, "referral text");
+            if let (Some(label), Some(from_stage)) = (label, from_stage) {
+                out.push(Referral {
+                    id,
+                    label,
+                    from_stage,
+                    text,
+                });
+            }
+        }
+        out
+    }
+
+    fn redirections(&mut self, raw: Vec<S<RawRedirection>>) -> Vec<Redirection> {
+        let mut out: Vec<Redirection> = Vec::new();
+        for r in raw {
+            let r = r.into_inner();
+            let Some(kind) = self.name::<RedirectionKind>(&r.kind) else {
+                continue;
+            };
+            if kind == RedirectionKind::ImmediateRisk {
+                self.error(
+                    r.kind.span(),
+                    "immediate risk is not a redirection here",
+                    Some("write its text in [screening] immediate_risk".to_owned()),
+                );
+                continue;
+            }
+            if out.iter().any(|x| x.kind == kind) {
+                self.error(
+                    r.kind.span(),
+                    format!("redirection \"{kind}\" is defined twice"),
+                    None,
+                );
+                continue;
+            }
+            if let Some(text) = self.text(r.text, "redirection text") {
+                out.push(Redirection { kind, text });
+            }
+        }
+        out
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    (1..=60).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_col;
+
+    #[test]
+    fn line_col_counts_from_one() {
+        let s = "ab\ncdé\nf";
+        assert_eq!(line_col(s, 0), (1, 1));
+        assert_eq!(line_col(s, 3), (2, 1));
+        assert_eq!(line_col(s, 7), (2, 4));
+        assert_eq!(line_col(s, 8), (3, 1));
+        assert_eq!(line_col(s, 999), (3, 2));
+    }
+}

@@ -1,0 +1,803 @@
+//! The escalation state machine: every event in every kind of state, allowed or refused,
+//! and the notifications each transition calls for. Uses `fixtures/machine.toml`, a
+//! procedure with one of every kind of rule.
+
+use jiff::Timestamp;
+use jiff::civil::{Date, date};
+use parley_core::calendar::{BankHolidays, Calendar, WorkingDays};
+use parley_core::deadline::calendar_for;
+use parley_core::escalation::{
+    Deadline, Escalation, Event, Reason, Rules, Status, Subject, TransitionError, decide, replay,
+};
+use parley_core::names::{ChildStatus, Recipient, RedirectionKind, Resolution, RouteKind};
+use parley_core::procedure::{self, Procedure, StageNumber};
+
+const FIXTURE: &str = include_str!("fixtures/machine.toml");
+
+struct World {
+    procedure: Procedure,
+    calendar: Calendar,
+}
+
+impl World {
+    fn new(source: &str) -> Self {
+        let procedure =
+            procedure::parse(source).unwrap_or_else(|e| panic!("{}", e.render("fixture", source)));
+        let calendar = calendar_for(&procedure, &BankHolidays::built_in()).unwrap();
+        World {
+            procedure,
+            calendar,
+        }
+    }
+
+    fn rules(&self) -> Rules<'_> {
+        Rules {
+            procedure: &self.procedure,
+            calendar: &self.calendar,
+        }
+    }
+
+    fn replay(&self, events: &[(&str, Event)]) -> Escalation {
+        replay(self.rules(), events.iter().map(|(t, e)| (at(t), e.clone())))
+            .unwrap()
+            .unwrap()
+    }
+}
+
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn stage(n: i64) -> StageNumber {
+    StageNumber::new(n).unwrap()
+}
+
+fn days(n: i64) -> WorkingDays {
+    WorkingDays::new(n).unwrap()
+}
+
+fn raised_child(status: ChildStatus) -> Event {
+    Event::Raised {
+        route: RouteKind::Individual,
+        subject: Subject::Child { status },
+        category: "levels-of-need".to_owned(),
+    }
+}
+
+fn record(n: i64, field: &str) -> Event {
+    Event::StageRecordUpdated {
+        stage: stage(n),
+        fields: vec![(field.to_owned(), "text".to_owned())],
+    }
+}
+
+const RAISED: &str = "2026-12-21T10:00:00Z"; // Monday
+const LATER: &str = "2026-12-23T15:00:00Z"; // Wednesday, stage 1's due date
+const MUCH_LATER: &str = "2027-02-01T12:00:00Z";
+
+/// The kinds of state the table runs each event against.
+fn states(w: &World) -> Vec<(&'static str, Option<Escalation>)> {
+    let raised = (RAISED, raised_child(ChildStatus::ChildInNeed));
+    vec![
+        ("not raised", None),
+        (
+            "open at stage 1",
+            Some(w.replay(std::slice::from_ref(&raised))),
+        ),
+        (
+            "open at stage 2 (agreed timescale)",
+            Some(w.replay(&[raised.clone(), (LATER, Event::Escalated)])),
+        ),
+        (
+            "open at the last stage",
+            Some(w.replay(&[
+                raised.clone(),
+                (LATER, Event::Escalated),
+                (LATER, Event::Escalated),
+            ])),
+        ),
+        (
+            "resolved by events, being seen through",
+            Some(w.replay(&[
+                raised.clone(),
+                (
+                    LATER,
+                    Event::Resolved {
+                        resolution: Resolution::ByEvents,
+                    },
+                ),
+            ])),
+        ),
+        (
+            "closed",
+            Some(w.replay(&[
+                raised,
+                (
+                    LATER,
+                    Event::Resolved {
+                        resolution: Resolution::Agreed,
+                    },
+                ),
+            ])),
+        ),
+    ]
+}
+
+/// The name of an error variant, or "ok".
+fn outcome(result: &Result<parley_core::escalation::Transition, TransitionError>) -> String {
+    match result {
+        Ok(_) => "ok".to_owned(),
+        Err(e) => {
+            let debug = format!("{e:?}");
+            debug
+                .split(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        }
+    }
+}
+
+#[test]
+fn every_event_in_every_state() {
+    let w = World::new(FIXTURE);
+    let events: Vec<(&str, Event)> = vec![
+        ("raise", raised_child(ChildStatus::None)),
+        ("record stage 1", record(1, "discussion")),
+        ("record stage 3 learning", record(3, "learning")),
+        ("record an unknown field", record(1, "learning")),
+        (
+            "record nothing",
+            Event::StageRecordUpdated {
+                stage: stage(1),
+                fields: vec![],
+            },
+        ),
+        (
+            "agree 3 days",
+            Event::TimescaleAgreed {
+                working_days: days(3),
+            },
+        ),
+        (
+            "agree 6 days",
+            Event::TimescaleAgreed {
+                working_days: days(6),
+            },
+        ),
+        ("escalate", Event::Escalated),
+        ("convene meeting", Event::ProfessionalsMeetingConvened),
+        (
+            "resolve agreed",
+            Event::Resolved {
+                resolution: Resolution::Agreed,
+            },
+        ),
+        (
+            "resolve disagreement",
+            Event::Resolved {
+                resolution: Resolution::DisagreementRecorded,
+            },
+        ),
+        (
+            "resolve by events",
+            Event::Resolved {
+                resolution: Resolution::ByEvents,
+            },
+        ),
+        (
+            "refer to partnership",
+            Event::ReferredOn {
+                referral: "partnership".to_owned(),
+            },
+        ),
+        (
+            "refer to ofsted",
+            Event::ReferredOn {
+                referral: "ofsted".to_owned(),
+            },
+        ),
+        ("withdraw", Event::Withdrawn),
+        (
+            "redirect complaint",
+            Event::Redirected {
+                kind: RedirectionKind::Complaint,
+            },
+        ),
+        (
+            "redirect whistleblowing",
+            Event::Redirected {
+                kind: RedirectionKind::Whistleblowing,
+            },
+        ),
+        (
+            "redirect immediate risk",
+            Event::Redirected {
+                kind: RedirectionKind::ImmediateRisk,
+            },
+        ),
+        (
+            "stage 1 deadline passed",
+            Event::DeadlinePassed {
+                deadline: Deadline::Stage(stage(1)),
+            },
+        ),
+        (
+            "overall deadline passed",
+            Event::DeadlinePassed {
+                deadline: Deadline::Overall,
+            },
+        ),
+    ];
+    // Expected outcome per state, in the order of `states`:
+    // not raised | stage 1 | stage 2 | last stage | seen through | closed
+    let expected: &[(&str, [&str; 6])] = &[
+        (
+            "raise",
+            [
+                "ok",
+                "AlreadyRaised",
+                "AlreadyRaised",
+                "AlreadyRaised",
+                "AlreadyRaised",
+                "AlreadyRaised",
+            ],
+        ),
+        (
+            "record stage 1",
+            ["NotRaised", "ok", "ok", "ok", "ok", "ok"],
+        ),
+        (
+            "record stage 3 learning",
+            [
+                "NotRaised",
+                "StageNotReached",
+                "StageNotReached",
+                "ok",
+                "StageNotReached",
+                "StageNotReached",
+            ],
+        ),
+        (
+            "record an unknown field",
+            [
+                "NotRaised",
+                "UnknownRecordField",
+                "UnknownRecordField",
+                "UnknownRecordField",
+                "UnknownRecordField",
+                "UnknownRecordField",
+            ],
+        ),
+        (
+            "record nothing",
+            [
+                "NotRaised",
+                "EmptyRecordUpdate",
+                "EmptyRecordUpdate",
+                "EmptyRecordUpdate",
+                "EmptyRecordUpdate",
+                "EmptyRecordUpdate",
+            ],
+        ),
+        (
+            "agree 3 days",
+            [
+                "NotRaised",
+                "TimescaleNotAgreed",
+                "ok",
+                "TimescaleNotAgreed",
+                "TimescaleNotAgreed",
+                "Closed",
+            ],
+        ),
+        (
+            "agree 6 days",
+            [
+                "NotRaised",
+                "TimescaleNotAgreed",
+                "AgreedTimescaleTooLong",
+                "TimescaleNotAgreed",
+                "TimescaleNotAgreed",
+                "Closed",
+            ],
+        ),
+        (
+            "escalate",
+            ["NotRaised", "ok", "ok", "NoFurtherStage", "ok", "Closed"],
+        ),
+        (
+            "convene meeting",
+            [
+                "NotRaised",
+                "ok",
+                "MeetingNotProvided",
+                "MeetingNotProvided",
+                "ok",
+                "Closed",
+            ],
+        ),
+        (
+            "resolve agreed",
+            ["NotRaised", "ok", "ok", "ok", "ok", "Closed"],
+        ),
+        (
+            "resolve disagreement",
+            ["NotRaised", "ok", "ok", "ok", "ok", "Closed"],
+        ),
+        (
+            "resolve by events",
+            [
+                "NotRaised",
+                "ok",
+                "ok",
+                "ok",
+                "AlreadyResolvedByEvents",
+                "Closed",
+            ],
+        ),
+        (
+            "refer to partnership",
+            [
+                "NotRaised",
+                "ReferralTooEarly",
+                "ReferralTooEarly",
+                "ok",
+                "ReferralTooEarly",
+                "Closed",
+            ],
+        ),
+        (
+            "refer to ofsted",
+            [
+                "NotRaised",
+                "UnknownReferral",
+                "UnknownReferral",
+                "UnknownReferral",
+                "UnknownReferral",
+                "Closed",
+            ],
+        ),
+        ("withdraw", ["NotRaised", "ok", "ok", "ok", "ok", "Closed"]),
+        (
+            "redirect complaint",
+            ["NotRaised", "ok", "ok", "ok", "ok", "Closed"],
+        ),
+        (
+            "redirect whistleblowing",
+            [
+                "NotRaised",
+                "NoSuchRedirection",
+                "NoSuchRedirection",
+                "NoSuchRedirection",
+                "NoSuchRedirection",
+                "Closed",
+            ],
+        ),
+        (
+            "redirect immediate risk",
+            ["NotRaised", "ok", "ok", "ok", "ok", "Closed"],
+        ),
+        (
+            "stage 1 deadline passed",
+            [
+                "NotRaised",
+                "ok",
+                "NoSuchDeadline",
+                "NoSuchDeadline",
+                "ok",
+                "Closed",
+            ],
+        ),
+        (
+            "overall deadline passed",
+            ["NotRaised", "ok", "ok", "ok", "ok", "Closed"],
+        ),
+    ];
+    let states = states(&w);
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (name, event) in &events {
+        let row = expected
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("no row for {name}"));
+        for ((state_name, state), want) in states.iter().zip(row.1) {
+            let result = decide(state.as_ref(), w.rules(), at(MUCH_LATER), event.clone());
+            let got = outcome(&result);
+            checked += 1;
+            if got != want {
+                failures.push(format!(
+                    "{name} in state \"{state_name}\": expected {want}, got {got} ({result:?})"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} cases wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(checked, events.len() * 6);
+}
+
+#[test]
+fn deadlines_that_have_not_passed_cannot_be_recorded() {
+    let w = World::new(FIXTURE);
+    let s = w.replay(&[(RAISED, raised_child(ChildStatus::None))]);
+    // Stage 1 is due Wednesday 23 December: on that day it has not passed yet.
+    assert_eq!(s.current().due, date(2026, 12, 23));
+    let on_the_day = s.apply(
+        w.rules(),
+        at("2026-12-23T23:30:00Z"),
+        Event::DeadlinePassed {
+            deadline: Deadline::Stage(stage(1)),
+        },
+    );
+    assert!(
+        matches!(on_the_day, Err(TransitionError::DeadlineNotPassed { .. })),
+        "{on_the_day:?}"
+    );
+    let next_day = s
+        .apply(
+            w.rules(),
+            at("2026-12-24T00:30:00Z"),
+            Event::DeadlinePassed {
+                deadline: Deadline::Stage(stage(1)),
+            },
+        )
+        .unwrap();
+    assert_eq!(next_day.notifications.len(), 1);
+    assert_eq!(next_day.notifications[0].to, Recipient::StageLeads);
+    let again = next_day.state.apply(
+        w.rules(),
+        at("2026-12-24T09:00:00Z"),
+        Event::DeadlinePassed {
+            deadline: Deadline::Stage(stage(1)),
+        },
+    );
+    assert!(matches!(
+        again,
+        Err(TransitionError::DeadlineAlreadyRecorded(_))
+    ));
+}
+
+#[test]
+fn events_out_of_order_are_refused() {
+    let w = World::new(FIXTURE);
+    let s = w.replay(&[(LATER, raised_child(ChildStatus::None))]);
+    let r = s.apply(w.rules(), at(RAISED), Event::Escalated);
+    assert!(matches!(r, Err(TransitionError::OutOfOrder { .. })));
+}
+
+#[test]
+fn routes_and_subjects_must_fit() {
+    let w = World::new(FIXTURE);
+    let cases: Vec<(RouteKind, Subject, &str, &str)> = vec![
+        (
+            RouteKind::Individual,
+            Subject::Thematic,
+            "levels-of-need",
+            "SubjectDoesNotFitRoute",
+        ),
+        (
+            RouteKind::Thematic,
+            Subject::Child {
+                status: ChildStatus::None,
+            },
+            "levels-of-need",
+            "SubjectDoesNotFitRoute",
+        ),
+        (
+            RouteKind::Strategic,
+            Subject::Thematic,
+            "levels-of-need",
+            "NoSuchRoute",
+        ),
+        (
+            RouteKind::Individual,
+            Subject::Child {
+                status: ChildStatus::None,
+            },
+            "nonsense",
+            "UnknownCategory",
+        ),
+        (
+            RouteKind::Thematic,
+            Subject::Thematic,
+            "levels-of-need",
+            "ok",
+        ),
+    ];
+    for (route, subject, category, want) in cases {
+        let r = decide(
+            None,
+            w.rules(),
+            at(RAISED),
+            Event::Raised {
+                route,
+                subject,
+                category: category.to_owned(),
+            },
+        );
+        assert_eq!(outcome(&r), want, "{route} {subject:?} {category}");
+    }
+}
+
+#[test]
+fn a_thematic_escalation_enters_at_its_stage_and_carries_no_child_details() {
+    let w = World::new(FIXTURE);
+    let t = decide(
+        None,
+        w.rules(),
+        at(RAISED),
+        Event::Raised {
+            route: RouteKind::Thematic,
+            subject: Subject::Thematic,
+            category: "levels-of-need".to_owned(),
+        },
+    )
+    .unwrap();
+    assert_eq!(t.state.current_stage(), stage(2));
+    assert!(t.notifications.iter().all(|n| !n.child_details));
+    let to: Vec<Recipient> = t.notifications.iter().map(|n| n.to).collect();
+    assert_eq!(
+        to,
+        vec![Recipient::StageLeads, Recipient::PartnershipBusinessTeam]
+    );
+}
+
+#[test]
+fn deadlines_follow_the_stages() {
+    let w = World::new(FIXTURE);
+    let s = w.replay(&[(RAISED, raised_child(ChildStatus::None))]);
+    // Raised Monday 21 December 2026: stage 1 (2 working days) due Wednesday 23rd.
+    assert_eq!(s.raised_on, date(2026, 12, 21));
+    assert_eq!(s.current().due, date(2026, 12, 23));
+    // 15 working days: 22, 23, 24, (25, 28 bank holidays, 29 closure day) 30, 31,
+    // (1 Jan) 4, 5, 6, 7, 8, 11, 12, 13, 14, 15.
+    assert_eq!(s.overall_due, Some(date(2027, 1, 15)));
+
+    // Escalated on the 23rd: stage 2's timescale is agreed, at most 5: until agreed, 5.
+    let s2 = s
+        .apply(w.rules(), at(LATER), Event::Escalated)
+        .unwrap()
+        .state;
+    assert_eq!(s2.current().started_on, date(2026, 12, 23));
+    assert_eq!(s2.current().due, date(2027, 1, 5));
+    assert_eq!(s2.stages[0].ended_at, Some(at(LATER)));
+    let agreed = s2
+        .apply(
+            w.rules(),
+            at(LATER),
+            Event::TimescaleAgreed {
+                working_days: days(3),
+            },
+        )
+        .unwrap()
+        .state;
+    assert_eq!(agreed.current().due, date(2026, 12, 31));
+    assert_eq!(agreed.current().agreed, Some(days(3)));
+
+    // Overdue on 4 January: stage 2 (31 Dec) but not overall (15 Jan).
+    let overdue: Vec<(Deadline, Date)> = agreed.overdue(w.rules(), at("2027-01-04T09:00:00Z"));
+    assert_eq!(
+        overdue,
+        vec![(Deadline::Stage(stage(2)), date(2026, 12, 31))]
+    );
+    let both = agreed.overdue(w.rules(), at("2027-01-18T09:00:00Z"));
+    assert_eq!(both.len(), 2);
+    // Nothing is overdue once closed.
+    let closed = agreed
+        .apply(w.rules(), at("2027-01-18T09:00:00Z"), Event::Withdrawn)
+        .unwrap()
+        .state;
+    assert!(
+        closed
+            .overdue(w.rules(), at("2027-02-18T09:00:00Z"))
+            .is_empty()
+    );
+    assert_eq!(closed.status, Status::Withdrawn);
+}
+
+#[test]
+fn the_local_date_decides_the_day() {
+    let w = World::new(FIXTURE);
+    // 23:30 UTC on 30 June is 00:30 on 1 July in London (summer time).
+    let s = w.replay(&[("2026-06-30T23:30:00Z", raised_child(ChildStatus::None))]);
+    assert_eq!(s.raised_on, date(2026, 7, 1));
+}
+
+#[test]
+fn notifications_follow_the_rules() {
+    let w = World::new(FIXTURE);
+    let rules = w.rules();
+    // A child on a child protection plan: the IRO is told at every stage, with details.
+    let t = decide(
+        None,
+        rules,
+        at(RAISED),
+        raised_child(ChildStatus::ChildProtectionPlan),
+    )
+    .unwrap();
+    let to: Vec<(Recipient, bool)> = t
+        .notifications
+        .iter()
+        .map(|n| (n.to, n.child_details))
+        .collect();
+    assert_eq!(
+        to,
+        vec![
+            (Recipient::StageLeads, true),
+            (Recipient::IndependentReviewingOfficer, true)
+        ]
+    );
+    assert!(
+        t.notifications
+            .iter()
+            .all(|n| n.reason == Reason::StageEntered(stage(1)))
+    );
+
+    // Stage 2: the partnership joins, without the child's details.
+    let t2 = t.state.apply(rules, at(LATER), Event::Escalated).unwrap();
+    let to: Vec<(Recipient, bool)> = t2
+        .notifications
+        .iter()
+        .map(|n| (n.to, n.child_details))
+        .collect();
+    assert_eq!(
+        to,
+        vec![
+            (Recipient::StageLeads, true),
+            (Recipient::PartnershipBusinessTeam, false),
+            (Recipient::IndependentReviewingOfficer, true),
+        ]
+    );
+
+    // A child in need: no IRO. A CP-conference category: the reviewing service manager at stage 2.
+    let t = decide(
+        None,
+        rules,
+        at(RAISED),
+        Event::Raised {
+            route: RouteKind::Individual,
+            subject: Subject::Child {
+                status: ChildStatus::ChildInNeed,
+            },
+            category: "cp-conference".to_owned(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        t.notifications.iter().map(|n| n.to).collect::<Vec<_>>(),
+        vec![Recipient::StageLeads]
+    );
+    let t2 = t.state.apply(rules, at(LATER), Event::Escalated).unwrap();
+    assert!(
+        t2.notifications
+            .iter()
+            .any(|n| n.to == Recipient::ChildProtectionReviewingServiceManager)
+    );
+
+    // Closing tells the raiser.
+    let closed = t2
+        .state
+        .apply(
+            rules,
+            at(LATER),
+            Event::Resolved {
+                resolution: Resolution::DisagreementRecorded,
+            },
+        )
+        .unwrap();
+    assert_eq!(closed.notifications.len(), 1);
+    assert_eq!(closed.notifications[0].to, Recipient::Raiser);
+    assert_eq!(
+        closed.notifications[0].reason,
+        Reason::Closed(Status::Resolved(Resolution::DisagreementRecorded))
+    );
+}
+
+#[test]
+fn resolved_by_events_is_seen_through_only_where_the_procedure_says_so() {
+    // Buckinghamshire 2.4.11 style: still open after events resolve it.
+    let w = World::new(FIXTURE);
+    let s = w.replay(&[
+        (RAISED, raised_child(ChildStatus::None)),
+        (
+            LATER,
+            Event::Resolved {
+                resolution: Resolution::ByEvents,
+            },
+        ),
+    ]);
+    assert!(s.status.is_open());
+    assert_eq!(s.resolved_by_events_at, Some(at(LATER)));
+    let done = s
+        .apply(
+            w.rules(),
+            at(LATER),
+            Event::Resolved {
+                resolution: Resolution::Agreed,
+            },
+        )
+        .unwrap()
+        .state;
+    assert_eq!(done.status, Status::Resolved(Resolution::Agreed));
+
+    // Without the rule, resolution by events closes it.
+    let plain = World::new(&FIXTURE.replace("see_through_when_resolved_by_events = true", ""));
+    let s = plain.replay(&[
+        (RAISED, raised_child(ChildStatus::None)),
+        (
+            LATER,
+            Event::Resolved {
+                resolution: Resolution::ByEvents,
+            },
+        ),
+    ]);
+    assert_eq!(s.status, Status::Resolved(Resolution::ByEvents));
+
+    // And an outcome the procedure does not allow is refused.
+    let strict = World::new(&FIXTURE.replace(
+        "allowed = [\"agreed\", \"disagreement-recorded\", \"by-events\"]",
+        "allowed = [\"agreed\"]",
+    ));
+    let s = strict.replay(&[(RAISED, raised_child(ChildStatus::None))]);
+    let r = s.apply(
+        strict.rules(),
+        at(LATER),
+        Event::Resolved {
+            resolution: Resolution::ByEvents,
+        },
+    );
+    assert!(matches!(r, Err(TransitionError::OutcomeNotAllowed { .. })));
+}
+
+#[test]
+fn records_keep_the_latest_text_of_each_field() {
+    let w = World::new(FIXTURE);
+    let s = w.replay(&[
+        (RAISED, raised_child(ChildStatus::None)),
+        (
+            LATER,
+            Event::StageRecordUpdated {
+                stage: stage(1),
+                fields: vec![("discussion".into(), "first".into())],
+            },
+        ),
+        (
+            LATER,
+            Event::StageRecordUpdated {
+                stage: stage(1),
+                fields: vec![
+                    ("outcome".into(), "agreed".into()),
+                    ("discussion".into(), "second".into()),
+                ],
+            },
+        ),
+    ]);
+    assert_eq!(
+        s.current().record,
+        vec![
+            ("discussion".to_owned(), "second".to_owned()),
+            ("outcome".to_owned(), "agreed".to_owned())
+        ]
+    );
+    assert_eq!(s.version, 3);
+}
+
+#[test]
+fn replay_reports_the_first_refused_event() {
+    let w = World::new(FIXTURE);
+    let events = vec![
+        (at(RAISED), raised_child(ChildStatus::None)),
+        (at(LATER), Event::Escalated),
+        (at(LATER), Event::Escalated),
+        (at(LATER), Event::Escalated),
+    ];
+    let err = replay(w.rules(), events).unwrap_err();
+    assert_eq!(err.0, 3);
+    assert!(matches!(err.1, TransitionError::NoFurtherStage(_)));
+}

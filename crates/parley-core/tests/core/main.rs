@@ -1,0 +1,8 @@
+//! Tests of Parley's core against its public API: one test binary, one module per area.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod fuzz;
+mod machine;
+mod properties;
+mod seeds;

@@ -1,0 +1,209 @@
+//! Invariants of working-day arithmetic, checked on random dates against a slow day-by-day
+//! reference that follows DESIGN.md §5 word for word.
+
+use std::collections::BTreeSet;
+
+use jiff::ToSpan;
+use jiff::civil::{Date, Weekday};
+use parley_core::calendar::{
+    BankHolidays, Calendar, CalendarError, CountingRule, Region, WorkingDays,
+};
+use proptest::prelude::*;
+
+/// The reference: a working day is a weekday that is not a holiday; walk day by day.
+struct Reference {
+    holidays: BTreeSet<Date>,
+}
+
+impl Reference {
+    fn new(region: Region, closures: &[Date]) -> Self {
+        let mut holidays: BTreeSet<Date> = BankHolidays::built_in()
+            .holidays(region)
+            .map(|h| h.date)
+            .collect();
+        holidays.extend(closures.iter().copied());
+        Reference { holidays }
+    }
+
+    fn is_working(&self, d: Date) -> bool {
+        !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) && !self.holidays.contains(&d)
+    }
+
+    /// "By the end of the N-th working day after X; X's own date does not count."
+    fn after(&self, x: Date, n: u32) -> Date {
+        let mut d = x;
+        let mut counted = 0;
+        while counted < n {
+            d = d.tomorrow().unwrap();
+            if self.is_working(d) {
+                counted += 1;
+            }
+        }
+        d
+    }
+
+    /// "The date is day 1 if it is a working day (otherwise the next working day is day 1)."
+    fn day_one(&self, x: Date, n: u32) -> Date {
+        let mut d = x;
+        while !self.is_working(d) {
+            d = d.tomorrow().unwrap();
+        }
+        let mut day = 1;
+        while day < n {
+            d = d.tomorrow().unwrap();
+            if self.is_working(d) {
+                day += 1;
+            }
+        }
+        d
+    }
+}
+
+fn region() -> impl Strategy<Value = Region> {
+    prop_oneof![
+        Just(Region::EnglandAndWales),
+        Just(Region::Scotland),
+        Just(Region::NorthernIreland)
+    ]
+}
+
+/// Dates from 2015-01-02 over 20 years: inside the shipped data, with room for the offsets.
+fn date() -> impl Strategy<Value = Date> {
+    (0i64..(20 * 365)).prop_map(|d| jiff::civil::date(2015, 1, 2).checked_add(d.days()).unwrap())
+}
+
+fn working_days() -> impl Strategy<Value = WorkingDays> {
+    (1i64..=120).prop_map(|n| WorkingDays::new(n).unwrap())
+}
+
+fn calendar(region: Region, closures: &[Date]) -> Calendar {
+    Calendar::new(region, &BankHolidays::built_in(), closures).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn a_due_date_is_always_a_working_day(region in region(), x in date(), n in working_days(), day_one in any::<bool>()) {
+        let cal = calendar(region, &[]);
+        let rule = if day_one { CountingRule::DayOne } else { CountingRule::After };
+        let due = cal.due(rule, x, n).unwrap();
+        prop_assert!(cal.is_working_day(due).unwrap(), "{due} is not a working day");
+        prop_assert!(Reference::new(region, &[]).is_working(due));
+    }
+
+    #[test]
+    fn both_rules_match_the_day_by_day_reference(region in region(), x in date(), n in working_days(), closure in date()) {
+        let closures = [closure];
+        let cal = calendar(region, &closures);
+        let reference = Reference::new(region, &closures);
+        prop_assert_eq!(cal.add_working_days(x, n).unwrap(), reference.after(x, n.get()));
+        prop_assert_eq!(cal.day_n(x, n).unwrap(), reference.day_one(x, n.get()));
+    }
+
+    #[test]
+    fn adding_then_counting_round_trips(region in region(), x in date(), n in working_days()) {
+        let cal = calendar(region, &[]);
+        let due = cal.add_working_days(x, n).unwrap();
+        prop_assert_eq!(cal.working_days_between(x, due).unwrap(), i64::from(n.get()));
+        // And the day before the deadline is one working day short.
+        let before = due.yesterday().unwrap();
+        prop_assert_eq!(cal.working_days_between(x, before).unwrap(), i64::from(n.get()) - 1);
+    }
+
+    /// DESIGN.md §5: counting from Day One X, day N is the N-th working day after the day
+    /// before X; so for a working day X it is the (N-1)-th working day after X, and for any
+    /// other X it is the N-th working day after X.
+    #[test]
+    fn the_two_counting_rules_relate(region in region(), x in date(), n in working_days()) {
+        let cal = calendar(region, &[]);
+        let day_one = cal.day_n(x, n).unwrap();
+        prop_assert_eq!(day_one, cal.add_working_days(x.yesterday().unwrap(), n).unwrap());
+        if cal.is_working_day(x).unwrap() {
+            if n.get() == 1 {
+                prop_assert_eq!(day_one, x);
+            } else {
+                let fewer = WorkingDays::new(i64::from(n.get()) - 1).unwrap();
+                prop_assert_eq!(day_one, cal.add_working_days(x, fewer).unwrap());
+            }
+        } else {
+            prop_assert_eq!(day_one, cal.add_working_days(x, n).unwrap());
+        }
+        prop_assert!(day_one <= cal.add_working_days(x, n).unwrap());
+    }
+
+    #[test]
+    fn deadlines_move_forward_with_more_days_and_later_starts(region in region(), x in date(), n in working_days()) {
+        let cal = calendar(region, &[]);
+        let due = cal.add_working_days(x, n).unwrap();
+        prop_assert!(due > x);
+        let more = WorkingDays::new(i64::from(n.get()) + 1).unwrap();
+        prop_assert!(cal.add_working_days(x, more).unwrap() > due);
+        prop_assert!(cal.add_working_days(x.tomorrow().unwrap(), n).unwrap() >= due);
+    }
+
+    /// DESIGN.md §5, "within a month": the same day next month (clamped to the month's end),
+    /// or the last working day before it.
+    #[test]
+    fn within_a_month_is_the_last_working_day_not_after_the_same_date(region in region(), x in date()) {
+        let cal = calendar(region, &[]);
+        let reference = Reference::new(region, &[]);
+        let target = x.checked_add(1.month()).unwrap();
+        let mut expected = target;
+        while !reference.is_working(expected) {
+            expected = expected.yesterday().unwrap();
+        }
+        prop_assert_eq!(cal.within_months(x, 1).unwrap(), expected);
+    }
+}
+
+#[test]
+fn every_date_in_range_is_classified_like_the_reference() {
+    for region in Region::ALL {
+        let cal = calendar(region, &[]);
+        let reference = Reference::new(region, &[]);
+        let (first, last) = cal.covers();
+        let mut d = first;
+        while d <= last {
+            assert_eq!(
+                cal.is_working_day(d).unwrap(),
+                reference.is_working(d),
+                "{region} {d}"
+            );
+            d = d.tomorrow().unwrap();
+        }
+    }
+}
+
+#[test]
+fn queries_outside_the_range_are_errors_not_guesses() {
+    let cal = calendar(Region::EnglandAndWales, &[]);
+    let (first, last) = cal.covers();
+    let one = WorkingDays::new(1).unwrap();
+    let before = first.yesterday().unwrap();
+    assert!(matches!(
+        cal.add_working_days(before, one),
+        Err(CalendarError::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        cal.day_n(before, one),
+        Err(CalendarError::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        cal.is_working_day(last.tomorrow().unwrap()),
+        Err(CalendarError::OutOfRange { .. })
+    ));
+    // A start inside the range whose deadline falls beyond it.
+    let late = last.checked_sub(3.days()).unwrap();
+    let many = WorkingDays::new(10).unwrap();
+    assert!(matches!(
+        cal.add_working_days(late, many),
+        Err(CalendarError::DeadlineBeyondRange { .. })
+    ));
+    assert!(matches!(
+        cal.within_months(late, 1),
+        Err(CalendarError::DeadlineBeyondRange { .. })
+    ));
+    let message = cal.add_working_days(late, many).unwrap_err().to_string();
+    assert!(message.contains("parley calendar import"), "{message}");
+}
