@@ -246,7 +246,7 @@ pub struct Referral {
     pub id: String,
     pub label: String,
     pub from_stage: StageNumber,
-    pub text: Option<String>,
+    pub text: String,
 }
 
 #[derive(Clone, Debug)]

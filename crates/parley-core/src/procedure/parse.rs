@@ -204,7 +204,6 @@ struct RawField {
 struct RawForm {
     title: S<String>,
     guidance: Option<S<String>>,
-    #[serde(default)]
     fields: Vec<S<RawField>>,
 }
 
@@ -237,7 +236,7 @@ struct RawReferral {
     id: S<String>,
     label: S<String>,
     from_stage: Option<S<i64>>,
-    text: Option<S<String>>,
+    text: S<String>,
 }
 
 #[derive(Deserialize)]
@@ -911,8 +910,8 @@ impl Checker {
                 Some(s) => self.stage_ref(s, stages, "referral from_stage"),
                 None => last,
             };
-            let text = self.optional_text(r.text, "referral text");
-            if let (Some(label), Some(from_stage)) = (label, from_stage) {
+            let text = self.text(r.text, "referral text");
+            if let (Some(label), Some(from_stage), Some(text)) = (label, from_stage, text) {
                 out.push(Referral {
                     id,
                     label,

@@ -351,3 +351,30 @@ fn procedure_diagrams_for_every_seed() {
         insta::assert_snapshot!(format!("mermaid_{id}"), describe::mermaid(&p));
     }
 }
+
+/// The complete example in `docs/procedure-format.md` is a valid file, and every other TOML
+/// snippet there at least reads as TOML.
+#[test]
+fn the_documented_example_is_valid() {
+    let doc = include_str!("../../../../docs/procedure-format.md");
+    let blocks: Vec<&str> = doc
+        .split("```toml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    let complete: Vec<&&str> = blocks
+        .iter()
+        .filter(|b| b.contains("format = 1") && b.contains("[[stage]]"))
+        .collect();
+    assert!(!complete.is_empty(), "expected a complete example");
+    for example in complete {
+        parley_core::procedure::parse(example)
+            .unwrap_or_else(|e| panic!("{}", e.render("example", example)));
+    }
+    for b in blocks {
+        assert!(
+            b.parse::<toml::Table>().is_ok() || b.contains("..."),
+            "not TOML:\n{b}"
+        );
+    }
+}
