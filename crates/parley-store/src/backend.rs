@@ -1,0 +1,928 @@
+//! The storage trait and its two implementations, SQLite and PostgreSQL.
+//!
+//! The SQL is written once, with `$N` placeholders that both drivers accept, and stamped out
+//! for each backend by `impl_store!`. What genuinely differs (opening, durability checks,
+//! locking the chain head) is written per backend beside it.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Acquire, Row};
+
+use crate::StoreError;
+use crate::chain::{self, Content, Fixed, Link};
+use crate::rows::{
+    AgencyRow, ComplimentRow, EscalationRow, NamedOfficerRow, Op, OutboxRow, PartnershipRow,
+    PersonRow, ProcedureRow, StageRow,
+};
+
+/// Which database a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An event to append.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub at_us: i64,
+    pub kind: String,
+    pub actor: Option<String>,
+    pub reason: Option<String>,
+    /// JSON.
+    pub payload: String,
+}
+
+/// A notification to put in the outbox with the event at `event_index` of its request.
+#[derive(Clone, Debug)]
+pub struct NewOutbox {
+    pub event_index: usize,
+    pub escalation_id: Option<String>,
+    pub recipient: String,
+    pub reason: String,
+    pub stage: i64,
+    pub child_details: bool,
+    pub address: Option<String>,
+}
+
+/// One command's changes: its events on one stream, the projection rows they change, and the
+/// notifications they call for. All or nothing.
+#[derive(Clone, Debug)]
+pub struct AppendRequest {
+    pub partnership_id: String,
+    pub stream: String,
+    /// The stream's version the command was decided on; anything else is a conflict.
+    pub expected_version: i64,
+    pub events: Vec<NewEvent>,
+    pub ops: Vec<Op>,
+    pub outbox: Vec<NewOutbox>,
+}
+
+/// Where a request's events landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Appended {
+    /// The chain position of the last event.
+    pub seq: i64,
+    /// The stream's new version.
+    pub stream_version: i64,
+}
+
+/// Storage. Both implementations pass the same story tests (`tests/store/`).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// The highest migration applied.
+    async fn schema_version(&self) -> Result<i64, StoreError>;
+
+    /// Appends several commands in one durable transaction (group commit). Each command
+    /// succeeds or fails on its own; nothing is acknowledged before the commit.
+    async fn append_batch(
+        &self,
+        batch: Vec<AppendRequest>,
+    ) -> Result<Vec<Result<Appended, StoreError>>, StoreError>;
+
+    /// The events of some streams of a partnership, in chain order.
+    async fn stream_events(
+        &self,
+        partnership_id: &str,
+        streams: &[String],
+    ) -> Result<Vec<Link>, StoreError>;
+
+    /// Up to `limit` events of a chain after `after_seq`, in order.
+    async fn chain(
+        &self,
+        partnership_id: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<Link>, StoreError>;
+
+    /// Every chain: (partnership id, head seq, head hash), as recorded in `chain_heads`.
+    async fn chain_heads(&self) -> Result<Vec<(String, i64, Vec<u8>)>, StoreError>;
+
+    /// Every partnership that has events, from the events themselves.
+    async fn chain_ids(&self) -> Result<Vec<String>, StoreError>;
+
+    /// Empties every projection and fills them from `ops`, in one transaction.
+    async fn replace_projections(&self, ops: Vec<Op>) -> Result<(), StoreError>;
+
+    async fn partnerships(&self) -> Result<Vec<PartnershipRow>, StoreError>;
+    async fn procedures(&self, partnership_id: &str) -> Result<Vec<ProcedureRow>, StoreError>;
+    async fn agencies(&self, partnership_id: &str) -> Result<Vec<AgencyRow>, StoreError>;
+    async fn people(&self, partnership_id: &str) -> Result<Vec<PersonRow>, StoreError>;
+    async fn named_officers(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Vec<NamedOfficerRow>, StoreError>;
+    async fn escalation(&self, id: &str) -> Result<Option<EscalationRow>, StoreError>;
+    async fn escalations(&self, partnership_id: &str) -> Result<Vec<EscalationRow>, StoreError>;
+    async fn stages(&self, escalation_id: &str) -> Result<Vec<StageRow>, StoreError>;
+    /// The child's details (JSON), for those allowed to see them.
+    async fn child_details(&self, escalation_id: &str) -> Result<Option<String>, StoreError>;
+    /// (decision, evidence, outcome wanted).
+    async fn case(
+        &self,
+        escalation_id: &str,
+    ) -> Result<Option<(String, String, String)>, StoreError>;
+    async fn compliments(&self, partnership_id: &str) -> Result<Vec<ComplimentRow>, StoreError>;
+    async fn outbox(&self, partnership_id: &str) -> Result<Vec<OutboxRow>, StoreError>;
+}
+
+/// Opens the store a URL names: `sqlite://PATH` (created if missing) or `postgres://...`.
+pub async fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        Ok(Box::new(SqliteStore::open(path).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Box::new(PgStore::open(url).await?))
+    } else {
+        let scheme = url.split(':').next().unwrap_or(url);
+        Err(StoreError::UnsupportedUrl(scheme.to_owned()))
+    }
+}
+
+fn salt() -> Result<[u8; 16], StoreError> {
+    let mut s = [0u8; 16];
+    getrandom::fill(&mut s).map_err(|e| StoreError::Random(e.to_string()))?;
+    Ok(s)
+}
+
+fn json_list(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn from_json_list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+fn record_json(v: &[(String, String)]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Is this database error a uniqueness violation (a lost race for a stream version)?
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+const PROJECTION_TABLES: [&str; 11] = [
+    "partnerships",
+    "procedures",
+    "agencies",
+    "people",
+    "named_officers",
+    "escalations",
+    "escalation_children",
+    "escalation_cases",
+    "escalation_stages",
+    "compliments",
+    "chain_heads_unused",
+];
+
+macro_rules! impl_store {
+    ($store:ident, $db:ty, $backend:expr, $lock_head:literal, $m:ident) => {
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn schema_version(&self) -> Result<i64, StoreError> {
+                let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(v.unwrap_or(0))
+            }
+
+            async fn append_batch(
+                &self,
+                batch: Vec<AppendRequest>,
+            ) -> Result<Vec<Result<Appended, StoreError>>, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let mut results = Vec::with_capacity(batch.len());
+                for request in batch {
+                    let mut sp = (&mut tx).begin().await?;
+                    match $m::append_one(&mut sp, &request, $lock_head).await {
+                        Ok(appended) => {
+                            sp.commit().await?;
+                            results.push(Ok(appended));
+                        }
+                        Err(e) => {
+                            sp.rollback().await?;
+                            results.push(Err(e));
+                        }
+                    }
+                }
+                tx.commit().await?;
+                Ok(results)
+            }
+
+            async fn stream_events(&self, partnership_id: &str, streams: &[String]) -> Result<Vec<Link>, StoreError> {
+                let mut out = Vec::new();
+                for stream in streams {
+                    let rows = sqlx::query(concat!(
+                        "SELECT partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, salt, ",
+                        "content_hash, prev_hash, hash FROM events WHERE partnership_id = $1 AND stream = $2 ORDER BY seq"
+                    ))
+                    .bind(partnership_id)
+                    .bind(stream)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    for r in rows {
+                        out.push($m::link(&r)?);
+                    }
+                }
+                out.sort_by_key(|l| l.seq);
+                Ok(out)
+            }
+
+            async fn chain(&self, partnership_id: &str, after_seq: i64, limit: i64) -> Result<Vec<Link>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, salt, ",
+                    "content_hash, prev_hash, hash FROM events WHERE partnership_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+                ))
+                .bind(partnership_id)
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($m::link).collect()
+            }
+
+            async fn chain_heads(&self) -> Result<Vec<(String, i64, Vec<u8>)>, StoreError> {
+                let rows = sqlx::query("SELECT partnership_id, seq, hash FROM chain_heads ORDER BY partnership_id")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                    .collect()
+            }
+
+            async fn chain_ids(&self) -> Result<Vec<String>, StoreError> {
+                Ok(sqlx::query_scalar("SELECT DISTINCT partnership_id FROM events ORDER BY partnership_id")
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn replace_projections(&self, ops: Vec<Op>) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                for table in PROJECTION_TABLES.iter().filter(|t| !t.ends_with("_unused")) {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for op in &ops {
+                    $m::apply_op(&mut tx, op).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn partnerships(&self) -> Result<Vec<PartnershipRow>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, name, short_name, procedure_id, procedure_version, closure_days, created_at_us FROM partnerships ORDER BY name",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(PartnershipRow {
+                            id: r.try_get(0)?,
+                            name: r.try_get(1)?,
+                            short_name: r.try_get(2)?,
+                            procedure_id: r.try_get(3)?,
+                            procedure_version: r.try_get(4)?,
+                            closure_days: from_json_list(&r.try_get::<String, _>(5)?),
+                            created_at_us: r.try_get(6)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn procedures(&self, partnership_id: &str) -> Result<Vec<ProcedureRow>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT partnership_id, version, procedure_id, source, sha256, adopted_at_us FROM procedures WHERE partnership_id = $1 ORDER BY version",
+                )
+                .bind(partnership_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(ProcedureRow {
+                            partnership_id: r.try_get(0)?,
+                            version: r.try_get(1)?,
+                            procedure_id: r.try_get(2)?,
+                            source: r.try_get(3)?,
+                            sha256: r.try_get(4)?,
+                            adopted_at_us: r.try_get(5)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn agencies(&self, partnership_id: &str) -> Result<Vec<AgencyRow>, StoreError> {
+                let rows = sqlx::query("SELECT id, partnership_id, name, sector FROM agencies WHERE partnership_id = $1 ORDER BY name, id")
+                    .bind(partnership_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(AgencyRow {
+                            id: r.try_get(0)?,
+                            partnership_id: r.try_get(1)?,
+                            name: r.try_get(2)?,
+                            sector: r.try_get(3)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn people(&self, partnership_id: &str) -> Result<Vec<PersonRow>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, partnership_id, agency_id, name, email, job_title, roles, line_manager_id, active FROM people WHERE partnership_id = $1 ORDER BY name, id",
+                )
+                .bind(partnership_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(PersonRow {
+                            id: r.try_get(0)?,
+                            partnership_id: r.try_get(1)?,
+                            agency_id: r.try_get(2)?,
+                            name: r.try_get(3)?,
+                            email: r.try_get(4)?,
+                            job_title: r.try_get(5)?,
+                            roles: from_json_list(&r.try_get::<String, _>(6)?),
+                            line_manager_id: r.try_get(7)?,
+                            active: r.try_get(8)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn named_officers(&self, partnership_id: &str) -> Result<Vec<NamedOfficerRow>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT partnership_id, agency_id, stage, person_id FROM named_officers WHERE partnership_id = $1 ORDER BY agency_id, stage",
+                )
+                .bind(partnership_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(NamedOfficerRow {
+                            partnership_id: r.try_get(0)?,
+                            agency_id: r.try_get(1)?,
+                            stage: r.try_get(2)?,
+                            person_id: r.try_get(3)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn escalation(&self, id: &str) -> Result<Option<EscalationRow>, StoreError> {
+                let row = sqlx::query(concat!("SELECT ", escalation_columns!(), " FROM escalations WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map($m::escalation_row).transpose()
+            }
+
+            async fn escalations(&self, partnership_id: &str) -> Result<Vec<EscalationRow>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    escalation_columns!(),
+                    " FROM escalations WHERE partnership_id = $1 ORDER BY raised_at_us, id"
+                ))
+                .bind(partnership_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($m::escalation_row).collect()
+            }
+
+            async fn stages(&self, escalation_id: &str) -> Result<Vec<StageRow>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT escalation_id, stage, started_at_us, started_on, due, agreed_days, ended_at_us, record, meetings FROM escalation_stages WHERE escalation_id = $1 ORDER BY stage",
+                )
+                .bind(escalation_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(StageRow {
+                            escalation_id: r.try_get(0)?,
+                            stage: r.try_get(1)?,
+                            started_at_us: r.try_get(2)?,
+                            started_on: r.try_get(3)?,
+                            due: r.try_get(4)?,
+                            agreed_days: r.try_get(5)?,
+                            ended_at_us: r.try_get(6)?,
+                            record: serde_json::from_str(&r.try_get::<String, _>(7)?).unwrap_or_default(),
+                            meetings: r.try_get(8)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn child_details(&self, escalation_id: &str) -> Result<Option<String>, StoreError> {
+                Ok(sqlx::query_scalar("SELECT details FROM escalation_children WHERE escalation_id = $1")
+                    .bind(escalation_id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn case(&self, escalation_id: &str) -> Result<Option<(String, String, String)>, StoreError> {
+                let row = sqlx::query("SELECT decision, evidence, outcome_wanted FROM escalation_cases WHERE escalation_id = $1")
+                    .bind(escalation_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
+            }
+
+            async fn compliments(&self, partnership_id: &str) -> Result<Vec<ComplimentRow>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, partnership_id, from_person_id, to_person_id, message, given_at_us FROM compliments WHERE partnership_id = $1 ORDER BY given_at_us, id",
+                )
+                .bind(partnership_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(ComplimentRow {
+                            id: r.try_get(0)?,
+                            partnership_id: r.try_get(1)?,
+                            from_person_id: r.try_get(2)?,
+                            to_person_id: r.try_get(3)?,
+                            message: r.try_get(4)?,
+                            given_at_us: r.try_get(5)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn outbox(&self, partnership_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, partnership_id, event_seq, escalation_id, recipient, reason, stage, child_details, address, created_at_us, sent_at_us, attempts, last_error FROM outbox WHERE partnership_id = $1 ORDER BY event_seq, id",
+                )
+                .bind(partnership_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(OutboxRow {
+                            id: r.try_get(0)?,
+                            partnership_id: r.try_get(1)?,
+                            event_seq: r.try_get(2)?,
+                            escalation_id: r.try_get(3)?,
+                            recipient: r.try_get(4)?,
+                            reason: r.try_get(5)?,
+                            stage: r.try_get(6)?,
+                            child_details: r.try_get(7)?,
+                            address: r.try_get(8)?,
+                            created_at_us: r.try_get(9)?,
+                            sent_at_us: r.try_get(10)?,
+                            attempts: r.try_get(11)?,
+                            last_error: r.try_get(12)?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+macro_rules! escalation_columns {
+    () => {
+        "id, partnership_id, reference, procedure_version, version, route, subject, child_status, category, status, \
+         outcome, current_stage, stage_due, overall_due, raised_at_us, raised_on, closed_at_us, resolved_by_events, \
+         raised_by, raising_agency_id, receiving_agency_id, receiving_person_id, summary, updated_at_us"
+    };
+}
+
+/// Generic write helpers: the same SQL on both drivers.
+macro_rules! generic_writes {
+    ($($db:ty => $mod:ident),*) => {$(
+        mod $mod {
+            use super::*;
+            pub(super) type Tx<'c> = sqlx::Transaction<'c, $db>;
+
+            pub(super) fn link(r: &<$db as sqlx::Database>::Row) -> Result<Link, StoreError> {
+                Ok(Link {
+                    partnership_id: r.try_get(0)?,
+                    seq: r.try_get(1)?,
+                    stream: r.try_get(2)?,
+                    stream_version: r.try_get(3)?,
+                    at_us: r.try_get(4)?,
+                    kind: r.try_get(5)?,
+                    actor: r.try_get(6)?,
+                    reason: r.try_get(7)?,
+                    payload: r.try_get(8)?,
+                    salt: r.try_get(9)?,
+                    content_hash: r.try_get(10)?,
+                    prev_hash: r.try_get(11)?,
+                    hash: r.try_get(12)?,
+                })
+            }
+
+            pub(super) fn escalation_row(r: &<$db as sqlx::Database>::Row) -> Result<EscalationRow, StoreError> {
+                Ok(EscalationRow {
+                    id: r.try_get(0)?,
+                    partnership_id: r.try_get(1)?,
+                    reference: r.try_get(2)?,
+                    procedure_version: r.try_get(3)?,
+                    version: r.try_get(4)?,
+                    route: r.try_get(5)?,
+                    subject: r.try_get(6)?,
+                    child_status: r.try_get(7)?,
+                    category: r.try_get(8)?,
+                    status: r.try_get(9)?,
+                    outcome: r.try_get(10)?,
+                    current_stage: r.try_get(11)?,
+                    stage_due: r.try_get(12)?,
+                    overall_due: r.try_get(13)?,
+                    raised_at_us: r.try_get(14)?,
+                    raised_on: r.try_get(15)?,
+                    closed_at_us: r.try_get(16)?,
+                    resolved_by_events: r.try_get(17)?,
+                    raised_by: r.try_get(18)?,
+                    raising_agency_id: r.try_get(19)?,
+                    receiving_agency_id: r.try_get(20)?,
+                    receiving_person_id: r.try_get(21)?,
+                    summary: r.try_get(22)?,
+                    updated_at_us: r.try_get(23)?,
+                })
+            }
+
+            pub(super) async fn append_one(tx: &mut Tx<'_>, req: &AppendRequest, lock_head: &'static str) -> Result<Appended, StoreError> {
+                let current: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(stream_version) FROM events WHERE partnership_id = $1 AND stream = $2",
+                )
+                .bind(&req.partnership_id)
+                .bind(&req.stream)
+                .fetch_one(&mut **tx)
+                .await?;
+                let current = current.unwrap_or(0);
+                if current != req.expected_version {
+                    return Err(StoreError::Conflict {
+                        stream: req.stream.clone(),
+                        expected: req.expected_version,
+                        actual: current,
+                    });
+                }
+                sqlx::query("INSERT INTO chain_heads (partnership_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (partnership_id) DO NOTHING")
+                    .bind(&req.partnership_id)
+                    .bind(chain::GENESIS.to_vec())
+                    .execute(&mut **tx)
+                    .await?;
+                let head = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT seq, hash FROM chain_heads WHERE partnership_id = $1{lock_head}"
+                )))
+                .bind(&req.partnership_id)
+                .fetch_one(&mut **tx)
+                .await?;
+                let mut seq: i64 = head.try_get(0)?;
+                let mut prev: Vec<u8> = head.try_get(1)?;
+                let mut version = current;
+                let mut seqs = Vec::with_capacity(req.events.len());
+                for e in &req.events {
+                    seq += 1;
+                    version += 1;
+                    let salt = salt()?;
+                    let content = Content { actor: e.actor.as_deref(), reason: e.reason.as_deref(), payload: &e.payload };
+                    let content_hash = chain::content_hash(&salt, content);
+                    let fixed = Fixed {
+                        partnership_id: &req.partnership_id,
+                        seq,
+                        stream: &req.stream,
+                        stream_version: version,
+                        at_us: e.at_us,
+                        kind: &e.kind,
+                    };
+                    let hash = chain::event_hash(&prev, fixed, &content_hash);
+                    let inserted = sqlx::query(concat!(
+                        "INSERT INTO events (partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, ",
+                        "salt, content_hash, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    ))
+                    .bind(&req.partnership_id)
+                    .bind(seq)
+                    .bind(&req.stream)
+                    .bind(version)
+                    .bind(e.at_us)
+                    .bind(&e.kind)
+                    .bind(&e.actor)
+                    .bind(&e.reason)
+                    .bind(&e.payload)
+                    .bind(salt.to_vec())
+                    .bind(content_hash.to_vec())
+                    .bind(&prev)
+                    .bind(hash.to_vec())
+                    .execute(&mut **tx)
+                    .await;
+                    match inserted {
+                        Ok(_) => {}
+                        Err(e) if is_unique_violation(&e) => {
+                            return Err(StoreError::Conflict {
+                                stream: req.stream.clone(),
+                                expected: req.expected_version,
+                                actual: version,
+                            });
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                    prev = hash.to_vec();
+                    seqs.push(seq);
+                }
+                sqlx::query("UPDATE chain_heads SET seq = $2, hash = $3 WHERE partnership_id = $1")
+                    .bind(&req.partnership_id)
+                    .bind(seq)
+                    .bind(&prev)
+                    .execute(&mut **tx)
+                    .await?;
+                for op in &req.ops {
+                    apply_op(tx, op).await?;
+                }
+                for n in &req.outbox {
+                    let event_seq = seqs.get(n.event_index).copied().unwrap_or(seq);
+                    let at_us = req.events.get(n.event_index).map_or(0, |e| e.at_us);
+                    sqlx::query(concat!(
+                        "INSERT INTO outbox (id, partnership_id, event_seq, escalation_id, recipient, reason, stage, child_details, ",
+                        "address, created_at_us, sent_at_us, attempts, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, NULL)"
+                    ))
+                    .bind(uuid::Uuid::new_v4().to_string())
+                    .bind(&req.partnership_id)
+                    .bind(event_seq)
+                    .bind(&n.escalation_id)
+                    .bind(&n.recipient)
+                    .bind(&n.reason)
+                    .bind(n.stage)
+                    .bind(n.child_details)
+                    .bind(&n.address)
+                    .bind(at_us)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(Appended { seq, stream_version: version })
+            }
+
+            pub(super) async fn apply_op(tx: &mut Tx<'_>, op: &Op) -> Result<(), StoreError> {
+                let q = match op {
+                    Op::Partnership(p) => sqlx::query(concat!(
+                        "INSERT INTO partnerships (id, name, short_name, procedure_id, procedure_version, closure_days, created_at_us) ",
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = excluded.name, ",
+                        "short_name = excluded.short_name, procedure_id = excluded.procedure_id, ",
+                        "procedure_version = excluded.procedure_version, closure_days = excluded.closure_days"
+                    ))
+                    .bind(&p.id)
+                    .bind(&p.name)
+                    .bind(&p.short_name)
+                    .bind(&p.procedure_id)
+                    .bind(p.procedure_version)
+                    .bind(json_list(&p.closure_days))
+                    .bind(p.created_at_us),
+                    Op::Procedure(p) => sqlx::query(concat!(
+                        "INSERT INTO procedures (partnership_id, version, procedure_id, source, sha256, adopted_at_us) ",
+                        "VALUES ($1, $2, $3, $4, $5, $6)"
+                    ))
+                    .bind(&p.partnership_id)
+                    .bind(p.version)
+                    .bind(&p.procedure_id)
+                    .bind(&p.source)
+                    .bind(&p.sha256)
+                    .bind(p.adopted_at_us),
+                    Op::Agency(a) => sqlx::query(concat!(
+                        "INSERT INTO agencies (id, partnership_id, name, sector) VALUES ($1, $2, $3, $4) ",
+                        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, sector = excluded.sector"
+                    ))
+                    .bind(&a.id)
+                    .bind(&a.partnership_id)
+                    .bind(&a.name)
+                    .bind(&a.sector),
+                    Op::Person(p) => sqlx::query(concat!(
+                        "INSERT INTO people (id, partnership_id, agency_id, name, email, job_title, roles, line_manager_id, active) ",
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET agency_id = excluded.agency_id, ",
+                        "name = excluded.name, email = excluded.email, job_title = excluded.job_title, roles = excluded.roles, ",
+                        "line_manager_id = excluded.line_manager_id, active = excluded.active"
+                    ))
+                    .bind(&p.id)
+                    .bind(&p.partnership_id)
+                    .bind(&p.agency_id)
+                    .bind(&p.name)
+                    .bind(&p.email)
+                    .bind(&p.job_title)
+                    .bind(json_list(&p.roles))
+                    .bind(&p.line_manager_id)
+                    .bind(p.active),
+                    Op::NamedOfficer(n) => sqlx::query(concat!(
+                        "INSERT INTO named_officers (partnership_id, agency_id, stage, person_id) VALUES ($1, $2, $3, $4) ",
+                        "ON CONFLICT (agency_id, stage) DO UPDATE SET person_id = excluded.person_id"
+                    ))
+                    .bind(&n.partnership_id)
+                    .bind(&n.agency_id)
+                    .bind(n.stage)
+                    .bind(&n.person_id),
+                    Op::RemoveNamedOfficer { agency_id, stage } => {
+                        sqlx::query("DELETE FROM named_officers WHERE agency_id = $1 AND stage = $2")
+                            .bind(agency_id)
+                            .bind(*stage)
+                    }
+                    Op::Escalation(e) => sqlx::query(concat!(
+                        "INSERT INTO escalations (", escalation_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ",
+                        "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (id) DO UPDATE SET ",
+                        "version = excluded.version, status = excluded.status, outcome = excluded.outcome, ",
+                        "current_stage = excluded.current_stage, stage_due = excluded.stage_due, overall_due = excluded.overall_due, ",
+                        "closed_at_us = excluded.closed_at_us, resolved_by_events = excluded.resolved_by_events, ",
+                        "updated_at_us = excluded.updated_at_us"
+                    ))
+                    .bind(&e.id)
+                    .bind(&e.partnership_id)
+                    .bind(&e.reference)
+                    .bind(e.procedure_version)
+                    .bind(e.version)
+                    .bind(&e.route)
+                    .bind(&e.subject)
+                    .bind(&e.child_status)
+                    .bind(&e.category)
+                    .bind(&e.status)
+                    .bind(&e.outcome)
+                    .bind(e.current_stage)
+                    .bind(&e.stage_due)
+                    .bind(&e.overall_due)
+                    .bind(e.raised_at_us)
+                    .bind(&e.raised_on)
+                    .bind(e.closed_at_us)
+                    .bind(e.resolved_by_events)
+                    .bind(&e.raised_by)
+                    .bind(&e.raising_agency_id)
+                    .bind(&e.receiving_agency_id)
+                    .bind(&e.receiving_person_id)
+                    .bind(&e.summary)
+                    .bind(e.updated_at_us),
+                    Op::Child { escalation_id, details } => sqlx::query(
+                        "INSERT INTO escalation_children (escalation_id, details) VALUES ($1, $2) ON CONFLICT (escalation_id) DO UPDATE SET details = excluded.details",
+                    )
+                    .bind(escalation_id)
+                    .bind(details),
+                    Op::Case { escalation_id, decision, evidence, outcome_wanted } => sqlx::query(concat!(
+                        "INSERT INTO escalation_cases (escalation_id, decision, evidence, outcome_wanted) VALUES ($1, $2, $3, $4) ",
+                        "ON CONFLICT (escalation_id) DO UPDATE SET decision = excluded.decision, evidence = excluded.evidence, ",
+                        "outcome_wanted = excluded.outcome_wanted"
+                    ))
+                    .bind(escalation_id)
+                    .bind(decision)
+                    .bind(evidence)
+                    .bind(outcome_wanted),
+                    Op::Stage(s) => sqlx::query(concat!(
+                        "INSERT INTO escalation_stages (escalation_id, stage, started_at_us, started_on, due, agreed_days, ended_at_us, ",
+                        "record, meetings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (escalation_id, stage) DO UPDATE SET ",
+                        "due = excluded.due, agreed_days = excluded.agreed_days, ended_at_us = excluded.ended_at_us, ",
+                        "record = excluded.record, meetings = excluded.meetings"
+                    ))
+                    .bind(&s.escalation_id)
+                    .bind(s.stage)
+                    .bind(s.started_at_us)
+                    .bind(&s.started_on)
+                    .bind(&s.due)
+                    .bind(s.agreed_days)
+                    .bind(s.ended_at_us)
+                    .bind(record_json(&s.record))
+                    .bind(s.meetings),
+                    Op::Compliment(c) => sqlx::query(concat!(
+                        "INSERT INTO compliments (id, partnership_id, from_person_id, to_person_id, message, given_at_us) ",
+                        "VALUES ($1, $2, $3, $4, $5, $6)"
+                    ))
+                    .bind(&c.id)
+                    .bind(&c.partnership_id)
+                    .bind(&c.from_person_id)
+                    .bind(&c.to_person_id)
+                    .bind(&c.message)
+                    .bind(c.given_at_us),
+                };
+                q.execute(&mut **tx).await?;
+                Ok(())
+            }
+        }
+    )*};
+}
+
+generic_writes!(sqlx::Sqlite => sqlite_writes, sqlx::Postgres => pg_writes);
+
+// ---------------------------------------------------------------------------------------------
+// SQLite
+
+/// The embedded default: one file, WAL, `synchronous=FULL`.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn open(path: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        // Refuse settings that could lose an acknowledged write (2 = FULL, 3 = EXTRA).
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&pool)
+            .await?;
+        if synchronous < 2 {
+            return Err(StoreError::Durability(format!(
+                "SQLite synchronous is {synchronous}; Parley needs FULL (2) or EXTRA (3) so that no acknowledged write can be lost"
+            )));
+        }
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&pool)
+            .await?;
+        if !journal.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Durability(format!(
+                "SQLite journal_mode is {journal}; Parley needs WAL"
+            )));
+        }
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The pool, for tests and maintenance commands that need raw SQL.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        // Take the write lock at once, so a transaction never fails half-way to upgrade it.
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+impl_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    Backend::Sqlite,
+    "",
+    sqlite_writes
+);
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL
+
+/// For deployments that outgrow one machine: several `parley serve` instances, one database.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        // Refuse settings that could lose an acknowledged write.
+        let fsync: String = sqlx::query_scalar("SHOW fsync").fetch_one(&pool).await?;
+        if fsync != "on" {
+            return Err(StoreError::Durability(format!(
+                "PostgreSQL fsync is {fsync}; Parley needs fsync = on so that no acknowledged write can be lost"
+            )));
+        }
+        let commit: String = sqlx::query_scalar("SHOW synchronous_commit")
+            .fetch_one(&pool)
+            .await?;
+        if commit == "off" {
+            return Err(StoreError::Durability(
+                "PostgreSQL synchronous_commit is off; Parley needs it on so that no acknowledged write can be lost".to_owned(),
+            ));
+        }
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+impl_store!(
+    PgStore,
+    sqlx::Postgres,
+    Backend::Postgres,
+    " FOR UPDATE",
+    pg_writes
+);

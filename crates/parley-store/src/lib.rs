@@ -1,0 +1,47 @@
+//! Parley's records: every change is an event, appended to a per-partnership hash chain in the
+//! same transaction as the query tables derived from it. SQLite (embedded default) or
+//! PostgreSQL, chosen by the database URL.
+
+pub mod backend;
+pub mod chain;
+pub mod payload;
+pub mod projector;
+pub mod rows;
+pub mod writer;
+
+pub use backend::{AppendRequest, Appended, Backend, NewEvent, NewOutbox, Store, open};
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "someone else changed {stream} meanwhile (it is at version {actual}, the change was based on {expected}); reload and try again"
+    )]
+    Conflict {
+        stream: String,
+        expected: i64,
+        actual: i64,
+    },
+    #[error("unsupported database URL scheme \"{0}\"; use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("refusing to start: {0}")]
+    Durability(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("no random numbers available: {0}")]
+    Random(String),
+    #[error("the store is shutting down")]
+    Closed,
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Project(#[from] projector::ProjectError),
+    #[error("stored event {seq} of {partnership} is unreadable: {message}")]
+    Unreadable {
+        partnership: String,
+        seq: i64,
+        message: String,
+    },
+}

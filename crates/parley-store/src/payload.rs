@@ -1,0 +1,273 @@
+//! What each event says, as stored (JSON). These are the store's own types: the core's
+//! events are mapped to and from them here, so the core never depends on a storage format.
+
+use parley_core::WorkingDays;
+use parley_core::escalation::{Deadline, Event, Subject};
+use parley_core::names::{ChildStatus, RedirectionKind, Resolution, RouteKind};
+use parley_core::procedure::StageNumber;
+use serde::{Deserialize, Serialize};
+
+/// The minimal identifiers of a child, given when raising (DESIGN.md §3). Only people involved
+/// in the escalation and their managers may see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildDetails {
+    /// Name or initials, as the agencies know the child.
+    pub name: String,
+    pub date_of_birth: Option<String>,
+    /// An agency's case number or NHS number, if given.
+    pub identifier: Option<String>,
+}
+
+/// Everything a raise records beyond the state machine's own inputs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Raised {
+    pub escalation_id: String,
+    /// Human reference, e.g. `DOR-2026-0042`.
+    pub reference: String,
+    pub procedure_version: i64,
+    pub route: String,
+    /// `child` or `thematic`.
+    pub subject: String,
+    pub child_status: Option<String>,
+    pub child: Option<ChildDetails>,
+    pub category: String,
+    pub raised_by: String,
+    pub raising_agency_id: String,
+    pub receiving_agency_id: String,
+    pub receiving_person_id: Option<String>,
+    /// The decision, action or inaction challenged. Must not identify the child.
+    pub summary: String,
+    pub decision: String,
+    pub evidence: String,
+    pub outcome_wanted: String,
+}
+
+/// One event's payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Payload {
+    PartnershipCreated {
+        name: String,
+        short_name: Option<String>,
+    },
+    /// The partnership adopts a procedure (a new version each time).
+    ProcedureAdopted {
+        version: i64,
+        procedure_id: String,
+        source: String,
+    },
+    ClosureDaysSet {
+        days: Vec<String>,
+    },
+    AgencyAdded {
+        agency_id: String,
+        name: String,
+        sector: String,
+    },
+    /// A person added, or their details replaced.
+    PersonSaved {
+        person_id: String,
+        agency_id: Option<String>,
+        name: String,
+        email: String,
+        job_title: String,
+        roles: Vec<String>,
+        line_manager_id: Option<String>,
+        active: bool,
+    },
+    NamedOfficerSet {
+        agency_id: String,
+        stage: i64,
+        person_id: Option<String>,
+    },
+    ComplimentGiven {
+        compliment_id: String,
+        from_person_id: String,
+        to_person_id: String,
+        message: String,
+    },
+    EscalationRaised(Box<Raised>),
+    StageRecordUpdated {
+        stage: i64,
+        fields: Vec<(String, String)>,
+    },
+    TimescaleAgreed {
+        working_days: i64,
+    },
+    Escalated,
+    ProfessionalsMeetingConvened,
+    Resolved {
+        resolution: String,
+    },
+    ReferredOn {
+        referral: String,
+    },
+    Withdrawn,
+    Redirected {
+        redirection: String,
+    },
+    DeadlinePassed {
+        /// `overall`, or the stage number.
+        deadline: String,
+    },
+}
+
+/// A payload that cannot be turned back into a core event (a stored value out of range).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("stored event is not readable: {0}")]
+pub struct Unreadable(pub String);
+
+fn parse<T: std::str::FromStr>(s: &str) -> Result<T, Unreadable>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e: T::Err| Unreadable(e.to_string()))
+}
+
+fn stage(n: i64) -> Result<StageNumber, Unreadable> {
+    StageNumber::new(n).ok_or_else(|| Unreadable(format!("stage {n}")))
+}
+
+impl Payload {
+    /// The event kind stored beside the payload.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Payload::PartnershipCreated { .. } => "partnership-created",
+            Payload::ProcedureAdopted { .. } => "procedure-adopted",
+            Payload::ClosureDaysSet { .. } => "closure-days-set",
+            Payload::AgencyAdded { .. } => "agency-added",
+            Payload::PersonSaved { .. } => "person-saved",
+            Payload::NamedOfficerSet { .. } => "named-officer-set",
+            Payload::ComplimentGiven { .. } => "compliment-given",
+            Payload::EscalationRaised(_) => "raised",
+            Payload::StageRecordUpdated { .. } => "stage-record-updated",
+            Payload::TimescaleAgreed { .. } => "timescale-agreed",
+            Payload::Escalated => "escalated",
+            Payload::ProfessionalsMeetingConvened => "professionals-meeting-convened",
+            Payload::Resolved { .. } => "resolved",
+            Payload::ReferredOn { .. } => "referred-on",
+            Payload::Withdrawn => "withdrawn",
+            Payload::Redirected { .. } => "redirected",
+            Payload::DeadlinePassed { .. } => "deadline-passed",
+        }
+    }
+
+    /// The state-machine event this payload records, if it is about an escalation.
+    pub fn to_core(&self) -> Result<Option<Event>, Unreadable> {
+        Ok(Some(match self {
+            Payload::EscalationRaised(r) => Event::Raised {
+                route: parse::<RouteKind>(&r.route)?,
+                subject: match (r.subject.as_str(), &r.child_status) {
+                    ("thematic", _) => Subject::Thematic,
+                    ("child", Some(status)) => Subject::Child {
+                        status: parse::<ChildStatus>(status)?,
+                    },
+                    (other, _) => return Err(Unreadable(format!("subject {other}"))),
+                },
+                category: r.category.clone(),
+            },
+            Payload::StageRecordUpdated { stage: n, fields } => Event::StageRecordUpdated {
+                stage: stage(*n)?,
+                fields: fields.clone(),
+            },
+            Payload::TimescaleAgreed { working_days } => Event::TimescaleAgreed {
+                working_days: WorkingDays::new(*working_days)
+                    .map_err(|e| Unreadable(e.to_string()))?,
+            },
+            Payload::Escalated => Event::Escalated,
+            Payload::ProfessionalsMeetingConvened => Event::ProfessionalsMeetingConvened,
+            Payload::Resolved { resolution } => Event::Resolved {
+                resolution: parse::<Resolution>(resolution)?,
+            },
+            Payload::ReferredOn { referral } => Event::ReferredOn {
+                referral: referral.clone(),
+            },
+            Payload::Withdrawn => Event::Withdrawn,
+            Payload::Redirected { redirection } => Event::Redirected {
+                kind: parse::<RedirectionKind>(redirection)?,
+            },
+            Payload::DeadlinePassed { deadline } => Event::DeadlinePassed {
+                deadline: if deadline == "overall" {
+                    Deadline::Overall
+                } else {
+                    Deadline::Stage(stage(parse::<i64>(deadline)?)?)
+                },
+            },
+            _ => return Ok(None),
+        }))
+    }
+
+    /// The payload for a state-machine event other than `Raised` (which needs the case).
+    pub fn from_core(event: &Event) -> Option<Payload> {
+        Some(match event {
+            Event::Raised { .. } => return None,
+            Event::StageRecordUpdated { stage, fields } => Payload::StageRecordUpdated {
+                stage: i64::from(stage.get()),
+                fields: fields.clone(),
+            },
+            Event::TimescaleAgreed { working_days } => Payload::TimescaleAgreed {
+                working_days: i64::from(working_days.get()),
+            },
+            Event::Escalated => Payload::Escalated,
+            Event::ProfessionalsMeetingConvened => Payload::ProfessionalsMeetingConvened,
+            Event::Resolved { resolution } => Payload::Resolved {
+                resolution: resolution.as_str().to_owned(),
+            },
+            Event::ReferredOn { referral } => Payload::ReferredOn {
+                referral: referral.clone(),
+            },
+            Event::Withdrawn => Payload::Withdrawn,
+            Event::Redirected { kind } => Payload::Redirected {
+                redirection: kind.as_str().to_owned(),
+            },
+            Event::DeadlinePassed { deadline } => Payload::DeadlinePassed {
+                deadline: match deadline {
+                    Deadline::Overall => "overall".to_owned(),
+                    Deadline::Stage(n) => n.to_string(),
+                },
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_events_round_trip() {
+        let events = [
+            Event::StageRecordUpdated {
+                stage: StageNumber::new(2).unwrap(),
+                fields: vec![("outcome".into(), "agreed".into())],
+            },
+            Event::TimescaleAgreed {
+                working_days: WorkingDays::new(4).unwrap(),
+            },
+            Event::Escalated,
+            Event::ProfessionalsMeetingConvened,
+            Event::Resolved {
+                resolution: Resolution::DisagreementRecorded,
+            },
+            Event::ReferredOn {
+                referral: "ofsted".into(),
+            },
+            Event::Withdrawn,
+            Event::Redirected {
+                kind: RedirectionKind::AllegationAgainstStaff,
+            },
+            Event::DeadlinePassed {
+                deadline: Deadline::Overall,
+            },
+            Event::DeadlinePassed {
+                deadline: Deadline::Stage(StageNumber::new(3).unwrap()),
+            },
+        ];
+        for e in events {
+            let p = Payload::from_core(&e).unwrap();
+            let json = serde_json::to_string(&p).unwrap();
+            let back: Payload = serde_json::from_str(&json).unwrap();
+            assert_eq!(back.to_core().unwrap(), Some(e), "{json}");
+        }
+    }
+}

@@ -1,0 +1,414 @@
+//! From events to query rows. The same code projects each event as it is appended and replays
+//! the whole log when the projections are rebuilt, so the two cannot disagree.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use parley_core::calendar::{BankHolidays, Calendar};
+use parley_core::deadline::calendar_for;
+use parley_core::escalation::{Escalation, Notification, Rules, Status, Subject, decide};
+use parley_core::procedure::{self, Procedure};
+use sha2::{Digest, Sha256};
+
+use crate::payload::{Payload, Raised};
+use crate::rows::{
+    AgencyRow, ComplimentRow, EscalationRow, NamedOfficerRow, Op, PartnershipRow, PersonRow,
+    ProcedureRow, StageRow,
+};
+
+/// An event as the projector needs it.
+#[derive(Clone, Debug)]
+pub struct Fact<'a> {
+    pub partnership_id: &'a str,
+    pub stream: &'a str,
+    pub at_us: i64,
+    pub payload: &'a Payload,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    #[error("event for unknown partnership {0}")]
+    UnknownPartnership(String),
+    #[error("partnership {partnership} has no procedure version {version}")]
+    UnknownProcedure { partnership: String, version: i64 },
+    #[error("stored procedure does not parse: {0}")]
+    Procedure(String),
+    #[error("event for unknown escalation {0}")]
+    UnknownEscalation(String),
+    #[error("escalation event not on an escalation stream: {0}")]
+    Stream(String),
+    #[error(transparent)]
+    Unreadable(#[from] crate::payload::Unreadable),
+    #[error(transparent)]
+    Transition(#[from] parley_core::escalation::TransitionError),
+    #[error(transparent)]
+    Calendar(#[from] parley_core::CalendarError),
+    #[error("invalid date in a stored event: {0}")]
+    Date(String),
+}
+
+#[derive(Clone, Debug)]
+struct PartnershipState {
+    row: PartnershipRow,
+    procedures: HashMap<i64, Arc<Procedure>>,
+    closure_days: Vec<Date>,
+    /// Calendars by procedure version, built on first use.
+    calendars: HashMap<i64, Arc<Calendar>>,
+}
+
+#[derive(Clone, Debug)]
+struct EscalationState {
+    core: Escalation,
+    row: EscalationRow,
+}
+
+/// Everything projected so far, enough to project the next event.
+#[derive(Clone, Debug)]
+pub struct Projector {
+    holidays: Arc<BankHolidays>,
+    partnerships: HashMap<String, PartnershipState>,
+    escalations: HashMap<String, EscalationState>,
+}
+
+/// The stream an escalation's events go on.
+pub fn escalation_stream(id: &str) -> String {
+    format!("escalation:{id}")
+}
+
+fn escalation_id(stream: &str) -> Result<&str, ProjectError> {
+    stream
+        .strip_prefix("escalation:")
+        .ok_or_else(|| ProjectError::Stream(stream.to_owned()))
+}
+
+fn timestamp(us: i64) -> Timestamp {
+    Timestamp::from_microsecond(us).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+impl Projector {
+    pub fn new(holidays: Arc<BankHolidays>) -> Self {
+        Projector {
+            holidays,
+            partnerships: HashMap::new(),
+            escalations: HashMap::new(),
+        }
+    }
+
+    /// The current state of an escalation, as projected.
+    pub fn escalation(&self, id: &str) -> Option<(&Escalation, &EscalationRow)> {
+        self.escalations.get(id).map(|e| (&e.core, &e.row))
+    }
+
+    /// The procedure (and its calendar) an escalation runs under.
+    pub fn rules_for(
+        &mut self,
+        partnership_id: &str,
+        version: i64,
+    ) -> Result<(Arc<Procedure>, Arc<Calendar>), ProjectError> {
+        let holidays = self.holidays.clone();
+        let p = self
+            .partnerships
+            .get_mut(partnership_id)
+            .ok_or_else(|| ProjectError::UnknownPartnership(partnership_id.to_owned()))?;
+        let procedure =
+            p.procedures
+                .get(&version)
+                .cloned()
+                .ok_or_else(|| ProjectError::UnknownProcedure {
+                    partnership: partnership_id.to_owned(),
+                    version,
+                })?;
+        let calendar = match p.calendars.get(&version) {
+            Some(c) => c.clone(),
+            None => {
+                let mut with_closures = (*procedure).clone();
+                with_closures
+                    .calendar
+                    .closure_days
+                    .extend(p.closure_days.iter().copied());
+                let c = Arc::new(calendar_for(&with_closures, &holidays)?);
+                p.calendars.insert(version, c.clone());
+                c
+            }
+        };
+        Ok((procedure, calendar))
+    }
+
+    /// The partnership's current procedure version.
+    pub fn current_procedure(&self, partnership_id: &str) -> Option<i64> {
+        self.partnerships
+            .get(partnership_id)
+            .map(|p| p.row.procedure_version)
+    }
+
+    /// Projects one event: the rows it changes and, for escalation events, the notifications
+    /// the procedure calls for.
+    pub fn apply(&mut self, fact: &Fact<'_>) -> Result<(Vec<Op>, Vec<Notification>), ProjectError> {
+        let pid = fact.partnership_id;
+        let at_us = fact.at_us;
+        let mut ops = Vec::new();
+        let mut notifications = Vec::new();
+        match fact.payload {
+            Payload::PartnershipCreated { name, short_name } => {
+                let row = PartnershipRow {
+                    id: pid.to_owned(),
+                    name: name.clone(),
+                    short_name: short_name.clone(),
+                    procedure_id: String::new(),
+                    procedure_version: 0,
+                    closure_days: Vec::new(),
+                    created_at_us: at_us,
+                };
+                ops.push(Op::Partnership(row.clone()));
+                self.partnerships.insert(
+                    pid.to_owned(),
+                    PartnershipState {
+                        row,
+                        procedures: HashMap::new(),
+                        closure_days: Vec::new(),
+                        calendars: HashMap::new(),
+                    },
+                );
+            }
+            Payload::ProcedureAdopted {
+                version,
+                procedure_id,
+                source,
+            } => {
+                let parsed =
+                    procedure::parse(source).map_err(|e| ProjectError::Procedure(e.to_string()))?;
+                let p = self.partnership(pid)?;
+                p.procedures.insert(*version, Arc::new(parsed));
+                p.row.procedure_id.clone_from(procedure_id);
+                p.row.procedure_version = *version;
+                ops.push(Op::Procedure(ProcedureRow {
+                    partnership_id: pid.to_owned(),
+                    version: *version,
+                    procedure_id: procedure_id.clone(),
+                    source: source.clone(),
+                    sha256: hex::encode(Sha256::digest(source.as_bytes())),
+                    adopted_at_us: at_us,
+                }));
+                ops.push(Op::Partnership(p.row.clone()));
+            }
+            Payload::ClosureDaysSet { days } => {
+                let mut dates = Vec::new();
+                for d in days {
+                    dates.push(
+                        d.parse::<Date>()
+                            .map_err(|_| ProjectError::Date(d.clone()))?,
+                    );
+                }
+                let p = self.partnership(pid)?;
+                p.closure_days = dates;
+                p.calendars.clear();
+                p.row.closure_days.clone_from(days);
+                ops.push(Op::Partnership(p.row.clone()));
+            }
+            Payload::AgencyAdded {
+                agency_id,
+                name,
+                sector,
+            } => ops.push(Op::Agency(AgencyRow {
+                id: agency_id.clone(),
+                partnership_id: pid.to_owned(),
+                name: name.clone(),
+                sector: sector.clone(),
+            })),
+            Payload::PersonSaved {
+                person_id,
+                agency_id,
+                name,
+                email,
+                job_title,
+                roles,
+                line_manager_id,
+                active,
+            } => ops.push(Op::Person(PersonRow {
+                id: person_id.clone(),
+                partnership_id: pid.to_owned(),
+                agency_id: agency_id.clone(),
+                name: name.clone(),
+                email: email.clone(),
+                job_title: job_title.clone(),
+                roles: roles.clone(),
+                line_manager_id: line_manager_id.clone(),
+                active: *active,
+            })),
+            Payload::NamedOfficerSet {
+                agency_id,
+                stage,
+                person_id,
+            } => ops.push(match person_id {
+                Some(person) => Op::NamedOfficer(NamedOfficerRow {
+                    partnership_id: pid.to_owned(),
+                    agency_id: agency_id.clone(),
+                    stage: *stage,
+                    person_id: person.clone(),
+                }),
+                None => Op::RemoveNamedOfficer {
+                    agency_id: agency_id.clone(),
+                    stage: *stage,
+                },
+            }),
+            Payload::ComplimentGiven {
+                compliment_id,
+                from_person_id,
+                to_person_id,
+                message,
+            } => {
+                ops.push(Op::Compliment(ComplimentRow {
+                    id: compliment_id.clone(),
+                    partnership_id: pid.to_owned(),
+                    from_person_id: from_person_id.clone(),
+                    to_person_id: to_person_id.clone(),
+                    message: message.clone(),
+                    given_at_us: at_us,
+                }));
+            }
+            Payload::EscalationRaised(raised) => {
+                let (procedure, calendar) = self.rules_for(pid, raised.procedure_version)?;
+                let rules = Rules {
+                    procedure: &procedure,
+                    calendar: &calendar,
+                };
+                let event = fact
+                    .payload
+                    .to_core()?
+                    .ok_or_else(|| ProjectError::Stream(fact.stream.to_owned()))?;
+                let t = decide(None, rules, timestamp(at_us), event)?;
+                let row = raised_row(pid, raised, &t.state, at_us);
+                ops.push(Op::Escalation(Box::new(row.clone())));
+                if let Some(child) = &raised.child {
+                    ops.push(Op::Child {
+                        escalation_id: raised.escalation_id.clone(),
+                        details: serde_json::to_string(child).unwrap_or_default(),
+                    });
+                }
+                ops.push(Op::Case {
+                    escalation_id: raised.escalation_id.clone(),
+                    decision: raised.decision.clone(),
+                    evidence: raised.evidence.clone(),
+                    outcome_wanted: raised.outcome_wanted.clone(),
+                });
+                ops.extend(stage_rows(&raised.escalation_id, &t.state));
+                notifications = t.notifications;
+                self.escalations.insert(
+                    raised.escalation_id.clone(),
+                    EscalationState { core: t.state, row },
+                );
+            }
+            other => {
+                let Some(event) = other.to_core()? else {
+                    return Ok((ops, notifications));
+                };
+                let id = escalation_id(fact.stream)?.to_owned();
+                let version = self
+                    .escalations
+                    .get(&id)
+                    .ok_or_else(|| ProjectError::UnknownEscalation(id.clone()))?
+                    .row
+                    .procedure_version;
+                let (procedure, calendar) = self.rules_for(pid, version)?;
+                let rules = Rules {
+                    procedure: &procedure,
+                    calendar: &calendar,
+                };
+                let state = self
+                    .escalations
+                    .get_mut(&id)
+                    .ok_or_else(|| ProjectError::UnknownEscalation(id.clone()))?;
+                let t = state.core.apply(rules, timestamp(at_us), event)?;
+                state.core = t.state;
+                update_row(&mut state.row, &state.core, at_us);
+                ops.push(Op::Escalation(Box::new(state.row.clone())));
+                ops.extend(stage_rows(&id, &state.core));
+                notifications = t.notifications;
+            }
+        }
+        Ok((ops, notifications))
+    }
+
+    fn partnership(&mut self, id: &str) -> Result<&mut PartnershipState, ProjectError> {
+        self.partnerships
+            .get_mut(id)
+            .ok_or_else(|| ProjectError::UnknownPartnership(id.to_owned()))
+    }
+}
+
+fn raised_row(pid: &str, r: &Raised, state: &Escalation, at_us: i64) -> EscalationRow {
+    let mut row = EscalationRow {
+        id: r.escalation_id.clone(),
+        partnership_id: pid.to_owned(),
+        reference: r.reference.clone(),
+        procedure_version: r.procedure_version,
+        version: 0,
+        route: r.route.clone(),
+        subject: match state.subject {
+            Subject::Child { .. } => "child".to_owned(),
+            Subject::Thematic => "thematic".to_owned(),
+        },
+        child_status: match state.subject {
+            Subject::Child { status } => Some(status.as_str().to_owned()),
+            Subject::Thematic => None,
+        },
+        category: r.category.clone(),
+        status: String::new(),
+        outcome: None,
+        current_stage: 0,
+        stage_due: String::new(),
+        overall_due: None,
+        raised_at_us: at_us,
+        raised_on: state.raised_on.to_string(),
+        closed_at_us: None,
+        resolved_by_events: false,
+        raised_by: r.raised_by.clone(),
+        raising_agency_id: r.raising_agency_id.clone(),
+        receiving_agency_id: r.receiving_agency_id.clone(),
+        receiving_person_id: r.receiving_person_id.clone(),
+        summary: r.summary.clone(),
+        updated_at_us: at_us,
+    };
+    update_row(&mut row, state, at_us);
+    row
+}
+
+fn update_row(row: &mut EscalationRow, state: &Escalation, at_us: i64) {
+    row.version = state.version as i64;
+    row.status = state.status.as_str().to_owned();
+    row.outcome = match &state.status {
+        Status::Open => None,
+        Status::Resolved(r) => Some(r.as_str().to_owned()),
+        Status::ReferredOn(id) => Some(id.clone()),
+        Status::Withdrawn => None,
+        Status::Redirected(k) => Some(k.as_str().to_owned()),
+    };
+    row.current_stage = i64::from(state.current_stage().get());
+    row.stage_due = state.current().due.to_string();
+    row.overall_due = state.overall_due.map(|d| d.to_string());
+    row.closed_at_us = state.closed_at.map(|t| t.as_microsecond());
+    row.resolved_by_events = state.resolved_by_events_at.is_some();
+    row.updated_at_us = at_us;
+}
+
+fn stage_rows(id: &str, state: &Escalation) -> Vec<Op> {
+    state
+        .stages
+        .iter()
+        .map(|s| {
+            Op::Stage(StageRow {
+                escalation_id: id.to_owned(),
+                stage: i64::from(s.number.get()),
+                started_at_us: s.started_at.as_microsecond(),
+                started_on: s.started_on.to_string(),
+                due: s.due.to_string(),
+                agreed_days: s.agreed.map(|w| i64::from(w.get())),
+                ended_at_us: s.ended_at.map(|t| t.as_microsecond()),
+                record: s.record.clone(),
+                meetings: s.meetings.len() as i64,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,147 @@
+//! Rows of the query tables (projections), and the changes the projector makes to them.
+
+/// A change to the projections.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    Partnership(PartnershipRow),
+    Procedure(ProcedureRow),
+    Agency(AgencyRow),
+    Person(PersonRow),
+    NamedOfficer(NamedOfficerRow),
+    RemoveNamedOfficer {
+        agency_id: String,
+        stage: i64,
+    },
+    Escalation(Box<EscalationRow>),
+    Child {
+        escalation_id: String,
+        details: String,
+    },
+    Case {
+        escalation_id: String,
+        decision: String,
+        evidence: String,
+        outcome_wanted: String,
+    },
+    Stage(StageRow),
+    Compliment(ComplimentRow),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartnershipRow {
+    pub id: String,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub procedure_id: String,
+    pub procedure_version: i64,
+    pub closure_days: Vec<String>,
+    pub created_at_us: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcedureRow {
+    pub partnership_id: String,
+    pub version: i64,
+    pub procedure_id: String,
+    pub source: String,
+    pub sha256: String,
+    pub adopted_at_us: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgencyRow {
+    pub id: String,
+    pub partnership_id: String,
+    pub name: String,
+    pub sector: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonRow {
+    pub id: String,
+    pub partnership_id: String,
+    pub agency_id: Option<String>,
+    pub name: String,
+    pub email: String,
+    pub job_title: String,
+    pub roles: Vec<String>,
+    pub line_manager_id: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedOfficerRow {
+    pub partnership_id: String,
+    pub agency_id: String,
+    pub stage: i64,
+    pub person_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EscalationRow {
+    pub id: String,
+    pub partnership_id: String,
+    pub reference: String,
+    pub procedure_version: i64,
+    pub version: i64,
+    pub route: String,
+    pub subject: String,
+    pub child_status: Option<String>,
+    pub category: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub current_stage: i64,
+    pub stage_due: String,
+    pub overall_due: Option<String>,
+    pub raised_at_us: i64,
+    pub raised_on: String,
+    pub closed_at_us: Option<i64>,
+    pub resolved_by_events: bool,
+    pub raised_by: String,
+    pub raising_agency_id: String,
+    pub receiving_agency_id: String,
+    pub receiving_person_id: Option<String>,
+    pub summary: String,
+    pub updated_at_us: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageRow {
+    pub escalation_id: String,
+    pub stage: i64,
+    pub started_at_us: i64,
+    pub started_on: String,
+    pub due: String,
+    pub agreed_days: Option<i64>,
+    pub ended_at_us: Option<i64>,
+    pub record: Vec<(String, String)>,
+    pub meetings: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComplimentRow {
+    pub id: String,
+    pub partnership_id: String,
+    pub from_person_id: String,
+    pub to_person_id: String,
+    pub message: String,
+    pub given_at_us: i64,
+}
+
+/// A notification waiting in (or sent from) the outbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub id: String,
+    pub partnership_id: String,
+    pub event_seq: i64,
+    pub escalation_id: Option<String>,
+    pub recipient: String,
+    pub reason: String,
+    pub stage: i64,
+    pub child_details: bool,
+    pub address: Option<String>,
+    pub created_at_us: i64,
+    pub sent_at_us: Option<i64>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
