@@ -823,7 +823,22 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Opens (creating if missing) the database at `path`. A `?synchronous=` setting below
+    /// FULL in the URL is refused, not quietly overridden.
     pub async fn open(path: &str) -> Result<Self, StoreError> {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        for (key, value) in query.split('&').filter_map(|kv| kv.split_once('=')) {
+            if key.eq_ignore_ascii_case("synchronous")
+                && !matches!(
+                    value.to_ascii_lowercase().as_str(),
+                    "full" | "extra" | "2" | "3"
+                )
+            {
+                return Err(StoreError::Durability(format!(
+                    "SQLite synchronous={value} could lose an acknowledged write after a power cut; Parley needs FULL or EXTRA"
+                )));
+            }
+        }
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -877,6 +892,8 @@ impl_store!(
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL
 
+static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
 /// For deployments that outgrow one machine: several `parley serve` instances, one database.
 #[derive(Clone, Debug)]
 pub struct PgStore {
@@ -906,8 +923,58 @@ impl PgStore {
                 "PostgreSQL synchronous_commit is off; Parley needs it on so that no acknowledged write can be lost".to_owned(),
             ));
         }
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        // The application's role may not create tables: migrate only when the schema is behind
+        // (run `parley migrate` as the owner role in deployments that separate the two).
+        let applied: Option<i64> = match sqlx::query_scalar::<_, Option<String>>(
+            "SELECT to_regclass('_sqlx_migrations')::text",
+        )
+        .fetch_one(&pool)
+        .await?
+        {
+            Some(_) => {
+                sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(&pool)
+                    .await?
+            }
+            None => None,
+        };
+        let latest = PG_MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        if applied.unwrap_or(0) < latest {
+            PG_MIGRATOR.run(&pool).await?;
+        }
         Ok(PgStore { pool })
+    }
+
+    /// Gives an application role what it needs and no more: SELECT and INSERT on the event
+    /// log, full use of the query tables. Run as the owner of the schema.
+    pub async fn grant_app_role(&self, role: &str) -> Result<(), StoreError> {
+        let valid = !role.is_empty()
+            && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && role
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            return Err(StoreError::NotFound(format!(
+                "role name \"{role}\" (lowercase letters, digits, _)"
+            )));
+        }
+        let statements = [
+            format!("GRANT USAGE ON SCHEMA public TO {role}"),
+            format!("REVOKE ALL ON events FROM {role}"),
+            format!("GRANT SELECT, INSERT ON events TO {role}"),
+            format!("GRANT SELECT ON _sqlx_migrations TO {role}"),
+            format!(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON chain_heads, partnerships, procedures, agencies, people, \
+                 named_officers, escalations, escalation_children, escalation_cases, escalation_stages, compliments, \
+                 outbox TO {role}"
+            ),
+        ];
+        for sql in statements {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     pub fn pool(&self) -> &PgPool {

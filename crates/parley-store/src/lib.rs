@@ -6,6 +6,7 @@ pub mod backend;
 pub mod chain;
 pub mod payload;
 pub mod projector;
+pub mod records;
 pub mod rows;
 pub mod writer;
 

@@ -1,0 +1,571 @@
+//! The records service: every change the product makes goes through here. Each command is
+//! decided by the core (for escalations, the state machine) on the state rebuilt from its
+//! events, then appended with its projection rows and notifications in one transaction.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use parley_core::calendar::BankHolidays;
+use parley_core::escalation::{Escalation, Event, Notification, Reason};
+use parley_core::procedure;
+
+use crate::StoreError;
+use crate::backend::{AppendRequest, Appended, NewEvent, NewOutbox, Store};
+use crate::chain::Link;
+use crate::payload::{Payload, Raised};
+use crate::projector::{Fact, Projector, escalation_stream};
+use crate::writer::Writer;
+
+/// The partnership-wide stream: creation, procedures, closure days.
+pub const PARTNERSHIP_STREAM: &str = "partnership";
+
+/// Who did something: a person, or Parley itself (demo data, sweeps).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor(pub Option<String>);
+
+impl Actor {
+    pub const SYSTEM: Actor = Actor(None);
+
+    pub fn person(id: &str) -> Actor {
+        Actor(Some(id.to_owned()))
+    }
+}
+
+/// A person's details.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonInput {
+    pub agency_id: Option<String>,
+    pub name: String,
+    pub email: String,
+    pub job_title: String,
+    pub roles: Vec<String>,
+    pub line_manager_id: Option<String>,
+    pub active: bool,
+}
+
+/// What a raise needs beyond the route and subject.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RaiseInput {
+    pub route: String,
+    /// `None` for a thematic escalation.
+    pub child_status: Option<String>,
+    pub child: Option<crate::payload::ChildDetails>,
+    pub category: String,
+    pub raised_by: String,
+    pub raising_agency_id: String,
+    pub receiving_agency_id: String,
+    pub receiving_person_id: Option<String>,
+    pub summary: String,
+    pub decision: String,
+    pub evidence: String,
+    pub outcome_wanted: String,
+}
+
+/// A raised escalation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RaisedEscalation {
+    pub id: String,
+    pub reference: String,
+    pub version: i64,
+}
+
+pub struct Records {
+    store: Arc<dyn Store>,
+    writer: Writer,
+    holidays: Arc<BankHolidays>,
+}
+
+impl std::fmt::Debug for Records {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Records")
+            .field("backend", &self.store.backend())
+            .finish()
+    }
+}
+
+fn parse_payload(link: &Link) -> Result<Option<Payload>, StoreError> {
+    match &link.payload {
+        None => Ok(None), // purged
+        Some(json) => serde_json::from_str(json)
+            .map(Some)
+            .map_err(|e| StoreError::Unreadable {
+                partnership: link.partnership_id.clone(),
+                seq: link.seq,
+                message: e.to_string(),
+            }),
+    }
+}
+
+fn notification_reason(r: &Reason) -> String {
+    match r {
+        Reason::Raised => "raised".to_owned(),
+        Reason::StageEntered(n) => format!("stage-entered:{n}"),
+        Reason::DeadlinePassed(parley_core::escalation::Deadline::Overall) => {
+            "deadline-passed:overall".to_owned()
+        }
+        Reason::DeadlinePassed(parley_core::escalation::Deadline::Stage(n)) => {
+            format!("deadline-passed:{n}")
+        }
+        Reason::Closed(status) => format!("closed:{}", status.as_str()),
+    }
+}
+
+fn outbox_rows(notifications: &[Notification], escalation_id: Option<&str>) -> Vec<NewOutbox> {
+    notifications
+        .iter()
+        .map(|n| NewOutbox {
+            event_index: 0,
+            escalation_id: escalation_id.map(str::to_owned),
+            recipient: n.to.as_str().to_owned(),
+            reason: notification_reason(&n.reason),
+            stage: i64::from(n.stage.get()),
+            child_details: n.child_details,
+            address: n.address.clone(),
+        })
+        .collect()
+}
+
+impl Records {
+    /// Records over a store, with the built-in bank holidays.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self::with_holidays(store, BankHolidays::built_in())
+    }
+
+    pub fn with_holidays(store: Arc<dyn Store>, holidays: BankHolidays) -> Self {
+        let writer = Writer::start(store.clone());
+        Records {
+            store,
+            writer,
+            holidays: Arc::new(holidays),
+        }
+    }
+
+    /// Opens the store a URL names.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Ok(Self::new(Arc::from(crate::open(url).await?)))
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// A projector holding the partnership's configuration and the given streams' state, and
+    /// the version of `stream`.
+    async fn load(
+        &self,
+        partnership_id: &str,
+        stream: &str,
+    ) -> Result<(Projector, i64), StoreError> {
+        let mut streams = vec![PARTNERSHIP_STREAM.to_owned()];
+        if stream != PARTNERSHIP_STREAM {
+            streams.push(stream.to_owned());
+        }
+        let events = self.store.stream_events(partnership_id, &streams).await?;
+        let mut projector = Projector::new(self.holidays.clone());
+        let mut version = 0;
+        for link in &events {
+            if link.stream == stream {
+                version = link.stream_version;
+            }
+            if let Some(payload) = parse_payload(link)? {
+                projector.apply(&Fact {
+                    partnership_id,
+                    stream: &link.stream,
+                    at_us: link.at_us,
+                    payload: &payload,
+                })?;
+            }
+        }
+        Ok((projector, version))
+    }
+
+    /// Decides and appends one event on a stream, based on `expected` (or the current version
+    /// when `None`).
+    #[allow(clippy::too_many_arguments)]
+    async fn commit(
+        &self,
+        partnership_id: &str,
+        stream: &str,
+        expected: Option<i64>,
+        at: Timestamp,
+        actor: &Actor,
+        reason: Option<&str>,
+        payload: Payload,
+    ) -> Result<Appended, StoreError> {
+        let (mut projector, current) = self.load(partnership_id, stream).await?;
+        if let Some(expected) = expected
+            && expected != current
+        {
+            return Err(StoreError::Conflict {
+                stream: stream.to_owned(),
+                expected,
+                actual: current,
+            });
+        }
+        let at_us = at.as_microsecond();
+        let (ops, notifications) = projector.apply(&Fact {
+            partnership_id,
+            stream,
+            at_us,
+            payload: &payload,
+        })?;
+        let escalation_id = stream.strip_prefix("escalation:");
+        let request = AppendRequest {
+            partnership_id: partnership_id.to_owned(),
+            stream: stream.to_owned(),
+            expected_version: current,
+            events: vec![NewEvent {
+                at_us,
+                kind: payload.kind().to_owned(),
+                actor: actor.0.clone(),
+                reason: reason.map(str::to_owned),
+                payload: serde_json::to_string(&payload)
+                    .map_err(|e| StoreError::NotFound(e.to_string()))?,
+            }],
+            ops,
+            outbox: outbox_rows(&notifications, escalation_id),
+        };
+        self.writer.append(request).await
+    }
+
+    /// Creates a partnership running a procedure (the file's text). Returns its id.
+    pub async fn create_partnership(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        name: &str,
+        short_name: Option<&str>,
+        procedure_source: &str,
+    ) -> Result<String, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let created = Payload::PartnershipCreated {
+            name: name.to_owned(),
+            short_name: short_name.map(str::to_owned),
+        };
+        self.commit(&id, PARTNERSHIP_STREAM, Some(0), at, actor, None, created)
+            .await?;
+        self.adopt_procedure(at, actor, &id, procedure_source)
+            .await?;
+        Ok(id)
+    }
+
+    /// The partnership adopts a (new version of its) procedure. Escalations already raised
+    /// keep the version they were raised under.
+    pub async fn adopt_procedure(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        partnership_id: &str,
+        source: &str,
+    ) -> Result<i64, StoreError> {
+        let parsed = procedure::parse(source)
+            .map_err(|e| StoreError::NotFound(format!("procedure: {e}")))?;
+        let (projector, _) = self.load(partnership_id, PARTNERSHIP_STREAM).await?;
+        let version = projector.current_procedure(partnership_id).unwrap_or(0) + 1;
+        let payload = Payload::ProcedureAdopted {
+            version,
+            procedure_id: parsed.id.to_string(),
+            source: source.to_owned(),
+        };
+        self.commit(
+            partnership_id,
+            PARTNERSHIP_STREAM,
+            None,
+            at,
+            actor,
+            None,
+            payload,
+        )
+        .await?;
+        Ok(version)
+    }
+
+    pub async fn set_closure_days(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        partnership_id: &str,
+        days: Vec<String>,
+    ) -> Result<(), StoreError> {
+        let payload = Payload::ClosureDaysSet { days };
+        self.commit(
+            partnership_id,
+            PARTNERSHIP_STREAM,
+            None,
+            at,
+            actor,
+            None,
+            payload,
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn add_agency(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        partnership_id: &str,
+        name: &str,
+        sector: &str,
+    ) -> Result<String, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let payload = Payload::AgencyAdded {
+            agency_id: id.clone(),
+            name: name.to_owned(),
+            sector: sector.to_owned(),
+        };
+        self.commit(
+            partnership_id,
+            &format!("agency:{id}"),
+            Some(0),
+            at,
+            actor,
+            None,
+            payload,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Adds a person (`person_id` `None`) or replaces their details.
+    pub async fn save_person(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        partnership_id: &str,
+        person_id: Option<&str>,
+        p: PersonInput,
+    ) -> Result<String, StoreError> {
+        let (id, expected) = match person_id {
+            Some(id) => (id.to_owned(), None),
+            None => (uuid::Uuid::new_v4().to_string(), Some(0)),
+        };
+        let payload = Payload::PersonSaved {
+            person_id: id.clone(),
+            agency_id: p.agency_id,
+            name: p.name,
+            email: p.email,
+            job_title: p.job_title,
+            roles: p.roles,
+            line_manager_id: p.line_manager_id,
+            active: p.active,
+        };
+        self.commit(
+            partnership_id,
+            &format!("person:{id}"),
+            expected,
+            at,
+            actor,
+            None,
+            payload,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn set_named_officer(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        partnership_id: &str,
+        agency_id: &str,
+        stage: i64,
+        person_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let payload = Payload::NamedOfficerSet {
+            agency_id: agency_id.to_owned(),
+            stage,
+            person_id: person_id.map(str::to_owned),
+        };
+        let stream = format!("named-officer:{agency_id}:{stage}");
+        self.commit(partnership_id, &stream, None, at, actor, None, payload)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn give_compliment(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        partnership_id: &str,
+        from_person_id: &str,
+        to_person_id: &str,
+        message: &str,
+    ) -> Result<String, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let payload = Payload::ComplimentGiven {
+            compliment_id: id.clone(),
+            from_person_id: from_person_id.to_owned(),
+            to_person_id: to_person_id.to_owned(),
+            message: message.to_owned(),
+        };
+        self.commit(
+            partnership_id,
+            &format!("compliment:{id}"),
+            Some(0),
+            at,
+            actor,
+            None,
+            payload,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Raises an escalation under the partnership's current procedure.
+    pub async fn raise(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        partnership_id: &str,
+        input: RaiseInput,
+    ) -> Result<RaisedEscalation, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let stream = escalation_stream(&id);
+        let partnership = self
+            .store
+            .partnerships()
+            .await?
+            .into_iter()
+            .find(|p| p.id == partnership_id)
+            .ok_or_else(|| StoreError::NotFound(format!("partnership {partnership_id}")))?;
+        let prefix: String = partnership
+            .short_name
+            .as_deref()
+            .unwrap_or(&partnership.name)
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(5)
+            .collect::<String>()
+            .to_ascii_uppercase();
+        let year = at.to_zoned(jiff::tz::TimeZone::UTC).year();
+        let mut attempt = 0;
+        loop {
+            let count = self.store.escalations(partnership_id).await?.len() as i64 + 1 + attempt;
+            let reference = format!("{prefix}-{year}-{count:04}");
+            let payload = Payload::EscalationRaised(Box::new(Raised {
+                escalation_id: id.clone(),
+                reference: reference.clone(),
+                procedure_version: partnership.procedure_version,
+                route: input.route.clone(),
+                subject: if input.child_status.is_some() {
+                    "child"
+                } else {
+                    "thematic"
+                }
+                .to_owned(),
+                child_status: input.child_status.clone(),
+                child: input.child.clone(),
+                category: input.category.clone(),
+                raised_by: input.raised_by.clone(),
+                raising_agency_id: input.raising_agency_id.clone(),
+                receiving_agency_id: input.receiving_agency_id.clone(),
+                receiving_person_id: input.receiving_person_id.clone(),
+                summary: input.summary.clone(),
+                decision: input.decision.clone(),
+                evidence: input.evidence.clone(),
+                outcome_wanted: input.outcome_wanted.clone(),
+            }));
+            match self
+                .commit(partnership_id, &stream, Some(0), at, actor, None, payload)
+                .await
+            {
+                Ok(appended) => {
+                    return Ok(RaisedEscalation {
+                        id,
+                        reference,
+                        version: appended.stream_version,
+                    });
+                }
+                // Two raises took the same reference number: take the next one.
+                Err(StoreError::Database(e))
+                    if attempt < 20
+                        && matches!(&e, sqlx::Error::Database(d) if d.is_unique_violation()) =>
+                {
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Applies a state-machine event to an escalation, based on the version the actor saw.
+    pub async fn act(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        escalation_id: &str,
+        expected_version: i64,
+        event: &Event,
+        reason: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let row = self
+            .store
+            .escalation(escalation_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("escalation {escalation_id}")))?;
+        let payload = Payload::from_core(event).ok_or_else(|| {
+            StoreError::NotFound("an escalation is raised with `raise`".to_owned())
+        })?;
+        let stream = escalation_stream(escalation_id);
+        let appended = self
+            .commit(
+                &row.partnership_id,
+                &stream,
+                Some(expected_version),
+                at,
+                actor,
+                reason,
+                payload,
+            )
+            .await?;
+        Ok(appended.stream_version)
+    }
+
+    /// An escalation's state, rebuilt from its events.
+    pub async fn escalation_state(&self, escalation_id: &str) -> Result<Escalation, StoreError> {
+        let row = self
+            .store
+            .escalation(escalation_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("escalation {escalation_id}")))?;
+        let (projector, _) = self
+            .load(&row.partnership_id, &escalation_stream(escalation_id))
+            .await?;
+        projector
+            .escalation(escalation_id)
+            .map(|(e, _)| e.clone())
+            .ok_or_else(|| StoreError::NotFound(format!("escalation {escalation_id}")))
+    }
+
+    /// Drops every projection and replays all events into them. Returns how many events were
+    /// replayed.
+    pub async fn rebuild_projections(&self) -> Result<u64, StoreError> {
+        let mut projector = Projector::new(self.holidays.clone());
+        let mut ops = Vec::new();
+        let mut replayed = 0;
+        for partnership_id in self.store.chain_ids().await? {
+            let mut after = 0;
+            loop {
+                let links = self.store.chain(&partnership_id, after, 1000).await?;
+                let Some(last) = links.last() else { break };
+                after = last.seq;
+                for link in &links {
+                    replayed += 1;
+                    if let Some(payload) = parse_payload(link)? {
+                        let (more, _) = projector.apply(&Fact {
+                            partnership_id: &partnership_id,
+                            stream: &link.stream,
+                            at_us: link.at_us,
+                            payload: &payload,
+                        })?;
+                        ops.extend(more);
+                    }
+                }
+            }
+        }
+        self.store.replace_projections(ops).await?;
+        Ok(replayed)
+    }
+}

@@ -1,0 +1,471 @@
+//! What the records do, told the same way on both backends.
+
+use std::sync::Arc;
+
+use parley_core::escalation::Event;
+use parley_core::names::Resolution;
+use parley_core::procedure::StageNumber;
+use parley_store::StoreError;
+use parley_store::payload::ChildDetails;
+use parley_store::records::{Actor, PersonInput, RaiseInput, Records};
+
+use super::{at, backends};
+
+pub(crate) struct World {
+    pub(crate) partnership: String,
+    pub school: String,
+    pub council: String,
+    pub teacher: String,
+    pub social_worker: String,
+}
+
+pub(crate) async fn world(records: &Records, procedure: &str) -> World {
+    let source = parley_core::seeds::source(procedure).unwrap();
+    let admin = Actor::SYSTEM;
+    let partnership = records
+        .create_partnership(at(0), &admin, "Test Partnership", Some("TSP"), source)
+        .await
+        .unwrap();
+    let school = records
+        .add_agency(
+            at(1),
+            &admin,
+            &partnership,
+            "Oak Primary School",
+            "education",
+        )
+        .await
+        .unwrap();
+    let council = records
+        .add_agency(
+            at(1),
+            &admin,
+            &partnership,
+            "Children's Social Care",
+            "local-authority",
+        )
+        .await
+        .unwrap();
+    let person = |agency: &str, name: &str, roles: &[&str]| PersonInput {
+        agency_id: Some(agency.to_owned()),
+        name: name.to_owned(),
+        email: format!("{}@example.org", name.to_lowercase().replace(' ', ".")),
+        job_title: "Practitioner".to_owned(),
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        line_manager_id: None,
+        active: true,
+    };
+    let teacher = records
+        .save_person(
+            at(2),
+            &admin,
+            &partnership,
+            None,
+            person(&school, "Ada Teacher", &["practitioner"]),
+        )
+        .await
+        .unwrap();
+    let social_worker = records
+        .save_person(
+            at(2),
+            &admin,
+            &partnership,
+            None,
+            person(&council, "Sam Worker", &["practitioner"]),
+        )
+        .await
+        .unwrap();
+    World {
+        partnership,
+        school,
+        council,
+        teacher,
+        social_worker,
+    }
+}
+
+pub(crate) fn raise_input(w: &World, child_status: &str) -> RaiseInput {
+    RaiseInput {
+        route: "individual".to_owned(),
+        child_status: Some(child_status.to_owned()),
+        child: Some(ChildDetails {
+            name: "MARKER-CHILD-1".to_owned(),
+            date_of_birth: Some("2015-04-01".to_owned()),
+            identifier: None,
+        }),
+        category: "referral-eligibility".to_owned(),
+        raised_by: w.teacher.clone(),
+        raising_agency_id: w.school.clone(),
+        receiving_agency_id: w.council.clone(),
+        receiving_person_id: Some(w.social_worker.clone()),
+        summary: "Referral not accepted for assessment".to_owned(),
+        decision: "The referral was closed with no further action.".to_owned(),
+        evidence: "Three incidents this term.".to_owned(),
+        outcome_wanted: "A child and family assessment.".to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn both_backends_reach_the_same_schema_version() {
+    let mut versions = Vec::new();
+    for db in backends().await {
+        let store = db.store().await;
+        versions.push((db.backend, store.schema_version().await.unwrap()));
+    }
+    assert!(
+        versions.iter().all(|(_, v)| *v == versions[0].1),
+        "{versions:?}"
+    );
+    assert_eq!(versions[0].1, 1);
+}
+
+#[tokio::test]
+async fn an_escalation_is_raised_escalated_and_resolved() {
+    for db in backends().await {
+        let records = db.records().await;
+        let w = world(&records, "solihull").await;
+        let raised = records
+            .raise(
+                at(10),
+                &Actor::person(&w.teacher),
+                &w.partnership,
+                raise_input(&w, "child-protection-plan"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(raised.version, 1);
+        assert!(
+            raised.reference.starts_with("TSP-2026-"),
+            "{}",
+            raised.reference
+        );
+        let store = records.store();
+        let row = store.escalation(&raised.id).await.unwrap().unwrap();
+        assert_eq!((row.status.as_str(), row.current_stage), ("open", 1));
+        // Solihull §4: stage 1 within 1 working day of Monday 21 December 2026.
+        assert_eq!(row.stage_due, "2026-12-22");
+        assert!(
+            store
+                .child_details(&raised.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .contains("MARKER-CHILD-1")
+        );
+
+        let teacher = Actor::person(&w.teacher);
+        let v = records
+            .act(
+                at(60),
+                &teacher,
+                &raised.id,
+                1,
+                &Event::Escalated,
+                Some("not resolved"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(v, 2);
+        let fields = vec![("outcome".to_owned(), "Assessment agreed".to_owned())];
+        let v = records
+            .act(
+                at(70),
+                &teacher,
+                &raised.id,
+                2,
+                &Event::StageRecordUpdated {
+                    stage: StageNumber::new(2).unwrap(),
+                    fields,
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let v = records
+            .act(
+                at(80),
+                &teacher,
+                &raised.id,
+                v,
+                &Event::Resolved {
+                    resolution: Resolution::Agreed,
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(v, 4);
+        let row = store.escalation(&raised.id).await.unwrap().unwrap();
+        assert_eq!(
+            (row.status.as_str(), row.outcome.as_deref()),
+            ("resolved", Some("agreed"))
+        );
+        let stages = store.stages(&raised.id).await.unwrap();
+        assert_eq!(stages.len(), 2);
+        assert_eq!(
+            stages[1].record,
+            vec![("outcome".to_owned(), "Assessment agreed".to_owned())]
+        );
+
+        // Notifications: the IRO at each stage (child protection plan, Solihull §7), the
+        // business manager from stage 2 without the child's details (§3).
+        let outbox = store.outbox(&w.partnership).await.unwrap();
+        let partnership: Vec<_> = outbox
+            .iter()
+            .filter(|o| o.recipient == "partnership-business-team")
+            .collect();
+        assert!(!partnership.is_empty(), "{outbox:?}");
+        assert!(partnership.iter().all(|o| !o.child_details && o.stage >= 2));
+        assert!(
+            outbox
+                .iter()
+                .any(|o| o.recipient == "independent-reviewing-officer" && o.stage == 1)
+        );
+
+        // The state rebuilt from the events agrees with the projection.
+        let state = records.escalation_state(&raised.id).await.unwrap();
+        assert_eq!(state.version, 4);
+        assert!(!state.status.is_open());
+    }
+}
+
+#[tokio::test]
+async fn a_stale_action_is_a_conflict_and_a_refused_one_writes_nothing() {
+    for db in backends().await {
+        let records = db.records().await;
+        let w = world(&records, "solihull").await;
+        let actor = Actor::person(&w.teacher);
+        let e = records
+            .raise(
+                at(10),
+                &actor,
+                &w.partnership,
+                raise_input(&w, "child-in-need"),
+            )
+            .await
+            .unwrap();
+        records
+            .act(at(20), &actor, &e.id, 1, &Event::Escalated, None)
+            .await
+            .unwrap();
+        let stale = records
+            .act(at(30), &actor, &e.id, 1, &Event::Escalated, None)
+            .await;
+        assert!(
+            matches!(
+                stale,
+                Err(StoreError::Conflict {
+                    expected: 1,
+                    actual: 2,
+                    ..
+                })
+            ),
+            "{stale:?}"
+        );
+        // The state machine refuses an outcome the procedure does not allow: nothing is written.
+        let refused = records
+            .act(
+                at(40),
+                &actor,
+                &e.id,
+                2,
+                &Event::ReferredOn {
+                    referral: "ofsted".into(),
+                },
+                None,
+            )
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Project(_))),
+            "{refused:?}"
+        );
+        assert_eq!(
+            records
+                .store()
+                .escalation(&e.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .version,
+            2
+        );
+    }
+}
+
+/// Two managers escalating the same case at once: exactly one wins, every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_actions_on_one_escalation_exactly_one_wins() {
+    const RACES: usize = 1000;
+    for db in backends().await {
+        let records = Arc::new(db.records().await);
+        let w = world(&records, "croydon").await;
+        let actor = Actor::person(&w.teacher);
+        let mut input = raise_input(&w, "child-in-need");
+        input.category = "levels-of-need".to_owned();
+        let e = records
+            .raise(at(10), &actor, &w.partnership, input)
+            .await
+            .unwrap();
+        let mut wins = 0;
+        for i in 0..RACES {
+            let version = 1 + i as i64;
+            let text = format!("note {i}");
+            let attempt = |who: &str| {
+                let records = records.clone();
+                let id = e.id.clone();
+                let actor = Actor::person(who);
+                let fields = vec![("discussion".to_owned(), format!("{text} by {who}"))];
+                async move {
+                    let event = Event::StageRecordUpdated {
+                        stage: StageNumber::new(1).unwrap(),
+                        fields,
+                    };
+                    records
+                        .act(at(20), &actor, &id, version, &event, None)
+                        .await
+                }
+            };
+            let (a, b) = tokio::join!(
+                tokio::spawn(attempt(&w.teacher)),
+                tokio::spawn(attempt(&w.social_worker))
+            );
+            let results = [a.unwrap(), b.unwrap()];
+            let ok = results.iter().filter(|r| r.is_ok()).count();
+            let conflicts = results
+                .iter()
+                .filter(|r| matches!(r, Err(StoreError::Conflict { .. })))
+                .count();
+            assert_eq!(
+                (ok, conflicts),
+                (1, 1),
+                "race {i} on {:?}: {results:?}",
+                db.backend
+            );
+            wins += ok;
+        }
+        assert_eq!(wins, RACES);
+        let row = records.store().escalation(&e.id).await.unwrap().unwrap();
+        assert_eq!(row.version, 1 + RACES as i64);
+    }
+}
+
+#[tokio::test]
+async fn rebuilt_projections_answer_every_query_the_same() {
+    for db in backends().await {
+        let records = db.records().await;
+        let w = world(&records, "buckinghamshire").await;
+        let actor = Actor::person(&w.teacher);
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            let mut input = raise_input(&w, "looked-after");
+            input.category = "levels-of-need".to_owned();
+            let e = records
+                .raise(at(10 + i), &actor, &w.partnership, input)
+                .await
+                .unwrap();
+            ids.push(e.id.clone());
+            if i % 2 == 0 {
+                records
+                    .act(at(100 + i), &actor, &e.id, 1, &Event::Escalated, None)
+                    .await
+                    .unwrap();
+            }
+        }
+        records
+            .give_compliment(
+                at(200),
+                &actor,
+                &w.partnership,
+                &w.teacher,
+                &w.social_worker,
+                "Thank you",
+            )
+            .await
+            .unwrap();
+        records
+            .set_named_officer(
+                at(201),
+                &Actor::SYSTEM,
+                &w.partnership,
+                &w.council,
+                2,
+                Some(&w.social_worker),
+            )
+            .await
+            .unwrap();
+        let snapshot = || async {
+            let s = records.store();
+            let mut out = format!(
+                "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n",
+                s.partnerships().await.unwrap(),
+                s.procedures(&w.partnership).await.unwrap(),
+                s.agencies(&w.partnership).await.unwrap(),
+                s.people(&w.partnership).await.unwrap(),
+                s.named_officers(&w.partnership).await.unwrap(),
+                s.escalations(&w.partnership).await.unwrap(),
+                s.compliments(&w.partnership).await.unwrap(),
+            );
+            for id in &ids {
+                out.push_str(&format!(
+                    "{:?}\n{:?}\n{:?}\n",
+                    s.stages(id).await.unwrap(),
+                    s.child_details(id).await.unwrap(),
+                    s.case(id).await.unwrap()
+                ));
+            }
+            out
+        };
+        let before = snapshot().await;
+        let replayed = records.rebuild_projections().await.unwrap();
+        assert!(replayed > 10);
+        let after = snapshot().await;
+        assert_eq!(before, after, "{:?}", db.backend);
+    }
+}
+
+#[tokio::test]
+async fn unknown_url_schemes_are_refused() {
+    let err = parley_store::open("mysql://localhost/parley")
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .contains("unsupported database URL scheme \"mysql\""),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn settings_that_could_lose_a_write_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?synchronous=normal",
+        dir.path().join("x.db").display()
+    );
+    let err = parley_store::open(&url).await.err().unwrap();
+    assert!(matches!(err, StoreError::Durability(_)), "{err}");
+    assert!(err.to_string().contains("synchronous=normal"), "{err}");
+
+    for db in backends().await {
+        if db.backend != parley_store::Backend::Postgres {
+            continue;
+        }
+        let (_, name) = db.owner_url.rsplit_once('/').unwrap();
+        let owner = sqlx::postgres::PgPoolOptions::new()
+            .connect(&db.owner_url)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {name} SET synchronous_commit = off"
+        )))
+        .execute(&owner)
+        .await
+        .unwrap();
+        let err = parley_store::open(&db.url).await.err().unwrap();
+        assert!(
+            err.to_string().contains("synchronous_commit is off"),
+            "{err}"
+        );
+    }
+}
