@@ -2,12 +2,15 @@
 //! same transaction as the query tables derived from it. SQLite (embedded default) or
 //! PostgreSQL, chosen by the database URL.
 
+pub mod audit;
 pub mod backend;
 pub mod chain;
+pub mod demo;
 pub mod payload;
 pub mod projector;
 pub mod records;
 pub mod rows;
+pub mod transfer;
 pub mod writer;
 
 pub use backend::{AppendRequest, Appended, Backend, NewEvent, NewOutbox, Store, open};

@@ -25,6 +25,11 @@ struct Cli {
     #[arg(long, global = true, env = "PARLEY_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
 
+    /// The database: sqlite://PATH (the default is parley.db in the data directory) or
+    /// postgres://USER:PASSWORD@HOST/DATABASE.
+    #[arg(long, global = true, env = "PARLEY_DATABASE_URL", value_name = "URL")]
+    database: Option<String>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -39,6 +44,23 @@ enum Command {
     Calendar(CalendarCommand),
     /// The deadlines of an escalation raised on a date, if each stage runs to its deadline.
     Timeline(TimelineArgs),
+    /// Check the tamper-evident event log, and sign checkpoints of it.
+    #[command(subcommand)]
+    Audit(crate::audit_cmd::AuditCommand),
+    /// Maintenance: rebuild projections, migrate, grant the application role.
+    #[command(subcommand)]
+    Admin(crate::admin_cmd::AdminCommand),
+    /// Demonstration data.
+    #[command(subcommand)]
+    Demo(crate::demo_cmd::DemoCommand),
+    /// Write a consistent copy of the database to FILE while Parley runs.
+    Backup(crate::data_cmd::BackupArgs),
+    /// Replace the database with a backup made by `parley backup`.
+    Restore(crate::data_cmd::RestoreArgs),
+    /// Write every event (and what is needed to rebuild the rest) to stdout.
+    Export(crate::data_cmd::ExportArgs),
+    /// Read an export into an empty database of either backend.
+    Import(crate::data_cmd::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,7 +140,7 @@ struct TimelineArgs {
 
 /// A failure to report: the message goes to stderr and the exit code is non-zero.
 #[derive(Debug)]
-struct Failure(String);
+pub(crate) struct Failure(pub(crate) String);
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
@@ -126,15 +148,44 @@ impl<E: std::fmt::Display> From<E> for Failure {
     }
 }
 
-type Outcome = Result<String, Failure>;
+pub(crate) type Outcome = Result<String, Failure>;
+
+/// What every command that touches data needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Ctx {
+    pub(crate) data_dir: Option<PathBuf>,
+    /// The database URL (flag, environment, or the default file in the data directory).
+    pub(crate) database: String,
+}
+
+/// Runs an async command on a fresh runtime.
+fn block_on<F: std::future::Future<Output = Outcome>>(f: F) -> Outcome {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(f)
+}
 
 pub(crate) fn run() -> ExitCode {
     let cli = Cli::parse();
     let data_dir = cli.data_dir.clone().or_else(default_data_dir);
+    let database = cli.database.clone().unwrap_or_else(|| {
+        let dir = data_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+        format!("sqlite://{}", dir.join("parley.db").display())
+    });
+    let ctx = Ctx { data_dir: data_dir.clone(), database };
     let result = match cli.command {
         Command::Procedure(c) => procedure_command(c, data_dir.as_deref()),
         Command::Calendar(c) => calendar_command(c, data_dir.as_deref()),
         Command::Timeline(args) => timeline_command(&args, data_dir.as_deref()),
+        Command::Audit(c) => block_on(crate::audit_cmd::run(c, ctx)),
+        Command::Admin(c) => block_on(crate::admin_cmd::run(c, ctx)),
+        Command::Demo(c) => block_on(crate::demo_cmd::run(c, ctx)),
+        Command::Backup(a) => block_on(crate::data_cmd::backup(a, ctx)),
+        Command::Restore(a) => block_on(crate::data_cmd::restore(a, ctx)),
+        Command::Export(a) => block_on(crate::data_cmd::export(a, ctx)),
+        Command::Import(a) => block_on(crate::data_cmd::import(a, ctx)),
     };
     match result {
         Ok(text) => {

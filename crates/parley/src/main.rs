@@ -1,6 +1,10 @@
-//! The `parley` command: a thin shell over `parley-core` (and, later, the store and server).
+//! The `parley` command: a thin shell over `parley-core` and `parley-store`.
 
+mod admin_cmd;
+mod audit_cmd;
 mod cli;
+mod data_cmd;
+mod demo_cmd;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,42 @@
+//! `parley admin`: maintenance of a database.
+
+use clap::Subcommand;
+use parley_store::records::Records;
+
+use crate::cli::{Ctx, Failure, Outcome};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminCommand {
+    /// Drop the query tables and replay every event into them.
+    RebuildProjections,
+    /// Create or update the schema (run as the owner role on PostgreSQL).
+    Migrate,
+    /// PostgreSQL: give an application role SELECT and INSERT on the event log and full use of
+    /// the query tables. Run with the owner's URL.
+    GrantAppRole {
+        /// The application's role name.
+        role: String,
+    },
+}
+
+pub(crate) async fn run(command: AdminCommand, ctx: Ctx) -> Outcome {
+    match command {
+        AdminCommand::RebuildProjections => {
+            let records = Records::open(&ctx.database).await?;
+            let replayed = records.rebuild_projections().await?;
+            Ok(format!("rebuilt the projections from {replayed} events\n"))
+        }
+        AdminCommand::Migrate => {
+            let store = parley_store::open(&ctx.database).await?;
+            Ok(format!("schema version {}\n", store.schema_version().await?))
+        }
+        AdminCommand::GrantAppRole { role } => {
+            if !ctx.database.starts_with("postgres") {
+                return Err(Failure("grant-app-role is for PostgreSQL databases".to_owned()));
+            }
+            let store = parley_store::backend::PgStore::open(&ctx.database).await?;
+            store.grant_app_role(&role).await?;
+            Ok(format!("granted {role} SELECT, INSERT on events and use of the query tables\n"))
+        }
+    }
+}
