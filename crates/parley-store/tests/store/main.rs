@@ -8,7 +8,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod append_only;
+mod schema;
 mod stories;
+mod versions;
 
 use std::sync::Arc;
 
