@@ -2,6 +2,7 @@
 //! decided by the core (for escalations, the state machine) on the state rebuilt from its
 //! events, then appended with its projection rows and notifications in one transaction.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -73,6 +74,9 @@ pub struct Records {
     store: Arc<dyn Store>,
     writer: Writer,
     holidays: Arc<BankHolidays>,
+    /// Each partnership's configuration (procedures parsed, calendars built), keyed by the
+    /// partnership stream's last sequence number so that a change anywhere is seen.
+    partnerships: std::sync::Mutex<HashMap<String, (i64, Projector)>>,
 }
 
 impl std::fmt::Debug for Records {
@@ -137,6 +141,7 @@ impl Records {
             store,
             writer,
             holidays: Arc::new(holidays),
+            partnerships: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -149,24 +154,52 @@ impl Records {
         &self.store
     }
 
-    /// A projector holding the partnership's configuration and the given streams' state, and
+    /// A projector holding the partnership's configuration and the given stream's state, and
     /// the version of `stream`.
     async fn load(
         &self,
         partnership_id: &str,
         stream: &str,
     ) -> Result<(Projector, i64), StoreError> {
-        let mut streams = vec![PARTNERSHIP_STREAM.to_owned()];
-        if stream != PARTNERSHIP_STREAM {
-            streams.push(stream.to_owned());
-        }
-        let events = self.store.stream_events(partnership_id, &streams).await?;
-        let mut projector = Projector::new(self.holidays.clone());
-        let mut version = 0;
-        for link in &events {
-            if link.stream == stream {
-                version = link.stream_version;
+        let config = self
+            .store
+            .stream_events(partnership_id, &[PARTNERSHIP_STREAM.to_owned()])
+            .await?;
+        let head = config.last().map_or(0, |l| l.seq);
+        let cached = self.partnerships.lock().ok().and_then(|c| {
+            c.get(partnership_id)
+                .filter(|(seq, _)| *seq == head)
+                .map(|(_, p)| p.clone())
+        });
+        let mut projector = match cached {
+            Some(p) => p,
+            None => {
+                let mut p = Projector::new(self.holidays.clone());
+                self.replay(&mut p, partnership_id, &config)?;
+                if let Ok(mut c) = self.partnerships.lock() {
+                    c.insert(partnership_id.to_owned(), (head, p.clone()));
+                }
+                p
             }
+        };
+        if stream == PARTNERSHIP_STREAM {
+            return Ok((projector, config.last().map_or(0, |l| l.stream_version)));
+        }
+        let events = self
+            .store
+            .stream_events(partnership_id, &[stream.to_owned()])
+            .await?;
+        self.replay(&mut projector, partnership_id, &events)?;
+        Ok((projector, events.last().map_or(0, |l| l.stream_version)))
+    }
+
+    fn replay(
+        &self,
+        projector: &mut Projector,
+        partnership_id: &str,
+        events: &[Link],
+    ) -> Result<(), StoreError> {
+        for link in events {
             if let Some(payload) = parse_payload(link)? {
                 projector.apply(&Fact {
                     partnership_id,
@@ -176,7 +209,7 @@ impl Records {
                 })?;
             }
         }
-        Ok((projector, version))
+        Ok(())
     }
 
     /// Decides and appends one event on a stream, based on `expected` (or the current version
