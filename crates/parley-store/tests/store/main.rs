@@ -10,6 +10,7 @@
 mod append_only;
 mod schema;
 mod stories;
+mod tamper;
 mod versions;
 
 use std::sync::Arc;
