@@ -132,6 +132,15 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<(String, String, String)>, StoreError>;
     async fn compliments(&self, partnership_id: &str) -> Result<Vec<ComplimentRow>, StoreError>;
     async fn outbox(&self, partnership_id: &str) -> Result<Vec<OutboxRow>, StoreError>;
+
+    /// Whether the database holds nothing: no event, chain head, outbox row or query row.
+    async fn is_empty(&self) -> Result<bool, StoreError>;
+
+    /// A consistent read-only view of the whole database, for exports and backups.
+    async fn snapshot(&self) -> Result<Box<dyn Snapshot>, StoreError>;
+
+    /// Starts loading an export: one write transaction, all or nothing.
+    async fn loader(&self) -> Result<Box<dyn Loader>, StoreError>;
 }
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing) or `postgres://...`.
@@ -465,6 +474,18 @@ macro_rules! impl_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn is_empty(&self) -> Result<bool, StoreError> {
+                self.transfer_is_empty().await
+            }
+
+            async fn snapshot(&self) -> Result<Box<dyn Snapshot>, StoreError> {
+                self.transfer_snapshot().await
+            }
+
+            async fn loader(&self) -> Result<Box<dyn Loader>, StoreError> {
+                self.transfer_loader().await
             }
 
             async fn outbox(&self, partnership_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
@@ -993,3 +1014,344 @@ impl_store!(
     " FOR UPDATE",
     pg_writes
 );
+
+// ---------------------------------------------------------------------------------------------
+// Export, import and backup (`transfer.rs` drives these).
+
+/// A consistent, read-only view of the whole database: every read sees the database as it was
+/// at the first one (SQLite: one read transaction, which WAL keeps stable while writers carry
+/// on; PostgreSQL: REPEATABLE READ, READ ONLY). An export read through it is a consistent
+/// backup, taken online.
+#[async_trait]
+pub trait Snapshot: Send {
+    /// The highest migration applied.
+    async fn schema_version(&mut self) -> Result<i64, StoreError>;
+    /// Every partnership that has events.
+    async fn chain_ids(&mut self) -> Result<Vec<String>, StoreError>;
+    /// Up to `limit` events of a chain after `after_seq`, in order.
+    async fn chain(
+        &mut self,
+        partnership_id: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<Link>, StoreError>;
+    /// The outbox rows written with the chain's events `after_seq < seq <= upto_seq`.
+    async fn outbox_for_events(
+        &mut self,
+        partnership_id: &str,
+        after_seq: i64,
+        upto_seq: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError>;
+    /// How many outbox rows there are in all.
+    async fn outbox_count(&mut self) -> Result<i64, StoreError>;
+    /// Ends the read transaction.
+    async fn finish(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Loads an export into a database in one write transaction. Nothing is written unless
+/// `commit` is called: dropping the loader rolls everything back.
+#[async_trait]
+pub trait Loader: Send {
+    /// Whether the database is empty, seen from inside the transaction.
+    async fn is_empty(&mut self) -> Result<bool, StoreError>;
+    /// Inserts events exactly as given (every column, salt and hash), in chain order, and
+    /// moves each chain's head to its last event. On SQLite the append-only trigger accepts
+    /// only the next sequence number of a chain, so the order matters.
+    async fn insert_links(&mut self, links: &[Link]) -> Result<(), StoreError>;
+    /// Inserts outbox rows exactly as given, delivery state included.
+    async fn insert_outbox(&mut self, rows: &[OutboxRow]) -> Result<(), StoreError>;
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Every table a database holds data in: the event log, chain heads, the outbox and the
+/// projections. A database is empty when all of them are.
+const DATA_TABLES: [&str; 13] = [
+    "events",
+    "chain_heads",
+    "outbox",
+    "partnerships",
+    "procedures",
+    "agencies",
+    "people",
+    "named_officers",
+    "escalations",
+    "escalation_children",
+    "escalation_cases",
+    "escalation_stages",
+    "compliments",
+];
+
+macro_rules! event_columns {
+    () => {
+        "partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, salt, content_hash, prev_hash, hash"
+    };
+}
+
+macro_rules! outbox_columns {
+    () => {
+        "id, partnership_id, event_seq, escalation_id, recipient, reason, stage, child_details, address, created_at_us, sent_at_us, attempts, last_error"
+    };
+}
+
+/// The transfer SQL, the same on both drivers, with each backend's way of opening a consistent
+/// read and a load transaction.
+macro_rules! impl_transfer {
+    ($store:ident, $db:ty, $snapshot:ident, $loader:ident, $m:ident, $read_begin:literal, $write_begin:literal) => {
+        impl $store {
+            async fn transfer_is_empty(&self) -> Result<bool, StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                tables_empty!(&mut *conn)
+            }
+
+            async fn transfer_snapshot(&self) -> Result<Box<dyn Snapshot>, StoreError> {
+                let tx = self.pool.begin_with($read_begin).await?;
+                Ok(Box::new($snapshot { tx }))
+            }
+
+            async fn transfer_loader(&self) -> Result<Box<dyn Loader>, StoreError> {
+                let tx = self.pool.begin_with($write_begin).await?;
+                Ok(Box::new($loader {
+                    tx,
+                    heads: std::collections::BTreeMap::new(),
+                }))
+            }
+        }
+
+        /// A consistent read of the whole database (see [`Snapshot`]).
+        #[derive(Debug)]
+        pub struct $snapshot {
+            tx: sqlx::Transaction<'static, $db>,
+        }
+
+        #[async_trait]
+        impl Snapshot for $snapshot {
+            async fn schema_version(&mut self) -> Result<i64, StoreError> {
+                let v: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE",
+                )
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(v.unwrap_or(0))
+            }
+
+            async fn chain_ids(&mut self) -> Result<Vec<String>, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT DISTINCT partnership_id FROM events ORDER BY partnership_id",
+                )
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn chain(
+                &mut self,
+                partnership_id: &str,
+                after_seq: i64,
+                limit: i64,
+            ) -> Result<Vec<Link>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    event_columns!(),
+                    " FROM events WHERE partnership_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+                ))
+                .bind(partnership_id)
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows.iter().map($m::link).collect()
+            }
+
+            async fn outbox_for_events(
+                &mut self,
+                partnership_id: &str,
+                after_seq: i64,
+                upto_seq: i64,
+            ) -> Result<Vec<OutboxRow>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    outbox_columns!(),
+                    " FROM outbox WHERE partnership_id = $1 AND event_seq > $2 AND event_seq <= $3 ",
+                    "ORDER BY event_seq, id"
+                ))
+                .bind(partnership_id)
+                .bind(after_seq)
+                .bind(upto_seq)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(OutboxRow {
+                            id: r.try_get(0)?,
+                            partnership_id: r.try_get(1)?,
+                            event_seq: r.try_get(2)?,
+                            escalation_id: r.try_get(3)?,
+                            recipient: r.try_get(4)?,
+                            reason: r.try_get(5)?,
+                            stage: r.try_get(6)?,
+                            child_details: r.try_get(7)?,
+                            address: r.try_get(8)?,
+                            created_at_us: r.try_get(9)?,
+                            sent_at_us: r.try_get(10)?,
+                            attempts: r.try_get(11)?,
+                            last_error: r.try_get(12)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn outbox_count(&mut self) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+                    .fetch_one(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn finish(self: Box<Self>) -> Result<(), StoreError> {
+                // Read only: ending it is all that is left to do.
+                self.tx.rollback().await?;
+                Ok(())
+            }
+        }
+
+        /// One load transaction (see [`Loader`]).
+        #[derive(Debug)]
+        pub struct $loader {
+            tx: sqlx::Transaction<'static, $db>,
+            /// The last event loaded of each chain: (seq, hash).
+            heads: std::collections::BTreeMap<String, (i64, Vec<u8>)>,
+        }
+
+        #[async_trait]
+        impl Loader for $loader {
+            async fn is_empty(&mut self) -> Result<bool, StoreError> {
+                tables_empty!(&mut *self.tx)
+            }
+
+            async fn insert_links(&mut self, links: &[Link]) -> Result<(), StoreError> {
+                for l in links {
+                    sqlx::query(concat!(
+                        "INSERT INTO events (",
+                        event_columns!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    ))
+                    .bind(&l.partnership_id)
+                    .bind(l.seq)
+                    .bind(&l.stream)
+                    .bind(l.stream_version)
+                    .bind(l.at_us)
+                    .bind(&l.kind)
+                    .bind(&l.actor)
+                    .bind(&l.reason)
+                    .bind(&l.payload)
+                    .bind(&l.salt)
+                    .bind(&l.content_hash)
+                    .bind(&l.prev_hash)
+                    .bind(&l.hash)
+                    .execute(&mut *self.tx)
+                    .await?;
+                    self.heads
+                        .insert(l.partnership_id.clone(), (l.seq, l.hash.clone()));
+                }
+                Ok(())
+            }
+
+            async fn insert_outbox(&mut self, rows: &[OutboxRow]) -> Result<(), StoreError> {
+                for o in rows {
+                    sqlx::query(concat!(
+                        "INSERT INTO outbox (",
+                        outbox_columns!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    ))
+                    .bind(&o.id)
+                    .bind(&o.partnership_id)
+                    .bind(o.event_seq)
+                    .bind(&o.escalation_id)
+                    .bind(&o.recipient)
+                    .bind(&o.reason)
+                    .bind(o.stage)
+                    .bind(o.child_details)
+                    .bind(&o.address)
+                    .bind(o.created_at_us)
+                    .bind(o.sent_at_us)
+                    .bind(o.attempts)
+                    .bind(&o.last_error)
+                    .execute(&mut *self.tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+                // The chain heads are where the next append links: the last event of each chain.
+                for (partnership_id, (seq, hash)) in &self.heads {
+                    sqlx::query(concat!(
+                        "INSERT INTO chain_heads (partnership_id, seq, hash) VALUES ($1, $2, $3) ",
+                        "ON CONFLICT (partnership_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+                    ))
+                    .bind(partnership_id)
+                    .bind(*seq)
+                    .bind(hash)
+                    .execute(&mut *self.tx)
+                    .await?;
+                }
+                self.tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+/// Whether every data table is empty, on a connection or in a transaction.
+macro_rules! tables_empty {
+    ($conn:expr) => {{
+        let conn = $conn;
+        let mut empty = true;
+        for table in DATA_TABLES {
+            // COUNT over at most one row: an integer on both drivers, and no full scan.
+            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT 1) AS t"
+            )))
+            .fetch_one(&mut *conn)
+            .await?;
+            if n > 0 {
+                empty = false;
+                break;
+            }
+        }
+        Ok(empty)
+    }};
+}
+
+impl_transfer!(
+    SqliteStore,
+    sqlx::Sqlite,
+    SqliteSnapshot,
+    SqliteLoader,
+    sqlite_writes,
+    // Deferred: the snapshot is taken at the first read and WAL keeps it while writers go on.
+    "BEGIN",
+    // Take the write lock at once, as every write does.
+    "BEGIN IMMEDIATE"
+);
+
+impl_transfer!(
+    PgStore,
+    sqlx::Postgres,
+    PgSnapshot,
+    PgLoader,
+    pg_writes,
+    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    "BEGIN"
+);
+
+impl SqliteStore {
+    /// Writes a consistent copy of the whole database to a new file at `path` while Parley
+    /// keeps reading and writing (`VACUUM INTO` reads one snapshot). SQLite refuses a `path`
+    /// that already holds data.
+    pub async fn backup_to(&self, path: &str) -> Result<(), StoreError> {
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

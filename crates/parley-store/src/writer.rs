@@ -2,7 +2,10 @@
 //! next transaction takes all of them, so several writers share one fsync. Nothing is
 //! acknowledged before the transaction holding it has committed.
 
+pub mod probe;
+
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -11,6 +14,13 @@ use crate::{AppendRequest, Appended, Store, StoreError};
 /// How many commands one transaction takes at most.
 const MAX_BATCH: usize = 64;
 
+/// The longest one batch may take, connecting included. A database that stops answering (a
+/// stalled network, a server that hangs) fails its callers instead of holding them for ever;
+/// the pool's own acquire timeout (30 s) covers waiting for a restarting server.
+const BATCH_TIMEOUT: Duration = Duration::from_secs(45);
+
+pub static TMP_BATCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+pub static TMP_COMMANDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 type Reply = oneshot::Sender<Result<Appended, StoreError>>;
 
 /// A handle to the writing task; clone it freely.
@@ -32,23 +42,31 @@ impl Writer {
                         Err(_) => break,
                     }
                 }
+                TMP_BATCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                TMP_COMMANDS.fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
                 let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                match store.append_batch(requests).await {
+                let outcome = tokio::time::timeout(BATCH_TIMEOUT, store.append_batch(requests))
+                    .await
+                    .unwrap_or_else(|_| Err(timed_out()));
+                match outcome {
                     Ok(results) => {
                         for (reply, result) in replies.into_iter().zip(results) {
                             let _ = reply.send(result);
                         }
                     }
                     Err(e) => {
-                        // The transaction failed as a whole: nothing in it was written.
-                        let message = e.to_string();
-                        tracing::warn!(error = %message, "append batch failed");
-                        let mut first = Some(e);
+                        // Nothing in the batch is acknowledged. Usually nothing in it was
+                        // written either, but when the connection is lost during COMMIT the
+                        // outcome is unknown: a caller that retries must re-read first (the
+                        // stream version check turns a blind retry into a conflict).
+                        tracing::warn!(error = %e, "append batch failed");
+                        let mut replies = replies.into_iter();
+                        let first = replies.next();
                         for reply in replies {
-                            let err = first.take().unwrap_or_else(|| {
-                                StoreError::NotFound(format!("batch failed: {message}"))
-                            });
-                            let _ = reply.send(Err(err));
+                            let _ = reply.send(Err(same_failure(&e)));
+                        }
+                        if let Some(reply) = first {
+                            let _ = reply.send(Err(e));
                         }
                     }
                 }
@@ -65,5 +83,86 @@ impl Writer {
             .await
             .map_err(|_| StoreError::Closed)?;
         wait.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+fn timed_out() -> StoreError {
+    StoreError::Database(sqlx::Error::Io(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!(
+            "the database did not finish a commit within {} s",
+            BATCH_TIMEOUT.as_secs()
+        ),
+    )))
+}
+
+/// The error a batch's other commands get: `StoreError` is not `Clone`, so this keeps the kind
+/// that matters to a caller (a database or I/O failure, which it may retry after re-reading)
+/// and the message.
+fn same_failure(e: &StoreError) -> StoreError {
+    let message = format!("the transaction holding this change failed: {e}");
+    match e {
+        StoreError::Database(sqlx::Error::Io(io)) => {
+            StoreError::Database(sqlx::Error::Io(std::io::Error::new(io.kind(), message)))
+        }
+        StoreError::Closed => StoreError::Closed,
+        _ => StoreError::Database(sqlx::Error::Protocol(message)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::backend::{NewEvent, SqliteStore};
+
+    fn request(stream: &str) -> AppendRequest {
+        AppendRequest {
+            partnership_id: "p".to_owned(),
+            stream: stream.to_owned(),
+            expected_version: 0,
+            events: vec![NewEvent {
+                at_us: 1,
+                kind: "partnership-created".to_owned(),
+                actor: None,
+                reason: None,
+                payload: "{}".to_owned(),
+            }],
+            ops: Vec::new(),
+            outbox: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn every_caller_of_a_failed_batch_gets_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let store = SqliteStore::open(&path.display().to_string())
+            .await
+            .unwrap();
+        let writer = Writer::start(Arc::new(store.clone()));
+        writer.append(request("s0")).await.unwrap();
+        // The database goes away: the next batches cannot even begin.
+        store.pool().close().await;
+        let appends = (1..=8).map(|i| {
+            let writer = writer.clone();
+            tokio::spawn(async move { writer.append(request(&format!("s{i}"))).await })
+        });
+        let results = tokio::time::timeout(Duration::from_secs(30), async {
+            let mut results = Vec::new();
+            for a in appends {
+                results.push(a.await.unwrap());
+            }
+            results
+        })
+        .await
+        .expect("a caller was left waiting");
+        assert!(
+            results
+                .iter()
+                .all(|r| matches!(r, Err(StoreError::Database(_)))),
+            "{results:?}"
+        );
     }
 }

@@ -1,4 +1,8 @@
-//! `parley admin`: maintenance of a database.
+//! `parley admin`: maintenance of a database, and (hidden from `--help`) the load and crash-check
+//! tools that `scripts/bench-store`, `scripts/pg-crash-test` and the crash test run.
+
+mod check;
+mod load;
 
 use clap::Subcommand;
 use parley_store::records::Records;
@@ -17,6 +21,15 @@ pub(crate) enum AdminCommand {
         /// The application's role name.
         role: String,
     },
+    /// Test tool: create a partnership and append events to it from concurrent writers.
+    #[command(hide = true)]
+    WriteLoad(load::WriteLoadArgs),
+    /// Test tool: single-row INSERT transactions into a scratch table, one at a time.
+    #[command(hide = true)]
+    RawCeiling(load::RawCeilingArgs),
+    /// Test tool: check acknowledged writes, chains and projections after a crash.
+    #[command(hide = true)]
+    CheckAcks(check::CheckAcksArgs),
 }
 
 pub(crate) async fn run(command: AdminCommand, ctx: Ctx) -> Outcome {
@@ -28,15 +41,25 @@ pub(crate) async fn run(command: AdminCommand, ctx: Ctx) -> Outcome {
         }
         AdminCommand::Migrate => {
             let store = parley_store::open(&ctx.database).await?;
-            Ok(format!("schema version {}\n", store.schema_version().await?))
+            Ok(format!(
+                "schema version {}\n",
+                store.schema_version().await?
+            ))
         }
         AdminCommand::GrantAppRole { role } => {
             if !ctx.database.starts_with("postgres") {
-                return Err(Failure("grant-app-role is for PostgreSQL databases".to_owned()));
+                return Err(Failure(
+                    "grant-app-role is for PostgreSQL databases".to_owned(),
+                ));
             }
             let store = parley_store::backend::PgStore::open(&ctx.database).await?;
             store.grant_app_role(&role).await?;
-            Ok(format!("granted {role} SELECT, INSERT on events and use of the query tables\n"))
+            Ok(format!(
+                "granted {role} SELECT, INSERT on events and use of the query tables\n"
+            ))
         }
+        AdminCommand::WriteLoad(args) => load::write_load(args, &ctx.database).await,
+        AdminCommand::RawCeiling(args) => load::raw_ceiling(args, &ctx.database).await,
+        AdminCommand::CheckAcks(args) => check::check_acks(args, &ctx.database).await,
     }
 }

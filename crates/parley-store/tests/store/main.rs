@@ -8,9 +8,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod append_only;
+mod demo;
 mod schema;
 mod stories;
 mod tamper;
+mod transfer;
 mod versions;
 
 use std::sync::Arc;

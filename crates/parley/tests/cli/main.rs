@@ -5,6 +5,8 @@
 
 mod audit;
 mod calendar;
+mod crash;
+mod data;
 mod procedure;
 mod timeline;
 

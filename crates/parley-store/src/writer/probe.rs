@@ -1,0 +1,137 @@
+//! Probes of the durable write path, for the load and crash tools (`parley admin raw-ceiling`,
+//! `parley admin check-acks`): the raw commit ceiling that group commit is measured against, and
+//! SQLite's own integrity check after a crash.
+
+use std::time::{Duration, Instant};
+
+use sqlx::Row;
+
+use crate::StoreError;
+use crate::backend::{Backend, PgStore, SqliteStore};
+
+/// What `raw_ceiling` measured.
+#[derive(Clone, Debug)]
+pub struct RawCeiling {
+    pub backend: Backend,
+    /// Committed single-row INSERT transactions.
+    pub inserts: u64,
+    pub elapsed: Duration,
+    /// The durability settings in force, as the database reports them.
+    pub settings: String,
+}
+
+impl RawCeiling {
+    pub fn per_second(&self) -> f64 {
+        self.inserts as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
+    }
+}
+
+/// A database URL as `open` reads it: the SQLite path, or `None` for PostgreSQL.
+fn sqlite_path(url: &str) -> Result<Option<&str>, StoreError> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        Ok(Some(path))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(None)
+    } else {
+        let scheme = url.split(':').next().unwrap_or(url);
+        Err(StoreError::UnsupportedUrl(scheme.to_owned()))
+    }
+}
+
+/// A short text written with each raw insert, about the size of a small event's payload.
+const NOTE: &str = "raw ceiling: one single-row INSERT transaction at a time, committed durably before the next begins; the figure group commit is measured against";
+
+/// Commits one single-row INSERT transaction after another for `$run_for`: (count, elapsed).
+macro_rules! insert_loop {
+    ($begin:expr, $run_for:expr) => {{
+        let started = Instant::now();
+        let mut inserts = 0u64;
+        while started.elapsed() < $run_for {
+            let mut tx = $begin.await?;
+            sqlx::query("INSERT INTO raw_ceiling (at_us, note) VALUES ($1, $2)")
+                .bind(jiff::Timestamp::now().as_microsecond())
+                .bind(NOTE)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            inserts += 1;
+        }
+        (inserts, started.elapsed())
+    }};
+}
+
+/// Commits one single-row INSERT transaction at a time into a scratch table (`raw_ceiling`,
+/// created if missing) for `run_for`, on a database opened exactly as the store opens it: SQLite
+/// in WAL with `synchronous=FULL` and `BEGIN IMMEDIATE`; PostgreSQL with `fsync` and
+/// `synchronous_commit` on. Point it at a scratch database or file: the role needs CREATE.
+pub async fn raw_ceiling(url: &str, run_for: Duration) -> Result<RawCeiling, StoreError> {
+    match sqlite_path(url)? {
+        Some(path) => {
+            let store = SqliteStore::open(path).await?;
+            let pool = store.pool();
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS raw_ceiling (id INTEGER PRIMARY KEY, at_us INTEGER NOT NULL, note TEXT NOT NULL)",
+            )
+            .execute(pool)
+            .await?;
+            let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(pool)
+                .await?;
+            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(pool)
+                .await?;
+            let (inserts, elapsed) = insert_loop!(pool.begin_with("BEGIN IMMEDIATE"), run_for);
+            Ok(RawCeiling {
+                backend: Backend::Sqlite,
+                inserts,
+                elapsed,
+                settings: format!("journal_mode={journal} synchronous={synchronous}"),
+            })
+        }
+        None => {
+            let store = PgStore::open(url).await?;
+            let pool = store.pool();
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS raw_ceiling (id BIGSERIAL PRIMARY KEY, at_us BIGINT NOT NULL, note TEXT NOT NULL)",
+            )
+            .execute(pool)
+            .await?;
+            let mut settings = Vec::new();
+            for name in [
+                "fsync",
+                "synchronous_commit",
+                "wal_sync_method",
+                "commit_delay",
+            ] {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("SHOW {name}")))
+                    .fetch_one(pool)
+                    .await?;
+                settings.push(format!("{name}={}", row.try_get::<String, _>(0)?));
+            }
+            let (inserts, elapsed) = insert_loop!(pool.begin(), run_for);
+            Ok(RawCeiling {
+                backend: Backend::Postgres,
+                inserts,
+                elapsed,
+                settings: settings.join(" "),
+            })
+        }
+    }
+}
+
+/// SQLite's `PRAGMA integrity_check`: `Some(["ok"])` when the file is sound, otherwise the
+/// problems it lists. `None` for PostgreSQL, which has no such check for an application role.
+pub async fn integrity_check(url: &str) -> Result<Option<Vec<String>>, StoreError> {
+    let Some(path) = sqlite_path(url)? else {
+        return Ok(None);
+    };
+    let store = SqliteStore::open(path).await?;
+    let lines: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_all(store.pool())
+        .await?;
+    store.pool().close().await;
+    Ok(Some(lines))
+}
