@@ -266,7 +266,11 @@ impl AgencyKind {
         match self {
             AgencyKind::ChildrensSocialCare => Titles {
                 sector: "local-authority",
-                practitioners: ["Social Worker", "Senior Social Worker", "Advanced Practitioner"],
+                practitioners: [
+                    "Social Worker",
+                    "Senior Social Worker",
+                    "Advanced Practitioner",
+                ],
                 team_manager: "Team Manager, Assessment and Intervention",
                 lead: "Service Manager, Safeguarding and Quality Assurance",
                 senior: "Head of Service, Children's Social Care",
@@ -291,7 +295,11 @@ impl AgencyKind {
             },
             AgencyKind::School => Titles {
                 sector: "education",
-                practitioners: ["Class Teacher", "Head of Year 9", "Pastoral Support Officer"],
+                practitioners: [
+                    "Class Teacher",
+                    "Head of Year 9",
+                    "Pastoral Support Officer",
+                ],
                 team_manager: "Deputy Headteacher",
                 lead: "Designated Safeguarding Lead",
                 senior: "Headteacher",
@@ -356,28 +364,112 @@ impl AgencyKind {
 }
 
 const FIRST_NAMES: [&str; 48] = [
-    "Amira", "Ben", "Chloe", "Daniel", "Eleanor", "Faisal", "Grace", "Harvinder", "Imogen",
-    "Jamal", "Katie", "Liam", "Maryam", "Nathan", "Olivia", "Priya", "Quentin", "Rebecca",
-    "Samuel", "Tanya", "Usman", "Victoria", "William", "Yasmin", "Zoe", "Aidan", "Bethany",
-    "Callum", "Deborah", "Emeka", "Fiona", "Gareth", "Hannah", "Ifeoma", "Jonathan", "Kerry",
-    "Luke", "Megan", "Niamh", "Owen", "Paula", "Rhys", "Sadia", "Tom", "Uchenna", "Vikram",
-    "Wendy", "Yusuf",
+    "Amira",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Eleanor",
+    "Faisal",
+    "Grace",
+    "Harvinder",
+    "Imogen",
+    "Jamal",
+    "Katie",
+    "Liam",
+    "Maryam",
+    "Nathan",
+    "Olivia",
+    "Priya",
+    "Quentin",
+    "Rebecca",
+    "Samuel",
+    "Tanya",
+    "Usman",
+    "Victoria",
+    "William",
+    "Yasmin",
+    "Zoe",
+    "Aidan",
+    "Bethany",
+    "Callum",
+    "Deborah",
+    "Emeka",
+    "Fiona",
+    "Gareth",
+    "Hannah",
+    "Ifeoma",
+    "Jonathan",
+    "Kerry",
+    "Luke",
+    "Megan",
+    "Niamh",
+    "Owen",
+    "Paula",
+    "Rhys",
+    "Sadia",
+    "Tom",
+    "Uchenna",
+    "Vikram",
+    "Wendy",
+    "Yusuf",
 ];
 
 const SURNAMES: [&str; 48] = [
-    "Ahmed", "Bennett", "Campbell", "Davies", "Evans", "Fletcher", "Gill", "Hughes", "Iqbal",
-    "Jones", "Kaur", "Lewis", "Morgan", "Nowak", "Okafor", "Patel", "Quinn", "Roberts", "Singh",
-    "Thompson", "Underwood", "Varga", "Walker", "Young", "Adeyemi", "Brown", "Clarke", "Dixon",
-    "Edwards", "Farrell", "Green", "Hussain", "Ibrahim", "Johnson", "Khan", "Lloyd", "Mahmood",
-    "Nicholls", "O'Brien", "Price", "Rahman", "Shaw", "Taylor", "Usher", "Vaughan", "Wilson",
-    "Yates", "Zielinski",
+    "Ahmed",
+    "Bennett",
+    "Campbell",
+    "Davies",
+    "Evans",
+    "Fletcher",
+    "Gill",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Kaur",
+    "Lewis",
+    "Morgan",
+    "Nowak",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Roberts",
+    "Singh",
+    "Thompson",
+    "Underwood",
+    "Varga",
+    "Walker",
+    "Young",
+    "Adeyemi",
+    "Brown",
+    "Clarke",
+    "Dixon",
+    "Edwards",
+    "Farrell",
+    "Green",
+    "Hussain",
+    "Ibrahim",
+    "Johnson",
+    "Khan",
+    "Lloyd",
+    "Mahmood",
+    "Nicholls",
+    "O'Brien",
+    "Price",
+    "Rahman",
+    "Shaw",
+    "Taylor",
+    "Usher",
+    "Vaughan",
+    "Wilson",
+    "Yates",
+    "Zielinski",
 ];
 
 const CHILD_NAMES: [&str; 32] = [
     "Ava", "Alfie", "Bella", "Charlie", "Daisy", "Ethan", "Freya", "George", "Holly", "Isaac",
     "Jasmine", "Kai", "Lily", "Mason", "Nadia", "Noah", "Oscar", "Poppy", "Reuben", "Sophie",
-    "Theo", "Layla", "Zain", "Amelia", "Harry", "Isla", "Leo", "Maya", "Rosie", "Tyler",
-    "Aisha", "Jack",
+    "Theo", "Layla", "Zain", "Amelia", "Harry", "Isla", "Leo", "Maya", "Rosie", "Tyler", "Aisha",
+    "Jack",
 ];
 
 /// The people of one agency. Line managers: practitioners -> team manager -> senior manager;
@@ -613,7 +705,10 @@ async fn set_up(
                 AgencyKind::EarlyHelp,
             ),
             place.map_or(
-                (format!("{place_name} Adult Social Care"), AgencyKind::AdultCare),
+                (
+                    format!("{place_name} Adult Social Care"),
+                    AgencyKind::AdultCare,
+                ),
                 |p| (p.sixth.0.to_owned(), p.sixth.1),
             ),
         ];
@@ -641,8 +736,7 @@ async fn set_up(
         }
         let senior_ids = save_all(records, people_at, &id, seniors).await?;
         let mut managers = Vec::new();
-        for (((agency_name, kind), agency_id), senior) in
-            agencies.iter().zip(&ids).zip(&senior_ids)
+        for (((agency_name, kind), agency_id), senior) in agencies.iter().zip(&ids).zip(&senior_ids)
         {
             let domain = format!("{}.example.org", slug(agency_name));
             let t = kind.titles();
@@ -771,10 +865,7 @@ async fn set_up(
         let all_people = records.store().people(&id).await?;
         let chosen = [
             ("practitioner", practitioner.clone()),
-            (
-                "manager",
-                demo_agencies[school].staff.team_manager.clone(),
-            ),
+            ("manager", demo_agencies[school].staff.team_manager.clone()),
             ("senior-manager", demo_agencies[school].staff.senior.clone()),
             ("partnership-business-team", business_manager.clone()),
             (
@@ -1156,10 +1247,14 @@ fn fill(template: &str, raising: &str, receiving: &str) -> String {
 /// How an escalation is to end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ending {
-    Open { overdue: bool },
+    Open {
+        overdue: bool,
+    },
     Resolved(Resolution),
     /// Buckinghamshire 2.4.11: resolved by events and still seen through; closed or not yet.
-    SeenThrough { closed: bool },
+    SeenThrough {
+        closed: bool,
+    },
     /// The procedure's referral at this index.
     ReferredOn(usize),
     Withdrawn,
@@ -1216,9 +1311,7 @@ fn random_ending(p: &Procedure, back: i64, rng: &mut Rng) -> Ending {
     let ending = match rng.weighted(&[50, 13, 8, 7, 15, 7]) {
         0 => Ending::Resolved(Resolution::Agreed),
         1 => Ending::Resolved(Resolution::DisagreementRecorded),
-        2 if p.outcomes.see_through_when_resolved_by_events => Ending::SeenThrough {
-            closed: true,
-        },
+        2 if p.outcomes.see_through_when_resolved_by_events => Ending::SeenThrough { closed: true },
         2 => Ending::Resolved(Resolution::ByEvents),
         3 if !p.referrals.is_empty() => Ending::ReferredOn(rng.below(p.referrals.len())),
         4 => Ending::Withdrawn,
@@ -1541,9 +1634,7 @@ impl Planner<'_> {
             (None, _) => rng.range(10, span),
         }
         .min(span);
-        let entry = p
-            .route(route)
-            .map_or(StageNumber::FIRST, |r| r.entry_stage);
+        let entry = p.route(route).map_or(StageNumber::FIRST, |r| r.entry_stage);
         let mut target = self.target_stage(entry, ending, rng);
         const ATTEMPTS: usize = 16;
         for attempt in 0..ATTEMPTS {
@@ -1745,8 +1836,7 @@ impl Planner<'_> {
             // stage" - agreed soon after the stage starts.
             if let Timescale::Agreed { max } = spec.timescale {
                 let at = days.office_time(local_day_minute(s.tz(), entered).0, entered, rng)?;
-                let n = WorkingDays::new(rng.range(2, i64::from(max.get())))
-                    .map_err(date_error)?;
+                let n = WorkingDays::new(rng.range(2, i64::from(max.get()))).map_err(date_error)?;
                 tl.act(
                     at,
                     &raising_lead,
@@ -1805,7 +1895,11 @@ impl Planner<'_> {
                     Event::Resolved {
                         resolution: Resolution::ByEvents,
                     },
-                    Some(fill(rng.pick(&BY_EVENTS), who.raising_name, who.receiving_name)),
+                    Some(fill(
+                        rng.pick(&BY_EVENTS),
+                        who.raising_name,
+                        who.receiving_name,
+                    )),
                 )?;
             }
             let open_here = matches!(
@@ -1849,11 +1943,9 @@ impl Planner<'_> {
                         raising_lead.clone(),
                         Some(fill_in(rng.pick(&ESCALATE))),
                     ),
-                    Some(Ending::Resolved(resolution)) => (
-                        Event::Resolved { resolution },
-                        raising_lead.clone(),
-                        None,
-                    ),
+                    Some(Ending::Resolved(resolution)) => {
+                        (Event::Resolved { resolution }, raising_lead.clone(), None)
+                    }
                     Some(Ending::SeenThrough { .. }) => (
                         Event::Resolved {
                             resolution: if rng.chance(70) {
@@ -1899,11 +1991,13 @@ impl Planner<'_> {
                 {
                     let day = days.after(end_day, rng.range(1, 10))?;
                     let at = days.office_time(day, tl.state.last_event_at, rng)?;
-                    let fields = vec![(
-                        "learning".to_owned(),
-                        fill_in(rng.pick(&LEARNING)),
-                    )];
-                    tl.act(at, &raising_lead, Event::StageRecordUpdated { stage, fields }, None)?;
+                    let fields = vec![("learning".to_owned(), fill_in(rng.pick(&LEARNING)))];
+                    tl.act(
+                        at,
+                        &raising_lead,
+                        Event::StageRecordUpdated { stage, fields },
+                        None,
+                    )?;
                 }
             }
             if last_stage || tl.cut {
@@ -2134,9 +2228,14 @@ pub async fn seed(
             *summary.by_status.entry(e.status.clone()).or_default() += 1;
             let detail = match (e.status.as_str(), e.outcome.as_deref()) {
                 ("open", _) => {
-                    let overdue = e.stage_due < today
-                        || e.overall_due.as_ref().is_some_and(|d| *d < today);
-                    let mut key = if overdue { "open, overdue" } else { "open, in time" }.to_owned();
+                    let overdue =
+                        e.stage_due < today || e.overall_due.as_ref().is_some_and(|d| *d < today);
+                    let mut key = if overdue {
+                        "open, overdue"
+                    } else {
+                        "open, in time"
+                    }
+                    .to_owned();
                     if e.resolved_by_events {
                         key.push_str(", resolved by events and being seen through");
                     }

@@ -79,10 +79,11 @@ pub enum TransferError {
     },
     #[error("{path} changed while it was being imported; nothing was imported")]
     Changed { path: String },
-    #[error(
-        "the database is not empty; {what} needs an empty database{hint}; nothing was changed"
-    )]
-    NotEmpty { what: &'static str, hint: &'static str },
+    #[error("the database is not empty; {what} needs an empty database{hint}; nothing was changed")]
+    NotEmpty {
+        what: &'static str,
+        hint: &'static str,
+    },
     #[error("{0} already exists; choose a new file name for the backup")]
     Exists(String),
     #[error("{0}")]
@@ -277,8 +278,7 @@ pub struct ExportSummary {
 
 fn write_line<W: Write>(out: &mut W, line: &Line) -> Result<(), TransferError> {
     let stdout = Path::new("the output");
-    serde_json::to_writer(&mut *out, line)
-        .map_err(|e| io_error(stdout)(io::Error::other(e)))?;
+    serde_json::to_writer(&mut *out, line).map_err(|e| io_error(stdout)(io::Error::other(e)))?;
     out.write_all(b"\n").map_err(io_error(stdout))
 }
 
@@ -497,11 +497,13 @@ pub fn check_export(path: &Path) -> Result<Checked, TransferError> {
             Some(Line::Event(e)) => {
                 let link = e.into_link().map_err(|reason| r.malformed(reason))?;
                 let verifier = verifiers.entry(link.partnership_id.clone()).or_default();
-                verifier.check(&link).map_err(|broken| TransferError::Chain {
-                    path: r.path.clone(),
-                    partnership: link.partnership_id.clone(),
-                    broken,
-                })?;
+                verifier
+                    .check(&link)
+                    .map_err(|broken| TransferError::Chain {
+                        path: r.path.clone(),
+                        partnership: link.partnership_id.clone(),
+                        broken,
+                    })?;
                 counts.events += 1;
             }
             Some(Line::Outbox(o)) => {
@@ -509,10 +511,9 @@ pub fn check_export(path: &Path) -> Result<Checked, TransferError> {
                     .get(&o.partnership_id)
                     .is_some_and(|v| (1..=v.head().0).contains(&o.event_seq));
                 if !known {
-                    return Err(r.malformed(format!(
-                        "outbox row {} belongs to no event before it",
-                        o.id
-                    )));
+                    return Err(
+                        r.malformed(format!("outbox row {} belongs to no event before it", o.id))
+                    );
                 }
                 counts.outbox += 1;
             }
@@ -686,11 +687,13 @@ pub async fn verify_chains(store: &dyn Store) -> Result<Verified, TransferError>
             let Some(last) = links.last() else { break };
             after = last.seq;
             for link in &links {
-                verifier.check(link).map_err(|broken| TransferError::Chain {
-                    path: "the database".to_owned(),
-                    partnership: id.clone(),
-                    broken,
-                })?;
+                verifier
+                    .check(link)
+                    .map_err(|broken| TransferError::Chain {
+                        path: "the database".to_owned(),
+                        partnership: id.clone(),
+                        broken,
+                    })?;
                 verified.events += 1;
             }
         }
@@ -712,7 +715,10 @@ pub async fn verify_chains(store: &dyn Store) -> Result<Verified, TransferError>
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Target {
     /// The file, and the URL's query (`?synchronous=...`) if any.
-    Sqlite { path: PathBuf, query: String },
+    Sqlite {
+        path: PathBuf,
+        query: String,
+    },
     Postgres(String),
 }
 
@@ -827,10 +833,7 @@ pub async fn backup(
             }
             let store = SqliteStore::open(&sqlite_arg(&path, &query)).await?;
             let into = tmp.path.to_str().ok_or_else(|| {
-                TransferError::Refused(format!(
-                    "{} is not a UTF-8 path",
-                    tmp.path.display()
-                ))
+                TransferError::Refused(format!("{} is not a UTF-8 path", tmp.path.display()))
             })?;
             let done = store.backup_to(into).await;
             store.pool().close().await;
@@ -922,11 +925,7 @@ async fn close_sqlite(store: &SqliteStore, path: &Path) -> Result<(), TransferEr
 /// already holds data is replaced only with `force`; the new database is built and checked in
 /// a file beside it and renamed over it, so a failed restore leaves it as it was. Stop Parley
 /// first.
-pub async fn restore(
-    url: &str,
-    file: &Path,
-    force: bool,
-) -> Result<RestoreSummary, TransferError> {
+pub async fn restore(url: &str, file: &Path, force: bool) -> Result<RestoreSummary, TransferError> {
     let kind = sniff(file)?;
     match Target::parse(url)? {
         Target::Postgres(url) => {
@@ -1029,7 +1028,10 @@ mod tests {
         };
         let line = Line::Event(EventLine::from(&link));
         let text = serde_json::to_string(&line).unwrap();
-        assert!(text.starts_with(r#"{"type":"event","partnership_id":"p","seq":7,"#), "{text}");
+        assert!(
+            text.starts_with(r#"{"type":"event","partnership_id":"p","seq":7,"#),
+            "{text}"
+        );
         assert!(text.contains(r#""salt":"00ff10""#), "{text}");
         let Line::Event(back) = serde_json::from_str(&text).unwrap() else {
             panic!("{text}")

@@ -19,8 +19,6 @@ const MAX_BATCH: usize = 64;
 /// the pool's own acquire timeout (30 s) covers waiting for a restarting server.
 const BATCH_TIMEOUT: Duration = Duration::from_secs(45);
 
-pub static TMP_BATCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-pub static TMP_COMMANDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 type Reply = oneshot::Sender<Result<Appended, StoreError>>;
 
 /// A handle to the writing task; clone it freely.
@@ -42,8 +40,6 @@ impl Writer {
                         Err(_) => break,
                     }
                 }
-                TMP_BATCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                TMP_COMMANDS.fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
                 let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
                 let outcome = tokio::time::timeout(BATCH_TIMEOUT, store.append_batch(requests))
                     .await

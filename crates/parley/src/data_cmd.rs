@@ -63,7 +63,9 @@ pub(crate) async fn backup(args: BackupArgs, ctx: Ctx) -> Outcome {
     Ok(
         match transfer::backup(&ctx.database, &args.file, Timestamp::now()).await? {
             BackupSummary::SqliteFile { bytes } => {
-                format!("backed up the database to {file} ({bytes} bytes; restore it with `parley restore {file}`)\n")
+                format!(
+                    "backed up the database to {file} ({bytes} bytes; restore it with `parley restore {file}`)\n"
+                )
             }
             BackupSummary::Export(e) => format!(
                 "backed up the database to {file} as an export: {} events in {} chains, {} outbox rows (restore it with `parley restore {file}`)\n",

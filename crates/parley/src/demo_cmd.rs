@@ -117,7 +117,11 @@ fn render(s: &DemoSummary) -> String {
         let _ = writeln!(o, "  {n:>6}  {detail}");
     }
     let _ = writeln!(o, "\nSign-ins (one per partnership and role):");
-    let _ = writeln!(o, "  {:<10} {:<26} {:<24} E-MAIL", "PARTNERSHIP", "ROLE", "NAME");
+    let _ = writeln!(
+        o,
+        "  {:<10} {:<26} {:<24} E-MAIL",
+        "PARTNERSHIP", "ROLE", "NAME"
+    );
     for sign_in in &s.sign_ins {
         let short = s
             .partnerships

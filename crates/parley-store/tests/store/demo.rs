@@ -20,12 +20,19 @@ pub(crate) fn now() -> Timestamp {
 pub(crate) async fn seed(records: &Records, escalations: usize, seed: u64) -> DemoSummary {
     let mut last = (0, 0);
     let summary = demo::seed(records, now(), escalations, seed, |done, total| {
-        assert!(done >= last.0 && done <= total, "{done}/{total} after {last:?}");
+        assert!(
+            done >= last.0 && done <= total,
+            "{done}/{total} after {last:?}"
+        );
         last = (done, total);
     })
     .await
     .unwrap();
-    assert_eq!(last, (escalations, escalations), "progress must reach the end");
+    assert_eq!(
+        last,
+        (escalations, escalations),
+        "progress must reach the end"
+    );
     summary
 }
 
@@ -104,17 +111,12 @@ async fn a_small_demo_shows_every_status_and_keeps_its_promises() {
             assert!(raised <= now());
             let local = raised.to_zoned(london.clone());
             assert!(
-                local.weekday().to_monday_one_offset() <= 5
-                    && (9..17).contains(&local.hour()),
+                local.weekday().to_monday_one_offset() <= 5 && (9..17).contains(&local.hour()),
                 "{} raised at {local}",
                 e.reference
             );
             // No child details in the row partnership views read.
-            assert!(
-                !format!("{e:?}").contains(MARKER_PREFIX),
-                "{}",
-                e.reference
-            );
+            assert!(!format!("{e:?}").contains(MARKER_PREFIX), "{}", e.reference);
             match store.child_details(&e.id).await.unwrap() {
                 Some(json) => {
                     let child: ChildDetails = serde_json::from_str(&json).unwrap();
@@ -130,7 +132,10 @@ async fn a_small_demo_shows_every_status_and_keeps_its_promises() {
                     assert_eq!(e.subject, "child");
                 }
                 None => {
-                    assert_eq!((e.subject.as_str(), procedure.as_str()), ("thematic", "dorset"));
+                    assert_eq!(
+                        (e.subject.as_str(), procedure.as_str()),
+                        ("thematic", "dorset")
+                    );
                     thematic += 1;
                 }
             }
@@ -144,7 +149,10 @@ async fn a_small_demo_shows_every_status_and_keeps_its_promises() {
         }
         assert_eq!(markers.len() + thematic, 40);
         assert!(thematic > 0, "Dorset's thematic route is never used");
-        assert!(agreed > 0, "Sunderland's agreed timescales are never agreed");
+        assert!(
+            agreed > 0,
+            "Sunderland's agreed timescales are never agreed"
+        );
 
         // Named officers for every agency and stage; line managers practitioner -> manager ->
         // senior manager, within the agency.
@@ -220,7 +228,10 @@ async fn a_small_demo_shows_every_status_and_keeps_its_promises() {
             "withdrawn",
             "redirected",
         ] {
-            assert!(kinds.contains(kind), "{backend:?}: no {kind} event in {kinds:?}");
+            assert!(
+                kinds.contains(kind),
+                "{backend:?}: no {kind} event in {kinds:?}"
+            );
         }
         let verified = transfer::verify_chains(store.as_ref()).await.unwrap();
         assert_eq!(verified.chains, 5);
@@ -231,7 +242,12 @@ async fn a_small_demo_shows_every_status_and_keeps_its_promises() {
 #[tokio::test]
 async fn the_same_seed_gives_the_same_data_and_another_seed_different_data() {
     let digest = |summary: &DemoSummary, rows: Vec<String>| {
-        format!("{:?}\n{:?}\n{}", summary.by_outcome, summary.events, rows.join("\n"))
+        format!(
+            "{:?}\n{:?}\n{}",
+            summary.by_outcome,
+            summary.events,
+            rows.join("\n")
+        )
     };
     let mut runs = Vec::new();
     for seed_value in [11, 11, 12] {
@@ -243,7 +259,13 @@ async fn the_same_seed_gives_the_same_data_and_another_seed_different_data() {
             for e in records.store().escalations(&p.id).await.unwrap() {
                 rows.push(format!(
                     "{} {} {} {} {:?} {} {}",
-                    e.reference, e.raised_at_us, e.category, e.status, e.outcome, e.current_stage, e.summary
+                    e.reference,
+                    e.raised_at_us,
+                    e.category,
+                    e.status,
+                    e.outcome,
+                    e.current_stage,
+                    e.summary
                 ));
             }
         }
@@ -259,7 +281,9 @@ async fn a_second_demo_in_the_same_database_is_refused() {
     let records = db.records().await;
     seed(&records, 5, 1).await;
     let events = records.store().chain_ids().await.unwrap();
-    let err = demo::seed(&records, now(), 5, 2, |_, _| {}).await.unwrap_err();
+    let err = demo::seed(&records, now(), 5, 2, |_, _| {})
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("already holds"), "{err}");
     assert_eq!(records.store().chain_ids().await.unwrap(), events);
 }
@@ -282,7 +306,12 @@ async fn any_now_is_respected() {
         let store = records.store();
         for id in store.chain_ids().await.unwrap() {
             for l in store.chain(&id, 0, i64::MAX).await.unwrap() {
-                assert!(l.at_us <= now.as_microsecond(), "{now}: {} {}", l.stream, l.kind);
+                assert!(
+                    l.at_us <= now.as_microsecond(),
+                    "{now}: {} {}",
+                    l.stream,
+                    l.kind
+                );
             }
         }
         assert!(summary.by_status.contains_key("open"), "{now}");

@@ -103,7 +103,9 @@ async fn sqlite_to_postgres_to_sqlite_keeps_every_byte_and_every_answer() {
             assert!(export_b.contains(r#""backend":"postgres""#));
             assert_eq!(body(&export_b), body(&export_a));
             assert_eq!(answers(records_b.store().as_ref()).await, answers_a);
-            transfer::verify_chains(records_b.store().as_ref()).await.unwrap();
+            transfer::verify_chains(records_b.store().as_ref())
+                .await
+                .unwrap();
             (write(dir.path(), "b.jsonl", &export_b), export_b)
         }
         None => (file_a.clone(), export_a.clone()),
@@ -115,11 +117,16 @@ async fn sqlite_to_postgres_to_sqlite_keeps_every_byte_and_every_answer() {
     assert_eq!(body(&export_c), body(&export_b));
     assert_eq!(body(&export_c), body(&export_a));
     assert_eq!(answers(records_c.store().as_ref()).await, answers_a);
-    let verified = transfer::verify_chains(records_c.store().as_ref()).await.unwrap();
+    let verified = transfer::verify_chains(records_c.store().as_ref())
+        .await
+        .unwrap();
     assert_eq!(verified.chains, 5);
     assert_eq!(
         verified.events as usize,
-        body(&export_a).lines().filter(|l| l.contains(r#""type":"event""#)).count()
+        body(&export_a)
+            .lines()
+            .filter(|l| l.contains(r#""type":"event""#))
+            .count()
     );
 
     // The imported chains carry on: a new action links to the imported head.
@@ -133,7 +140,14 @@ async fn sqlite_to_postgres_to_sqlite_keeps_every_byte_and_every_answer() {
         .find(|e| e.status == "open")
         .unwrap();
     records_c
-        .act(now(), &Actor::SYSTEM, &open.id, open.version, &Event::Withdrawn, None)
+        .act(
+            now(),
+            &Actor::SYSTEM,
+            &open.id,
+            open.version,
+            &Event::Withdrawn,
+            None,
+        )
         .await
         .unwrap();
     transfer::verify_chains(store.as_ref()).await.unwrap();
@@ -166,8 +180,7 @@ async fn a_sqlite_backup_restores_to_the_same_answers_and_refuses_to_overwrite()
     // Into a new file: the same answers, from before or after the compliment written meanwhile.
     let target = dir.path().join("restored.db");
     let url = format!("sqlite://{}", target.display());
-    let RestoreSummary::SqliteFile(verified) =
-        transfer::restore(&url, &file, false).await.unwrap()
+    let RestoreSummary::SqliteFile(verified) = transfer::restore(&url, &file, false).await.unwrap()
     else {
         panic!("restored from a file")
     };
@@ -212,7 +225,10 @@ async fn a_postgres_backup_is_a_consistent_export_that_restores_anywhere() {
     };
     assert_eq!(summary.chains, 5);
     let text = std::fs::read_to_string(&file).unwrap();
-    assert_eq!(body(&text), body(&export_of(records.store().as_ref()).await));
+    assert_eq!(
+        body(&text),
+        body(&export_of(records.store().as_ref()).await)
+    );
 
     let target = dir.path().join("from-pg.db");
     let url = format!("sqlite://{}", target.display());
@@ -233,7 +249,11 @@ async fn a_postgres_backup_is_a_consistent_export_that_restores_anywhere() {
     let err = transfer::restore(&fresh.url, &sqlite_backup, false)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("restores only into a SQLite database"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("restores only into a SQLite database"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -265,10 +285,18 @@ async fn bad_exports_are_refused_with_a_reason_and_change_nothing() {
     let tampered = good.replacen(r#""kind":"agency-added""#, r#""kind":"agency-addeD""#, 1);
     let cases: Vec<(&str, String, &str)> = vec![
         ("empty", String::new(), "is not a Parley export"),
-        ("text", "hello\nworld\n".to_owned(), "is not a Parley export"),
+        (
+            "text",
+            "hello\nworld\n".to_owned(),
+            "is not a Parley export",
+        ),
         ("no end line", join(&lines[..n - 1]), "is incomplete"),
         ("cut at a line", join(&lines[..n / 2]), "is incomplete"),
-        ("cut mid-line", good[..good.len() - 7].to_owned(), "is incomplete"),
+        (
+            "cut mid-line",
+            good[..good.len() - 7].to_owned(),
+            "is incomplete",
+        ),
         (
             "counts wrong",
             join(&[&lines[..n / 2], &lines[n - 1..]].concat()),
@@ -301,7 +329,10 @@ async fn bad_exports_are_refused_with_a_reason_and_change_nothing() {
                 "{:?} {name}: {err}",
                 db.backend
             );
-            assert!(target.store().is_empty().await.unwrap(), "{name} changed the database");
+            assert!(
+                target.store().is_empty().await.unwrap(),
+                "{name} changed the database"
+            );
         }
         // A restore of bad input into an empty SQLite file creates nothing either.
         if db.backend == parley_store::Backend::Sqlite {

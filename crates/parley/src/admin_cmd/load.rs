@@ -244,11 +244,6 @@ pub(crate) async fn write_load(args: WriteLoadArgs, database: &str) -> Outcome {
         total.retried,
         total.recovered,
     );
-    let summary = format!(
-        "{summary}TMP batches={} commands={}\n",
-        parley_store::writer::TMP_BATCHES.load(std::sync::atomic::Ordering::Relaxed),
-        parley_store::writer::TMP_COMMANDS.load(std::sync::atomic::Ordering::Relaxed)
-    );
     if failures.is_empty() {
         Ok(summary)
     } else {

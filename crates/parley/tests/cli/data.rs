@@ -43,14 +43,30 @@ fn seed_export_import_backup_restore() {
     let dir = tmp.path();
     let a = url(dir, "a.db");
 
-    let out = succeeds(run(dir, None, &["demo", "seed", "--escalations", "20", "--database", &a]));
+    let out = succeeds(run(
+        dir,
+        None,
+        &["demo", "seed", "--escalations", "20", "--database", &a],
+    ));
     assert!(out.contains("Demo data: 5 partnerships"), "{out}");
     assert!(out.contains("Escalations: 20 ("), "{out}");
-    for role in ["practitioner", "manager", "senior-manager", "partnership-business-team", "administrator"] {
-        assert!(out.contains(&format!(" {role} ")), "no {role} sign-in: {out}");
+    for role in [
+        "practitioner",
+        "manager",
+        "senior-manager",
+        "partnership-business-team",
+        "administrator",
+    ] {
+        assert!(
+            out.contains(&format!(" {role} ")),
+            "no {role} sign-in: {out}"
+        );
     }
     for status in ["open", "resolved", "withdrawn", "redirected", "referred-on"] {
-        assert!(out.contains(&format!("\n  {status} ")), "no {status}: {out}");
+        assert!(
+            out.contains(&format!("\n  {status} ")),
+            "no {status}: {out}"
+        );
     }
     assert!(!out.contains("MARKER-"), "a child's details in the summary");
 
@@ -60,7 +76,11 @@ fn seed_export_import_backup_restore() {
 
     // Export to stdout (the URL from the environment), import into a fresh file.
     let export = succeeds(run(dir, Some(&a), &["export"]));
-    assert!(export.starts_with(r#"{"type":"header","format":"parley-export""#), "{}", &export[..200]);
+    assert!(
+        export.starts_with(r#"{"type":"header","format":"parley-export""#),
+        "{}",
+        &export[..200]
+    );
     assert!(export.ends_with("}\n"));
     let file = dir.join("a.jsonl");
     std::fs::write(&file, &export).unwrap();
@@ -78,7 +98,12 @@ fn seed_export_import_backup_restore() {
     // A truncated export is refused, and creates no database.
     let cut = dir.join("cut.jsonl");
     std::fs::write(&cut, &export[..export.len() / 2]).unwrap();
-    let err = run(dir, Some(&url(dir, "c.db")), &["import", cut.to_str().unwrap()]).fails();
+    let err = run(
+        dir,
+        Some(&url(dir, "c.db")),
+        &["import", cut.to_str().unwrap()],
+    )
+    .fails();
     assert!(err.contains("is incomplete"), "{err}");
     assert!(!dir.join("c.db").exists());
 
@@ -89,14 +114,24 @@ fn seed_export_import_backup_restore() {
     let err = run(dir, Some(&a), &["backup", backup.to_str().unwrap()]).fails();
     assert!(err.contains("already exists"), "{err}");
     let d = url(dir, "d.db");
-    let out = run(dir, None, &["restore", backup.to_str().unwrap(), "--database", &d]).ok();
+    let out = run(
+        dir,
+        None,
+        &["restore", backup.to_str().unwrap(), "--database", &d],
+    )
+    .ok();
     assert!(out.contains("every chain verifies"), "{out}");
     assert_eq!(body(&run(dir, Some(&d), &["export"]).ok()), body(&export));
 
     // Restoring over a database with data needs --force.
     let err = run(dir, Some(&b), &["restore", backup.to_str().unwrap()]).fails();
     assert!(err.contains("--force"), "{err}");
-    run(dir, Some(&b), &["restore", "--force", backup.to_str().unwrap()]).ok();
+    run(
+        dir,
+        Some(&b),
+        &["restore", "--force", backup.to_str().unwrap()],
+    )
+    .ok();
     assert_eq!(body(&run(dir, Some(&b), &["export"]).ok()), body(&export));
 
     // An export restores too (into an empty database).
@@ -119,9 +154,19 @@ fn bad_arguments_say_what_is_wrong() {
     assert!(err.contains("unknown export format \"csv\""), "{err}");
     let not_export = dir.join("notes.txt");
     std::fs::write(&not_export, "hello\n").unwrap();
-    let err = run(dir, Some(&missing), &["import", not_export.to_str().unwrap()]).fails();
+    let err = run(
+        dir,
+        Some(&missing),
+        &["import", not_export.to_str().unwrap()],
+    )
+    .fails();
     assert!(err.contains("is not a Parley export"), "{err}");
-    let err = run(dir, Some(&missing), &["restore", not_export.to_str().unwrap()]).fails();
+    let err = run(
+        dir,
+        Some(&missing),
+        &["restore", not_export.to_str().unwrap()],
+    )
+    .fails();
     assert!(err.contains("is not a Parley export or backup"), "{err}");
     let err = run(dir, Some("mysql://x/y"), &["export"]).fails();
     assert!(err.contains("unsupported database URL scheme"), "{err}");
@@ -132,6 +177,9 @@ fn bad_arguments_say_what_is_wrong() {
         vec!["backup", "--help"],
         vec!["restore", "--help"],
     ] {
-        assert!(run(dir, None, &args).ok().contains("--database <URL>"), "{args:?}");
+        assert!(
+            run(dir, None, &args).ok().contains("--database <URL>"),
+            "{args:?}"
+        );
     }
 }
