@@ -133,6 +133,15 @@ pub trait Store: Send + Sync + 'static {
     async fn compliments(&self, partnership_id: &str) -> Result<Vec<ComplimentRow>, StoreError>;
     async fn outbox(&self, partnership_id: &str) -> Result<Vec<OutboxRow>, StoreError>;
 
+    /// A stream's current version (0 when it has no events). One index look-up.
+    async fn stream_version(&self, partnership_id: &str, stream: &str) -> Result<i64, StoreError>;
+
+    /// How many escalation references match a `LIKE` pattern (to number new ones).
+    async fn count_references(&self, pattern: &str) -> Result<i64, StoreError>;
+
+    /// How many escalations a partnership has (for numbering the next one's reference).
+    async fn escalation_count(&self, partnership_id: &str) -> Result<i64, StoreError>;
+
     /// Whether the database holds nothing: no event, chain head, outbox row or query row.
     async fn is_empty(&self) -> Result<bool, StoreError>;
 
@@ -238,7 +247,7 @@ macro_rules! impl_store {
                 for stream in streams {
                     let rows = sqlx::query(concat!(
                         "SELECT partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, salt, ",
-                        "content_hash, prev_hash, hash FROM events WHERE partnership_id = $1 AND stream = $2 ORDER BY seq"
+                        "content_hash, prev_hash, hash FROM events WHERE partnership_id = $1 AND stream = $2 ORDER BY stream_version"
                     ))
                     .bind(partnership_id)
                     .bind(stream)
@@ -476,6 +485,14 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            async fn escalation_count(&self, partnership_id: &str) -> Result<i64, StoreError> {
+                // An index-only count: listing the rows to count them costs a table read each.
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM escalations WHERE partnership_id = $1")
+                    .bind(partnership_id)
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
             async fn is_empty(&self) -> Result<bool, StoreError> {
                 self.transfer_is_empty().await
             }
@@ -486,6 +503,24 @@ macro_rules! impl_store {
 
             async fn loader(&self) -> Result<Box<dyn Loader>, StoreError> {
                 self.transfer_loader().await
+            }
+
+            async fn stream_version(&self, partnership_id: &str, stream: &str) -> Result<i64, StoreError> {
+                let v: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(stream_version) FROM events WHERE partnership_id = $1 AND stream = $2",
+                )
+                .bind(partnership_id)
+                .bind(stream)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(v.unwrap_or(0))
+            }
+
+            async fn count_references(&self, pattern: &str) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM escalations WHERE reference LIKE $1")
+                    .bind(pattern)
+                    .fetch_one(&self.pool)
+                    .await?)
             }
 
             async fn outbox(&self, partnership_id: &str) -> Result<Vec<OutboxRow>, StoreError> {

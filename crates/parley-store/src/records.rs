@@ -77,7 +77,19 @@ pub struct Records {
     /// Each partnership's configuration (procedures parsed, calendars built), keyed by the
     /// partnership stream's last sequence number so that a change anywhere is seen.
     partnerships: std::sync::Mutex<HashMap<String, (i64, Projector)>>,
+    /// Each escalation's decided state after the last command this process appended to it:
+    /// (partnership stream version, escalation stream version, projector). A stale entry is
+    /// harmless: the store's version check refuses the append and the entry is dropped.
+    streams: std::sync::Mutex<HashMap<(String, String), DecidedStream>>,
+    /// Escalation id -> partnership id (never changes).
+    owners: std::sync::Mutex<HashMap<String, String>>,
 }
+
+/// (partnership stream version, stream version, state) of a stream after its last command.
+type DecidedStream = (i64, i64, Projector);
+
+/// How many escalations' states a process keeps decided in memory.
+const STREAM_CACHE: usize = 50_000;
 
 impl std::fmt::Debug for Records {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -142,6 +154,8 @@ impl Records {
             writer,
             holidays: Arc::new(holidays),
             partnerships: std::sync::Mutex::new(HashMap::new()),
+            streams: std::sync::Mutex::new(HashMap::new()),
+            owners: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -225,7 +239,30 @@ impl Records {
         reason: Option<&str>,
         payload: Payload,
     ) -> Result<Appended, StoreError> {
-        let (mut projector, current) = self.load(partnership_id, stream).await?;
+        // Escalation commands are the hot path: reuse the state decided by the last command on
+        // this stream when the partnership's configuration has not moved since.
+        let cacheable = stream.starts_with("escalation:");
+        let key = (partnership_id.to_owned(), stream.to_owned());
+        let config_version = if cacheable {
+            self.store
+                .stream_version(partnership_id, PARTNERSHIP_STREAM)
+                .await?
+        } else {
+            0
+        };
+        let cached = if cacheable {
+            self.streams.lock().ok().and_then(|c| {
+                c.get(&key)
+                    .filter(|(pv, v, _)| *pv == config_version && expected.is_none_or(|e| e == *v))
+                    .map(|(_, v, p)| (p.clone(), *v))
+            })
+        } else {
+            None
+        };
+        let (mut projector, current) = match cached {
+            Some(hit) => hit,
+            None => self.load(partnership_id, stream).await?,
+        };
         if let Some(expected) = expected
             && expected != current
         {
@@ -258,7 +295,21 @@ impl Records {
             ops,
             outbox: outbox_rows(&notifications, escalation_id),
         };
-        self.writer.append(request).await
+        let result = self.writer.append(request).await;
+        if cacheable && let Ok(mut cache) = self.streams.lock() {
+            match &result {
+                Ok(appended) => {
+                    if cache.len() >= STREAM_CACHE {
+                        cache.clear();
+                    }
+                    cache.insert(key, (config_version, appended.stream_version, projector));
+                }
+                Err(_) => {
+                    cache.remove(&key);
+                }
+            }
+        }
+        result
     }
 
     /// Creates a partnership running a procedure (the file's text). Returns its id.
@@ -475,7 +526,14 @@ impl Records {
         let year = at.to_zoned(jiff::tz::TimeZone::UTC).year();
         let mut attempt = 0;
         loop {
-            let count = self.store.escalations(partnership_id).await?.len() as i64 + 1 + attempt;
+            // Numbered by prefix and year across the whole database, so that two partnerships
+            // with the same initials never take the same reference.
+            let count = self
+                .store
+                .count_references(&format!("{prefix}-{year}-%"))
+                .await?
+                + 1
+                + attempt;
             let reference = format!("{prefix}-{year}-{count:04}");
             let payload = Payload::EscalationRaised(Box::new(Raised {
                 escalation_id: id.clone(),
@@ -533,18 +591,34 @@ impl Records {
         event: &Event,
         reason: Option<&str>,
     ) -> Result<i64, StoreError> {
-        let row = self
-            .store
-            .escalation(escalation_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("escalation {escalation_id}")))?;
+        let owner = self
+            .owners
+            .lock()
+            .ok()
+            .and_then(|o| o.get(escalation_id).cloned());
+        let partnership_id = match owner {
+            Some(p) => p,
+            None => {
+                let row =
+                    self.store.escalation(escalation_id).await?.ok_or_else(|| {
+                        StoreError::NotFound(format!("escalation {escalation_id}"))
+                    })?;
+                if let Ok(mut o) = self.owners.lock() {
+                    if o.len() >= STREAM_CACHE {
+                        o.clear();
+                    }
+                    o.insert(escalation_id.to_owned(), row.partnership_id.clone());
+                }
+                row.partnership_id
+            }
+        };
         let payload = Payload::from_core(event).ok_or_else(|| {
             StoreError::NotFound("an escalation is raised with `raise`".to_owned())
         })?;
         let stream = escalation_stream(escalation_id);
         let appended = self
             .commit(
-                &row.partnership_id,
+                &partnership_id,
                 &stream,
                 Some(expected_version),
                 at,
