@@ -174,7 +174,10 @@ pub(crate) fn run() -> ExitCode {
         let dir = data_dir.clone().unwrap_or_else(|| PathBuf::from("."));
         format!("sqlite://{}", dir.join("parley.db").display())
     });
-    let ctx = Ctx { data_dir: data_dir.clone(), database };
+    let ctx = Ctx {
+        data_dir: data_dir.clone(),
+        database,
+    };
     let result = match cli.command {
         Command::Procedure(c) => procedure_command(c, data_dir.as_deref()),
         Command::Calendar(c) => calendar_command(c, data_dir.as_deref()),

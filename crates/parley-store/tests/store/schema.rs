@@ -25,7 +25,10 @@ async fn both_backends_have_the_same_tables_and_columns() {
     for db in backends().await {
         let columns: BTreeSet<(String, String)> = match db.backend {
             Backend::Sqlite => {
-                let pool = sqlx::sqlite::SqlitePoolOptions::new().connect(&db.url).await.unwrap();
+                let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .connect(&db.url)
+                    .await
+                    .unwrap();
                 sqlx::query_as(
                     "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
                      WHERE m.type = 'table' AND m.name NOT LIKE '\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite%'",
@@ -37,7 +40,10 @@ async fn both_backends_have_the_same_tables_and_columns() {
                 .collect()
             }
             Backend::Postgres => {
-                let pool = sqlx::postgres::PgPoolOptions::new().connect(&db.owner_url).await.unwrap();
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .connect(&db.owner_url)
+                    .await
+                    .unwrap();
                 sqlx::query_as(
                     "SELECT table_name::text, column_name::text FROM information_schema.columns \
                      WHERE table_schema = 'public' AND table_name NOT LIKE '\\_%'",
@@ -49,12 +55,18 @@ async fn both_backends_have_the_same_tables_and_columns() {
                 .collect()
             }
         };
-        assert!(columns.contains(&("events".to_owned(), "hash".to_owned())), "{columns:?}");
+        assert!(
+            columns.contains(&("events".to_owned(), "hash".to_owned())),
+            "{columns:?}"
+        );
         shapes.push(columns);
     }
     for other in &shapes[1..] {
         let only_first: Vec<_> = shapes[0].difference(other).collect();
         let only_other: Vec<_> = other.difference(&shapes[0]).collect();
-        assert!(only_first.is_empty() && only_other.is_empty(), "sqlite only: {only_first:?}\npostgres only: {only_other:?}");
+        assert!(
+            only_first.is_empty() && only_other.is_empty(),
+            "sqlite only: {only_first:?}\npostgres only: {only_other:?}"
+        );
     }
 }
