@@ -139,9 +139,6 @@ pub trait Store: Send + Sync + 'static {
     /// How many escalation references match a `LIKE` pattern (to number new ones).
     async fn count_references(&self, pattern: &str) -> Result<i64, StoreError>;
 
-    /// How many escalations a partnership has (for numbering the next one's reference).
-    async fn escalation_count(&self, partnership_id: &str) -> Result<i64, StoreError>;
-
     /// Whether the database holds nothing: no event, chain head, outbox row or query row.
     async fn is_empty(&self) -> Result<bool, StoreError>;
 
@@ -245,6 +242,9 @@ macro_rules! impl_store {
             async fn stream_events(&self, partnership_id: &str, streams: &[String]) -> Result<Vec<Link>, StoreError> {
                 let mut out = Vec::new();
                 for stream in streams {
+                    // By stream_version (the chain order within one stream): SQLite then reads
+                    // the (partnership_id, stream, stream_version) index instead of walking the
+                    // partnership's whole chain by seq to filter on the stream.
                     let rows = sqlx::query(concat!(
                         "SELECT partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, salt, ",
                         "content_hash, prev_hash, hash FROM events WHERE partnership_id = $1 AND stream = $2 ORDER BY stream_version"
@@ -483,14 +483,6 @@ macro_rules! impl_store {
                         })
                     })
                     .collect()
-            }
-
-            async fn escalation_count(&self, partnership_id: &str) -> Result<i64, StoreError> {
-                // An index-only count: listing the rows to count them costs a table read each.
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM escalations WHERE partnership_id = $1")
-                    .bind(partnership_id)
-                    .fetch_one(&self.pool)
-                    .await?)
             }
 
             async fn is_empty(&self) -> Result<bool, StoreError> {
@@ -1098,6 +1090,10 @@ pub trait Loader: Send {
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
+/// Rows a loading statement inserts at once (13 parameters each: well under both drivers'
+/// limits on parameters per statement).
+const LOAD_CHUNK: usize = 200;
+
 /// Every table a database holds data in: the event log, chain heads, the outbox and the
 /// projections. A database is empty when all of them are.
 const DATA_TABLES: [&str; 13] = [
@@ -1262,27 +1258,32 @@ macro_rules! impl_transfer {
             }
 
             async fn insert_links(&mut self, links: &[Link]) -> Result<(), StoreError> {
-                for l in links {
-                    sqlx::query(concat!(
+                // Many rows a statement: one round trip per chunk instead of per event. The
+                // rows of a chunk are inserted in order, so each is its chain's next.
+                for chunk in links.chunks(LOAD_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
                         "INSERT INTO events (",
                         event_columns!(),
-                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-                    ))
-                    .bind(&l.partnership_id)
-                    .bind(l.seq)
-                    .bind(&l.stream)
-                    .bind(l.stream_version)
-                    .bind(l.at_us)
-                    .bind(&l.kind)
-                    .bind(&l.actor)
-                    .bind(&l.reason)
-                    .bind(&l.payload)
-                    .bind(&l.salt)
-                    .bind(&l.content_hash)
-                    .bind(&l.prev_hash)
-                    .bind(&l.hash)
-                    .execute(&mut *self.tx)
-                    .await?;
+                        ") "
+                    ));
+                    q.push_values(chunk, |mut b, l| {
+                        b.push_bind(&l.partnership_id)
+                            .push_bind(l.seq)
+                            .push_bind(&l.stream)
+                            .push_bind(l.stream_version)
+                            .push_bind(l.at_us)
+                            .push_bind(&l.kind)
+                            .push_bind(&l.actor)
+                            .push_bind(&l.reason)
+                            .push_bind(&l.payload)
+                            .push_bind(&l.salt)
+                            .push_bind(&l.content_hash)
+                            .push_bind(&l.prev_hash)
+                            .push_bind(&l.hash);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                for l in links {
                     self.heads
                         .insert(l.partnership_id.clone(), (l.seq, l.hash.clone()));
                 }
@@ -1290,27 +1291,28 @@ macro_rules! impl_transfer {
             }
 
             async fn insert_outbox(&mut self, rows: &[OutboxRow]) -> Result<(), StoreError> {
-                for o in rows {
-                    sqlx::query(concat!(
+                for chunk in rows.chunks(LOAD_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
                         "INSERT INTO outbox (",
                         outbox_columns!(),
-                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-                    ))
-                    .bind(&o.id)
-                    .bind(&o.partnership_id)
-                    .bind(o.event_seq)
-                    .bind(&o.escalation_id)
-                    .bind(&o.recipient)
-                    .bind(&o.reason)
-                    .bind(o.stage)
-                    .bind(o.child_details)
-                    .bind(&o.address)
-                    .bind(o.created_at_us)
-                    .bind(o.sent_at_us)
-                    .bind(o.attempts)
-                    .bind(&o.last_error)
-                    .execute(&mut *self.tx)
-                    .await?;
+                        ") "
+                    ));
+                    q.push_values(chunk, |mut b, o| {
+                        b.push_bind(&o.id)
+                            .push_bind(&o.partnership_id)
+                            .push_bind(o.event_seq)
+                            .push_bind(&o.escalation_id)
+                            .push_bind(&o.recipient)
+                            .push_bind(&o.reason)
+                            .push_bind(o.stage)
+                            .push_bind(o.child_details)
+                            .push_bind(&o.address)
+                            .push_bind(o.created_at_us)
+                            .push_bind(o.sent_at_us)
+                            .push_bind(o.attempts)
+                            .push_bind(&o.last_error);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
                 }
                 Ok(())
             }
