@@ -522,25 +522,7 @@ macro_rules! impl_store {
                 .bind(partnership_id)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(OutboxRow {
-                            id: r.try_get(0)?,
-                            partnership_id: r.try_get(1)?,
-                            event_seq: r.try_get(2)?,
-                            escalation_id: r.try_get(3)?,
-                            recipient: r.try_get(4)?,
-                            reason: r.try_get(5)?,
-                            stage: r.try_get(6)?,
-                            child_details: r.try_get(7)?,
-                            address: r.try_get(8)?,
-                            created_at_us: r.try_get(9)?,
-                            sent_at_us: r.try_get(10)?,
-                            attempts: r.try_get(11)?,
-                            last_error: r.try_get(12)?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map($m::outbox_row).collect()
             }
         }
     };
@@ -576,6 +558,24 @@ macro_rules! generic_writes {
                     content_hash: r.try_get(10)?,
                     prev_hash: r.try_get(11)?,
                     hash: r.try_get(12)?,
+                })
+            }
+
+            pub(super) fn outbox_row(r: &<$db as sqlx::Database>::Row) -> Result<OutboxRow, StoreError> {
+                Ok(OutboxRow {
+                    id: r.try_get(0)?,
+                    partnership_id: r.try_get(1)?,
+                    event_seq: r.try_get(2)?,
+                    escalation_id: r.try_get(3)?,
+                    recipient: r.try_get(4)?,
+                    reason: r.try_get(5)?,
+                    stage: r.try_get(6)?,
+                    child_details: r.try_get(7)?,
+                    address: r.try_get(8)?,
+                    created_at_us: r.try_get(9)?,
+                    sent_at_us: r.try_get(10)?,
+                    attempts: r.try_get(11)?,
+                    last_error: r.try_get(12)?,
                 })
             }
 
@@ -1209,25 +1209,7 @@ macro_rules! impl_transfer {
                 .bind(upto_seq)
                 .fetch_all(&mut *self.tx)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(OutboxRow {
-                            id: r.try_get(0)?,
-                            partnership_id: r.try_get(1)?,
-                            event_seq: r.try_get(2)?,
-                            escalation_id: r.try_get(3)?,
-                            recipient: r.try_get(4)?,
-                            reason: r.try_get(5)?,
-                            stage: r.try_get(6)?,
-                            child_details: r.try_get(7)?,
-                            address: r.try_get(8)?,
-                            created_at_us: r.try_get(9)?,
-                            sent_at_us: r.try_get(10)?,
-                            attempts: r.try_get(11)?,
-                            last_error: r.try_get(12)?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map($m::outbox_row).collect()
             }
 
             async fn outbox_count(&mut self) -> Result<i64, StoreError> {
