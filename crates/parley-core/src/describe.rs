@@ -1,5 +1,5 @@
-//! Procedures described for people: a readable summary and a flow diagram (Mermaid or
-//! Graphviz DOT), both drawn from the definition alone.
+//! Procedures described for people: a readable summary and a flow diagram (Mermaid,
+//! Graphviz DOT or SVG), all drawn from the definition alone.
 
 use std::fmt::Write as _;
 
@@ -295,7 +295,10 @@ pub fn graph(p: &Procedure) -> Graph {
             Timescale::Fixed {
                 working_days,
                 from: Anchor::StageStart,
-            } => format!("{working_days} working days"),
+            } => format!(
+                "{working_days} working day{}",
+                if working_days.get() == 1 { "" } else { "s" }
+            ),
             Timescale::Fixed {
                 working_days,
                 from: Anchor::DayOne,
@@ -448,4 +451,841 @@ pub fn dot(p: &Procedure) -> String {
     }
     o.push_str("}\n");
     o
+}
+
+// ---------------------------------------------------------------------------------------------
+// SVG
+
+/// The id `graph` gives the node every stage can end in.
+const RESOLVED: &str = "resolved";
+
+/// What the lines after the first of a stage node's label say (`graph` puts the leads, then
+/// the timescale, after the heading).
+const STAGE_CAPTIONS: [&str; 2] = ["Led by", "Timescale"];
+
+const INK: &str = "#0b0c0c";
+const BLUE: &str = "#1d70b8";
+const WHITE: &str = "#ffffff";
+const GREY: &str = "#f3f2f1";
+
+const MARGIN: i64 = 16;
+/// Padding inside a box.
+const PAD_X: i64 = 14;
+const PAD_Y: i64 = 10;
+/// Vertical space between two stacked boxes beside a stage.
+const STACK_GAP: i64 = 12;
+/// Where the "resolved" line leaves a stage: this far above the stage's bottom edge.
+const EXIT_RISE: i64 = 16;
+/// The line collecting every stage's "resolved" runs this far left of the stages.
+const BUS_OFFSET: i64 = 22;
+/// Room between the entry routes and the bus.
+const ROUTE_GAP: i64 = 40;
+
+/// The flow as a self-contained, accessible SVG image, to be embedded inline in an HTML page
+/// (no XML prolog). Drawn from [`graph`]: the stages top to bottom with the escalation
+/// between them, the routes in (blue) on the left, the ways out (resolved at the bottom,
+/// referrals on the right) and who is told (dashed, on the right). Styling is by
+/// presentation attributes only (no `style`, no script), so a Content-Security-Policy that
+/// forbids inline styles allows it. The image is `role="img"`, named by its `<title>` and
+/// described in words, node by node, by its `<desc>`.
+pub fn svg(p: &Procedure) -> String {
+    let g = graph(p);
+    let title = format!("{} ({}): escalation flow", p.name, p.partnership_short());
+    let desc = svg_desc(&g);
+    let ids = format!("parley-flow-{}", p.id);
+    let layout = SvgLayout::new(&g);
+
+    let (w, h) = (layout.width, layout.height);
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" \
+         role=\"img\" aria-labelledby=\"{ids}-title\" aria-describedby=\"{ids}-desc\" \
+         font-family=\"Arial, sans-serif\">"
+    );
+    let _ = writeln!(
+        o,
+        "<title id=\"{ids}-title\">{}</title>",
+        xml_escape(&title)
+    );
+    let _ = writeln!(o, "<desc id=\"{ids}-desc\">{}</desc>", xml_escape(&desc));
+    let _ = writeln!(o, "<rect width=\"{w}\" height=\"{h}\" fill=\"{WHITE}\"/>");
+    layout.draw(&g, &mut o);
+    o.push_str("</svg>\n");
+    o
+}
+
+/// The `<desc>` of the image: every node and where its arrows go, in words.
+fn svg_desc(g: &Graph) -> String {
+    let mut sentences = vec!["A flow diagram, read from top to bottom.".to_owned()];
+    for n in &g.nodes {
+        let flow: Vec<String> = g
+            .edges
+            .iter()
+            .filter(|e| e.from == n.id && !e.dashed)
+            .map(|e| edge_words(g, e))
+            .collect();
+        let told: Vec<String> = g
+            .edges
+            .iter()
+            .filter(|e| e.from == n.id && e.dashed)
+            .map(|e| edge_words(g, e))
+            .collect();
+        if flow.is_empty() && told.is_empty() && n.shape != Shape::Stage && n.label.len() < 2 {
+            // Named in full where an arrow reaches it.
+            continue;
+        }
+        let mut s = sentence(&node_words(n));
+        if !flow.is_empty() {
+            s.push(' ');
+            s.push_str(&sentence(&format!("Next: {}", flow.join("; "))));
+        }
+        if !told.is_empty() {
+            s.push(' ');
+            s.push_str(&sentence(&format!("Notifications: {}", told.join("; "))));
+        }
+        sentences.push(s);
+    }
+    sentences.join("\n")
+}
+
+/// A node in full: a stage's heading with its captioned lines, or any other node's label.
+fn node_words(n: &Node) -> String {
+    let Some((first, rest)) = n.label.split_first() else {
+        return n.id.clone();
+    };
+    match n.shape {
+        Shape::Stage => {
+            let mut parts = vec![first.clone()];
+            for (i, line) in rest.iter().enumerate() {
+                parts.push(match STAGE_CAPTIONS.get(i) {
+                    Some(caption) => format!("{caption}: {line}"),
+                    None => line.clone(),
+                });
+            }
+            parts
+                .iter()
+                .map(|s| sentence(s))
+                .collect::<Vec<_>>()
+                .join(" ")
+                .trim_end_matches('.')
+                .to_owned()
+        }
+        _ if rest.is_empty() => first.clone(),
+        _ => format!("{first}: {}", rest.join("; ")),
+    }
+}
+
+/// A node named briefly, as the end of an arrow: "Stage 2", or the first line of its label.
+fn node_name(n: &Node) -> String {
+    let first = n.label.first().map_or(n.id.as_str(), String::as_str);
+    match (n.shape, first.split_once(": ")) {
+        (Shape::Stage, Some((number, _))) => number.to_owned(),
+        _ => first.to_owned(),
+    }
+}
+
+fn edge_words(g: &Graph, e: &Edge) -> String {
+    let to = g
+        .nodes
+        .iter()
+        .find(|n| n.id == e.to)
+        .map_or_else(|| e.to.clone(), node_name);
+    match &e.label {
+        Some(label) => format!("{to} ({label})"),
+        None => to,
+    }
+}
+
+/// Ends `s` with a full stop unless it already ends a sentence.
+fn sentence(s: &str) -> String {
+    let s = s.trim_end();
+    if s.ends_with(['.', '?', '!']) {
+        s.to_owned()
+    } else {
+        format!("{s}.")
+    }
+}
+
+/// Escapes text for XML content and attribute values, and drops the characters XML 1.0
+/// cannot hold at all (control characters other than tab and line breaks, U+FFFE, U+FFFF).
+fn xml_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            '\t' | '\n' | '\r' => o.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {}
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+/// Advance widths of Arial's printable ASCII characters, in thousandths of an em.
+const ARIAL_WIDTHS: [u16; 95] = [
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, // ' '../
+    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, // 0..9
+    278, 278, 584, 584, 584, 556, 1015, // :..@
+    667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, // A..M
+    722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, // N..Z
+    278, 278, 278, 469, 556, 333, // [..`
+    556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, // a..m
+    556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, // n..z
+    334, 260, 334, 584, // {..~
+];
+
+/// The width of a line of text, in pixels: Arial's widths (bold a fifth wider), any other
+/// character a full em, and a tenth more in case the reader's sans-serif is wider than Arial.
+fn text_width(s: &str, size: i64, bold: bool) -> i64 {
+    let units: i64 = s
+        .chars()
+        .map(|c| match c {
+            ' '..='~' => i64::from(ARIAL_WIDTHS[c as usize - 32]),
+            _ => 1000,
+        })
+        .sum();
+    let units = if bold { units * 6 / 5 } else { units };
+    (units * size * 11 / 10 + 999) / 1000
+}
+
+/// Splits text into lines of at most `chars` characters at spaces; a longer word keeps a line
+/// to itself (its box grows to fit it).
+fn wrap_lines(text: &str, chars: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > chars {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[derive(Clone, Debug)]
+struct TextLine {
+    text: String,
+    size: i64,
+    bold: bool,
+}
+
+/// Lines of text, drawn top down.
+#[derive(Clone, Debug, Default)]
+struct TextBlock {
+    lines: Vec<TextLine>,
+}
+
+impl TextBlock {
+    fn push(&mut self, text: &str, chars: usize, size: i64, bold: bool) {
+        for text in wrap_lines(text, chars) {
+            self.lines.push(TextLine { text, size, bold });
+        }
+    }
+
+    fn line_height(size: i64) -> i64 {
+        (size * 4 + 2) / 3
+    }
+
+    fn height(&self) -> i64 {
+        self.lines.iter().map(|l| Self::line_height(l.size)).sum()
+    }
+
+    fn width(&self) -> i64 {
+        self.lines
+            .iter()
+            .map(|l| text_width(&l.text, l.size, l.bold))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Draws the block with its first line's top at `top`; `x` is the left edge.
+    fn draw(&self, o: &mut String, x: i64, top: i64) {
+        let mut y = top;
+        for l in &self.lines {
+            let weight = if l.bold { " font-weight=\"bold\"" } else { "" };
+            let _ = writeln!(
+                o,
+                "<text x=\"{x}\" y=\"{}\" font-size=\"{}\"{weight} fill=\"{INK}\">{}</text>",
+                y + l.size,
+                l.size,
+                xml_escape(&l.text)
+            );
+            y += Self::line_height(l.size);
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Rect {
+    x: i64,
+    y: i64,
+    w: i64,
+    h: i64,
+}
+
+impl Rect {
+    fn right(self) -> i64 {
+        self.x + self.w
+    }
+
+    fn bottom(self) -> i64 {
+        self.y + self.h
+    }
+
+    fn centre_x(self) -> i64 {
+        self.x + self.w / 2
+    }
+
+    fn centre_y(self) -> i64 {
+        self.y + self.h / 2
+    }
+}
+
+/// How an edge of the graph is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EdgeKind {
+    /// From an entry route to its stage: left to right, in blue.
+    Route,
+    /// From a stage straight down to the next box in the column.
+    Down,
+    /// From a stage (not the last) to the resolved node, along the line left of the stages.
+    Bus,
+    /// From a stage to a box on its right; `primary` when the box sits beside this stage.
+    Side { primary: bool },
+    /// Anything else: a straight line.
+    Other,
+}
+
+/// Where everything goes. Stages are a column of rows; each row holds one stage, the routes
+/// into it (left) and the boxes it points to (right).
+#[derive(Debug)]
+struct SvgLayout {
+    width: i64,
+    height: i64,
+    /// By node index: the box, and its text.
+    rects: Vec<Option<Rect>>,
+    texts: Vec<TextBlock>,
+    /// By edge index.
+    kinds: Vec<EdgeKind>,
+    /// By edge index: the label, wrapped (empty if none).
+    labels: Vec<TextBlock>,
+    /// By edge index: the y where a side edge runs, and where a route edge runs.
+    edge_y: Vec<i64>,
+    /// The x of the line collecting the "resolved" edges.
+    bus_x: i64,
+}
+
+impl SvgLayout {
+    fn new(g: &Graph) -> SvgLayout {
+        let index = |id: &str| g.nodes.iter().position(|n| n.id == id);
+        let stages: Vec<usize> = (0..g.nodes.len())
+            .filter(|&i| g.nodes[i].shape == Shape::Stage)
+            .collect();
+        let row_of = |i: usize| stages.iter().position(|&s| s == i);
+        let sink = g
+            .nodes
+            .iter()
+            .position(|n| n.id == RESOLVED && n.shape == Shape::End);
+        let last_row = stages.len().checked_sub(1);
+
+        // The text of every node.
+        let texts: Vec<TextBlock> = g.nodes.iter().map(node_text).collect();
+
+        // What each edge is, and which row each box beside the column belongs to.
+        let mut kinds = Vec::with_capacity(g.edges.len());
+        let mut node_row: Vec<Option<usize>> = vec![None; g.nodes.len()];
+        for e in &g.edges {
+            let (Some(from), Some(to)) = (index(&e.from), index(&e.to)) else {
+                kinds.push(EdgeKind::Other);
+                continue;
+            };
+            let kind = match (g.nodes[from].shape, row_of(from), row_of(to)) {
+                (Shape::Start, None, Some(row)) if node_row[from].is_none() => {
+                    node_row[from] = Some(row);
+                    EdgeKind::Route
+                }
+                (_, Some(a), Some(b)) if b == a + 1 => EdgeKind::Down,
+                (_, Some(a), None) if Some(to) == sink => {
+                    if Some(a) == last_row {
+                        EdgeKind::Down
+                    } else {
+                        EdgeKind::Bus
+                    }
+                }
+                (_, Some(a), None) if g.nodes[to].shape != Shape::Start => {
+                    let primary = node_row[to].is_none();
+                    if primary {
+                        node_row[to] = Some(a);
+                    }
+                    EdgeKind::Side { primary }
+                }
+                _ => EdgeKind::Other,
+            };
+            kinds.push(kind);
+        }
+        // Boxes nothing points to from a stage: routes beside the first stage, the rest
+        // beside the last.
+        for (i, n) in g.nodes.iter().enumerate() {
+            if node_row[i].is_none() && row_of(i).is_none() && Some(i) != sink {
+                node_row[i] = if n.shape == Shape::Start {
+                    (!stages.is_empty()).then_some(0)
+                } else {
+                    last_row
+                };
+            }
+        }
+        let labels: Vec<TextBlock> = g
+            .edges
+            .iter()
+            .map(|e| {
+                let mut b = TextBlock::default();
+                if let Some(l) = &e.label {
+                    b.push(l, 24, 12, false);
+                }
+                b
+            })
+            .collect();
+
+        let is_route = |i: usize| g.nodes[i].shape == Shape::Start && row_of(i).is_none();
+        let is_side = |i: usize| !is_route(i) && row_of(i).is_none() && Some(i) != sink;
+        let box_w = |i: usize| texts[i].width() + 2 * PAD_X;
+        let box_h = |i: usize| texts[i].height() + 2 * PAD_Y;
+
+        // Columns: routes | bus | stages | side labels | side boxes.
+        let route_w = (0..g.nodes.len())
+            .filter(|&i| is_route(i))
+            .map(box_w)
+            .max()
+            .unwrap_or(0);
+        let column_w = stages
+            .iter()
+            .copied()
+            .chain(sink)
+            .map(box_w)
+            .max()
+            .unwrap_or(0)
+            .max(240);
+        let side_label_w = (0..g.edges.len())
+            .filter(|&k| matches!(kinds[k], EdgeKind::Side { .. }))
+            .map(|k| labels[k].width())
+            .max()
+            .unwrap_or(0);
+        let column_x = MARGIN + if route_w > 0 { route_w + ROUTE_GAP } else { 0 } + BUS_OFFSET + 12;
+        let bus_x = column_x - BUS_OFFSET;
+        let side_x = column_x + column_w + (side_label_w + 28).max(48);
+
+        // Rows, top to bottom.
+        let mut rects: Vec<Option<Rect>> = vec![None; g.nodes.len()];
+        let mut edge_y = vec![0; g.edges.len()];
+        let gap_after = |row: usize| {
+            let label = (0..g.edges.len())
+                .filter(|&k| {
+                    kinds[k] == EdgeKind::Down
+                        && index(&g.edges[k].from) == stages.get(row).copied()
+                })
+                .map(|k| labels[k].height())
+                .max()
+                .unwrap_or(0);
+            (label + 20).max(44)
+        };
+        let mut y = MARGIN;
+        for (row, &stage) in stages.iter().enumerate() {
+            let has_exit = (0..g.edges.len())
+                .any(|k| kinds[k] == EdgeKind::Bus && index(&g.edges[k].from) == Some(stage));
+            let lefts: Vec<usize> = (0..g.nodes.len())
+                .filter(|&i| is_route(i) && node_row[i] == Some(row))
+                .collect();
+            let rights: Vec<usize> = (0..g.nodes.len())
+                .filter(|&i| is_side(i) && node_row[i] == Some(row))
+                .collect();
+            // The label over the edge that places each box on the right, and how far the box
+            // and its label reach above and below the edge.
+            let reach = |i: usize| {
+                let label_h = (0..g.edges.len())
+                    .find(|&k| {
+                        kinds[k] == EdgeKind::Side { primary: true }
+                            && index(&g.edges[k].to) == Some(i)
+                    })
+                    .map_or(0, |k| labels[k].height());
+                ((box_h(i) / 2).max(label_h + 6), box_h(i) - box_h(i) / 2)
+            };
+            let left_need = 2 * PAD_Y
+                + lefts.iter().map(|&i| box_h(i) + STACK_GAP).sum::<i64>()
+                + if has_exit { EXIT_RISE } else { 0 };
+            let right_need = 2 * 8
+                + rights
+                    .iter()
+                    .map(|&i| {
+                        let (up, down) = reach(i);
+                        up + down + STACK_GAP
+                    })
+                    .sum::<i64>();
+            let h = box_h(stage).max(left_need).max(right_need);
+            rects[stage] = Some(Rect {
+                x: column_x,
+                y,
+                w: column_w,
+                h,
+            });
+            let mut top = y + PAD_Y;
+            for &i in &lefts {
+                let w = box_w(i);
+                rects[i] = Some(Rect {
+                    x: column_x - ROUTE_GAP - BUS_OFFSET - 12 - w,
+                    y: top,
+                    w,
+                    h: box_h(i),
+                });
+                top += box_h(i) + STACK_GAP;
+            }
+            let mut top = y + 8;
+            for &i in &rights {
+                let (up, down) = reach(i);
+                rects[i] = Some(Rect {
+                    x: side_x,
+                    y: top + up - box_h(i) / 2,
+                    w: box_w(i),
+                    h: box_h(i),
+                });
+                top += up + down + STACK_GAP;
+            }
+            y += h + gap_after(row);
+        }
+        if let Some(sink) = sink {
+            rects[sink] = Some(Rect {
+                x: column_x,
+                y,
+                w: column_w,
+                h: box_h(sink),
+            });
+        }
+
+        // Where the route and side edges run.
+        for (k, e) in g.edges.iter().enumerate() {
+            let from = index(&e.from).and_then(|i| rects[i]);
+            let to = index(&e.to).and_then(|i| rects[i]);
+            edge_y[k] = match (kinds[k], from, to) {
+                (EdgeKind::Route, Some(r), _) => r.centre_y(),
+                (EdgeKind::Side { primary: true }, _, Some(r)) => r.centre_y(),
+                (EdgeKind::Side { primary: false }, Some(r), _) => r.bottom() - 10,
+                (EdgeKind::Bus, Some(r), _) => r.bottom() - EXIT_RISE,
+                _ => 0,
+            };
+        }
+
+        // The extent of everything drawn.
+        let mut right = 0;
+        let mut bottom = 0;
+        for r in rects.iter().flatten() {
+            right = right.max(r.right());
+            bottom = bottom.max(r.bottom());
+        }
+        for (k, e) in g.edges.iter().enumerate() {
+            if kinds[k] == EdgeKind::Down
+                && let Some(r) = index(&e.from).and_then(|i| rects[i])
+            {
+                right = right.max(r.centre_x() + 8 + labels[k].width());
+            }
+        }
+        SvgLayout {
+            width: right + MARGIN,
+            height: bottom + MARGIN,
+            rects,
+            texts,
+            kinds,
+            labels,
+            edge_y,
+            bus_x,
+        }
+    }
+
+    fn draw(&self, g: &Graph, o: &mut String) {
+        let index = |id: &str| g.nodes.iter().position(|n| n.id == id);
+        let rect = |id: &str| index(id).and_then(|i| self.rects[i]);
+
+        // The "resolved" line left of the stages, under everything else.
+        let exits: Vec<i64> = (0..g.edges.len())
+            .filter(|&k| self.kinds[k] == EdgeKind::Bus)
+            .map(|k| self.edge_y[k])
+            .collect();
+        if let (Some(&first), Some(sink)) = (exits.iter().min(), rect(RESOLVED)) {
+            let x = self.bus_x;
+            o.push_str("<g fill=\"none\" stroke=\"");
+            o.push_str(INK);
+            o.push_str("\" stroke-width=\"2\">\n");
+            for y in &exits {
+                let _ = writeln!(o, "<path d=\"M{} {y}H{x}\"/>", sink.x);
+            }
+            let _ = writeln!(
+                o,
+                "<path d=\"M{x} {first}V{}H{}\"/>",
+                sink.centre_y(),
+                sink.x - 2
+            );
+            o.push_str("</g>\n");
+            arrow_head(o, (x, sink.centre_y()), (sink.x, sink.centre_y()), INK);
+        }
+
+        for (k, e) in g.edges.iter().enumerate() {
+            let (Some(from), Some(to)) = (rect(&e.from), rect(&e.to)) else {
+                continue;
+            };
+            let dash = if e.dashed {
+                " stroke-dasharray=\"6 4\""
+            } else {
+                ""
+            };
+            let label = &self.labels[k];
+            match self.kinds[k] {
+                EdgeKind::Bus => {}
+                EdgeKind::Route => {
+                    let y = self.edge_y[k];
+                    // A white band first, so the route visibly crosses the "resolved" line.
+                    let _ = writeln!(
+                        o,
+                        "<path d=\"M{} {y}H{}\" fill=\"none\" stroke=\"{WHITE}\" stroke-width=\"8\"/>",
+                        from.right() + 4,
+                        to.x - 12
+                    );
+                    let _ = writeln!(
+                        o,
+                        "<path d=\"M{} {y}H{}\" fill=\"none\" stroke=\"{BLUE}\" stroke-width=\"3\"{dash}/>",
+                        from.right(),
+                        to.x - 2
+                    );
+                    arrow_head(o, (from.right(), y), (to.x, y), BLUE);
+                    label.draw(o, from.right() + 6, y - 4 - label.height());
+                }
+                EdgeKind::Down => {
+                    let x = from.centre_x();
+                    let _ = writeln!(
+                        o,
+                        "<path d=\"M{x} {}V{}\" fill=\"none\" stroke=\"{INK}\" stroke-width=\"2\"{dash}/>",
+                        from.bottom(),
+                        to.y - 2
+                    );
+                    arrow_head(o, (x, from.bottom()), (x, to.y), INK);
+                    let mid = (from.bottom() + to.y) / 2;
+                    label.draw(o, x + 8, mid - label.height() / 2);
+                }
+                EdgeKind::Side { primary } => {
+                    let start = (from.right(), self.edge_y[k]);
+                    let end = (to.x, if primary { start.1 } else { to.centre_y() });
+                    let _ = writeln!(
+                        o,
+                        "<path d=\"M{} {}L{} {}\" fill=\"none\" stroke=\"{INK}\" stroke-width=\"2\"{dash}/>",
+                        start.0, start.1, end.0, end.1
+                    );
+                    arrow_head(o, start, end, INK);
+                    label.draw(o, start.0 + 8, start.1 - 5 - label.height());
+                }
+                EdgeKind::Other => {
+                    let start = (from.centre_x(), from.bottom());
+                    let end = (to.centre_x(), to.y);
+                    let _ = writeln!(
+                        o,
+                        "<path d=\"M{} {}L{} {}\" fill=\"none\" stroke=\"{INK}\" stroke-width=\"2\"{dash}/>",
+                        start.0, start.1, end.0, end.1
+                    );
+                    arrow_head(o, start, end, INK);
+                    label.draw(o, (start.0 + end.0) / 2 + 8, (start.1 + end.1) / 2);
+                }
+            }
+        }
+
+        for (i, n) in g.nodes.iter().enumerate() {
+            let Some(r) = self.rects[i] else { continue };
+            let (x, y, w, h) = (r.x, r.y, r.w, r.h);
+            match n.shape {
+                Shape::Stage => {
+                    let _ = writeln!(
+                        o,
+                        "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"{WHITE}\" stroke=\"{INK}\" stroke-width=\"2\"/>"
+                    );
+                }
+                Shape::Start => {
+                    let rx = (h / 2).min(20);
+                    let _ = writeln!(
+                        o,
+                        "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" rx=\"{rx}\" fill=\"{WHITE}\" stroke=\"{BLUE}\" stroke-width=\"3\"/>"
+                    );
+                }
+                Shape::End => {
+                    let _ = writeln!(
+                        o,
+                        "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" rx=\"12\" fill=\"{GREY}\" stroke=\"{INK}\" stroke-width=\"2\"/>"
+                    );
+                    let _ = writeln!(
+                        o,
+                        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"9\" fill=\"none\" stroke=\"{INK}\" stroke-width=\"1\"/>",
+                        x + 4,
+                        y + 4,
+                        w - 8,
+                        h - 8
+                    );
+                }
+                Shape::Notice => {
+                    // A page with its top right corner folded down.
+                    let fold = 12;
+                    let _ = writeln!(
+                        o,
+                        "<path d=\"M{x} {y}H{}L{} {}V{}H{x}Z\" fill=\"{WHITE}\" stroke=\"{INK}\" stroke-width=\"1.5\"/>",
+                        x + w - fold,
+                        x + w,
+                        y + fold,
+                        y + h
+                    );
+                    let _ = writeln!(
+                        o,
+                        "<path d=\"M{} {y}V{}H{}\" fill=\"none\" stroke=\"{INK}\" stroke-width=\"1.5\"/>",
+                        x + w - fold,
+                        y + fold,
+                        x + w
+                    );
+                }
+            }
+            self.texts[i].draw(o, x + PAD_X, y + PAD_Y);
+        }
+    }
+}
+
+/// The text inside a node's box: a stage's number, title (bold) and captioned lines; an
+/// ending's first line in bold; other nodes' labels as they are.
+fn node_text(n: &Node) -> TextBlock {
+    let mut b = TextBlock::default();
+    let Some((first, rest)) = n.label.split_first() else {
+        return b;
+    };
+    match n.shape {
+        Shape::Stage => {
+            match first.split_once(": ") {
+                Some((number, title)) => {
+                    b.push(number, 40, 14, true);
+                    b.push(title, 34, 16, true);
+                }
+                None => b.push(first, 34, 16, true),
+            }
+            for (i, line) in rest.iter().enumerate() {
+                match STAGE_CAPTIONS.get(i) {
+                    Some(caption) => b.push(&format!("{caption}: {line}"), 40, 14, false),
+                    None => b.push(line, 40, 14, false),
+                }
+            }
+        }
+        Shape::End if !rest.is_empty() => {
+            b.push(first, 30, 16, true);
+            for line in rest {
+                // Outcomes are listed with semicolons: one to a line.
+                for part in line.split("; ") {
+                    b.push(part, 44, 14, false);
+                }
+            }
+        }
+        Shape::Start => {
+            for line in &n.label {
+                b.push(line, 22, 14, false);
+            }
+        }
+        _ => {
+            for line in &n.label {
+                b.push(line, 28, 14, false);
+            }
+        }
+    }
+    b
+}
+
+/// A filled arrow head at `to`, pointing along the line from `from`.
+fn arrow_head(o: &mut String, from: (i64, i64), to: (i64, i64), fill: &str) {
+    let (dx, dy) = ((to.0 - from.0) as f64, (to.1 - from.1) as f64);
+    let len = dx.hypot(dy);
+    if len < 1.0 {
+        return;
+    }
+    let (ux, uy) = (dx / len, dy / len);
+    let (tx, ty) = (to.0 as f64, to.1 as f64);
+    let (bx, by) = (tx - 10.0 * ux, ty - 10.0 * uy);
+    let points = [
+        (tx, ty),
+        (bx - 5.0 * uy, by + 5.0 * ux),
+        (bx + 5.0 * uy, by - 5.0 * ux),
+    ];
+    let points: Vec<String> = points
+        .iter()
+        .map(|&(x, y)| format!("{},{}", number(x), number(y)))
+        .collect();
+    let _ = writeln!(
+        o,
+        "<polygon points=\"{}\" fill=\"{fill}\"/>",
+        points.join(" ")
+    );
+}
+
+/// A coordinate: whole numbers as they are, anything else to one decimal place.
+fn number(v: f64) -> String {
+    let rounded = (v * 10.0).round() / 10.0;
+    if rounded.fract() == 0.0 {
+        format!("{}", rounded as i64)
+    } else {
+        format!("{rounded:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escape_escapes_markup_and_drops_what_xml_cannot_hold() {
+        assert_eq!(
+            xml_escape("a & b < c > d \"e\" 'f'"),
+            "a &amp; b &lt; c &gt; d &quot;e&quot; &apos;f&apos;"
+        );
+        assert_eq!(
+            xml_escape("x\u{0}\u{7}\u{1f}\u{fffe}\u{ffff}y\tz\n"),
+            "xy\tz\n"
+        );
+        assert_eq!(xml_escape("é — 😀"), "é — 😀");
+    }
+
+    #[test]
+    fn wrap_lines_breaks_at_spaces_and_keeps_long_words_whole() {
+        assert_eq!(wrap_lines("", 10), Vec::<String>::new());
+        assert_eq!(wrap_lines("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap_lines("  one   two  ", 20), ["one two"]);
+        assert_eq!(
+            wrap_lines("a verylongwordindeed b", 5),
+            ["a", "verylongwordindeed", "b"]
+        );
+        // Counted in characters, not bytes.
+        assert_eq!(wrap_lines("éé éé", 5), ["éé éé"]);
+    }
+
+    #[test]
+    fn text_width_follows_arial() {
+        // "Il" is narrow, "MW" wide; anything outside ASCII counts a full em.
+        assert!(text_width("Il", 10, false) < text_width("MW", 10, false));
+        assert_eq!(text_width("", 16, true), 0);
+        assert_eq!(text_width("m", 10, false), 10); // 833 * 10 * 1.1 / 1000, rounded up
+        assert_eq!(text_width("\u{4e00}", 10, false), 11);
+        assert!(text_width("Stage", 14, true) > text_width("Stage", 14, false));
+    }
+
+    #[test]
+    fn numbers_are_whole_or_one_decimal() {
+        assert_eq!(number(12.0), "12");
+        assert_eq!(number(-3.04), "-3");
+        assert_eq!(number(7.25), "7.3");
+    }
 }

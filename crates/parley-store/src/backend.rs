@@ -17,8 +17,8 @@ use sqlx::{Acquire, Row};
 use crate::StoreError;
 use crate::chain::{self, Content, Fixed, Link};
 use crate::rows::{
-    AgencyRow, ComplimentRow, EscalationRow, NamedOfficerRow, Op, OutboxRow, PartnershipRow,
-    PersonRow, ProcedureRow, StageRow,
+    AccountRow, AgencyRow, ApiTokenRow, ComplimentRow, EscalationRow, NamedOfficerRow, Op,
+    OutboxRow, PartnershipRow, PersonRow, ProcedureRow, SessionRow, StageRow,
 };
 
 /// Which database a store runs on.
@@ -71,6 +71,23 @@ pub struct Appended {
     pub seq: i64,
     /// The stream's new version.
     pub stream_version: i64,
+}
+
+/// Which of a partnership's escalations a page lists ([`Store::escalation_page`]). Every field
+/// left `None` lets everything through.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EscalationFilter {
+    /// At this stage or a later one.
+    pub min_stage: Option<i64>,
+    /// At exactly this stage.
+    pub stage: Option<i64>,
+    /// Raised by or against this agency.
+    pub agency_id: Option<String>,
+    pub category: Option<String>,
+    /// `open`, `resolved`, `referred-on`, `withdrawn` or `redirected`.
+    pub status: Option<String>,
+    /// `YYYY-MM-DD`: open, and the stage or the whole escalation was due before this day.
+    pub overdue_on: Option<String>,
 }
 
 /// Storage. Both implementations pass the same story tests (`tests/store/`).
@@ -140,10 +157,86 @@ pub trait Store: Send + Sync + 'static {
     async fn count_references(&self, pattern: &str) -> Result<i64, StoreError>;
 
     /// Whether the database holds nothing: no event, chain head, outbox row or query row.
+    /// Accounts, sessions and API tokens are not counted.
     async fn is_empty(&self) -> Result<bool, StoreError>;
 
     /// A consistent read-only view of the whole database, for exports and backups.
     async fn snapshot(&self) -> Result<Box<dyn Snapshot>, StoreError>;
+
+    // -----------------------------------------------------------------------------------------
+    // The web's queries.
+
+    /// One person, by id.
+    async fn person(&self, id: &str) -> Result<Option<PersonRow>, StoreError>;
+
+    /// Every escalation of the partnership that involves a person: raised by or received by
+    /// one of `people`, or, for some `(agency_id, stage)` in `officer_of`, raised by or against
+    /// that agency and at that stage or later. By stage due date, then reference.
+    async fn escalations_involving(
+        &self,
+        partnership_id: &str,
+        people: &[String],
+        officer_of: &[(String, i64)],
+    ) -> Result<Vec<EscalationRow>, StoreError>;
+
+    /// One page of the partnership's escalations that pass `filter`, newest first (then by
+    /// reference), and how many pass it in all. A negative `limit` or `offset` counts as 0.
+    async fn escalation_page(
+        &self,
+        partnership_id: &str,
+        filter: &EscalationFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<EscalationRow>, i64), StoreError>;
+
+    // -----------------------------------------------------------------------------------------
+    // Security state: accounts, sessions and API tokens. Mutable rows, not events and not
+    // projections; `replace_projections` leaves them alone. A change to a row that is not
+    // there does nothing, unless the method says otherwise.
+
+    /// Saves an account: inserts it, or replaces everything but `created_at_us`. The e-mail
+    /// address is stored lower-case; one that another account has is `StoreError::Invalid`.
+    async fn upsert_account(&self, account: &AccountRow) -> Result<(), StoreError>;
+    async fn account(&self, person_id: &str) -> Result<Option<AccountRow>, StoreError>;
+    /// The account with this e-mail address, in any case.
+    async fn account_by_email(&self, email: &str) -> Result<Option<AccountRow>, StoreError>;
+    /// Counts a failed sign-in (atomically) and, when `locked_until_us` is given, locks the
+    /// account until then. Returns the new count; `StoreError::NotFound` without an account.
+    async fn note_sign_in_failure(
+        &self,
+        person_id: &str,
+        locked_until_us: Option<i64>,
+        now_us: i64,
+    ) -> Result<i64, StoreError>;
+    /// After a successful sign-in: no failures, no lock.
+    async fn clear_sign_in_failures(&self, person_id: &str, now_us: i64) -> Result<(), StoreError>;
+
+    async fn create_session(&self, session: &SessionRow) -> Result<(), StoreError>;
+    /// The session with this token hash, expired or not (the caller compares the times).
+    async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError>;
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        last_seen_us: i64,
+        expires_at_us: i64,
+    ) -> Result<(), StoreError>;
+    /// Keeps (or, with `None`, drops) the JSON of a form in progress.
+    async fn set_session_draft(
+        &self,
+        token_hash: &str,
+        draft: Option<&str>,
+    ) -> Result<(), StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// Signs a person out everywhere.
+    async fn delete_person_sessions(&self, person_id: &str) -> Result<(), StoreError>;
+    /// Deletes every session with `expires_at_us <= now_us`; returns how many.
+    async fn delete_expired_sessions(&self, now_us: i64) -> Result<u64, StoreError>;
+
+    async fn create_api_token(&self, token: &ApiTokenRow) -> Result<(), StoreError>;
+    /// The token with this hash, revoked or expired or not (the caller checks).
+    async fn api_token(&self, token_hash: &str) -> Result<Option<ApiTokenRow>, StoreError>;
+    /// Revokes a token; a token already revoked keeps its first revocation time.
+    async fn revoke_api_token(&self, token_hash: &str, now_us: i64) -> Result<(), StoreError>;
 
     /// Starts loading an export: one write transaction, all or nothing.
     async fn loader(&self) -> Result<Box<dyn Loader>, StoreError>;
@@ -201,8 +294,14 @@ const PROJECTION_TABLES: [&str; 11] = [
     "chain_heads_unused",
 ];
 
+/// The `Store` implementation, the same SQL on both drivers. Where the dialects must differ the
+/// backend passes a fragment: `$lock_head` locks the chain head row; `$people_in`,
+/// `$agencies_in` and `$officers` read the JSON lists of `escalations_involving` (see
+/// `involving_sql!`); `$binary` sorts text by its bytes.
 macro_rules! impl_store {
-    ($store:ident, $db:ty, $backend:expr, $lock_head:literal, $m:ident) => {
+    ($store:ident, $db:ty, $backend:expr, $lock_head:literal, $m:ident,
+     people_in: $people_in:literal, agencies_in: $agencies_in:literal, officers: $officers:literal,
+     binary: $binary:literal) => {
         #[async_trait]
         impl Store for $store {
             fn backend(&self) -> Backend {
@@ -363,27 +462,13 @@ macro_rules! impl_store {
             }
 
             async fn people(&self, partnership_id: &str) -> Result<Vec<PersonRow>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT id, partnership_id, agency_id, name, email, job_title, roles, line_manager_id, active FROM people WHERE partnership_id = $1 ORDER BY name, id",
-                )
+                let rows = sqlx::query(concat!(
+                    "SELECT ", person_columns!(), " FROM people WHERE partnership_id = $1 ORDER BY name, id"
+                ))
                 .bind(partnership_id)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(PersonRow {
-                            id: r.try_get(0)?,
-                            partnership_id: r.try_get(1)?,
-                            agency_id: r.try_get(2)?,
-                            name: r.try_get(3)?,
-                            email: r.try_get(4)?,
-                            job_title: r.try_get(5)?,
-                            roles: from_json_list(&r.try_get::<String, _>(6)?),
-                            line_manager_id: r.try_get(7)?,
-                            active: r.try_get(8)?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map($m::person_row).collect()
             }
 
             async fn named_officers(&self, partnership_id: &str) -> Result<Vec<NamedOfficerRow>, StoreError> {
@@ -524,7 +609,291 @@ macro_rules! impl_store {
                 .await?;
                 rows.iter().map($m::outbox_row).collect()
             }
+
+            async fn person(&self, id: &str) -> Result<Option<PersonRow>, StoreError> {
+                let row = sqlx::query(concat!("SELECT ", person_columns!(), " FROM people WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map($m::person_row).transpose()
+            }
+
+            async fn escalations_involving(
+                &self,
+                partnership_id: &str,
+                people: &[String],
+                officer_of: &[(String, i64)],
+            ) -> Result<Vec<EscalationRow>, StoreError> {
+                let officers = serde_json::to_string(officer_of).unwrap_or_else(|_| "[]".to_owned());
+                let rows = sqlx::query(involving_sql!($people_in, $agencies_in, $officers, $binary))
+                .bind(partnership_id)
+                .bind(json_list(people))
+                .bind(officers)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($m::escalation_row).collect()
+            }
+
+            async fn escalation_page(
+                &self,
+                partnership_id: &str,
+                filter: &EscalationFilter,
+                limit: i64,
+                offset: i64,
+            ) -> Result<(Vec<EscalationRow>, i64), StoreError> {
+                // The page and the total in one statement (so they agree); a page past the end
+                // has no row to carry the total, and counts again.
+                let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ", escalation_columns!(), ", COUNT(*) OVER () FROM escalations"
+                ));
+                $m::push_escalation_filter(&mut q, partnership_id, filter);
+                q.push(concat!(" ORDER BY raised_at_us DESC, reference", $binary, " LIMIT "))
+                    .push_bind(limit.max(0))
+                    .push(" OFFSET ")
+                    .push_bind(offset.max(0));
+                let rows = q.build().fetch_all(&self.pool).await?;
+                let total = match rows.first() {
+                    Some(r) => r.try_get(24)?,
+                    None => {
+                        let mut q = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM escalations");
+                        $m::push_escalation_filter(&mut q, partnership_id, filter);
+                        q.build_query_scalar().fetch_one(&self.pool).await?
+                    }
+                };
+                let page = rows.iter().map($m::escalation_row).collect::<Result<_, _>>()?;
+                Ok((page, total))
+            }
+
+            async fn upsert_account(&self, account: &AccountRow) -> Result<(), StoreError> {
+                let email = account.email.to_lowercase();
+                let saved = sqlx::query(concat!(
+                    "INSERT INTO accounts (", account_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ",
+                    "ON CONFLICT (person_id) DO UPDATE SET partnership_id = excluded.partnership_id, ",
+                    "email = excluded.email, password_hash = excluded.password_hash, ",
+                    "failed_attempts = excluded.failed_attempts, locked_until_us = excluded.locked_until_us, ",
+                    "updated_at_us = excluded.updated_at_us"
+                ))
+                .bind(&account.person_id)
+                .bind(&account.partnership_id)
+                .bind(&email)
+                .bind(&account.password_hash)
+                .bind(account.failed_attempts)
+                .bind(account.locked_until_us)
+                .bind(account.created_at_us)
+                .bind(account.updated_at_us)
+                .execute(&self.pool)
+                .await;
+                match saved {
+                    Ok(_) => Ok(()),
+                    // Only the e-mail address can clash: the person's own row is updated.
+                    Err(e) if is_unique_violation(&e) => Err(StoreError::Invalid(format!(
+                        "another account already uses the e-mail address {email}"
+                    ))),
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            async fn account(&self, person_id: &str) -> Result<Option<AccountRow>, StoreError> {
+                let row = sqlx::query(concat!("SELECT ", account_columns!(), " FROM accounts WHERE person_id = $1"))
+                    .bind(person_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map($m::account_row).transpose()
+            }
+
+            async fn account_by_email(&self, email: &str) -> Result<Option<AccountRow>, StoreError> {
+                let row = sqlx::query(concat!("SELECT ", account_columns!(), " FROM accounts WHERE email = $1"))
+                    .bind(email.to_lowercase())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map($m::account_row).transpose()
+            }
+
+            async fn note_sign_in_failure(
+                &self,
+                person_id: &str,
+                locked_until_us: Option<i64>,
+                now_us: i64,
+            ) -> Result<i64, StoreError> {
+                // One statement: concurrent failures each count.
+                let count: Option<i64> = sqlx::query_scalar(concat!(
+                    "UPDATE accounts SET failed_attempts = failed_attempts + 1, ",
+                    "locked_until_us = COALESCE($2, locked_until_us), updated_at_us = $3 ",
+                    "WHERE person_id = $1 RETURNING failed_attempts"
+                ))
+                .bind(person_id)
+                .bind(locked_until_us)
+                .bind(now_us)
+                .fetch_optional(&self.pool)
+                .await?;
+                count.ok_or_else(|| StoreError::NotFound(format!("account {person_id}")))
+            }
+
+            async fn clear_sign_in_failures(&self, person_id: &str, now_us: i64) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE accounts SET failed_attempts = 0, locked_until_us = NULL, updated_at_us = $2 WHERE person_id = $1",
+                )
+                .bind(person_id)
+                .bind(now_us)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn create_session(&self, session: &SessionRow) -> Result<(), StoreError> {
+                sqlx::query(concat!(
+                    "INSERT INTO sessions (", session_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                ))
+                .bind(&session.token_hash)
+                .bind(&session.person_id)
+                .bind(&session.csrf_token)
+                .bind(session.created_at_us)
+                .bind(session.last_seen_us)
+                .bind(session.expires_at_us)
+                .bind(&session.draft)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError> {
+                let row = sqlx::query(concat!("SELECT ", session_columns!(), " FROM sessions WHERE token_hash = $1"))
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map($m::session_row).transpose()
+            }
+
+            async fn touch_session(&self, token_hash: &str, last_seen_us: i64, expires_at_us: i64) -> Result<(), StoreError> {
+                sqlx::query("UPDATE sessions SET last_seen_us = $2, expires_at_us = $3 WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .bind(last_seen_us)
+                    .bind(expires_at_us)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_session_draft(&self, token_hash: &str, draft: Option<&str>) -> Result<(), StoreError> {
+                sqlx::query("UPDATE sessions SET draft = $2 WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .bind(draft)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_person_sessions(&self, person_id: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM sessions WHERE person_id = $1")
+                    .bind(person_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_expired_sessions(&self, now_us: i64) -> Result<u64, StoreError> {
+                let done = sqlx::query("DELETE FROM sessions WHERE expires_at_us <= $1")
+                    .bind(now_us)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn create_api_token(&self, token: &ApiTokenRow) -> Result<(), StoreError> {
+                sqlx::query(concat!(
+                    "INSERT INTO api_tokens (", api_token_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6)"
+                ))
+                .bind(&token.token_hash)
+                .bind(&token.person_id)
+                .bind(&token.label)
+                .bind(token.created_at_us)
+                .bind(token.expires_at_us)
+                .bind(token.revoked_at_us)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn api_token(&self, token_hash: &str) -> Result<Option<ApiTokenRow>, StoreError> {
+                let row = sqlx::query(concat!("SELECT ", api_token_columns!(), " FROM api_tokens WHERE token_hash = $1"))
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map($m::api_token_row).transpose()
+            }
+
+            async fn revoke_api_token(&self, token_hash: &str, now_us: i64) -> Result<(), StoreError> {
+                sqlx::query("UPDATE api_tokens SET revoked_at_us = COALESCE(revoked_at_us, $2) WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .bind(now_us)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
         }
+    };
+}
+
+/// `escalations_involving`: four index look-ups (raised_by, receiving_person_id,
+/// raising_agency_id, receiving_agency_id), each driven by a small list, never a scan of the
+/// partnership's escalations. The lists are JSON arrays bound once each (`$2` people, `$3`
+/// officer stages as `[agency id, stage]`), so the statement is the same whatever their
+/// lengths and an empty list simply finds nothing.
+///
+/// `$people_in` and `$agencies_in` test a column against a list (SQLite `IN (... json_each)`,
+/// PostgreSQL `= ANY (ARRAY(...))`, which its planner makes an index condition); `$officers`
+/// reads the pairs as a table `o` with one column `value`, joined (not a correlated `EXISTS`,
+/// which would read the JSON again for every row). `CROSS JOIN` keeps SQLite's loop over the
+/// list outermost; the partnership is compared as `partnership_id || ''` so that SQLite (which
+/// has no statistics) never walks the partnership's index instead.
+macro_rules! involving_sql {
+    ($people_in:literal, $agencies_in:literal, $officers:literal, $binary:literal) => {
+        concat!(
+            "SELECT ", escalation_columns!(), " FROM (",
+            "SELECT e.* FROM escalations e ",
+            "WHERE e.raised_by ", $people_in, " AND e.partnership_id || '' = $1 ",
+            "UNION SELECT e.* FROM escalations e ",
+            "WHERE e.receiving_person_id ", $people_in, " AND e.partnership_id || '' = $1 ",
+            "UNION SELECT e.* FROM ", $officers, " CROSS JOIN escalations e ",
+            "WHERE e.raising_agency_id = o.value ->> 0 AND e.current_stage >= CAST(o.value ->> 1 AS BIGINT) ",
+            "AND e.raising_agency_id ", $agencies_in, " AND e.partnership_id || '' = $1 ",
+            "UNION SELECT e.* FROM ", $officers, " CROSS JOIN escalations e ",
+            "WHERE e.receiving_agency_id = o.value ->> 0 AND e.current_stage >= CAST(o.value ->> 1 AS BIGINT) ",
+            "AND e.receiving_agency_id ", $agencies_in, " AND e.partnership_id || '' = $1",
+            ") AS found ORDER BY stage_due", $binary, ", reference", $binary
+        )
+    };
+}
+
+macro_rules! person_columns {
+    () => {
+        "id, partnership_id, agency_id, name, email, job_title, roles, line_manager_id, active"
+    };
+}
+
+macro_rules! account_columns {
+    () => {
+        "person_id, partnership_id, email, password_hash, failed_attempts, locked_until_us, created_at_us, updated_at_us"
+    };
+}
+
+macro_rules! session_columns {
+    () => {
+        "token_hash, person_id, csrf_token, created_at_us, last_seen_us, expires_at_us, draft"
+    };
+}
+
+macro_rules! api_token_columns {
+    () => {
+        "token_hash, person_id, label, created_at_us, expires_at_us, revoked_at_us"
     };
 }
 
@@ -577,6 +946,93 @@ macro_rules! generic_writes {
                     attempts: r.try_get(11)?,
                     last_error: r.try_get(12)?,
                 })
+            }
+
+            pub(super) fn person_row(r: &<$db as sqlx::Database>::Row) -> Result<PersonRow, StoreError> {
+                Ok(PersonRow {
+                    id: r.try_get(0)?,
+                    partnership_id: r.try_get(1)?,
+                    agency_id: r.try_get(2)?,
+                    name: r.try_get(3)?,
+                    email: r.try_get(4)?,
+                    job_title: r.try_get(5)?,
+                    roles: from_json_list(&r.try_get::<String, _>(6)?),
+                    line_manager_id: r.try_get(7)?,
+                    active: r.try_get(8)?,
+                })
+            }
+
+            pub(super) fn account_row(r: &<$db as sqlx::Database>::Row) -> Result<AccountRow, StoreError> {
+                Ok(AccountRow {
+                    person_id: r.try_get(0)?,
+                    partnership_id: r.try_get(1)?,
+                    email: r.try_get(2)?,
+                    password_hash: r.try_get(3)?,
+                    failed_attempts: r.try_get(4)?,
+                    locked_until_us: r.try_get(5)?,
+                    created_at_us: r.try_get(6)?,
+                    updated_at_us: r.try_get(7)?,
+                })
+            }
+
+            pub(super) fn session_row(r: &<$db as sqlx::Database>::Row) -> Result<SessionRow, StoreError> {
+                Ok(SessionRow {
+                    token_hash: r.try_get(0)?,
+                    person_id: r.try_get(1)?,
+                    csrf_token: r.try_get(2)?,
+                    created_at_us: r.try_get(3)?,
+                    last_seen_us: r.try_get(4)?,
+                    expires_at_us: r.try_get(5)?,
+                    draft: r.try_get(6)?,
+                })
+            }
+
+            pub(super) fn api_token_row(r: &<$db as sqlx::Database>::Row) -> Result<ApiTokenRow, StoreError> {
+                Ok(ApiTokenRow {
+                    token_hash: r.try_get(0)?,
+                    person_id: r.try_get(1)?,
+                    label: r.try_get(2)?,
+                    created_at_us: r.try_get(3)?,
+                    expires_at_us: r.try_get(4)?,
+                    revoked_at_us: r.try_get(5)?,
+                })
+            }
+
+            /// ` WHERE ...` for [`EscalationFilter`]: only the conditions the filter sets, so
+            /// each query gets the plan its conditions allow.
+            pub(super) fn push_escalation_filter(
+                q: &mut sqlx::QueryBuilder<$db>,
+                partnership_id: &str,
+                f: &EscalationFilter,
+            ) {
+                q.push(" WHERE partnership_id = ").push_bind(partnership_id.to_owned());
+                if let Some(stage) = f.min_stage {
+                    q.push(" AND current_stage >= ").push_bind(stage);
+                }
+                if let Some(stage) = f.stage {
+                    q.push(" AND current_stage = ").push_bind(stage);
+                }
+                if let Some(agency) = &f.agency_id {
+                    q.push(" AND (raising_agency_id = ")
+                        .push_bind(agency.clone())
+                        .push(" OR receiving_agency_id = ")
+                        .push_bind(agency.clone())
+                        .push(")");
+                }
+                if let Some(category) = &f.category {
+                    q.push(" AND category = ").push_bind(category.clone());
+                }
+                if let Some(status) = &f.status {
+                    q.push(" AND status = ").push_bind(status.clone());
+                }
+                if let Some(day) = &f.overdue_on {
+                    // Dates are 'YYYY-MM-DD' text, which sorts as the days do.
+                    q.push(" AND status = 'open' AND (stage_due < ")
+                        .push_bind(day.clone())
+                        .push(" OR overall_due < ")
+                        .push_bind(day.clone())
+                        .push(")");
+                }
             }
 
             pub(super) fn escalation_row(r: &<$db as sqlx::Database>::Row) -> Result<EscalationRow, StoreError> {
@@ -934,7 +1390,12 @@ impl_store!(
     sqlx::Sqlite,
     Backend::Sqlite,
     "",
-    sqlite_writes
+    sqlite_writes,
+    people_in: "IN (SELECT value FROM json_each($2))",
+    agencies_in: "IN (SELECT value ->> 0 FROM json_each($3))",
+    officers: "json_each($3) AS o",
+    // SQLite compares text as bytes unless told otherwise.
+    binary: ""
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -994,7 +1455,8 @@ impl PgStore {
     }
 
     /// Gives an application role what it needs and no more: SELECT and INSERT on the event
-    /// log, full use of the query tables. Run as the owner of the schema.
+    /// log, full use of the query tables and the web's security state (accounts, sessions,
+    /// API tokens). Run as the owner of the schema.
     pub async fn grant_app_role(&self, role: &str) -> Result<(), StoreError> {
         let valid = !role.is_empty()
             && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
@@ -1002,8 +1464,8 @@ impl PgStore {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !valid {
-            return Err(StoreError::NotFound(format!(
-                "role name \"{role}\" (lowercase letters, digits, _)"
+            return Err(StoreError::Invalid(format!(
+                "role name \"{role}\" (use lowercase letters, digits and _)"
             )));
         }
         let statements = [
@@ -1014,7 +1476,7 @@ impl PgStore {
             format!(
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON chain_heads, partnerships, procedures, agencies, people, \
                  named_officers, escalations, escalation_children, escalation_cases, escalation_stages, compliments, \
-                 outbox TO {role}"
+                 outbox, accounts, sessions, api_tokens TO {role}"
             ),
         ];
         for sql in statements {
@@ -1039,7 +1501,12 @@ impl_store!(
     sqlx::Postgres,
     Backend::Postgres,
     " FOR UPDATE",
-    pg_writes
+    pg_writes,
+    people_in: "= ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
+    agencies_in: "= ANY (ARRAY(SELECT a ->> 0 FROM jsonb_array_elements($3::jsonb) AS a))",
+    officers: "jsonb_array_elements($3::jsonb) AS o(value)",
+    // The database's collation may order punctuation differently from SQLite.
+    binary: " COLLATE \"C\""
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1372,5 +1839,56 @@ impl SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// SQLite's plan for `escalations_involving`, with the fragments `impl_store!` gives it:
+    /// each list drives an index, and the partnership's escalations are never scanned.
+    #[tokio::test]
+    async fn sqlite_finds_the_escalations_a_person_is_involved_in_through_the_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.db");
+        let store = SqliteStore::open(&path.display().to_string())
+            .await
+            .unwrap();
+        let sql = involving_sql!(
+            "IN (SELECT value FROM json_each($2))",
+            "IN (SELECT value ->> 0 FROM json_each($3))",
+            "json_each($3) AS o",
+            ""
+        );
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                .bind("p")
+                .bind(r#"["a","b"]"#)
+                .bind(r#"[["x",1]]"#)
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        let plan: Vec<String> = plan.into_iter().map(|r| r.3).collect();
+        for index in [
+            "escalations_raised_by",
+            "escalations_receiving_person",
+            "escalations_raising_agency",
+            "escalations_receiving_agency",
+        ] {
+            assert!(
+                plan.iter()
+                    .any(|l| l.starts_with("SEARCH e USING INDEX") && l.contains(index)),
+                "{index} not used: {plan:#?}"
+            );
+        }
+        assert!(
+            !plan
+                .iter()
+                .any(|l| l.starts_with("SCAN e") || l.starts_with("SCAN escalations")),
+            "a scan of the escalations: {plan:#?}"
+        );
     }
 }

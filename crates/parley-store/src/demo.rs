@@ -2097,8 +2097,8 @@ pub async fn seed(
         .collect();
     if !existing.is_empty() {
         // References and child markers would collide with the first run's.
-        return Err(StoreError::NotFound(format!(
-            "an empty place for the demo: this database already holds {}; seed a new database",
+        return Err(StoreError::Invalid(format!(
+            "a second demo: this database already holds {}; seed a new database",
             existing.join(", ")
         )));
     }

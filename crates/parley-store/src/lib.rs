@@ -13,7 +13,9 @@ pub mod rows;
 pub mod transfer;
 pub mod writer;
 
-pub use backend::{AppendRequest, Appended, Backend, NewEvent, NewOutbox, Store, open};
+pub use backend::{
+    AppendRequest, Appended, Backend, EscalationFilter, NewEvent, NewOutbox, Store, open,
+};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +42,10 @@ pub enum StoreError {
     Closed,
     #[error("not found: {0}")]
     NotFound(String),
+    /// Input the store or the records refuse (a malformed procedure, an e-mail address already
+    /// taken, a demo seeded twice): nothing is missing, the request itself is wrong.
+    #[error("refused: {0}")]
+    Invalid(String),
     #[error(transparent)]
     Project(#[from] projector::ProjectError),
     #[error("stored event {seq} of {partnership} is unreadable: {message}")]

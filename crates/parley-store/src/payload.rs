@@ -110,6 +110,13 @@ pub enum Payload {
         /// `overall`, or the stage number.
         deadline: String,
     },
+    /// Someone was shown a child's details. On the escalation's access stream
+    /// (`access:<escalation id>`), never on the escalation's own: reading changes nothing a
+    /// form is based on. Projects to nothing.
+    ChildDetailsRead {
+        /// The person id of the reader.
+        reader: String,
+    },
 }
 
 /// A payload that cannot be turned back into a core event (a stored value out of range).
@@ -149,6 +156,7 @@ impl Payload {
             Payload::Withdrawn => "withdrawn",
             Payload::Redirected { .. } => "redirected",
             Payload::DeadlinePassed { .. } => "deadline-passed",
+            Payload::ChildDetailsRead { .. } => "child-details-read",
         }
     }
 

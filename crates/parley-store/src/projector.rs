@@ -77,6 +77,12 @@ pub fn escalation_stream(id: &str) -> String {
     format!("escalation:{id}")
 }
 
+/// The stream that records who was shown an escalation's child details: apart from the
+/// escalation's own, so that reading never moves the version a form is based on.
+pub fn access_stream(escalation_id: &str) -> String {
+    format!("access:{escalation_id}")
+}
+
 fn escalation_id(stream: &str) -> Result<&str, ProjectError> {
     stream
         .strip_prefix("escalation:")
@@ -300,6 +306,8 @@ impl Projector {
                     EscalationState { core: t.state, row },
                 );
             }
+            // An access record: in the chain, in no query table.
+            Payload::ChildDetailsRead { .. } => {}
             other => {
                 let Some(event) = other.to_core()? else {
                     return Ok((ops, notifications));

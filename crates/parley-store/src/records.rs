@@ -14,7 +14,7 @@ use crate::StoreError;
 use crate::backend::{AppendRequest, Appended, NewEvent, NewOutbox, Store};
 use crate::chain::Link;
 use crate::payload::{Payload, Raised};
-use crate::projector::{Fact, Projector, escalation_stream};
+use crate::projector::{Fact, Projector, access_stream, escalation_stream};
 use crate::writer::Writer;
 
 /// The partnership-wide stream: creation, procedures, closure days.
@@ -90,6 +90,10 @@ type DecidedStream = (i64, i64, Projector);
 
 /// How many escalations' states a process keeps decided in memory.
 const STREAM_CACHE: usize = 50_000;
+
+/// How many times a child-details read is tried when other readers of the same escalation take
+/// the access stream's next version first.
+const READ_ATTEMPTS: u32 = 50;
 
 impl std::fmt::Debug for Records {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -290,7 +294,7 @@ impl Records {
                 actor: actor.0.clone(),
                 reason: reason.map(str::to_owned),
                 payload: serde_json::to_string(&payload)
-                    .map_err(|e| StoreError::NotFound(e.to_string()))?,
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
             }],
             ops,
             outbox: outbox_rows(&notifications, escalation_id),
@@ -342,8 +346,8 @@ impl Records {
         partnership_id: &str,
         source: &str,
     ) -> Result<i64, StoreError> {
-        let parsed = procedure::parse(source)
-            .map_err(|e| StoreError::NotFound(format!("procedure: {e}")))?;
+        let parsed =
+            procedure::parse(source).map_err(|e| StoreError::Invalid(format!("procedure: {e}")))?;
         let (projector, _) = self.load(partnership_id, PARTNERSHIP_STREAM).await?;
         let version = projector.current_procedure(partnership_id).unwrap_or(0) + 1;
         let payload = Payload::ProcedureAdopted {
@@ -591,29 +595,9 @@ impl Records {
         event: &Event,
         reason: Option<&str>,
     ) -> Result<i64, StoreError> {
-        let owner = self
-            .owners
-            .lock()
-            .ok()
-            .and_then(|o| o.get(escalation_id).cloned());
-        let partnership_id = match owner {
-            Some(p) => p,
-            None => {
-                let row =
-                    self.store.escalation(escalation_id).await?.ok_or_else(|| {
-                        StoreError::NotFound(format!("escalation {escalation_id}"))
-                    })?;
-                if let Ok(mut o) = self.owners.lock() {
-                    if o.len() >= STREAM_CACHE {
-                        o.clear();
-                    }
-                    o.insert(escalation_id.to_owned(), row.partnership_id.clone());
-                }
-                row.partnership_id
-            }
-        };
+        let partnership_id = self.partnership_of(escalation_id).await?;
         let payload = Payload::from_core(event).ok_or_else(|| {
-            StoreError::NotFound("an escalation is raised with `raise`".to_owned())
+            StoreError::Invalid("an escalation is raised with `raise`, not `act`".to_owned())
         })?;
         let stream = escalation_stream(escalation_id);
         let appended = self
@@ -628,6 +612,105 @@ impl Records {
             )
             .await?;
         Ok(appended.stream_version)
+    }
+
+    /// The partnership an escalation belongs to (cached: it never changes).
+    async fn partnership_of(&self, escalation_id: &str) -> Result<String, StoreError> {
+        let owner = self
+            .owners
+            .lock()
+            .ok()
+            .and_then(|o| o.get(escalation_id).cloned());
+        if let Some(p) = owner {
+            return Ok(p);
+        }
+        let row = self
+            .store
+            .escalation(escalation_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("escalation {escalation_id}")))?;
+        if let Ok(mut o) = self.owners.lock() {
+            if o.len() >= STREAM_CACHE {
+                o.clear();
+            }
+            o.insert(escalation_id.to_owned(), row.partnership_id.clone());
+        }
+        Ok(row.partnership_id)
+    }
+
+    /// Records that a person was shown an escalation's child details: an event on the
+    /// escalation's access stream (`access:<id>`), in the partnership's hash chain like every
+    /// other, which changes no query table and not the escalation's version. Readers of the
+    /// same escalation at the same moment each get their own event (a reader that loses the
+    /// race for the stream's next version tries again on the new one).
+    pub async fn record_child_details_read(
+        &self,
+        escalation_id: &str,
+        reader_person_id: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let partnership_id = self.partnership_of(escalation_id).await?;
+        let stream = access_stream(escalation_id);
+        let payload = Payload::ChildDetailsRead {
+            reader: reader_person_id.to_owned(),
+        };
+        let json =
+            serde_json::to_string(&payload).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            // Nothing to decide: the stream's current version is all the append needs.
+            let version = self.store.stream_version(&partnership_id, &stream).await?;
+            let request = AppendRequest {
+                partnership_id: partnership_id.clone(),
+                stream: stream.clone(),
+                expected_version: version,
+                events: vec![NewEvent {
+                    at_us: at.as_microsecond(),
+                    kind: payload.kind().to_owned(),
+                    actor: Some(reader_person_id.to_owned()),
+                    reason: None,
+                    payload: json.clone(),
+                }],
+                ops: Vec::new(),
+                outbox: Vec::new(),
+            };
+            match self.writer.append(request).await {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Conflict { .. }) if attempt < READ_ATTEMPTS => {
+                    // Spread the retries of readers that collided again.
+                    let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0] % 8);
+                    tokio::time::sleep(std::time::Duration::from_millis(jitter)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Who was shown an escalation's child details, and when: (at, reader's person id), in the
+    /// order they were recorded. A record whose content has been purged shows an empty reader.
+    pub async fn access_log(&self, escalation_id: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        let partnership_id = self.partnership_of(escalation_id).await?;
+        let links = self
+            .store
+            .stream_events(&partnership_id, &[access_stream(escalation_id)])
+            .await?;
+        let mut log = Vec::with_capacity(links.len());
+        for link in &links {
+            let reader = match parse_payload(link)? {
+                Some(Payload::ChildDetailsRead { reader }) => reader,
+                Some(other) => {
+                    return Err(StoreError::Unreadable {
+                        partnership: link.partnership_id.clone(),
+                        seq: link.seq,
+                        message: format!("a {} event on an access stream", other.kind()),
+                    });
+                }
+                None => String::new(),
+            };
+            log.push((link.at_us, reader));
+        }
+        Ok(log)
     }
 
     /// An escalation's state, rebuilt from its events.

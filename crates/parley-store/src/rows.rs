@@ -1,4 +1,6 @@
-//! Rows of the query tables (projections), and the changes the projector makes to them.
+//! Rows of the query tables (projections), and the changes the projector makes to them; and
+//! the rows of the web's security state (accounts, sessions, API tokens), which are neither
+//! events nor projections.
 
 /// A change to the projections.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,4 +146,49 @@ pub struct OutboxRow {
     pub sent_at_us: Option<i64>,
     pub attempts: i64,
     pub last_error: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Security state: mutable, not derived from events, left alone by a rebuild.
+
+/// A person's sign-in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountRow {
+    pub person_id: String,
+    pub partnership_id: String,
+    /// Lower-case (the store lower-cases it when saving).
+    pub email: String,
+    /// A PHC string; never the password.
+    pub password_hash: String,
+    /// Failed sign-ins since the last successful one.
+    pub failed_attempts: i64,
+    pub locked_until_us: Option<i64>,
+    pub created_at_us: i64,
+    pub updated_at_us: i64,
+}
+
+/// A signed-in browser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRow {
+    /// Hex SHA-256 of the cookie's value; the token itself is never stored.
+    pub token_hash: String,
+    pub person_id: String,
+    pub csrf_token: String,
+    pub created_at_us: i64,
+    pub last_seen_us: i64,
+    pub expires_at_us: i64,
+    /// JSON of a form in progress.
+    pub draft: Option<String>,
+}
+
+/// A bearer token for the API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiTokenRow {
+    /// Hex SHA-256 of the token; the token itself is never stored.
+    pub token_hash: String,
+    pub person_id: String,
+    pub label: String,
+    pub created_at_us: i64,
+    pub expires_at_us: Option<i64>,
+    pub revoked_at_us: Option<i64>,
 }

@@ -50,9 +50,16 @@ enum Command {
     /// Maintenance: rebuild projections, migrate, grant the application role.
     #[command(subcommand)]
     Admin(crate::admin_cmd::AdminCommand),
-    /// Demonstration data.
+    /// Run the web application and JSON API.
+    Serve(crate::web_cmd::ServeArgs),
+    /// Seed demo data into a fresh embedded database and serve it (`demo seed`: only seed).
+    Demo(crate::web_cmd::DemoArgs),
+    /// People who sign in: add one, set a password, issue an API token.
     #[command(subcommand)]
-    Demo(crate::demo_cmd::DemoCommand),
+    User(crate::web_cmd::UserCommand),
+    /// Partnerships: create one, list them.
+    #[command(subcommand)]
+    Partnership(crate::web_cmd::PartnershipCommand),
     /// Write a consistent copy of the database to FILE while Parley runs.
     Backup(crate::data_cmd::BackupArgs),
     /// Replace the database with a backup made by `parley backup`.
@@ -91,6 +98,7 @@ enum ProcedureCommand {
 enum DiagramFormat {
     Mermaid,
     Dot,
+    Svg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,6 +178,7 @@ fn block_on<F: std::future::Future<Output = Outcome>>(f: F) -> Outcome {
 pub(crate) fn run() -> ExitCode {
     let cli = Cli::parse();
     let data_dir = cli.data_dir.clone().or_else(default_data_dir);
+    let database_given = cli.database.is_some();
     let database = cli.database.clone().unwrap_or_else(|| {
         let dir = data_dir.clone().unwrap_or_else(|| PathBuf::from("."));
         format!("sqlite://{}", dir.join("parley.db").display())
@@ -184,7 +193,10 @@ pub(crate) fn run() -> ExitCode {
         Command::Timeline(args) => timeline_command(&args, data_dir.as_deref()),
         Command::Audit(c) => block_on(crate::audit_cmd::run(c, ctx)),
         Command::Admin(c) => block_on(crate::admin_cmd::run(c, ctx)),
-        Command::Demo(c) => block_on(crate::demo_cmd::run(c, ctx)),
+        Command::Serve(a) => block_on(crate::web_cmd::serve(a, ctx)),
+        Command::Demo(a) => block_on(crate::web_cmd::demo(a, ctx, database_given)),
+        Command::User(c) => block_on(crate::web_cmd::user(c, ctx)),
+        Command::Partnership(c) => block_on(crate::web_cmd::partnership(c, ctx)),
         Command::Backup(a) => block_on(crate::data_cmd::backup(a, ctx)),
         Command::Restore(a) => block_on(crate::data_cmd::restore(a, ctx)),
         Command::Export(a) => block_on(crate::data_cmd::export(a, ctx)),
@@ -297,6 +309,7 @@ fn procedure_command(command: ProcedureCommand, _data_dir: Option<&Path>) -> Out
             Ok(match format {
                 DiagramFormat::Mermaid => describe::mermaid(&p),
                 DiagramFormat::Dot => describe::dot(&p),
+                DiagramFormat::Svg => describe::svg(&p),
             })
         }
     }

@@ -110,6 +110,10 @@ fn exercise(text: &str) {
             }
             let _ = parley_core::describe::summary(&p);
             let _ = parley_core::describe::dot(&p);
+            let svg = parley_core::describe::svg(&p);
+            if let Err(e) = crate::svg::Document::parse(&svg) {
+                panic!("not well-formed: {e}\n{svg}");
+            }
         }
         Err(errors) => {
             assert!(!errors.diagnostics.is_empty());

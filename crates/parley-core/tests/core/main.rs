@@ -6,3 +6,4 @@ mod fuzz;
 mod machine;
 mod properties;
 mod seeds;
+mod svg;

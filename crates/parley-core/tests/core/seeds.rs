@@ -349,6 +349,7 @@ fn procedure_diagrams_for_every_seed() {
     for id in seeds::ids() {
         let p = seeds::get(id).unwrap().unwrap();
         insta::assert_snapshot!(format!("mermaid_{id}"), describe::mermaid(&p));
+        insta::assert_snapshot!(format!("svg_{id}"), describe::svg(&p));
     }
 }
 

@@ -285,6 +285,10 @@ async fn a_second_demo_in_the_same_database_is_refused() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("already holds"), "{err}");
+    assert!(
+        matches!(err, parley_store::StoreError::Invalid(_)),
+        "{err:?}"
+    );
     assert_eq!(records.store().chain_ids().await.unwrap(), events);
 }
 

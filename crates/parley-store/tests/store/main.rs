@@ -14,6 +14,7 @@ mod stories;
 mod tamper;
 mod transfer;
 mod versions;
+mod web;
 
 use std::sync::Arc;
 

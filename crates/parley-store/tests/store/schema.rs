@@ -1,4 +1,5 @@
-//! Both backends' migrations describe the same tables and columns, with the same versions.
+//! Both backends' migrations describe the same tables, columns and indexes, with the same
+//! versions.
 
 use std::collections::BTreeSet;
 
@@ -60,6 +61,85 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "{columns:?}"
         );
         shapes.push(columns);
+    }
+    for other in &shapes[1..] {
+        let only_first: Vec<_> = shapes[0].difference(other).collect();
+        let only_other: Vec<_> = other.difference(&shapes[0]).collect();
+        assert!(
+            only_first.is_empty() && only_other.is_empty(),
+            "sqlite only: {only_first:?}\npostgres only: {only_other:?}"
+        );
+    }
+}
+
+/// The indexes a migration creates (not those behind a primary key or a UNIQUE constraint,
+/// which the table columns test already covers): the same names, on the same columns in the
+/// same order, on both backends.
+#[tokio::test]
+async fn both_backends_have_the_same_indexes() {
+    let mut shapes = Vec::new();
+    for db in backends().await {
+        let indexes: BTreeSet<(String, String, String)> = match db.backend {
+            Backend::Sqlite => {
+                let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .connect(&db.url)
+                    .await
+                    .unwrap();
+                sqlx::query_as(
+                    "SELECT m.tbl_name, m.name, \
+                     (SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(m.name) ORDER BY seqno)) \
+                     FROM sqlite_master m WHERE m.type = 'index' AND m.sql IS NOT NULL",
+                )
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .into_iter()
+                .collect()
+            }
+            Backend::Postgres => {
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .connect(&db.owner_url)
+                    .await
+                    .unwrap();
+                sqlx::query_as(
+                    "SELECT t.relname::text, c.relname::text, \
+                     (SELECT string_agg(a.attname::text, ',' ORDER BY k.n) \
+                      FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) \
+                      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) \
+                     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid \
+                     JOIN pg_namespace s ON s.oid = t.relnamespace \
+                     WHERE s.nspname = 'public' AND t.relname NOT LIKE '\\_%' \
+                     AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+                )
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .into_iter()
+                .collect()
+            }
+        };
+        for expected in [
+            ("sessions", "sessions_person", "person_id"),
+            ("sessions", "sessions_expiry", "expires_at_us"),
+            ("escalations", "escalations_raised_by", "raised_by"),
+            (
+                "escalations",
+                "escalations_partnership_stage",
+                "partnership_id,current_stage",
+            ),
+        ] {
+            let expected = (
+                expected.0.to_owned(),
+                expected.1.to_owned(),
+                expected.2.to_owned(),
+            );
+            assert!(
+                indexes.contains(&expected),
+                "{:?}: {expected:?} missing from {indexes:?}",
+                db.backend
+            );
+        }
+        shapes.push(indexes);
     }
     for other in &shapes[1..] {
         let only_first: Vec<_> = shapes[0].difference(other).collect();

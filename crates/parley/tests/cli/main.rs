@@ -8,6 +8,7 @@ mod calendar;
 mod crash;
 mod data;
 mod procedure;
+mod serve;
 mod timeline;
 
 use std::path::Path;
@@ -80,6 +81,11 @@ fn every_command_has_help() {
         vec!["calendar", "list", "--help"],
         vec!["calendar", "import", "--help"],
         vec!["timeline", "--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["user", "token", "--help"],
+        vec!["partnership", "create", "--help"],
     ] {
         let out = parley(&args).ok();
         assert!(out.contains("Usage: parley"), "{args:?}: {out}");

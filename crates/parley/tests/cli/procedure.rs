@@ -43,6 +43,39 @@ fn show_and_diagram_work_for_every_seed() {
 }
 
 #[test]
+fn diagram_draws_an_svg_for_every_seed() {
+    for id in SEEDS {
+        let svg = parley(&["procedure", "diagram", id, "--format", "svg"]).ok();
+        assert!(
+            svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+            "{id}"
+        );
+        assert!(svg.trim_end().ends_with("</svg>"), "{id}");
+        assert!(svg.contains("role=\"img\""), "{id}");
+        assert!(
+            svg.contains(&format!("<title id=\"parley-flow-{id}-title\">")),
+            "{id}"
+        );
+        assert!(!svg.contains("style"), "{id}");
+        let p = parley_core::seeds::get(id).unwrap().unwrap();
+        assert_eq!(svg, parley_core::describe::svg(&p), "{id}");
+    }
+    // A procedure file works as well as a built-in id.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("minimal.toml");
+    fs::write(&path, MINIMAL).unwrap();
+    let svg = parley(&[
+        "procedure",
+        "diagram",
+        path.to_str().unwrap(),
+        "--format",
+        "svg",
+    ])
+    .ok();
+    assert!(svg.starts_with("<svg ") && svg.contains("Stage 1"), "{svg}");
+}
+
+#[test]
 fn unknown_procedures_and_formats_are_refused() {
     let err = parley(&["procedure", "show", "atlantis"]).fails();
     assert!(err.contains("unknown procedure \"atlantis\""), "{err}");
@@ -51,7 +84,10 @@ fn unknown_procedures_and_formats_are_refused() {
         "{err}"
     );
     let err = parley(&["procedure", "diagram", "dorset", "--format", "png"]).fails();
-    assert!(err.contains("mermaid") && err.contains("dot"), "{err}");
+    assert!(
+        err.contains("mermaid") && err.contains("dot") && err.contains("svg"),
+        "{err}"
+    );
 }
 
 /// Writes `text` to a file named `name` in a fresh directory and runs `procedure check` on it.

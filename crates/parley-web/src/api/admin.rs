@@ -1,0 +1,416 @@
+//! API: administration (the pages' twin: same service, same checks). Administrators only
+//! (403 for anyone else), always within their own partnership (404 for anything outside it).
+//! A refused change answers 422 with a problem body whose `errors` list each field's problem;
+//! for a procedure file, with the line and column of each.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Extension, Json};
+use serde::Serialize;
+use utoipa::OpenApi;
+
+use super::Problem;
+use crate::access::ADMINISTRATOR;
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::routes::{Route, Rule, route};
+use crate::security::RequestId;
+use crate::service::admin::{
+    self as svc, AdminAgency, AdminError, AdminPerson, AgencyFields, AgencyOfficers, ClosureDay,
+    ClosureDays, ClosureDaysFields, InputError, NamedOfficerFields, NamedOfficers, OfficerCell,
+    OfficerStage, PersonFields, ProcedureFields, ProcedureSource, ProcedureVersion,
+    ProcedureVersions,
+};
+
+const ADMIN: Rule = Rule::Roles(&[ADMINISTRATOR]);
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        route(Method::GET, "/api/agencies", ADMIN, get(list_agencies)),
+        route(Method::POST, "/api/agencies", ADMIN, post(add_agency)),
+        route(Method::GET, "/api/people", ADMIN, get(list_people)),
+        route(Method::POST, "/api/people", ADMIN, post(add_person)),
+        route(Method::GET, "/api/people/{id}", ADMIN, get(get_person)),
+        route(Method::PUT, "/api/people/{id}", ADMIN, put(change_person)),
+        route(
+            Method::GET,
+            "/api/named-officers",
+            ADMIN,
+            get(list_named_officers),
+        ),
+        route(
+            Method::PUT,
+            "/api/named-officers",
+            ADMIN,
+            put(set_named_officer),
+        ),
+        route(
+            Method::GET,
+            "/api/procedure/versions",
+            ADMIN,
+            get(list_versions),
+        ),
+        route(
+            Method::POST,
+            "/api/procedure/versions",
+            ADMIN,
+            post(adopt_version),
+        ),
+        route(
+            Method::GET,
+            "/api/procedure/versions/{version}",
+            ADMIN,
+            get(get_version),
+        ),
+        route(
+            Method::GET,
+            "/api/closure-days",
+            ADMIN,
+            get(get_closure_days),
+        ),
+        route(
+            Method::PUT,
+            "/api/closure-days",
+            ADMIN,
+            put(set_closure_days),
+        ),
+    ]
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        list_agencies,
+        add_agency,
+        list_people,
+        add_person,
+        get_person,
+        change_person,
+        list_named_officers,
+        set_named_officer,
+        list_versions,
+        adopt_version,
+        get_version,
+        get_closure_days,
+        set_closure_days
+    ),
+    components(schemas(
+        AdminAgency,
+        AgencyFields,
+        AdminPerson,
+        PersonFields,
+        NamedOfficers,
+        OfficerStage,
+        AgencyOfficers,
+        OfficerCell,
+        NamedOfficerFields,
+        ProcedureVersions,
+        ProcedureVersion,
+        ProcedureSource,
+        ProcedureFields,
+        ClosureDays,
+        ClosureDay,
+        ClosureDaysFields,
+        InvalidProblem,
+        InputError
+    )),
+    tags((name = "administration", description = "A partnership's set-up: agencies, people, named officers, procedure versions and closure days. Administrators only."))
+)]
+struct Doc;
+
+/// This area's part of the OpenAPI document.
+pub fn doc() -> utoipa::openapi::OpenApi {
+    Doc::openapi()
+}
+
+/// A refused change (422): a problem body with what was wrong with each field.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InvalidProblem {
+    pub r#type: String,
+    pub title: String,
+    pub status: u16,
+    /// Always `invalid`.
+    pub code: String,
+    pub detail: String,
+    pub request_id: String,
+    /// Each problem: the field, the message and, for a procedure file, its line and column.
+    pub errors: Vec<InputError>,
+}
+
+fn invalid(request_id: Option<Extension<RequestId>>, errors: Vec<InputError>) -> Response {
+    let detail = errors
+        .iter()
+        .map(InputError::text)
+        .collect::<Vec<_>>()
+        .join("; ");
+    let body = InvalidProblem {
+        r#type: "/api/problems/invalid".to_owned(),
+        title: "There is a problem with what was sent".to_owned(),
+        status: 422,
+        code: "invalid".to_owned(),
+        detail,
+        request_id: request_id.map(|Extension(r)| r.0).unwrap_or_default(),
+        errors,
+    };
+    let mut response = (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+/// A change's answer: `status` with the result, 422 with the problems, or the error.
+fn answer<T: Serialize>(
+    result: Result<T, AdminError>,
+    status: StatusCode,
+    request_id: Option<Extension<RequestId>>,
+) -> Result<Response, AppError> {
+    match result {
+        Ok(v) => Ok((status, Json(v)).into_response()),
+        Err(AdminError::Invalid(errors)) => Ok(invalid(request_id, errors)),
+        Err(AdminError::Failed(e)) => Err(e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agencies
+
+/// The partnership's agencies, by name.
+#[utoipa::path(get, path = "/api/agencies", tag = "administration",
+    responses((status = 200, body = [AdminAgency]), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("token" = [])))]
+async fn list_agencies(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<AdminAgency>>, AppError> {
+    Ok(Json(svc::agencies(&state, &user).await?))
+}
+
+/// Adds an agency: a name no other agency of the partnership has, and a sector.
+#[utoipa::path(post, path = "/api/agencies", tag = "administration",
+    request_body = AgencyFields,
+    responses((status = 201, body = AdminAgency), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = InvalidProblem)),
+    security(("token" = [])))]
+async fn add_agency(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    request_id: Option<Extension<RequestId>>,
+    Json(f): Json<AgencyFields>,
+) -> Result<Response, AppError> {
+    answer(
+        svc::add_agency(&state, &user, &f).await,
+        StatusCode::CREATED,
+        request_id,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// People
+
+/// The partnership's people: active first, by agency and name.
+#[utoipa::path(get, path = "/api/people", tag = "administration",
+    responses((status = 200, body = [AdminPerson]), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("token" = [])))]
+async fn list_people(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<AdminPerson>>, AppError> {
+    Ok(Json(svc::people(&state, &user).await?))
+}
+
+/// Adds a person. With a `password` (at least 12 characters) they can sign in straight away.
+#[utoipa::path(post, path = "/api/people", tag = "administration",
+    request_body = PersonFields,
+    responses((status = 201, body = AdminPerson), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = InvalidProblem)),
+    security(("token" = [])))]
+async fn add_person(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    request_id: Option<Extension<RequestId>>,
+    Json(f): Json<PersonFields>,
+) -> Result<Response, AppError> {
+    answer(
+        svc::save_person(&state, &user, None, &f).await,
+        StatusCode::CREATED,
+        request_id,
+    )
+}
+
+/// One person of the partnership.
+#[utoipa::path(get, path = "/api/people/{id}", tag = "administration",
+    params(("id" = String, Path, description = "The person's id")),
+    responses((status = 200, body = AdminPerson), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)),
+    security(("token" = [])))]
+async fn get_person(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<AdminPerson>, AppError> {
+    Ok(Json(svc::person(&state, &user, &id).await?))
+}
+
+/// Replaces a person's details (every field; `active` is true unless sent false). A new
+/// `password` signs them out everywhere, and so does making them inactive.
+#[utoipa::path(put, path = "/api/people/{id}", tag = "administration",
+    params(("id" = String, Path, description = "The person's id")),
+    request_body = PersonFields,
+    responses((status = 200, body = AdminPerson), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = InvalidProblem)),
+    security(("token" = [])))]
+async fn change_person(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    request_id: Option<Extension<RequestId>>,
+    Json(f): Json<PersonFields>,
+) -> Result<Response, AppError> {
+    answer(
+        svc::save_person(&state, &user, Some(&id), &f).await,
+        StatusCode::OK,
+        request_id,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Named officers
+
+/// Each agency's named officer for each stage of the current procedure.
+#[utoipa::path(get, path = "/api/named-officers", tag = "administration",
+    responses((status = 200, body = NamedOfficers), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("token" = [])))]
+async fn list_named_officers(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<NamedOfficers>, AppError> {
+    Ok(Json(svc::named_officers(&state, &user).await?))
+}
+
+/// Names an agency's officer for a stage (an active person of that agency), or with
+/// `person_id` null stops naming one. Answers with every named officer.
+#[utoipa::path(put, path = "/api/named-officers", tag = "administration",
+    request_body = NamedOfficerFields,
+    responses((status = 200, body = NamedOfficers), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = InvalidProblem)),
+    security(("token" = [])))]
+async fn set_named_officer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    request_id: Option<Extension<RequestId>>,
+    Json(f): Json<NamedOfficerFields>,
+) -> Result<Response, AppError> {
+    let result = match svc::set_named_officers(&state, &user, std::slice::from_ref(&f)).await {
+        Ok(()) => Ok(svc::named_officers(&state, &user).await?),
+        Err(e) => Err(e),
+    };
+    answer(result, StatusCode::OK, request_id)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Procedure versions
+
+/// Every version of the partnership's procedure, newest first.
+#[utoipa::path(get, path = "/api/procedure/versions", tag = "administration",
+    responses((status = 200, body = ProcedureVersions), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("token" = [])))]
+async fn list_versions(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<ProcedureVersions>, AppError> {
+    Ok(Json(svc::procedure_versions(&state, &user).await?))
+}
+
+/// Checks a procedure file (its TOML text in `source`) and adopts it as the partnership's next
+/// version. New escalations follow it; those already raised keep theirs. A file with problems
+/// answers 422, each problem with its line and column.
+#[utoipa::path(post, path = "/api/procedure/versions", tag = "administration",
+    request_body = ProcedureFields,
+    responses((status = 201, body = ProcedureVersion), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = InvalidProblem)),
+    security(("token" = [])))]
+async fn adopt_version(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    request_id: Option<Extension<RequestId>>,
+    Json(f): Json<ProcedureFields>,
+) -> Result<Response, AppError> {
+    answer(
+        svc::adopt_procedure(&state, &user, &f.source).await,
+        StatusCode::CREATED,
+        request_id,
+    )
+}
+
+/// One version with its file.
+#[utoipa::path(get, path = "/api/procedure/versions/{version}", tag = "administration",
+    params(("version" = i64, Path, description = "The partnership's version number")),
+    responses((status = 200, body = ProcedureSource), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)),
+    security(("token" = [])))]
+async fn get_version(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(version): Path<String>,
+) -> Result<Json<ProcedureSource>, AppError> {
+    let version: i64 = version.parse().map_err(|_| AppError::NotFound)?;
+    Ok(Json(svc::procedure_version(&state, &user, version).await?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closure days
+
+/// The partnership's own closure days, and the dates the calendar covers.
+#[utoipa::path(get, path = "/api/closure-days", tag = "administration",
+    responses((status = 200, body = ClosureDays), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("token" = [])))]
+async fn get_closure_days(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<ClosureDays>, AppError> {
+    Ok(Json(svc::closure_days(&state, &user).await?))
+}
+
+/// Replaces the partnership's closure days: weekdays the calendar covers, not bank holidays.
+#[utoipa::path(put, path = "/api/closure-days", tag = "administration",
+    request_body = ClosureDaysFields,
+    responses((status = 200, body = ClosureDays), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = InvalidProblem)),
+    security(("token" = [])))]
+async fn set_closure_days(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    request_id: Option<Extension<RequestId>>,
+    Json(f): Json<ClosureDaysFields>,
+) -> Result<Response, AppError> {
+    answer(
+        svc::set_closure_days(&state, &user, &f).await,
+        StatusCode::OK,
+        request_id,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_for_administrators_and_documented() {
+        let doc = serde_json::to_value(doc()).unwrap();
+        for r in routes() {
+            assert_eq!(r.rule, ADMIN, "{r:?}");
+            let method = r.method.as_str().to_lowercase();
+            assert!(
+                doc["paths"][r.path][&method].is_object(),
+                "{} {} is not in the OpenAPI document",
+                r.method,
+                r.path
+            );
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! API: compliments (the same service as the page).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use utoipa::OpenApi;
+
+use super::Problem;
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::routes::{Route, Rule, route};
+use crate::service::compliments::{
+    self, ComplimentView, Compliments, GiveCompliment, Given, PersonRef,
+};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        route(Method::GET, "/api/compliments", Rule::SignedIn, get(list)),
+        route(
+            Method::POST,
+            "/api/compliments",
+            Rule::SignedIn,
+            axum::routing::post(give),
+        ),
+    ]
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(list, give),
+    components(schemas(Compliments, ComplimentView, PersonRef, GiveCompliment))
+)]
+struct Doc;
+
+/// This area's part of the OpenAPI document.
+pub fn doc() -> utoipa::openapi::OpenApi {
+    Doc::openapi()
+}
+
+/// The compliments given to and by the caller (and, for the partnership business team, every
+/// compliment in the partnership), newest first, and whom the caller may compliment.
+#[utoipa::path(get, path = "/api/compliments", tag = "compliments",
+    responses((status = 200, body = Compliments), (status = 401, body = Problem)),
+    security(("token" = [])))]
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Compliments>, AppError> {
+    Ok(Json(compliments::compliments(&state, &user).await?))
+}
+
+/// Gives a compliment to a person in another agency of the caller's partnership. A
+/// compliment carries no child details.
+#[utoipa::path(post, path = "/api/compliments", tag = "compliments",
+    request_body = GiveCompliment,
+    responses(
+        (status = 201, body = ComplimentView, description = "Given"),
+        (status = 401, body = Problem),
+        (status = 422, body = Problem, description = "No such person in another agency, or no message, or one over 2,000 characters")
+    ),
+    security(("token" = [])))]
+async fn give(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(input): Json<GiveCompliment>,
+) -> Result<Response, AppError> {
+    match compliments::give(&state, &user, &input).await? {
+        Given::Ok(c) => Ok((StatusCode::CREATED, Json(c)).into_response()),
+        // Named by the JSON field (the form calls the person field `to`).
+        Given::Invalid(problems) => Err(AppError::BadRequest(
+            problems
+                .iter()
+                .map(|p| {
+                    let field = if p.field == "to" {
+                        "to_person_id"
+                    } else {
+                        p.field
+                    };
+                    format!("{} ({field})", p.message)
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        )),
+    }
+}

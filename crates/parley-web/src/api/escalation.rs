@@ -1,0 +1,164 @@
+//! API: one escalation, its child's details (each reading recorded), its history, and its
+//! actions. The same rules as the pages: 404 for an escalation the caller may not see, 403 for
+//! an action they may not take, 409 when the version sent is not the escalation's, 422 when
+//! the procedure refuses the action (problem `code` `invalid`, with the state machine's
+//! reason).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::Method;
+use axum::routing::{get, post};
+use utoipa::OpenApi;
+
+use super::Problem;
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::routes::{Route, Rule, route};
+use crate::service::escalation::{
+    self as svc, AccessView, ActionInput, ActionKind, ActionRequest, AgencyLeads, CaseView,
+    ChildView, CurrentStage, Detail, EscalationView, HistoryItem, Offer, PersonRef, ProcedureRef,
+    RecordEntry, StageLine,
+};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        route(
+            Method::GET,
+            "/api/escalations/{id}",
+            Rule::SignedIn,
+            get(escalation),
+        ),
+        route(
+            Method::GET,
+            "/api/escalations/{id}/child",
+            Rule::SignedIn,
+            get(child),
+        ),
+        route(
+            Method::GET,
+            "/api/escalations/{id}/history",
+            Rule::SignedIn,
+            get(history),
+        ),
+        route(
+            Method::POST,
+            "/api/escalations/{id}/actions",
+            Rule::SignedIn,
+            post(action),
+        ),
+    ]
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(escalation, child, history, action),
+    components(schemas(
+        EscalationView,
+        PersonRef,
+        ProcedureRef,
+        CurrentStage,
+        AgencyLeads,
+        StageLine,
+        RecordEntry,
+        CaseView,
+        AccessView,
+        Offer,
+        ActionKind,
+        ChildView,
+        HistoryItem,
+        Detail,
+        ActionRequest,
+        ActionInput,
+        crate::access::Relation,
+    ))
+)]
+struct Doc;
+
+/// This area's part of the OpenAPI document.
+pub fn doc() -> utoipa::openapi::OpenApi {
+    Doc::openapi()
+}
+
+/// An escalation: summary, current stage and who leads it, deadlines, stages and their
+/// records, and the actions the caller may take now. The case as put only for those allowed
+/// the child's details; the child's details never (see `/child`).
+#[utoipa::path(get, path = "/api/escalations/{id}", tag = "escalations",
+    params(("id" = String, Path, description = "The escalation's id")),
+    responses(
+        (status = 200, body = EscalationView),
+        (status = 401, body = Problem),
+        (status = 404, description = "No such escalation, or not one the caller may see", body = Problem)),
+    security(("token" = [])))]
+async fn escalation(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<EscalationView>, AppError> {
+    let loaded = svc::load(&state, &user, &id).await?;
+    Ok(Json(svc::view(&state, &loaded, state.now()).await?))
+}
+
+/// The child's details. Each call is recorded as a reading (who, when) before the details are
+/// returned. 404 for anyone not allowed them, the partnership business team included, and for
+/// an escalation with no child.
+#[utoipa::path(get, path = "/api/escalations/{id}/child", tag = "escalations",
+    params(("id" = String, Path, description = "The escalation's id")),
+    responses(
+        (status = 200, body = ChildView),
+        (status = 401, body = Problem),
+        (status = 404, body = Problem)),
+    security(("token" = [])))]
+async fn child(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<ChildView>, AppError> {
+    Ok(Json(svc::child(&state, &user, &id).await?))
+}
+
+/// The escalation's history, oldest first, in words. Never the child's details or the case
+/// as put.
+#[utoipa::path(get, path = "/api/escalations/{id}/history", tag = "escalations",
+    params(("id" = String, Path, description = "The escalation's id")),
+    responses(
+        (status = 200, body = Vec<HistoryItem>),
+        (status = 401, body = Problem),
+        (status = 404, body = Problem)),
+    security(("token" = [])))]
+async fn history(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<HistoryItem>>, AppError> {
+    let loaded = svc::load(&state, &user, &id).await?;
+    Ok(Json(svc::history(&state, &loaded).await?))
+}
+
+/// Takes an action, based on the escalation's `version` the caller saw:
+/// `record` (`fields`, optional `stage`), `agree-timescale` (`working_days`), `escalate`,
+/// `resolve` (`outcome`), `convene-meeting`, `refer-on` (`referral`), `withdraw` (`reason`).
+/// Answers with the escalation as it now is.
+#[utoipa::path(post, path = "/api/escalations/{id}/actions", tag = "escalations",
+    params(("id" = String, Path, description = "The escalation's id")),
+    request_body = ActionRequest,
+    responses(
+        (status = 200, body = EscalationView),
+        (status = 401, body = Problem),
+        (status = 403, description = "The caller may see the escalation but not take this action", body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "Someone else changed the escalation since `version`", body = Problem),
+        (status = 422, description = "The input, or the procedure, refuses the action (`code` `invalid`)", body = Problem)),
+    security(("token" = [])))]
+async fn action(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Json(request): Json<ActionRequest>,
+) -> Result<Json<EscalationView>, AppError> {
+    svc::act(&state, &user, &id, &request)
+        .await
+        .map_err(svc::ActError::into_app_error)?;
+    let loaded = svc::load(&state, &user, &id).await?;
+    Ok(Json(svc::view(&state, &loaded, state.now()).await?))
+}

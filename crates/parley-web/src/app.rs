@@ -1,0 +1,227 @@
+//! The state every handler shares: the records, the templates, the configuration and the
+//! clock, plus small caches of what changes rarely (procedures and calendars).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use parley_core::calendar::{BankHolidays, Calendar};
+use parley_core::deadline::calendar_for;
+use parley_core::procedure::{self, Procedure};
+use parley_store::records::Records;
+use parley_store::rows::PartnershipRow;
+use parley_store::{Store, StoreError};
+
+use crate::error::AppError;
+
+/// Where "now" comes from. Tests and the demo pin it; a deployment uses the system clock.
+#[derive(Clone, Copy, Debug)]
+pub enum Clock {
+    System,
+    Fixed(Timestamp),
+}
+
+impl Clock {
+    pub fn now(&self) -> Timestamp {
+        match self {
+            Clock::System => Timestamp::now(),
+            Clock::Fixed(t) => *t,
+        }
+    }
+}
+
+/// How the server behaves.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Mark cookies `Secure` with the `__Host-` prefix. Browsers accept secure cookies from
+    /// `http://localhost` and `http://127.0.0.1`, so this stays on unless told otherwise.
+    pub secure_cookies: bool,
+    /// A session ends after this long without a request.
+    pub idle_timeout: jiff::SignedDuration,
+    /// ... and after this long whatever happens.
+    pub absolute_timeout: jiff::SignedDuration,
+    /// Failed sign-ins before an account is locked.
+    pub lockout_after: i64,
+    /// How long the first lock lasts; each further failure doubles it (up to a day).
+    pub lockout_for: jiff::SignedDuration,
+    /// Origins trusted for cross-origin form posts (e.g. the public URL behind a proxy).
+    pub trusted_origins: Vec<String>,
+    /// Demo mode: the sign-ins and their password, shown on the sign-in page.
+    pub demo: Option<Demo>,
+}
+
+/// What the sign-in page shows in demo mode.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Demo {
+    pub password: String,
+    /// (role label, email, partnership name).
+    pub sign_ins: Vec<DemoSignIn>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DemoSignIn {
+    pub role: String,
+    pub email: String,
+    pub partnership: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            secure_cookies: true,
+            idle_timeout: jiff::SignedDuration::from_mins(30),
+            absolute_timeout: jiff::SignedDuration::from_hours(12),
+            lockout_after: 5,
+            lockout_for: jiff::SignedDuration::from_mins(15),
+            trusted_origins: Vec::new(),
+            demo: None,
+        }
+    }
+}
+
+/// A procedure version with its calendar (the partnership's closure days included).
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub procedure: Arc<Procedure>,
+    pub calendar: Arc<Calendar>,
+}
+
+impl Rules {
+    /// Today in the procedure's time zone.
+    pub fn today(&self, now: Timestamp) -> Date {
+        now.to_zoned(self.procedure.calendar.time_zone.clone())
+            .date()
+    }
+
+    /// Working days from `today` to `due`: positive while time is left, 0 on the day, negative
+    /// once overdue. `None` when either date is outside the calendar's data.
+    pub fn working_days_left(&self, today: Date, due: Date) -> Option<i64> {
+        if due >= today {
+            self.calendar.working_days_between(today, due).ok()
+        } else {
+            self.calendar
+                .working_days_between(due, today)
+                .ok()
+                .map(|d| -d)
+        }
+    }
+}
+
+/// (partnership, procedure version, closure days).
+type RulesKey = (String, i64, Vec<String>);
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+#[allow(missing_debug_implementations)]
+pub struct Inner {
+    pub records: Arc<Records>,
+    pub store: Arc<dyn Store>,
+    pub templates: minijinja::Environment<'static>,
+    pub config: Config,
+    pub clock: Clock,
+    holidays: BankHolidays,
+    rules: Mutex<HashMap<RulesKey, Rules>>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.0.config)
+            .field("clock", &self.0.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(records: Arc<Records>, config: Config, clock: Clock) -> Self {
+        let store = records.store().clone();
+        AppState(Arc::new(Inner {
+            records,
+            store,
+            templates: crate::templates::environment(),
+            config,
+            clock,
+            holidays: BankHolidays::built_in(),
+            rules: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub async fn partnership(&self, id: &str) -> Result<PartnershipRow, AppError> {
+        self.store
+            .partnerships()
+            .await?
+            .into_iter()
+            .find(|p| p.id == id)
+            .ok_or(AppError::NotFound)
+    }
+
+    /// The rules of a partnership's procedure version (`None`: the current one).
+    pub async fn rules(
+        &self,
+        partnership: &PartnershipRow,
+        version: Option<i64>,
+    ) -> Result<Rules, AppError> {
+        let version = version.unwrap_or(partnership.procedure_version);
+        let key = (
+            partnership.id.clone(),
+            version,
+            partnership.closure_days.clone(),
+        );
+        if let Some(r) = self.rules.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(r);
+        }
+        let row = self
+            .store
+            .procedures(&partnership.id)
+            .await?
+            .into_iter()
+            .find(|p| p.version == version)
+            .ok_or_else(|| {
+                AppError::Internal(format!(
+                    "procedure version {version} of {} is missing",
+                    partnership.id
+                ))
+            })?;
+        let mut parsed = procedure::parse(&row.source)
+            .map_err(|d| AppError::Internal(format!("stored procedure does not parse: {d}")))?;
+        for day in &partnership.closure_days {
+            if let Ok(d) = day.parse::<Date>() {
+                parsed.calendar.closure_days.push(d);
+            }
+        }
+        let calendar = calendar_for(&parsed, &self.holidays)
+            .map_err(|e| AppError::Internal(format!("calendar: {e}")))?;
+        let rules = Rules {
+            procedure: Arc::new(parsed),
+            calendar: Arc::new(calendar),
+        };
+        if let Ok(mut c) = self.rules.lock() {
+            c.insert(key, rules.clone());
+        }
+        Ok(rules)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { .. } => AppError::Conflict(e.to_string()),
+            StoreError::NotFound(_) => AppError::NotFound,
+            StoreError::Invalid(message) => AppError::BadRequest(message),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,494 @@
+//! The escalation page, its child's details (each showing recorded) and one page per action,
+//! each a form posted back to the same path (POST/redirect/GET).
+//!
+//! Every route is `SignedIn`: an escalation the person may not see is a 404 (never saying it
+//! exists); an action they may not take is a 403. A form carries the escalation's version the
+//! person saw: if someone acted meanwhile, the answer is a 409 page that says what changed and
+//! shows back what they typed, so that nothing is lost. What the procedure refuses is a 422
+//! with the form re-shown and the state machine's reason beside the field.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use super::{FieldErrors, render};
+use crate::app::AppState;
+use crate::auth::{CsrfForm, CurrentUser};
+use crate::error::AppError;
+use crate::routes::{Route, Rule, route};
+use crate::service::escalation::{
+    self as svc, ActError, ActionInput, ActionKind, ActionRequest, ChildView, Choice, Detail,
+    EscalationView, HistoryItem, Loaded, Offered, field,
+};
+
+pub fn routes() -> Vec<Route> {
+    use ActionKind as K;
+    vec![
+        route(Method::GET, "/escalations/{id}", Rule::SignedIn, get(show)),
+        route(
+            Method::GET,
+            "/escalations/{id}/child",
+            Rule::SignedIn,
+            get(child),
+        ),
+        action_get("/escalations/{id}/record", K::Record),
+        action_post("/escalations/{id}/record", K::Record),
+        action_get("/escalations/{id}/timescale", K::AgreeTimescale),
+        action_post("/escalations/{id}/timescale", K::AgreeTimescale),
+        action_get("/escalations/{id}/escalate", K::Escalate),
+        action_post("/escalations/{id}/escalate", K::Escalate),
+        action_get("/escalations/{id}/resolve", K::Resolve),
+        action_post("/escalations/{id}/resolve", K::Resolve),
+        action_get("/escalations/{id}/meeting", K::ConveneMeeting),
+        action_post("/escalations/{id}/meeting", K::ConveneMeeting),
+        action_get("/escalations/{id}/refer", K::ReferOn),
+        action_post("/escalations/{id}/refer", K::ReferOn),
+        action_get("/escalations/{id}/withdraw", K::Withdraw),
+        action_post("/escalations/{id}/withdraw", K::Withdraw),
+    ]
+}
+
+fn action_get(path: &'static str, kind: ActionKind) -> Route {
+    route(
+        Method::GET,
+        path,
+        Rule::SignedIn,
+        get(
+            move |state: State<AppState>, user: CurrentUser, id: Path<String>| {
+                action_page(state, user, id, kind)
+            },
+        ),
+    )
+}
+
+fn action_post(path: &'static str, kind: ActionKind) -> Route {
+    route(
+        Method::POST,
+        path,
+        Rule::SignedIn,
+        post(
+            move |state: State<AppState>,
+                  id: Path<String>,
+                  form: CsrfForm<Vec<(String, String)>>| {
+                submit(state, id, form, kind)
+            },
+        ),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The escalation
+
+#[derive(Deserialize)]
+struct ShowQuery {
+    done: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ShowPage {
+    page_title: String,
+    e: EscalationView,
+    /// Newest first.
+    history: Vec<HistoryItem>,
+    done: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Html<String>, AppError> {
+    let loaded = svc::load(&state, &user, &id).await?;
+    let e = svc::view(&state, &loaded, state.now()).await?;
+    let mut history = svc::history(&state, &loaded).await?;
+    history.reverse();
+    let done = q.done.as_deref().and_then(|d| svc::done_message(d, &e));
+    render(
+        &state,
+        Some(&user),
+        &format!("/escalations/{id}"),
+        "escalation/show.html",
+        ShowPage {
+            page_title: format!("Escalation {}", e.reference),
+            e,
+            history,
+            done,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct ChildPage {
+    page_title: String,
+    child: ChildView,
+    /// The date of birth as GOV.UK writes dates, when it is one.
+    date_of_birth: Option<String>,
+}
+
+/// Records the reading, then shows the child's details; 404 for anyone not allowed them.
+async fn child(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let child = svc::child(&state, &user, &id).await?;
+    render(
+        &state,
+        Some(&user),
+        &format!("/escalations/{id}/child"),
+        "escalation/child.html",
+        ChildPage {
+            page_title: format!("The child’s details: {}", child.reference),
+            date_of_birth: child.date_of_birth.as_deref().map(|d| {
+                d.parse::<jiff::civil::Date>()
+                    .map_or_else(|_| d.to_owned(), |d| d.strftime("%-d %B %Y").to_string())
+            }),
+            child,
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+
+/// What a form holds, kept as typed so that it can be shown back.
+#[derive(Clone, Debug, Default, Serialize)]
+struct Values {
+    /// Stage-record field id -> text.
+    record: BTreeMap<String, String>,
+    working_days: String,
+    outcome: String,
+    referral: String,
+    reason: String,
+}
+
+impl Values {
+    fn from_pairs(pairs: &[(String, String)]) -> (Values, Option<String>) {
+        let mut v = Values::default();
+        let mut version = None;
+        for (k, val) in pairs {
+            match k.as_str() {
+                "version" => version = Some(val.clone()),
+                "working-days" => v.working_days = val.clone(),
+                "outcome" => v.outcome = val.clone(),
+                "referral" => v.referral = val.clone(),
+                "reason" => v.reason = val.clone(),
+                other => {
+                    if let Some(id) = other.strip_prefix("record-") {
+                        v.record.insert(id.to_owned(), val.clone());
+                    }
+                }
+            }
+        }
+        (v, version)
+    }
+
+    /// A fresh form: the stage record as recorded, the timescale as agreed.
+    fn initial(offered: &Offered) -> Values {
+        Values {
+            record: offered
+                .record
+                .iter()
+                .map(|r| (r.id.clone(), r.text.clone().unwrap_or_default()))
+                .collect(),
+            working_days: offered
+                .agreed_working_days
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            ..Values::default()
+        }
+    }
+
+    /// What was typed, in words, for the conflict page.
+    fn typed(&self, kind: ActionKind, offered: &Offered) -> Vec<Detail> {
+        let mut out = Vec::new();
+        let mut add = |label: &str, text: &str| {
+            if !text.trim().is_empty() {
+                out.push(Detail {
+                    label: label.to_owned(),
+                    text: text.to_owned(),
+                });
+            }
+        };
+        match kind {
+            // Only what differs from the record as it now is: the rest is not lost.
+            ActionKind::Record => {
+                for r in &offered.record {
+                    if let Some(text) = self.record.get(&r.id)
+                        && svc::normalise(text) != r.text.clone().unwrap_or_default()
+                    {
+                        add(&r.label, text);
+                    }
+                }
+            }
+            ActionKind::AgreeTimescale => add("Working days", &self.working_days),
+            ActionKind::Resolve => add("Outcome", choice_label(&offered.outcomes, &self.outcome)),
+            ActionKind::ReferOn => add(
+                "Referred to",
+                choice_label(&offered.referrals, &self.referral),
+            ),
+            ActionKind::Withdraw => {}
+            ActionKind::Escalate | ActionKind::ConveneMeeting => {}
+        }
+        add("Reason", &self.reason);
+        out
+    }
+}
+
+fn choice_label<'a>(choices: &'a [Choice], value: &'a str) -> &'a str {
+    choices
+        .iter()
+        .find(|c| c.value == value)
+        .map_or(value, |c| c.label.as_str())
+}
+
+fn title(kind: ActionKind, offered: &Offered) -> String {
+    match kind {
+        ActionKind::Record => "Update the stage record".to_owned(),
+        ActionKind::AgreeTimescale => "Agree a timescale for this stage".to_owned(),
+        ActionKind::Escalate => match &offered.next_stage {
+            Some(n) => format!("Escalate to stage {}", n.number),
+            None => "Escalate to the next stage".to_owned(),
+        },
+        ActionKind::Resolve => "Resolve the escalation".to_owned(),
+        ActionKind::ConveneMeeting => "Convene a professionals’ meeting".to_owned(),
+        ActionKind::ReferOn => "Refer the escalation on".to_owned(),
+        ActionKind::Withdraw => "Withdraw the escalation".to_owned(),
+    }
+}
+
+#[derive(Serialize)]
+struct ActionPage {
+    page_title: String,
+    has_errors: bool,
+    errors: FieldErrors,
+    action: &'static str,
+    form_action: String,
+    e: EscalationView,
+    version: i64,
+    /// Whether the procedure allows this now; if not, `refused` says why and no form shows.
+    available: bool,
+    refused: Option<String>,
+    offered: Offered,
+    values: Values,
+}
+
+fn action_view(
+    loaded: &Loaded,
+    kind: ActionKind,
+    offered: Offered,
+    values: Values,
+    errors: FieldErrors,
+) -> ActionPage {
+    let e = svc::view_without_case(loaded, offered.actions.clone());
+    ActionPage {
+        page_title: title(kind, &offered),
+        has_errors: !errors.is_empty(),
+        errors,
+        action: kind.as_str(),
+        form_action: kind.href(&loaded.row.id),
+        version: loaded.version(),
+        available: offered.allows(kind),
+        refused: offered.refused.get(kind.as_str()).cloned(),
+        e,
+        offered,
+        values,
+    }
+}
+
+fn render_action(
+    state: &AppState,
+    user: &CurrentUser,
+    page: ActionPage,
+) -> Result<Html<String>, AppError> {
+    let current = page.form_action.clone();
+    render(state, Some(user), &current, "escalation/action.html", page)
+}
+
+async fn action_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    kind: ActionKind,
+) -> Result<Html<String>, AppError> {
+    let loaded = svc::load(&state, &user, &id).await?;
+    if !kind.allowed(&loaded.access) {
+        return Err(AppError::Forbidden);
+    }
+    let offered = svc::offered(&loaded, state.now());
+    let values = Values::initial(&offered);
+    let page = action_view(&loaded, kind, offered, values, FieldErrors::default());
+    render_action(&state, &user, page)
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(user, pairs): CsrfForm<Vec<(String, String)>>,
+    kind: ActionKind,
+) -> Result<Response, AppError> {
+    let (values, version) = Values::from_pairs(&pairs);
+    let version: i64 = version
+        .as_deref()
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| {
+            AppError::BadRequest(
+                "the form could not be read: reload the page and try again".to_owned(),
+            )
+        })?;
+    let loaded = svc::load(&state, &user, &id).await?;
+    if !kind.allowed(&loaded.access) {
+        return Err(AppError::Forbidden);
+    }
+    let offered = svc::offered(&loaded, state.now());
+    if version != loaded.version() {
+        return conflict(&state, &user, &loaded, kind, &offered, &values, version).await;
+    }
+    // The form's own checks, in the GOV.UK wording; the state machine checks the rest.
+    let mut errors = FieldErrors::default();
+    let input = match kind {
+        ActionKind::Record => {
+            let kept: Vec<String> = offered.record.iter().map(|r| r.id.clone()).collect();
+            let fields = svc::record_changes(loaded.state.current(), &kept, &values.record);
+            ActionInput::Record {
+                fields: fields.into_iter().collect(),
+                stage: None,
+            }
+        }
+        ActionKind::AgreeTimescale => {
+            let text = values.working_days.trim();
+            let days = if text.is_empty() {
+                errors.add(
+                    field::WORKING_DAYS,
+                    "Enter the number of working days agreed",
+                );
+                0
+            } else {
+                match text.parse::<i64>() {
+                    Ok(d) if d >= 1 => d,
+                    Ok(_) => {
+                        errors.add(
+                            field::WORKING_DAYS,
+                            "The number of working days must be 1 or more",
+                        );
+                        0
+                    }
+                    Err(_) => {
+                        errors.add(
+                            field::WORKING_DAYS,
+                            "The number of working days must be a whole number, like 5",
+                        );
+                        0
+                    }
+                }
+            };
+            ActionInput::AgreeTimescale { working_days: days }
+        }
+        ActionKind::Escalate => ActionInput::Escalate,
+        ActionKind::Resolve => {
+            if values.outcome.is_empty() {
+                errors.add(field::OUTCOME, "Select how the disagreement was resolved");
+            }
+            ActionInput::Resolve {
+                outcome: values.outcome.clone(),
+            }
+        }
+        ActionKind::ConveneMeeting => ActionInput::ConveneMeeting,
+        ActionKind::ReferOn => {
+            if values.referral.is_empty() {
+                errors.add(field::REFERRAL, "Select who the escalation is referred to");
+            }
+            ActionInput::ReferOn {
+                referral: values.referral.clone(),
+            }
+        }
+        ActionKind::Withdraw => {
+            if values.reason.trim().is_empty() {
+                errors.add(
+                    field::REASON,
+                    "Enter why you are withdrawing the escalation",
+                );
+            }
+            ActionInput::Withdraw
+        }
+    };
+    if errors.is_empty() {
+        let request = ActionRequest {
+            version,
+            action: input,
+            reason: Some(values.reason.clone()).filter(|r| !r.trim().is_empty()),
+        };
+        match svc::act(&state, &user, &id, &request).await {
+            Ok(_) => {
+                return Ok(
+                    Redirect::to(&format!("/escalations/{id}?done={}", kind.as_str()))
+                        .into_response(),
+                );
+            }
+            Err(ActError::Conflict { .. }) => {
+                let loaded = svc::load(&state, &user, &id).await?;
+                let offered_now = svc::offered(&loaded, state.now());
+                return conflict(&state, &user, &loaded, kind, &offered_now, &values, version)
+                    .await;
+            }
+            Err(ActError::Invalid { field, message }) => errors.add(&field, message),
+            Err(ActError::Other(e)) => return Err(e),
+        }
+    }
+    let page = action_view(&loaded, kind, offered, values, errors);
+    Ok(super::invalid(render_action(&state, &user, page)?))
+}
+
+#[derive(Serialize)]
+struct ConflictPage {
+    page_title: &'static str,
+    e: EscalationView,
+    seen: i64,
+    current: i64,
+    action_title: String,
+    form_action: String,
+    /// What happened since the version the person saw, oldest first.
+    changes: Vec<HistoryItem>,
+    /// What they typed, to copy into the form again.
+    typed: Vec<Detail>,
+}
+
+/// 409: someone acted since `seen`. Says what changed and shows back what was typed.
+async fn conflict(
+    state: &AppState,
+    user: &CurrentUser,
+    loaded: &Loaded,
+    kind: ActionKind,
+    offered: &Offered,
+    values: &Values,
+    seen: i64,
+) -> Result<Response, AppError> {
+    let changes: Vec<HistoryItem> = svc::history(state, loaded)
+        .await?
+        .into_iter()
+        .filter(|h| h.version > seen)
+        .collect();
+    let page = ConflictPage {
+        page_title: "Someone else changed this escalation",
+        e: svc::view_without_case(loaded, offered.actions.clone()),
+        seen,
+        current: loaded.version(),
+        action_title: title(kind, offered),
+        form_action: kind.href(&loaded.row.id),
+        changes,
+        typed: values.typed(kind, offered),
+    };
+    let html = render(
+        state,
+        Some(user),
+        &kind.href(&loaded.row.id),
+        "escalation/conflict.html",
+        page,
+    )?;
+    Ok((StatusCode::CONFLICT, html).into_response())
+}

@@ -1,0 +1,300 @@
+//! Server-rendered pages. Each area is its own module with its own routes; what they load
+//! comes from `service`, shared with the API.
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{Method, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use crate::access::{self, ADMINISTRATOR, BUSINESS_TEAM};
+use crate::app::AppState;
+use crate::auth::{self, CsrfForm, CurrentUser, MaybeUser, SignIn};
+use crate::error::AppError;
+use crate::routes::{Route, Rule, route};
+use crate::service;
+
+pub mod admin;
+pub mod compliments;
+pub mod escalation;
+pub mod my_work;
+pub mod partnership;
+pub mod procedure;
+pub mod raise;
+
+/// Every page route.
+pub fn routes() -> Vec<Route> {
+    let mut r = vec![
+        route(Method::GET, "/", Rule::Public, get(home)),
+        route(Method::GET, "/healthz", Rule::Public, get(healthz)),
+        route(
+            Method::GET,
+            "/static/{*path}",
+            Rule::Public,
+            get(crate::assets::serve),
+        ),
+        route(Method::GET, "/sign-in", Rule::Public, get(sign_in_page)),
+        route(Method::POST, "/sign-in", Rule::Public, post(sign_in_submit)),
+        route(Method::POST, "/sign-out", Rule::SignedIn, post(sign_out)),
+    ];
+    r.extend(my_work::routes());
+    r.extend(raise::routes());
+    r.extend(escalation::routes());
+    r.extend(compliments::routes());
+    r.extend(partnership::routes());
+    r.extend(procedure::routes());
+    r.extend(admin::routes());
+    r
+}
+
+/// Renders a template with the page's context merged over the common one (navigation, the
+/// signed-in person, the CSRF token).
+pub fn render(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+    current: &str,
+    name: &str,
+    page: impl Serialize,
+) -> Result<Html<String>, AppError> {
+    let template = state
+        .templates
+        .get_template(name)
+        .map_err(|e| AppError::Internal(format!("template {name}: {e}")))?;
+    let common = common(user, current);
+    let ctx =
+        minijinja::context! { ..minijinja::Value::from(minijinja::value::Serde(&page)), ..common };
+    template
+        .render(ctx)
+        .map(Html)
+        .map_err(|e| AppError::Internal(format!("template {name}: {e:#}")))
+}
+
+#[derive(Serialize)]
+struct NavItem {
+    href: &'static str,
+    text: &'static str,
+    active: bool,
+}
+
+fn common(user: Option<&CurrentUser>, current: &str) -> minijinja::Value {
+    let Some(user) = user else {
+        return minijinja::context! {};
+    };
+    let mut nav = Vec::new();
+    let mut item = |href: &'static str, text: &'static str| {
+        let active = current == href || (href != "/" && current.starts_with(href));
+        nav.push(NavItem { href, text, active });
+    };
+    item("/my-work", "My work");
+    let can_raise = service::raise::raising_agency(&user.person).is_some();
+    if can_raise {
+        item("/raise", "Raise a challenge");
+    }
+    if user.has(BUSINESS_TEAM) {
+        item("/partnership", "Partnership view");
+    }
+    item("/compliments", "Compliments");
+    item("/procedure", "Procedure");
+    if user.has(ADMINISTRATOR) {
+        item("/admin", "Administration");
+    }
+    let roles_text = user
+        .person
+        .roles
+        .iter()
+        .map(|r| access::role_label(r))
+        .collect::<Vec<_>>()
+        .join(", ");
+    minijinja::context! {
+        nav => minijinja::value::Serde(&nav),
+        csrf => user.csrf(),
+        can_raise => can_raise,
+        user => minijinja::context! {
+            id => user.id(),
+            name => user.person.name.clone(),
+            roles => user.person.roles.clone(),
+            roles_text => roles_text,
+        },
+    }
+}
+
+/// Form errors in the GOV.UK pattern: a summary linking to each field, and each field's own
+/// message.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FieldErrors {
+    pub summary: Vec<ErrorItem>,
+    pub by_field: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorItem {
+    pub text: String,
+    pub href: String,
+}
+
+impl FieldErrors {
+    /// `field` is the input's id (the summary links to `#field`).
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        let message = message.into();
+        if self.by_field.contains_key(field) {
+            return;
+        }
+        self.summary.push(ErrorItem {
+            text: message.clone(),
+            href: format!("#{field}"),
+        });
+        self.by_field.insert(field.to_owned(), message);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.summary.is_empty()
+    }
+}
+
+/// A page re-shown with errors: 422 with the page as its body (the input kept).
+pub fn invalid(page: Html<String>) -> Response {
+    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+async fn home(MaybeUser(user): MaybeUser) -> Redirect {
+    match user {
+        Some(u) if u.has(BUSINESS_TEAM) && u.person.roles.len() == 1 => {
+            Redirect::to("/partnership")
+        }
+        Some(_) => Redirect::to("/my-work"),
+        None => Redirect::to("/sign-in"),
+    }
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError> {
+    state.store.schema_version().await?;
+    Ok("ok")
+}
+
+#[derive(Deserialize)]
+struct SignInQuery {
+    next: Option<String>,
+    #[serde(rename = "signed-out")]
+    signed_out: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SignInPage {
+    page_title: &'static str,
+    email: String,
+    next: String,
+    errors: FieldErrors,
+    has_errors: bool,
+    signed_out: bool,
+    demo_sign_ins: Vec<crate::app::DemoSignIn>,
+    demo_password: String,
+}
+
+fn sign_in_view(
+    state: &AppState,
+    email: String,
+    next: String,
+    errors: FieldErrors,
+    signed_out: bool,
+) -> SignInPage {
+    let demo = state.config.demo.clone();
+    SignInPage {
+        page_title: "Sign in to Parley",
+        email,
+        next,
+        has_errors: !errors.is_empty(),
+        errors,
+        signed_out,
+        demo_password: demo
+            .as_ref()
+            .map(|d| d.password.clone())
+            .unwrap_or_default(),
+        demo_sign_ins: demo.map(|d| d.sign_ins).unwrap_or_default(),
+    }
+}
+
+async fn sign_in_page(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<SignInQuery>,
+) -> Result<Response, AppError> {
+    if user.is_some() {
+        return Ok(Redirect::to(&auth::safe_next(q.next.as_deref())).into_response());
+    }
+    let view = sign_in_view(
+        &state,
+        String::new(),
+        auth::safe_next(q.next.as_deref()),
+        FieldErrors::default(),
+        q.signed_out.is_some(),
+    );
+    Ok(render(&state, None, "/sign-in", "sign_in.html", view)?.into_response())
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+async fn sign_in_submit(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, AppError> {
+    let next = auth::safe_next(form.next.as_deref());
+    let mut errors = FieldErrors::default();
+    if form.email.trim().is_empty() {
+        errors.add("email", "Enter your email address");
+    }
+    if form.password.is_empty() {
+        errors.add("password", "Enter your password");
+    }
+    if errors.is_empty() {
+        let previous = user.as_ref().and_then(|u| u.session.as_ref());
+        match auth::sign_in(&state, &form.email, &form.password, previous).await? {
+            SignIn::Ok(token) => {
+                let mut response = Redirect::to(&next).into_response();
+                response
+                    .headers_mut()
+                    .insert(header::SET_COOKIE, auth::session_cookie(&state, &token));
+                return Ok(response);
+            }
+            SignIn::Refused => errors.add(
+                "email",
+                "Enter a correct email address and password. After 5 failed attempts the account is locked for a while",
+            ),
+            SignIn::Locked(_) => errors.add(
+                "email",
+                "There have been too many failed attempts to sign in to this account. Wait 15 minutes and try again, or ask your administrator",
+            ),
+        }
+    }
+    let view = sign_in_view(&state, form.email, next, errors, false);
+    Ok(invalid(render(
+        &state,
+        None,
+        "/sign-in",
+        "sign_in.html",
+        view,
+    )?))
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    CsrfForm(user, _): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    auth::sign_out(&state, &user).await
+}
+
+/// Re-exported for page modules.
+pub use service::Context;

@@ -1,0 +1,108 @@
+//! The partnership view, for the partnership business team: every escalation from the stage
+//! the procedure first tells the partnership, filtered by a form sent by GET (so it works
+//! without JavaScript and a filtered list can be shared by its address), 50 to a page, with
+//! simple totals. No child details and no case text: only `EscalationLine` fields.
+//!
+//! A filter value that names nothing is left out and the page says so (see
+//! `service::partnership`); the API refuses it instead.
+
+use axum::extract::{Query, State};
+use axum::http::Method;
+use axum::response::Html;
+use axum::routing::get;
+use serde::Serialize;
+
+use super::{FieldErrors, render};
+use crate::access::BUSINESS_TEAM;
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::routes::{Route, Rule, route};
+use crate::service::partnership::{self, FilterOption, FilterQuery, PartnershipView};
+
+pub fn routes() -> Vec<Route> {
+    vec![route(
+        Method::GET,
+        "/partnership",
+        Rule::Roles(&[BUSINESS_TEAM]),
+        get(page),
+    )]
+}
+
+#[derive(Serialize)]
+struct SelectItem {
+    value: String,
+    text: String,
+    selected: bool,
+}
+
+/// The options of a select, "any" first.
+fn items(options: &[FilterOption], selected: Option<&str>, any: &str) -> Vec<SelectItem> {
+    let mut items = vec![SelectItem {
+        value: String::new(),
+        text: any.to_owned(),
+        selected: selected.is_none(),
+    }];
+    items.extend(options.iter().map(|o| SelectItem {
+        value: o.value.clone(),
+        text: o.text.clone(),
+        selected: selected == Some(o.value.as_str()),
+    }));
+    items
+}
+
+#[derive(Serialize)]
+struct Page {
+    page_title: &'static str,
+    view: PartnershipView,
+    stage_items: Vec<SelectItem>,
+    agency_items: Vec<SelectItem>,
+    category_items: Vec<SelectItem>,
+    status_items: Vec<SelectItem>,
+    errors: FieldErrors,
+    has_errors: bool,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(mut q): Query<FilterQuery>,
+) -> Result<Html<String>, AppError> {
+    // The page always shows 50 at a time; `per_page` is for the API.
+    q.per_page = None;
+    let prepared = partnership::prepare(&state, &user, &q).await?;
+    let view = partnership::view(&state, prepared, "/partnership", false).await?;
+    let mut errors = FieldErrors::default();
+    for p in &view.ignored {
+        // The page number has no field: its message links to the list.
+        let field = if p.field == "page" {
+            "escalations"
+        } else {
+            p.field
+        };
+        errors.add(field, p.message.clone());
+    }
+    let f = &view.filters;
+    let stage = f.stage.map(|s| s.to_string());
+    let page = Page {
+        page_title: "Partnership view",
+        stage_items: items(&view.options.stages, stage.as_deref(), "Any stage"),
+        agency_items: items(&view.options.agencies, f.agency.as_deref(), "Any agency"),
+        category_items: items(
+            &view.options.categories,
+            f.category.as_deref(),
+            "Any category",
+        ),
+        status_items: items(&view.options.statuses, f.status.as_deref(), "Any status"),
+        has_errors: !errors.is_empty(),
+        errors,
+        view,
+    };
+    render(
+        &state,
+        Some(&user),
+        "/partnership",
+        "partnership.html",
+        page,
+    )
+}

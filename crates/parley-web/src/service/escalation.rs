@@ -1,0 +1,1720 @@
+//! One escalation as its people see it (issue: "An escalation: summary, current stage and who
+//! leads it, deadline, the full history as a timeline, the stage record, and the actions the
+//! procedure allows now"), its child's details (each reading recorded), and the actions.
+//!
+//! Pages and the API both build their answers here, so the two cannot disagree:
+//!
+//! - [`load`] finds the escalation and answers 404 unless `access::access` lets the person see
+//!   it (never revealing that it exists);
+//! - [`view`] is the escalation as shown, with the case as put only for those allowed the
+//!   child's details, and never the child's details themselves (they are behind [`child`],
+//!   which records the reading first);
+//! - [`history`] is the escalation's events in words, with nothing of the child or the case;
+//! - [`offered`] says which actions the procedure allows now, by trying each candidate event
+//!   against the state machine (pure, no write), so no page offers what would be refused;
+//! - [`act`] checks who may act, the version the person saw, and appends the event through
+//!   the records.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use parley_core::WorkingDays;
+use parley_core::escalation::{
+    Escalation, Event, Rules as CoreRules, StageState, Status, TransitionError, decide,
+};
+use parley_core::names::{ChildStatus, RedirectionKind, Resolution, RouteKind};
+use parley_core::procedure::{Procedure, StageNumber, Timescale};
+use parley_store::StoreError;
+use parley_store::chain::Link;
+use parley_store::payload::{ChildDetails, Payload};
+use parley_store::projector::{ProjectError, escalation_stream};
+use parley_store::records::Actor;
+use parley_store::rows::{AgencyRow, EscalationRow};
+use serde::{Deserialize, Serialize};
+
+use super::{Context, Deadline};
+use crate::access::{Access, Relation};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+
+/// The longest text a stage-record field or a reason may hold.
+pub const MAX_TEXT: usize = 10_000;
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+/// An escalation the signed-in person may see, with what the views are built from.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The person's context, its rules replaced by those of the procedure version the
+    /// escalation runs under (deadlines are counted on its calendar).
+    pub ctx: Context,
+    pub row: EscalationRow,
+    pub access: Access,
+    /// The state rebuilt from the escalation's events: stages, records, status, version.
+    pub state: Escalation,
+    pub agencies: Vec<AgencyRow>,
+}
+
+impl Loaded {
+    fn procedure(&self) -> &Procedure {
+        &self.ctx.rules.procedure
+    }
+
+    fn core_rules(&self) -> CoreRules<'_> {
+        CoreRules {
+            procedure: &self.ctx.rules.procedure,
+            calendar: &self.ctx.rules.calendar,
+        }
+    }
+
+    /// The version forms are based on.
+    pub fn version(&self) -> i64 {
+        self.state.version as i64
+    }
+}
+
+/// The escalation `id` if `user` may see it; `NotFound` otherwise (also for another
+/// partnership's, so that nobody learns it exists).
+pub async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<Loaded, AppError> {
+    let row = state
+        .store
+        .escalation(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.partnership_id != user.partnership_id() {
+        return Err(AppError::NotFound);
+    }
+    let mut ctx = Context::load(state, user).await?;
+    let access = ctx.access(user, &row).ok_or(AppError::NotFound)?;
+    ctx.rules = state
+        .rules(&ctx.partnership, Some(row.procedure_version))
+        .await?;
+    ctx.today = ctx.rules.today(state.now());
+    let escalation = state.records.escalation_state(id).await?;
+    let agencies = state.store.agencies(&ctx.partnership.id).await?;
+    Ok(Loaded {
+        ctx,
+        row,
+        access,
+        state: escalation,
+        agencies,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The view
+
+/// An escalation as shown to one person. Nothing here identifies the child: the child's
+/// details are only in [`ChildView`], and the case as put only for those allowed them.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct EscalationView {
+    pub id: String,
+    /// Human reference, e.g. `SUN-2026-0042`.
+    pub reference: String,
+    /// The escalation's version: send it back with an action.
+    pub version: i64,
+    /// The decision, action or inaction challenged (never identifies the child).
+    pub summary: String,
+    pub category: String,
+    pub category_label: String,
+    /// `individual`, `thematic` or `strategic`.
+    pub route: String,
+    pub route_label: String,
+    /// Whether it is about one child (`true`) or thematic/strategic (`false`).
+    pub about_a_child: bool,
+    pub raised_by: PersonRef,
+    pub raised_at_us: i64,
+    pub raised_on: String,
+    pub raising_agency: String,
+    pub receiving_agency: String,
+    pub receiving_person: Option<PersonRef>,
+    /// `open`, `resolved`, `referred-on`, `withdrawn` or `redirected`.
+    pub status: String,
+    pub status_label: String,
+    /// The status in words with how it closed, e.g. "Resolved by agreement",
+    /// "Referred on to Ofsted".
+    pub status_text: String,
+    /// How it closed, e.g. `agreed`, a referral id or a redirection.
+    pub outcome: Option<String>,
+    pub outcome_label: Option<String>,
+    pub closed_at_us: Option<i64>,
+    /// Resolved by the turn of events but still being seen through (Buckinghamshire 2.4.11).
+    pub resolved_by_events_at_us: Option<i64>,
+    pub procedure: ProcedureRef,
+    pub current_stage: CurrentStage,
+    pub stage_deadline: Deadline,
+    pub overall_deadline: Option<Deadline>,
+    /// Every stage entered, in order.
+    pub stages: Vec<StageLine>,
+    /// The case as put, only for those allowed the child's details.
+    pub case: Option<CaseView>,
+    /// Whether this person may open the child's details (each opening is recorded).
+    pub may_view_child: bool,
+    pub access: AccessView,
+    /// What this person may do now.
+    pub actions: Vec<Offer>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PersonRef {
+    pub id: String,
+    pub name: String,
+    pub job_title: String,
+    pub agency: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ProcedureRef {
+    pub name: String,
+    pub partnership: String,
+    /// The procedure document's own version.
+    pub document_version: String,
+    /// The partnership's adoption number the escalation runs under.
+    pub adopted_version: i64,
+}
+
+/// The stage the escalation is at (or ended at), and who leads it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CurrentStage {
+    pub number: i64,
+    pub title: String,
+    /// How the stage is named in a sentence, e.g. "Stage 2: Management finding solutions".
+    pub name: String,
+    /// The roles the procedure names as leading it.
+    pub lead_roles: Vec<String>,
+    /// The procedure's own wording of who leads it.
+    pub lead_title: Option<String>,
+    pub timescale: String,
+    /// The named officers for the stage in both agencies.
+    pub leads: Vec<AgencyLeads>,
+    pub professionals_meeting: bool,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct AgencyLeads {
+    pub agency: String,
+    /// `raising` or `receiving`.
+    pub side: String,
+    pub officers: Vec<PersonRef>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct StageLine {
+    pub number: i64,
+    pub title: String,
+    pub name: String,
+    pub started_at_us: i64,
+    pub started_on: String,
+    pub due: String,
+    pub agreed_working_days: Option<u32>,
+    pub ended_at_us: Option<i64>,
+    /// When professionals' meetings were convened at this stage.
+    pub meetings_at_us: Vec<i64>,
+    pub current: bool,
+    /// The stage's record fields, in the procedure's order, with what was written.
+    pub record: Vec<RecordEntry>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordEntry {
+    pub id: String,
+    pub label: String,
+    pub hint: Option<String>,
+    /// `None` while nothing is recorded.
+    pub text: Option<String>,
+}
+
+/// The case as put when raised (may name the child: never for the business team).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseView {
+    pub decision: String,
+    pub evidence: String,
+    pub outcome_wanted: String,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct AccessView {
+    pub relations: Vec<Relation>,
+    pub child_details: bool,
+    pub can_act: bool,
+    pub can_withdraw: bool,
+}
+
+/// The escalation as `loaded.access` allows.
+pub async fn view(
+    state: &AppState,
+    loaded: &Loaded,
+    now: Timestamp,
+) -> Result<EscalationView, AppError> {
+    let case = if loaded.access.child_details {
+        state
+            .store
+            .case(&loaded.row.id)
+            .await?
+            .map(|(decision, evidence, outcome_wanted)| CaseView {
+                decision,
+                evidence,
+                outcome_wanted,
+            })
+    } else {
+        None
+    };
+    let offered = offered(loaded, now);
+    Ok(build_view(loaded, case, offered.actions))
+}
+
+/// The escalation without the case as put (no I/O): for the action pages' headings.
+pub fn view_without_case(loaded: &Loaded, actions: Vec<Offer>) -> EscalationView {
+    build_view(loaded, None, actions)
+}
+
+fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> EscalationView {
+    let Loaded {
+        ctx,
+        row,
+        access,
+        state: s,
+        agencies,
+    } = loaded;
+    let p = loaded.procedure();
+    let open = s.status.is_open();
+    let person = |id: &str| person_ref(ctx, agencies, id);
+    let (outcome, outcome_label) = outcome_of(p, &s.status);
+    let current = s.current();
+    EscalationView {
+        id: row.id.clone(),
+        reference: row.reference.clone(),
+        version: loaded.version(),
+        summary: row.summary.clone(),
+        category: row.category.clone(),
+        category_label: p
+            .category(&row.category)
+            .map_or_else(|| row.category.clone(), |c| c.label.clone()),
+        route: s.route.as_str().to_owned(),
+        route_label: s.route.label().to_owned(),
+        about_a_child: row.subject == "child",
+        raised_by: person(&row.raised_by),
+        raised_at_us: row.raised_at_us,
+        raised_on: s.raised_on.to_string(),
+        raising_agency: ctx.agency_name(&row.raising_agency_id, agencies),
+        receiving_agency: ctx.agency_name(&row.receiving_agency_id, agencies),
+        receiving_person: row.receiving_person_id.as_deref().map(person),
+        status: s.status.as_str().to_owned(),
+        status_label: status_label(&s.status).to_owned(),
+        status_text: match (&s.status, &outcome_label) {
+            (Status::Resolved(_), Some(l)) => l.clone(),
+            (Status::ReferredOn(_), Some(l)) => format!("Referred on to {l}"),
+            (Status::Redirected(_), Some(l)) => {
+                format!("Redirected to another procedure: {}", lower_first(l))
+            }
+            (status, _) => status_label(status).to_owned(),
+        },
+        outcome,
+        outcome_label,
+        closed_at_us: s.closed_at.map(|t| t.as_microsecond()),
+        resolved_by_events_at_us: s.resolved_by_events_at.map(|t| t.as_microsecond()),
+        procedure: ProcedureRef {
+            name: p.name.clone(),
+            partnership: p.partnership.clone(),
+            document_version: p.version.clone(),
+            adopted_version: row.procedure_version,
+        },
+        current_stage: current_stage(loaded, current.number),
+        stage_deadline: ctx.deadline(&current.due.to_string(), open),
+        overall_deadline: s.overall_due.map(|d| ctx.deadline(&d.to_string(), open)),
+        stages: s
+            .stages
+            .iter()
+            .map(|st| stage_line(p, st, st.number == current.number))
+            .collect(),
+        case,
+        may_view_child: access.child_details && row.subject == "child",
+        access: AccessView {
+            relations: access.relations.clone(),
+            child_details: access.child_details,
+            can_act: access.can_act,
+            can_withdraw: access.can_withdraw,
+        },
+        actions,
+    }
+}
+
+fn person_ref(ctx: &Context, agencies: &[AgencyRow], id: &str) -> PersonRef {
+    let p = ctx.directory.people.get(id);
+    PersonRef {
+        id: id.to_owned(),
+        name: ctx.directory.name(id),
+        job_title: p.map(|p| p.job_title.clone()).unwrap_or_default(),
+        agency: p
+            .and_then(|p| p.agency_id.as_deref())
+            .map(|a| ctx.agency_name(a, agencies)),
+    }
+}
+
+fn status_label(status: &Status) -> &'static str {
+    match status {
+        Status::Open => "Open",
+        Status::Resolved(_) => "Resolved",
+        Status::ReferredOn(_) => "Referred on",
+        Status::Withdrawn => "Withdrawn",
+        Status::Redirected(_) => "Redirected to another procedure",
+    }
+}
+
+fn outcome_of(p: &Procedure, status: &Status) -> (Option<String>, Option<String>) {
+    match status {
+        Status::Resolved(r) => (Some(r.as_str().to_owned()), Some(r.label().to_owned())),
+        Status::ReferredOn(id) => (Some(id.clone()), Some(referral_label(p, id))),
+        Status::Redirected(k) => (Some(k.as_str().to_owned()), Some(k.label().to_owned())),
+        Status::Open | Status::Withdrawn => (None, None),
+    }
+}
+
+fn referral_label(p: &Procedure, id: &str) -> String {
+    p.referral(id)
+        .map_or_else(|| id.to_owned(), |r| r.label.clone())
+}
+
+fn stage_title(p: &Procedure, n: StageNumber) -> String {
+    p.stage(n)
+        .map_or_else(|| format!("Stage {n}"), |s| s.title.clone())
+}
+
+/// A stage as named in a sentence: its title where the title already says which stage it is
+/// (Sunderland's "Step 1: ...", Dorset's "Stage One ..."), else "Stage N: title".
+pub fn stage_name(n: StageNumber, title: &str) -> String {
+    let lower = title.to_lowercase();
+    if lower.starts_with("stage") || lower.starts_with("step") {
+        title.to_owned()
+    } else {
+        format!("Stage {n}: {title}")
+    }
+}
+
+fn current_stage(loaded: &Loaded, n: StageNumber) -> CurrentStage {
+    let Loaded {
+        ctx, row, agencies, ..
+    } = loaded;
+    let p = loaded.procedure();
+    let stage = p.stage(n);
+    let number = i64::from(n.get());
+    let side = |agency_id: &str, side: &str| AgencyLeads {
+        agency: ctx.agency_name(agency_id, agencies),
+        side: side.to_owned(),
+        officers: ctx
+            .directory
+            .leads_at(row, number)
+            .filter(|o| o.agency_id == agency_id)
+            .map(|o| person_ref(ctx, agencies, &o.person_id))
+            .collect(),
+    };
+    let mut leads = vec![side(&row.raising_agency_id, "raising")];
+    if row.receiving_agency_id != row.raising_agency_id {
+        leads.push(side(&row.receiving_agency_id, "receiving"));
+    }
+    CurrentStage {
+        number,
+        title: stage_title(p, n),
+        name: stage_name(n, &stage_title(p, n)),
+        lead_roles: stage
+            .map(|s| s.leads.iter().map(|r| r.label().to_owned()).collect())
+            .unwrap_or_default(),
+        lead_title: stage.and_then(|s| s.lead_title.clone()),
+        timescale: stage
+            .map(|s| {
+                s.timescale_text
+                    .clone()
+                    .unwrap_or_else(|| sentence(&s.timescale.to_string()))
+            })
+            .unwrap_or_default(),
+        leads,
+        professionals_meeting: stage.is_some_and(|s| s.professionals_meeting),
+    }
+}
+
+fn stage_line(p: &Procedure, st: &StageState, current: bool) -> StageLine {
+    StageLine {
+        number: i64::from(st.number.get()),
+        title: stage_title(p, st.number),
+        name: stage_name(st.number, &stage_title(p, st.number)),
+        started_at_us: st.started_at.as_microsecond(),
+        started_on: st.started_on.to_string(),
+        due: st.due.to_string(),
+        agreed_working_days: st.agreed.map(WorkingDays::get),
+        ended_at_us: st.ended_at.map(|t| t.as_microsecond()),
+        meetings_at_us: st.meetings.iter().map(|t| t.as_microsecond()).collect(),
+        current,
+        record: record_entries(p, st),
+    }
+}
+
+/// The record fields a stage keeps, in the procedure's order, with what was written (and any
+/// field written that the procedure no longer lists, after them).
+fn record_entries(p: &Procedure, st: &StageState) -> Vec<RecordEntry> {
+    let kept = p
+        .stage(st.number)
+        .map(|s| s.record.clone())
+        .unwrap_or_default();
+    let written = |id: &str| {
+        st.record
+            .iter()
+            .find(|(f, _)| f == id)
+            .map(|(_, t)| t.clone())
+    };
+    let mut out: Vec<RecordEntry> = kept
+        .iter()
+        .map(|id| {
+            let field = p.record_field(id);
+            RecordEntry {
+                id: id.clone(),
+                label: field.map_or_else(|| id.clone(), |f| f.label.clone()),
+                hint: field.and_then(|f| f.hint.clone()),
+                text: written(id),
+            }
+        })
+        .collect();
+    for (id, text) in &st.record {
+        if !kept.contains(id) {
+            out.push(RecordEntry {
+                id: id.clone(),
+                label: p
+                    .record_field(id)
+                    .map_or_else(|| id.clone(), |f| f.label.clone()),
+                hint: None,
+                text: Some(text.clone()),
+            });
+        }
+    }
+    out
+}
+
+/// "Stage 2: ..." -> "stage 2: ..." for use inside a sentence.
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// Upper-cases the first letter.
+pub fn sentence(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The child
+
+/// The child's details, for those allowed them; each showing is recorded first.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ChildView {
+    pub escalation_id: String,
+    pub reference: String,
+    /// Name or initials, as the agencies know the child.
+    pub name: String,
+    pub date_of_birth: Option<String>,
+    /// An agency's case number or NHS number, if given.
+    pub identifier: Option<String>,
+    pub status: Option<String>,
+    pub status_label: Option<String>,
+    /// When this reading was recorded.
+    pub recorded_at_us: i64,
+}
+
+/// Records that `user` is shown the child's details of escalation `id`, then returns them.
+/// `NotFound` for anyone not allowed them (the business team, people not involved) and for a
+/// thematic escalation, which has no child.
+pub async fn child(state: &AppState, user: &CurrentUser, id: &str) -> Result<ChildView, AppError> {
+    let loaded = load(state, user, id).await?;
+    if !loaded.access.child_details || loaded.row.subject != "child" {
+        return Err(AppError::NotFound);
+    }
+    let json = state
+        .store
+        .child_details(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let details: ChildDetails = serde_json::from_str(&json)
+        .map_err(|e| AppError::Internal(format!("child details of {id}: {e}")))?;
+    let now = state.now();
+    state
+        .records
+        .record_child_details_read(id, user.id(), now)
+        .await?;
+    let status = loaded.row.child_status.clone();
+    Ok(ChildView {
+        escalation_id: loaded.row.id.clone(),
+        reference: loaded.row.reference.clone(),
+        name: details.name,
+        date_of_birth: details.date_of_birth,
+        identifier: details.identifier,
+        status_label: status
+            .as_deref()
+            .and_then(|s| s.parse::<ChildStatus>().ok())
+            .map(|s| s.label().to_owned()),
+        status,
+        recorded_at_us: now.as_microsecond(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// History
+
+/// One event of the escalation, in words. Never carries the child's details or the case as
+/// put: the raise is described without them.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct HistoryItem {
+    /// The escalation's version after this event.
+    pub version: i64,
+    pub kind: String,
+    pub title: String,
+    pub actor_id: Option<String>,
+    /// The person's name, or "Parley" for what Parley records itself (deadlines passing).
+    pub actor: String,
+    pub at_us: i64,
+    pub details: Vec<Detail>,
+    /// The reason given with the action, if any.
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Detail {
+    pub label: String,
+    pub text: String,
+}
+
+/// The escalation's history, oldest first.
+pub async fn history(state: &AppState, loaded: &Loaded) -> Result<Vec<HistoryItem>, AppError> {
+    let links = state
+        .store
+        .stream_events(
+            &loaded.ctx.partnership.id,
+            &[escalation_stream(&loaded.row.id)],
+        )
+        .await?;
+    Ok(describe_history(loaded, &links))
+}
+
+fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
+    let p = loaded.procedure();
+    let Loaded { ctx, agencies, .. } = loaded;
+    let mut stage = StageNumber::FIRST;
+    let mut out = Vec::with_capacity(links.len());
+    for link in links {
+        let payload = link
+            .payload
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<Payload>(j).ok());
+        let mut details = Vec::new();
+        let mut detail = |label: &str, text: String| {
+            details.push(Detail {
+                label: label.to_owned(),
+                text,
+            });
+        };
+        let title = match &payload {
+            Some(Payload::EscalationRaised(r)) => {
+                // Only what the escalation row shows anyone who sees it: never `child`,
+                // `decision`, `evidence` or `outcome_wanted`.
+                stage = r
+                    .route
+                    .parse::<RouteKind>()
+                    .ok()
+                    .and_then(|k| p.route(k))
+                    .map_or(StageNumber::FIRST, |route| route.entry_stage);
+                detail("Summary", r.summary.clone());
+                detail(
+                    "Category",
+                    p.category(&r.category)
+                        .map_or_else(|| r.category.clone(), |c| c.label.clone()),
+                );
+                detail(
+                    "Route",
+                    r.route
+                        .parse::<RouteKind>()
+                        .map_or_else(|_| r.route.clone(), |k| k.label().to_owned()),
+                );
+                detail(
+                    "Agencies",
+                    format!(
+                        "{} to {}",
+                        ctx.agency_name(&r.raising_agency_id, agencies),
+                        ctx.agency_name(&r.receiving_agency_id, agencies)
+                    ),
+                );
+                if let Some(to) = &r.receiving_person_id {
+                    detail("Raised with", ctx.directory.name(to));
+                }
+                format!(
+                    "Raised at {}",
+                    lower_first(&stage_name(stage, &stage_title(p, stage)))
+                )
+            }
+            Some(Payload::StageRecordUpdated { stage: n, fields }) => {
+                let n = StageNumber::new(*n).unwrap_or(stage);
+                for (id, text) in fields {
+                    let label = p
+                        .record_field(id)
+                        .map_or_else(|| id.clone(), |f| f.label.clone());
+                    detail(&label, text.clone());
+                }
+                format!("Stage {n} record updated")
+            }
+            Some(Payload::TimescaleAgreed { working_days }) => format!(
+                "Timescale agreed for stage {stage}: {working_days} working day{}",
+                if *working_days == 1 { "" } else { "s" }
+            ),
+            Some(Payload::Escalated) => {
+                stage = stage.next();
+                format!(
+                    "Escalated to {}",
+                    lower_first(&stage_name(stage, &stage_title(p, stage)))
+                )
+            }
+            Some(Payload::ProfessionalsMeetingConvened) => {
+                format!("Professionals’ meeting convened at stage {stage}")
+            }
+            Some(Payload::Resolved { resolution }) => match resolution.parse::<Resolution>() {
+                Ok(Resolution::ByEvents) if p.outcomes.see_through_when_resolved_by_events => {
+                    "Resolved by the turn of events: it is still seen through to the end".to_owned()
+                }
+                Ok(r) => r.label().to_owned(),
+                Err(_) => format!("Resolved ({resolution})"),
+            },
+            Some(Payload::ReferredOn { referral }) => {
+                format!("Referred on to {}", referral_label(p, referral))
+            }
+            Some(Payload::Withdrawn) => "Withdrawn".to_owned(),
+            Some(Payload::Redirected { redirection }) => format!(
+                "Redirected to another procedure: {}",
+                redirection
+                    .parse::<RedirectionKind>()
+                    .map_or_else(|_| redirection.clone(), |k| k.label().to_owned())
+            ),
+            Some(Payload::DeadlinePassed { deadline }) => {
+                if deadline == "overall" {
+                    "The deadline for the whole escalation passed".to_owned()
+                } else {
+                    format!("The stage {deadline} deadline passed")
+                }
+            }
+            _ => sentence(&link.kind.replace('-', " ")),
+        };
+        out.push(HistoryItem {
+            version: link.stream_version,
+            kind: link.kind.clone(),
+            title,
+            actor_id: link.actor.clone(),
+            actor: link
+                .actor
+                .as_deref()
+                .map_or_else(|| "Parley".to_owned(), |a| ctx.directory.name(a)),
+            at_us: link.at_us,
+            details,
+            reason: link.reason.clone(),
+        });
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+
+/// What can be done to an escalation from the page or the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionKind {
+    Record,
+    AgreeTimescale,
+    Escalate,
+    Resolve,
+    ConveneMeeting,
+    ReferOn,
+    Withdraw,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 7] = [
+        ActionKind::Record,
+        ActionKind::AgreeTimescale,
+        ActionKind::Escalate,
+        ActionKind::Resolve,
+        ActionKind::ConveneMeeting,
+        ActionKind::ReferOn,
+        ActionKind::Withdraw,
+    ];
+
+    /// The name in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Record => "record",
+            ActionKind::AgreeTimescale => "agree-timescale",
+            ActionKind::Escalate => "escalate",
+            ActionKind::Resolve => "resolve",
+            ActionKind::ConveneMeeting => "convene-meeting",
+            ActionKind::ReferOn => "refer-on",
+            ActionKind::Withdraw => "withdraw",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ActionKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The last part of the action's page path.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ActionKind::Record => "record",
+            ActionKind::AgreeTimescale => "timescale",
+            ActionKind::Escalate => "escalate",
+            ActionKind::Resolve => "resolve",
+            ActionKind::ConveneMeeting => "meeting",
+            ActionKind::ReferOn => "refer",
+            ActionKind::Withdraw => "withdraw",
+        }
+    }
+
+    pub fn href(self, id: &str) -> String {
+        format!("/escalations/{id}/{}", self.slug())
+    }
+
+    /// Withdrawing is for the raising side only; everything else for anyone who may act.
+    pub fn allowed(self, access: &Access) -> bool {
+        match self {
+            ActionKind::Withdraw => access.can_withdraw,
+            _ => access.can_act,
+        }
+    }
+}
+
+/// An action offered now.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Offer {
+    pub action: ActionKind,
+    pub label: String,
+    /// The page with its form.
+    pub href: String,
+}
+
+/// A choice of a radio question (an outcome, a referral).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub hint: Option<String>,
+}
+
+/// What the procedure and the state allow this person now, and what the forms need.
+#[derive(Clone, Debug, Serialize)]
+pub struct Offered {
+    pub actions: Vec<Offer>,
+    /// Why an action the person may take in general is not possible now.
+    pub refused: BTreeMap<&'static str, String>,
+    /// The current stage's record fields, with what is recorded.
+    pub record: Vec<RecordEntry>,
+    /// The most working days that can be agreed at the current stage.
+    pub max_working_days: Option<u32>,
+    pub agreed_working_days: Option<u32>,
+    pub outcomes: Vec<Choice>,
+    pub referrals: Vec<Choice>,
+    /// The stage an escalation would go to.
+    pub next_stage: Option<NextStage>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NextStage {
+    pub number: i64,
+    pub title: String,
+    pub name: String,
+    pub lead_title: Option<String>,
+    pub timescale: String,
+}
+
+impl Offered {
+    pub fn allows(&self, kind: ActionKind) -> bool {
+        self.actions.iter().any(|o| o.action == kind)
+    }
+}
+
+/// Which actions `loaded.access` and the state machine allow at `at`.
+pub fn offered(loaded: &Loaded, at: Timestamp) -> Offered {
+    offer(
+        &loaded.row.id,
+        loaded.core_rules(),
+        &loaded.state,
+        &loaded.access,
+        at,
+    )
+}
+
+/// The pure part of [`offered`]: each candidate event is tried against the state with
+/// `decide`, which writes nothing; only what it accepts is offered.
+pub fn offer(
+    id: &str,
+    rules: CoreRules<'_>,
+    state: &Escalation,
+    access: &Access,
+    at: Timestamp,
+) -> Offered {
+    let p = rules.procedure;
+    let current = state.current();
+    let stage = p.stage(current.number);
+    let try_event = |event: Event| {
+        decide(Some(state), rules, at, event)
+            .map(|_| ())
+            .map_err(|e| sentence(&e.to_string()))
+    };
+    let mut actions = Vec::new();
+    let mut refused = BTreeMap::new();
+    let mut consider = |kind: ActionKind, label: String, result: Result<(), String>| {
+        if !kind.allowed(access) {
+            return;
+        }
+        match result {
+            Ok(()) => actions.push(Offer {
+                action: kind,
+                label,
+                href: kind.href(id),
+            }),
+            Err(why) => {
+                refused.insert(kind.as_str(), why);
+            }
+        }
+    };
+
+    // Record: the fields the current stage keeps (Sunderland proforma; Solihull §6).
+    let record = record_entries(p, current);
+    consider(
+        ActionKind::Record,
+        "Update the stage record".to_owned(),
+        match stage.and_then(|s| s.record.first()) {
+            Some(f) => try_event(Event::StageRecordUpdated {
+                stage: current.number,
+                fields: vec![(f.clone(), String::new())],
+            }),
+            None => Err(format!(
+                "Stage {} keeps no record in this procedure",
+                current.number
+            )),
+        },
+    );
+
+    // Agree a timescale: only where the stage has one agreed (Sunderland: at most 5 working
+    // days). One day is always within the maximum, so it tests the state and the stage only.
+    let max_working_days = match stage.map(|s| s.timescale) {
+        Some(Timescale::Agreed { max }) => Some(max.get()),
+        _ => None,
+    };
+    consider(
+        ActionKind::AgreeTimescale,
+        if current.agreed.is_some() {
+            "Change the agreed timescale".to_owned()
+        } else {
+            "Agree a timescale".to_owned()
+        },
+        match WorkingDays::new(1) {
+            Ok(working_days) => try_event(Event::TimescaleAgreed { working_days }),
+            Err(e) => Err(e.to_string()),
+        },
+    );
+
+    let next_stage = (current.number < p.last_stage())
+        .then(|| current.number.next())
+        .and_then(|n| p.stage(n))
+        .map(|s| NextStage {
+            number: i64::from(s.number.get()),
+            title: s.title.clone(),
+            name: stage_name(s.number, &s.title),
+            lead_title: s.lead_title.clone(),
+            timescale: s
+                .timescale_text
+                .clone()
+                .unwrap_or_else(|| sentence(&s.timescale.to_string())),
+        });
+    consider(
+        ActionKind::Escalate,
+        match &next_stage {
+            Some(n) => format!("Escalate to stage {}", n.number),
+            None => "Escalate".to_owned(),
+        },
+        try_event(Event::Escalated),
+    );
+
+    // Resolve: the outcomes the procedure allows that the state accepts.
+    let mut outcomes = Vec::new();
+    let mut last_refusal = None;
+    for r in &p.outcomes.allowed {
+        match try_event(Event::Resolved { resolution: *r }) {
+            Ok(()) => outcomes.push(Choice {
+                value: r.as_str().to_owned(),
+                label: r.label().to_owned(),
+                hint: resolution_hint(p, *r),
+            }),
+            Err(e) => last_refusal = Some(e),
+        }
+    }
+    consider(
+        ActionKind::Resolve,
+        "Resolve".to_owned(),
+        if outcomes.is_empty() {
+            Err(last_refusal.unwrap_or_else(|| "The procedure allows no outcome here".to_owned()))
+        } else {
+            Ok(())
+        },
+    );
+
+    // Solihull §5: a professionals' meeting can be convened at any stage that provides one.
+    consider(
+        ActionKind::ConveneMeeting,
+        "Convene a professionals’ meeting".to_owned(),
+        try_event(Event::ProfessionalsMeetingConvened),
+    );
+
+    // Refer on: the referrals open from this stage (Sunderland: step 4).
+    let mut referrals = Vec::new();
+    let mut last_refusal = None;
+    let earliest = p.referrals.iter().map(|r| r.from_stage).min();
+    for r in &p.referrals {
+        match try_event(Event::ReferredOn {
+            referral: r.id.clone(),
+        }) {
+            Ok(()) => referrals.push(Choice {
+                value: r.id.clone(),
+                label: r.label.clone(),
+                hint: Some(r.text.clone()),
+            }),
+            Err(e) => last_refusal = Some(e),
+        }
+    }
+    consider(
+        ActionKind::ReferOn,
+        "Refer on".to_owned(),
+        if referrals.is_empty() {
+            Err(match earliest {
+                Some(from) if from > current.number => format!(
+                    "The procedure allows a referral from stage {from}; the escalation is at stage {}",
+                    current.number
+                ),
+                _ => last_refusal
+                    .unwrap_or_else(|| "The procedure has no referrals beyond it".to_owned()),
+            })
+        } else {
+            Ok(())
+        },
+    );
+
+    consider(
+        ActionKind::Withdraw,
+        "Withdraw it".to_owned(),
+        try_event(Event::Withdrawn),
+    );
+
+    Offered {
+        actions,
+        refused,
+        record,
+        max_working_days,
+        agreed_working_days: current.agreed.map(WorkingDays::get),
+        outcomes,
+        referrals,
+        next_stage,
+    }
+}
+
+fn resolution_hint(p: &Procedure, r: Resolution) -> Option<String> {
+    match r {
+        Resolution::Agreed => Some("Both agencies agree how the disagreement is settled.".to_owned()),
+        Resolution::DisagreementRecorded => Some(
+            "The agencies still disagree; the disagreement is recorded and the escalation closes."
+                .to_owned(),
+        ),
+        // Buckinghamshire 2.4.11: "the escalation procedure is still seen through to the end".
+        Resolution::ByEvents if p.outcomes.see_through_when_resolved_by_events => Some(
+            "Events have settled the disagreement. The procedure says it is still seen through to the end, so the escalation stays open."
+                .to_owned(),
+        ),
+        Resolution::ByEvents => {
+            Some("Events have settled the disagreement, so there is nothing left to resolve.".to_owned())
+        }
+    }
+}
+
+/// An action as sent by the API (and built from the page forms).
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct ActionRequest {
+    /// The escalation's version the action is based on (from the view).
+    pub version: i64,
+    #[serde(flatten)]
+    pub action: ActionInput,
+    /// Why (required to withdraw).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum ActionInput {
+    /// Write fields of a stage record (the current stage unless `stage` is given). A field
+    /// written again supersedes its earlier text.
+    Record {
+        fields: BTreeMap<String, String>,
+        #[serde(default)]
+        stage: Option<i64>,
+    },
+    /// Agree the current stage's timescale, in working days.
+    AgreeTimescale {
+        working_days: i64,
+    },
+    /// Move to the next stage.
+    Escalate,
+    /// `agreed`, `disagreement-recorded` or `by-events`, as the procedure allows.
+    Resolve {
+        outcome: String,
+    },
+    ConveneMeeting,
+    /// A referral id of the procedure.
+    ReferOn {
+        referral: String,
+    },
+    Withdraw,
+}
+
+impl ActionInput {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            ActionInput::Record { .. } => ActionKind::Record,
+            ActionInput::AgreeTimescale { .. } => ActionKind::AgreeTimescale,
+            ActionInput::Escalate => ActionKind::Escalate,
+            ActionInput::Resolve { .. } => ActionKind::Resolve,
+            ActionInput::ConveneMeeting => ActionKind::ConveneMeeting,
+            ActionInput::ReferOn { .. } => ActionKind::ReferOn,
+            ActionInput::Withdraw => ActionKind::Withdraw,
+        }
+    }
+}
+
+/// Why an action was not taken.
+#[derive(Debug)]
+pub enum ActError {
+    /// Someone acted meanwhile: the escalation is at `current`, the person saw `seen`.
+    Conflict {
+        seen: i64,
+        current: i64,
+    },
+    /// The input, or the state machine, refuses it: `field` is the form field at fault (its
+    /// id on the page), `message` a sentence.
+    Invalid {
+        field: String,
+        message: String,
+    },
+    Other(AppError),
+}
+
+impl From<AppError> for ActError {
+    fn from(e: AppError) -> Self {
+        ActError::Other(e)
+    }
+}
+
+impl ActError {
+    /// The error as the API reports it.
+    pub fn into_app_error(self) -> AppError {
+        match self {
+            ActError::Conflict { seen, current } => {
+                AppError::Conflict(conflict_message(seen, current))
+            }
+            ActError::Invalid { message, .. } => AppError::BadRequest(message),
+            ActError::Other(e) => e,
+        }
+    }
+}
+
+pub fn conflict_message(seen: i64, current: i64) -> String {
+    format!(
+        "someone else changed this escalation meanwhile: it is at version {current}, your change was based on version {seen}. Reload it, check what changed and try again."
+    )
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ActError {
+    ActError::Invalid {
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The page field ids of each action's inputs.
+pub mod field {
+    pub const WORKING_DAYS: &str = "working-days";
+    pub const OUTCOME: &str = "outcome";
+    pub const REFERRAL: &str = "referral";
+    pub const REASON: &str = "reason";
+    /// The confirmation button of actions without inputs.
+    pub const CONFIRM: &str = "confirm";
+
+    /// A stage-record field's input.
+    pub fn record(id: &str) -> String {
+        format!("record-{id}")
+    }
+}
+
+/// Line endings as `\n` and no trailing white space: what a textarea sends, kept the same
+/// however the browser sends it.
+pub fn normalise(text: &str) -> String {
+    text.replace("\r\n", "\n").trim_end().to_owned()
+}
+
+/// The fields of a stage's record that `submitted` changes: only those whose text differs
+/// from what is recorded (an empty field never written is no change).
+pub fn record_changes(
+    state: &StageState,
+    kept: &[String],
+    submitted: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    kept.iter()
+        .filter_map(|id| {
+            let text = normalise(submitted.get(id)?);
+            let before = state
+                .record
+                .iter()
+                .find(|(f, _)| f == id)
+                .map(|(_, t)| t.as_str());
+            match before {
+                Some(b) if b == text => None,
+                None if text.is_empty() => None,
+                _ => Some((id.clone(), text)),
+            }
+        })
+        .collect()
+}
+
+/// The state-machine event for an input, with the reason to record; the page's form field at
+/// fault when the input is not one.
+fn to_event(
+    p: &Procedure,
+    state: &Escalation,
+    input: &ActionInput,
+    reason: Option<&str>,
+) -> Result<(Event, Option<String>), ActError> {
+    let reason = reason.map(normalise).filter(|r| !r.is_empty());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_TEXT)
+    {
+        return Err(invalid(
+            field::REASON,
+            format!("The reason must be {MAX_TEXT} characters or fewer"),
+        ));
+    }
+    let event = match input {
+        ActionInput::Record { fields, stage } => {
+            let number = match stage {
+                None => state.current_stage(),
+                Some(n) => StageNumber::new(*n)
+                    .ok_or_else(|| invalid("record", format!("There is no stage {n}")))?,
+            };
+            let first = p
+                .stage(number)
+                .and_then(|s| s.record.first())
+                .map_or_else(|| "record".to_owned(), |f| field::record(f));
+            for (id, text) in fields {
+                if text.chars().count() > MAX_TEXT {
+                    let label = p.record_field(id).map_or(id.as_str(), |f| f.label.as_str());
+                    return Err(invalid(
+                        &field::record(id),
+                        format!("{label} must be {MAX_TEXT} characters or fewer"),
+                    ));
+                }
+            }
+            if fields.is_empty() {
+                return Err(invalid(
+                    &first,
+                    "Change at least one field of the record before saving it",
+                ));
+            }
+            Event::StageRecordUpdated {
+                stage: number,
+                fields: fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), normalise(v)))
+                    .collect(),
+            }
+        }
+        ActionInput::AgreeTimescale { working_days } => Event::TimescaleAgreed {
+            working_days: WorkingDays::new(*working_days).map_err(|_| {
+                invalid(
+                    field::WORKING_DAYS,
+                    "Enter a number of working days of 1 or more",
+                )
+            })?,
+        },
+        ActionInput::Escalate => Event::Escalated,
+        ActionInput::Resolve { outcome } => Event::Resolved {
+            resolution: outcome
+                .parse::<Resolution>()
+                .map_err(|_| invalid(field::OUTCOME, "Select how it was resolved"))?,
+        },
+        ActionInput::ConveneMeeting => Event::ProfessionalsMeetingConvened,
+        ActionInput::ReferOn { referral } => {
+            if referral.is_empty() {
+                return Err(invalid(field::REFERRAL, "Select who it is referred to"));
+            }
+            Event::ReferredOn {
+                referral: referral.clone(),
+            }
+        }
+        ActionInput::Withdraw => {
+            if reason.is_none() {
+                return Err(invalid(field::REASON, "Enter why you are withdrawing it"));
+            }
+            Event::Withdrawn
+        }
+    };
+    Ok((event, reason))
+}
+
+/// The form field a refusal of the state machine is about.
+fn refusal_field(
+    p: &Procedure,
+    state: &Escalation,
+    kind: ActionKind,
+    e: &TransitionError,
+) -> String {
+    match e {
+        TransitionError::AgreedTimescaleTooLong { .. } => field::WORKING_DAYS.to_owned(),
+        TransitionError::OutcomeNotAllowed { .. } | TransitionError::AlreadyResolvedByEvents => {
+            field::OUTCOME.to_owned()
+        }
+        TransitionError::UnknownReferral { .. } | TransitionError::ReferralTooEarly { .. } => {
+            field::REFERRAL.to_owned()
+        }
+        TransitionError::UnknownRecordField { field: f, .. } => field::record(f),
+        _ => match kind {
+            ActionKind::Record => p
+                .stage(state.current_stage())
+                .and_then(|s| s.record.first())
+                .map_or_else(|| field::CONFIRM.to_owned(), |f| field::record(f)),
+            ActionKind::AgreeTimescale => field::WORKING_DAYS.to_owned(),
+            ActionKind::Resolve => field::OUTCOME.to_owned(),
+            ActionKind::ReferOn => field::REFERRAL.to_owned(),
+            ActionKind::Withdraw => field::REASON.to_owned(),
+            ActionKind::Escalate | ActionKind::ConveneMeeting => field::CONFIRM.to_owned(),
+        },
+    }
+}
+
+/// Takes an action on escalation `id` for `user`, based on the version they saw. Returns the
+/// new version.
+///
+/// `NotFound` unless they may see it, `Forbidden` unless they may take this action, a
+/// conflict when someone acted since `version`, `Invalid` when the input or the procedure
+/// refuses it. Nothing is written unless every check passes.
+pub async fn act(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    request: &ActionRequest,
+) -> Result<i64, ActError> {
+    let loaded = load(state, user, id).await?;
+    let kind = request.action.kind();
+    if !kind.allowed(&loaded.access) {
+        return Err(ActError::Other(AppError::Forbidden));
+    }
+    let current = loaded.version();
+    if request.version != current {
+        return Err(ActError::Conflict {
+            seen: request.version,
+            current,
+        });
+    }
+    let p = loaded.procedure();
+    let (event, reason) = to_event(p, &loaded.state, &request.action, request.reason.as_deref())?;
+    let result = state
+        .records
+        .act(
+            state.now(),
+            &Actor::person(user.id()),
+            id,
+            request.version,
+            &event,
+            reason.as_deref(),
+        )
+        .await;
+    match result {
+        Ok(v) => Ok(v),
+        Err(StoreError::Conflict {
+            expected, actual, ..
+        }) => Err(ActError::Conflict {
+            seen: expected,
+            current: actual,
+        }),
+        Err(StoreError::Project(ProjectError::Transition(e))) => Err(ActError::Invalid {
+            field: refusal_field(p, &loaded.state, kind, &e),
+            message: sentence(&e.to_string()),
+        }),
+        Err(e) => Err(ActError::Other(e.into())),
+    }
+}
+
+/// The message shown after an action succeeded (`done` is the action's API name).
+pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
+    Some(match ActionKind::parse(done)? {
+        ActionKind::Record => "The stage record was saved".to_owned(),
+        ActionKind::AgreeTimescale => format!(
+            "The timescale was agreed: stage {} is now due on {}",
+            view.current_stage.number,
+            view.stage_deadline
+                .due
+                .parse::<jiff::civil::Date>()
+                .map_or_else(
+                    |_| view.stage_deadline.due.clone(),
+                    |d| d.strftime("%A %-d %B %Y").to_string()
+                )
+        ),
+        ActionKind::Escalate => format!(
+            "The escalation moved to {}",
+            lower_first(&view.current_stage.name)
+        ),
+        ActionKind::Resolve => match &view.outcome_label {
+            Some(l) => format!("The escalation was closed: {}", l.to_lowercase()),
+            None => "The resolution was recorded".to_owned(),
+        },
+        ActionKind::ConveneMeeting => "The professionals’ meeting was recorded".to_owned(),
+        ActionKind::ReferOn => match &view.outcome_label {
+            Some(l) => format!("The escalation was referred on to {l}"),
+            None => "The escalation was referred on".to_owned(),
+        },
+        ActionKind::Withdraw => "The escalation was withdrawn".to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parley_core::deadline::calendar_for;
+    use parley_core::escalation::Subject;
+    use parley_core::{BankHolidays, Calendar};
+
+    fn rules(id: &str) -> (Procedure, Calendar) {
+        let p = parley_core::seeds::get(id).unwrap().unwrap();
+        let c = calendar_for(&p, &BankHolidays::built_in()).unwrap();
+        (p, c)
+    }
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn raised(r: CoreRules<'_>, route: RouteKind, category: &str) -> Escalation {
+        let subject = match route {
+            RouteKind::Individual => Subject::Child {
+                status: ChildStatus::ChildInNeed,
+            },
+            _ => Subject::Thematic,
+        };
+        decide(
+            None,
+            r,
+            at("2026-03-02T10:00:00Z"),
+            Event::Raised {
+                route,
+                subject,
+                category: category.to_owned(),
+            },
+        )
+        .unwrap()
+        .state
+    }
+
+    fn then(r: CoreRules<'_>, s: &Escalation, when: &str, e: Event) -> Escalation {
+        decide(Some(s), r, at(when), e).unwrap().state
+    }
+
+    fn all_access() -> Access {
+        Access {
+            relations: vec![Relation::Raiser],
+            child_details: true,
+            can_act: true,
+            can_withdraw: true,
+        }
+    }
+
+    fn kinds(o: &Offered) -> Vec<&'static str> {
+        o.actions.iter().map(|a| a.action.as_str()).collect()
+    }
+
+    #[test]
+    fn sunderland_step_one_offers_what_its_rules_allow() {
+        let (p, c) = rules("sunderland");
+        let r = CoreRules {
+            procedure: &p,
+            calendar: &c,
+        };
+        let s = raised(r, RouteKind::Individual, "other");
+        let o = offer("e1", r, &s, &all_access(), at("2026-03-03T10:00:00Z"));
+        // Step 1 has an agreed timescale (at most 5 working days), no professionals' meeting,
+        // and the referrals open only at step 4.
+        assert_eq!(
+            kinds(&o),
+            [
+                "record",
+                "agree-timescale",
+                "escalate",
+                "resolve",
+                "withdraw"
+            ]
+        );
+        assert_eq!(o.max_working_days, Some(5));
+        assert_eq!(o.referrals.len(), 0);
+        assert_eq!(
+            o.refused["refer-on"],
+            "The procedure allows a referral from stage 4; the escalation is at stage 1"
+        );
+        assert!(o.refused.contains_key("convene-meeting"));
+        let outcomes: Vec<&str> = o.outcomes.iter().map(|c| c.value.as_str()).collect();
+        assert_eq!(outcomes, ["agreed", "by-events"]);
+        assert_eq!(o.record.len(), 5);
+        assert_eq!(o.next_stage.as_ref().map(|n| n.number), Some(2));
+        assert_eq!(o.actions[2].label, "Escalate to stage 2");
+        assert_eq!(o.actions[0].href, "/escalations/e1/record");
+    }
+
+    #[test]
+    fn the_last_stage_offers_referrals_and_no_escalation() {
+        let (p, c) = rules("sunderland");
+        let r = CoreRules {
+            procedure: &p,
+            calendar: &c,
+        };
+        let mut s = raised(r, RouteKind::Individual, "other");
+        for day in ["2026-03-03", "2026-03-04", "2026-03-05"] {
+            s = then(r, &s, &format!("{day}T10:00:00Z"), Event::Escalated);
+        }
+        assert_eq!(s.current_stage().get(), 4);
+        let o = offer("e1", r, &s, &all_access(), at("2026-03-06T10:00:00Z"));
+        assert!(!o.allows(ActionKind::Escalate));
+        assert!(o.refused["escalate"].contains("last stage"));
+        assert!(o.allows(ActionKind::ReferOn));
+        let referrals: Vec<&str> = o.referrals.iter().map(|c| c.value.as_str()).collect();
+        assert_eq!(
+            referrals,
+            ["independent-scrutineer", "ofsted", "cqc", "hmicfrs"]
+        );
+    }
+
+    #[test]
+    fn nothing_is_offered_once_closed_or_without_the_right() {
+        let (p, c) = rules("sunderland");
+        let r = CoreRules {
+            procedure: &p,
+            calendar: &c,
+        };
+        let s = raised(r, RouteKind::Individual, "other");
+        let watcher = Access {
+            relations: vec![Relation::BusinessTeam],
+            child_details: false,
+            can_act: false,
+            can_withdraw: false,
+        };
+        let o = offer("e1", r, &s, &watcher, at("2026-03-03T10:00:00Z"));
+        assert!(o.actions.is_empty());
+        assert!(
+            o.refused.is_empty(),
+            "nothing to explain to someone who may not act"
+        );
+
+        let receiver = Access {
+            can_withdraw: false,
+            ..all_access()
+        };
+        let o = offer("e1", r, &s, &receiver, at("2026-03-03T10:00:00Z"));
+        assert!(
+            !o.allows(ActionKind::Withdraw),
+            "only the raising side withdraws"
+        );
+        assert!(o.allows(ActionKind::Escalate));
+
+        let closed = then(r, &s, "2026-03-03T10:00:00Z", Event::Withdrawn);
+        let o = offer("e1", r, &closed, &all_access(), at("2026-03-04T10:00:00Z"));
+        // The stage record stays writable after closing (Solihull §6; Dorset §10): the
+        // access rule decides whether this person may still write it.
+        assert_eq!(kinds(&o), ["record"]);
+    }
+
+    #[test]
+    fn buckinghamshire_sees_through_a_resolution_by_events() {
+        let (p, c) = rules("buckinghamshire");
+        let r = CoreRules {
+            procedure: &p,
+            calendar: &c,
+        };
+        assert!(p.outcomes.see_through_when_resolved_by_events);
+        let s = raised(r, RouteKind::Individual, &p.categories[0].id);
+        let s = then(
+            r,
+            &s,
+            "2026-03-03T10:00:00Z",
+            Event::Resolved {
+                resolution: Resolution::ByEvents,
+            },
+        );
+        assert!(
+            s.status.is_open(),
+            "Buckinghamshire 2.4.11: still seen through"
+        );
+        let o = offer("e1", r, &s, &all_access(), at("2026-03-04T10:00:00Z"));
+        assert!(o.allows(ActionKind::Resolve));
+        assert!(
+            o.outcomes.iter().all(|c| c.value != "by-events"),
+            "it cannot be resolved by events twice"
+        );
+        // A fixed timescale cannot be agreed.
+        assert!(!o.allows(ActionKind::AgreeTimescale));
+        assert_eq!(o.max_working_days, None);
+    }
+
+    #[test]
+    fn solihull_offers_a_professionals_meeting_where_its_stages_provide_one() {
+        let (p, c) = rules("solihull");
+        let r = CoreRules {
+            procedure: &p,
+            calendar: &c,
+        };
+        let route = p.routes[0].kind;
+        let s = raised(r, route, &p.categories[0].id);
+        let o = offer("e1", r, &s, &all_access(), at("2026-03-03T10:00:00Z"));
+        let provided = p
+            .stage(s.current_stage())
+            .is_some_and(|st| st.professionals_meeting);
+        assert_eq!(o.allows(ActionKind::ConveneMeeting), provided);
+    }
+
+    #[test]
+    fn only_changed_record_fields_are_written() {
+        let (p, c) = rules("sunderland");
+        let r = CoreRules {
+            procedure: &p,
+            calendar: &c,
+        };
+        let s = raised(r, RouteKind::Individual, "other");
+        let s = then(
+            r,
+            &s,
+            "2026-03-03T10:00:00Z",
+            Event::StageRecordUpdated {
+                stage: s.current_stage(),
+                fields: vec![("discussion".into(), "We talked.".into())],
+            },
+        );
+        let kept = &p.stages[0].record;
+        let sent: BTreeMap<String, String> = [
+            ("discussion", "We talked.\r\n"),
+            ("actions", "Visit on Monday.\r\nCall after."),
+            ("outcome", ""),
+            ("unknown", "ignored"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(
+            record_changes(s.current(), kept, &sent),
+            [(
+                "actions".to_owned(),
+                "Visit on Monday.\nCall after.".to_owned()
+            )]
+        );
+        let cleared: BTreeMap<String, String> = [("discussion".to_owned(), "  ".to_owned())]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            record_changes(s.current(), kept, &cleared),
+            [("discussion".to_owned(), String::new())],
+            "clearing a written field is a change"
+        );
+    }
+
+    #[test]
+    fn inputs_become_events_or_name_the_field_at_fault() {
+        let (p, c) = rules("sunderland");
+        let r = CoreRules {
+            procedure: &p,
+            calendar: &c,
+        };
+        let s = raised(r, RouteKind::Individual, "other");
+        let field_of =
+            |input: ActionInput, reason: Option<&str>| match to_event(&p, &s, &input, reason) {
+                Err(ActError::Invalid { field, .. }) => field,
+                other => panic!("expected invalid, got {other:?}"),
+            };
+        assert_eq!(field_of(ActionInput::Withdraw, Some("  ")), "reason");
+        assert_eq!(
+            field_of(ActionInput::AgreeTimescale { working_days: 0 }, None),
+            "working-days"
+        );
+        assert_eq!(
+            field_of(
+                ActionInput::Resolve {
+                    outcome: "maybe".into()
+                },
+                None
+            ),
+            "outcome"
+        );
+        assert_eq!(
+            field_of(
+                ActionInput::Record {
+                    fields: BTreeMap::new(),
+                    stage: None
+                },
+                None
+            ),
+            "record-involved"
+        );
+        let (event, reason) =
+            to_event(&p, &s, &ActionInput::Withdraw, Some("Sorted out.\r\n")).unwrap();
+        assert_eq!(event, Event::Withdrawn);
+        assert_eq!(reason.as_deref(), Some("Sorted out."));
+
+        // The state machine's refusal is put on the field it is about.
+        let too_long = TransitionError::AgreedTimescaleTooLong {
+            given: WorkingDays::new(6).unwrap(),
+            max: WorkingDays::new(5).unwrap(),
+        };
+        assert_eq!(
+            refusal_field(&p, &s, ActionKind::AgreeTimescale, &too_long),
+            "working-days"
+        );
+        assert_eq!(
+            sentence(&too_long.to_string()),
+            "6 working days is longer than the 5 this stage allows"
+        );
+    }
+
+    #[test]
+    fn api_actions_read_as_documented() {
+        let r: ActionRequest = serde_json::from_str(
+            r#"{"version": 3, "action": "agree-timescale", "working_days": 4}"#,
+        )
+        .unwrap();
+        assert_eq!(r.version, 3);
+        assert!(matches!(
+            r.action,
+            ActionInput::AgreeTimescale { working_days: 4 }
+        ));
+        let r: ActionRequest = serde_json::from_str(
+            r#"{"version": 1, "action": "record", "fields": {"discussion": "x"}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.action.kind(), ActionKind::Record);
+        let r: ActionRequest =
+            serde_json::from_str(r#"{"version": 1, "action": "withdraw", "reason": "done"}"#)
+                .unwrap();
+        assert_eq!(r.reason.as_deref(), Some("done"));
+        for k in ActionKind::ALL {
+            assert_eq!(ActionKind::parse(k.as_str()), Some(k));
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! What pages and the API have in common: loading what a person may see, shaped as plain
+//! serialisable views. Pages render them with templates; the API returns them as JSON.
+
+use jiff::civil::Date;
+use parley_store::rows::{EscalationRow, PartnershipRow};
+use serde::Serialize;
+
+use crate::access::{self, Access, Directory};
+use crate::app::{AppState, Rules};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+
+pub mod admin;
+pub mod compliments;
+pub mod escalation;
+pub mod my_work;
+pub mod partnership;
+pub mod procedure;
+pub mod raise;
+
+/// The partnership of the signed-in person, its current rules and its directory.
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub partnership: PartnershipRow,
+    pub rules: Rules,
+    pub directory: Directory,
+    pub business_from: Option<i64>,
+    pub today: Date,
+}
+
+impl Context {
+    pub async fn load(state: &AppState, user: &CurrentUser) -> Result<Context, AppError> {
+        let partnership = state.partnership(user.partnership_id()).await?;
+        let rules = state.rules(&partnership, None).await?;
+        let directory = Directory::new(
+            state.store.people(&partnership.id).await?,
+            state.store.named_officers(&partnership.id).await?,
+        );
+        let business_from = access::business_team_from(&rules.procedure);
+        let today = rules.today(state.now());
+        Ok(Context {
+            partnership,
+            rules,
+            directory,
+            business_from,
+            today,
+        })
+    }
+
+    pub fn access(&self, user: &CurrentUser, e: &EscalationRow) -> Option<Access> {
+        access::access(&user.person, e, &self.directory, self.business_from)
+    }
+
+    pub fn agency_name(&self, id: &str, agencies: &[parley_store::rows::AgencyRow]) -> String {
+        agencies
+            .iter()
+            .find(|a| a.id == id)
+            .map_or_else(|| "Unknown agency".to_owned(), |a| a.name.clone())
+    }
+
+    /// The deadline of a date for display: working days left and a tag.
+    pub fn deadline(&self, due: &str, open: bool) -> Deadline {
+        let date = due.parse::<Date>().ok();
+        let left = date.and_then(|d| self.rules.working_days_left(self.today, d));
+        let state = match (open, left) {
+            (false, _) => "closed",
+            (true, Some(l)) if l < 0 => "overdue",
+            (true, Some(0)) => "due-today",
+            (true, Some(l)) if l <= 2 => "due-soon",
+            (true, _) => "on-track",
+        };
+        let text = match (open, left) {
+            (false, _) => "Closed".to_owned(),
+            (true, Some(l)) if l < 0 => format!(
+                "Overdue by {} working day{}",
+                -l,
+                if l == -1 { "" } else { "s" }
+            ),
+            (true, Some(0)) => "Due today".to_owned(),
+            (true, Some(l)) => format!("{l} working day{} left", if l == 1 { "" } else { "s" }),
+            (true, None) => "Deadline outside the calendar".to_owned(),
+        };
+        Deadline {
+            due: due.to_owned(),
+            working_days_left: left,
+            state,
+            text,
+        }
+    }
+}
+
+/// A deadline as shown.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Deadline {
+    /// `YYYY-MM-DD`.
+    pub due: String,
+    /// Working days from today to the due date; negative once overdue.
+    pub working_days_left: Option<i64>,
+    /// `on-track`, `due-soon`, `due-today`, `overdue` or `closed`.
+    pub state: &'static str,
+    pub text: String,
+}
+
+/// One line of a list of escalations: nothing here identifies a child.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct EscalationLine {
+    pub id: String,
+    pub reference: String,
+    pub summary: String,
+    pub category: String,
+    pub route: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub stage: i64,
+    pub stage_title: String,
+    pub raising_agency: String,
+    pub receiving_agency: String,
+    pub raised_on: String,
+    pub stage_deadline: Deadline,
+    pub overall_deadline: Option<Deadline>,
+    /// The worse of the two deadlines is passed.
+    pub overdue: bool,
+}
+
+impl EscalationLine {
+    pub fn new(
+        ctx: &Context,
+        e: &EscalationRow,
+        agencies: &[parley_store::rows::AgencyRow],
+    ) -> EscalationLine {
+        let open = e.status == "open";
+        let stage_deadline = ctx.deadline(&e.stage_due, open);
+        let overall_deadline = e.overall_due.as_deref().map(|d| ctx.deadline(d, open));
+        let overdue = stage_deadline.state == "overdue"
+            || overall_deadline
+                .as_ref()
+                .is_some_and(|d| d.state == "overdue");
+        EscalationLine {
+            id: e.id.clone(),
+            reference: e.reference.clone(),
+            summary: e.summary.clone(),
+            category: ctx
+                .rules
+                .procedure
+                .categories
+                .iter()
+                .find(|c| c.id == e.category)
+                .map_or_else(|| e.category.clone(), |c| c.label.clone()),
+            route: e.route.clone(),
+            status: e.status.clone(),
+            outcome: e.outcome.clone(),
+            stage: e.current_stage,
+            stage_title: ctx
+                .rules
+                .procedure
+                .stages
+                .iter()
+                .find(|s| i64::from(s.number.get()) == e.current_stage)
+                .map_or_else(String::new, |s| s.title.clone()),
+            raising_agency: ctx.agency_name(&e.raising_agency_id, agencies),
+            receiving_agency: ctx.agency_name(&e.receiving_agency_id, agencies),
+            raised_on: e.raised_on.clone(),
+            stage_deadline,
+            overall_deadline,
+            overdue,
+        }
+    }
+}

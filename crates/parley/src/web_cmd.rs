@@ -1,0 +1,416 @@
+//! `parley serve`, `parley demo` (seed and serve), `parley user ...` and
+//! `parley partnership create`: the commands that start or prepare the web application.
+
+use std::io::{BufRead as _, IsTerminal as _};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use jiff::Timestamp;
+use parley_core::seeds;
+use parley_store::records::{Actor, PersonInput, Records};
+use parley_web::app::{Demo, DemoSignIn};
+use parley_web::{AppState, Clock, Config};
+
+use crate::cli::{Ctx, Failure, Outcome};
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The address and port to listen on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Send cookies without the `Secure` flag (only for plain HTTP on a host other than
+    /// localhost; browsers accept secure cookies from http://localhost and 127.0.0.1).
+    #[arg(long)]
+    insecure_cookies: bool,
+    /// An origin trusted for form posts, e.g. the public https URL behind a proxy (repeatable).
+    #[arg(long, value_name = "ORIGIN")]
+    trusted_origin: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    #[command(subcommand)]
+    command: Option<crate::demo_cmd::DemoCommand>,
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// How many demo escalations to create.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    escalations: usize,
+}
+
+/// The password every demo person signs in with.
+const DEMO_PASSWORD: &str = "parley-demo";
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PARLEY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn config(args: &ServeArgs) -> Config {
+    Config {
+        secure_cookies: !args.insecure_cookies,
+        trusted_origins: args.trusted_origin.clone(),
+        ..Config::default()
+    }
+}
+
+async fn run_server(
+    records: Records,
+    config: Config,
+    listen: SocketAddr,
+    banner: String,
+) -> Outcome {
+    let state = AppState::new(Arc::new(records), config, Clock::System);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
+    let url = format!("http://{}/", listener.local_addr()?);
+    eprintln!("{banner}Parley is running at {url}\nPress Ctrl-C to stop.");
+    parley_web::serve(state, listener, parley_web::shutdown_signal()).await?;
+    Ok("Parley stopped.\n".to_owned())
+}
+
+pub(crate) async fn serve(args: ServeArgs, ctx: Ctx) -> Outcome {
+    init_logging();
+    ensure_parent(&ctx)?;
+    let records = Records::open(&ctx.database).await?;
+    let config = config(&args);
+    run_server(records, config, args.listen, String::new()).await
+}
+
+/// Makes the directory of a default SQLite file.
+fn ensure_parent(ctx: &Ctx) -> Result<(), Failure> {
+    if let Some(path) = ctx.database.strip_prefix("sqlite://")
+        && let Some(parent) = PathBuf::from(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Failure(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn demo(args: DemoArgs, mut ctx: Ctx, database_given: bool) -> Outcome {
+    if let Some(command) = args.command {
+        return crate::demo_cmd::run(command, ctx).await;
+    }
+    init_logging();
+    if !database_given {
+        // A fresh embedded database each time, beside (never in place of) the real one.
+        let dir = ctx
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("demo");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Failure(format!("cannot create {}: {e}", dir.display())))?;
+        let file = dir.join("parley-demo.db");
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = file.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(p));
+        }
+        ctx.database = format!("sqlite://{}", file.display());
+    }
+    let records = Records::open(&ctx.database).await?;
+    let now = Timestamp::now();
+    eprintln!(
+        "Seeding {} demo escalations into {} ...",
+        args.escalations, ctx.database
+    );
+    let summary = parley_store::demo::seed(&records, now, args.escalations, 1, |done, total| {
+        if std::io::stderr().is_terminal() {
+            eprint!("\r  {done}/{total}");
+        }
+    })
+    .await?;
+    if std::io::stderr().is_terminal() {
+        eprintln!();
+    }
+    // Every demo person can sign in, with the same password.
+    let hash = parley_web::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
+    let state = AppState::new(Arc::new(records), Config::default(), Clock::System);
+    for p in &summary.partnerships {
+        for person in state.store.people(&p.id).await? {
+            parley_web::auth::store_account(&state, &person, hash.clone()).await?;
+        }
+    }
+    let sign_ins: Vec<DemoSignIn> = summary
+        .sign_ins
+        .iter()
+        .map(|s| DemoSignIn {
+            role: parley_web::access::role_label(&s.role).to_owned(),
+            email: s.email.clone(),
+            partnership: s.partnership.clone(),
+        })
+        .collect();
+    let mut banner = format!(
+        "Demo data: {} partnerships, {} escalations.\nSign in with any of these (password: {DEMO_PASSWORD}):\n",
+        summary.partnerships.len(),
+        summary.escalations
+    );
+    for s in sign_ins
+        .iter()
+        .filter(|s| s.partnership == sign_ins[0].partnership)
+    {
+        banner.push_str(&format!("  {:<27} {}\n", s.role, s.email));
+    }
+    banner.push_str("(the sign-in page lists the other partnerships' sign-ins)\n");
+    let mut config = config(&args.serve);
+    config.demo = Some(Demo {
+        password: DEMO_PASSWORD.to_owned(),
+        sign_ins,
+    });
+    let records = Records::open(&ctx.database).await?;
+    drop(state);
+    run_server(records, config, args.serve.listen, banner).await
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Add a person who can sign in (the first administrator, say). The password is read
+    /// from the first line of standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// practitioner, manager, senior-manager, partnership-business-team, administrator
+        /// (repeatable).
+        #[arg(long = "role", value_name = "ROLE", required = true)]
+        roles: Vec<String>,
+        /// The partnership's id or name (see `parley partnership list`).
+        #[arg(long)]
+        partnership: String,
+        #[arg(long, default_value = "")]
+        job_title: String,
+    },
+    /// Set a person's password (read from the first line of standard input).
+    Password {
+        #[arg(long)]
+        email: String,
+    },
+    /// Issue an API token for a person; prints it once.
+    Token {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "api")]
+        label: String,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PartnershipCommand {
+    /// Create a partnership running one of the built-in procedures (or a procedure file).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// A short name for references, e.g. DOR.
+        #[arg(long)]
+        short_name: Option<String>,
+        /// A built-in procedure id or a procedure file.
+        #[arg(long)]
+        procedure: String,
+    },
+    /// List the partnerships.
+    List,
+}
+
+fn read_password() -> Result<String, Failure> {
+    if std::io::stdin().is_terminal() {
+        eprintln!("Password (input is shown; pipe it in to hide it):");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.chars().count() < 12 {
+        return Err(Failure(
+            "a password must have at least 12 characters".to_owned(),
+        ));
+    }
+    Ok(password)
+}
+
+async fn web_state(ctx: &Ctx) -> Result<AppState, Failure> {
+    ensure_parent(ctx)?;
+    let records = Records::open(&ctx.database).await?;
+    Ok(AppState::new(
+        Arc::new(records),
+        Config::default(),
+        Clock::System,
+    ))
+}
+
+async fn find_partnership(state: &AppState, key: &str) -> Result<String, Failure> {
+    let all = state.store.partnerships().await?;
+    all.iter()
+        .find(|p| p.id == key || p.name == key || p.short_name.as_deref() == Some(key))
+        .map(|p| p.id.clone())
+        .ok_or_else(|| {
+            Failure(format!(
+                "no partnership \"{key}\"; create one with `parley partnership create` (known: {})",
+                if all.is_empty() {
+                    "none".to_owned()
+                } else {
+                    all.iter()
+                        .map(|p| p.name.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ))
+        })
+}
+
+async fn person_by_email(
+    state: &AppState,
+    email: &str,
+) -> Result<parley_store::rows::PersonRow, Failure> {
+    for p in state.store.partnerships().await? {
+        if let Some(person) = state
+            .store
+            .people(&p.id)
+            .await?
+            .into_iter()
+            .find(|x| x.email.eq_ignore_ascii_case(email))
+        {
+            return Ok(person);
+        }
+    }
+    Err(Failure(format!("no person with the email address {email}")))
+}
+
+pub(crate) async fn user(command: UserCommand, ctx: Ctx) -> Outcome {
+    let state = web_state(&ctx).await?;
+    let now = Timestamp::now();
+    match command {
+        UserCommand::Add {
+            email,
+            name,
+            roles,
+            partnership,
+            job_title,
+        } => {
+            for r in &roles {
+                if !parley_web::access::ROLES.contains(&r.as_str()) {
+                    return Err(Failure(format!(
+                        "unknown role \"{r}\"; use one of: {}",
+                        parley_web::access::ROLES.join(", ")
+                    )));
+                }
+            }
+            if !email.contains('@') {
+                return Err(Failure(format!("\"{email}\" is not an email address")));
+            }
+            if person_by_email(&state, &email).await.is_ok() {
+                return Err(Failure(format!(
+                    "{email} already exists; use `parley user password`"
+                )));
+            }
+            let partnership_id = find_partnership(&state, &partnership).await?;
+            let password = read_password()?;
+            let id = state
+                .records
+                .save_person(
+                    now,
+                    &Actor::SYSTEM,
+                    &partnership_id,
+                    None,
+                    PersonInput {
+                        agency_id: None,
+                        name,
+                        email: email.clone(),
+                        job_title,
+                        roles,
+                        line_manager_id: None,
+                        active: true,
+                    },
+                )
+                .await?;
+            let person = state
+                .store
+                .person(&id)
+                .await?
+                .ok_or_else(|| Failure("the person was not saved".to_owned()))?;
+            parley_web::auth::set_password(&state, &person, &password).await?;
+            Ok(format!("Added {email} ({id}).\n"))
+        }
+        UserCommand::Password { email } => {
+            let person = person_by_email(&state, &email).await?;
+            let password = read_password()?;
+            parley_web::auth::set_password(&state, &person, &password).await?;
+            Ok(format!(
+                "Password set for {email}; their sessions have ended.\n"
+            ))
+        }
+        UserCommand::Token { email, label, days } => {
+            let person = person_by_email(&state, &email).await?;
+            let token = parley_web::auth::new_token()?;
+            let at = now.as_microsecond();
+            state
+                .store
+                .create_api_token(&parley_store::rows::ApiTokenRow {
+                    token_hash: parley_web::auth::token_hash(&token),
+                    person_id: person.id,
+                    label,
+                    created_at_us: at,
+                    expires_at_us: Some(at + days.max(1) * 86_400_000_000),
+                    revoked_at_us: None,
+                })
+                .await?;
+            Ok(format!("{token}\n"))
+        }
+    }
+}
+
+pub(crate) async fn partnership(command: PartnershipCommand, ctx: Ctx) -> Outcome {
+    let state = web_state(&ctx).await?;
+    match command {
+        PartnershipCommand::Create {
+            name,
+            short_name,
+            procedure,
+        } => {
+            let source = match seeds::SEEDS.iter().find(|(id, _)| *id == procedure) {
+                Some((_, s)) => (*s).to_owned(),
+                None => std::fs::read_to_string(&procedure).map_err(|e| {
+                    Failure(format!(
+                        "\"{procedure}\" is neither a built-in procedure nor a readable file: {e}"
+                    ))
+                })?,
+            };
+            if let Err(e) = parley_core::procedure::parse(&source) {
+                return Err(Failure(e.render(&procedure, &source)));
+            }
+            let id = state
+                .records
+                .create_partnership(
+                    Timestamp::now(),
+                    &Actor::SYSTEM,
+                    &name,
+                    short_name.as_deref(),
+                    &source,
+                )
+                .await?;
+            Ok(format!("Created {name} ({id}).\n"))
+        }
+        PartnershipCommand::List => {
+            let mut out = String::new();
+            for p in state.store.partnerships().await? {
+                out.push_str(&format!(
+                    "{}  {}  ({} v{})\n",
+                    p.id, p.name, p.procedure_id, p.procedure_version
+                ));
+            }
+            Ok(out)
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! `parley serve`, `parley demo`, `parley user` and `parley partnership`: the real binary,
+//! a real SQLite file, plain HTTP over a socket.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{Run, parley_in};
+
+/// Runs `parley` with `input` on stdin.
+fn parley_with_input(data_dir: &Path, args: &[&str], input: &str) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args(args)
+        .env("PARLEY_DATA_DIR", data_dir)
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("PARLEY_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// A running server: the child and the address it printed.
+struct Server {
+    child: Child,
+    addr: String,
+    banner: String,
+}
+
+impl Server {
+    fn start(data_dir: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
+            .env("PARLEY_DATA_DIR", data_dir)
+            .env("PARLEY_LOG", "warn")
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("PARLEY_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut banner = String::new();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let addr = loop {
+            let mut line = String::new();
+            assert!(Instant::now() < deadline, "no URL printed:\n{banner}");
+            if err.read_line(&mut line).unwrap() == 0 {
+                panic!("parley exited before serving:\n{banner}");
+            }
+            banner.push_str(&line);
+            if let Some(rest) = line.split("http://").nth(1) {
+                break rest.trim().trim_end_matches('/').to_owned();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            let _ = err.read_to_string(&mut sink);
+        });
+        Server {
+            child,
+            addr,
+            banner,
+        }
+    }
+
+    /// Sends one request; returns (status, headers, body).
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String, String) {
+        let mut s = TcpStream::connect(&self.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        req.push_str(body);
+        s.write_all(req.as_bytes()).unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (status, head.to_owned(), body.to_owned())
+    }
+
+    /// SIGTERM, then the exit status within 20 s.
+    fn terminate(mut self) -> i32 {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(Instant::now() < deadline, "no graceful stop within 20 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn session_cookie(headers: &str) -> Option<String> {
+    headers
+        .lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: "))
+        .find(|c| c.contains("parley-session=") && !c.contains("Max-Age=0"))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+}
+
+#[test]
+fn a_first_administrator_signs_in_to_a_new_deployment() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let created = parley_in(
+        d,
+        &[
+            "partnership",
+            "create",
+            "--name",
+            "Testshire SCP",
+            "--short-name",
+            "TST",
+            "--procedure",
+            "dorset",
+        ],
+    )
+    .ok();
+    assert!(created.starts_with("Created Testshire SCP"), "{created}");
+    let add = [
+        "user",
+        "add",
+        "--email",
+        "Admin@Testshire.example",
+        "--name",
+        "Ada Admin",
+        "--role",
+        "administrator",
+        "--partnership",
+        "TST",
+    ];
+    let short = parley_with_input(d, &add, "short\n").fails();
+    assert!(short.contains("at least 12 characters"), "{short}");
+    parley_with_input(d, &add, "a long enough password\n").ok();
+    let again = parley_with_input(d, &add, "a long enough password\n").fails();
+    assert!(again.contains("already exists"), "{again}");
+    let bad_role = parley_with_input(
+        d,
+        &[
+            "user",
+            "add",
+            "--email",
+            "b@t.example",
+            "--name",
+            "B",
+            "--role",
+            "chief",
+            "--partnership",
+            "TST",
+        ],
+        "a long enough password\n",
+    )
+    .fails();
+    assert!(bad_role.contains("unknown role \"chief\""), "{bad_role}");
+    let no_partnership = parley_with_input(
+        d,
+        &[
+            "user",
+            "add",
+            "--email",
+            "c@t.example",
+            "--name",
+            "C",
+            "--role",
+            "practitioner",
+            "--partnership",
+            "Nowhere",
+        ],
+        "a long enough password\n",
+    )
+    .fails();
+    assert!(
+        no_partnership.contains("no partnership \"Nowhere\""),
+        "{no_partnership}"
+    );
+
+    let server = Server::start(d, &["serve"]);
+    let (status, _, body) = server.request("GET", "/healthz", &[], "");
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    let (status, head, _) = server.request("GET", "/my-work", &[], "");
+    assert_eq!(status, 303, "pages need signing in");
+    assert!(
+        head.to_ascii_lowercase().contains("location: /sign-in"),
+        "{head}"
+    );
+    let form = "email=admin%40testshire.example&password=wrong+password";
+    let (status, _, body) = server.request(
+        "POST",
+        "/sign-in",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form,
+    );
+    assert_eq!(status, 422);
+    assert!(body.contains("Enter a correct email address and password"));
+    let form = "email=admin%40testshire.example&password=a+long+enough+password";
+    let (status, head, _) = server.request(
+        "POST",
+        "/sign-in",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form,
+    );
+    assert_eq!(status, 303, "{head}");
+    let cookie = session_cookie(&head).expect("a session cookie");
+    assert!(
+        head.contains("HttpOnly") && head.contains("SameSite=Lax") && head.contains("Secure"),
+        "{head}"
+    );
+    let (status, _, body) = server.request("GET", "/api/me", &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"Ada Admin\""), "{body}");
+
+    let token = parley_in(d, &["user", "token", "--email", "admin@testshire.example"]).ok();
+    let bearer = format!("Bearer {}", token.trim());
+    let (status, _, body) = server.request("GET", "/api/me", &[("Authorization", &bearer)], "");
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = server.request(
+        "GET",
+        "/api/me",
+        &[("Authorization", "Bearer not-a-token")],
+        "",
+    );
+    assert_eq!(status, 401);
+    assert!(body.contains("\"code\":\"unauthenticated\""), "{body}");
+
+    assert_eq!(server.terminate(), 0, "a graceful stop exits 0");
+}
+
+#[test]
+fn demo_seeds_a_fresh_database_and_prints_the_sign_ins() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &["demo", "--escalations", "20"]);
+    assert!(
+        server.banner.contains("password: parley-demo"),
+        "{}",
+        server.banner
+    );
+    for role in [
+        "Practitioner",
+        "Manager",
+        "Senior manager",
+        "Partnership business team",
+        "Administrator",
+    ] {
+        assert!(
+            server.banner.contains(role),
+            "{role} missing from:\n{}",
+            server.banner
+        );
+    }
+    let (status, _, body) = server.request("GET", "/sign-in", &[], "");
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("parley-demo"),
+        "the sign-in page lists the demo sign-ins"
+    );
+    assert_eq!(server.terminate(), 0);
+    // A second run starts again from nothing rather than failing on the first run's data.
+    let server = Server::start(dir.path(), &["demo", "--escalations", "5"]);
+    assert_eq!(server.request("GET", "/healthz", &[], "").0, 200);
+    assert_eq!(server.terminate(), 0);
+}
