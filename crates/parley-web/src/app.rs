@@ -100,10 +100,12 @@ impl Rules {
         if due >= today {
             self.calendar.working_days_between(today, due).ok()
         } else {
+            // Past the due date is overdue even when no working day has passed since (a
+            // Friday deadline seen on the Saturday).
             self.calendar
                 .working_days_between(due, today)
                 .ok()
-                .map(|d| -d)
+                .map(|d| -d.max(1))
         }
     }
 }
@@ -223,5 +225,40 @@ impl From<StoreError> for AppError {
             StoreError::Invalid(message) => AppError::BadRequest(message),
             other => AppError::Internal(other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(id: &str) -> Rules {
+        let (_, source) = parley_core::seeds::SEEDS
+            .iter()
+            .find(|(i, _)| *i == id)
+            .unwrap();
+        let procedure = procedure::parse(source).unwrap();
+        let calendar = calendar_for(&procedure, &BankHolidays::built_in()).unwrap();
+        Rules {
+            procedure: Arc::new(procedure),
+            calendar: Arc::new(calendar),
+        }
+    }
+
+    #[test]
+    fn working_days_left_counts_both_ways() {
+        let r = rules("solihull");
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        // Friday 27 Nov 2026 -> Tuesday 1 Dec 2026: Monday and Tuesday are left.
+        assert_eq!(r.working_days_left(d("2026-11-27"), d("2026-12-01")), Some(2));
+        assert_eq!(r.working_days_left(d("2026-12-01"), d("2026-12-01")), Some(0));
+        // Due Friday 27 Nov, seen on the Saturday and the Sunday: overdue by (at least) one.
+        assert_eq!(r.working_days_left(d("2026-11-28"), d("2026-11-27")), Some(-1));
+        assert_eq!(r.working_days_left(d("2026-11-29"), d("2026-11-27")), Some(-1));
+        assert_eq!(r.working_days_left(d("2026-11-30"), d("2026-11-27")), Some(-1));
+        assert_eq!(r.working_days_left(d("2026-12-01"), d("2026-11-27")), Some(-2));
+        // Over Christmas: due Wednesday 23 Dec, seen on Tuesday 29 Dec (25, 28 Dec are bank
+        // holidays): the 24th and the 29th have passed.
+        assert_eq!(r.working_days_left(d("2026-12-29"), d("2026-12-23")), Some(-2));
     }
 }

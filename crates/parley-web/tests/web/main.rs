@@ -1,0 +1,12 @@
+//! Route-level tests of the web application, in process (no browser, no socket): the role x
+//! route x relationship matrix, the sweep for children's details, security headers, sessions
+//! and CSRF, and error pages. See `harness.rs` for how each test gets its own copy of the
+//! seeded demo.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod errors;
+mod harness;
+mod headers;
+mod leaks;
+mod matrix;
