@@ -250,15 +250,36 @@ mod tests {
         let r = rules("solihull");
         let d = |s: &str| s.parse::<Date>().unwrap();
         // Friday 27 Nov 2026 -> Tuesday 1 Dec 2026: Monday and Tuesday are left.
-        assert_eq!(r.working_days_left(d("2026-11-27"), d("2026-12-01")), Some(2));
-        assert_eq!(r.working_days_left(d("2026-12-01"), d("2026-12-01")), Some(0));
+        assert_eq!(
+            r.working_days_left(d("2026-11-27"), d("2026-12-01")),
+            Some(2)
+        );
+        assert_eq!(
+            r.working_days_left(d("2026-12-01"), d("2026-12-01")),
+            Some(0)
+        );
         // Due Friday 27 Nov, seen on the Saturday and the Sunday: overdue by (at least) one.
-        assert_eq!(r.working_days_left(d("2026-11-28"), d("2026-11-27")), Some(-1));
-        assert_eq!(r.working_days_left(d("2026-11-29"), d("2026-11-27")), Some(-1));
-        assert_eq!(r.working_days_left(d("2026-11-30"), d("2026-11-27")), Some(-1));
-        assert_eq!(r.working_days_left(d("2026-12-01"), d("2026-11-27")), Some(-2));
+        assert_eq!(
+            r.working_days_left(d("2026-11-28"), d("2026-11-27")),
+            Some(-1)
+        );
+        assert_eq!(
+            r.working_days_left(d("2026-11-29"), d("2026-11-27")),
+            Some(-1)
+        );
+        assert_eq!(
+            r.working_days_left(d("2026-11-30"), d("2026-11-27")),
+            Some(-1)
+        );
+        assert_eq!(
+            r.working_days_left(d("2026-12-01"), d("2026-11-27")),
+            Some(-2)
+        );
         // Over Christmas: due Wednesday 23 Dec, seen on Tuesday 29 Dec (25, 28 Dec are bank
         // holidays): the 24th and the 29th have passed.
-        assert_eq!(r.working_days_left(d("2026-12-29"), d("2026-12-23")), Some(-2));
+        assert_eq!(
+            r.working_days_left(d("2026-12-29"), d("2026-12-23")),
+            Some(-2)
+        );
     }
 }
