@@ -81,6 +81,8 @@ pub struct Records {
     /// (partnership stream version, escalation stream version, projector). A stale entry is
     /// harmless: the store's version check refuses the append and the entry is dropped.
     streams: std::sync::Mutex<HashMap<(String, String), DecidedStream>>,
+    /// Serialises the numbering of new references within this process.
+    numbering: tokio::sync::Mutex<()>,
     /// Escalation id -> partnership id (never changes).
     owners: std::sync::Mutex<HashMap<String, String>>,
 }
@@ -88,8 +90,9 @@ pub struct Records {
 /// (partnership stream version, stream version, state) of a stream after its last command.
 type DecidedStream = (i64, i64, Projector);
 
-/// How many escalations' states a process keeps decided in memory.
-const STREAM_CACHE: usize = 50_000;
+/// How many escalations' states a process keeps decided in memory (each holds a copy of its
+/// partnership's configuration, so the cache is kept small).
+const STREAM_CACHE: usize = 512;
 
 /// How many times a child-details read is tried when other readers of the same escalation take
 /// the access stream's next version first.
@@ -159,6 +162,7 @@ impl Records {
             holidays: Arc::new(holidays),
             partnerships: std::sync::Mutex::new(HashMap::new()),
             streams: std::sync::Mutex::new(HashMap::new()),
+            numbering: tokio::sync::Mutex::new(()),
             owners: std::sync::Mutex::new(HashMap::new()),
         }
     }
@@ -528,6 +532,10 @@ impl Records {
             .collect::<String>()
             .to_ascii_uppercase();
         let year = at.to_zoned(jiff::tz::TimeZone::UTC).year();
+        // One raise at a time per process takes a reference number: otherwise many concurrent
+        // raises all count the same references and collide round after round. Several
+        // processes sharing a database still meet the UNIQUE constraint and retry below.
+        let _numbering = self.numbering.lock().await;
         let mut attempt = 0;
         loop {
             // Numbered by prefix and year across the whole database, so that two partnerships
