@@ -5,6 +5,7 @@
 //! locking the chain head) is written per backend beside it.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -18,7 +19,7 @@ use crate::StoreError;
 use crate::chain::{self, Content, Fixed, Link};
 use crate::rows::{
     AccountRow, AgencyRow, ApiTokenRow, ComplimentRow, EscalationRow, NamedOfficerRow, Op,
-    OutboxRow, PartnershipRow, PersonRow, ProcedureRow, SessionRow, StageRow,
+    OutboxRow, PartnershipRow, PersonRow, ProcedureRow, SessionLookup, SessionRow, StageRow,
 };
 
 /// Which database a store runs on.
@@ -152,6 +153,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// A stream's current version (0 when it has no events). One index look-up.
     async fn stream_version(&self, partnership_id: &str, stream: &str) -> Result<i64, StoreError>;
+    /// The partnership's configuration version: it moves on with every change to the
+    /// partnership, its procedures, closure days, agencies, people or named officers (never
+    /// with an escalation's), so a cache of those keyed by it is never stale. `None` for an
+    /// unknown partnership.
+    async fn config_version(&self, partnership_id: &str) -> Result<Option<i64>, StoreError>;
 
     /// How many escalation references match a `LIKE` pattern (to number new ones).
     async fn count_references(&self, pattern: &str) -> Result<i64, StoreError>;
@@ -181,6 +187,23 @@ pub trait Store: Send + Sync + 'static {
 
     /// One page of the partnership's escalations that pass `filter`, newest first (then by
     /// reference), and how many pass it in all. A negative `limit` or `offset` counts as 0.
+    /// The open escalations of [`Store::escalations_involving`], by stage deadline.
+    async fn open_escalations_involving(
+        &self,
+        partnership_id: &str,
+        people: &[String],
+        officer_of: &[(String, i64)],
+    ) -> Result<Vec<EscalationRow>, StoreError>;
+    /// One page of the closed escalations of [`Store::escalations_involving`], newest first,
+    /// and how many there are in all.
+    async fn closed_escalations_involving(
+        &self,
+        partnership_id: &str,
+        people: &[String],
+        officer_of: &[(String, i64)],
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<EscalationRow>, i64), StoreError>;
     async fn escalation_page(
         &self,
         partnership_id: &str,
@@ -214,6 +237,13 @@ pub trait Store: Send + Sync + 'static {
     async fn create_session(&self, session: &SessionRow) -> Result<(), StoreError>;
     /// The session with this token hash, expired or not (the caller compares the times).
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError>;
+    /// A session, its person's partnership, that partnership's configuration version
+    /// ([`Store::config_version`]) and chain head, in one query: what every signed-in request
+    /// starts with.
+    async fn session_with_partnership(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<SessionLookup>, StoreError>;
     async fn touch_session(
         &self,
         token_hash: &str,
@@ -491,6 +521,9 @@ macro_rules! impl_store {
             }
 
             async fn escalation(&self, id: &str) -> Result<Option<EscalationRow>, StoreError> {
+                if let Some(found) = self.inline_escalation(id) {
+                    return Ok(found);
+                }
                 let row = sqlx::query(concat!("SELECT ", escalation_columns!(), " FROM escalations WHERE id = $1"))
                     .bind(id)
                     .fetch_optional(&self.pool)
@@ -593,6 +626,13 @@ macro_rules! impl_store {
                 Ok(v.unwrap_or(0))
             }
 
+            async fn config_version(&self, partnership_id: &str) -> Result<Option<i64>, StoreError> {
+                Ok(sqlx::query_scalar("SELECT config_version FROM partnerships WHERE id = $1")
+                    .bind(partnership_id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
             async fn count_references(&self, pattern: &str) -> Result<i64, StoreError> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM escalations WHERE reference LIKE $1")
                     .bind(pattern)
@@ -625,13 +665,69 @@ macro_rules! impl_store {
                 officer_of: &[(String, i64)],
             ) -> Result<Vec<EscalationRow>, StoreError> {
                 let officers = serde_json::to_string(officer_of).unwrap_or_else(|_| "[]".to_owned());
-                let rows = sqlx::query(involving_sql!($people_in, $agencies_in, $officers, $binary))
+                let rows = sqlx::query(involving_sql!($people_in, $agencies_in, $officers, "",
+                    concat!("ORDER BY stage_due", $binary, ", reference", $binary)))
                 .bind(partnership_id)
                 .bind(json_list(people))
                 .bind(officers)
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter().map($m::escalation_row).collect()
+            }
+
+            async fn open_escalations_involving(
+                &self,
+                partnership_id: &str,
+                people: &[String],
+                officer_of: &[(String, i64)],
+            ) -> Result<Vec<EscalationRow>, StoreError> {
+                let officers = serde_json::to_string(officer_of).unwrap_or_else(|_| "[]".to_owned());
+                let rows = sqlx::query(involving_sql!($people_in, $agencies_in, $officers, " AND status = 'open'",
+                    concat!("ORDER BY stage_due", $binary, ", reference", $binary)))
+                .bind(partnership_id)
+                .bind(json_list(people))
+                .bind(officers)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($m::escalation_row).collect()
+            }
+
+            async fn closed_escalations_involving(
+                &self,
+                partnership_id: &str,
+                people: &[String],
+                officer_of: &[(String, i64)],
+                limit: i64,
+                offset: i64,
+            ) -> Result<(Vec<EscalationRow>, i64), StoreError> {
+                let officers = serde_json::to_string(officer_of).unwrap_or_else(|_| "[]".to_owned());
+                let rows = sqlx::query(concat!(
+                    "SELECT found.*, COUNT(*) OVER () FROM (",
+                    involving_sql!($people_in, $agencies_in, $officers, " AND status <> 'open'", ""),
+                    ") AS found ORDER BY raised_at_us DESC, reference", $binary, " LIMIT $4 OFFSET $5"
+                ))
+                .bind(partnership_id)
+                .bind(json_list(people))
+                .bind(officers.clone())
+                .bind(limit.max(0))
+                .bind(offset.max(0))
+                .fetch_all(&self.pool)
+                .await?;
+                let total = match rows.first() {
+                    Some(r) => r.try_get(24)?,
+                    None => sqlx::query_scalar(concat!(
+                        "SELECT COUNT(*) FROM (",
+                        involving_sql!($people_in, $agencies_in, $officers, " AND status <> 'open'", ""),
+                        ") AS found"
+                    ))
+                    .bind(partnership_id)
+                    .bind(json_list(people))
+                    .bind(officers)
+                    .fetch_one(&self.pool)
+                    .await?,
+                };
+                let page = rows.iter().map($m::escalation_row).collect::<Result<_, _>>()?;
+                Ok((page, total))
             }
 
             async fn escalation_page(
@@ -764,6 +860,26 @@ macro_rules! impl_store {
                 row.as_ref().map($m::session_row).transpose()
             }
 
+            async fn session_with_partnership(&self, token_hash: &str) -> Result<Option<SessionLookup>, StoreError> {
+                if let Some(found) = self.inline_session(token_hash) {
+                    return Ok(found);
+                }
+                let row = sqlx::query(session_with_partnership_sql!("$1"))
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref()
+                    .map(|r| {
+                        Ok::<_, StoreError>(SessionLookup {
+                            session: $m::session_row(r)?,
+                            partnership_id: r.try_get(7)?,
+                            config_version: r.try_get(8)?,
+                            chain_seq: r.try_get::<Option<i64>, _>(9)?.unwrap_or(0),
+                        })
+                    })
+                    .transpose()
+            }
+
             async fn touch_session(&self, token_hash: &str, last_seen_us: i64, expires_at_us: i64) -> Result<(), StoreError> {
                 sqlx::query("UPDATE sessions SET last_seen_us = $2, expires_at_us = $3 WHERE token_hash = $1")
                     .bind(token_hash)
@@ -854,21 +970,37 @@ macro_rules! impl_store {
 /// which would read the JSON again for every row). `CROSS JOIN` keeps SQLite's loop over the
 /// list outermost; the partnership is compared as `partnership_id || ''` so that SQLite (which
 /// has no statistics) never walks the partnership's index instead.
-macro_rules! involving_sql {
-    ($people_in:literal, $agencies_in:literal, $officers:literal, $binary:literal) => {
+macro_rules! involving_ids {
+    ($people_in:literal, $agencies_in:literal, $officers:literal) => {
         concat!(
-            "SELECT ", escalation_columns!(), " FROM (",
-            "SELECT e.* FROM escalations e ",
+            "SELECT e.id FROM escalations e ",
             "WHERE e.raised_by ", $people_in, " AND e.partnership_id || '' = $1 ",
-            "UNION SELECT e.* FROM escalations e ",
+            "UNION SELECT e.id FROM escalations e ",
             "WHERE e.receiving_person_id ", $people_in, " AND e.partnership_id || '' = $1 ",
-            "UNION SELECT e.* FROM ", $officers, " CROSS JOIN escalations e ",
+            "UNION SELECT e.id FROM ", $officers, " CROSS JOIN escalations e ",
             "WHERE e.raising_agency_id = o.value ->> 0 AND e.current_stage >= CAST(o.value ->> 1 AS BIGINT) ",
             "AND e.raising_agency_id ", $agencies_in, " AND e.partnership_id || '' = $1 ",
-            "UNION SELECT e.* FROM ", $officers, " CROSS JOIN escalations e ",
+            "UNION SELECT e.id FROM ", $officers, " CROSS JOIN escalations e ",
             "WHERE e.receiving_agency_id = o.value ->> 0 AND e.current_stage >= CAST(o.value ->> 1 AS BIGINT) ",
-            "AND e.receiving_agency_id ", $agencies_in, " AND e.partnership_id || '' = $1",
-            ") AS found ORDER BY stage_due", $binary, ", reference", $binary
+            "AND e.receiving_agency_id ", $agencies_in, " AND e.partnership_id || '' = $1"
+        )
+    };
+}
+
+/// Every escalation involving the people: the union is of ids only (a small temporary
+/// b-tree), then the rows are read by primary key. `$where` narrows them (e.g. to the open
+/// ones) and `$tail` orders and limits.
+macro_rules! involving_sql {
+    ($people_in:literal, $agencies_in:literal, $officers:literal, $where:expr, $tail:expr) => {
+        concat!(
+            "SELECT ",
+            escalation_columns!(),
+            " FROM escalations WHERE id IN (",
+            involving_ids!($people_in, $agencies_in, $officers),
+            ")",
+            $where,
+            " ",
+            $tail
         )
     };
 }
@@ -891,6 +1023,19 @@ macro_rules! session_columns {
     };
 }
 
+/// A session, its person's partnership and the partnership's configuration version; the
+/// parameter marker differs between the drivers.
+macro_rules! session_with_partnership_sql {
+    ($param:literal) => {
+        concat!(
+            "SELECT ", session_columns!(), ", people.partnership_id, ",
+            "(SELECT config_version FROM partnerships WHERE partnerships.id = people.partnership_id), ",
+            "(SELECT seq FROM chain_heads WHERE chain_heads.partnership_id = people.partnership_id) ",
+            "FROM sessions JOIN people ON people.id = sessions.person_id WHERE token_hash = ", $param
+        )
+    };
+}
+
 macro_rules! api_token_columns {
     () => {
         "token_hash, person_id, label, created_at_us, expires_at_us, revoked_at_us"
@@ -904,6 +1049,8 @@ macro_rules! escalation_columns {
          raised_by, raising_agency_id, receiving_agency_id, receiving_person_id, summary, updated_at_us"
     };
 }
+
+mod inline;
 
 /// Generic write helpers: the same SQL on both drivers.
 macro_rules! generic_writes {
@@ -1231,6 +1378,10 @@ macro_rules! generic_writes {
                     .bind(&n.agency_id)
                     .bind(n.stage)
                     .bind(&n.person_id),
+                    Op::ConfigurationChanged { partnership_id } => sqlx::query(
+                        "UPDATE partnerships SET config_version = config_version + 1 WHERE id = $1",
+                    )
+                    .bind(partnership_id),
                     Op::RemoveNamedOfficer { agency_id, stage } => {
                         sqlx::query("DELETE FROM named_officers WHERE agency_id = $1 AND stage = $2")
                             .bind(agency_id)
@@ -1324,6 +1475,8 @@ generic_writes!(sqlx::Sqlite => sqlite_writes, sqlx::Postgres => pg_writes);
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The hottest single-row reads, on the calling thread (see `backend/inline.rs`).
+    inline: Option<Arc<inline::InlineReader>>,
 }
 
 impl SqliteStore {
@@ -1371,7 +1524,26 @@ impl SqliteStore {
             )));
         }
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            inline: inline::InlineReader::new(path).map(Arc::new),
+        })
+    }
+
+    /// Closes every connection, the pool's and the inline reader's.
+    pub async fn close(&self) {
+        if let Some(inline) = &self.inline {
+            inline.close();
+        }
+        self.pool.close().await;
+    }
+
+    fn inline_session(&self, token_hash: &str) -> Option<Option<SessionLookup>> {
+        self.inline.as_ref()?.session_with_partnership(token_hash)
+    }
+
+    fn inline_escalation(&self, id: &str) -> Option<Option<EscalationRow>> {
+        self.inline.as_ref()?.escalation(id)
     }
 
     /// The pool, for tests and maintenance commands that need raw SQL.
@@ -1410,6 +1582,20 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // PostgreSQL's driver runs on the runtime itself: nothing to read inline.
+    fn inline_session(&self, _: &str) -> Option<Option<SessionLookup>> {
+        None
+    }
+
+    fn inline_escalation(&self, _: &str) -> Option<Option<EscalationRow>> {
+        None
+    }
+
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
@@ -1861,6 +2047,7 @@ mod tests {
             "IN (SELECT value FROM json_each($2))",
             "IN (SELECT value ->> 0 FROM json_each($3))",
             "json_each($3) AS o",
+            "",
             ""
         );
         let plan: Vec<(i64, i64, i64, String)> =

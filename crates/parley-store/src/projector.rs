@@ -142,6 +142,19 @@ impl Projector {
         Ok((procedure, calendar))
     }
 
+    /// Builds the calendar of every procedure version the partnership has adopted.
+    pub fn build_calendars(&mut self, partnership_id: &str) -> Result<(), ProjectError> {
+        let versions: Vec<i64> = self
+            .partnerships
+            .get(partnership_id)
+            .map(|p| p.procedures.keys().copied().collect())
+            .unwrap_or_default();
+        for version in versions {
+            self.rules_for(partnership_id, version)?;
+        }
+        Ok(())
+    }
+
     /// The partnership's current procedure version.
     pub fn current_procedure(&self, partnership_id: &str) -> Option<i64> {
         self.partnerships
@@ -150,8 +163,23 @@ impl Projector {
     }
 
     /// Projects one event: the rows it changes and, for escalation events, the notifications
-    /// the procedure calls for.
+    /// the procedure calls for. An event that changes the partnership's configuration (its
+    /// procedure, closure days, agencies, people or named officers) also moves the
+    /// partnership's configuration version, which readers key their caches by.
     pub fn apply(&mut self, fact: &Fact<'_>) -> Result<(Vec<Op>, Vec<Notification>), ProjectError> {
+        let (mut ops, notifications) = self.apply_event(fact)?;
+        if ops.iter().any(Op::changes_configuration) {
+            ops.push(Op::ConfigurationChanged {
+                partnership_id: fact.partnership_id.to_owned(),
+            });
+        }
+        Ok((ops, notifications))
+    }
+
+    fn apply_event(
+        &mut self,
+        fact: &Fact<'_>,
+    ) -> Result<(Vec<Op>, Vec<Notification>), ProjectError> {
         let pid = fact.partnership_id;
         let at_us = fact.at_us;
         let mut ops = Vec::new();

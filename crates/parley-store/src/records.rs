@@ -15,6 +15,7 @@ use crate::backend::{AppendRequest, Appended, NewEvent, NewOutbox, Store};
 use crate::chain::Link;
 use crate::payload::{Payload, Raised};
 use crate::projector::{Fact, Projector, access_stream, escalation_stream};
+use crate::rows::EscalationRow;
 use crate::writer::Writer;
 
 /// The partnership-wide stream: creation, procedures, closure days.
@@ -85,7 +86,20 @@ pub struct Records {
     numbering: tokio::sync::Mutex<()>,
     /// Escalation id -> partnership id (never changes).
     owners: std::sync::Mutex<HashMap<String, String>>,
+    /// What pages read of an escalation, by id: (configuration version, stream version, the
+    /// read). See [`Records::escalation_read`].
+    reads: std::sync::Mutex<HashMap<String, (i64, i64, EscalationRead)>>,
 }
+
+/// An escalation as decided from its events, and the events themselves (oldest first).
+#[derive(Clone, Debug)]
+pub struct EscalationRead {
+    pub state: Escalation,
+    pub events: Arc<Vec<Link>>,
+}
+
+/// How many escalations' reads a process keeps (the escalations being looked at now).
+const READ_CACHE: usize = 1024;
 
 /// (partnership stream version, stream version, state) of a stream after its last command.
 type DecidedStream = (i64, i64, Projector);
@@ -164,6 +178,7 @@ impl Records {
             streams: std::sync::Mutex::new(HashMap::new()),
             numbering: tokio::sync::Mutex::new(()),
             owners: std::sync::Mutex::new(HashMap::new()),
+            reads: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -183,29 +198,9 @@ impl Records {
         partnership_id: &str,
         stream: &str,
     ) -> Result<(Projector, i64), StoreError> {
-        let config = self
-            .store
-            .stream_events(partnership_id, &[PARTNERSHIP_STREAM.to_owned()])
-            .await?;
-        let head = config.last().map_or(0, |l| l.seq);
-        let cached = self.partnerships.lock().ok().and_then(|c| {
-            c.get(partnership_id)
-                .filter(|(seq, _)| *seq == head)
-                .map(|(_, p)| p.clone())
-        });
-        let mut projector = match cached {
-            Some(p) => p,
-            None => {
-                let mut p = Projector::new(self.holidays.clone());
-                self.replay(&mut p, partnership_id, &config)?;
-                if let Ok(mut c) = self.partnerships.lock() {
-                    c.insert(partnership_id.to_owned(), (head, p.clone()));
-                }
-                p
-            }
-        };
+        let (mut projector, config_version) = self.configuration(partnership_id).await?;
         if stream == PARTNERSHIP_STREAM {
-            return Ok((projector, config.last().map_or(0, |l| l.stream_version)));
+            return Ok((projector, config_version));
         }
         let events = self
             .store
@@ -213,6 +208,38 @@ impl Records {
             .await?;
         self.replay(&mut projector, partnership_id, &events)?;
         Ok((projector, events.last().map_or(0, |l| l.stream_version)))
+    }
+
+    /// A projector holding the partnership's configuration (its stream replayed, every
+    /// procedure version's calendar built), and the partnership stream's version. Kept per
+    /// partnership and reused while that version stands: one single-row query when current.
+    async fn configuration(&self, partnership_id: &str) -> Result<(Projector, i64), StoreError> {
+        let version = self
+            .store
+            .stream_version(partnership_id, PARTNERSHIP_STREAM)
+            .await?;
+        let cached = self.partnerships.lock().ok().and_then(|c| {
+            c.get(partnership_id)
+                .filter(|(v, _)| *v == version)
+                .map(|(_, p)| p.clone())
+        });
+        if let Some(p) = cached {
+            return Ok((p, version));
+        }
+        let config = self
+            .store
+            .stream_events(partnership_id, &[PARTNERSHIP_STREAM.to_owned()])
+            .await?;
+        let version = config.last().map_or(0, |l| l.stream_version);
+        let mut p = Projector::new(self.holidays.clone());
+        self.replay(&mut p, partnership_id, &config)?;
+        // Build the calendars now, in the copy that is kept: built on first use in a clone,
+        // each would be built again for every command and read.
+        p.build_calendars(partnership_id)?;
+        if let Ok(mut c) = self.partnerships.lock() {
+            c.insert(partnership_id.to_owned(), (version, p.clone()));
+        }
+        Ok((p, version))
     }
 
     fn replay(
@@ -735,6 +762,48 @@ impl Records {
             .escalation(escalation_id)
             .map(|(e, _)| e.clone())
             .ok_or_else(|| StoreError::NotFound(format!("escalation {escalation_id}")))
+    }
+
+    /// An escalation's state and events as of `row`, its projection row just read, with
+    /// `config_version` its partnership's ([`Store::config_version`]). The projection row is
+    /// written in the same transaction as the events, so while its version and the
+    /// configuration version stand, the read kept from last time is current: no query at all.
+    pub async fn escalation_read(
+        &self,
+        row: &EscalationRow,
+        config_version: i64,
+    ) -> Result<EscalationRead, StoreError> {
+        let kept = self.reads.lock().ok().and_then(|c| {
+            c.get(&row.id)
+                .filter(|(cv, v, _)| *cv == config_version && *v == row.version)
+                .map(|(_, _, r)| r.clone())
+        });
+        if let Some(read) = kept {
+            return Ok(read);
+        }
+        let stream = escalation_stream(&row.id);
+        let (mut projector, _) = self.configuration(&row.partnership_id).await?;
+        let events = self
+            .store
+            .stream_events(&row.partnership_id, std::slice::from_ref(&stream))
+            .await?;
+        self.replay(&mut projector, &row.partnership_id, &events)?;
+        let version = events.last().map_or(0, |l| l.stream_version);
+        let state = projector
+            .escalation(&row.id)
+            .map(|(e, _)| e.clone())
+            .ok_or_else(|| StoreError::NotFound(format!("escalation {}", row.id)))?;
+        let read = EscalationRead {
+            state,
+            events: Arc::new(events),
+        };
+        if let Ok(mut c) = self.reads.lock() {
+            if c.len() >= READ_CACHE {
+                c.clear();
+            }
+            c.insert(row.id.clone(), (config_version, version, read.clone()));
+        }
+        Ok(read)
     }
 
     /// Drops every projection and replays all events into them. Returns how many events were

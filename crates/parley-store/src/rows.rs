@@ -27,6 +27,27 @@ pub enum Op {
     },
     Stage(StageRow),
     Compliment(ComplimentRow),
+    /// Moves the partnership's configuration version on by one (see
+    /// [`Op::changes_configuration`]).
+    ConfigurationChanged {
+        partnership_id: String,
+    },
+}
+
+impl Op {
+    /// Whether the op changes what every page of the partnership reads: the partnership
+    /// itself (procedure version, closure days), its agencies, people or named officers.
+    pub fn changes_configuration(&self) -> bool {
+        matches!(
+            self,
+            Op::Partnership(_)
+                | Op::Procedure(_)
+                | Op::Agency(_)
+                | Op::Person(_)
+                | Op::NamedOfficer(_)
+                | Op::RemoveNamedOfficer { .. }
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -191,4 +212,16 @@ pub struct ApiTokenRow {
     pub created_at_us: i64,
     pub expires_at_us: Option<i64>,
     pub revoked_at_us: Option<i64>,
+}
+
+/// What a signed-in request starts from: its session, the person's partnership, and the two
+/// versions that say whether what a process keeps of that partnership is current.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionLookup {
+    pub session: SessionRow,
+    pub partnership_id: String,
+    /// `Store::config_version`.
+    pub config_version: i64,
+    /// The partnership chain's newest sequence number: it moves with every event.
+    pub chain_seq: i64,
 }

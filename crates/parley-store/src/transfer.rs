@@ -836,7 +836,7 @@ pub async fn backup(
                 TransferError::Refused(format!("{} is not a UTF-8 path", tmp.path.display()))
             })?;
             let done = store.backup_to(into).await;
-            store.pool().close().await;
+            store.close().await;
             done?;
             let bytes = fs::metadata(&tmp.path).map_err(io_error(&tmp.path))?.len();
             put_in_place(&mut tmp, file)?;
@@ -847,7 +847,7 @@ pub async fn backup(
             let out = File::create(&tmp.path).map_err(io_error(&tmp.path))?;
             let mut out = BufWriter::new(out);
             let summary = export(&store, now, &mut out).await;
-            store.pool().close().await;
+            store.close().await;
             let summary = summary?;
             drop(out);
             put_in_place(&mut tmp, file)?;
@@ -911,7 +911,7 @@ async fn close_sqlite(store: &SqliteStore, path: &Path) -> Result<(), TransferEr
     let checkpoint = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(store.pool())
         .await;
-    store.pool().close().await;
+    store.close().await;
     checkpoint.map_err(StoreError::from)?;
     let wal = side_file(path, "-wal");
     if fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {

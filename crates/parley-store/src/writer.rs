@@ -140,7 +140,7 @@ mod tests {
         let writer = Writer::start(Arc::new(store.clone()));
         writer.append(request("s0")).await.unwrap();
         // The database goes away: the next batches cannot even begin.
-        store.pool().close().await;
+        store.close().await;
         let appends = (1..=8).map(|i| {
             let writer = writer.clone();
             tokio::spawn(async move { writer.append(request(&format!("s{i}"))).await })

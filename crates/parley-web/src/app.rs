@@ -10,10 +10,12 @@ use parley_core::calendar::{BankHolidays, Calendar};
 use parley_core::deadline::calendar_for;
 use parley_core::procedure::{self, Procedure};
 use parley_store::records::Records;
-use parley_store::rows::PartnershipRow;
+use parley_store::rows::{AgencyRow, PartnershipRow};
 use parley_store::{Store, StoreError};
 
+use crate::access::Directory;
 use crate::error::AppError;
+use crate::service::my_work::MyWork;
 
 /// Where "now" comes from. Tests and the demo pin it; a deployment uses the system clock.
 #[derive(Clone, Copy, Debug)]
@@ -113,6 +115,17 @@ impl Rules {
 /// (partnership, procedure version, closure days).
 type RulesKey = (String, i64, Vec<String>);
 
+/// What every page of a partnership reads: the partnership, its people and named officers,
+/// its agencies. Kept per partnership while its configuration version
+/// ([`Store::config_version`]) stands, so a page costs one single-row query for all of it.
+#[derive(Debug)]
+pub struct Configuration {
+    pub version: i64,
+    pub partnership: PartnershipRow,
+    pub directory: Arc<Directory>,
+    pub agencies: Arc<Vec<AgencyRow>>,
+}
+
 #[derive(Clone)]
 pub struct AppState(pub Arc<Inner>);
 
@@ -125,7 +138,43 @@ pub struct Inner {
     pub clock: Clock,
     holidays: BankHolidays,
     rules: Mutex<HashMap<RulesKey, Rules>>,
+    configurations: Mutex<HashMap<String, Arc<Configuration>>>,
+    /// Work lists as last built, by (person, path, page), with the (configuration version,
+    /// chain head, day) they were built at: see `service::my_work`.
+    pub(crate) work_lists: Mutex<HashMap<WorkListKey, (WorkListStamp, MyWork)>>,
+    /// Pages as last rendered for a session.
+    pub(crate) pages: PageCache,
 }
+
+/// Pages as last rendered, each under a key (the session's token hash, the path and what else
+/// the page depends on) with a stamp (the versions and time it was rendered at). A page is
+/// served again only while the stamp the request computes, from what it has just read of the
+/// database, is the same: never stale, only spared the rendering. Bounded: emptied when full.
+#[derive(Debug, Default)]
+pub(crate) struct PageCache(Mutex<HashMap<String, (String, Arc<str>)>>);
+
+/// How many rendered pages a process keeps (a page is some tens of kilobytes).
+const PAGES_KEPT: usize = 512;
+
+impl PageCache {
+    pub(crate) fn get(&self, key: &str, stamp: &str) -> Option<String> {
+        let pages = self.0.lock().ok()?;
+        let (kept_stamp, html) = pages.get(key)?;
+        (kept_stamp == stamp).then(|| html.to_string())
+    }
+
+    pub(crate) fn put(&self, key: String, stamp: String, html: &str) {
+        if let Ok(mut pages) = self.0.lock() {
+            if pages.len() >= PAGES_KEPT {
+                pages.clear();
+            }
+            pages.insert(key, (stamp, Arc::from(html)));
+        }
+    }
+}
+
+pub(crate) type WorkListKey = (String, String, i64);
+pub(crate) type WorkListStamp = (i64, i64, Date);
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -154,6 +203,9 @@ impl AppState {
             clock,
             holidays: BankHolidays::built_in(),
             rules: Mutex::new(HashMap::new()),
+            configurations: Mutex::new(HashMap::new()),
+            work_lists: Mutex::new(HashMap::new()),
+            pages: PageCache::default(),
         }))
     }
 
@@ -168,6 +220,50 @@ impl AppState {
             .into_iter()
             .find(|p| p.id == id)
             .ok_or(AppError::NotFound)
+    }
+
+    /// The partnership's configuration as it stands now.
+    pub async fn configuration(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Arc<Configuration>, AppError> {
+        let version = self
+            .store
+            .config_version(partnership_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.configuration_at(partnership_id, version).await
+    }
+
+    /// The partnership's configuration at `version`, just read from the store.
+    pub async fn configuration_at(
+        &self,
+        partnership_id: &str,
+        version: i64,
+    ) -> Result<Arc<Configuration>, AppError> {
+        let kept = self.configurations.lock().ok().and_then(|c| {
+            c.get(partnership_id)
+                .filter(|c| c.version == version)
+                .cloned()
+        });
+        if let Some(c) = kept {
+            return Ok(c);
+        }
+        // Read after the version: if the configuration moves meanwhile, what is kept is newer
+        // than its key says, and the next request reads it again.
+        let configuration = Arc::new(Configuration {
+            version,
+            partnership: self.partnership(partnership_id).await?,
+            directory: Arc::new(Directory::new(
+                self.store.people(partnership_id).await?,
+                self.store.named_officers(partnership_id).await?,
+            )),
+            agencies: Arc::new(self.store.agencies(partnership_id).await?),
+        });
+        if let Ok(mut c) = self.configurations.lock() {
+            c.insert(partnership_id.to_owned(), configuration.clone());
+        }
+        Ok(configuration)
     }
 
     /// The rules of a partnership's procedure version (`None`: the current one).

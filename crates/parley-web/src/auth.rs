@@ -11,7 +11,9 @@ use parley_store::rows::{AccountRow, PersonRow, SessionRow};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
+use std::sync::Arc;
+
+use crate::app::{AppState, Configuration};
 use crate::error::AppError;
 
 /// The signed-in person.
@@ -20,6 +22,11 @@ pub struct CurrentUser {
     pub person: PersonRow,
     /// `None` when the request came with an API token.
     pub session: Option<SessionRow>,
+    /// The partnership's configuration as read for this request (the person is in it).
+    pub config: Option<Arc<Configuration>>,
+    /// The partnership chain's head as read for this request (sessions only): while it stands,
+    /// nothing in the partnership has changed.
+    pub partnership_seq: Option<i64>,
 }
 
 impl CurrentUser {
@@ -133,20 +140,20 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Curren
         if row.revoked_at_us.is_some() || row.expires_at_us.is_some_and(|e| e <= now) {
             return Err(AppError::Unauthenticated);
         }
-        return Ok(active_person(state, &row.person_id)
-            .await?
-            .map(|person| CurrentUser {
-                person,
-                session: None,
-            }));
+        let Some(person) = state.store.person(&row.person_id).await? else {
+            return Ok(None);
+        };
+        let config = state.configuration(&person.partnership_id).await?;
+        return Ok(signed_in(config, &row.person_id, None));
     }
     let Some(token) = cookie_value(headers, cookie_name(state)) else {
         return Ok(None);
     };
     let hash = token_hash(token);
-    let Some(mut session) = state.store.session(&hash).await? else {
+    let Some(found) = state.store.session_with_partnership(&hash).await? else {
         return Ok(None);
     };
+    let mut session = found.session;
     let absolute_end = session.created_at_us + state.config.absolute_timeout.as_micros() as i64;
     if session.expires_at_us <= now || absolute_end <= now {
         state.store.delete_session(&hash).await?;
@@ -159,16 +166,36 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Curren
         session.last_seen_us = now;
         session.expires_at_us = expires;
     }
-    Ok(active_person(state, &session.person_id)
-        .await?
-        .map(|person| CurrentUser {
-            person,
-            session: Some(session),
-        }))
+    let config = state
+        .configuration_at(&found.partnership_id, found.config_version)
+        .await?;
+    let person_id = session.person_id.clone();
+    Ok(
+        signed_in(config, &person_id, Some(session)).map(|user| CurrentUser {
+            partnership_seq: Some(found.chain_seq),
+            ..user
+        }),
+    )
 }
 
-async fn active_person(state: &AppState, id: &str) -> Result<Option<PersonRow>, AppError> {
-    Ok(state.store.person(id).await?.filter(|p| p.active))
+/// The person, as their partnership's current configuration has them, if active.
+fn signed_in(
+    config: Arc<Configuration>,
+    person_id: &str,
+    session: Option<SessionRow>,
+) -> Option<CurrentUser> {
+    let person = config
+        .directory
+        .people
+        .get(person_id)
+        .filter(|p| p.active)
+        .cloned();
+    person.map(|person| CurrentUser {
+        person,
+        session,
+        config: Some(config),
+        partnership_seq: None,
+    })
 }
 
 pub(crate) fn same(a: &str, b: &str) -> bool {
@@ -279,7 +306,12 @@ pub async fn sign_in(
             None => SignIn::Refused,
         });
     }
-    let Some(person) = active_person(state, &account.person_id).await? else {
+    let Some(person) = state
+        .store
+        .person(&account.person_id)
+        .await?
+        .filter(|p| p.active)
+    else {
         return Ok(SignIn::Refused);
     };
     state

@@ -132,6 +132,6 @@ pub async fn integrity_check(url: &str) -> Result<Option<Vec<String>>, StoreErro
     let lines: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_all(store.pool())
         .await?;
-    store.pool().close().await;
+    store.close().await;
     Ok(Some(lines))
 }

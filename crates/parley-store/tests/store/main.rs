@@ -105,7 +105,7 @@ async fn pg_db() -> Option<TestDb> {
     let owner_url = with_database(&admin, &name);
     let owner = PgStore::open(&owner_url).await.unwrap();
     owner.grant_app_role(APP_ROLE).await.unwrap();
-    owner.pool().close().await;
+    owner.close().await;
     let app = url_with_user(&owner_url, APP_ROLE, APP_PASSWORD);
     Some(TestDb {
         backend: Backend::Postgres,

@@ -482,8 +482,8 @@ impl Live {
     async fn close(self, records: Records) {
         drop(records);
         match self {
-            Live::Sqlite(s) => s.pool().close().await,
-            Live::Pg(s) => s.pool().close().await,
+            Live::Sqlite(s) => s.close().await,
+            Live::Pg(s) => s.close().await,
         }
     }
 }

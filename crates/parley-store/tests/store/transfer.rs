@@ -205,7 +205,7 @@ async fn a_sqlite_backup_restores_to_the_same_answers_and_refuses_to_overwrite()
     let other_records = Records::new(Arc::new(other.clone()));
     seed(&other_records, 3, 1).await;
     drop(other_records);
-    other.pool().close().await;
+    other.close().await;
     let other_url = format!("sqlite://{}", other_path.display());
     transfer::restore(&other_url, &file, true).await.unwrap();
     let replaced = parley_store::open(&other_url).await.unwrap();

@@ -1011,7 +1011,7 @@ async fn upgrading_a_granted_postgres_database_grants_the_web_tables() {
         .await
         .unwrap();
     assert!(upgraded.schema_version().await.unwrap() >= 2);
-    upgraded.pool().close().await;
+    upgraded.close().await;
     let app_url = super::url_with_user(&owner_url, APP_ROLE, super::APP_PASSWORD);
     let got = privileges(&app_url).await;
     assert!(

@@ -132,7 +132,7 @@ async fn history(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<HistoryItem>>, AppError> {
     let loaded = svc::load(&state, &user, &id).await?;
-    Ok(Json(svc::history(&state, &loaded).await?))
+    Ok(Json(svc::history(&loaded)))
 }
 
 /// Takes an action, based on the escalation's `version` the caller saw:

@@ -104,11 +104,32 @@ async fn show(
     Query(q): Query<ShowQuery>,
 ) -> Result<Html<String>, AppError> {
     let loaded = svc::load(&state, &user, &id).await?;
-    let e = svc::view(&state, &loaded, state.now()).await?;
-    let mut history = svc::history(&state, &loaded).await?;
+    let now = state.now();
+    // The page as last rendered for this session, while the escalation's version, the
+    // partnership's configuration and the minute (what is offered depends on the time) stand.
+    let kept = user.session.as_ref().map(|s| {
+        (
+            format!(
+                "{}|/escalations/{id}|{}",
+                s.token_hash,
+                q.done.as_deref().unwrap_or("")
+            ),
+            format!(
+                "{}|{}|{}",
+                loaded.ctx.config_version,
+                loaded.version(),
+                now.as_second().div_euclid(60)
+            ),
+        )
+    });
+    if let Some(html) = kept.as_ref().and_then(|(k, v)| state.pages.get(k, v)) {
+        return Ok(Html(html));
+    }
+    let e = svc::view(&state, &loaded, now).await?;
+    let mut history = svc::history(&loaded);
     history.reverse();
     let done = q.done.as_deref().and_then(|d| svc::done_message(d, &e));
-    render(
+    let html = render(
         &state,
         Some(&user),
         &format!("/escalations/{id}"),
@@ -119,7 +140,11 @@ async fn show(
             history,
             done,
         },
-    )
+    )?;
+    if let Some((key, stamp)) = kept {
+        state.pages.put(key, stamp, &html.0);
+    }
+    Ok(html)
 }
 
 #[derive(Serialize)]
@@ -468,8 +493,7 @@ async fn conflict(
     values: &Values,
     seen: i64,
 ) -> Result<Response, AppError> {
-    let changes: Vec<HistoryItem> = svc::history(state, loaded)
-        .await?
+    let changes: Vec<HistoryItem> = svc::history(loaded)
         .into_iter()
         .filter(|h| h.version > seen)
         .collect();

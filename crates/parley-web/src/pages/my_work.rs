@@ -1,17 +1,18 @@
 //! My work.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::Method;
 use axum::response::Html;
 use axum::routing::get;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::render;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::routes::{Route, Rule, route};
-use crate::service::my_work::{MyWork, my_work};
+use crate::service::Context;
+use crate::service::my_work::{MyWork, my_work, stamp};
 
 pub fn routes() -> Vec<Route> {
     vec![route(Method::GET, "/my-work", Rule::SignedIn, get(page))]
@@ -23,9 +24,47 @@ struct Page {
     work: MyWork,
 }
 
-async fn page(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
-    let work = my_work(&state, &user).await?;
-    render(
+/// `?page=N`: the page of closed escalations.
+#[derive(Deserialize)]
+pub(crate) struct PageQuery {
+    page: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for; anything but a positive number is the first.
+    pub(crate) fn number(&self) -> i64 {
+        self.page
+            .as_deref()
+            .and_then(|p| p.trim().parse::<i64>().ok())
+            .filter(|n| *n >= 1)
+            .unwrap_or(1)
+    }
+}
+
+async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PageQuery>,
+) -> Result<Html<String>, AppError> {
+    let number = q.number();
+    // The page as last rendered for this session (its forms carry the session's token), while
+    // the list it shows stands.
+    let ctx = Context::load(&state, &user).await?;
+    let kept = user
+        .session
+        .as_ref()
+        .zip(stamp(&ctx, &user))
+        .map(|(s, (config, seq, day))| {
+            (
+                format!("{}|/my-work|{number}", s.token_hash),
+                format!("{config}|{seq}|{day}"),
+            )
+        });
+    if let Some(html) = kept.as_ref().and_then(|(k, v)| state.pages.get(k, v)) {
+        return Ok(Html(html));
+    }
+    let work = my_work(&state, &user, "/my-work", number).await?;
+    let html = render(
         &state,
         Some(&user),
         "/my-work",
@@ -34,5 +73,9 @@ async fn page(State(state): State<AppState>, user: CurrentUser) -> Result<Html<S
             page_title: "My work",
             work,
         },
-    )
+    )?;
+    if let Some((key, stamp)) = kept {
+        state.pages.put(key, stamp, &html.0);
+    }
+    Ok(html)
 }

@@ -394,6 +394,8 @@ mod tests {
                 CurrentUser {
                     person: state.store.person(&id).await.unwrap().unwrap(),
                     session: None,
+                    config: None,
+                    partnership_seq: None,
                 }
             }
         };

@@ -16,6 +16,7 @@
 //!   the records.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use parley_core::WorkingDays;
@@ -27,7 +28,7 @@ use parley_core::procedure::{Procedure, StageNumber, Timescale};
 use parley_store::StoreError;
 use parley_store::chain::Link;
 use parley_store::payload::{ChildDetails, Payload};
-use parley_store::projector::{ProjectError, escalation_stream};
+use parley_store::projector::ProjectError;
 use parley_store::records::Actor;
 use parley_store::rows::{AgencyRow, EscalationRow};
 use serde::{Deserialize, Serialize};
@@ -54,7 +55,9 @@ pub struct Loaded {
     pub access: Access,
     /// The state rebuilt from the escalation's events: stages, records, status, version.
     pub state: Escalation,
-    pub agencies: Vec<AgencyRow>,
+    /// The escalation's events, oldest first (its history).
+    pub events: Arc<Vec<Link>>,
+    pub agencies: Arc<Vec<AgencyRow>>,
 }
 
 impl Loaded {
@@ -92,13 +95,17 @@ pub async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<Load
         .rules(&ctx.partnership, Some(row.procedure_version))
         .await?;
     ctx.today = ctx.rules.today(state.now());
-    let escalation = state.records.escalation_state(id).await?;
-    let agencies = state.store.agencies(&ctx.partnership.id).await?;
+    let read = state
+        .records
+        .escalation_read(&row, ctx.config_version)
+        .await?;
+    let agencies = ctx.agencies.clone();
     Ok(Loaded {
         ctx,
         row,
         access,
-        state: escalation,
+        state: read.state,
+        events: read.events,
         agencies,
     })
 }
@@ -248,7 +255,12 @@ pub async fn view(
     loaded: &Loaded,
     now: Timestamp,
 ) -> Result<EscalationView, AppError> {
-    let case = if loaded.access.child_details {
+    let case = if !loaded.access.child_details {
+        None
+    } else if let Some(case) = case_as_raised(&loaded.events) {
+        Some(case)
+    } else {
+        // The raising event's content was purged: the case table says what is kept.
         state
             .store
             .case(&loaded.row.id)
@@ -258,11 +270,22 @@ pub async fn view(
                 evidence,
                 outcome_wanted,
             })
-    } else {
-        None
     };
     let offered = offered(loaded, now);
     Ok(build_view(loaded, case, offered.actions))
+}
+
+/// The case as put, from the raising event (the first of the stream).
+fn case_as_raised(events: &[Link]) -> Option<CaseView> {
+    let json = events.first()?.payload.as_deref()?;
+    match serde_json::from_str::<Payload>(json).ok()? {
+        Payload::EscalationRaised(r) => Some(CaseView {
+            decision: r.decision,
+            evidence: r.evidence,
+            outcome_wanted: r.outcome_wanted,
+        }),
+        _ => None,
+    }
 }
 
 /// The escalation without the case as put (no I/O): for the action pages' headings.
@@ -277,6 +300,7 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
         access,
         state: s,
         agencies,
+        ..
     } = loaded;
     let p = loaded.procedure();
     let open = s.status.is_open();
@@ -588,15 +612,8 @@ pub struct Detail {
 }
 
 /// The escalation's history, oldest first.
-pub async fn history(state: &AppState, loaded: &Loaded) -> Result<Vec<HistoryItem>, AppError> {
-    let links = state
-        .store
-        .stream_events(
-            &loaded.ctx.partnership.id,
-            &[escalation_stream(&loaded.row.id)],
-        )
-        .await?;
-    Ok(describe_history(loaded, &links))
+pub fn history(loaded: &Loaded) -> Vec<HistoryItem> {
+    describe_history(loaded, &loaded.events)
 }
 
 fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {

@@ -1,8 +1,10 @@
 //! What pages and the API have in common: loading what a person may see, shaped as plain
 //! serialisable views. Pages render them with templates; the API returns them as JSON.
 
+use std::sync::Arc;
+
 use jiff::civil::Date;
-use parley_store::rows::{EscalationRow, PartnershipRow};
+use parley_store::rows::{AgencyRow, EscalationRow, PartnershipRow};
 use serde::Serialize;
 
 use crate::access::{self, Access, Directory};
@@ -22,26 +24,31 @@ pub mod raise;
 #[derive(Clone, Debug)]
 pub struct Context {
     pub partnership: PartnershipRow,
+    /// The partnership's configuration version this context was read at.
+    pub config_version: i64,
     pub rules: Rules,
-    pub directory: Directory,
+    pub directory: Arc<Directory>,
+    pub agencies: Arc<Vec<AgencyRow>>,
     pub business_from: Option<i64>,
     pub today: Date,
 }
 
 impl Context {
     pub async fn load(state: &AppState, user: &CurrentUser) -> Result<Context, AppError> {
-        let partnership = state.partnership(user.partnership_id()).await?;
+        let config = match &user.config {
+            Some(c) => c.clone(),
+            None => state.configuration(user.partnership_id()).await?,
+        };
+        let partnership = config.partnership.clone();
         let rules = state.rules(&partnership, None).await?;
-        let directory = Directory::new(
-            state.store.people(&partnership.id).await?,
-            state.store.named_officers(&partnership.id).await?,
-        );
         let business_from = access::business_team_from(&rules.procedure);
         let today = rules.today(state.now());
         Ok(Context {
             partnership,
+            config_version: config.version,
             rules,
-            directory,
+            directory: config.directory.clone(),
+            agencies: config.agencies.clone(),
             business_from,
             today,
         })

@@ -3,9 +3,10 @@
 
 use serde::Serialize;
 
+use super::partnership::{Pagination, pagination};
 use super::{Context, EscalationLine};
 use crate::access::Relation;
-use crate::app::AppState;
+use crate::app::{AppState, WorkListStamp};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 
@@ -17,9 +18,14 @@ pub struct MyWork {
     pub awaiting: Vec<MyLine>,
     /// Open escalations they raised or are involved in otherwise (including as a manager).
     pub involved: Vec<MyLine>,
-    /// Closed ones they raised or were involved in, newest first.
+    /// Closed ones they raised or were involved in, newest first: one page of them.
     pub closed: Vec<MyLine>,
+    /// Which page of the closed ones this is, and links to the others.
+    pub closed_pages: Pagination,
 }
+
+/// Closed escalations listed per page (open ones are always listed in full).
+pub const CLOSED_PER_PAGE: i64 = 20;
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MyLine {
@@ -28,8 +34,57 @@ pub struct MyLine {
     pub relations: Vec<Relation>,
 }
 
-pub async fn my_work(state: &AppState, user: &CurrentUser) -> Result<MyWork, AppError> {
+/// What awaits the person, what else is open, and page `closed_page` (from 1) of the closed
+/// ones, linked from `base` (the page's or the API's path).
+pub async fn my_work(
+    state: &AppState,
+    user: &CurrentUser,
+    base: &str,
+    closed_page: i64,
+) -> Result<MyWork, AppError> {
     let ctx = Context::load(state, user).await?;
+    let stamp = stamp(&ctx, user);
+    let key = (user.id().to_owned(), base.to_owned(), closed_page);
+    if let Some(stamp) = stamp {
+        let kept = state.work_lists.lock().ok().and_then(|c| {
+            c.get(&key)
+                .filter(|(s, _)| *s == stamp)
+                .map(|(_, w)| w.clone())
+        });
+        if let Some(work) = kept {
+            return Ok(work);
+        }
+    }
+    let work = build(state, user, &ctx, base, closed_page).await?;
+    if let Some(stamp) = stamp
+        && let Ok(mut c) = state.work_lists.lock()
+    {
+        if c.len() >= WORK_LISTS_KEPT {
+            c.clear();
+        }
+        c.insert(key, (stamp, work.clone()));
+    }
+    Ok(work)
+}
+
+/// How many work lists (and rendered pages of them) a process keeps.
+pub const WORK_LISTS_KEPT: usize = 256;
+
+/// What a work list is kept by: while nothing in the partnership has changed (its chain head
+/// and configuration) and it is the same day, the list is the same, and a person looks at it
+/// often. `None` when the request did not read the chain head (API tokens): not kept.
+pub fn stamp(ctx: &Context, user: &CurrentUser) -> Option<WorkListStamp> {
+    user.partnership_seq
+        .map(|seq| (ctx.config_version, seq, ctx.today))
+}
+
+async fn build(
+    state: &AppState,
+    user: &CurrentUser,
+    ctx: &Context,
+    base: &str,
+    closed_page: i64,
+) -> Result<MyWork, AppError> {
     let me = user.id().to_owned();
     let mut people = ctx.directory.reports_of(&me);
     people.push(me.clone());
@@ -40,36 +95,60 @@ pub async fn my_work(state: &AppState, user: &CurrentUser) -> Result<MyWork, App
         .filter(|o| people.contains(&o.person_id))
         .map(|o| (o.agency_id.clone(), o.stage))
         .collect();
-    let rows = state
+    let open = state
         .store
-        .escalations_involving(&ctx.partnership.id, &people, &officer_of)
+        .open_escalations_involving(&ctx.partnership.id, &people, &officer_of)
         .await?;
-    let agencies = state.store.agencies(&ctx.partnership.id).await?;
-    let mut work = MyWork {
-        awaiting: Vec::new(),
-        involved: Vec::new(),
-        closed: Vec::new(),
+    // The page asked for; past the last page, the last (counted by a first look).
+    let page = closed_page.max(1);
+    let (mut closed, mut total) = state
+        .store
+        .closed_escalations_involving(
+            &ctx.partnership.id,
+            &people,
+            &officer_of,
+            CLOSED_PER_PAGE,
+            (page - 1) * CLOSED_PER_PAGE,
+        )
+        .await?;
+    let pages = ((total + CLOSED_PER_PAGE - 1) / CLOSED_PER_PAGE).max(1);
+    let page = if page > pages {
+        (closed, total) = state
+            .store
+            .closed_escalations_involving(
+                &ctx.partnership.id,
+                &people,
+                &officer_of,
+                CLOSED_PER_PAGE,
+                (pages - 1) * CLOSED_PER_PAGE,
+            )
+            .await?;
+        pages
+    } else {
+        page
     };
-    for e in &rows {
-        let Some(access) = ctx.access(user, e) else {
-            continue;
-        };
-        let relations: Vec<Relation> = access
+    let agencies = ctx.agencies.clone();
+    // Who is involved how: the store finds the rows, `access` says in what capacity (and
+    // drops any it would not show).
+    let relations_of = |e| {
+        let relations: Vec<Relation> = ctx
+            .access(user, e)?
             .relations
             .into_iter()
             .filter(|r| *r != Relation::BusinessTeam)
             .collect();
-        if relations.is_empty() {
+        (!relations.is_empty()).then_some(relations)
+    };
+    let mut awaiting = Vec::new();
+    let mut involved = Vec::new();
+    for e in &open {
+        let Some(relations) = relations_of(e) else {
             continue;
-        }
+        };
         let line = MyLine {
-            line: EscalationLine::new(&ctx, e, &agencies),
+            line: EscalationLine::new(ctx, e, &agencies),
             relations,
         };
-        if e.status != "open" {
-            work.closed.push(line);
-            continue;
-        }
         let leads_now = ctx
             .directory
             .leads_at(e, e.current_stage)
@@ -84,11 +163,26 @@ pub async fn my_work(state: &AppState, user: &CurrentUser) -> Result<MyWork, App
         let party_at_entry = e.current_stage == entry_stage
             && (e.raised_by == me || e.receiving_person_id.as_deref() == Some(me.as_str()));
         if leads_now || party_at_entry {
-            work.awaiting.push(line);
+            awaiting.push(line);
         } else {
-            work.involved.push(line);
+            involved.push(line);
         }
     }
+    let closed = closed
+        .iter()
+        .filter_map(|e| {
+            Some(MyLine {
+                relations: relations_of(e)?,
+                line: EscalationLine::new(ctx, e, &agencies),
+            })
+        })
+        .collect();
+    let mut work = MyWork {
+        awaiting,
+        involved,
+        closed,
+        closed_pages: pagination(base, "", page, CLOSED_PER_PAGE, total),
+    };
     let urgency = |l: &MyLine| {
         (
             !l.line.overdue,
@@ -98,7 +192,5 @@ pub async fn my_work(state: &AppState, user: &CurrentUser) -> Result<MyWork, App
     };
     work.awaiting.sort_by_key(urgency);
     work.involved.sort_by_key(urgency);
-    work.closed
-        .sort_by(|a, b| b.line.raised_on.cmp(&a.line.raised_on));
     Ok(work)
 }

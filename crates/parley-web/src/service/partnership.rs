@@ -458,7 +458,7 @@ pub async fn prepare(
     q: &FilterQuery,
 ) -> Result<Prepared, AppError> {
     let ctx = Context::load(state, user).await?;
-    let agencies = state.store.agencies(&ctx.partnership.id).await?;
+    let agencies = ctx.agencies.clone();
     let options = FilterOptions::new(&ctx, &agencies);
     let (filters, problems) = parse(q, &options, ctx.business_from);
     Ok(Prepared {
@@ -859,6 +859,8 @@ mod tests {
         CurrentUser {
             person: state.store.person(id).await.unwrap().unwrap(),
             session: None,
+            config: None,
+            partnership_seq: None,
         }
     }
 

@@ -216,7 +216,7 @@ fn common_redirection_text(kind: RedirectionKind) -> &'static str {
 /// What a person may choose, or 403 for someone who cannot raise.
 pub async fn options(state: &AppState, user: &CurrentUser) -> Result<RaiseOptions, AppError> {
     let ctx = Context::load(state, user).await?;
-    let agencies = state.store.agencies(&ctx.partnership.id).await?;
+    let agencies = ctx.agencies.clone();
     options_from(&ctx, &agencies, &user.person)
 }
 
@@ -1085,7 +1085,7 @@ pub async fn raise(
 ) -> Result<Result<Raised, Problems>, AppError> {
     raising_agency(&user.person).ok_or(AppError::Forbidden)?;
     let ctx = Context::load(state, user).await?;
-    let agencies = state.store.agencies(&ctx.partnership.id).await?;
+    let agencies = ctx.agencies.clone();
     let opts = options_from(&ctx, &agencies, &user.person)?;
     let valid = match validate(&opts, req, ctx.today) {
         Ok(v) => v,
@@ -1168,7 +1168,7 @@ pub async fn confirmation(
         .ok_or(AppError::NotFound)?;
     let ctx = Context::load(state, user).await?;
     ctx.access(user, &row).ok_or(AppError::NotFound)?;
-    let agencies = state.store.agencies(&ctx.partnership.id).await?;
+    let agencies = ctx.agencies.clone();
     let deadlines = deadlines(state, &ctx, &row, &agencies).await?;
     let rules = state
         .rules(&ctx.partnership, Some(row.procedure_version))

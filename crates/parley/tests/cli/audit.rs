@@ -39,7 +39,7 @@ fn seed(data_dir: &Path) -> String {
             .await
             .unwrap();
         drop(records);
-        store.pool().close().await;
+        store.close().await;
         p
     })
 }
