@@ -119,6 +119,85 @@ async fn both_backends_reach_the_same_schema_version() {
     assert_eq!(versions[0].1, 3);
 }
 
+/// The configuration version moves with every change to the partnership's configuration
+/// (here: an agency, a closure day) and with nothing an escalation does; a rebuild of the
+/// projections gives it back the same.
+#[tokio::test]
+async fn the_configuration_version_moves_with_the_configuration_only() {
+    for db in backends().await {
+        let records = db.records().await;
+        let w = world(&records, "solihull").await;
+        let store = records.store();
+        let version = || async { store.config_version(&w.partnership).await.unwrap().unwrap() };
+        let v0 = version().await;
+        assert!(
+            v0 > 0,
+            "{:?}: creating the partnership moves it",
+            db.backend
+        );
+        let raised = records
+            .raise(
+                at(10),
+                &Actor::person(&w.teacher),
+                &w.partnership,
+                raise_input(&w, "child-protection-plan"),
+            )
+            .await
+            .unwrap();
+        records
+            .act(
+                at(20),
+                &Actor::person(&w.teacher),
+                &raised.id,
+                1,
+                &Event::Escalated,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            version().await,
+            v0,
+            "{:?}: an escalation moved it",
+            db.backend
+        );
+        records
+            .add_agency(
+                at(30),
+                &Actor::SYSTEM,
+                &w.partnership,
+                "Elm GP Practice",
+                "health",
+            )
+            .await
+            .unwrap();
+        let v1 = version().await;
+        assert!(v1 > v0, "{:?}: a new agency did not move it", db.backend);
+        records
+            .set_closure_days(
+                at(40),
+                &Actor::SYSTEM,
+                &w.partnership,
+                vec!["2027-01-04".to_owned()],
+            )
+            .await
+            .unwrap();
+        let v2 = version().await;
+        assert!(v2 > v1, "{:?}: closure days did not move it", db.backend);
+        records.rebuild_projections().await.unwrap();
+        assert_eq!(
+            version().await,
+            v2,
+            "{:?}: a rebuild changed it",
+            db.backend
+        );
+        assert_eq!(
+            store.config_version("no-such-partnership").await.unwrap(),
+            None
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_escalation_is_raised_escalated_and_resolved() {
     for db in backends().await {

@@ -609,6 +609,34 @@ async fn the_web_lists_agree_with_brute_force_on_demo_data() {
                     p.name
                 );
                 checked += usize::from(!got.is_empty());
+                // The open ones, and the closed ones page by page (newest first), are the
+                // same escalations split by status.
+                let open = store
+                    .open_escalations_involving(&p.id, people, officer_of)
+                    .await
+                    .unwrap();
+                let want_open: Vec<_> =
+                    got.iter().filter(|e| e.status == "open").cloned().collect();
+                assert_eq!(open, want_open, "{b:?} {people:?} {officer_of:?}");
+                let mut want_closed: Vec<_> =
+                    got.iter().filter(|e| e.status != "open").cloned().collect();
+                want_closed.sort_by(|a, b| {
+                    (b.raised_at_us, &b.reference).cmp(&(a.raised_at_us, &a.reference))
+                });
+                let mut closed = Vec::new();
+                for page in 0.. {
+                    let (rows, total) = store
+                        .closed_escalations_involving(&p.id, people, officer_of, 7, page * 7)
+                        .await
+                        .unwrap();
+                    assert_eq!(total, want_closed.len() as i64, "{b:?} page {page}");
+                    if rows.is_empty() {
+                        break;
+                    }
+                    assert!(rows.len() <= 7);
+                    closed.extend(rows);
+                }
+                assert_eq!(closed, want_closed, "{b:?} {people:?} {officer_of:?}");
             }
             // Another partnership's people find nothing here.
             if let Some(other) = summary.partnerships.iter().find(|o| o.id != p.id) {

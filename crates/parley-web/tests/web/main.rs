@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod errors;
+mod freshness;
 mod harness;
 mod headers;
 mod leaks;
