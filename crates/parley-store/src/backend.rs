@@ -349,6 +349,62 @@ macro_rules! impl_store {
                 &self,
                 batch: Vec<AppendRequest>,
             ) -> Result<Vec<Result<Appended, StoreError>>, StoreError> {
+                // The fast path: one transaction, no savepoints, each chain head read and
+                // written once. A stale version is found before anything of its request is
+                // written, so it only takes that request out; any other error abandons the
+                // whole transaction (nothing was committed) for the careful path below.
+                {
+                    let mut tx = self.begin_write().await?;
+                    let mut heads: Vec<(String, (i64, Vec<u8>))> = Vec::new();
+                    let mut results = Vec::with_capacity(batch.len());
+                    let mut failed = false;
+                    for request in &batch {
+                        let current = match $m::stream_version_for(&mut tx, request).await {
+                            Ok(v) => v,
+                            Err(e @ StoreError::Conflict { .. }) => {
+                                results.push(Err(e));
+                                continue;
+                            }
+                            Err(_) => {
+                                failed = true;
+                                break;
+                            }
+                        };
+                        let at = match heads.iter().position(|(p, _)| *p == request.partnership_id) {
+                            Some(i) => i,
+                            None => match $m::read_head(&mut tx, &request.partnership_id, $lock_head).await {
+                                Ok(head) => {
+                                    heads.push((request.partnership_id.clone(), head));
+                                    heads.len() - 1
+                                }
+                                Err(_) => {
+                                    failed = true;
+                                    break;
+                                }
+                            },
+                        };
+                        match $m::write_request(&mut tx, request, current, &mut heads[at].1).await {
+                            Ok(appended) => results.push(Ok(appended)),
+                            Err(_) => {
+                                failed = true;
+                                break;
+                            }
+                        }
+                    }
+                    if !failed {
+                        for (partnership_id, head) in &heads {
+                            if $m::write_head(&mut tx, partnership_id, head).await.is_err() {
+                                failed = true;
+                                break;
+                            }
+                        }
+                    }
+                    if !failed {
+                        tx.commit().await?;
+                        return Ok(results);
+                    }
+                    tx.rollback().await?;
+                }
                 let mut tx = self.begin_write().await?;
                 let mut results = Vec::with_capacity(batch.len());
                 for request in batch {
@@ -1211,7 +1267,19 @@ macro_rules! generic_writes {
                 })
             }
 
+            /// Appends one request inside a savepoint of its own: the head read and written
+            /// around it. The careful path, used when a batch's fast path meets an error.
             pub(super) async fn append_one(tx: &mut Tx<'_>, req: &AppendRequest, lock_head: &'static str) -> Result<Appended, StoreError> {
+                let current = stream_version_for(tx, req).await?;
+                let mut head = read_head(tx, &req.partnership_id, lock_head).await?;
+                let appended = write_request(tx, req, current, &mut head).await?;
+                write_head(tx, &req.partnership_id, &head).await?;
+                Ok(appended)
+            }
+
+            /// The stream's version, or `Conflict` when it is not the one the request was
+            /// decided on. Writes nothing.
+            pub(super) async fn stream_version_for(tx: &mut Tx<'_>, req: &AppendRequest) -> Result<i64, StoreError> {
                 let current: Option<i64> = sqlx::query_scalar(
                     "SELECT MAX(stream_version) FROM events WHERE partnership_id = $1 AND stream = $2",
                 )
@@ -1227,19 +1295,45 @@ macro_rules! generic_writes {
                         actual: current,
                     });
                 }
+                Ok(current)
+            }
+
+            /// The partnership chain's head (sequence, hash), made at genesis if it has none,
+            /// and locked for the transaction where the backend locks rows.
+            pub(super) async fn read_head(tx: &mut Tx<'_>, partnership_id: &str, lock_head: &'static str) -> Result<(i64, Vec<u8>), StoreError> {
                 sqlx::query("INSERT INTO chain_heads (partnership_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (partnership_id) DO NOTHING")
-                    .bind(&req.partnership_id)
+                    .bind(partnership_id)
                     .bind(chain::GENESIS.to_vec())
                     .execute(&mut **tx)
                     .await?;
                 let head = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SELECT seq, hash FROM chain_heads WHERE partnership_id = $1{lock_head}"
                 )))
-                .bind(&req.partnership_id)
+                .bind(partnership_id)
                 .fetch_one(&mut **tx)
                 .await?;
-                let mut seq: i64 = head.try_get(0)?;
-                let mut prev: Vec<u8> = head.try_get(1)?;
+                Ok((head.try_get(0)?, head.try_get(1)?))
+            }
+
+            pub(super) async fn write_head(tx: &mut Tx<'_>, partnership_id: &str, head: &(i64, Vec<u8>)) -> Result<(), StoreError> {
+                sqlx::query("UPDATE chain_heads SET seq = $2, hash = $3 WHERE partnership_id = $1")
+                    .bind(partnership_id)
+                    .bind(head.0)
+                    .bind(&head.1)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
+            /// Writes a request's events (chained on `head`, which moves on), projection rows
+            /// and outbox rows, its stream being at `current`.
+            pub(super) async fn write_request(
+                tx: &mut Tx<'_>,
+                req: &AppendRequest,
+                current: i64,
+                head: &mut (i64, Vec<u8>),
+            ) -> Result<Appended, StoreError> {
+                let (mut seq, mut prev) = head.clone();
                 let mut version = current;
                 let mut seqs = Vec::with_capacity(req.events.len());
                 for e in &req.events {
@@ -1290,12 +1384,6 @@ macro_rules! generic_writes {
                     prev = hash.to_vec();
                     seqs.push(seq);
                 }
-                sqlx::query("UPDATE chain_heads SET seq = $2, hash = $3 WHERE partnership_id = $1")
-                    .bind(&req.partnership_id)
-                    .bind(seq)
-                    .bind(&prev)
-                    .execute(&mut **tx)
-                    .await?;
                 for op in &req.ops {
                     apply_op(tx, op).await?;
                 }
@@ -1319,6 +1407,7 @@ macro_rules! generic_writes {
                     .execute(&mut **tx)
                     .await?;
                 }
+                *head = (seq, prev);
                 Ok(Appended { seq, stream_version: version })
             }
 

@@ -357,10 +357,16 @@ impl Projector {
                     .get_mut(&id)
                     .ok_or_else(|| ProjectError::UnknownEscalation(id.clone()))?;
                 let t = state.core.apply(rules, timestamp(at_us), event)?;
+                let before = stage_rows(&id, &state.core);
                 state.core = t.state;
                 update_row(&mut state.row, &state.core, at_us);
                 ops.push(Op::Escalation(Box::new(state.row.clone())));
-                ops.extend(stage_rows(&id, &state.core));
+                // Only the stage rows the event changed (each is an upsert of the whole row).
+                ops.extend(
+                    stage_rows(&id, &state.core)
+                        .into_iter()
+                        .filter(|row| !before.contains(row)),
+                );
                 notifications = t.notifications;
             }
         }

@@ -130,6 +130,62 @@ mod tests {
         }
     }
 
+    /// One batch: a good request, a stale one, one whose projection row cannot be written,
+    /// and another good one. The stale one is a conflict, the broken one an error, the good
+    /// ones are written, and the chain has no gap.
+    #[tokio::test]
+    async fn a_failing_request_takes_only_itself_out_of_its_batch() {
+        use crate::rows::{Op, ProcedureRow};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let store = SqliteStore::open(&path.display().to_string())
+            .await
+            .unwrap();
+        let procedure = || {
+            Op::Procedure(ProcedureRow {
+                partnership_id: "p".to_owned(),
+                version: 1,
+                procedure_id: "x".to_owned(),
+                source: String::new(),
+                sha256: String::new(),
+                adopted_at_us: 1,
+            })
+        };
+        let mut first = request("s1");
+        first.ops.push(procedure());
+        let mut stale = request("s2");
+        stale.expected_version = 3;
+        // The same procedure version again: the projection's primary key refuses it.
+        let mut broken = request("s3");
+        broken.ops.push(procedure());
+        let results = store
+            .append_batch(vec![first, stale, broken, request("s4")])
+            .await
+            .unwrap();
+        assert!(results[0].is_ok(), "{results:?}");
+        assert!(
+            matches!(results[1], Err(StoreError::Conflict { .. })),
+            "{results:?}"
+        );
+        assert!(
+            matches!(results[2], Err(StoreError::Database(_))),
+            "{results:?}"
+        );
+        let last = results[3].as_ref().unwrap();
+        assert_eq!(last.seq, 2, "{results:?}");
+        let chain = store.chain("p", 0, 10).await.unwrap();
+        assert_eq!(
+            chain
+                .iter()
+                .map(|l| (l.seq, l.stream.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, "s1"), (2, "s4")]
+        );
+        let heads = store.chain_heads().await.unwrap();
+        assert_eq!(heads[0].1, 2);
+        assert_eq!(heads[0].2, chain[1].hash);
+    }
+
     #[tokio::test]
     async fn every_caller_of_a_failed_batch_gets_an_error() {
         let dir = tempfile::tempdir().unwrap();
