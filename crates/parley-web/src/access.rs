@@ -63,8 +63,12 @@ pub struct Access {
     pub relations: Vec<Relation>,
     /// The child's details and the case as put (decision, evidence, outcome wanted).
     pub child_details: bool,
-    /// Record, agree a timescale, escalate, resolve, convene, refer on.
+    /// Agree a timescale, escalate, resolve, convene, refer on (and record) while it is open.
     pub can_act: bool,
+    /// Write the stage record, also once it has closed: what was agreed and the learning
+    /// identified are often written up afterwards (Sunderland's proforma: actions taken,
+    /// outcome, learning identified).
+    pub can_record: bool,
     /// Withdraw: the raising side only.
     pub can_withdraw: bool,
 }
@@ -209,6 +213,7 @@ pub fn access(
     Some(Access {
         child_details: involved_directly,
         can_act: involved_directly && open,
+        can_record: involved_directly,
         can_withdraw: open && (e.raised_by == me || raising_side_manager || raising_officer),
         relations,
     })
@@ -334,6 +339,24 @@ mod tests {
         assert!(!a("receiver").can_withdraw);
         assert!(!a("officer2").can_withdraw);
         assert!(a("receiver").can_act);
+    }
+
+    #[test]
+    fn once_closed_only_the_record_is_left_to_those_involved() {
+        let d = directory();
+        let e = EscalationRow {
+            status: "resolved".into(),
+            ..escalation(2)
+        };
+        let a = |id: &str| access(&d.people[id], &e, &d, Some(2)).unwrap();
+        for id in ["raiser", "receiver", "officer2", "team-lead"] {
+            let x = a(id);
+            assert!(x.can_record && !x.can_act && !x.can_withdraw, "{id}: {x:?}");
+        }
+        assert!(
+            !a("bt").can_record,
+            "the business team writes no stage record"
+        );
     }
 
     #[test]

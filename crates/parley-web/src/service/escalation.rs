@@ -799,10 +799,12 @@ impl ActionKind {
         format!("/escalations/{id}/{}", self.slug())
     }
 
-    /// Withdrawing is for the raising side only; everything else for anyone who may act.
+    /// Withdrawing is for the raising side only; the record for anyone involved, open or
+    /// closed; everything else for anyone who may act.
     pub fn allowed(self, access: &Access) -> bool {
         match self {
             ActionKind::Withdraw => access.can_withdraw,
+            ActionKind::Record => access.can_record,
             _ => access.can_act,
         }
     }
@@ -1455,6 +1457,7 @@ mod tests {
             relations: vec![Relation::Raiser],
             child_details: true,
             can_act: true,
+            can_record: true,
             can_withdraw: true,
         }
     }
@@ -1534,6 +1537,7 @@ mod tests {
             relations: vec![Relation::BusinessTeam],
             child_details: false,
             can_act: false,
+            can_record: false,
             can_withdraw: false,
         };
         let o = offer("e1", r, &s, &watcher, at("2026-03-03T10:00:00Z"));
@@ -1559,6 +1563,26 @@ mod tests {
         // The stage record stays writable after closing (Solihull §6; Dorset §10): the
         // access rule decides whether this person may still write it.
         assert_eq!(kinds(&o), ["record"]);
+        // As `access` has it for someone involved once it has closed: the record only.
+        let involved_after = Access {
+            can_act: false,
+            can_withdraw: false,
+            ..all_access()
+        };
+        let o = offer(
+            "e1",
+            r,
+            &closed,
+            &involved_after,
+            at("2026-03-04T10:00:00Z"),
+        );
+        assert_eq!(kinds(&o), ["record"]);
+        let watcher_after = Access {
+            can_record: false,
+            ..involved_after
+        };
+        let o = offer("e1", r, &closed, &watcher_after, at("2026-03-04T10:00:00Z"));
+        assert!(o.actions.is_empty());
     }
 
     #[test]

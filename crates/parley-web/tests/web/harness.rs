@@ -222,6 +222,8 @@ pub(crate) struct Seen {
     pub(crate) child_details: bool,
     /// May act on it: involved directly and the escalation is open.
     pub(crate) can_act: bool,
+    /// May write the stage record: involved directly, open or closed.
+    pub(crate) can_record: bool,
 }
 
 impl World {
@@ -254,6 +256,7 @@ impl World {
         Some(Seen {
             child_details: direct,
             can_act: direct && e.status == "open",
+            can_record: direct,
         })
     }
 

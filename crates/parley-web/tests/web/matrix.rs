@@ -49,6 +49,8 @@ pub(crate) enum Need {
     Child,
     /// An action: those involved, while it is open; a 403 for others who see it.
     Act,
+    /// The stage record: those involved, open or closed; a 403 for others who see it.
+    Record,
     /// Withdrawing: the raising side (the raiser, their managers, the raising agency's stage
     /// leads), while it is open; a 403 for others who see it.
     Withdraw,
@@ -161,10 +163,10 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     // One escalation
     get("/escalations/{id}", Escalation(See)),
     get("/escalations/{id}/child", Escalation(Child)),
-    get("/escalations/{id}/record", Escalation(Act)),
+    get("/escalations/{id}/record", Escalation(Record)),
     post(
         "/escalations/{id}/record",
-        Escalation(Act),
+        Escalation(Record),
         Form(&[("version", "{version}")]),
     ),
     get("/escalations/{id}/timescale", Escalation(Act)),
@@ -313,7 +315,7 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     get("/api/escalations/{id}/history", Escalation(See)),
     post(
         "/api/escalations/{id}/actions",
-        Escalation(Act),
+        Escalation(Record),
         Json(r#"{"version": {version}, "action": "record", "fields": {}}"#),
     ),
 ];
@@ -468,6 +470,13 @@ pub(crate) fn want(who: Who, person: Option<&PersonRow>, target: &Target, live: 
                 }
                 Act => {
                     if seen.can_act {
+                        Want::Allowed
+                    } else {
+                        Want::Forbidden
+                    }
+                }
+                Record => {
+                    if seen.can_record {
                         Want::Allowed
                     } else {
                         Want::Forbidden
