@@ -720,15 +720,9 @@ macro_rules! impl_store {
                 people: &[String],
                 officer_of: &[(String, i64)],
             ) -> Result<Vec<EscalationRow>, StoreError> {
-                let officers = serde_json::to_string(officer_of).unwrap_or_else(|_| "[]".to_owned());
-                let rows = sqlx::query(involving_sql!($people_in, $agencies_in, $officers, "",
-                    concat!("ORDER BY stage_due", $binary, ", reference", $binary)))
-                .bind(partnership_id)
-                .bind(json_list(people))
-                .bind(officers)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map($m::escalation_row).collect()
+                let sql = involving_sql!($people_in, $agencies_in, $officers, "",
+                    concat!("ORDER BY stage_due", $binary, ", reference", $binary));
+                $m::involving_rows(&self.pool, sql, partnership_id, people, officer_of).await
             }
 
             async fn open_escalations_involving(
@@ -737,15 +731,9 @@ macro_rules! impl_store {
                 people: &[String],
                 officer_of: &[(String, i64)],
             ) -> Result<Vec<EscalationRow>, StoreError> {
-                let officers = serde_json::to_string(officer_of).unwrap_or_else(|_| "[]".to_owned());
-                let rows = sqlx::query(involving_sql!($people_in, $agencies_in, $officers, " AND status = 'open'",
-                    concat!("ORDER BY stage_due", $binary, ", reference", $binary)))
-                .bind(partnership_id)
-                .bind(json_list(people))
-                .bind(officers)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map($m::escalation_row).collect()
+                let sql = involving_sql!($people_in, $agencies_in, $officers, " AND status = 'open'",
+                    concat!("ORDER BY stage_due", $binary, ", reference", $binary));
+                $m::involving_rows(&self.pool, sql, partnership_id, people, officer_of).await
             }
 
             async fn closed_escalations_involving(
@@ -1236,6 +1224,25 @@ macro_rules! generic_writes {
                         .push_bind(day.clone())
                         .push(")");
                 }
+            }
+
+            /// Runs one of the `involving_sql!` statements: `$1` the partnership, `$2` the
+            /// people, `$3` the (agency, stage) pairs.
+            pub(super) async fn involving_rows(
+                pool: &sqlx::Pool<$db>,
+                sql: &'static str,
+                partnership_id: &str,
+                people: &[String],
+                officer_of: &[(String, i64)],
+            ) -> Result<Vec<EscalationRow>, StoreError> {
+                let officers = serde_json::to_string(officer_of).unwrap_or_else(|_| "[]".to_owned());
+                let rows = sqlx::query(sql)
+                    .bind(partnership_id)
+                    .bind(json_list(people))
+                    .bind(officers)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(escalation_row).collect()
             }
 
             pub(super) fn escalation_row(r: &<$db as sqlx::Database>::Row) -> Result<EscalationRow, StoreError> {

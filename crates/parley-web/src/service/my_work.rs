@@ -100,32 +100,23 @@ async fn build(
         .open_escalations_involving(&ctx.partnership.id, &people, &officer_of)
         .await?;
     // The page asked for; past the last page, the last (counted by a first look).
-    let page = closed_page.max(1);
-    let (mut closed, mut total) = state
-        .store
-        .closed_escalations_involving(
-            &ctx.partnership.id,
-            &people,
-            &officer_of,
-            CLOSED_PER_PAGE,
-            (page - 1) * CLOSED_PER_PAGE,
-        )
-        .await?;
-    let pages = ((total + CLOSED_PER_PAGE - 1) / CLOSED_PER_PAGE).max(1);
-    let page = if page > pages {
-        (closed, total) = state
+    let mut page = closed_page.max(1);
+    let (closed, total) = loop {
+        let (rows, total) = state
             .store
             .closed_escalations_involving(
                 &ctx.partnership.id,
                 &people,
                 &officer_of,
                 CLOSED_PER_PAGE,
-                (pages - 1) * CLOSED_PER_PAGE,
+                (page - 1) * CLOSED_PER_PAGE,
             )
             .await?;
-        pages
-    } else {
-        page
+        let pages = ((total + CLOSED_PER_PAGE - 1) / CLOSED_PER_PAGE).max(1);
+        if page <= pages {
+            break (rows, total);
+        }
+        page = pages;
     };
     let agencies = ctx.agencies.clone();
     // Who is involved how: the store finds the rows, `access` says in what capacity (and

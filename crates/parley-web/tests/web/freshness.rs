@@ -4,6 +4,7 @@
 
 use parley_core::escalation::Event;
 use parley_store::records::{Actor, PersonInput};
+use parley_store::rows::PersonRow;
 
 use crate::harness::*;
 
@@ -16,6 +17,19 @@ fn open_counts(html: &str) -> i64 {
             html[at..].split(')').next()?.parse::<i64>().ok()
         })
         .sum()
+}
+
+/// A person's details as saved again, with a new name and active or not.
+fn as_saved(p: &PersonRow, name: &str, active: bool) -> PersonInput {
+    PersonInput {
+        agency_id: p.agency_id.clone(),
+        name: name.to_owned(),
+        email: p.email.clone(),
+        job_title: p.job_title.clone(),
+        roles: p.roles.clone(),
+        line_manager_id: p.line_manager_id.clone(),
+        active,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,15 +89,7 @@ async fn kept_pages_follow_every_change() {
             &Actor::SYSTEM,
             &pid,
             Some(&raiser.id),
-            PersonInput {
-                agency_id: raiser.agency_id.clone(),
-                name: renamed.to_owned(),
-                email: raiser.email.clone(),
-                job_title: raiser.job_title.clone(),
-                roles: raiser.roles.clone(),
-                line_manager_id: raiser.line_manager_id.clone(),
-                active: true,
-            },
+            as_saved(&raiser, renamed, true),
         )
         .await
         .unwrap();
@@ -108,15 +114,7 @@ async fn kept_pages_follow_every_change() {
             &Actor::SYSTEM,
             &pid,
             Some(&raiser.id),
-            PersonInput {
-                agency_id: raiser.agency_id.clone(),
-                name: renamed.to_owned(),
-                email: raiser.email.clone(),
-                job_title: raiser.job_title.clone(),
-                roles: raiser.roles.clone(),
-                line_manager_id: raiser.line_manager_id.clone(),
-                active: false,
-            },
+            as_saved(&raiser, renamed, false),
         )
         .await
         .unwrap();
