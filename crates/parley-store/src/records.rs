@@ -192,13 +192,16 @@ impl Records {
     }
 
     /// A projector holding the partnership's configuration and the given stream's state, and
-    /// the version of `stream`.
+    /// the version of `stream`. `config_version`: the partnership stream's version if the
+    /// caller has just read it.
     async fn load(
         &self,
         partnership_id: &str,
         stream: &str,
+        config_version: Option<i64>,
     ) -> Result<(Projector, i64), StoreError> {
-        let (mut projector, config_version) = self.configuration(partnership_id).await?;
+        let (mut projector, config_version) =
+            self.configuration(partnership_id, config_version).await?;
         if stream == PARTNERSHIP_STREAM {
             return Ok((projector, config_version));
         }
@@ -212,12 +215,21 @@ impl Records {
 
     /// A projector holding the partnership's configuration (its stream replayed, every
     /// procedure version's calendar built), and the partnership stream's version. Kept per
-    /// partnership and reused while that version stands: one single-row query when current.
-    async fn configuration(&self, partnership_id: &str) -> Result<(Projector, i64), StoreError> {
-        let version = self
-            .store
-            .stream_version(partnership_id, PARTNERSHIP_STREAM)
-            .await?;
+    /// partnership and reused while that version stands: one single-row query when current
+    /// (none when the caller has just read the version).
+    async fn configuration(
+        &self,
+        partnership_id: &str,
+        known_version: Option<i64>,
+    ) -> Result<(Projector, i64), StoreError> {
+        let version = match known_version {
+            Some(v) => v,
+            None => {
+                self.store
+                    .stream_version(partnership_id, PARTNERSHIP_STREAM)
+                    .await?
+            }
+        };
         let cached = self.partnerships.lock().ok().and_then(|c| {
             c.get(partnership_id)
                 .filter(|(v, _)| *v == version)
@@ -296,7 +308,10 @@ impl Records {
         };
         let (mut projector, current) = match cached {
             Some(hit) => hit,
-            None => self.load(partnership_id, stream).await?,
+            None => {
+                self.load(partnership_id, stream, cacheable.then_some(config_version))
+                    .await?
+            }
         };
         if let Some(expected) = expected
             && expected != current
@@ -379,7 +394,7 @@ impl Records {
     ) -> Result<i64, StoreError> {
         let parsed =
             procedure::parse(source).map_err(|e| StoreError::Invalid(format!("procedure: {e}")))?;
-        let (projector, _) = self.load(partnership_id, PARTNERSHIP_STREAM).await?;
+        let (projector, _) = self.load(partnership_id, PARTNERSHIP_STREAM, None).await?;
         let version = projector.current_procedure(partnership_id).unwrap_or(0) + 1;
         let payload = Payload::ProcedureAdopted {
             version,
@@ -755,13 +770,12 @@ impl Records {
             .escalation(escalation_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("escalation {escalation_id}")))?;
-        let (projector, _) = self
-            .load(&row.partnership_id, &escalation_stream(escalation_id))
-            .await?;
-        projector
-            .escalation(escalation_id)
-            .map(|(e, _)| e.clone())
-            .ok_or_else(|| StoreError::NotFound(format!("escalation {escalation_id}")))
+        let config_version = self
+            .store
+            .config_version(&row.partnership_id)
+            .await?
+            .unwrap_or(0);
+        Ok(self.escalation_read(&row, config_version).await?.state)
     }
 
     /// An escalation's state and events as of `row`, its projection row just read, with
@@ -782,7 +796,7 @@ impl Records {
             return Ok(read);
         }
         let stream = escalation_stream(&row.id);
-        let (mut projector, _) = self.configuration(&row.partnership_id).await?;
+        let (mut projector, _) = self.configuration(&row.partnership_id, None).await?;
         let events = self
             .store
             .stream_events(&row.partnership_id, std::slice::from_ref(&stream))

@@ -15,7 +15,6 @@ use parley_store::{Store, StoreError};
 
 use crate::access::Directory;
 use crate::error::AppError;
-use crate::service::my_work::MyWork;
 
 /// Where "now" comes from. Tests and the demo pin it; a deployment uses the system clock.
 #[derive(Clone, Copy, Debug)]
@@ -139,9 +138,6 @@ pub struct Inner {
     holidays: BankHolidays,
     rules: Mutex<HashMap<RulesKey, Rules>>,
     configurations: Mutex<HashMap<String, Arc<Configuration>>>,
-    /// Work lists as last built, by (person, path, page), with the (configuration version,
-    /// chain head, day) they were built at: see `service::my_work`.
-    pub(crate) work_lists: Mutex<HashMap<WorkListKey, (WorkListStamp, MyWork)>>,
     /// Pages as last rendered for a session.
     pub(crate) pages: PageCache,
 }
@@ -173,9 +169,6 @@ impl PageCache {
     }
 }
 
-pub(crate) type WorkListKey = (String, String, i64);
-pub(crate) type WorkListStamp = (i64, i64, Date);
-
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
@@ -204,7 +197,6 @@ impl AppState {
             holidays: BankHolidays::built_in(),
             rules: Mutex::new(HashMap::new()),
             configurations: Mutex::new(HashMap::new()),
-            work_lists: Mutex::new(HashMap::new()),
             pages: PageCache::default(),
         }))
     }

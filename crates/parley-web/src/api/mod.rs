@@ -147,7 +147,8 @@ async fn api_my_work(
     user: CurrentUser,
     Query(q): Query<crate::pages::my_work::PageQuery>,
 ) -> Result<Json<MyWork>, AppError> {
+    let ctx = crate::service::Context::load(&state, &user).await?;
     Ok(Json(
-        my_work(&state, &user, "/api/my-work", q.number()).await?,
+        my_work(&state, &user, &ctx, "/api/my-work", q.number()).await?,
     ))
 }

@@ -54,16 +54,11 @@ async fn page(
         .session
         .as_ref()
         .zip(stamp(&ctx, &user))
-        .map(|(s, (config, seq, day))| {
-            (
-                format!("{}|/my-work|{number}", s.token_hash),
-                format!("{config}|{seq}|{day}"),
-            )
-        });
+        .map(|(s, stamp)| (format!("{}|/my-work|{number}", s.token_hash), stamp));
     if let Some(html) = kept.as_ref().and_then(|(k, v)| state.pages.get(k, v)) {
         return Ok(Html(html));
     }
-    let work = my_work(&state, &user, "/my-work", number).await?;
+    let work = my_work(&state, &user, &ctx, "/my-work", number).await?;
     let html = render(
         &state,
         Some(&user),

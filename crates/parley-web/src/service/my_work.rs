@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::partnership::{Pagination, pagination};
 use super::{Context, EscalationLine};
 use crate::access::Relation;
-use crate::app::{AppState, WorkListStamp};
+use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 
@@ -34,51 +34,18 @@ pub struct MyLine {
     pub relations: Vec<Relation>,
 }
 
+/// What a work list is kept by (see `PageCache`): while nothing in the partnership has
+/// changed (its chain head and configuration) and it is the same day, the list is the same,
+/// and a person looks at it often. `None` when the request did not read the chain head (API
+/// tokens): not kept.
+pub fn stamp(ctx: &Context, user: &CurrentUser) -> Option<String> {
+    user.partnership_seq
+        .map(|seq| format!("{}|{seq}|{}", ctx.config_version, ctx.today))
+}
+
 /// What awaits the person, what else is open, and page `closed_page` (from 1) of the closed
 /// ones, linked from `base` (the page's or the API's path).
 pub async fn my_work(
-    state: &AppState,
-    user: &CurrentUser,
-    base: &str,
-    closed_page: i64,
-) -> Result<MyWork, AppError> {
-    let ctx = Context::load(state, user).await?;
-    let stamp = stamp(&ctx, user);
-    let key = (user.id().to_owned(), base.to_owned(), closed_page);
-    if let Some(stamp) = stamp {
-        let kept = state.work_lists.lock().ok().and_then(|c| {
-            c.get(&key)
-                .filter(|(s, _)| *s == stamp)
-                .map(|(_, w)| w.clone())
-        });
-        if let Some(work) = kept {
-            return Ok(work);
-        }
-    }
-    let work = build(state, user, &ctx, base, closed_page).await?;
-    if let Some(stamp) = stamp
-        && let Ok(mut c) = state.work_lists.lock()
-    {
-        if c.len() >= WORK_LISTS_KEPT {
-            c.clear();
-        }
-        c.insert(key, (stamp, work.clone()));
-    }
-    Ok(work)
-}
-
-/// How many work lists (and rendered pages of them) a process keeps.
-pub const WORK_LISTS_KEPT: usize = 256;
-
-/// What a work list is kept by: while nothing in the partnership has changed (its chain head
-/// and configuration) and it is the same day, the list is the same, and a person looks at it
-/// often. `None` when the request did not read the chain head (API tokens): not kept.
-pub fn stamp(ctx: &Context, user: &CurrentUser) -> Option<WorkListStamp> {
-    user.partnership_seq
-        .map(|seq| (ctx.config_version, seq, ctx.today))
-}
-
-async fn build(
     state: &AppState,
     user: &CurrentUser,
     ctx: &Context,
