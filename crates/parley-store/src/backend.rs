@@ -16,7 +16,7 @@ use sqlx::sqlite::{
 use sqlx::{Acquire, Row};
 
 use crate::StoreError;
-use crate::chain::{self, Content, Fixed, Link};
+use crate::chain::{self, Link};
 use crate::rows::{
     AccountRow, AgencyRow, ApiTokenRow, ComplimentRow, EscalationRow, NamedOfficerRow, Op,
     OutboxRow, PartnershipRow, PersonRow, ProcedureRow, SessionLookup, SessionRow, StageRow,
@@ -91,6 +91,11 @@ pub struct EscalationFilter {
     pub overdue_on: Option<String>,
 }
 
+/// A blocking `append_batch` (see [`Store::blocking_appender`]).
+pub type BlockingAppender = Arc<
+    dyn Fn(&[AppendRequest]) -> Result<Vec<Result<Appended, StoreError>>, StoreError> + Send + Sync,
+>;
+
 /// Storage. Both implementations pass the same story tests (`tests/store/`).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -105,6 +110,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         batch: Vec<AppendRequest>,
     ) -> Result<Vec<Result<Appended, StoreError>>, StoreError>;
+
+    /// The same as `append_batch`, as a blocking call, when the backend writes on a connection
+    /// of its own rather than on the async runtime (SQLite): the group-commit writer then runs
+    /// on a thread of its own and calls it directly, saving a hand-off per batch.
+    fn blocking_appender(&self) -> Option<BlockingAppender> {
+        None
+    }
 
     /// The events of some streams of a partnership, in chain order.
     async fn stream_events(
@@ -301,10 +313,6 @@ fn from_json_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
 }
 
-fn record_json(v: &[(String, String)]) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
-}
-
 /// Is this database error a uniqueness violation (a lost race for a stream version)?
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
@@ -349,62 +357,12 @@ macro_rules! impl_store {
                 &self,
                 batch: Vec<AppendRequest>,
             ) -> Result<Vec<Result<Appended, StoreError>>, StoreError> {
-                // The fast path: one transaction, no savepoints, each chain head read and
-                // written once. A stale version is found before anything of its request is
-                // written, so it only takes that request out; any other error abandons the
-                // whole transaction (nothing was committed) for the careful path below.
-                {
-                    let mut tx = self.begin_write().await?;
-                    let mut heads: Vec<(String, (i64, Vec<u8>))> = Vec::new();
-                    let mut results = Vec::with_capacity(batch.len());
-                    let mut failed = false;
-                    for request in &batch {
-                        let current = match $m::stream_version_for(&mut tx, request).await {
-                            Ok(v) => v,
-                            Err(e @ StoreError::Conflict { .. }) => {
-                                results.push(Err(e));
-                                continue;
-                            }
-                            Err(_) => {
-                                failed = true;
-                                break;
-                            }
-                        };
-                        let at = match heads.iter().position(|(p, _)| *p == request.partnership_id) {
-                            Some(i) => i,
-                            None => match $m::read_head(&mut tx, &request.partnership_id, $lock_head).await {
-                                Ok(head) => {
-                                    heads.push((request.partnership_id.clone(), head));
-                                    heads.len() - 1
-                                }
-                                Err(_) => {
-                                    failed = true;
-                                    break;
-                                }
-                            },
-                        };
-                        match $m::write_request(&mut tx, request, current, &mut heads[at].1).await {
-                            Ok(appended) => results.push(Ok(appended)),
-                            Err(_) => {
-                                failed = true;
-                                break;
-                            }
-                        }
-                    }
-                    if !failed {
-                        for (partnership_id, head) in &heads {
-                            if $m::write_head(&mut tx, partnership_id, head).await.is_err() {
-                                failed = true;
-                                break;
-                            }
-                        }
-                    }
-                    if !failed {
-                        tx.commit().await?;
-                        return Ok(results);
-                    }
-                    tx.rollback().await?;
-                }
+                let batch = match self.write_fast(batch).await {
+                    Ok(written) => return written,
+                    Err(batch) => batch,
+                };
+                // The careful path (the backends' own fast paths gave the batch back): a
+                // savepoint per command, so that one bad command only takes itself out.
                 let mut tx = self.begin_write().await?;
                 let mut results = Vec::with_capacity(batch.len());
                 for request in batch {
@@ -422,6 +380,10 @@ macro_rules! impl_store {
                 }
                 tx.commit().await?;
                 Ok(results)
+            }
+
+            fn blocking_appender(&self) -> Option<BlockingAppender> {
+                self.appender()
             }
 
             async fn stream_events(&self, partnership_id: &str, streams: &[String]) -> Result<Vec<Link>, StoreError> {
@@ -672,9 +634,10 @@ macro_rules! impl_store {
             }
 
             async fn stream_version(&self, partnership_id: &str, stream: &str) -> Result<i64, StoreError> {
-                let v: Option<i64> = sqlx::query_scalar(
-                    "SELECT MAX(stream_version) FROM events WHERE partnership_id = $1 AND stream = $2",
-                )
+                if let Some(found) = self.inline_stream_version(partnership_id, stream) {
+                    return Ok(found);
+                }
+                let v: Option<i64> = sqlx::query_scalar(statements::STREAM_VERSION)
                 .bind(partnership_id)
                 .bind(stream)
                 .fetch_one(&self.pool)
@@ -1095,6 +1058,9 @@ macro_rules! escalation_columns {
 }
 
 mod inline;
+mod pg_writer;
+mod sqlite_writer;
+mod statements;
 
 /// Generic write helpers: the same SQL on both drivers.
 macro_rules! generic_writes {
@@ -1287,9 +1253,7 @@ macro_rules! generic_writes {
             /// The stream's version, or `Conflict` when it is not the one the request was
             /// decided on. Writes nothing.
             pub(super) async fn stream_version_for(tx: &mut Tx<'_>, req: &AppendRequest) -> Result<i64, StoreError> {
-                let current: Option<i64> = sqlx::query_scalar(
-                    "SELECT MAX(stream_version) FROM events WHERE partnership_id = $1 AND stream = $2",
-                )
+                let current: Option<i64> = sqlx::query_scalar(statements::STREAM_VERSION)
                 .bind(&req.partnership_id)
                 .bind(&req.stream)
                 .fetch_one(&mut **tx)
@@ -1308,14 +1272,12 @@ macro_rules! generic_writes {
             /// The partnership chain's head (sequence, hash), made at genesis if it has none,
             /// and locked for the transaction where the backend locks rows.
             pub(super) async fn read_head(tx: &mut Tx<'_>, partnership_id: &str, lock_head: &'static str) -> Result<(i64, Vec<u8>), StoreError> {
-                sqlx::query("INSERT INTO chain_heads (partnership_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (partnership_id) DO NOTHING")
+                sqlx::query(statements::ENSURE_HEAD)
                     .bind(partnership_id)
                     .bind(chain::GENESIS.to_vec())
                     .execute(&mut **tx)
                     .await?;
-                let head = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT seq, hash FROM chain_heads WHERE partnership_id = $1{lock_head}"
-                )))
+                let head = sqlx::query(sqlx::AssertSqlSafe(format!("{}{lock_head}", statements::READ_HEAD)))
                 .bind(partnership_id)
                 .fetch_one(&mut **tx)
                 .await?;
@@ -1323,7 +1285,7 @@ macro_rules! generic_writes {
             }
 
             pub(super) async fn write_head(tx: &mut Tx<'_>, partnership_id: &str, head: &(i64, Vec<u8>)) -> Result<(), StoreError> {
-                sqlx::query("UPDATE chain_heads SET seq = $2, hash = $3 WHERE partnership_id = $1")
+                sqlx::query(statements::WRITE_HEAD)
                     .bind(partnership_id)
                     .bind(head.0)
                     .bind(&head.1)
@@ -1340,223 +1302,56 @@ macro_rules! generic_writes {
                 current: i64,
                 head: &mut (i64, Vec<u8>),
             ) -> Result<Appended, StoreError> {
-                let (mut seq, mut prev) = head.clone();
-                let mut version = current;
-                let mut seqs = Vec::with_capacity(req.events.len());
-                for e in &req.events {
-                    seq += 1;
-                    version += 1;
-                    let salt = salt()?;
-                    let content = Content { actor: e.actor.as_deref(), reason: e.reason.as_deref(), payload: &e.payload };
-                    let content_hash = chain::content_hash(&salt, content);
-                    let fixed = Fixed {
-                        partnership_id: &req.partnership_id,
-                        seq,
-                        stream: &req.stream,
-                        stream_version: version,
-                        at_us: e.at_us,
-                        kind: &e.kind,
-                    };
-                    let hash = chain::event_hash(&prev, fixed, &content_hash);
-                    let inserted = sqlx::query(concat!(
-                        "INSERT INTO events (partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, ",
-                        "salt, content_hash, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-                    ))
-                    .bind(&req.partnership_id)
-                    .bind(seq)
-                    .bind(&req.stream)
-                    .bind(version)
-                    .bind(e.at_us)
-                    .bind(&e.kind)
-                    .bind(&e.actor)
-                    .bind(&e.reason)
-                    .bind(&e.payload)
-                    .bind(salt.to_vec())
-                    .bind(content_hash.to_vec())
-                    .bind(&prev)
-                    .bind(hash.to_vec())
-                    .execute(&mut **tx)
-                    .await;
-                    match inserted {
+                let chained = statements::chain_events(req, current, head)?;
+                for (e, c) in req.events.iter().zip(&chained) {
+                    match bound(&statements::insert_event(req, e, c)).execute(&mut **tx).await {
                         Ok(_) => {}
                         Err(e) if is_unique_violation(&e) => {
                             return Err(StoreError::Conflict {
                                 stream: req.stream.clone(),
                                 expected: req.expected_version,
-                                actual: version,
+                                actual: c.stream_version,
                             });
                         }
                         Err(e) => return Err(e.into()),
                     }
-                    prev = hash.to_vec();
-                    seqs.push(seq);
                 }
                 for op in &req.ops {
                     apply_op(tx, op).await?;
                 }
                 for n in &req.outbox {
-                    let event_seq = seqs.get(n.event_index).copied().unwrap_or(seq);
-                    let at_us = req.events.get(n.event_index).map_or(0, |e| e.at_us);
-                    sqlx::query(concat!(
-                        "INSERT INTO outbox (id, partnership_id, event_seq, escalation_id, recipient, reason, stage, child_details, ",
-                        "address, created_at_us, sent_at_us, attempts, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, NULL)"
-                    ))
-                    .bind(uuid::Uuid::new_v4().to_string())
-                    .bind(&req.partnership_id)
-                    .bind(event_seq)
-                    .bind(&n.escalation_id)
-                    .bind(&n.recipient)
-                    .bind(&n.reason)
-                    .bind(n.stage)
-                    .bind(n.child_details)
-                    .bind(&n.address)
-                    .bind(at_us)
-                    .execute(&mut **tx)
-                    .await?;
+                    let id = uuid::Uuid::new_v4().to_string();
+                    bound(&statements::insert_outbox(req, n, &chained, id)).execute(&mut **tx).await?;
                 }
-                *head = (seq, prev);
-                Ok(Appended { seq, stream_version: version })
+                Ok(Appended {
+                    seq: head.0,
+                    stream_version: chained.last().map_or(current, |c| c.stream_version),
+                })
             }
 
             pub(super) async fn apply_op(tx: &mut Tx<'_>, op: &Op) -> Result<(), StoreError> {
-                let q = match op {
-                    Op::Partnership(p) => sqlx::query(concat!(
-                        "INSERT INTO partnerships (id, name, short_name, procedure_id, procedure_version, closure_days, created_at_us) ",
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = excluded.name, ",
-                        "short_name = excluded.short_name, procedure_id = excluded.procedure_id, ",
-                        "procedure_version = excluded.procedure_version, closure_days = excluded.closure_days"
-                    ))
-                    .bind(&p.id)
-                    .bind(&p.name)
-                    .bind(&p.short_name)
-                    .bind(&p.procedure_id)
-                    .bind(p.procedure_version)
-                    .bind(json_list(&p.closure_days))
-                    .bind(p.created_at_us),
-                    Op::Procedure(p) => sqlx::query(concat!(
-                        "INSERT INTO procedures (partnership_id, version, procedure_id, source, sha256, adopted_at_us) ",
-                        "VALUES ($1, $2, $3, $4, $5, $6)"
-                    ))
-                    .bind(&p.partnership_id)
-                    .bind(p.version)
-                    .bind(&p.procedure_id)
-                    .bind(&p.source)
-                    .bind(&p.sha256)
-                    .bind(p.adopted_at_us),
-                    Op::Agency(a) => sqlx::query(concat!(
-                        "INSERT INTO agencies (id, partnership_id, name, sector) VALUES ($1, $2, $3, $4) ",
-                        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, sector = excluded.sector"
-                    ))
-                    .bind(&a.id)
-                    .bind(&a.partnership_id)
-                    .bind(&a.name)
-                    .bind(&a.sector),
-                    Op::Person(p) => sqlx::query(concat!(
-                        "INSERT INTO people (id, partnership_id, agency_id, name, email, job_title, roles, line_manager_id, active) ",
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET agency_id = excluded.agency_id, ",
-                        "name = excluded.name, email = excluded.email, job_title = excluded.job_title, roles = excluded.roles, ",
-                        "line_manager_id = excluded.line_manager_id, active = excluded.active"
-                    ))
-                    .bind(&p.id)
-                    .bind(&p.partnership_id)
-                    .bind(&p.agency_id)
-                    .bind(&p.name)
-                    .bind(&p.email)
-                    .bind(&p.job_title)
-                    .bind(json_list(&p.roles))
-                    .bind(&p.line_manager_id)
-                    .bind(p.active),
-                    Op::NamedOfficer(n) => sqlx::query(concat!(
-                        "INSERT INTO named_officers (partnership_id, agency_id, stage, person_id) VALUES ($1, $2, $3, $4) ",
-                        "ON CONFLICT (agency_id, stage) DO UPDATE SET person_id = excluded.person_id"
-                    ))
-                    .bind(&n.partnership_id)
-                    .bind(&n.agency_id)
-                    .bind(n.stage)
-                    .bind(&n.person_id),
-                    Op::ConfigurationChanged { partnership_id } => sqlx::query(
-                        "UPDATE partnerships SET config_version = config_version + 1 WHERE id = $1",
-                    )
-                    .bind(partnership_id),
-                    Op::RemoveNamedOfficer { agency_id, stage } => {
-                        sqlx::query("DELETE FROM named_officers WHERE agency_id = $1 AND stage = $2")
-                            .bind(agency_id)
-                            .bind(*stage)
-                    }
-                    Op::Escalation(e) => sqlx::query(concat!(
-                        "INSERT INTO escalations (", escalation_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ",
-                        "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (id) DO UPDATE SET ",
-                        "version = excluded.version, status = excluded.status, outcome = excluded.outcome, ",
-                        "current_stage = excluded.current_stage, stage_due = excluded.stage_due, overall_due = excluded.overall_due, ",
-                        "closed_at_us = excluded.closed_at_us, resolved_by_events = excluded.resolved_by_events, ",
-                        "updated_at_us = excluded.updated_at_us"
-                    ))
-                    .bind(&e.id)
-                    .bind(&e.partnership_id)
-                    .bind(&e.reference)
-                    .bind(e.procedure_version)
-                    .bind(e.version)
-                    .bind(&e.route)
-                    .bind(&e.subject)
-                    .bind(&e.child_status)
-                    .bind(&e.category)
-                    .bind(&e.status)
-                    .bind(&e.outcome)
-                    .bind(e.current_stage)
-                    .bind(&e.stage_due)
-                    .bind(&e.overall_due)
-                    .bind(e.raised_at_us)
-                    .bind(&e.raised_on)
-                    .bind(e.closed_at_us)
-                    .bind(e.resolved_by_events)
-                    .bind(&e.raised_by)
-                    .bind(&e.raising_agency_id)
-                    .bind(&e.receiving_agency_id)
-                    .bind(&e.receiving_person_id)
-                    .bind(&e.summary)
-                    .bind(e.updated_at_us),
-                    Op::Child { escalation_id, details } => sqlx::query(
-                        "INSERT INTO escalation_children (escalation_id, details) VALUES ($1, $2) ON CONFLICT (escalation_id) DO UPDATE SET details = excluded.details",
-                    )
-                    .bind(escalation_id)
-                    .bind(details),
-                    Op::Case { escalation_id, decision, evidence, outcome_wanted } => sqlx::query(concat!(
-                        "INSERT INTO escalation_cases (escalation_id, decision, evidence, outcome_wanted) VALUES ($1, $2, $3, $4) ",
-                        "ON CONFLICT (escalation_id) DO UPDATE SET decision = excluded.decision, evidence = excluded.evidence, ",
-                        "outcome_wanted = excluded.outcome_wanted"
-                    ))
-                    .bind(escalation_id)
-                    .bind(decision)
-                    .bind(evidence)
-                    .bind(outcome_wanted),
-                    Op::Stage(s) => sqlx::query(concat!(
-                        "INSERT INTO escalation_stages (escalation_id, stage, started_at_us, started_on, due, agreed_days, ended_at_us, ",
-                        "record, meetings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (escalation_id, stage) DO UPDATE SET ",
-                        "due = excluded.due, agreed_days = excluded.agreed_days, ended_at_us = excluded.ended_at_us, ",
-                        "record = excluded.record, meetings = excluded.meetings"
-                    ))
-                    .bind(&s.escalation_id)
-                    .bind(s.stage)
-                    .bind(s.started_at_us)
-                    .bind(&s.started_on)
-                    .bind(&s.due)
-                    .bind(s.agreed_days)
-                    .bind(s.ended_at_us)
-                    .bind(record_json(&s.record))
-                    .bind(s.meetings),
-                    Op::Compliment(c) => sqlx::query(concat!(
-                        "INSERT INTO compliments (id, partnership_id, from_person_id, to_person_id, message, given_at_us) ",
-                        "VALUES ($1, $2, $3, $4, $5, $6)"
-                    ))
-                    .bind(&c.id)
-                    .bind(&c.partnership_id)
-                    .bind(&c.from_person_id)
-                    .bind(&c.to_person_id)
-                    .bind(&c.message)
-                    .bind(c.given_at_us),
-                };
-                q.execute(&mut **tx).await?;
+                bound(&statements::op(op)).execute(&mut **tx).await?;
                 Ok(())
+            }
+
+            /// A statement with its arguments bound.
+            pub(super) fn bound<'q>(
+                s: &'q statements::Statement<'q>,
+            ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+                use statements::Arg;
+                let mut q = sqlx::query(s.sql);
+                for a in &s.args {
+                    q = match a {
+                        Arg::Text(v) => q.bind(*v),
+                        Arg::OptText(v) => q.bind(*v),
+                        Arg::Int(v) => q.bind(*v),
+                        Arg::OptInt(v) => q.bind(*v),
+                        Arg::Bool(v) => q.bind(*v),
+                        Arg::Blob(v) => q.bind(*v),
+                        Arg::Owned(v) => q.bind(v.as_str()),
+                    };
+                }
+                q
             }
         }
     )*};
@@ -1573,6 +1368,9 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// The hottest single-row reads, on the calling thread (see `backend/inline.rs`).
     inline: Option<Arc<inline::InlineReader>>,
+    /// Writes the append batches (see `backend/sqlite_writer.rs`); `None` for an in-memory
+    /// database, which only the pool can see.
+    writer: Option<Arc<sqlite_writer::SqliteWriter>>,
 }
 
 impl SqliteStore {
@@ -1620,18 +1418,39 @@ impl SqliteStore {
             )));
         }
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let in_memory = inline::is_in_memory(path);
         Ok(SqliteStore {
             pool,
-            inline: inline::InlineReader::new(path).map(Arc::new),
+            inline: (!in_memory).then(|| Arc::new(inline::InlineReader::new(path))),
+            writer: (!in_memory).then(|| Arc::new(sqlite_writer::SqliteWriter::new(path))),
         })
     }
 
-    /// Closes every connection, the pool's and the inline reader's.
+    /// Closes every connection, the pool's, the writer's and the inline reader's.
     pub async fn close(&self) {
         if let Some(inline) = &self.inline {
             inline.close();
         }
+        if let Some(writer) = &self.writer {
+            writer.close();
+        }
         self.pool.close().await;
+    }
+
+    /// `writer::probe::raw_ceiling` on SQLite: the loop on the writer's driver and settings.
+    pub(crate) async fn raw_insert_loop(
+        &self,
+        note: &'static str,
+        run_for: Duration,
+    ) -> Result<(u64, Duration), StoreError> {
+        let writer = self.writer.clone().ok_or_else(|| {
+            StoreError::Invalid("the raw ceiling needs a database file".to_owned())
+        })?;
+        tokio::task::spawn_blocking(move || writer.raw_insert_loop(note, run_for))
+            .await
+            .map_err(|e| {
+                StoreError::Database(sqlx::Error::Io(std::io::Error::other(e.to_string())))
+            })?
     }
 
     fn inline_session(&self, token_hash: &str) -> Option<Option<SessionLookup>> {
@@ -1642,9 +1461,39 @@ impl SqliteStore {
         self.inline.as_ref()?.escalation(id)
     }
 
+    fn inline_stream_version(&self, partnership_id: &str, stream: &str) -> Option<i64> {
+        self.inline.as_ref()?.stream_version(partnership_id, stream)
+    }
+
     /// The pool, for tests and maintenance commands that need raw SQL.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    fn appender(&self) -> Option<BlockingAppender> {
+        let writer = self.writer.clone()?;
+        Some(Arc::new(move |batch: &[AppendRequest]| {
+            writer.append_batch(batch)
+        }))
+    }
+
+    /// Writes an append batch on the writer connection, from a blocking thread; gives the batch
+    /// back when there is no writer (an in-memory database).
+    async fn write_fast(
+        &self,
+        batch: Vec<AppendRequest>,
+    ) -> Result<Result<Vec<Result<Appended, StoreError>>, StoreError>, Vec<AppendRequest>> {
+        let Some(writer) = self.writer.clone() else {
+            return Err(batch);
+        };
+        Ok(
+            match tokio::task::spawn_blocking(move || writer.append_batch(&batch)).await {
+                Ok(written) => written,
+                Err(e) => Err(StoreError::Database(sqlx::Error::Io(
+                    std::io::Error::other(format!("the SQLite writer thread failed: {e}")),
+                ))),
+            },
+        )
     }
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
@@ -1683,12 +1532,33 @@ impl PgStore {
         self.pool.close().await;
     }
 
+    fn appender(&self) -> Option<BlockingAppender> {
+        None
+    }
+
+    /// Writes an append batch in two round trips (`backend/pg_writer.rs`); gives the batch back
+    /// when the server refused one of its statements, to be written a command at a time.
+    async fn write_fast(
+        &self,
+        batch: Vec<AppendRequest>,
+    ) -> Result<Result<Vec<Result<Appended, StoreError>>, StoreError>, Vec<AppendRequest>> {
+        match pg_writer::append_batch(&self.pool, &batch).await {
+            Ok(Some(written)) => Ok(Ok(written)),
+            Ok(None) => Err(batch),
+            Err(e) => Ok(Err(e)),
+        }
+    }
+
     // PostgreSQL's driver runs on the runtime itself: nothing to read inline.
     fn inline_session(&self, _: &str) -> Option<Option<SessionLookup>> {
         None
     }
 
     fn inline_escalation(&self, _: &str) -> Option<Option<EscalationRow>> {
+        None
+    }
+
+    fn inline_stream_version(&self, _: &str, _: &str) -> Option<i64> {
         None
     }
 

@@ -34,6 +34,9 @@ pub enum StoreError {
     Durability(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// From SQLite's writer connection (`backend/sqlite_writer.rs`), which is not sqlx's.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("no random numbers available: {0}")]
@@ -54,4 +57,24 @@ pub enum StoreError {
         seq: i64,
         message: String,
     },
+}
+
+impl StoreError {
+    /// A uniqueness violation: a lost race for a key (a stream version, a reference number).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(d)) => d.is_unique_violation(),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
+                f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            }
+            _ => false,
+        }
+    }
+
+    /// The database failed (unreachable, busy, out of space) rather than refusing the request:
+    /// the same request may succeed once it is back, after re-reading what it was based on.
+    pub fn is_database_failure(&self) -> bool {
+        matches!(self, StoreError::Database(_) | StoreError::Sqlite(_))
+    }
 }

@@ -624,10 +624,7 @@ impl Records {
                     });
                 }
                 // Two raises took the same reference number: take the next one.
-                Err(StoreError::Database(e))
-                    if attempt < 20
-                        && matches!(&e, sqlx::Error::Database(d) if d.is_unique_violation()) =>
-                {
+                Err(e) if attempt < 20 && e.is_unique_violation() => {
                     attempt += 1;
                 }
                 Err(e) => return Err(e),

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::backend::BlockingAppender;
 use crate::{AppendRequest, Appended, Store, StoreError};
 
 /// How many commands one transaction takes at most.
@@ -28,46 +29,21 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writing task on the current tokio runtime.
+    /// Starts the writing task: on a thread of its own when the store writes with blocking
+    /// calls (SQLite), otherwise on the current tokio runtime.
     pub fn start(store: Arc<dyn Store>) -> Writer {
-        let (tx, mut rx) = mpsc::channel::<(AppendRequest, Reply)>(1024);
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(next) => batch.push(next),
-                        Err(_) => break,
-                    }
-                }
-                let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                let outcome = tokio::time::timeout(BATCH_TIMEOUT, store.append_batch(requests))
-                    .await
-                    .unwrap_or_else(|_| Err(timed_out()));
-                match outcome {
-                    Ok(results) => {
-                        for (reply, result) in replies.into_iter().zip(results) {
-                            let _ = reply.send(result);
-                        }
-                    }
-                    Err(e) => {
-                        // Nothing in the batch is acknowledged. Usually nothing in it was
-                        // written either, but when the connection is lost during COMMIT the
-                        // outcome is unknown: a caller that retries must re-read first (the
-                        // stream version check turns a blind retry into a conflict).
-                        tracing::warn!(error = %e, "append batch failed");
-                        let mut replies = replies.into_iter();
-                        let first = replies.next();
-                        for reply in replies {
-                            let _ = reply.send(Err(same_failure(&e)));
-                        }
-                        if let Some(reply) = first {
-                            let _ = reply.send(Err(e));
-                        }
-                    }
-                }
+        let (tx, rx) = mpsc::channel::<(AppendRequest, Reply)>(1024);
+        if let Some(append) = store.blocking_appender() {
+            let spawned = std::thread::Builder::new()
+                .name("parley-writer".to_owned())
+                .spawn(move || write_blocking(rx, &append));
+            if let Err(e) = spawned {
+                // Without the thread every append fails at once (the channel is closed).
+                tracing::error!(error = %e, "the writer thread could not start");
             }
-        });
+        } else {
+            tokio::spawn(write_async(rx, store));
+        }
         Writer { tx }
     }
 
@@ -79,6 +55,67 @@ impl Writer {
             .await
             .map_err(|_| StoreError::Closed)?;
         wait.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+/// The next batch: the first command to arrive and whatever queued up behind it.
+fn take_batch(
+    first: (AppendRequest, Reply),
+    rx: &mut mpsc::Receiver<(AppendRequest, Reply)>,
+) -> (Vec<AppendRequest>, Vec<Reply>) {
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(next) => batch.push(next),
+            Err(_) => break,
+        }
+    }
+    batch.into_iter().unzip()
+}
+
+async fn write_async(mut rx: mpsc::Receiver<(AppendRequest, Reply)>, store: Arc<dyn Store>) {
+    while let Some(first) = rx.recv().await {
+        let (requests, replies) = take_batch(first, &mut rx);
+        let outcome = tokio::time::timeout(BATCH_TIMEOUT, store.append_batch(requests))
+            .await
+            .unwrap_or_else(|_| Err(timed_out()));
+        answer(replies, outcome);
+    }
+}
+
+/// The writing loop on a thread of its own. SQLite's busy timeout bounds how long a batch can
+/// wait for the database.
+fn write_blocking(mut rx: mpsc::Receiver<(AppendRequest, Reply)>, append: &BlockingAppender) {
+    while let Some(first) = rx.blocking_recv() {
+        let (requests, replies) = take_batch(first, &mut rx);
+        answer(replies, append(&requests));
+    }
+}
+
+/// Acknowledges each command of a batch once the batch's transaction has committed, or gives
+/// every one of them the failure.
+fn answer(replies: Vec<Reply>, outcome: Result<Vec<Result<Appended, StoreError>>, StoreError>) {
+    match outcome {
+        Ok(results) => {
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(result);
+            }
+        }
+        Err(e) => {
+            // Nothing in the batch is acknowledged. Usually nothing in it was written either,
+            // but when the connection is lost during COMMIT the outcome is unknown: a caller
+            // that retries must re-read first (the stream version check turns a blind retry
+            // into a conflict).
+            tracing::warn!(error = %e, "append batch failed");
+            let mut replies = replies.into_iter();
+            let first = replies.next();
+            for reply in replies {
+                let _ = reply.send(Err(same_failure(&e)));
+            }
+            if let Some(reply) = first {
+                let _ = reply.send(Err(e));
+            }
+        }
     }
 }
 
@@ -102,6 +139,10 @@ fn same_failure(e: &StoreError) -> StoreError {
             StoreError::Database(sqlx::Error::Io(std::io::Error::new(io.kind(), message)))
         }
         StoreError::Closed => StoreError::Closed,
+        // Keep the unique-violation kind readable (a raise retries on it).
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(*f, Some(message)))
+        }
         _ => StoreError::Database(sqlx::Error::Protocol(message)),
     }
 }
@@ -168,7 +209,7 @@ mod tests {
             "{results:?}"
         );
         assert!(
-            matches!(results[2], Err(StoreError::Database(_))),
+            matches!(&results[2], Err(e) if e.is_unique_violation()),
             "{results:?}"
         );
         let last = results[3].as_ref().unwrap();

@@ -23,6 +23,11 @@ use crate::rows::{EscalationRow, SessionLookup, SessionRow};
 /// Idle connections kept (one per thread reading at once is plenty).
 const KEEP: usize = 8;
 
+/// Is `path` an in-memory database, which connections outside the pool cannot see?
+pub(crate) fn is_in_memory(path: &str) -> bool {
+    path.is_empty() || path.contains(":memory:") || path.contains("mode=memory")
+}
+
 #[derive(Debug)]
 pub(crate) struct InlineReader {
     path: String,
@@ -31,17 +36,14 @@ pub(crate) struct InlineReader {
 }
 
 impl InlineReader {
-    /// A reader of the database file at `path`; `None` for an in-memory database, which other
-    /// connections cannot see.
-    pub(crate) fn new(path: &str) -> Option<InlineReader> {
-        if path.is_empty() || path.contains(":memory:") || path.contains("mode=memory") {
-            return None;
-        }
-        Some(InlineReader {
+    /// A reader of the database file at `path` (not an in-memory database: see
+    /// [`is_in_memory`]).
+    pub(crate) fn new(path: &str) -> InlineReader {
+        InlineReader {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
-        })
+        }
     }
 
     /// Closes the idle connections; from now on every read goes to the pool (which is
@@ -115,6 +117,16 @@ impl InlineReader {
                     })
                 })
                 .optional()
+        })
+    }
+
+    /// `Store::stream_version` (a command's check that the configuration it decided on stands).
+    pub(crate) fn stream_version(&self, partnership_id: &str, stream: &str) -> Option<i64> {
+        self.with(|c| {
+            c.prepare_cached(&super::statements::STREAM_VERSION.replace('$', "?"))?
+                .query_row([partnership_id, stream], |r| {
+                    Ok(r.get::<_, Option<i64>>(0)?.unwrap_or(0))
+                })
         })
     }
 

@@ -83,7 +83,8 @@ pub async fn raw_ceiling(url: &str, run_for: Duration) -> Result<RawCeiling, Sto
             let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
                 .fetch_one(pool)
                 .await?;
-            let (inserts, elapsed) = insert_loop!(pool.begin_with("BEGIN IMMEDIATE"), run_for);
+            // On the driver and connection settings the store's writer uses.
+            let (inserts, elapsed) = store.raw_insert_loop(NOTE, run_for).await?;
             Ok(RawCeiling {
                 backend: Backend::Sqlite,
                 inserts,

@@ -9,6 +9,7 @@
 
 mod append_only;
 mod demo;
+mod literals;
 mod schema;
 mod stories;
 mod tamper;

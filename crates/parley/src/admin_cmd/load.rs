@@ -420,7 +420,7 @@ async fn raise_again(setup: &Setup, tally: &mut Tally) -> Result<(String, i64), 
                 tally.raised += 1;
                 return Ok(raised);
             }
-            Err(e @ StoreError::Database(_)) if first_attempt.elapsed() <= RETRY_FOR => {
+            Err(e) if e.is_database_failure() && first_attempt.elapsed() <= RETRY_FOR => {
                 eprintln!("write-load: raising an escalation: {e}; retrying");
                 tally.retried += 1;
                 tokio::time::sleep(RETRY_PAUSE).await;
@@ -479,7 +479,7 @@ async fn append(
             }
             Err(e) => e,
         };
-        let retryable = matches!(error, StoreError::Database(_));
+        let retryable = error.is_database_failure();
         if !retryable || first_attempt.elapsed() > RETRY_FOR {
             return Err(Failure(format!(
                 "escalation {escalation}, write {text} on version {expected}: {error}"

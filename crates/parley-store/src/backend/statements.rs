@@ -1,0 +1,349 @@
+//! What an append writes, as SQL with its arguments, built once for every driver: sqlx binds
+//! them on PostgreSQL (and for rebuilds on both backends), rusqlite on SQLite's writer
+//! connection (`backend/sqlite_writer.rs`). The chaining of a request's events lives here too,
+//! so both writers compute exactly the same hashes.
+//!
+//! Placeholders are `$N`, numbered in the order they first appear, which sqlx accepts on both
+//! databases; the SQLite writer turns them into `?N`.
+
+use crate::StoreError;
+use crate::backend::{AppendRequest, NewEvent, NewOutbox, json_list, salt};
+use crate::chain::{self, Content, Fixed};
+use crate::rows::Op;
+
+/// One argument of a statement.
+#[derive(Debug)]
+pub(crate) enum Arg<'a> {
+    Text(&'a str),
+    OptText(Option<&'a str>),
+    Int(i64),
+    OptInt(Option<i64>),
+    Bool(bool),
+    Blob(&'a [u8]),
+    /// Text made for this statement (a JSON list).
+    Owned(String),
+}
+
+/// SQL and the arguments for its placeholders, in order.
+#[derive(Debug)]
+pub(crate) struct Statement<'a> {
+    pub sql: &'static str,
+    pub args: Vec<Arg<'a>>,
+}
+
+/// The highest version of one stream (NULL when it has no events). Written as the newest row
+/// of the stream's index rather than `MAX(...)`: PostgreSQL, its statistics stale, otherwise
+/// sometimes reads every version of a long stream.
+pub(crate) const STREAM_VERSION: &str = "SELECT (SELECT stream_version FROM events WHERE partnership_id = $1 AND stream = $2 ORDER BY stream_version DESC LIMIT 1)";
+
+/// Gives a partnership's chain its genesis head if it has none.
+pub(crate) const ENSURE_HEAD: &str = "INSERT INTO chain_heads (partnership_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (partnership_id) DO NOTHING";
+
+/// A chain's head (the backend adds its row lock).
+pub(crate) const READ_HEAD: &str = "SELECT seq, hash FROM chain_heads WHERE partnership_id = $1";
+
+pub(crate) const WRITE_HEAD: &str =
+    "UPDATE chain_heads SET seq = $2, hash = $3 WHERE partnership_id = $1";
+
+/// An event chained onto the head before it: its place and its hashes.
+#[derive(Debug)]
+pub(crate) struct Chained {
+    pub seq: i64,
+    pub stream_version: i64,
+    pub salt: [u8; 16],
+    pub content_hash: [u8; 32],
+    pub prev: Vec<u8>,
+    pub hash: [u8; 32],
+}
+
+/// Chains a request's events onto `head` (which moves on to the last of them), the request's
+/// stream being at `current`. Each event gets a fresh salt.
+pub(crate) fn chain_events(
+    req: &AppendRequest,
+    current: i64,
+    head: &mut (i64, Vec<u8>),
+) -> Result<Vec<Chained>, StoreError> {
+    let (last, mut prev) = head.clone();
+    let mut out = Vec::with_capacity(req.events.len());
+    for (n, e) in (1..).zip(&req.events) {
+        let (seq, version) = (last + n, current + n);
+        let salt = salt()?;
+        let content = Content {
+            actor: e.actor.as_deref(),
+            reason: e.reason.as_deref(),
+            payload: &e.payload,
+        };
+        let content_hash = chain::content_hash(&salt, content);
+        let fixed = Fixed {
+            partnership_id: &req.partnership_id,
+            seq,
+            stream: &req.stream,
+            stream_version: version,
+            at_us: e.at_us,
+            kind: &e.kind,
+        };
+        let hash = chain::event_hash(&prev, fixed, &content_hash);
+        out.push(Chained {
+            seq,
+            stream_version: version,
+            salt,
+            content_hash,
+            prev: std::mem::replace(&mut prev, hash.to_vec()),
+            hash,
+        });
+    }
+    *head = (out.last().map_or(last, |c: &Chained| c.seq), prev);
+    Ok(out)
+}
+
+pub(crate) fn insert_event<'a>(
+    req: &'a AppendRequest,
+    e: &'a NewEvent,
+    c: &'a Chained,
+) -> Statement<'a> {
+    use Arg::*;
+    Statement {
+        sql: concat!(
+            "INSERT INTO events (partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, ",
+            "salt, content_hash, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ),
+        args: vec![
+            Text(&req.partnership_id),
+            Int(c.seq),
+            Text(&req.stream),
+            Int(c.stream_version),
+            Int(e.at_us),
+            Text(&e.kind),
+            OptText(e.actor.as_deref()),
+            OptText(e.reason.as_deref()),
+            Text(&e.payload),
+            Blob(&c.salt),
+            Blob(&c.content_hash),
+            Blob(&c.prev),
+            Blob(&c.hash),
+        ],
+    }
+}
+
+/// The outbox rows of a request whose events were chained as `chained`; `id` names each row.
+pub(crate) fn insert_outbox<'a>(
+    req: &'a AppendRequest,
+    n: &'a NewOutbox,
+    chained: &[Chained],
+    id: String,
+) -> Statement<'a> {
+    use Arg::*;
+    let event_seq = chained
+        .get(n.event_index)
+        .or(chained.last())
+        .map_or(0, |c| c.seq);
+    let at_us = req.events.get(n.event_index).map_or(0, |e| e.at_us);
+    Statement {
+        sql: concat!(
+            "INSERT INTO outbox (id, partnership_id, event_seq, escalation_id, recipient, reason, stage, child_details, ",
+            "address, created_at_us, sent_at_us, attempts, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, NULL)"
+        ),
+        args: vec![
+            Owned(id),
+            Text(&req.partnership_id),
+            Int(event_seq),
+            OptText(n.escalation_id.as_deref()),
+            Text(&n.recipient),
+            Text(&n.reason),
+            Int(n.stage),
+            Bool(n.child_details),
+            OptText(n.address.as_deref()),
+            Int(at_us),
+        ],
+    }
+}
+
+/// The projection write of one op.
+pub(crate) fn op(op: &Op) -> Statement<'_> {
+    use Arg::*;
+    let (sql, args): (&'static str, Vec<Arg<'_>>) = match op {
+        Op::Partnership(p) => (
+            concat!(
+                "INSERT INTO partnerships (id, name, short_name, procedure_id, procedure_version, closure_days, created_at_us) ",
+                "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = excluded.name, ",
+                "short_name = excluded.short_name, procedure_id = excluded.procedure_id, ",
+                "procedure_version = excluded.procedure_version, closure_days = excluded.closure_days"
+            ),
+            vec![
+                Text(&p.id),
+                Text(&p.name),
+                OptText(p.short_name.as_deref()),
+                Text(&p.procedure_id),
+                Int(p.procedure_version),
+                Owned(json_list(&p.closure_days)),
+                Int(p.created_at_us),
+            ],
+        ),
+        Op::Procedure(p) => (
+            concat!(
+                "INSERT INTO procedures (partnership_id, version, procedure_id, source, sha256, adopted_at_us) ",
+                "VALUES ($1, $2, $3, $4, $5, $6)"
+            ),
+            vec![
+                Text(&p.partnership_id),
+                Int(p.version),
+                Text(&p.procedure_id),
+                Text(&p.source),
+                Text(&p.sha256),
+                Int(p.adopted_at_us),
+            ],
+        ),
+        Op::Agency(a) => (
+            concat!(
+                "INSERT INTO agencies (id, partnership_id, name, sector) VALUES ($1, $2, $3, $4) ",
+                "ON CONFLICT (id) DO UPDATE SET name = excluded.name, sector = excluded.sector"
+            ),
+            vec![
+                Text(&a.id),
+                Text(&a.partnership_id),
+                Text(&a.name),
+                Text(&a.sector),
+            ],
+        ),
+        Op::Person(p) => (
+            concat!(
+                "INSERT INTO people (id, partnership_id, agency_id, name, email, job_title, roles, line_manager_id, active) ",
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET agency_id = excluded.agency_id, ",
+                "name = excluded.name, email = excluded.email, job_title = excluded.job_title, roles = excluded.roles, ",
+                "line_manager_id = excluded.line_manager_id, active = excluded.active"
+            ),
+            vec![
+                Text(&p.id),
+                Text(&p.partnership_id),
+                OptText(p.agency_id.as_deref()),
+                Text(&p.name),
+                Text(&p.email),
+                Text(&p.job_title),
+                Owned(json_list(&p.roles)),
+                OptText(p.line_manager_id.as_deref()),
+                Bool(p.active),
+            ],
+        ),
+        Op::NamedOfficer(n) => (
+            concat!(
+                "INSERT INTO named_officers (partnership_id, agency_id, stage, person_id) VALUES ($1, $2, $3, $4) ",
+                "ON CONFLICT (agency_id, stage) DO UPDATE SET person_id = excluded.person_id"
+            ),
+            vec![
+                Text(&n.partnership_id),
+                Text(&n.agency_id),
+                Int(n.stage),
+                Text(&n.person_id),
+            ],
+        ),
+        Op::ConfigurationChanged { partnership_id } => (
+            "UPDATE partnerships SET config_version = config_version + 1 WHERE id = $1",
+            vec![Text(partnership_id)],
+        ),
+        Op::RemoveNamedOfficer { agency_id, stage } => (
+            "DELETE FROM named_officers WHERE agency_id = $1 AND stage = $2",
+            vec![Text(agency_id), Int(*stage)],
+        ),
+        Op::Escalation(e) => (
+            concat!(
+                "INSERT INTO escalations (",
+                escalation_columns!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ",
+                "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (id) DO UPDATE SET ",
+                "version = excluded.version, status = excluded.status, outcome = excluded.outcome, ",
+                "current_stage = excluded.current_stage, stage_due = excluded.stage_due, overall_due = excluded.overall_due, ",
+                "closed_at_us = excluded.closed_at_us, resolved_by_events = excluded.resolved_by_events, ",
+                "updated_at_us = excluded.updated_at_us"
+            ),
+            vec![
+                Text(&e.id),
+                Text(&e.partnership_id),
+                Text(&e.reference),
+                Int(e.procedure_version),
+                Int(e.version),
+                Text(&e.route),
+                Text(&e.subject),
+                OptText(e.child_status.as_deref()),
+                Text(&e.category),
+                Text(&e.status),
+                OptText(e.outcome.as_deref()),
+                Int(e.current_stage),
+                Text(&e.stage_due),
+                OptText(e.overall_due.as_deref()),
+                Int(e.raised_at_us),
+                Text(&e.raised_on),
+                OptInt(e.closed_at_us),
+                Bool(e.resolved_by_events),
+                Text(&e.raised_by),
+                Text(&e.raising_agency_id),
+                Text(&e.receiving_agency_id),
+                OptText(e.receiving_person_id.as_deref()),
+                Text(&e.summary),
+                Int(e.updated_at_us),
+            ],
+        ),
+        Op::Child {
+            escalation_id,
+            details,
+        } => (
+            "INSERT INTO escalation_children (escalation_id, details) VALUES ($1, $2) ON CONFLICT (escalation_id) DO UPDATE SET details = excluded.details",
+            vec![Text(escalation_id), Text(details)],
+        ),
+        Op::Case {
+            escalation_id,
+            decision,
+            evidence,
+            outcome_wanted,
+        } => (
+            concat!(
+                "INSERT INTO escalation_cases (escalation_id, decision, evidence, outcome_wanted) VALUES ($1, $2, $3, $4) ",
+                "ON CONFLICT (escalation_id) DO UPDATE SET decision = excluded.decision, evidence = excluded.evidence, ",
+                "outcome_wanted = excluded.outcome_wanted"
+            ),
+            vec![
+                Text(escalation_id),
+                Text(decision),
+                Text(evidence),
+                Text(outcome_wanted),
+            ],
+        ),
+        Op::Stage(s) => (
+            concat!(
+                "INSERT INTO escalation_stages (escalation_id, stage, started_at_us, started_on, due, agreed_days, ended_at_us, ",
+                "record, meetings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (escalation_id, stage) DO UPDATE SET ",
+                "due = excluded.due, agreed_days = excluded.agreed_days, ended_at_us = excluded.ended_at_us, ",
+                "record = excluded.record, meetings = excluded.meetings"
+            ),
+            vec![
+                Text(&s.escalation_id),
+                Int(s.stage),
+                Int(s.started_at_us),
+                Text(&s.started_on),
+                Text(&s.due),
+                OptInt(s.agreed_days),
+                OptInt(s.ended_at_us),
+                Owned(record_json(&s.record)),
+                Int(s.meetings),
+            ],
+        ),
+        Op::Compliment(c) => (
+            concat!(
+                "INSERT INTO compliments (id, partnership_id, from_person_id, to_person_id, message, given_at_us) ",
+                "VALUES ($1, $2, $3, $4, $5, $6)"
+            ),
+            vec![
+                Text(&c.id),
+                Text(&c.partnership_id),
+                Text(&c.from_person_id),
+                Text(&c.to_person_id),
+                Text(&c.message),
+                Int(c.given_at_us),
+            ],
+        ),
+    };
+    Statement { sql, args }
+}
+
+fn record_json(v: &[(String, String)]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
+}
