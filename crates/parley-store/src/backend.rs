@@ -60,6 +60,9 @@ pub struct AppendRequest {
     pub stream: String,
     /// The stream's version the command was decided on; anything else is a conflict.
     pub expected_version: i64,
+    /// The partnership stream's version (its configuration) the command was decided with, when
+    /// that matters; anything else is a conflict on the partnership stream.
+    pub partnership_version: Option<i64>,
     pub events: Vec<NewEvent>,
     pub ops: Vec<Op>,
     pub outbox: Vec<NewOutbox>,
@@ -1253,20 +1256,20 @@ macro_rules! generic_writes {
             /// The stream's version, or `Conflict` when it is not the one the request was
             /// decided on. Writes nothing.
             pub(super) async fn stream_version_for(tx: &mut Tx<'_>, req: &AppendRequest) -> Result<i64, StoreError> {
-                let current: Option<i64> = sqlx::query_scalar(statements::STREAM_VERSION)
-                .bind(&req.partnership_id)
-                .bind(&req.stream)
-                .fetch_one(&mut **tx)
-                .await?;
-                let current = current.unwrap_or(0);
-                if current != req.expected_version {
-                    return Err(StoreError::Conflict {
-                        stream: req.stream.clone(),
-                        expected: req.expected_version,
-                        actual: current,
-                    });
-                }
-                Ok(current)
+                let read = async |tx: &mut Tx<'_>, stream: &str| -> Result<i64, StoreError> {
+                    let v: Option<i64> = sqlx::query_scalar(statements::STREAM_VERSION)
+                        .bind(&req.partnership_id)
+                        .bind(stream)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                    Ok(v.unwrap_or(0))
+                };
+                let current = read(tx, &req.stream).await?;
+                let partnership = match req.partnership_version {
+                    Some(_) => Some(read(tx, crate::records::PARTNERSHIP_STREAM).await?),
+                    None => None,
+                };
+                statements::check_versions(req, current, partnership)
             }
 
             /// The partnership chain's head (sequence, hash), made at genesis if it has none,
@@ -1285,7 +1288,7 @@ macro_rules! generic_writes {
             }
 
             pub(super) async fn write_head(tx: &mut Tx<'_>, partnership_id: &str, head: &(i64, Vec<u8>)) -> Result<(), StoreError> {
-                sqlx::query(statements::WRITE_HEAD)
+                sqlx::query(statements::WRITE_HEAD.text)
                     .bind(partnership_id)
                     .bind(head.0)
                     .bind(&head.1)
@@ -1339,7 +1342,7 @@ macro_rules! generic_writes {
                 s: &'q statements::Statement<'q>,
             ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
                 use statements::Arg;
-                let mut q = sqlx::query(s.sql);
+                let mut q = sqlx::query(s.sql.text);
                 for a in &s.args {
                     q = match a {
                         Arg::Text(v) => q.bind(*v),
@@ -1524,11 +1527,14 @@ static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postg
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    /// Writes the append batches (see `backend/pg_writer.rs`).
+    writer: Arc<pg_writer::PgWriter>,
 }
 
 impl PgStore {
     /// Closes every connection.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 
@@ -1542,7 +1548,7 @@ impl PgStore {
         &self,
         batch: Vec<AppendRequest>,
     ) -> Result<Result<Vec<Result<Appended, StoreError>>, StoreError>, Vec<AppendRequest>> {
-        match pg_writer::append_batch(&self.pool, &batch).await {
+        match self.writer.append_batch(&batch).await {
             Ok(Some(written)) => Ok(Ok(written)),
             Ok(None) => Err(batch),
             Err(e) => Ok(Err(e)),
@@ -1603,7 +1609,10 @@ impl PgStore {
         if applied.unwrap_or(0) < latest {
             PG_MIGRATOR.run(&pool).await?;
         }
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            writer: Arc::new(pg_writer::PgWriter::new(pool.clone())),
+            pool,
+        })
     }
 
     /// Gives an application role what it needs and no more: SELECT and INSERT on the event

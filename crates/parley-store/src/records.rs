@@ -287,79 +287,101 @@ impl Records {
         payload: Payload,
     ) -> Result<Appended, StoreError> {
         // Escalation commands are the hot path: reuse the state decided by the last command on
-        // this stream when the partnership's configuration has not moved since.
+        // this stream. The write checks, in its transaction, that the partnership's
+        // configuration is still the version that state was decided with; when it has moved,
+        // the command is decided again on a fresh configuration (once: a second move is a
+        // conflict for the caller).
         let cacheable = stream.starts_with("escalation:");
         let key = (partnership_id.to_owned(), stream.to_owned());
-        let config_version = if cacheable {
-            self.store
-                .stream_version(partnership_id, PARTNERSHIP_STREAM)
-                .await?
-        } else {
-            0
-        };
-        let cached = if cacheable {
-            self.streams.lock().ok().and_then(|c| {
-                c.get(&key)
-                    .filter(|(pv, v, _)| *pv == config_version && expected.is_none_or(|e| e == *v))
-                    .map(|(_, v, p)| (p.clone(), *v))
-            })
-        } else {
-            None
-        };
-        let (mut projector, current) = match cached {
-            Some(hit) => hit,
-            None => {
-                self.load(partnership_id, stream, cacheable.then_some(config_version))
-                    .await?
+        let mut use_cache = cacheable;
+        let mut decided_again = false;
+        loop {
+            let cached = if use_cache {
+                self.streams.lock().ok().and_then(|c| {
+                    c.get(&key)
+                        .filter(|(_, v, _)| expected.is_none_or(|e| e == *v))
+                        .map(|(pv, v, p)| (p.clone(), *v, *pv))
+                })
+            } else {
+                None
+            };
+            let (mut projector, current, config_version) = match cached {
+                Some(hit) => hit,
+                None if cacheable => {
+                    let config_version = self
+                        .store
+                        .stream_version(partnership_id, PARTNERSHIP_STREAM)
+                        .await?;
+                    let (p, v) = self
+                        .load(partnership_id, stream, Some(config_version))
+                        .await?;
+                    (p, v, config_version)
+                }
+                None => {
+                    let (p, v) = self.load(partnership_id, stream, None).await?;
+                    (p, v, 0)
+                }
+            };
+            if let Some(expected) = expected
+                && expected != current
+            {
+                return Err(StoreError::Conflict {
+                    stream: stream.to_owned(),
+                    expected,
+                    actual: current,
+                });
             }
-        };
-        if let Some(expected) = expected
-            && expected != current
-        {
-            return Err(StoreError::Conflict {
-                stream: stream.to_owned(),
-                expected,
-                actual: current,
-            });
-        }
-        let at_us = at.as_microsecond();
-        let (ops, notifications) = projector.apply(&Fact {
-            partnership_id,
-            stream,
-            at_us,
-            payload: &payload,
-        })?;
-        let escalation_id = stream.strip_prefix("escalation:");
-        let request = AppendRequest {
-            partnership_id: partnership_id.to_owned(),
-            stream: stream.to_owned(),
-            expected_version: current,
-            events: vec![NewEvent {
+            let at_us = at.as_microsecond();
+            let (ops, notifications) = projector.apply(&Fact {
+                partnership_id,
+                stream,
                 at_us,
-                kind: payload.kind().to_owned(),
-                actor: actor.0.clone(),
-                reason: reason.map(str::to_owned),
-                payload: serde_json::to_string(&payload)
-                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
-            }],
-            ops,
-            outbox: outbox_rows(&notifications, escalation_id),
-        };
-        let result = self.writer.append(request).await;
-        if cacheable && let Ok(mut cache) = self.streams.lock() {
-            match &result {
-                Ok(appended) => {
-                    if cache.len() >= STREAM_CACHE {
-                        cache.clear();
+                payload: &payload,
+            })?;
+            let escalation_id = stream.strip_prefix("escalation:");
+            let request = AppendRequest {
+                partnership_id: partnership_id.to_owned(),
+                stream: stream.to_owned(),
+                expected_version: current,
+                partnership_version: cacheable.then_some(config_version),
+                events: vec![NewEvent {
+                    at_us,
+                    kind: payload.kind().to_owned(),
+                    actor: actor.0.clone(),
+                    reason: reason.map(str::to_owned),
+                    payload: serde_json::to_string(&payload)
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                }],
+                ops,
+                outbox: outbox_rows(&notifications, escalation_id),
+            };
+            let result = self.writer.append(request).await;
+            if cacheable && let Ok(mut cache) = self.streams.lock() {
+                match &result {
+                    Ok(appended) => {
+                        if cache.len() >= STREAM_CACHE {
+                            cache.clear();
+                        }
+                        cache.insert(
+                            key.clone(),
+                            (config_version, appended.stream_version, projector),
+                        );
                     }
-                    cache.insert(key, (config_version, appended.stream_version, projector));
-                }
-                Err(_) => {
-                    cache.remove(&key);
+                    Err(_) => {
+                        cache.remove(&key);
+                    }
                 }
             }
+            match result {
+                Err(StoreError::Conflict { stream: moved, .. })
+                    if !decided_again && moved == PARTNERSHIP_STREAM =>
+                {
+                    decided_again = true;
+                    use_cache = false;
+                }
+                other => return other,
+            }
         }
-        result
     }
 
     /// Creates a partnership running a procedure (the file's text). Returns its id.
@@ -712,6 +734,7 @@ impl Records {
                 partnership_id: partnership_id.clone(),
                 stream: stream.clone(),
                 expected_version: version,
+                partnership_version: None,
                 events: vec![NewEvent {
                     at_us: at.as_microsecond(),
                     kind: payload.kind().to_owned(),

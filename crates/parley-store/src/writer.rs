@@ -159,6 +159,7 @@ mod tests {
             partnership_id: "p".to_owned(),
             stream: stream.to_owned(),
             expected_version: 0,
+            partnership_version: None,
             events: vec![NewEvent {
                 at_us: 1,
                 kind: "partnership-created".to_owned(),

@@ -5,23 +5,29 @@
 //! `scripts/bench-store`: most of a batch's time). Here the batch is two simple-protocol
 //! messages, each holding several statements:
 //!
-//! 1. `BEGIN`, give each partnership in the batch a chain head if it has none, lock the heads
-//!    (`FOR UPDATE`, in partnership order so two instances never deadlock), and read each
-//!    stream's version, after the lock so that it is the version the head's last holder left.
-//! 2. Every event, projection row and outbox row, the new heads, and `COMMIT`.
+//! 1. `BEGIN`, lock the chain heads of the batch's partnerships (`FOR UPDATE`, in partnership
+//!    order so two instances never deadlock), read each stream's version (and the partnership
+//!    stream's, for commands decided on a kept configuration) after the lock, so that it is
+//!    what the head's last holder left, and list which writes this connection has prepared.
+//! 2. `PREPARE` for any write the connection lacks (once per connection), an `EXECUTE` per
+//!    event, projection row and outbox row, the new heads, and `COMMIT`. A partnership's first
+//!    event also inserts its head: should another instance make it meanwhile, the insert is
+//!    refused and the batch goes the careful way.
 //!
-//! The simple protocol takes no bind parameters, so values are written into the text as
-//! literals by [`literal`]: text always as an escape-string constant (`E'...'`, backslash and
-//! quote doubled), whose meaning does not depend on `standard_conforming_strings`; bytes as
-//! hex `bytea`; numbers as digits. A property test round-trips arbitrary text and bytes through
-//! a real server (`tests/store/pg_literals.rs`). Text holding a NUL character, which PostgreSQL
-//! cannot store, is refused before anything is sent.
+//! The simple protocol takes no bind parameters, so the arguments of each `EXECUTE` are
+//! written into the text as literals by [`literal`]: text always as an escape-string constant
+//! (`E'...'`, backslash and quote doubled), whose meaning does not depend on
+//! `standard_conforming_strings`; bytes as hex `bytea`; numbers as digits. The property test
+//! `tests/store/literals.rs` round-trips arbitrary text through a real server. Text holding a
+//! NUL character, which PostgreSQL cannot store, fails its own command before anything is sent.
 //!
 //! When the second message fails, PostgreSQL skips the rest of it (the `COMMIT` included) and
-//! the transaction is rolled back; the caller then writes the batch carefully, a savepoint per
-//! command, so that one bad command only takes itself out. The connection is only returned to
-//! the pool outside a transaction: if this future is dropped part-way (a timeout), or the
-//! connection fails, it is closed instead.
+//! the transaction is aborted; the caller then writes the batch carefully, a savepoint per
+//! command, so that one bad command only takes itself out. The writer keeps one connection
+//! between batches (sparing the pool's check of each connection it hands out), and only ever
+//! outside a transaction: if a batch's future is dropped part-way (a timeout), or the
+//! connection fails, the connection is closed instead. A kept connection found dead by the
+//! first message, which writes nothing, is replaced and the batch tried once more.
 
 use std::fmt::Write as _;
 
@@ -30,6 +36,7 @@ use sqlx::{PgPool, Postgres, Row};
 
 use super::statements::{self, Arg, Statement};
 use crate::chain::GENESIS;
+use crate::records::PARTNERSHIP_STREAM;
 use crate::{AppendRequest, Appended, StoreError};
 
 /// How the second message ended.
@@ -39,58 +46,123 @@ enum Written {
     Refused,
 }
 
-/// Writes `batch` in one transaction. `Ok(None)` when the server refused a statement and
-/// nothing was written: the caller takes the careful path.
-pub(crate) async fn append_batch(
-    pool: &PgPool,
-    batch: &[AppendRequest],
-) -> Result<Option<Vec<Result<Appended, StoreError>>>, StoreError> {
-    let mut guard = Guard::new(pool.acquire().await?);
-    match write(&mut guard.conn, batch).await {
-        Ok(Written::Committed(results)) => {
-            guard.release();
-            Ok(Some(results))
+/// PostgreSQL's batch writer: keeps one connection between batches, so that a batch does not
+/// wait for the pool's check of a connection it hands out (a round trip of its own).
+#[derive(Debug)]
+pub(crate) struct PgWriter {
+    pool: PgPool,
+    /// Outside any transaction while kept here.
+    kept: tokio::sync::Mutex<Option<Guard>>,
+}
+
+impl PgWriter {
+    pub(crate) fn new(pool: PgPool) -> PgWriter {
+        PgWriter {
+            pool,
+            kept: tokio::sync::Mutex::new(None),
         }
-        Ok(Written::Refused) => {
-            end_transaction(guard).await?;
-            Ok(None)
+    }
+
+    /// Gives the kept connection back to the pool (before the pool closes).
+    pub(crate) async fn close(&self) {
+        drop(self.kept.lock().await.take());
+    }
+
+    /// Writes `batch` in one transaction. `Ok(None)` when the server refused a statement and
+    /// nothing was written: the caller takes the careful path.
+    pub(crate) async fn append_batch(
+        &self,
+        batch: &[AppendRequest],
+    ) -> Result<Option<Vec<Result<Appended, StoreError>>>, StoreError> {
+        let mut kept = self.kept.lock().await;
+        let mut guard = match kept.take() {
+            Some(mut guard) => {
+                guard.armed = true;
+                guard
+            }
+            None => Guard::new(self.pool.acquire().await?),
+        };
+        let outcome = match write(&mut guard.conn, batch).await {
+            // The kept connection was lost (a server restart) before anything was sent that
+            // writes: try once more on a connection the pool has just checked.
+            Err(Failure::Reading(e))
+                if !matches!(e, StoreError::Database(sqlx::Error::Database(_))) =>
+            {
+                tracing::info!(error = %e, "the writer's connection was lost; reconnecting");
+                drop(guard);
+                guard = Guard::new(self.pool.acquire().await?);
+                write(&mut guard.conn, batch).await
+            }
+            other => other,
+        };
+        match outcome {
+            Ok(Written::Committed(results)) => {
+                guard.armed = false;
+                *kept = Some(guard);
+                Ok(Some(results))
+            }
+            Ok(Written::Refused) => {
+                *kept = Some(end_transaction(guard).await?);
+                Ok(None)
+            }
+            // Refused while locking and reading (a lock timeout, say): the batch fails.
+            Err(Failure::Reading(e @ StoreError::Database(sqlx::Error::Database(_)))) => {
+                *kept = Some(end_transaction(guard).await?);
+                Err(e)
+            }
+            // Anything else (a lost connection, text that cannot be stored): the guard closes
+            // the connection, which ends any transaction on it.
+            Err(Failure::Reading(e) | Failure::Writing(e)) => Err(e),
         }
-        // Refused while locking and reading (a lock timeout, say): the batch fails.
-        Err(e @ StoreError::Database(sqlx::Error::Database(_))) => {
-            end_transaction(guard).await?;
-            Err(e)
-        }
-        // Anything else (a lost connection, text that cannot be stored): the guard closes the
-        // connection, which ends any transaction on it.
-        Err(e) => Err(e),
     }
 }
 
-/// Ends an aborted (or already ended) transaction, and returns the connection to the pool.
-async fn end_transaction(mut guard: Guard) -> Result<(), StoreError> {
+/// Where a batch failed.
+enum Failure {
+    /// In the first message, which writes nothing.
+    Reading(StoreError),
+    /// Afterwards: whether the transaction committed is unknown.
+    Writing(StoreError),
+}
+
+/// Ends an aborted (or already ended) transaction; the connection can be kept.
+async fn end_transaction(mut guard: Guard) -> Result<Guard, StoreError> {
     sqlx::raw_sql("ROLLBACK").execute(&mut *guard.conn).await?;
-    guard.release();
-    Ok(())
+    guard.armed = false;
+    Ok(guard)
 }
 
 async fn write(
     conn: &mut PoolConnection<Postgres>,
     batch: &[AppendRequest],
-) -> Result<Written, StoreError> {
+) -> Result<Written, Failure> {
+    let mut heads: Vec<(String, (i64, Vec<u8>))> = Vec::new();
+    let mut versions = vec![0i64; 2 * batch.len()];
+    let mut prepared: Vec<String> = Vec::new();
+    read(conn, batch, &mut heads, &mut versions, &mut prepared)
+        .await
+        .map_err(Failure::Reading)?;
+    write_rows(conn, batch, heads, versions, &prepared)
+        .await
+        .map_err(Failure::Writing)
+}
+
+/// The first message: begin, lock the heads, read the versions, and see which of the writes
+/// this connection has prepared.
+async fn read(
+    conn: &mut PoolConnection<Postgres>,
+    batch: &[AppendRequest],
+    heads: &mut Vec<(String, (i64, Vec<u8>))>,
+    versions: &mut [i64],
+    prepared: &mut Vec<String>,
+) -> Result<(), StoreError> {
     let mut partnerships: Vec<&str> = batch.iter().map(|r| r.partnership_id.as_str()).collect();
     partnerships.sort_unstable();
     partnerships.dedup();
 
-    // The first message: begin, heads, versions.
-    let mut sql =
-        String::from("BEGIN;\nINSERT INTO chain_heads (partnership_id, seq, hash) VALUES ");
-    for (i, p) in partnerships.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        let _ = write!(sql, "({}, 0, {})", text(p)?, bytes(&GENESIS));
-    }
-    sql.push_str(" ON CONFLICT (partnership_id) DO NOTHING;\nSELECT partnership_id, seq, hash FROM chain_heads WHERE partnership_id IN (");
+    let mut sql = String::from(
+        "BEGIN;\nSELECT partnership_id, seq, hash FROM chain_heads WHERE partnership_id IN (",
+    );
     for (i, p) in partnerships.iter().enumerate() {
         if i > 0 {
             sql.push_str(", ");
@@ -98,6 +170,8 @@ async fn write(
         sql.push_str(&text(p)?);
     }
     sql.push_str(") ORDER BY partnership_id FOR UPDATE;\nSELECT s.n, (SELECT e.stream_version FROM events e WHERE e.partnership_id = s.p AND e.stream = s.st ORDER BY e.stream_version DESC LIMIT 1) FROM (VALUES ");
+    // Row i is request i's stream; row n + i its partnership stream, when it names a version.
+    let n = batch.len();
     for (i, r) in batch.iter().enumerate() {
         if i > 0 {
             sql.push_str(", ");
@@ -108,37 +182,74 @@ async fn write(
             text(&r.partnership_id)?,
             text(&r.stream)?
         );
+        if r.partnership_version.is_some() {
+            let _ = write!(
+                sql,
+                ", ({}, {}, {})",
+                n + i,
+                text(&r.partnership_id)?,
+                text(PARTNERSHIP_STREAM)?
+            );
+        }
     }
-    sql.push_str(") AS s(n, p, st)");
+    sql.push_str(") AS s(n, p, st);\nSELECT name FROM pg_prepared_statements WHERE starts_with(name, 'parley_')");
 
-    let mut heads: Vec<(String, (i64, Vec<u8>))> = Vec::with_capacity(partnerships.len());
-    let mut versions = vec![0i64; batch.len()];
     let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut **conn)
         .await?;
     for row in rows {
-        // Heads have three columns, versions two.
-        if row.len() == 3 {
-            heads.push((row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?)));
-        } else {
-            let n: i32 = row.try_get(0)?;
-            let v: Option<i64> = row.try_get(1)?;
-            if let Some(slot) = usize::try_from(n).ok().and_then(|n| versions.get_mut(n)) {
-                *slot = v.unwrap_or(0);
+        // Heads have three columns, versions two, prepared names one.
+        match row.len() {
+            3 => heads.push((row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?))),
+            2 => {
+                let n: i32 = row.try_get(0)?;
+                let v: Option<i64> = row.try_get(1)?;
+                if let Some(slot) = usize::try_from(n).ok().and_then(|n| versions.get_mut(n)) {
+                    *slot = v.unwrap_or(0);
+                }
             }
+            _ => prepared.push(row.try_get(0)?),
         }
     }
 
-    // The second message: every row, the heads, COMMIT.
+    Ok(())
+}
+
+/// The second message: prepare what this connection lacks, every row, the heads, COMMIT.
+async fn write_rows(
+    conn: &mut PoolConnection<Postgres>,
+    batch: &[AppendRequest],
+    mut heads: Vec<(String, (i64, Vec<u8>))>,
+    versions: Vec<i64>,
+    prepared: &[String],
+) -> Result<Written, StoreError> {
+    let mut partnerships: Vec<&str> = batch.iter().map(|r| r.partnership_id.as_str()).collect();
+    partnerships.sort_unstable();
+    partnerships.dedup();
     let mut sql = String::new();
+    for w in statements::WRITES {
+        if !prepared.iter().any(|p| p == w.name) {
+            let _ = writeln!(sql, "PREPARE {} AS {};", w.name, w.text);
+        }
+    }
+    // A partnership's first event also makes its chain's head. Should another instance make it
+    // meanwhile, the insert is refused and the batch is written again the careful way.
+    for p in &partnerships {
+        if !heads.iter().any(|(h, _)| h == p) {
+            let _ = writeln!(
+                sql,
+                "INSERT INTO chain_heads (partnership_id, seq, hash) VALUES ({}, 0, {});",
+                text(p)?,
+                bytes(&GENESIS)
+            );
+            heads.push(((*p).to_owned(), (0, GENESIS.to_vec())));
+        }
+    }
     let mut results = Vec::with_capacity(batch.len());
-    for (request, current) in batch.iter().zip(versions) {
-        if current != request.expected_version {
-            results.push(Err(StoreError::Conflict {
-                stream: request.stream.clone(),
-                expected: request.expected_version,
-                actual: current,
-            }));
+    let (streams, partnership_streams) = versions.split_at(batch.len());
+    for ((request, &current), &partnership) in batch.iter().zip(streams).zip(partnership_streams) {
+        if let Err(e) = statements::check_versions(request, current, Some(partnership)) {
+            results.push(Err(e));
             continue;
         }
         let head = heads
@@ -162,7 +273,7 @@ async fn write(
         render(
             &mut sql,
             &Statement {
-                sql: statements::WRITE_HEAD,
+                sql: &statements::WRITE_HEAD,
                 args: vec![Arg::Text(partnership_id), Arg::Int(*seq), Arg::Blob(hash)],
             },
         )?;
@@ -211,26 +322,18 @@ fn render_request(
     })
 }
 
-/// Appends a statement, its `$N` placeholders replaced by its arguments as literals, and `;`.
+/// Appends the execution of a prepared write with its arguments as literals, and `;`.
 fn render(out: &mut String, s: &Statement<'_>) -> Result<(), StoreError> {
-    let mut rest = s.sql;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let digits = rest[at + 1..]
-            .find(|c: char| !c.is_ascii_digit())
-            .map_or(rest.len() - at - 1, |n| n);
-        let n: usize = rest[at + 1..at + 1 + digits].parse().map_err(|_| {
-            StoreError::Invalid(format!("a placeholder without a number in {}", s.sql))
-        })?;
-        let arg = n
-            .checked_sub(1)
-            .and_then(|i| s.args.get(i))
-            .ok_or_else(|| StoreError::Invalid(format!("no argument ${n} for {}", s.sql)))?;
+    out.push_str("EXECUTE ");
+    out.push_str(s.sql.name);
+    out.push('(');
+    for (i, arg) in s.args.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
         out.push_str(&literal(arg)?);
-        rest = &rest[at + 1 + digits..];
     }
-    out.push_str(rest);
-    out.push_str(";\n");
+    out.push_str(");\n");
     Ok(())
 }
 
@@ -280,6 +383,7 @@ fn bytes(v: &[u8]) -> String {
 
 /// Holds the connection while a transaction may be open on it: dropped while still armed, it
 /// closes the connection rather than returning it to the pool mid-transaction.
+#[derive(Debug)]
 struct Guard {
     conn: PoolConnection<Postgres>,
     armed: bool,
@@ -288,11 +392,6 @@ struct Guard {
 impl Guard {
     fn new(conn: PoolConnection<Postgres>) -> Guard {
         Guard { conn, armed: true }
-    }
-
-    /// Returns the connection to the pool: no transaction is open on it.
-    fn release(mut self) {
-        self.armed = false;
     }
 }
 

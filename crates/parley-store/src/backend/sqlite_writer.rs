@@ -229,23 +229,23 @@ fn sqlite_sql(sql: &str) -> String {
 }
 
 fn execute(conn: &Connection, s: &Statement<'_>) -> rusqlite::Result<usize> {
-    conn.prepare_cached(&sqlite_sql(s.sql))?
+    conn.prepare_cached(&sqlite_sql(s.sql.text))?
         .execute(rusqlite::params_from_iter(s.args.iter()))
 }
 
 fn stream_version_for(conn: &Connection, req: &AppendRequest) -> Result<i64, StoreError> {
-    let current: Option<i64> = conn
-        .prepare_cached(&sqlite_sql(statements::STREAM_VERSION))?
-        .query_row([&req.partnership_id, &req.stream], |r| r.get(0))?;
-    let current = current.unwrap_or(0);
-    if current != req.expected_version {
-        return Err(StoreError::Conflict {
-            stream: req.stream.clone(),
-            expected: req.expected_version,
-            actual: current,
-        });
-    }
-    Ok(current)
+    let read = |stream: &str| -> Result<i64, StoreError> {
+        let v: Option<i64> = conn
+            .prepare_cached(&sqlite_sql(statements::STREAM_VERSION))?
+            .query_row([req.partnership_id.as_str(), stream], |r| r.get(0))?;
+        Ok(v.unwrap_or(0))
+    };
+    let current = read(&req.stream)?;
+    let partnership = match req.partnership_version {
+        Some(_) => Some(read(crate::records::PARTNERSHIP_STREAM)?),
+        None => None,
+    };
+    statements::check_versions(req, current, partnership)
 }
 
 fn read_head(conn: &Connection, partnership_id: &str) -> Result<(i64, Vec<u8>), StoreError> {
@@ -264,7 +264,7 @@ fn write_head(
     partnership_id: &str,
     head: &(i64, Vec<u8>),
 ) -> Result<(), StoreError> {
-    conn.prepare_cached(&sqlite_sql(statements::WRITE_HEAD))?
+    conn.prepare_cached(&sqlite_sql(statements::WRITE_HEAD.text))?
         .execute(rusqlite::params![partnership_id, head.0, head.1])?;
     Ok(())
 }

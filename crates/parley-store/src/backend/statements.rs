@@ -9,6 +9,7 @@
 use crate::StoreError;
 use crate::backend::{AppendRequest, NewEvent, NewOutbox, json_list, salt};
 use crate::chain::{self, Content, Fixed};
+use crate::records::PARTNERSHIP_STREAM;
 use crate::rows::Op;
 
 /// One argument of a statement.
@@ -24,10 +25,17 @@ pub(crate) enum Arg<'a> {
     Owned(String),
 }
 
+/// A statement's text, and the name PostgreSQL's writer prepares it under.
+#[derive(Debug)]
+pub(crate) struct Sql {
+    pub name: &'static str,
+    pub text: &'static str,
+}
+
 /// SQL and the arguments for its placeholders, in order.
 #[derive(Debug)]
 pub(crate) struct Statement<'a> {
-    pub sql: &'static str,
+    pub sql: &'static Sql,
     pub args: Vec<Arg<'a>>,
 }
 
@@ -36,14 +44,180 @@ pub(crate) struct Statement<'a> {
 /// sometimes reads every version of a long stream.
 pub(crate) const STREAM_VERSION: &str = "SELECT (SELECT stream_version FROM events WHERE partnership_id = $1 AND stream = $2 ORDER BY stream_version DESC LIMIT 1)";
 
+/// Checks the versions a request was decided on against those just read: its stream's, and
+/// (when it names one) the partnership stream's, that is the configuration it was decided
+/// with. Returns the stream's version, or the `Conflict` naming the stream that moved.
+pub(crate) fn check_versions(
+    req: &AppendRequest,
+    current: i64,
+    partnership_current: Option<i64>,
+) -> Result<i64, StoreError> {
+    if current != req.expected_version {
+        return Err(StoreError::Conflict {
+            stream: req.stream.clone(),
+            expected: req.expected_version,
+            actual: current,
+        });
+    }
+    if let (Some(expected), Some(actual)) = (req.partnership_version, partnership_current)
+        && expected != actual
+    {
+        return Err(StoreError::Conflict {
+            stream: PARTNERSHIP_STREAM.to_owned(),
+            expected,
+            actual,
+        });
+    }
+    Ok(current)
+}
+
 /// Gives a partnership's chain its genesis head if it has none.
 pub(crate) const ENSURE_HEAD: &str = "INSERT INTO chain_heads (partnership_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (partnership_id) DO NOTHING";
 
 /// A chain's head (the backend adds its row lock).
 pub(crate) const READ_HEAD: &str = "SELECT seq, hash FROM chain_heads WHERE partnership_id = $1";
 
-pub(crate) const WRITE_HEAD: &str =
-    "UPDATE chain_heads SET seq = $2, hash = $3 WHERE partnership_id = $1";
+pub(crate) const WRITE_HEAD: Sql = Sql {
+    name: "parley_write_head",
+    text: "UPDATE chain_heads SET seq = $2, hash = $3 WHERE partnership_id = $1",
+};
+
+// The writes, one per kind of row.
+
+pub(crate) const EVENT: Sql = Sql {
+    name: "parley_event",
+    text: concat!(
+        "INSERT INTO events (partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, ",
+        "salt, content_hash, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ),
+};
+
+pub(crate) const OUTBOX: Sql = Sql {
+    name: "parley_outbox",
+    text: concat!(
+        "INSERT INTO outbox (id, partnership_id, event_seq, escalation_id, recipient, reason, stage, child_details, ",
+        "address, created_at_us, sent_at_us, attempts, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, NULL)"
+    ),
+};
+
+pub(crate) const PARTNERSHIP: Sql = Sql {
+    name: "parley_partnership",
+    text: concat!(
+        "INSERT INTO partnerships (id, name, short_name, procedure_id, procedure_version, closure_days, created_at_us) ",
+        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = excluded.name, ",
+        "short_name = excluded.short_name, procedure_id = excluded.procedure_id, ",
+        "procedure_version = excluded.procedure_version, closure_days = excluded.closure_days"
+    ),
+};
+
+pub(crate) const PROCEDURE: Sql = Sql {
+    name: "parley_procedure",
+    text: concat!(
+        "INSERT INTO procedures (partnership_id, version, procedure_id, source, sha256, adopted_at_us) ",
+        "VALUES ($1, $2, $3, $4, $5, $6)"
+    ),
+};
+
+pub(crate) const AGENCY: Sql = Sql {
+    name: "parley_agency",
+    text: concat!(
+        "INSERT INTO agencies (id, partnership_id, name, sector) VALUES ($1, $2, $3, $4) ",
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, sector = excluded.sector"
+    ),
+};
+
+pub(crate) const PERSON: Sql = Sql {
+    name: "parley_person",
+    text: concat!(
+        "INSERT INTO people (id, partnership_id, agency_id, name, email, job_title, roles, line_manager_id, active) ",
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET agency_id = excluded.agency_id, ",
+        "name = excluded.name, email = excluded.email, job_title = excluded.job_title, roles = excluded.roles, ",
+        "line_manager_id = excluded.line_manager_id, active = excluded.active"
+    ),
+};
+
+pub(crate) const NAMED_OFFICER: Sql = Sql {
+    name: "parley_named_officer",
+    text: concat!(
+        "INSERT INTO named_officers (partnership_id, agency_id, stage, person_id) VALUES ($1, $2, $3, $4) ",
+        "ON CONFLICT (agency_id, stage) DO UPDATE SET person_id = excluded.person_id"
+    ),
+};
+
+pub(crate) const CONFIGURATION_CHANGED: Sql = Sql {
+    name: "parley_configuration_changed",
+    text: "UPDATE partnerships SET config_version = config_version + 1 WHERE id = $1",
+};
+
+pub(crate) const REMOVE_NAMED_OFFICER: Sql = Sql {
+    name: "parley_remove_named_officer",
+    text: "DELETE FROM named_officers WHERE agency_id = $1 AND stage = $2",
+};
+
+pub(crate) const ESCALATION: Sql = Sql {
+    name: "parley_escalation",
+    text: concat!(
+        "INSERT INTO escalations (",
+        escalation_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ",
+        "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (id) DO UPDATE SET ",
+        "version = excluded.version, status = excluded.status, outcome = excluded.outcome, ",
+        "current_stage = excluded.current_stage, stage_due = excluded.stage_due, overall_due = excluded.overall_due, ",
+        "closed_at_us = excluded.closed_at_us, resolved_by_events = excluded.resolved_by_events, ",
+        "updated_at_us = excluded.updated_at_us"
+    ),
+};
+
+pub(crate) const CHILD: Sql = Sql {
+    name: "parley_child",
+    text: "INSERT INTO escalation_children (escalation_id, details) VALUES ($1, $2) ON CONFLICT (escalation_id) DO UPDATE SET details = excluded.details",
+};
+
+pub(crate) const CASE: Sql = Sql {
+    name: "parley_case",
+    text: concat!(
+        "INSERT INTO escalation_cases (escalation_id, decision, evidence, outcome_wanted) VALUES ($1, $2, $3, $4) ",
+        "ON CONFLICT (escalation_id) DO UPDATE SET decision = excluded.decision, evidence = excluded.evidence, ",
+        "outcome_wanted = excluded.outcome_wanted"
+    ),
+};
+
+pub(crate) const STAGE: Sql = Sql {
+    name: "parley_stage",
+    text: concat!(
+        "INSERT INTO escalation_stages (escalation_id, stage, started_at_us, started_on, due, agreed_days, ended_at_us, ",
+        "record, meetings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (escalation_id, stage) DO UPDATE SET ",
+        "due = excluded.due, agreed_days = excluded.agreed_days, ended_at_us = excluded.ended_at_us, ",
+        "record = excluded.record, meetings = excluded.meetings"
+    ),
+};
+
+pub(crate) const COMPLIMENT: Sql = Sql {
+    name: "parley_compliment",
+    text: concat!(
+        "INSERT INTO compliments (id, partnership_id, from_person_id, to_person_id, message, given_at_us) ",
+        "VALUES ($1, $2, $3, $4, $5, $6)"
+    ),
+};
+
+/// Every write, for PostgreSQL's writer to prepare.
+pub(crate) const WRITES: [&Sql; 15] = [
+    &EVENT,
+    &OUTBOX,
+    &PARTNERSHIP,
+    &PROCEDURE,
+    &AGENCY,
+    &PERSON,
+    &NAMED_OFFICER,
+    &CONFIGURATION_CHANGED,
+    &REMOVE_NAMED_OFFICER,
+    &ESCALATION,
+    &CHILD,
+    &CASE,
+    &STAGE,
+    &COMPLIMENT,
+    &WRITE_HEAD,
+];
 
 /// An event chained onto the head before it: its place and its hashes.
 #[derive(Debug)]
@@ -103,10 +277,7 @@ pub(crate) fn insert_event<'a>(
 ) -> Statement<'a> {
     use Arg::*;
     Statement {
-        sql: concat!(
-            "INSERT INTO events (partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, ",
-            "salt, content_hash, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        ),
+        sql: &EVENT,
         args: vec![
             Text(&req.partnership_id),
             Int(c.seq),
@@ -139,10 +310,7 @@ pub(crate) fn insert_outbox<'a>(
         .map_or(0, |c| c.seq);
     let at_us = req.events.get(n.event_index).map_or(0, |e| e.at_us);
     Statement {
-        sql: concat!(
-            "INSERT INTO outbox (id, partnership_id, event_seq, escalation_id, recipient, reason, stage, child_details, ",
-            "address, created_at_us, sent_at_us, attempts, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, NULL)"
-        ),
+        sql: &OUTBOX,
         args: vec![
             Owned(id),
             Text(&req.partnership_id),
@@ -161,14 +329,9 @@ pub(crate) fn insert_outbox<'a>(
 /// The projection write of one op.
 pub(crate) fn op(op: &Op) -> Statement<'_> {
     use Arg::*;
-    let (sql, args): (&'static str, Vec<Arg<'_>>) = match op {
+    let (sql, args): (&'static Sql, Vec<Arg<'_>>) = match op {
         Op::Partnership(p) => (
-            concat!(
-                "INSERT INTO partnerships (id, name, short_name, procedure_id, procedure_version, closure_days, created_at_us) ",
-                "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = excluded.name, ",
-                "short_name = excluded.short_name, procedure_id = excluded.procedure_id, ",
-                "procedure_version = excluded.procedure_version, closure_days = excluded.closure_days"
-            ),
+            &PARTNERSHIP,
             vec![
                 Text(&p.id),
                 Text(&p.name),
@@ -180,10 +343,7 @@ pub(crate) fn op(op: &Op) -> Statement<'_> {
             ],
         ),
         Op::Procedure(p) => (
-            concat!(
-                "INSERT INTO procedures (partnership_id, version, procedure_id, source, sha256, adopted_at_us) ",
-                "VALUES ($1, $2, $3, $4, $5, $6)"
-            ),
+            &PROCEDURE,
             vec![
                 Text(&p.partnership_id),
                 Int(p.version),
@@ -194,10 +354,7 @@ pub(crate) fn op(op: &Op) -> Statement<'_> {
             ],
         ),
         Op::Agency(a) => (
-            concat!(
-                "INSERT INTO agencies (id, partnership_id, name, sector) VALUES ($1, $2, $3, $4) ",
-                "ON CONFLICT (id) DO UPDATE SET name = excluded.name, sector = excluded.sector"
-            ),
+            &AGENCY,
             vec![
                 Text(&a.id),
                 Text(&a.partnership_id),
@@ -206,12 +363,7 @@ pub(crate) fn op(op: &Op) -> Statement<'_> {
             ],
         ),
         Op::Person(p) => (
-            concat!(
-                "INSERT INTO people (id, partnership_id, agency_id, name, email, job_title, roles, line_manager_id, active) ",
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET agency_id = excluded.agency_id, ",
-                "name = excluded.name, email = excluded.email, job_title = excluded.job_title, roles = excluded.roles, ",
-                "line_manager_id = excluded.line_manager_id, active = excluded.active"
-            ),
+            &PERSON,
             vec![
                 Text(&p.id),
                 Text(&p.partnership_id),
@@ -225,10 +377,7 @@ pub(crate) fn op(op: &Op) -> Statement<'_> {
             ],
         ),
         Op::NamedOfficer(n) => (
-            concat!(
-                "INSERT INTO named_officers (partnership_id, agency_id, stage, person_id) VALUES ($1, $2, $3, $4) ",
-                "ON CONFLICT (agency_id, stage) DO UPDATE SET person_id = excluded.person_id"
-            ),
+            &NAMED_OFFICER,
             vec![
                 Text(&n.partnership_id),
                 Text(&n.agency_id),
@@ -236,25 +385,14 @@ pub(crate) fn op(op: &Op) -> Statement<'_> {
                 Text(&n.person_id),
             ],
         ),
-        Op::ConfigurationChanged { partnership_id } => (
-            "UPDATE partnerships SET config_version = config_version + 1 WHERE id = $1",
-            vec![Text(partnership_id)],
-        ),
-        Op::RemoveNamedOfficer { agency_id, stage } => (
-            "DELETE FROM named_officers WHERE agency_id = $1 AND stage = $2",
-            vec![Text(agency_id), Int(*stage)],
-        ),
+        Op::ConfigurationChanged { partnership_id } => {
+            (&CONFIGURATION_CHANGED, vec![Text(partnership_id)])
+        }
+        Op::RemoveNamedOfficer { agency_id, stage } => {
+            (&REMOVE_NAMED_OFFICER, vec![Text(agency_id), Int(*stage)])
+        }
         Op::Escalation(e) => (
-            concat!(
-                "INSERT INTO escalations (",
-                escalation_columns!(),
-                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ",
-                "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (id) DO UPDATE SET ",
-                "version = excluded.version, status = excluded.status, outcome = excluded.outcome, ",
-                "current_stage = excluded.current_stage, stage_due = excluded.stage_due, overall_due = excluded.overall_due, ",
-                "closed_at_us = excluded.closed_at_us, resolved_by_events = excluded.resolved_by_events, ",
-                "updated_at_us = excluded.updated_at_us"
-            ),
+            &ESCALATION,
             vec![
                 Text(&e.id),
                 Text(&e.partnership_id),
@@ -285,21 +423,14 @@ pub(crate) fn op(op: &Op) -> Statement<'_> {
         Op::Child {
             escalation_id,
             details,
-        } => (
-            "INSERT INTO escalation_children (escalation_id, details) VALUES ($1, $2) ON CONFLICT (escalation_id) DO UPDATE SET details = excluded.details",
-            vec![Text(escalation_id), Text(details)],
-        ),
+        } => (&CHILD, vec![Text(escalation_id), Text(details)]),
         Op::Case {
             escalation_id,
             decision,
             evidence,
             outcome_wanted,
         } => (
-            concat!(
-                "INSERT INTO escalation_cases (escalation_id, decision, evidence, outcome_wanted) VALUES ($1, $2, $3, $4) ",
-                "ON CONFLICT (escalation_id) DO UPDATE SET decision = excluded.decision, evidence = excluded.evidence, ",
-                "outcome_wanted = excluded.outcome_wanted"
-            ),
+            &CASE,
             vec![
                 Text(escalation_id),
                 Text(decision),
@@ -308,12 +439,7 @@ pub(crate) fn op(op: &Op) -> Statement<'_> {
             ],
         ),
         Op::Stage(s) => (
-            concat!(
-                "INSERT INTO escalation_stages (escalation_id, stage, started_at_us, started_on, due, agreed_days, ended_at_us, ",
-                "record, meetings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (escalation_id, stage) DO UPDATE SET ",
-                "due = excluded.due, agreed_days = excluded.agreed_days, ended_at_us = excluded.ended_at_us, ",
-                "record = excluded.record, meetings = excluded.meetings"
-            ),
+            &STAGE,
             vec![
                 Text(&s.escalation_id),
                 Int(s.stage),
@@ -327,10 +453,7 @@ pub(crate) fn op(op: &Op) -> Statement<'_> {
             ],
         ),
         Op::Compliment(c) => (
-            concat!(
-                "INSERT INTO compliments (id, partnership_id, from_person_id, to_person_id, message, given_at_us) ",
-                "VALUES ($1, $2, $3, $4, $5, $6)"
-            ),
+            &COMPLIMENT,
             vec![
                 Text(&c.id),
                 Text(&c.partnership_id),

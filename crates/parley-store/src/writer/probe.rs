@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::Row;
+use sqlx::{Acquire, Row};
 
 use crate::StoreError;
 use crate::backend::{Backend, PgStore, SqliteStore};
@@ -43,25 +43,6 @@ fn sqlite_path(url: &str) -> Result<Option<&str>, StoreError> {
 
 /// A short text written with each raw insert, about the size of a small event's payload.
 const NOTE: &str = "raw ceiling: one single-row INSERT transaction at a time, committed durably before the next begins; the figure group commit is measured against";
-
-/// Commits one single-row INSERT transaction after another for `$run_for`: (count, elapsed).
-macro_rules! insert_loop {
-    ($begin:expr, $run_for:expr) => {{
-        let started = Instant::now();
-        let mut inserts = 0u64;
-        while started.elapsed() < $run_for {
-            let mut tx = $begin.await?;
-            sqlx::query("INSERT INTO raw_ceiling (at_us, note) VALUES ($1, $2)")
-                .bind(jiff::Timestamp::now().as_microsecond())
-                .bind(NOTE)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            inserts += 1;
-        }
-        (inserts, started.elapsed())
-    }};
-}
 
 /// Commits one single-row INSERT transaction at a time into a scratch table (`raw_ceiling`,
 /// created if missing) for `run_for`, on a database opened exactly as the store opens it: SQLite
@@ -112,7 +93,21 @@ pub async fn raw_ceiling(url: &str, run_for: Duration) -> Result<RawCeiling, Sto
                     .await?;
                 settings.push(format!("{name}={}", row.try_get::<String, _>(0)?));
             }
-            let (inserts, elapsed) = insert_loop!(pool.begin(), run_for);
+            // On one connection, as the store's writer keeps one: BEGIN, INSERT, COMMIT.
+            let mut conn = pool.acquire().await?;
+            let started = Instant::now();
+            let mut inserts = 0u64;
+            while started.elapsed() < run_for {
+                let mut tx = conn.begin().await?;
+                sqlx::query("INSERT INTO raw_ceiling (at_us, note) VALUES ($1, $2)")
+                    .bind(jiff::Timestamp::now().as_microsecond())
+                    .bind(NOTE)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                inserts += 1;
+            }
+            let elapsed = started.elapsed();
             Ok(RawCeiling {
                 backend: Backend::Postgres,
                 inserts,

@@ -54,6 +54,7 @@ fn request(partnership: &str, stream: String, texts: &[String], ops: Vec<Op>) ->
         partnership_id: partnership.to_owned(),
         stream,
         expected_version: 0,
+        partnership_version: None,
         events: vec![NewEvent {
             at_us: 1,
             kind: "agency-added".to_owned(),

@@ -548,3 +548,113 @@ async fn settings_that_could_lose_a_write_are_refused() {
         );
     }
 }
+
+/// A command decided on a state this process keeps is decided again when another process
+/// (another `parley serve` on the same database) has changed the partnership's configuration
+/// meanwhile: what it writes follows the new configuration, as a replay would.
+#[tokio::test]
+async fn a_command_follows_configuration_changed_by_another_process() {
+    for db in backends().await {
+        let records = db.records().await;
+        let w = world(&records, "solihull").await;
+        let teacher = Actor::person(&w.teacher);
+        let mut ids = Vec::new();
+        for minute in [10, 11] {
+            let raised = records
+                .raise(
+                    at(minute),
+                    &teacher,
+                    &w.partnership,
+                    raise_input(&w, "child-protection-plan"),
+                )
+                .await
+                .unwrap();
+            // Decided here, and the state kept for the next command.
+            records
+                .act(at(20), &teacher, &raised.id, 1, &Event::Escalated, None)
+                .await
+                .unwrap();
+            ids.push(raised.id);
+        }
+        // The first escalates again before the change: the due date without closure days.
+        records
+            .act(at(25), &teacher, &ids[0], 2, &Event::Escalated, None)
+            .await
+            .unwrap();
+        let other = db.records().await;
+        other
+            .set_closure_days(
+                at(30),
+                &Actor::SYSTEM,
+                &w.partnership,
+                vec!["2026-12-22".to_owned(), "2026-12-23".to_owned()],
+            )
+            .await
+            .unwrap();
+        records
+            .act(at(40), &teacher, &ids[1], 2, &Event::Escalated, None)
+            .await
+            .unwrap();
+        let store = records.store();
+        let before = store.escalation(&ids[0]).await.unwrap().unwrap();
+        let after = store.escalation(&ids[1]).await.unwrap().unwrap();
+        assert_eq!(before.current_stage, after.current_stage);
+        assert!(
+            after.stage_due > before.stage_due,
+            "{:?}: the closure days were not counted: {} then {}",
+            db.backend,
+            before.stage_due,
+            after.stage_due
+        );
+        other.rebuild_projections().await.unwrap();
+        let replayed = store.escalation(&ids[1]).await.unwrap().unwrap();
+        assert_eq!(replayed.stage_due, after.stage_due, "{:?}", db.backend);
+    }
+}
+
+/// The write itself refuses a command decided on a configuration that has moved.
+#[tokio::test]
+async fn an_append_decided_on_a_moved_configuration_is_a_conflict() {
+    for db in backends().await {
+        let records = db.records().await;
+        let w = world(&records, "solihull").await;
+        let store = records.store();
+        let config = store
+            .stream_version(&w.partnership, parley_store::records::PARTNERSHIP_STREAM)
+            .await
+            .unwrap();
+        let request = |partnership_version| parley_store::AppendRequest {
+            partnership_id: w.partnership.clone(),
+            stream: "note:1".to_owned(),
+            expected_version: 0,
+            partnership_version: Some(partnership_version),
+            events: vec![parley_store::NewEvent {
+                at_us: 1,
+                kind: "note".to_owned(),
+                actor: None,
+                reason: None,
+                payload: "{}".to_owned(),
+            }],
+            ops: Vec::new(),
+            outbox: Vec::new(),
+        };
+        let results = store
+            .append_batch(vec![request(config - 1), request(config)])
+            .await
+            .unwrap();
+        match &results[0] {
+            Err(StoreError::Conflict {
+                stream,
+                expected,
+                actual,
+            }) => {
+                assert_eq!(
+                    (stream.as_str(), *expected, *actual),
+                    ("partnership", config - 1, config)
+                );
+            }
+            other => panic!("{:?}: {other:?}", db.backend),
+        }
+        assert!(results[1].is_ok(), "{:?}: {results:?}", db.backend);
+    }
+}

@@ -550,6 +550,7 @@ async fn append_direct(
         partnership_id: setup.partnership.clone(),
         stream,
         expected_version: expected,
+        partnership_version: None,
         events: vec![NewEvent {
             at_us,
             kind: payload.kind().to_owned(),
