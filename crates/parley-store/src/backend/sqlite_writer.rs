@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::statements::{self, Arg, Statement};
 use crate::{AppendRequest, Appended, StoreError};
@@ -248,15 +248,22 @@ fn stream_version_for(conn: &Connection, req: &AppendRequest) -> Result<i64, Sto
     statements::check_versions(req, current, partnership)
 }
 
+/// The chain's head, made at genesis if it has none (the write lock is already held).
 fn read_head(conn: &Connection, partnership_id: &str) -> Result<(i64, Vec<u8>), StoreError> {
+    let read = || {
+        conn.prepare_cached(&sqlite_sql(statements::READ_HEAD))?
+            .query_row([partnership_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+    };
+    if let Some(head) = read()? {
+        return Ok(head);
+    }
     conn.prepare_cached(&sqlite_sql(statements::ENSURE_HEAD))?
         .execute(rusqlite::params![
             partnership_id,
             crate::chain::GENESIS.as_slice()
         ])?;
-    Ok(conn
-        .prepare_cached(&sqlite_sql(statements::READ_HEAD))?
-        .query_row([partnership_id], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    read()?.ok_or_else(|| StoreError::Invalid(format!("no chain head for {partnership_id}")))
 }
 
 fn write_head(
