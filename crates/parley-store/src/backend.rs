@@ -1306,30 +1306,15 @@ macro_rules! generic_writes {
                 head: &mut (i64, Vec<u8>),
             ) -> Result<Appended, StoreError> {
                 let chained = statements::chain_events(req, current, head)?;
-                for (e, c) in req.events.iter().zip(&chained) {
-                    match bound(&statements::insert_event(req, e, c)).execute(&mut **tx).await {
-                        Ok(_) => {}
-                        Err(e) if is_unique_violation(&e) => {
-                            return Err(StoreError::Conflict {
-                                stream: req.stream.clone(),
-                                expected: req.expected_version,
-                                actual: c.stream_version,
-                            });
-                        }
-                        Err(e) => return Err(e.into()),
+                for (i, row) in statements::request_rows(req, &chained).iter().enumerate() {
+                    if let Err(e) = bound(row).execute(&mut **tx).await {
+                        return Err(match statements::lost_race(req, &chained, i) {
+                            Some(conflict) if is_unique_violation(&e) => conflict,
+                            _ => e.into(),
+                        });
                     }
                 }
-                for op in &req.ops {
-                    apply_op(tx, op).await?;
-                }
-                for n in &req.outbox {
-                    let id = uuid::Uuid::new_v4().to_string();
-                    bound(&statements::insert_outbox(req, n, &chained, id)).execute(&mut **tx).await?;
-                }
-                Ok(Appended {
-                    seq: head.0,
-                    stream_version: chained.last().map_or(current, |c| c.stream_version),
-                })
+                Ok(statements::appended(&chained, current, head))
             }
 
             pub(super) async fn apply_op(tx: &mut Tx<'_>, op: &Op) -> Result<(), StoreError> {

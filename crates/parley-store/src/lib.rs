@@ -64,10 +64,7 @@ impl StoreError {
     pub fn is_unique_violation(&self) -> bool {
         match self {
             StoreError::Database(sqlx::Error::Database(d)) => d.is_unique_violation(),
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
-                f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                    || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-            }
+            StoreError::Sqlite(e) => is_sqlite_unique_violation(e),
             _ => false,
         }
     }
@@ -77,4 +74,14 @@ impl StoreError {
     pub fn is_database_failure(&self) -> bool {
         matches!(self, StoreError::Database(_) | StoreError::Sqlite(_))
     }
+}
+
+/// A uniqueness (or primary key) violation reported by rusqlite.
+pub(crate) fn is_sqlite_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
 }

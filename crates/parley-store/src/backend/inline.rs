@@ -123,10 +123,12 @@ impl InlineReader {
     /// `Store::stream_version` (a command's check that the configuration it decided on stands).
     pub(crate) fn stream_version(&self, partnership_id: &str, stream: &str) -> Option<i64> {
         self.with(|c| {
-            c.prepare_cached(&super::statements::STREAM_VERSION.replace('$', "?"))?
-                .query_row([partnership_id, stream], |r| {
-                    Ok(r.get::<_, Option<i64>>(0)?.unwrap_or(0))
-                })
+            c.prepare_cached(&super::statements::sqlite_text(
+                super::statements::STREAM_VERSION,
+            ))?
+            .query_row([partnership_id, stream], |r| {
+                Ok(r.get::<_, Option<i64>>(0)?.unwrap_or(0))
+            })
         })
     }
 

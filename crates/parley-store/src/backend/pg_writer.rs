@@ -132,17 +132,27 @@ async fn end_transaction(mut guard: Guard) -> Result<Guard, StoreError> {
     Ok(guard)
 }
 
+/// What the first message found.
+struct Found {
+    /// Each partnership's chain head, for those that have one.
+    heads: Vec<(String, (i64, Vec<u8>))>,
+    /// Request i's stream version at i; its partnership stream's at `batch.len() + i`.
+    versions: Vec<i64>,
+    /// The writes this connection has prepared.
+    prepared: Vec<String>,
+}
+
 async fn write(
     conn: &mut PoolConnection<Postgres>,
     batch: &[AppendRequest],
 ) -> Result<Written, Failure> {
-    let mut heads: Vec<(String, (i64, Vec<u8>))> = Vec::new();
-    let mut versions = vec![0i64; 2 * batch.len()];
-    let mut prepared: Vec<String> = Vec::new();
-    read(conn, batch, &mut heads, &mut versions, &mut prepared)
+    let mut partnerships: Vec<&str> = batch.iter().map(|r| r.partnership_id.as_str()).collect();
+    partnerships.sort_unstable();
+    partnerships.dedup();
+    let found = read(conn, batch, &partnerships)
         .await
         .map_err(Failure::Reading)?;
-    write_rows(conn, batch, heads, versions, &prepared)
+    write_rows(conn, batch, &partnerships, found)
         .await
         .map_err(Failure::Writing)
 }
@@ -152,14 +162,8 @@ async fn write(
 async fn read(
     conn: &mut PoolConnection<Postgres>,
     batch: &[AppendRequest],
-    heads: &mut Vec<(String, (i64, Vec<u8>))>,
-    versions: &mut [i64],
-    prepared: &mut Vec<String>,
-) -> Result<(), StoreError> {
-    let mut partnerships: Vec<&str> = batch.iter().map(|r| r.partnership_id.as_str()).collect();
-    partnerships.sort_unstable();
-    partnerships.dedup();
-
+    partnerships: &[&str],
+) -> Result<Found, StoreError> {
     let mut sql = String::from(
         "BEGIN;\nSELECT partnership_id, seq, hash FROM chain_heads WHERE partnership_id IN (",
     );
@@ -197,35 +201,45 @@ async fn read(
     let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut **conn)
         .await?;
+    let mut found = Found {
+        heads: Vec::with_capacity(partnerships.len()),
+        versions: vec![0; 2 * batch.len()],
+        prepared: Vec::new(),
+    };
     for row in rows {
         // Heads have three columns, versions two, prepared names one.
         match row.len() {
-            3 => heads.push((row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?))),
+            3 => found
+                .heads
+                .push((row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?))),
             2 => {
                 let n: i32 = row.try_get(0)?;
                 let v: Option<i64> = row.try_get(1)?;
-                if let Some(slot) = usize::try_from(n).ok().and_then(|n| versions.get_mut(n)) {
+                if let Some(slot) = usize::try_from(n)
+                    .ok()
+                    .and_then(|n| found.versions.get_mut(n))
+                {
                     *slot = v.unwrap_or(0);
                 }
             }
-            _ => prepared.push(row.try_get(0)?),
+            _ => found.prepared.push(row.try_get(0)?),
         }
     }
-
-    Ok(())
+    Ok(found)
 }
 
 /// The second message: prepare what this connection lacks, every row, the heads, COMMIT.
 async fn write_rows(
     conn: &mut PoolConnection<Postgres>,
     batch: &[AppendRequest],
-    mut heads: Vec<(String, (i64, Vec<u8>))>,
-    versions: Vec<i64>,
-    prepared: &[String],
+    partnerships: &[&str],
+    found: Found,
 ) -> Result<Written, StoreError> {
-    let mut partnerships: Vec<&str> = batch.iter().map(|r| r.partnership_id.as_str()).collect();
-    partnerships.sort_unstable();
-    partnerships.dedup();
+    let Found {
+        mut heads,
+        versions,
+        prepared,
+    } = found;
     let mut sql = String::new();
     for w in statements::WRITES {
         if !prepared.iter().any(|p| p == w.name) {
@@ -234,7 +248,7 @@ async fn write_rows(
     }
     // A partnership's first event also makes its chain's head. Should another instance make it
     // meanwhile, the insert is refused and the batch is written again the careful way.
-    for p in &partnerships {
+    for p in partnerships {
         if !heads.iter().any(|(h, _)| h == p) {
             let _ = writeln!(
                 sql,
@@ -302,24 +316,11 @@ fn render_request(
 ) -> Result<Appended, StoreError> {
     let mut part = String::new();
     let chained = statements::chain_events(request, current, head)?;
-    for (e, c) in request.events.iter().zip(&chained) {
-        render(&mut part, &statements::insert_event(request, e, c))?;
-    }
-    for op in &request.ops {
-        render(&mut part, &statements::op(op))?;
-    }
-    for n in &request.outbox {
-        let id = uuid::Uuid::new_v4().to_string();
-        render(
-            &mut part,
-            &statements::insert_outbox(request, n, &chained, id),
-        )?;
+    for row in statements::request_rows(request, &chained) {
+        render(&mut part, &row)?;
     }
     sql.push_str(&part);
-    Ok(Appended {
-        seq: head.0,
-        stream_version: chained.last().map_or(current, |c| c.stream_version),
-    })
+    Ok(statements::appended(&chained, current, head))
 }
 
 /// Appends the execution of a prepared write with its arguments as literals, and `;`.

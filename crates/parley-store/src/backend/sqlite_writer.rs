@@ -223,20 +223,15 @@ fn append_one(conn: &Connection, request: &AppendRequest) -> Result<Appended, St
     Ok(appended)
 }
 
-/// `$N` placeholders as SQLite's numbered `?N`.
-fn sqlite_sql(sql: &str) -> String {
-    sql.replace('$', "?")
-}
-
 fn execute(conn: &Connection, s: &Statement<'_>) -> rusqlite::Result<usize> {
-    conn.prepare_cached(&sqlite_sql(s.sql.text))?
+    conn.prepare_cached(&statements::sqlite_text(s.sql.text))?
         .execute(rusqlite::params_from_iter(s.args.iter()))
 }
 
 fn stream_version_for(conn: &Connection, req: &AppendRequest) -> Result<i64, StoreError> {
     let read = |stream: &str| -> Result<i64, StoreError> {
         let v: Option<i64> = conn
-            .prepare_cached(&sqlite_sql(statements::STREAM_VERSION))?
+            .prepare_cached(&statements::sqlite_text(statements::STREAM_VERSION))?
             .query_row([req.partnership_id.as_str(), stream], |r| r.get(0))?;
         Ok(v.unwrap_or(0))
     };
@@ -251,14 +246,14 @@ fn stream_version_for(conn: &Connection, req: &AppendRequest) -> Result<i64, Sto
 /// The chain's head, made at genesis if it has none (the write lock is already held).
 fn read_head(conn: &Connection, partnership_id: &str) -> Result<(i64, Vec<u8>), StoreError> {
     let read = || {
-        conn.prepare_cached(&sqlite_sql(statements::READ_HEAD))?
+        conn.prepare_cached(&statements::sqlite_text(statements::READ_HEAD))?
             .query_row([partnership_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()
     };
     if let Some(head) = read()? {
         return Ok(head);
     }
-    conn.prepare_cached(&sqlite_sql(statements::ENSURE_HEAD))?
+    conn.prepare_cached(&statements::sqlite_text(statements::ENSURE_HEAD))?
         .execute(rusqlite::params![
             partnership_id,
             crate::chain::GENESIS.as_slice()
@@ -271,18 +266,9 @@ fn write_head(
     partnership_id: &str,
     head: &(i64, Vec<u8>),
 ) -> Result<(), StoreError> {
-    conn.prepare_cached(&sqlite_sql(statements::WRITE_HEAD.text))?
+    conn.prepare_cached(&statements::sqlite_text(statements::WRITE_HEAD.text))?
         .execute(rusqlite::params![partnership_id, head.0, head.1])?;
     Ok(())
-}
-
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(
-        e,
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-    )
 }
 
 /// Writes a request's events (chained on `head`, which moves on), projection rows and outbox
@@ -294,28 +280,13 @@ fn write_request(
     head: &mut (i64, Vec<u8>),
 ) -> Result<Appended, StoreError> {
     let chained = statements::chain_events(req, current, head)?;
-    for (e, c) in req.events.iter().zip(&chained) {
-        match execute(conn, &statements::insert_event(req, e, c)) {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Conflict {
-                    stream: req.stream.clone(),
-                    expected: req.expected_version,
-                    actual: c.stream_version,
-                });
-            }
-            Err(e) => return Err(e.into()),
+    for (i, row) in statements::request_rows(req, &chained).iter().enumerate() {
+        if let Err(e) = execute(conn, row) {
+            return Err(match statements::lost_race(req, &chained, i) {
+                Some(conflict) if crate::is_sqlite_unique_violation(&e) => conflict,
+                _ => e.into(),
+            });
         }
     }
-    for op in &req.ops {
-        execute(conn, &statements::op(op))?;
-    }
-    for n in &req.outbox {
-        let id = uuid::Uuid::new_v4().to_string();
-        execute(conn, &statements::insert_outbox(req, n, &chained, id))?;
-    }
-    Ok(Appended {
-        seq: head.0,
-        stream_version: chained.last().map_or(current, |c| c.stream_version),
-    })
+    Ok(statements::appended(&chained, current, head))
 }

@@ -7,10 +7,16 @@
 //! databases; the SQLite writer turns them into `?N`.
 
 use crate::StoreError;
-use crate::backend::{AppendRequest, NewEvent, NewOutbox, json_list, salt};
+use crate::backend::{AppendRequest, Appended, NewEvent, NewOutbox, json_list, salt};
 use crate::chain::{self, Content, Fixed};
 use crate::records::PARTNERSHIP_STREAM;
 use crate::rows::Op;
+
+/// `sql` with its `$N` placeholders as SQLite's `?N`, for rusqlite, which binds by position
+/// (SQLite numbers a `$N` by where it first appears, not by N).
+pub(crate) fn sqlite_text(sql: &str) -> String {
+    sql.replace('$', "?")
+}
 
 /// One argument of a statement.
 #[derive(Debug)]
@@ -270,11 +276,51 @@ pub(crate) fn chain_events(
     Ok(out)
 }
 
-pub(crate) fn insert_event<'a>(
+/// A request's rows in the order they are written: its events (chained as `chained`, so the
+/// first `chained.len()` rows), its projection rows, its outbox rows.
+pub(crate) fn request_rows<'a>(
     req: &'a AppendRequest,
-    e: &'a NewEvent,
-    c: &'a Chained,
-) -> Statement<'a> {
+    chained: &'a [Chained],
+) -> Vec<Statement<'a>> {
+    let mut rows = Vec::with_capacity(chained.len() + req.ops.len() + req.outbox.len());
+    rows.extend(
+        req.events
+            .iter()
+            .zip(chained)
+            .map(|(e, c)| insert_event(req, e, c)),
+    );
+    rows.extend(req.ops.iter().map(op));
+    rows.extend(
+        req.outbox
+            .iter()
+            .map(|n| insert_outbox(req, n, chained, uuid::Uuid::new_v4().to_string())),
+    );
+    rows
+}
+
+/// Row `index` of [`request_rows`] was refused as a duplicate: when it is an event, another
+/// writer took that stream version first.
+pub(crate) fn lost_race(
+    req: &AppendRequest,
+    chained: &[Chained],
+    index: usize,
+) -> Option<StoreError> {
+    chained.get(index).map(|c| StoreError::Conflict {
+        stream: req.stream.clone(),
+        expected: req.expected_version,
+        actual: c.stream_version,
+    })
+}
+
+/// Where a request's events landed, the head having moved on past them.
+pub(crate) fn appended(chained: &[Chained], current: i64, head: &(i64, Vec<u8>)) -> Appended {
+    Appended {
+        seq: head.0,
+        stream_version: chained.last().map_or(current, |c| c.stream_version),
+    }
+}
+
+fn insert_event<'a>(req: &'a AppendRequest, e: &'a NewEvent, c: &'a Chained) -> Statement<'a> {
     use Arg::*;
     Statement {
         sql: &EVENT,
@@ -297,7 +343,7 @@ pub(crate) fn insert_event<'a>(
 }
 
 /// The outbox rows of a request whose events were chained as `chained`; `id` names each row.
-pub(crate) fn insert_outbox<'a>(
+fn insert_outbox<'a>(
     req: &'a AppendRequest,
     n: &'a NewOutbox,
     chained: &[Chained],
