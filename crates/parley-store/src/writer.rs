@@ -4,8 +4,8 @@
 
 pub mod probe;
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -20,75 +20,246 @@ const MAX_BATCH: usize = 64;
 /// the pool's own acquire timeout (30 s) covers waiting for a restarting server.
 const BATCH_TIMEOUT: Duration = Duration::from_secs(45);
 
+/// The longest the writer thread holds a batch open for callers it expects back (see
+/// [`Gathering`]).
+const MAX_PATIENCE: Duration = Duration::from_millis(2);
+
 type Reply = oneshot::Sender<Result<Appended, StoreError>>;
+type Job = (AppendRequest, Reply);
 
 /// A handle to the writing task; clone it freely.
 #[derive(Clone, Debug)]
 pub struct Writer {
-    tx: mpsc::Sender<(AppendRequest, Reply)>,
+    queue: Queue,
+}
+
+/// Where commands wait for the writer.
+#[derive(Clone, Debug)]
+enum Queue {
+    Task(mpsc::Sender<Job>),
+    Thread(Arc<ThreadQueue>),
+}
+
+/// The writer thread's queue. Unbounded: every caller waits for its own acknowledgement, so it
+/// holds at most one command per caller. Dropped with the last `Writer`, it tells the thread
+/// to finish.
+#[derive(Debug)]
+struct ThreadQueue(Arc<Shared>);
+
+#[derive(Debug, Default)]
+struct Shared {
+    state: Mutex<Waiting>,
+    arrived: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Waiting {
+    jobs: Vec<Job>,
+    closed: bool,
+}
+
+impl ThreadQueue {
+    fn push(&self, job: Job) -> Result<(), StoreError> {
+        let mut state = self.0.state.lock().map_err(|_| StoreError::Closed)?;
+        if state.closed {
+            return Err(StoreError::Closed);
+        }
+        state.jobs.push(job);
+        drop(state);
+        self.0.arrived.notify_one();
+        Ok(())
+    }
+}
+
+impl Drop for ThreadQueue {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.0.state.lock() {
+            state.closed = true;
+        }
+        self.0.arrived.notify_one();
+    }
+}
+
+impl Shared {
+    /// Moves what has arrived into `into`, first waiting for something (with no `deadline`, for
+    /// as long as it takes) while `into` holds fewer than `want`. False once the queue is closed
+    /// and empty.
+    fn take(&self, into: &mut Vec<Job>, want: usize, deadline: Option<Instant>) -> bool {
+        let Ok(mut state) = self.state.lock() else {
+            return false;
+        };
+        loop {
+            into.append(&mut state.jobs);
+            if into.len() >= want || state.closed {
+                return !(state.closed && into.is_empty());
+            }
+            state = match deadline {
+                None => match self.arrived.wait(state) {
+                    Ok(state) => state,
+                    Err(_) => return false,
+                },
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return true;
+                    }
+                    match self.arrived.wait_timeout(state, left) {
+                        Ok((state, _)) => state,
+                        Err(_) => return false,
+                    }
+                }
+            };
+        }
+    }
 }
 
 impl Writer {
     /// Starts the writing task: on a thread of its own when the store writes with blocking
     /// calls (SQLite), otherwise on the current tokio runtime.
     pub fn start(store: Arc<dyn Store>) -> Writer {
-        let (tx, rx) = mpsc::channel::<(AppendRequest, Reply)>(1024);
         if let Some(append) = store.blocking_appender() {
+            let shared = Arc::new(Shared::default());
+            let queue = Arc::new(ThreadQueue(shared.clone()));
             let spawned = std::thread::Builder::new()
                 .name("parley-writer".to_owned())
-                .spawn(move || write_blocking(rx, &append));
+                .spawn(move || write_blocking(&shared, &append));
             if let Err(e) = spawned {
                 // Without the thread every append fails at once (the channel is closed).
                 tracing::error!(error = %e, "the writer thread could not start");
             }
-        } else {
-            tokio::spawn(write_async(rx, store));
+            return Writer {
+                queue: Queue::Thread(queue),
+            };
         }
-        Writer { tx }
+        let (tx, rx) = mpsc::channel::<Job>(1024);
+        tokio::spawn(write_async(rx, store));
+        Writer {
+            queue: Queue::Task(tx),
+        }
     }
 
     /// Appends one command's changes; returns once they are durable.
     pub async fn append(&self, request: AppendRequest) -> Result<Appended, StoreError> {
         let (reply, wait) = oneshot::channel();
-        self.tx
-            .send((request, reply))
-            .await
-            .map_err(|_| StoreError::Closed)?;
+        match &self.queue {
+            Queue::Task(tx) => tx
+                .send((request, reply))
+                .await
+                .map_err(|_| StoreError::Closed)?,
+            Queue::Thread(queue) => queue.push((request, reply))?,
+        }
         wait.await.map_err(|_| StoreError::Closed)?
     }
 }
 
-/// The next batch: the first command to arrive and whatever queued up behind it.
-fn take_batch(
-    first: (AppendRequest, Reply),
-    rx: &mut mpsc::Receiver<(AppendRequest, Reply)>,
-) -> (Vec<AppendRequest>, Vec<Reply>) {
-    let mut batch = vec![first];
-    while batch.len() < MAX_BATCH {
-        match rx.try_recv() {
-            Ok(next) => batch.push(next),
-            Err(_) => break,
-        }
-    }
-    batch.into_iter().unzip()
+/// How the writer forms its batches.
+///
+/// Taking only what has queued up splits steady writers into groups that take turns: while one
+/// group's batch commits, the other prepares its next commands, and every commit carries only
+/// part of them. The callers of one batch come back (most of them) soon after it is
+/// acknowledged, so the writer counts the callers it has seen active (the last batch and what
+/// queued behind it while it was written) and holds the next batch open until that many have
+/// arrived, for no longer than the last batch took to write. A caller that has gone away costs
+/// one such wait, after which the count has dropped; a lone caller is never kept waiting (the
+/// count is then one). Nothing is acknowledged any earlier for it: the wait is before the
+/// transaction, not after.
+#[derive(Debug)]
+struct Gathering {
+    expected: usize,
+    patience: Duration,
 }
 
-async fn write_async(mut rx: mpsc::Receiver<(AppendRequest, Reply)>, store: Arc<dyn Store>) {
-    while let Some(first) = rx.recv().await {
-        let (requests, replies) = take_batch(first, &mut rx);
+impl Gathering {
+    fn new() -> Gathering {
+        Gathering {
+            expected: 1,
+            patience: Duration::ZERO,
+        }
+    }
+
+    /// How many commands the next batch waits for.
+    fn wanted(&self) -> usize {
+        self.expected.min(MAX_BATCH)
+    }
+
+    /// How long from now the next batch may wait for them.
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.patience
+    }
+
+    /// Learns from a batch of `size` commands that took `took` to write, `queued` more having
+    /// arrived meanwhile.
+    fn learn(&mut self, size: usize, queued: usize, took: Duration) {
+        self.expected = size + queued;
+        self.patience = took.min(MAX_PATIENCE);
+    }
+}
+
+/// The first `MAX_BATCH` of `pending`, split into requests and replies.
+fn next_batch(pending: &mut Vec<Job>) -> (Vec<AppendRequest>, Vec<Reply>) {
+    let take = pending.len().min(MAX_BATCH);
+    pending.drain(..take).unzip()
+}
+
+/// Moves every command already queued into `pending`.
+fn drain(rx: &mut mpsc::Receiver<Job>, pending: &mut Vec<Job>) {
+    while let Ok(job) = rx.try_recv() {
+        pending.push(job);
+    }
+}
+
+async fn write_async(mut rx: mpsc::Receiver<Job>, store: Arc<dyn Store>) {
+    let mut gathering = Gathering::new();
+    let mut pending: Vec<Job> = Vec::new();
+    loop {
+        if pending.is_empty() {
+            match rx.recv().await {
+                Some(first) => pending.push(first),
+                None => return,
+            }
+        }
+        drain(&mut rx, &mut pending);
+        let deadline = tokio::time::Instant::from_std(gathering.deadline());
+        while pending.len() < gathering.wanted() {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(job)) => {
+                    pending.push(job);
+                    drain(&mut rx, &mut pending);
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let (requests, replies) = next_batch(&mut pending);
+        let size = requests.len();
+        let started = Instant::now();
         let outcome = tokio::time::timeout(BATCH_TIMEOUT, store.append_batch(requests))
             .await
             .unwrap_or_else(|_| Err(timed_out()));
+        // Counted before acknowledging: a caller of this batch that comes straight back must
+        // not count twice.
+        drain(&mut rx, &mut pending);
+        gathering.learn(size, pending.len(), started.elapsed());
         answer(replies, outcome);
     }
 }
 
 /// The writing loop on a thread of its own. SQLite's busy timeout bounds how long a batch can
 /// wait for the database.
-fn write_blocking(mut rx: mpsc::Receiver<(AppendRequest, Reply)>, append: &BlockingAppender) {
-    while let Some(first) = rx.blocking_recv() {
-        let (requests, replies) = take_batch(first, &mut rx);
-        answer(replies, append(&requests));
+fn write_blocking(queue: &Shared, append: &BlockingAppender) {
+    let mut gathering = Gathering::new();
+    let mut pending: Vec<Job> = Vec::new();
+    loop {
+        if !queue.take(&mut pending, 1, None) {
+            return;
+        }
+        queue.take(&mut pending, gathering.wanted(), Some(gathering.deadline()));
+        let (requests, replies) = next_batch(&mut pending);
+        let started = Instant::now();
+        let outcome = append(&requests);
+        // As in `write_async`.
+        queue.take(&mut pending, 0, None);
+        gathering.learn(requests.len(), pending.len(), started.elapsed());
+        answer(replies, outcome);
     }
 }
 
@@ -226,6 +397,111 @@ mod tests {
         let heads = store.chain_heads().await.unwrap();
         assert_eq!(heads[0].1, 2);
         assert_eq!(heads[0].2, chain[1].hash);
+    }
+
+    fn job(stream: &str) -> Job {
+        (request(stream), oneshot::channel().0)
+    }
+
+    /// The writer thread's queue hands over what has arrived, waits for as many commands as
+    /// it was asked for (and no longer once they are there), gives up at the deadline with
+    /// what it has, and tells the thread to finish once the last handle is gone and the queue
+    /// is empty.
+    #[test]
+    fn the_thread_queue_waits_for_the_callers_it_expects() {
+        let shared = Arc::new(Shared::default());
+        let queue = ThreadQueue(shared.clone());
+        queue.push(job("a")).unwrap();
+        let mut pending = Vec::new();
+        assert!(shared.take(&mut pending, 1, None));
+        assert_eq!(pending.len(), 1);
+
+        // Two more arrive from another thread while the writer waits for three in all.
+        let late = Arc::new(queue);
+        let pusher = {
+            let late = late.clone();
+            std::thread::spawn(move || {
+                for stream in ["b", "c"] {
+                    std::thread::sleep(Duration::from_millis(20));
+                    late.push(job(stream)).unwrap();
+                }
+            })
+        };
+        let started = Instant::now();
+        assert!(shared.take(&mut pending, 3, Some(started + Duration::from_secs(60))));
+        assert_eq!(pending.len(), 3);
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "it waited on after the third command arrived"
+        );
+        pusher.join().unwrap();
+
+        // Nobody else comes: the deadline ends the wait, with what there is.
+        pending.clear();
+        late.push(job("d")).unwrap();
+        assert!(shared.take(
+            &mut pending,
+            4,
+            Some(Instant::now() + Duration::from_millis(30))
+        ));
+        assert_eq!(pending.len(), 1);
+
+        // The last handle goes: what is queued is still handed over, then the queue is done.
+        pending.clear();
+        late.push(job("e")).unwrap();
+        drop(late);
+        assert!(shared.take(&mut pending, 1, None));
+        assert_eq!(pending.len(), 1);
+        pending.clear();
+        assert!(!shared.take(&mut pending, 1, None));
+    }
+
+    /// The count of callers is the last batch and what queued behind it; the wait is never
+    /// longer than the last batch took, nor than `MAX_PATIENCE`.
+    #[test]
+    fn gathering_learns_from_the_last_batch() {
+        let mut gathering = Gathering::new();
+        assert_eq!(gathering.wanted(), 1);
+        gathering.learn(5, 3, Duration::from_micros(400));
+        assert_eq!(gathering.wanted(), 8);
+        assert_eq!(gathering.patience, Duration::from_micros(400));
+        gathering.learn(MAX_BATCH, 10, Duration::from_secs(1));
+        assert_eq!(gathering.wanted(), MAX_BATCH);
+        assert_eq!(gathering.patience, MAX_PATIENCE);
+        gathering.learn(1, 0, Duration::from_micros(300));
+        assert_eq!(gathering.wanted(), 1);
+    }
+
+    /// Many callers at once through the writer thread: each gets its own result, and the
+    /// chain holds every one of them, in one unbroken sequence.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_callers_each_get_their_own_acknowledgement() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let store = SqliteStore::open(&path.display().to_string())
+            .await
+            .unwrap();
+        let writer = Writer::start(Arc::new(store.clone()));
+        let callers = (0..8).map(|caller| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                let mut versions = Vec::new();
+                for n in 0..25 {
+                    let mut req = request(&format!("caller-{caller}"));
+                    req.expected_version = n;
+                    versions.push(writer.append(req).await.unwrap().stream_version);
+                }
+                versions
+            })
+        });
+        for caller in callers {
+            assert_eq!(caller.await.unwrap(), (1..=25).collect::<Vec<i64>>());
+        }
+        let chain = store.chain("p", 0, 1000).await.unwrap();
+        assert_eq!(
+            chain.iter().map(|l| l.seq).collect::<Vec<_>>(),
+            (1..=200).collect::<Vec<i64>>()
+        );
     }
 
     #[tokio::test]

@@ -281,6 +281,15 @@ fn write_request(
 ) -> Result<Appended, StoreError> {
     let chained = statements::chain_events(req, current, head)?;
     for (i, row) in statements::request_rows(req, &chained).iter().enumerate() {
+        let in_place = i
+            .checked_sub(chained.len())
+            .and_then(|op| req.ops.get(op))
+            .and_then(statements::escalation_in_place);
+        if let Some(update) = in_place
+            && execute(conn, &update)? == 1
+        {
+            continue;
+        }
         if let Err(e) = execute(conn, row) {
             return Err(match statements::lost_race(req, &chained, i) {
                 Some(conflict) if crate::is_sqlite_unique_violation(&e) => conflict,

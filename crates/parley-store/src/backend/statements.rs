@@ -174,6 +174,44 @@ pub(crate) const ESCALATION: Sql = Sql {
     ),
 };
 
+/// SQLite's writer tries this before [`ESCALATION`]: the same update when none of the row's
+/// indexed columns (status, current stage, stage due) moved, which is most actions (a record
+/// added, a meeting held). SQLite rewrites the index entries of every column an UPDATE sets,
+/// changed or not, and each index page so touched is one more page in the commit's WAL
+/// frames; naming only the unindexed columns spares them. It changes no row when the indexed
+/// columns did move (or the row is new), and the upsert then does the whole of it.
+pub(crate) const ESCALATION_IN_PLACE: Sql = Sql {
+    name: "parley_escalation_in_place",
+    text: concat!(
+        "UPDATE escalations SET version = $2, outcome = $3, overall_due = $4, closed_at_us = $5, ",
+        "resolved_by_events = $6, updated_at_us = $7 ",
+        "WHERE id = $1 AND status = $8 AND current_stage = $9 AND stage_due = $10"
+    ),
+};
+
+/// [`ESCALATION_IN_PLACE`] for `op` when it is an escalation row.
+pub(crate) fn escalation_in_place(op: &Op) -> Option<Statement<'_>> {
+    use Arg::*;
+    let Op::Escalation(e) = op else {
+        return None;
+    };
+    Some(Statement {
+        sql: &ESCALATION_IN_PLACE,
+        args: vec![
+            Text(&e.id),
+            Int(e.version),
+            OptText(e.outcome.as_deref()),
+            OptText(e.overall_due.as_deref()),
+            OptInt(e.closed_at_us),
+            Bool(e.resolved_by_events),
+            Int(e.updated_at_us),
+            Text(&e.status),
+            Int(e.current_stage),
+            Text(&e.stage_due),
+        ],
+    })
+}
+
 pub(crate) const CHILD: Sql = Sql {
     name: "parley_child",
     text: "INSERT INTO escalation_children (escalation_id, details) VALUES ($1, $2) ON CONFLICT (escalation_id) DO UPDATE SET details = excluded.details",
