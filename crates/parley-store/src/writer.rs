@@ -55,6 +55,9 @@ struct Shared {
 #[derive(Debug, Default)]
 struct Waiting {
     jobs: Vec<Job>,
+    /// How many the writer is waiting for: it is woken only once that many are here (or its
+    /// deadline passes), not for each one.
+    wanted: usize,
     closed: bool,
 }
 
@@ -65,8 +68,11 @@ impl ThreadQueue {
             return Err(StoreError::Closed);
         }
         state.jobs.push(job);
+        let wake = state.jobs.len() >= state.wanted;
         drop(state);
-        self.0.arrived.notify_one();
+        if wake {
+            self.0.arrived.notify_one();
+        }
         Ok(())
     }
 }
@@ -91,8 +97,10 @@ impl Shared {
         loop {
             into.append(&mut state.jobs);
             if into.len() >= want || state.closed {
+                state.wanted = 1;
                 return !(state.closed && into.is_empty());
             }
+            state.wanted = want - into.len();
             state = match deadline {
                 None => match self.arrived.wait(state) {
                     Ok(state) => state,
@@ -101,6 +109,7 @@ impl Shared {
                 Some(deadline) => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
+                        state.wanted = 1;
                         return true;
                     }
                     match self.arrived.wait_timeout(state, left) {
