@@ -1428,13 +1428,13 @@ impl SqliteStore {
     /// `writer::probe::raw_ceiling` on SQLite: the loop on the writer's driver and settings.
     pub(crate) async fn raw_insert_loop(
         &self,
-        note: &'static str,
+        shape: crate::writer::probe::RawShape,
         run_for: Duration,
     ) -> Result<(u64, Duration), StoreError> {
         let writer = self.writer.clone().ok_or_else(|| {
             StoreError::Invalid("the raw ceiling needs a database file".to_owned())
         })?;
-        tokio::task::spawn_blocking(move || writer.raw_insert_loop(note, run_for))
+        tokio::task::spawn_blocking(move || writer.raw_insert_loop(&shape, run_for))
             .await
             .map_err(|e| {
                 StoreError::Database(sqlx::Error::Io(std::io::Error::other(e.to_string())))

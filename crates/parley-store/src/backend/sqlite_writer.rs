@@ -20,6 +20,7 @@ use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::statements::{self, Arg, Statement};
+use crate::writer::probe::RawShape;
 use crate::{AppendRequest, Appended, StoreError};
 
 #[derive(Debug)]
@@ -87,28 +88,30 @@ impl SqliteWriter {
         Ok(conn)
     }
 
-    /// The raw ceiling on this connection's driver and settings: one single-row INSERT
-    /// transaction (`BEGIN IMMEDIATE`, INSERT, `COMMIT`) after another into `raw_ceiling` for
-    /// `run_for`. Returns how many committed and the time taken. Blocks.
+    /// The raw ceiling on this connection's driver and settings: one transaction (`BEGIN
+    /// IMMEDIATE`, `shape.rows` single-row INSERTs, `COMMIT`) after another into `raw_ceiling`
+    /// for `run_for`. Returns how many committed and the time taken. Blocks.
     pub(crate) fn raw_insert_loop(
         &self,
-        note: &str,
+        shape: &RawShape,
         run_for: Duration,
     ) -> Result<(u64, Duration), StoreError> {
         let mut conn = self.open()?;
         let started = std::time::Instant::now();
-        let mut inserts = 0u64;
+        let mut commits = 0u64;
         while started.elapsed() < run_for {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.prepare_cached("INSERT INTO raw_ceiling (at_us, note) VALUES (?1, ?2)")?
-                .execute(rusqlite::params![
-                    jiff::Timestamp::now().as_microsecond(),
-                    note
-                ])?;
+            for _ in 0..shape.rows {
+                tx.prepare_cached("INSERT INTO raw_ceiling (at_us, note) VALUES (?1, ?2)")?
+                    .execute(rusqlite::params![
+                        jiff::Timestamp::now().as_microsecond(),
+                        shape.note
+                    ])?;
+            }
             tx.commit()?;
-            inserts += 1;
+            commits += 1;
         }
-        Ok((inserts, started.elapsed()))
+        Ok((commits, started.elapsed()))
     }
 
     /// Writes a batch of requests in one transaction (see `Store::append_batch`). Blocks until

@@ -9,11 +9,35 @@ use sqlx::{Acquire, Row};
 use crate::StoreError;
 use crate::backend::{Backend, PgStore, SqliteStore};
 
+/// What each transaction of the raw ceiling writes: `rows` rows of a text `note`. The raw
+/// ceiling proper is one row of about a small event's size ([`RawShape::single`]); more rows,
+/// or longer ones, show what a commit costs as it writes more (a batch of appends writes
+/// several pages: the events, their indexes, the projection rows).
+#[derive(Clone, Debug)]
+pub struct RawShape {
+    pub rows: u32,
+    pub note: String,
+}
+
+impl RawShape {
+    /// `rows` rows, each with a text of `bytes` bytes (0: the standard text).
+    pub fn new(rows: u32, bytes: usize) -> RawShape {
+        RawShape {
+            rows: rows.max(1),
+            note: if bytes == 0 {
+                NOTE.to_owned()
+            } else {
+                NOTE.chars().cycle().take(bytes).collect()
+            },
+        }
+    }
+}
+
 /// What `raw_ceiling` measured.
 #[derive(Clone, Debug)]
 pub struct RawCeiling {
     pub backend: Backend,
-    /// Committed single-row INSERT transactions.
+    /// Committed transactions.
     pub inserts: u64,
     pub elapsed: Duration,
     /// The durability settings in force, as the database reports them.
@@ -44,11 +68,15 @@ fn sqlite_path(url: &str) -> Result<Option<&str>, StoreError> {
 /// A short text written with each raw insert, about the size of a small event's payload.
 const NOTE: &str = "raw ceiling: one single-row INSERT transaction at a time, committed durably before the next begins; the figure group commit is measured against";
 
-/// Commits one single-row INSERT transaction at a time into a scratch table (`raw_ceiling`,
-/// created if missing) for `run_for`, on a database opened exactly as the store opens it: SQLite
+/// Commits one transaction of `shape` (the raw ceiling proper: a single-row INSERT) at a time
+/// into a scratch table (`raw_ceiling`, created if missing) for `run_for`, on a database opened exactly as the store opens it: SQLite
 /// in WAL with `synchronous=FULL` and `BEGIN IMMEDIATE`; PostgreSQL with `fsync` and
 /// `synchronous_commit` on. Point it at a scratch database or file: the role needs CREATE.
-pub async fn raw_ceiling(url: &str, run_for: Duration) -> Result<RawCeiling, StoreError> {
+pub async fn raw_ceiling(
+    url: &str,
+    shape: RawShape,
+    run_for: Duration,
+) -> Result<RawCeiling, StoreError> {
     match sqlite_path(url)? {
         Some(path) => {
             let store = SqliteStore::open(path).await?;
@@ -65,7 +93,7 @@ pub async fn raw_ceiling(url: &str, run_for: Duration) -> Result<RawCeiling, Sto
                 .fetch_one(pool)
                 .await?;
             // On the driver and connection settings the store's writer uses.
-            let (inserts, elapsed) = store.raw_insert_loop(NOTE, run_for).await?;
+            let (inserts, elapsed) = store.raw_insert_loop(shape, run_for).await?;
             Ok(RawCeiling {
                 backend: Backend::Sqlite,
                 inserts,
@@ -99,11 +127,13 @@ pub async fn raw_ceiling(url: &str, run_for: Duration) -> Result<RawCeiling, Sto
             let mut inserts = 0u64;
             while started.elapsed() < run_for {
                 let mut tx = conn.begin().await?;
-                sqlx::query("INSERT INTO raw_ceiling (at_us, note) VALUES ($1, $2)")
-                    .bind(jiff::Timestamp::now().as_microsecond())
-                    .bind(NOTE)
-                    .execute(&mut *tx)
-                    .await?;
+                for _ in 0..shape.rows {
+                    sqlx::query("INSERT INTO raw_ceiling (at_us, note) VALUES ($1, $2)")
+                        .bind(jiff::Timestamp::now().as_microsecond())
+                        .bind(&shape.note)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 tx.commit().await?;
                 inserts += 1;
             }

@@ -71,6 +71,13 @@ pub(crate) struct RawCeilingArgs {
     /// How long to run.
     #[arg(long, default_value_t = DEFAULT_SECONDS)]
     seconds: f64,
+    /// Rows per transaction: more than 1 shows what a commit costs as it writes more (the raw
+    /// ceiling proper is 1).
+    #[arg(long, default_value_t = 1)]
+    rows: u32,
+    /// The length of each row's text, in bytes (0: a small event payload's size).
+    #[arg(long, default_value_t = 0)]
+    row_bytes: usize,
 }
 
 /// One acknowledged write, as `--ack` prints it and `check-acks` reads it.
@@ -589,14 +596,23 @@ pub(crate) async fn raw_ceiling(args: RawCeilingArgs, database: &str) -> Outcome
         )));
     }
     let run_for = Duration::from_secs_f64(args.seconds);
-    let c = parley_store::writer::probe::raw_ceiling(database, run_for).await?;
+    let shape = parley_store::writer::probe::RawShape::new(args.rows, args.row_bytes);
+    let shaped = (args.rows, args.row_bytes) != (1, 0);
+    let c = parley_store::writer::probe::raw_ceiling(database, shape, run_for).await?;
     Ok(format!(
-        "raw-ceiling backend={} inserts={} seconds={:.2} rate={:.1}/s {}\n",
+        "raw-ceiling backend={} {} seconds={:.2} rate={:.1}/s {}\n",
         match c.backend {
             parley_store::Backend::Sqlite => "sqlite",
             parley_store::Backend::Postgres => "postgres",
         },
-        c.inserts,
+        if shaped {
+            format!(
+                "rows={} row_bytes={} commits={}",
+                args.rows, args.row_bytes, c.inserts
+            )
+        } else {
+            format!("inserts={}", c.inserts)
+        },
         c.elapsed.as_secs_f64(),
         c.per_second(),
         c.settings

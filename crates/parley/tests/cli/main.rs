@@ -7,6 +7,7 @@ mod audit;
 mod calendar;
 mod crash;
 mod data;
+mod load;
 mod procedure;
 mod serve;
 mod timeline;
