@@ -358,11 +358,7 @@ mod tests {
     #[tokio::test]
     async fn a_failing_request_takes_only_itself_out_of_its_batch() {
         use crate::rows::{Op, ProcedureRow};
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.db");
-        let store = SqliteStore::open(&path.display().to_string())
-            .await
-            .unwrap();
+        let (_dir, store) = scratch_store().await;
         let procedure = || {
             Op::Procedure(ProcedureRow {
                 partnership_id: "p".to_owned(),
@@ -406,6 +402,16 @@ mod tests {
         let heads = store.chain_heads().await.unwrap();
         assert_eq!(heads[0].1, 2);
         assert_eq!(heads[0].2, chain[1].hash);
+    }
+
+    /// A store in a file of a temporary directory (kept as long as the directory is).
+    async fn scratch_store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let store = SqliteStore::open(&path.display().to_string())
+            .await
+            .unwrap();
+        (dir, store)
     }
 
     fn job(stream: &str) -> Job {
@@ -485,11 +491,7 @@ mod tests {
     /// chain holds every one of them, in one unbroken sequence.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_callers_each_get_their_own_acknowledgement() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.db");
-        let store = SqliteStore::open(&path.display().to_string())
-            .await
-            .unwrap();
+        let (_dir, store) = scratch_store().await;
         let writer = Writer::start(Arc::new(store.clone()));
         let callers = (0..8).map(|caller| {
             let writer = writer.clone();
@@ -515,11 +517,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_caller_of_a_failed_batch_gets_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.db");
-        let store = SqliteStore::open(&path.display().to_string())
-            .await
-            .unwrap();
+        let (_dir, store) = scratch_store().await;
         let writer = Writer::start(Arc::new(store.clone()));
         writer.append(request("s0")).await.unwrap();
         // The database goes away: the next batches cannot even begin.

@@ -11,37 +11,31 @@ fn field<'a>(line: &'a str, name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {name}= in {line}"))
 }
 
-#[test]
-fn the_raw_ceiling_commits_what_it_reports() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("raw.db").display());
-    let single = parley(&[
+/// `parley admin raw-ceiling` for 0.2 s on `url`, with `extra` arguments; its output.
+fn raw_ceiling(url: &str, extra: &[&str]) -> String {
+    let mut args = vec![
         "--database",
-        &url,
+        url,
         "admin",
         "raw-ceiling",
         "--seconds",
         "0.2",
-    ])
-    .ok();
+    ];
+    args.extend_from_slice(extra);
+    parley(&args).ok()
+}
+
+#[test]
+fn the_raw_ceiling_commits_what_it_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("raw.db").display());
+    let single = raw_ceiling(&url, &[]);
     assert!(
         single.contains("journal_mode=wal synchronous=2"),
         "{single}"
     );
     let inserts: i64 = field(&single, "inserts").parse().unwrap();
-    let shaped = parley(&[
-        "--database",
-        &url,
-        "admin",
-        "raw-ceiling",
-        "--seconds",
-        "0.2",
-        "--rows",
-        "3",
-        "--row-bytes",
-        "500",
-    ])
-    .ok();
+    let shaped = raw_ceiling(&url, &["--rows", "3", "--row-bytes", "500"]);
     assert_eq!(field(&shaped, "rows"), "3", "{shaped}");
     let commits: i64 = field(&shaped, "commits").parse().unwrap();
     assert!(inserts > 0 && commits > 0, "{single}{shaped}");
