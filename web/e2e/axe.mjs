@@ -8,7 +8,9 @@
 // a script error. The pages seen signed out (sign-in, its error state, "page not found") are
 // scanned too, and so are the raise's "stop" pages (reached by answering yes to a screening
 // question). Screenshots of the first partnership's pages go to the artifacts directory.
-// Not scanned: /api/docs, the OpenAPI explorer (swagger-ui), which no page links to.
+// Not scanned: /api/docs, the OpenAPI explorer (swagger-ui), which no page links to; its colours
+// are made AA (static/swagger/parley-swagger.css), but swagger-ui nests focusable elements in
+// each operation's summary button, which axe reports (nested-interactive).
 // The forms of the journey steps are scanned as journey.mjs walks through them.
 //
 //   node --test web/e2e/axe.mjs      (through scripts/browser-test, which sets PARLEY_URL)

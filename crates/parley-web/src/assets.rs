@@ -23,6 +23,7 @@ assets! {
     "govuk/assets/images/icon-document.svg" => "image/svg+xml",
     "swagger/swagger-ui-bundle.js" => "text/javascript; charset=utf-8",
     "swagger/swagger-ui.css" => "text/css; charset=utf-8",
+    "swagger/parley-swagger.css" => "text/css; charset=utf-8",
     "swagger/init.js" => "text/javascript; charset=utf-8",
 }
 
