@@ -10,7 +10,7 @@ use crate::StoreError;
 use crate::backend::{Backend, PgStore, SqliteStore};
 
 /// What each transaction of the raw ceiling writes: `rows` rows of a text `note`. The raw
-/// ceiling proper is one row of about a small event's size ([`RawShape::single`]); more rows,
+/// ceiling proper is one row of about a small event's size (`RawShape::new(1, 0)`); more rows,
 /// or longer ones, show what a commit costs as it writes more (a batch of appends writes
 /// several pages: the events, their indexes, the projection rows).
 #[derive(Clone, Debug)]
@@ -20,7 +20,7 @@ pub struct RawShape {
 }
 
 impl RawShape {
-    /// `rows` rows, each with a text of `bytes` bytes (0: the standard text).
+    /// `rows` rows (at least one), each with a text of `bytes` bytes (0: the standard text).
     pub fn new(rows: u32, bytes: usize) -> RawShape {
         RawShape {
             rows: rows.max(1),
@@ -38,7 +38,7 @@ impl RawShape {
 pub struct RawCeiling {
     pub backend: Backend,
     /// Committed transactions.
-    pub inserts: u64,
+    pub commits: u64,
     pub elapsed: Duration,
     /// The durability settings in force, as the database reports them.
     pub settings: String,
@@ -46,7 +46,7 @@ pub struct RawCeiling {
 
 impl RawCeiling {
     pub fn per_second(&self) -> f64 {
-        self.inserts as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
+        self.commits as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
     }
 }
 
@@ -69,9 +69,9 @@ fn sqlite_path(url: &str) -> Result<Option<&str>, StoreError> {
 const NOTE: &str = "raw ceiling: one single-row INSERT transaction at a time, committed durably before the next begins; the figure group commit is measured against";
 
 /// Commits one transaction of `shape` (the raw ceiling proper: a single-row INSERT) at a time
-/// into a scratch table (`raw_ceiling`, created if missing) for `run_for`, on a database opened exactly as the store opens it: SQLite
-/// in WAL with `synchronous=FULL` and `BEGIN IMMEDIATE`; PostgreSQL with `fsync` and
-/// `synchronous_commit` on. Point it at a scratch database or file: the role needs CREATE.
+/// into a scratch table (`raw_ceiling`, created if missing) for `run_for`, on a database opened
+/// exactly as the store opens it: SQLite in WAL with `synchronous=FULL` and `BEGIN IMMEDIATE`;
+/// PostgreSQL with `fsync` and `synchronous_commit` on. Point it at a scratch database or file: the role needs CREATE.
 pub async fn raw_ceiling(
     url: &str,
     shape: RawShape,
@@ -93,10 +93,10 @@ pub async fn raw_ceiling(
                 .fetch_one(pool)
                 .await?;
             // On the driver and connection settings the store's writer uses.
-            let (inserts, elapsed) = store.raw_insert_loop(shape, run_for).await?;
+            let (commits, elapsed) = store.raw_insert_loop(shape, run_for).await?;
             Ok(RawCeiling {
                 backend: Backend::Sqlite,
-                inserts,
+                commits,
                 elapsed,
                 settings: format!("journal_mode={journal} synchronous={synchronous}"),
             })
@@ -124,7 +124,7 @@ pub async fn raw_ceiling(
             // On one connection, as the store's writer keeps one: BEGIN, INSERT, COMMIT.
             let mut conn = pool.acquire().await?;
             let started = Instant::now();
-            let mut inserts = 0u64;
+            let mut commits = 0u64;
             while started.elapsed() < run_for {
                 let mut tx = conn.begin().await?;
                 for _ in 0..shape.rows {
@@ -135,12 +135,12 @@ pub async fn raw_ceiling(
                         .await?;
                 }
                 tx.commit().await?;
-                inserts += 1;
+                commits += 1;
             }
             let elapsed = started.elapsed();
             Ok(RawCeiling {
                 backend: Backend::Postgres,
-                inserts,
+                commits,
                 elapsed,
                 settings: settings.join(" "),
             })

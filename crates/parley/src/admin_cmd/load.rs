@@ -73,7 +73,7 @@ pub(crate) struct RawCeilingArgs {
     seconds: f64,
     /// Rows per transaction: more than 1 shows what a commit costs as it writes more (the raw
     /// ceiling proper is 1).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     rows: u32,
     /// The length of each row's text, in bytes (0: a small event payload's size).
     #[arg(long, default_value_t = 0)]
@@ -608,10 +608,10 @@ pub(crate) async fn raw_ceiling(args: RawCeilingArgs, database: &str) -> Outcome
         if shaped {
             format!(
                 "rows={} row_bytes={} commits={}",
-                args.rows, args.row_bytes, c.inserts
+                args.rows, args.row_bytes, c.commits
             )
         } else {
-            format!("inserts={}", c.inserts)
+            format!("inserts={}", c.commits)
         },
         c.elapsed.as_secs_f64(),
         c.per_second(),
