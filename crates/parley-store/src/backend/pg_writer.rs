@@ -1,4 +1,5 @@
-//! PostgreSQL's write path for a batch: two round trips, however many commands it holds.
+//! PostgreSQL's write path for a batch: one round trip when the writer already knows what the
+//! batch depends on, two otherwise, however many commands it holds.
 //!
 //! sqlx sends one statement at a time and waits for each answer, so a batch written statement
 //! by statement costs a round trip per row (about 0.1 ms each on loopback, measured with
@@ -23,12 +24,33 @@
 //!
 //! When the second message fails, PostgreSQL skips the rest of it (the `COMMIT` included) and
 //! the transaction is aborted; the caller then writes the batch carefully, a savepoint per
-//! command, so that one bad command only takes itself out. The writer keeps one connection
+//! command, so that one bad command only takes itself out.
+//!
+//! **One message.** Every append moves its partnership's chain head, so while the head is the
+//! one this writer left, no stream of that partnership has moved since either: the writer
+//! keeps, per partnership, the head it last committed and the stream versions it knows as of
+//! that head ([`Known`]). A batch whose partnerships and streams are all known is decided in
+//! memory and sent as a single message: `BEGIN`, then per partnership (in partnership order)
+//! a statement that moves the head only from the one remembered (`UPDATE ... WHERE seq = ...
+//! AND hash = ...`), dividing by the number of rows it moved so that a head moved by anyone
+//! else (another instance, a restore) fails with `division_by_zero` and nothing is written;
+//! then the rows and `COMMIT`. The update also takes the head's row lock first, as the
+//! two-message path's `FOR UPDATE` does. A refused message is rolled back, the memory
+//! forgotten, and the batch written the two-message way. A new stream (version 0) needs no
+//! memory: were it not new after all, its first event's version would break the events'
+//! unique key.
+//!
+//! A single message writes from its first statement, so a connection lost under it leaves the
+//! outcome unknown. The writer then settles it on a new connection: it waits for the heads'
+//! row locks (any transaction of the lost connection still running ends first), then looks for
+//! the batch's first event of each partnership by its hash. Found, the batch committed and is
+//! acknowledged; absent, nothing of it was written, and it is written the two-message way. The writer keeps one connection
 //! between batches (sparing the pool's check of each connection it hands out), and only ever
 //! outside a transaction: if a batch's future is dropped part-way (a timeout), or the
 //! connection fails, the connection is closed instead. A kept connection found dead by the
 //! first message, which writes nothing, is replaced and the batch tried once more.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use sqlx::pool::PoolConnection;
@@ -41,9 +63,214 @@ use crate::{AppendRequest, Appended, StoreError};
 
 /// How the second message ended.
 enum Written {
-    Committed(Vec<Result<Appended, StoreError>>),
+    Committed {
+        results: Vec<Result<Appended, StoreError>>,
+        /// Each partnership's head after the batch.
+        heads: Vec<(String, (i64, Vec<u8>))>,
+        /// (partnership, stream, version) as of those heads, for the streams the batch read.
+        versions: Vec<(String, String, i64)>,
+    },
     /// The server refused one of its statements: nothing of it was written.
     Refused,
+}
+
+/// A batch written as one message (see the module's notes).
+struct OneMessage {
+    sql: String,
+    results: Vec<Result<Appended, StoreError>>,
+    heads: Vec<(String, (i64, Vec<u8>))>,
+    versions: Vec<(String, String, i64)>,
+    /// Per partnership: the chain position and hash of the batch's first event in it.
+    firsts: Vec<(String, i64, Vec<u8>)>,
+}
+
+/// The batch as a single message, if every command in it can be decided from what the writer
+/// knows and is accepted (anything else, a conflict included, is left to the two-message path,
+/// which reads what it reports).
+fn one_message(batch: &[AppendRequest], known: &Known) -> Option<OneMessage> {
+    let mut heads: Vec<(String, (i64, Vec<u8>))> = Vec::new();
+    let mut firsts: Vec<(String, i64, Vec<u8>)> = Vec::new();
+    let mut versions: Vec<(String, String, i64)> = Vec::new();
+    let version_of = |versions: &[(String, String, i64)], p: &str, stream: &str| {
+        versions
+            .iter()
+            .rev()
+            .find(|(vp, vs, _)| vp == p && vs == stream)
+            .map(|v| v.2)
+            .or_else(|| known.0.get(p)?.streams.get(stream).copied())
+    };
+    let mut body = String::new();
+    let mut many = ManyRows::default();
+    let mut results = Vec::with_capacity(batch.len());
+    for request in batch {
+        let p = request.partnership_id.as_str();
+        let chain = known.0.get(p)?;
+        let current = match version_of(&versions, p, &request.stream) {
+            Some(v) => v,
+            // A new stream: should it exist after all, its first event breaks the unique key.
+            None if request.expected_version == 0 => 0,
+            None => return None,
+        };
+        let partnership = match request.partnership_version {
+            Some(_) => Some(version_of(&versions, p, PARTNERSHIP_STREAM)?),
+            None => None,
+        };
+        statements::check_versions(request, current, partnership).ok()?;
+        if request.events.is_empty() {
+            return None;
+        }
+        let at = match heads.iter().position(|(h, _)| h == p) {
+            Some(at) => at,
+            None => {
+                heads.push((p.to_owned(), chain.head.clone()));
+                heads.len() - 1
+            }
+        };
+        let head = &mut heads[at].1;
+        let chained = statements::chain_events(request, current, head).ok()?;
+        if !firsts.iter().any(|(f, _, _)| f == p) {
+            let first = chained.first()?;
+            firsts.push((p.to_owned(), first.seq, first.hash.to_vec()));
+        }
+        for row in statements::request_rows(request, &chained) {
+            if !many.add(&row).ok()? {
+                render(&mut body, &row).ok()?;
+            }
+        }
+        let appended = statements::appended(&chained, current, head);
+        versions.push((
+            p.to_owned(),
+            request.stream.clone(),
+            appended.stream_version,
+        ));
+        results.push(Ok(appended));
+    }
+    heads.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut sql = String::from("BEGIN;\n");
+    for (partnership_id, (seq, hash)) in &heads {
+        let (old_seq, old_hash) = &known.0.get(partnership_id)?.head;
+        let _ = writeln!(
+            sql,
+            "WITH moved AS (UPDATE chain_heads SET seq = {seq}, hash = {} WHERE partnership_id = {} AND seq = {old_seq} AND hash = {} RETURNING 1) SELECT 1 / count(*) FROM moved;",
+            bytes(hash),
+            text(partnership_id).ok()?,
+            bytes(old_hash),
+        );
+    }
+    many.render(&mut sql)?;
+    sql.push_str(&body);
+    sql.push_str("COMMIT");
+    Some(OneMessage {
+        sql,
+        results,
+        heads,
+        versions,
+        firsts,
+    })
+}
+
+/// The rows of a one-message batch that go in multi-row statements, one per table: every
+/// event, and each escalation's and stage's first row (the executor's set-up, a good part of a
+/// statement's cost, is then paid once per table rather than once per row). They run before
+/// the batch's other statements, so a second row for the same escalation or stage, left to run
+/// on its own after them, still lands last.
+#[derive(Default)]
+struct ManyRows {
+    /// Per statement: its rows as literal tuples, and the keys they hold.
+    tables: Vec<(&'static statements::Sql, Vec<String>, Vec<String>)>,
+}
+
+impl ManyRows {
+    /// How many leading arguments are a statement's key, for those that take several rows.
+    fn key_len(sql: &statements::Sql) -> Option<usize> {
+        if std::ptr::eq(sql, &statements::EVENT) {
+            Some(0) // (partnership, seq) is new for every event of a batch
+        } else if std::ptr::eq(sql, &statements::ESCALATION) {
+            Some(1)
+        } else if std::ptr::eq(sql, &statements::STAGE) {
+            Some(2)
+        } else {
+            None
+        }
+    }
+
+    /// Takes `row` if it can go in a multi-row statement.
+    fn add(&mut self, row: &Statement<'_>) -> Result<bool, StoreError> {
+        let Some(key_len) = Self::key_len(row.sql) else {
+            return Ok(false);
+        };
+        let mut key = String::new();
+        for arg in row.args.iter().take(key_len) {
+            key.push_str(&literal(arg)?);
+            key.push(',');
+        }
+        let at = match self.tables.iter().position(|t| std::ptr::eq(t.0, row.sql)) {
+            Some(at) => at,
+            None => {
+                self.tables.push((row.sql, Vec::new(), Vec::new()));
+                self.tables.len() - 1
+            }
+        };
+        let (_, rows, keys) = &mut self.tables[at];
+        if key_len > 0 && keys.contains(&key) {
+            return Ok(false);
+        }
+        let mut tuple = String::from("(");
+        for (i, arg) in row.args.iter().enumerate() {
+            if i > 0 {
+                tuple.push_str(", ");
+            }
+            tuple.push_str(&literal(arg)?);
+        }
+        tuple.push(')');
+        rows.push(tuple);
+        keys.push(key);
+        Ok(true)
+    }
+
+    /// Appends one statement per table: the statement's text with its placeholder tuple
+    /// replaced by the rows.
+    fn render(&self, out: &mut String) -> Option<()> {
+        for (sql, rows, _) in &self.tables {
+            let (head, tail) = sql.text.split_once("VALUES (")?;
+            let (_, tail) = tail.split_once(')')?;
+            let _ = writeln!(out, "{head}VALUES {}{tail};", rows.join(",\n"));
+        }
+        Some(())
+    }
+}
+
+/// Whether a one-message batch whose connection was lost committed: opens a transaction on
+/// `conn`, locks the heads (waiting out any transaction of the lost connection), and looks for
+/// each partnership's first event of the batch. Leaves the transaction open.
+async fn settle(
+    conn: &mut PoolConnection<Postgres>,
+    firsts: &[(String, i64, Vec<u8>)],
+) -> Result<bool, StoreError> {
+    let mut sql = String::from("BEGIN;\nSELECT seq FROM chain_heads WHERE partnership_id IN (");
+    for (i, (p, _, _)) in firsts.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&text(p)?);
+    }
+    sql.push_str(") ORDER BY partnership_id FOR UPDATE;\nSELECT count(*) FROM events WHERE (partnership_id, seq, hash) IN (");
+    for (i, (p, seq, hash)) in firsts.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let _ = write!(sql, "({}, {seq}, {})", text(p)?, bytes(hash));
+    }
+    sql.push(')');
+    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut **conn)
+        .await?;
+    let found: i64 = match rows.last() {
+        Some(row) => row.try_get(0)?,
+        None => 0,
+    };
+    // The batch was one transaction: all of its first events are there, or none.
+    Ok(usize::try_from(found).is_ok_and(|n| n == firsts.len()))
 }
 
 /// PostgreSQL's batch writer: keeps one connection between batches, so that a batch does not
@@ -51,21 +278,75 @@ enum Written {
 #[derive(Debug)]
 pub(crate) struct PgWriter {
     pool: PgPool,
+    kept: tokio::sync::Mutex<Kept>,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
     /// Outside any transaction while kept here.
-    kept: tokio::sync::Mutex<Option<Guard>>,
+    guard: Option<Guard>,
+    known: Known,
+}
+
+/// What this writer's own commits left in each partnership's chain: valid while the head is
+/// still the one named here (see the module's notes).
+#[derive(Debug, Default)]
+struct Known(HashMap<String, KnownChain>);
+
+#[derive(Debug)]
+struct KnownChain {
+    head: (i64, Vec<u8>),
+    /// Stream versions as of `head` (the partnership stream's among them).
+    streams: HashMap<String, i64>,
+}
+
+/// How many stream versions the writer keeps per partnership before starting afresh.
+const KNOWN_STREAMS: usize = 4096;
+
+impl Known {
+    /// Records a committed batch: each partnership's new head, and the stream versions it
+    /// read or wrote (`versions`, as of that head).
+    fn committed(
+        &mut self,
+        heads: &[(String, (i64, Vec<u8>))],
+        versions: impl IntoIterator<Item = (String, String, i64)>,
+    ) {
+        for (partnership_id, head) in heads {
+            let chain = self
+                .0
+                .entry(partnership_id.clone())
+                .or_insert_with(|| KnownChain {
+                    head: head.clone(),
+                    streams: HashMap::new(),
+                });
+            chain.head.clone_from(head);
+        }
+        for (partnership_id, stream, version) in versions {
+            if let Some(chain) = self.0.get_mut(&partnership_id) {
+                if chain.streams.len() >= KNOWN_STREAMS && !chain.streams.contains_key(&stream) {
+                    chain.streams.clear();
+                }
+                chain.streams.insert(stream, version);
+            }
+        }
+    }
+
+    fn forget(&mut self) {
+        self.0.clear();
+    }
 }
 
 impl PgWriter {
     pub(crate) fn new(pool: PgPool) -> PgWriter {
         PgWriter {
             pool,
-            kept: tokio::sync::Mutex::new(None),
+            kept: tokio::sync::Mutex::new(Kept::default()),
         }
     }
 
     /// Gives the kept connection back to the pool (before the pool closes).
     pub(crate) async fn close(&self) {
-        drop(self.kept.lock().await.take());
+        drop(self.kept.lock().await.guard.take());
     }
 
     /// Writes `batch` in one transaction. `Ok(None)` when the server refused a statement and
@@ -75,13 +356,47 @@ impl PgWriter {
         batch: &[AppendRequest],
     ) -> Result<Option<Vec<Result<Appended, StoreError>>>, StoreError> {
         let mut kept = self.kept.lock().await;
-        let mut guard = match kept.take() {
+        let Kept { guard: slot, known } = &mut *kept;
+        let mut guard = match slot.take() {
             Some(mut guard) => {
                 guard.armed = true;
                 guard
             }
             None => Guard::new(self.pool.acquire().await?),
         };
+        if guard.prepared
+            && let Some(one) = one_message(batch, known)
+        {
+            match sqlx::raw_sql(sqlx::AssertSqlSafe(one.sql.as_str()))
+                .execute(&mut *guard.conn)
+                .await
+            {
+                Ok(_) => {
+                    known.committed(&one.heads, one.versions);
+                    guard.armed = false;
+                    *slot = Some(guard);
+                    return Ok(Some(one.results));
+                }
+                Err(sqlx::Error::Database(e)) => {
+                    tracing::debug!(error = %e, "one-message batch refused; reading first");
+                    known.forget();
+                    guard = end_transaction(guard).await?;
+                }
+                Err(e) => {
+                    known.forget();
+                    drop(guard);
+                    tracing::info!(error = %e, "the writer's connection was lost under a batch; settling it");
+                    guard = Guard::new(self.pool.acquire().await?);
+                    if settle(&mut guard.conn, &one.firsts).await? {
+                        sqlx::raw_sql("COMMIT").execute(&mut *guard.conn).await?;
+                        guard.armed = false;
+                        *slot = Some(guard);
+                        return Ok(Some(one.results));
+                    }
+                    guard = end_transaction(guard).await?;
+                }
+            }
+        }
         let outcome = match write(&mut guard.conn, batch).await {
             // The kept connection was lost (a server restart) before anything was sent that
             // writes: try once more on a connection the pool has just checked.
@@ -96,23 +411,34 @@ impl PgWriter {
             other => other,
         };
         match outcome {
-            Ok(Written::Committed(results)) => {
+            Ok(Written::Committed {
+                results,
+                heads,
+                versions,
+            }) => {
+                known.committed(&heads, versions);
                 guard.armed = false;
-                *kept = Some(guard);
+                guard.prepared = true;
+                *slot = Some(guard);
                 Ok(Some(results))
             }
             Ok(Written::Refused) => {
-                *kept = Some(end_transaction(guard).await?);
+                known.forget();
+                *slot = Some(end_transaction(guard).await?);
                 Ok(None)
             }
             // Refused while locking and reading (a lock timeout, say): the batch fails.
             Err(Failure::Reading(e @ StoreError::Database(sqlx::Error::Database(_)))) => {
-                *kept = Some(end_transaction(guard).await?);
+                known.forget();
+                *slot = Some(end_transaction(guard).await?);
                 Err(e)
             }
             // Anything else (a lost connection, text that cannot be stored): the guard closes
             // the connection, which ends any transaction on it.
-            Err(Failure::Reading(e) | Failure::Writing(e)) => Err(e),
+            Err(Failure::Reading(e) | Failure::Writing(e)) => {
+                known.forget();
+                Err(e)
+            }
         }
     }
 }
@@ -261,6 +587,15 @@ async fn write_rows(
     }
     let mut results = Vec::with_capacity(batch.len());
     let (streams, partnership_streams) = versions.split_at(batch.len());
+    // What the batch read, as of the heads it locked; then what it wrote.
+    let mut seen: Vec<(String, String, i64)> = Vec::with_capacity(3 * batch.len());
+    for ((request, &current), &partnership) in batch.iter().zip(streams).zip(partnership_streams) {
+        let p = &request.partnership_id;
+        seen.push((p.clone(), request.stream.clone(), current));
+        if request.partnership_version.is_some() {
+            seen.push((p.clone(), PARTNERSHIP_STREAM.to_owned(), partnership));
+        }
+    }
     for ((request, &current), &partnership) in batch.iter().zip(streams).zip(partnership_streams) {
         if let Err(e) = statements::check_versions(request, current, Some(partnership)) {
             results.push(Err(e));
@@ -276,7 +611,14 @@ async fn write_rows(
         // A command whose rows cannot be written as literals (text holding NUL) fails alone.
         let before = head.clone();
         match render_request(&mut sql, request, current, head) {
-            Ok(appended) => results.push(Ok(appended)),
+            Ok(appended) => {
+                seen.push((
+                    request.partnership_id.clone(),
+                    request.stream.clone(),
+                    appended.stream_version,
+                ));
+                results.push(Ok(appended));
+            }
             Err(e) => {
                 *head = before;
                 results.push(Err(e));
@@ -297,7 +639,11 @@ async fn write_rows(
         .execute(&mut **conn)
         .await
     {
-        Ok(_) => Ok(Written::Committed(results)),
+        Ok(_) => Ok(Written::Committed {
+            results,
+            heads,
+            versions: seen,
+        }),
         Err(sqlx::Error::Database(e)) => {
             tracing::debug!(error = %e, "batch refused; writing it a command at a time");
             Ok(Written::Refused)
@@ -388,11 +734,17 @@ fn bytes(v: &[u8]) -> String {
 struct Guard {
     conn: PoolConnection<Postgres>,
     armed: bool,
+    /// Every write is prepared on the connection (it has committed a two-message batch).
+    prepared: bool,
 }
 
 impl Guard {
     fn new(conn: PoolConnection<Postgres>) -> Guard {
-        Guard { conn, armed: true }
+        Guard {
+            conn,
+            armed: true,
+            prepared: false,
+        }
     }
 }
 

@@ -16,6 +16,7 @@ mod tamper;
 mod transfer;
 mod versions;
 mod web;
+mod writers;
 
 use std::sync::Arc;
 
