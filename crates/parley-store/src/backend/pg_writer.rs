@@ -381,6 +381,7 @@ impl PgWriter {
                     tracing::debug!(error = %e, "one-message batch refused; reading first");
                     known.forget();
                     guard = end_transaction(guard).await?;
+                    guard.armed = true; // a transaction opens again below
                 }
                 Err(e) => {
                     known.forget();
@@ -394,6 +395,7 @@ impl PgWriter {
                         return Ok(Some(one.results));
                     }
                     guard = end_transaction(guard).await?;
+                    guard.armed = true;
                 }
             }
         }
