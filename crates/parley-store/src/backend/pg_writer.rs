@@ -3,8 +3,8 @@
 //!
 //! sqlx sends one statement at a time and waits for each answer, so a batch written statement
 //! by statement costs a round trip per row (about 0.1 ms each on loopback, measured with
-//! `scripts/bench-store`: most of a batch's time). Here the batch is two simple-protocol
-//! messages, each holding several statements:
+//! `scripts/bench-store`: most of a batch's time). Here a batch the writer cannot decide from
+//! memory is two simple-protocol messages, each holding several statements:
 //!
 //! 1. `BEGIN`, lock the chain heads of the batch's partnerships (`FOR UPDATE`, in partnership
 //!    order so two instances never deadlock), read each stream's version (and the partnership
@@ -24,7 +24,11 @@
 //!
 //! When the second message fails, PostgreSQL skips the rest of it (the `COMMIT` included) and
 //! the transaction is aborted; the caller then writes the batch carefully, a savepoint per
-//! command, so that one bad command only takes itself out.
+//! command, so that one bad command only takes itself out. The writer keeps one connection
+//! between batches (sparing the pool's check of each connection it hands out), and only ever
+//! outside a transaction: if a batch's future is dropped part-way (a timeout), or the
+//! connection fails, the connection is closed instead. A kept connection found dead by the
+//! first message, which writes nothing, is replaced and the batch tried once more.
 //!
 //! **One message.** Every append moves its partnership's chain head, so while the head is the
 //! one this writer left, no stream of that partnership has moved since either: the writer
@@ -44,11 +48,7 @@
 //! outcome unknown. The writer then settles it on a new connection: it waits for the heads'
 //! row locks (any transaction of the lost connection still running ends first), then looks for
 //! the batch's first event of each partnership by its hash. Found, the batch committed and is
-//! acknowledged; absent, nothing of it was written, and it is written the two-message way. The writer keeps one connection
-//! between batches (sparing the pool's check of each connection it hands out), and only ever
-//! outside a transaction: if a batch's future is dropped part-way (a timeout), or the
-//! connection fails, the connection is closed instead. A kept connection found dead by the
-//! first message, which writes nothing, is replaced and the batch tried once more.
+//! acknowledged; absent, nothing of it was written, and it is written the two-message way.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -100,7 +100,6 @@ fn one_message(batch: &[AppendRequest], known: &Known) -> Option<OneMessage> {
             .or_else(|| known.0.get(p)?.streams.get(stream).copied())
     };
     let mut body = String::new();
-    let mut many = ManyRows::default();
     let mut results = Vec::with_capacity(batch.len());
     for request in batch {
         let p = request.partnership_id.as_str();
@@ -133,9 +132,7 @@ fn one_message(batch: &[AppendRequest], known: &Known) -> Option<OneMessage> {
             firsts.push((p.to_owned(), first.seq, first.hash.to_vec()));
         }
         for row in statements::request_rows(request, &chained) {
-            if !many.add(&row).ok()? {
-                render(&mut body, &row).ok()?;
-            }
+            render(&mut body, &row).ok()?;
         }
         let appended = statements::appended(&chained, current, head);
         versions.push((
@@ -157,7 +154,6 @@ fn one_message(batch: &[AppendRequest], known: &Known) -> Option<OneMessage> {
             bytes(old_hash),
         );
     }
-    many.render(&mut sql)?;
     sql.push_str(&body);
     sql.push_str("COMMIT");
     Some(OneMessage {
@@ -167,77 +163,6 @@ fn one_message(batch: &[AppendRequest], known: &Known) -> Option<OneMessage> {
         versions,
         firsts,
     })
-}
-
-/// The rows of a one-message batch that go in multi-row statements, one per table: every
-/// event, and each escalation's and stage's first row (the executor's set-up, a good part of a
-/// statement's cost, is then paid once per table rather than once per row). They run before
-/// the batch's other statements, so a second row for the same escalation or stage, left to run
-/// on its own after them, still lands last.
-#[derive(Default)]
-struct ManyRows {
-    /// Per statement: its rows as literal tuples, and the keys they hold.
-    tables: Vec<(&'static statements::Sql, Vec<String>, Vec<String>)>,
-}
-
-impl ManyRows {
-    /// How many leading arguments are a statement's key, for those that take several rows.
-    fn key_len(sql: &statements::Sql) -> Option<usize> {
-        if std::ptr::eq(sql, &statements::EVENT) {
-            Some(0) // (partnership, seq) is new for every event of a batch
-        } else if std::ptr::eq(sql, &statements::ESCALATION) {
-            Some(1)
-        } else if std::ptr::eq(sql, &statements::STAGE) {
-            Some(2)
-        } else {
-            None
-        }
-    }
-
-    /// Takes `row` if it can go in a multi-row statement.
-    fn add(&mut self, row: &Statement<'_>) -> Result<bool, StoreError> {
-        let Some(key_len) = Self::key_len(row.sql) else {
-            return Ok(false);
-        };
-        let mut key = String::new();
-        for arg in row.args.iter().take(key_len) {
-            key.push_str(&literal(arg)?);
-            key.push(',');
-        }
-        let at = match self.tables.iter().position(|t| std::ptr::eq(t.0, row.sql)) {
-            Some(at) => at,
-            None => {
-                self.tables.push((row.sql, Vec::new(), Vec::new()));
-                self.tables.len() - 1
-            }
-        };
-        let (_, rows, keys) = &mut self.tables[at];
-        if key_len > 0 && keys.contains(&key) {
-            return Ok(false);
-        }
-        let mut tuple = String::from("(");
-        for (i, arg) in row.args.iter().enumerate() {
-            if i > 0 {
-                tuple.push_str(", ");
-            }
-            tuple.push_str(&literal(arg)?);
-        }
-        tuple.push(')');
-        rows.push(tuple);
-        keys.push(key);
-        Ok(true)
-    }
-
-    /// Appends one statement per table: the statement's text with its placeholder tuple
-    /// replaced by the rows.
-    fn render(&self, out: &mut String) -> Option<()> {
-        for (sql, rows, _) in &self.tables {
-            let (head, tail) = sql.text.split_once("VALUES (")?;
-            let (_, tail) = tail.split_once(')')?;
-            let _ = writeln!(out, "{head}VALUES {}{tail};", rows.join(",\n"));
-        }
-        Some(())
-    }
 }
 
 /// Whether a one-message batch whose connection was lost committed: opens a transaction on
