@@ -77,6 +77,8 @@ enum Written {
 /// A batch written as one message (see the module's notes).
 struct OneMessage {
     sql: String,
+    /// The same batch as a single statement with its rows bound as arrays, when it can be.
+    statement: Option<BoundBatch>,
     results: Vec<Result<Appended, StoreError>>,
     heads: Vec<(String, (i64, Vec<u8>))>,
     versions: Vec<(String, String, i64)>,
@@ -100,6 +102,7 @@ fn one_message(batch: &[AppendRequest], known: &Known) -> Option<OneMessage> {
             .or_else(|| known.0.get(p)?.streams.get(stream).copied())
     };
     let mut body = String::new();
+    let mut tables = Some(Tables::default());
     let mut results = Vec::with_capacity(batch.len());
     for request in batch {
         let p = request.partnership_id.as_str();
@@ -133,6 +136,11 @@ fn one_message(batch: &[AppendRequest], known: &Known) -> Option<OneMessage> {
         }
         for row in statements::request_rows(request, &chained) {
             render(&mut body, &row).ok()?;
+            if let Some(t) = &mut tables
+                && t.add(&row).is_none()
+            {
+                tables = None;
+            }
         }
         let appended = statements::appended(&chained, current, head);
         versions.push((
@@ -143,6 +151,14 @@ fn one_message(batch: &[AppendRequest], known: &Known) -> Option<OneMessage> {
         results.push(Ok(appended));
     }
     heads.sort_by(|a, b| a.0.cmp(&b.0));
+    // One partnership: the whole batch can be one statement.
+    let statement = match (tables, heads.as_slice()) {
+        (Some(tables), [(partnership_id, new)]) => {
+            let old = &known.0.get(partnership_id)?.head;
+            Some(tables.statement(partnership_id, old, new)?)
+        }
+        _ => None,
+    };
     let mut sql = String::from("BEGIN;\n");
     for (partnership_id, (seq, hash)) in &heads {
         let (old_seq, old_hash) = &known.0.get(partnership_id)?.head;
@@ -158,11 +174,200 @@ fn one_message(batch: &[AppendRequest], known: &Known) -> Option<OneMessage> {
     sql.push_str("COMMIT");
     Some(OneMessage {
         sql,
+        statement,
         results,
         heads,
         versions,
         firsts,
     })
+}
+
+/// One column of a table's rows, to be bound as an array.
+enum Column {
+    Text(Vec<Option<String>>),
+    Int(Vec<Option<i64>>),
+    Bool(Vec<Option<bool>>),
+    Blob(Vec<Option<Vec<u8>>>),
+}
+
+impl Column {
+    fn empty(arg: &Arg<'_>) -> Column {
+        match arg {
+            Arg::Text(_) | Arg::OptText(_) | Arg::Owned(_) => Column::Text(Vec::new()),
+            Arg::Int(_) | Arg::OptInt(_) => Column::Int(Vec::new()),
+            Arg::Bool(_) => Column::Bool(Vec::new()),
+            Arg::Blob(_) => Column::Blob(Vec::new()),
+        }
+    }
+
+    /// `None` when `arg` is not of this column's kind.
+    fn push(&mut self, arg: &Arg<'_>) -> Option<()> {
+        match (self, arg) {
+            (Column::Text(v), Arg::Text(t)) => v.push(Some((*t).to_owned())),
+            (Column::Text(v), Arg::OptText(t)) => v.push(t.map(str::to_owned)),
+            (Column::Text(v), Arg::Owned(t)) => v.push(Some(t.clone())),
+            (Column::Int(v), Arg::Int(i)) => v.push(Some(*i)),
+            (Column::Int(v), Arg::OptInt(i)) => v.push(*i),
+            (Column::Bool(v), Arg::Bool(b)) => v.push(Some(*b)),
+            (Column::Blob(v), Arg::Blob(b)) => v.push(Some(b.to_vec())),
+            _ => return None,
+        }
+        Some(())
+    }
+
+    fn array_type(&self) -> &'static str {
+        match self {
+            Column::Text(_) => "text[]",
+            Column::Int(_) => "int8[]",
+            Column::Bool(_) => "bool[]",
+            Column::Blob(_) => "bytea[]",
+        }
+    }
+}
+
+/// The rows of a batch by table, for [`BoundBatch`]: the tables an escalation command writes
+/// (events, escalation and stage rows, notifications), each row's key seen at most once.
+#[derive(Default)]
+struct Tables(Vec<(&'static statements::Sql, Vec<Column>, Vec<String>)>);
+
+impl Tables {
+    /// How many leading arguments are a row's key, for the statements taken.
+    fn key_len(sql: &statements::Sql) -> Option<usize> {
+        match sql.name {
+            // Every event and notification of a batch is a new row.
+            n if n == statements::EVENT.name || n == statements::OUTBOX.name => Some(0),
+            n if n == statements::ESCALATION.name => Some(1),
+            n if n == statements::STAGE.name => Some(2),
+            _ => None,
+        }
+    }
+
+    /// Takes `row`; `None` when the batch cannot be one statement (another kind of write, or
+    /// a second row for the same key, which one `INSERT ... ON CONFLICT` cannot take).
+    fn add(&mut self, row: &Statement<'_>) -> Option<()> {
+        let key_len = Self::key_len(row.sql)?;
+        let key: Vec<String> = row
+            .args
+            .iter()
+            .take(key_len)
+            .map(literal)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let key = key.join(",");
+        let at = match self.0.iter().position(|t| t.0.name == row.sql.name) {
+            Some(at) => at,
+            None => {
+                self.0.push((
+                    row.sql,
+                    row.args.iter().map(Column::empty).collect(),
+                    Vec::new(),
+                ));
+                self.0.len() - 1
+            }
+        };
+        let (_, columns, keys) = &mut self.0[at];
+        if key_len > 0 && keys.contains(&key) {
+            return None;
+        }
+        keys.push(key);
+        if columns.len() != row.args.len() {
+            return None;
+        }
+        for (column, arg) in columns.iter_mut().zip(&row.args) {
+            column.push(arg)?;
+        }
+        Some(())
+    }
+
+    /// The statement: move the head from `old` to `new` (dividing by the rows moved, as the
+    /// message does), and each table's rows from arrays (`unnest`), as data-modifying `WITH`
+    /// queries of one statement, which commits on its own.
+    fn statement(
+        self,
+        partnership_id: &str,
+        old: &(i64, Vec<u8>),
+        new: &(i64, Vec<u8>),
+    ) -> Option<BoundBatch> {
+        let mut sql = String::from(
+            "WITH moved AS (UPDATE chain_heads SET seq = $1, hash = $2 WHERE partnership_id = $3 AND seq = $4 AND hash = $5 RETURNING 1)",
+        );
+        let mut n = 5;
+        let mut columns = Vec::new();
+        for (t, (sql_of, table, _)) in self.0.into_iter().enumerate() {
+            // "INSERT INTO x (...) VALUES ($1, ..., NULL) ON CONFLICT ...": the rows come from
+            // the arrays instead, each `$k` naming the k-th of them.
+            let (insert, rest) = sql_of.text.split_once("VALUES (")?;
+            let (values, tail) = rest.split_once(')')?;
+            let select: Vec<String> = values
+                .split(", ")
+                .map(|item| match item.strip_prefix('$') {
+                    Some(k) => format!("u.c{k}"),
+                    None => item.to_owned(),
+                })
+                .collect();
+            let arrays: Vec<String> = table
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("${}::{}", n + 1 + i, c.array_type()))
+                .collect();
+            let names: Vec<String> = (1..=table.len()).map(|k| format!("c{k}")).collect();
+            let _ = write!(
+                sql,
+                ", w{t} AS ({insert}SELECT {} FROM unnest({}) AS u({}){tail})",
+                select.join(", "),
+                arrays.join(", "),
+                names.join(", ")
+            );
+            n += table.len();
+            columns.extend(table);
+        }
+        sql.push_str(" SELECT 1 / count(*) FROM moved");
+        Some(BoundBatch {
+            sql,
+            head: (
+                new.0,
+                new.1.clone(),
+                partnership_id.to_owned(),
+                old.0,
+                old.1.clone(),
+            ),
+            columns,
+        })
+    }
+}
+
+/// A batch of one partnership as a single statement, its rows bound as arrays: parsed and
+/// planned once per connection (sqlx prepares it), where a message of literals is parsed
+/// afresh each time.
+struct BoundBatch {
+    sql: String,
+    /// New seq, new hash, partnership, old seq, old hash.
+    head: (i64, Vec<u8>, String, i64, Vec<u8>),
+    columns: Vec<Column>,
+}
+
+impl BoundBatch {
+    async fn execute(
+        self,
+        conn: &mut PoolConnection<Postgres>,
+    ) -> Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
+        let (seq, hash, partnership_id, old_seq, old_hash) = self.head;
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(self.sql))
+            .bind(seq)
+            .bind(hash)
+            .bind(partnership_id)
+            .bind(old_seq)
+            .bind(old_hash);
+        for column in self.columns {
+            query = match column {
+                Column::Text(v) => query.bind(v),
+                Column::Int(v) => query.bind(v),
+                Column::Bool(v) => query.bind(v),
+                Column::Blob(v) => query.bind(v),
+            };
+        }
+        query.execute(&mut **conn).await
+    }
 }
 
 /// Whether a one-message batch whose connection was lost committed: opens a transaction on
@@ -289,14 +494,30 @@ impl PgWriter {
             }
             None => Guard::new(self.pool.acquire().await?),
         };
-        if guard.prepared
-            && let Some(one) = one_message(batch, known)
-        {
-            match sqlx::raw_sql(sqlx::AssertSqlSafe(one.sql.as_str()))
-                .execute(&mut *guard.conn)
-                .await
-            {
-                Ok(_) => {
+        let one = one_message(batch, known);
+        let sent = match one {
+            // One statement, committing on its own.
+            Some(mut one) if one.statement.is_some() => {
+                let bound = one.statement.take();
+                let sent = match bound {
+                    Some(bound) => bound.execute(&mut guard.conn).await.map(drop),
+                    None => Ok(()),
+                };
+                Some((one, sent, false))
+            }
+            // One message, its own BEGIN and COMMIT.
+            Some(one) if guard.prepared => {
+                let sent = sqlx::raw_sql(sqlx::AssertSqlSafe(one.sql.as_str()))
+                    .execute(&mut *guard.conn)
+                    .await
+                    .map(drop);
+                Some((one, sent, true))
+            }
+            _ => None,
+        };
+        if let Some((one, sent, in_transaction)) = sent {
+            match sent {
+                Ok(()) => {
                     known.committed(&one.heads, one.versions);
                     guard.armed = false;
                     *slot = Some(guard);
@@ -305,8 +526,10 @@ impl PgWriter {
                 Err(sqlx::Error::Database(e)) => {
                     tracing::debug!(error = %e, "one-message batch refused; reading first");
                     known.forget();
-                    guard = end_transaction(guard).await?;
-                    guard.armed = true; // a transaction opens again below
+                    if in_transaction {
+                        guard = end_transaction(guard).await?;
+                        guard.armed = true; // a transaction opens again below
+                    }
                 }
                 Err(e) => {
                     known.forget();

@@ -19,7 +19,14 @@ use super::backends;
 
 const PARTNERSHIP: &str = "p";
 
+/// What the proxy looks for in a batch it is to cut.
+const MARK: &str = "cut-here";
+
 fn request(stream: &str, expected_version: i64) -> AppendRequest {
+    marked(stream, expected_version, "")
+}
+
+fn marked(stream: &str, expected_version: i64, note: &str) -> AppendRequest {
     AppendRequest {
         partnership_id: PARTNERSHIP.to_owned(),
         stream: stream.to_owned(),
@@ -30,7 +37,7 @@ fn request(stream: &str, expected_version: i64) -> AppendRequest {
             kind: "note".to_owned(),
             actor: None,
             reason: None,
-            payload: format!("{{\"after\":{expected_version}}}"),
+            payload: format!("{{\"after\":{expected_version},\"note\":\"{note}\"}}"),
         }],
         ops: Vec::new(),
         outbox: Vec::new(),
@@ -39,7 +46,14 @@ fn request(stream: &str, expected_version: i64) -> AppendRequest {
 
 /// Appends one request on its own; returns (chain position, stream version).
 async fn append(store: &dyn Store, stream: &str, expected: i64) -> Result<(i64, i64), StoreError> {
-    let mut results = store.append_batch(vec![request(stream, expected)]).await?;
+    append_request(store, request(stream, expected)).await
+}
+
+async fn append_request(
+    store: &dyn Store,
+    request: AppendRequest,
+) -> Result<(i64, i64), StoreError> {
+    let mut results = store.append_batch(vec![request]).await?;
     let appended = results.pop().expect("one result")?;
     Ok((appended.seq, appended.stream_version))
 }
@@ -91,7 +105,8 @@ async fn writers_sharing_a_database_each_write_on_the_head_the_other_left() {
     }
 }
 
-/// When the proxy cuts the next connection that sends a `COMMIT`.
+/// The proxy passes everything on (it cuts the next connection that sends [`MARK`] when
+/// switched to one of the others).
 const PASS: u8 = 0;
 /// Cut it without passing the message on: the server never sees the batch.
 const CUT_BEFORE: u8 = 1;
@@ -117,7 +132,7 @@ async fn cutting_proxy(server: String) -> (u16, Arc<AtomicU8>) {
 
 async fn relay(mut client: TcpStream, mut server: TcpStream, mode: Arc<AtomicU8>) {
     let (mut up, mut down) = ([0u8; 65536], [0u8; 65536]);
-    // The end of the last chunk, so that a COMMIT split across two reads is still seen.
+    // The end of the last chunk, so that a mark split across two reads is still seen.
     let mut tail: Vec<u8> = Vec::new();
     loop {
         tokio::select! {
@@ -125,9 +140,9 @@ async fn relay(mut client: TcpStream, mut server: TcpStream, mode: Arc<AtomicU8>
                 let Ok(n @ 1..) = n else { return };
                 let mut seen = std::mem::take(&mut tail);
                 seen.extend_from_slice(&up[..n]);
-                let commits = seen.windows(6).any(|w| w == b"COMMIT");
-                tail = seen[seen.len().saturating_sub(5)..].to_vec();
-                let cut = if commits { mode.swap(PASS, Ordering::SeqCst) } else { PASS };
+                let marked = seen.windows(MARK.len()).any(|w| w == MARK.as_bytes());
+                tail = seen[seen.len().saturating_sub(MARK.len() - 1)..].to_vec();
+                let cut = if marked { mode.swap(PASS, Ordering::SeqCst) } else { PASS };
                 if cut == CUT_BEFORE {
                     return;
                 }
@@ -171,7 +186,10 @@ async fn a_batch_whose_connection_is_cut_is_settled_not_lost_or_doubled() {
         assert_eq!(append(&store, "s1", 1).await.unwrap(), (2, 2));
 
         switch.store(CUT_AFTER, Ordering::SeqCst);
-        assert_eq!(append(&store, "s1", 2).await.unwrap(), (3, 3));
+        assert_eq!(
+            append_request(&store, marked("s1", 2, MARK)).await.unwrap(),
+            (3, 3)
+        );
         assert_eq!(
             switch.load(Ordering::SeqCst),
             PASS,
@@ -183,7 +201,10 @@ async fn a_batch_whose_connection_is_cut_is_settled_not_lost_or_doubled() {
         // one-message batch before it reaches the server.
         assert_eq!(append(&store, "s1", 3).await.unwrap(), (4, 4));
         switch.store(CUT_BEFORE, Ordering::SeqCst);
-        assert_eq!(append(&store, "s1", 4).await.unwrap(), (5, 5));
+        assert_eq!(
+            append_request(&store, marked("s1", 4, MARK)).await.unwrap(),
+            (5, 5)
+        );
         assert_eq!(
             switch.load(Ordering::SeqCst),
             PASS,
