@@ -1,5 +1,6 @@
 //! PostgreSQL's write path for a batch: one round trip when the writer already knows what the
-//! batch depends on, two otherwise, however many commands it holds.
+//! batch depends on (one statement, or one message of several), two otherwise, however many
+//! commands it holds.
 //!
 //! sqlx sends one statement at a time and waits for each answer, so a batch written statement
 //! by statement costs a round trip per row (about 0.1 ms each on loopback, measured with
@@ -44,8 +45,16 @@
 //! memory: were it not new after all, its first event's version would break the events'
 //! unique key.
 //!
-//! A single message writes from its first statement, so a connection lost under it leaves the
-//! outcome unknown. The writer then settles it on a new connection: it waits for the heads'
+//! **One statement.** When such a batch is of one partnership and writes only what escalation
+//! commands usually write (events, escalation and stage rows, notifications, each escalation
+//! and stage once), it goes as a single statement instead ([`BoundBatch`]): the same head
+//! move as a `WITH` query, and one `INSERT ... SELECT ... FROM unnest(...)` per table with the
+//! rows bound as arrays. sqlx prepares it once per connection and it commits on its own, so
+//! the server neither parses literals nor plans anything per batch (PostgreSQL's CPU per
+//! append fell from 189 to 112 microseconds, measured with `write-load`).
+//!
+//! A single message or statement writes from its start, so a connection lost under it leaves
+//! the outcome unknown. The writer then settles it on a new connection: it waits for the heads'
 //! row locks (any transaction of the lost connection still running ends first), then looks for
 //! the batch's first event of each partnership by its hash. Found, the batch committed and is
 //! acknowledged; absent, nothing of it was written, and it is written the two-message way.
