@@ -503,26 +503,24 @@ impl PgWriter {
             }
             None => Guard::new(self.pool.acquire().await?),
         };
-        let one = one_message(batch, known);
-        let sent = match one {
-            // One statement, committing on its own.
-            Some(mut one) if one.statement.is_some() => {
-                let bound = one.statement.take();
-                let sent = match bound {
-                    Some(bound) => bound.execute(&mut guard.conn).await.map(drop),
-                    None => Ok(()),
-                };
-                Some((one, sent, false))
-            }
-            // One message, its own BEGIN and COMMIT.
-            Some(one) if guard.prepared => {
-                let sent = sqlx::raw_sql(sqlx::AssertSqlSafe(one.sql.as_str()))
-                    .execute(&mut *guard.conn)
-                    .await
-                    .map(drop);
-                Some((one, sent, true))
-            }
-            _ => None,
+        let sent = match one_message(batch, known) {
+            Some(mut one) => match one.statement.take() {
+                // One statement, committing on its own.
+                Some(bound) => {
+                    let sent = bound.execute(&mut guard.conn).await.map(drop);
+                    Some((one, sent, false))
+                }
+                // One message with its own BEGIN and COMMIT, once every write is prepared.
+                None if guard.prepared => {
+                    let sent = sqlx::raw_sql(sqlx::AssertSqlSafe(one.sql.as_str()))
+                        .execute(&mut *guard.conn)
+                        .await
+                        .map(drop);
+                    Some((one, sent, true))
+                }
+                None => None,
+            },
+            None => None,
         };
         if let Some((one, sent, in_transaction)) = sent {
             match sent {
