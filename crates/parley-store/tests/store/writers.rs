@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use parley_store::audit;
 use parley_store::backend::PgStore;
+use parley_store::rows::{Op, ProcedureRow};
 use parley_store::{AppendRequest, Backend, NewEvent, Store, StoreError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -167,52 +168,57 @@ async fn relay(mut client: TcpStream, mut server: TcpStream, mode: Arc<AtomicU8>
     }
 }
 
-/// A connection lost under a batch sent as one message leaves its outcome unknown to the
+/// A connection lost under a batch sent in one round trip leaves its outcome unknown to the
 /// writer, which settles it on a new connection: a batch the server committed is acknowledged
 /// (not written twice, not reported as failed), and one it never received is written then.
+/// Both single round trips are cut each way: the one statement (a batch of events only), and
+/// the one message (a batch that also writes a procedure row).
 #[tokio::test]
 async fn a_batch_whose_connection_is_cut_is_settled_not_lost_or_doubled() {
     for db in backends().await {
         if db.backend != Backend::Postgres {
             continue; // SQLite has no connection to lose
         }
-        let (_, rest) = db.url.split_once('@').unwrap();
+        let (credentials, rest) = db.url.split_once('@').unwrap();
         let (server, database) = rest.split_once('/').unwrap();
         let (port, switch) = cutting_proxy(server.to_owned()).await;
-        let (credentials, _) = db.url.split_once('@').unwrap();
         let through = format!("{credentials}@127.0.0.1:{port}/{database}");
         let store = PgStore::open(&through).await.unwrap();
-        assert_eq!(append(&store, "s1", 0).await.unwrap(), (1, 1));
-        assert_eq!(append(&store, "s1", 1).await.unwrap(), (2, 2));
-
-        switch.store(CUT_AFTER, Ordering::SeqCst);
-        assert_eq!(
-            append_request(&store, marked("s1", 2, MARK)).await.unwrap(),
-            (3, 3)
-        );
-        assert_eq!(
-            switch.load(Ordering::SeqCst),
-            PASS,
-            "the cut did not happen"
-        );
-        assert_eq!(store.stream_version(PARTNERSHIP, "s1").await.unwrap(), 3);
-
-        // Learn the head again (the settled batch left the writer reading first), then cut a
-        // one-message batch before it reaches the server.
-        assert_eq!(append(&store, "s1", 3).await.unwrap(), (4, 4));
-        switch.store(CUT_BEFORE, Ordering::SeqCst);
-        assert_eq!(
-            append_request(&store, marked("s1", 4, MARK)).await.unwrap(),
-            (5, 5)
-        );
-        assert_eq!(
-            switch.load(Ordering::SeqCst),
-            PASS,
-            "the cut did not happen"
-        );
-
-        assert_eq!(append(&store, "s1", 5).await.unwrap(), (6, 6));
-        assert_chain(&store, 6, db.backend).await;
+        let mut version = 0;
+        let cuts = [
+            (CUT_AFTER, false),
+            (CUT_BEFORE, false),
+            (CUT_AFTER, true),
+            (CUT_BEFORE, true),
+        ];
+        for (n, (cut, as_message)) in (1..).zip(cuts) {
+            // Two plain appends: the writer reads first (it forgets after a cut), then knows.
+            for _ in 0..2 {
+                version += 1;
+                assert_eq!(append(&store, "s1", version - 1).await.unwrap().1, version);
+            }
+            let mut request = marked("s1", version, MARK);
+            if as_message {
+                request.ops.push(Op::Procedure(ProcedureRow {
+                    partnership_id: PARTNERSHIP.to_owned(),
+                    version: n,
+                    procedure_id: "x".to_owned(),
+                    source: String::new(),
+                    sha256: String::new(),
+                    adopted_at_us: 1,
+                }));
+            }
+            switch.store(cut, Ordering::SeqCst);
+            version += 1;
+            let appended = append_request(&store, request).await;
+            let case = format!("cut {cut}, as a message: {as_message}");
+            assert_eq!(appended.unwrap().1, version, "{case}");
+            assert_eq!(switch.load(Ordering::SeqCst), PASS, "{case}: no cut");
+            let stored = store.stream_version(PARTNERSHIP, "s1").await.unwrap();
+            assert_eq!(stored, version, "{case}");
+        }
+        assert_eq!(store.procedures(PARTNERSHIP).await.unwrap().len(), 2);
+        assert_chain(&store, version, db.backend).await;
         store.close().await;
     }
 }
