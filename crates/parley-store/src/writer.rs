@@ -1,6 +1,12 @@
 //! Group commit: one task owns writing. Commands queue up while a commit is in flight and the
 //! next transaction takes all of them, so several writers share one fsync. Nothing is
 //! acknowledged before the transaction holding it has committed.
+//!
+//! On SQLite, where the writer is a thread of its own, a caller that has been alone for a while
+//! (the thread's last `CALM` batches each held one command, nobody waiting) writes its
+//! command on its own thread instead, inside `block_in_place`: for it the queue's two thread
+//! hand-offs cost more than sharing a commit saves. The first time another caller queues behind
+//! it, commands go through the thread again.
 
 pub mod probe;
 
@@ -19,6 +25,10 @@ const MAX_BATCH: usize = 64;
 /// stalled network, a server that hangs) fails its callers instead of holding them for ever;
 /// the pool's own acquire timeout (30 s) covers waiting for a restarting server.
 const BATCH_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// How many batches in a row the writer thread writes for a lone caller before letting a lone
+/// caller write on its own thread (see [`ThreadQueue::claim`]).
+const CALM: u32 = 16;
 
 /// The longest the writer thread holds a batch open for callers it expects back (see
 /// [`Gathering`]).
@@ -43,8 +53,13 @@ enum Queue {
 /// The writer thread's queue. Unbounded: every caller waits for its own acknowledgement, so it
 /// holds at most one command per caller. Dropped with the last `Writer`, it tells the thread
 /// to finish.
-#[derive(Debug)]
-struct ThreadQueue(Arc<Shared>);
+struct ThreadQueue(Arc<Shared>, BlockingAppender);
+
+impl std::fmt::Debug for ThreadQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ThreadQueue").finish()
+    }
+}
 
 #[derive(Debug, Default)]
 struct Shared {
@@ -59,6 +74,11 @@ struct Waiting {
     /// deadline passes), not for each one.
     wanted: usize,
     closed: bool,
+    /// A batch is being written (by the thread, or by a lone caller itself).
+    writing: bool,
+    /// How many batches in a row the thread has written for a lone caller, nobody else
+    /// waiting (reset when two callers meet).
+    calm: u32,
 }
 
 impl ThreadQueue {
@@ -77,6 +97,49 @@ impl ThreadQueue {
     }
 }
 
+impl ThreadQueue {
+    /// Whether a caller may write its command on its own thread ([`ThreadQueue::write_here`]):
+    /// on a multi-threaded runtime (whose other tasks move to another thread meanwhile), when
+    /// nothing is being written or waiting and the writer thread has seen only a lone caller
+    /// for a while, so that steady callers still share commits. Claims the writing if so.
+    fn claim(&self) -> bool {
+        let multi = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if !multi {
+            return false;
+        }
+        let Ok(mut state) = self.0.state.lock() else {
+            return false;
+        };
+        if state.writing || state.closed || !state.jobs.is_empty() || state.calm < CALM {
+            return false;
+        }
+        state.writing = true;
+        true
+    }
+
+    /// Writes a lone caller's command on the caller's thread, after [`ThreadQueue::claim`]:
+    /// the two thread hand-offs of the queue cost a lone caller more than its share of the
+    /// commit. Returns once the command is durable, like the queue.
+    fn write_here(&self, request: AppendRequest) -> Result<Appended, StoreError> {
+        let outcome = tokio::task::block_in_place(|| (self.1)(&[request]));
+        if let Ok(mut state) = self.0.state.lock() {
+            state.writing = false;
+            // Callers that queued meanwhile make this one of several: the thread gathers them
+            // all again, this caller included, until it has seen a lone caller for a while.
+            let wake = !state.jobs.is_empty();
+            if wake {
+                state.calm = 0;
+            }
+            drop(state);
+            if wake {
+                self.0.arrived.notify_one();
+            }
+        }
+        outcome?.pop().unwrap_or(Err(StoreError::Closed))
+    }
+}
+
 impl Drop for ThreadQueue {
     fn drop(&mut self) {
         if let Ok(mut state) = self.0.state.lock() {
@@ -87,6 +150,19 @@ impl Drop for ThreadQueue {
 }
 
 impl Shared {
+    /// Marks a batch of the thread's as being written, or (with its size and how many queued
+    /// meanwhile) as written.
+    fn set_writing(&self, writing: bool, written: Option<(usize, usize)>) {
+        if let Ok(mut state) = self.state.lock() {
+            state.writing = writing;
+            match written {
+                Some((1, 0)) => state.calm = state.calm.saturating_add(1),
+                Some(_) => state.calm = 0,
+                None => {}
+            }
+        }
+    }
+
     /// Moves what has arrived into `into`, first waiting for something (with no `deadline`, for
     /// as long as it takes) while `into` holds fewer than `want`. False once the queue is closed
     /// and empty.
@@ -128,7 +204,7 @@ impl Writer {
     pub fn start(store: Arc<dyn Store>) -> Writer {
         if let Some(append) = store.blocking_appender() {
             let shared = Arc::new(Shared::default());
-            let queue = Arc::new(ThreadQueue(shared.clone()));
+            let queue = Arc::new(ThreadQueue(shared.clone(), append.clone()));
             let spawned = std::thread::Builder::new()
                 .name("parley-writer".to_owned())
                 .spawn(move || write_blocking(&shared, &append));
@@ -155,7 +231,12 @@ impl Writer {
                 .send((request, reply))
                 .await
                 .map_err(|_| StoreError::Closed)?,
-            Queue::Thread(queue) => queue.push((request, reply))?,
+            Queue::Thread(queue) => {
+                if queue.claim() {
+                    return queue.write_here(request);
+                }
+                queue.push((request, reply))?;
+            }
         }
         wait.await.map_err(|_| StoreError::Closed)?
     }
@@ -263,11 +344,13 @@ fn write_blocking(queue: &Shared, append: &BlockingAppender) {
         }
         queue.take(&mut pending, gathering.wanted(), Some(gathering.deadline()));
         let (requests, replies) = next_batch(&mut pending);
+        queue.set_writing(true, None);
         let started = Instant::now();
         let outcome = append(&requests);
         // As in `write_async`.
         queue.take(&mut pending, 0, None);
         gathering.learn(requests.len(), pending.len(), started.elapsed());
+        queue.set_writing(false, Some((requests.len(), pending.len())));
         answer(replies, outcome);
     }
 }
@@ -422,10 +505,15 @@ mod tests {
     /// it was asked for (and no longer once they are there), gives up at the deadline with
     /// what it has, and tells the thread to finish once the last handle is gone and the queue
     /// is empty.
+    /// An appender for tests of the queue alone, which never write.
+    fn unused_appender() -> BlockingAppender {
+        Arc::new(|_: &[AppendRequest]| Err(StoreError::Closed))
+    }
+
     #[test]
     fn the_thread_queue_waits_for_the_callers_it_expects() {
         let shared = Arc::new(Shared::default());
-        let queue = ThreadQueue(shared.clone());
+        let queue = ThreadQueue(shared.clone(), unused_appender());
         queue.push(job("a")).unwrap();
         let mut pending = Vec::new();
         assert!(shared.take(&mut pending, 1, None));
@@ -485,6 +573,74 @@ mod tests {
         assert_eq!(gathering.patience, MAX_PATIENCE);
         gathering.learn(1, 0, Duration::from_micros(300));
         assert_eq!(gathering.wanted(), 1);
+    }
+
+    /// A caller writes on its own thread only after the writer thread has seen a lone caller
+    /// for a while, one at a time, and not again once callers have met.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lone_caller_writes_on_its_own_thread_only_once_it_has_been_alone_a_while() {
+        let (_dir, store) = scratch_store().await;
+        let shared = Arc::new(Shared::default());
+        let queue = ThreadQueue(shared.clone(), store.blocking_appender().unwrap());
+        assert!(
+            !queue.claim(),
+            "claimed before the thread saw a lone caller"
+        );
+        for _ in 0..CALM {
+            shared.set_writing(false, Some((1, 0)));
+        }
+        assert!(queue.claim());
+        assert!(!queue.claim(), "claimed while another caller writes");
+        // Another caller queues while this one writes: they have met, so the thread gathers
+        // them both from now on (and is woken for the one queued).
+        queue.push(job("late")).unwrap();
+        let appended = queue.write_here(request("s1")).unwrap();
+        assert_eq!((appended.seq, appended.stream_version), (1, 1));
+        let mut pending = Vec::new();
+        shared.take(&mut pending, 0, None);
+        assert_eq!(pending.len(), 1);
+        assert!(!queue.claim(), "claimed though two callers have just met");
+        // Batches of two keep it so; a lone caller for a while again lets it write.
+        shared.set_writing(false, Some((2, 0)));
+        for _ in 0..CALM - 1 {
+            shared.set_writing(false, Some((1, 0)));
+        }
+        assert!(!queue.claim());
+        shared.set_writing(false, Some((1, 0)));
+        assert!(queue.claim());
+        let mut second = request("s1");
+        second.expected_version = 1;
+        assert_eq!(queue.write_here(second).unwrap().stream_version, 2);
+    }
+
+    /// On a runtime of one thread, a caller blocking would stop every other task: it never
+    /// writes on its own thread.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_single_threaded_runtime_always_hands_commands_to_the_writer_thread() {
+        let shared = Arc::new(Shared::default());
+        let queue = ThreadQueue(shared.clone(), unused_appender());
+        for _ in 0..CALM {
+            shared.set_writing(false, Some((1, 0)));
+        }
+        assert!(!queue.claim());
+    }
+
+    /// A lone caller's commands, written first by the thread and then on the caller's own
+    /// thread, form one gapless stream.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lone_callers_commands_are_written_in_order_either_way() {
+        let (_dir, store) = scratch_store().await;
+        let writer = Writer::start(Arc::new(store.clone()));
+        for n in 0..(2 * i64::from(CALM)) {
+            let mut req = request("s1");
+            req.expected_version = n;
+            let appended = writer.append(req).await.unwrap();
+            assert_eq!((appended.seq, appended.stream_version), (n + 1, n + 1));
+        }
+        let Queue::Thread(queue) = &writer.queue else {
+            panic!("SQLite writes on a thread of its own");
+        };
+        assert!(queue.0.state.lock().unwrap().calm >= CALM);
     }
 
     /// Many callers at once through the writer thread: each gets its own result, and the
