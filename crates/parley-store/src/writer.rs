@@ -74,7 +74,7 @@ struct Waiting {
     /// deadline passes), not for each one.
     wanted: usize,
     closed: bool,
-    /// A batch is being written (by the thread, or by a lone caller itself).
+    /// A batch is being formed or written (by the thread), or a lone caller is writing.
     writing: bool,
     /// How many batches in a row the thread has written for a lone caller, nobody else
     /// waiting (reset when two callers meet).
@@ -150,16 +150,15 @@ impl Drop for ThreadQueue {
 }
 
 impl Shared {
-    /// Marks a batch of the thread's as being written, or (with its size and how many queued
-    /// meanwhile) as written.
-    fn set_writing(&self, writing: bool, written: Option<(usize, usize)>) {
+    /// Marks the thread's batch of `size` commands as written, `queued` more having arrived
+    /// meanwhile: a batch of one with nobody waiting makes the writer calmer.
+    fn written(&self, size: usize, queued: usize) {
         if let Ok(mut state) = self.state.lock() {
-            state.writing = writing;
-            match written {
-                Some((1, 0)) => state.calm = state.calm.saturating_add(1),
-                Some(_) => state.calm = 0,
-                None => {}
-            }
+            state.writing = false;
+            state.calm = match (size, queued) {
+                (1, 0) => state.calm.saturating_add(1),
+                _ => 0,
+            };
         }
     }
 
@@ -172,6 +171,9 @@ impl Shared {
         };
         loop {
             into.append(&mut state.jobs);
+            // Commands in hand are a batch being formed and written: a lone caller queues
+            // behind it rather than writing on its own thread.
+            state.writing |= !into.is_empty();
             if into.len() >= want || state.closed {
                 state.wanted = 1;
                 return !(state.closed && into.is_empty());
@@ -344,13 +346,12 @@ fn write_blocking(queue: &Shared, append: &BlockingAppender) {
         }
         queue.take(&mut pending, gathering.wanted(), Some(gathering.deadline()));
         let (requests, replies) = next_batch(&mut pending);
-        queue.set_writing(true, None);
         let started = Instant::now();
         let outcome = append(&requests);
         // As in `write_async`.
         queue.take(&mut pending, 0, None);
         gathering.learn(requests.len(), pending.len(), started.elapsed());
-        queue.set_writing(false, Some((requests.len(), pending.len())));
+        queue.written(requests.len(), pending.len());
         answer(replies, outcome);
     }
 }
@@ -587,7 +588,7 @@ mod tests {
             "claimed before the thread saw a lone caller"
         );
         for _ in 0..CALM {
-            shared.set_writing(false, Some((1, 0)));
+            shared.written(1, 0);
         }
         assert!(queue.claim());
         assert!(!queue.claim(), "claimed while another caller writes");
@@ -601,12 +602,12 @@ mod tests {
         assert_eq!(pending.len(), 1);
         assert!(!queue.claim(), "claimed though two callers have just met");
         // Batches of two keep it so; a lone caller for a while again lets it write.
-        shared.set_writing(false, Some((2, 0)));
+        shared.written(2, 0);
         for _ in 0..CALM - 1 {
-            shared.set_writing(false, Some((1, 0)));
+            shared.written(1, 0);
         }
         assert!(!queue.claim());
-        shared.set_writing(false, Some((1, 0)));
+        shared.written(1, 0);
         assert!(queue.claim());
         let mut second = request("s1");
         second.expected_version = 1;
@@ -620,7 +621,7 @@ mod tests {
         let shared = Arc::new(Shared::default());
         let queue = ThreadQueue(shared.clone(), unused_appender());
         for _ in 0..CALM {
-            shared.set_writing(false, Some((1, 0)));
+            shared.written(1, 0);
         }
         assert!(!queue.claim());
     }

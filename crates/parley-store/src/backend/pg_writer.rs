@@ -83,11 +83,9 @@ enum Written {
     Refused,
 }
 
-/// A batch written as one message (see the module's notes).
-struct OneMessage {
-    sql: String,
-    /// The same batch as a single statement with its rows bound as arrays, when it can be.
-    statement: Option<BoundBatch>,
+/// A batch decided from what the writer knows, to be sent in one round trip (see the
+/// module's notes): what it will have written once committed.
+struct OneTrip {
     results: Vec<Result<Appended, StoreError>>,
     heads: Vec<(String, (i64, Vec<u8>))>,
     versions: Vec<(String, String, i64)>,
@@ -95,10 +93,19 @@ struct OneMessage {
     firsts: Vec<(String, i64, Vec<u8>)>,
 }
 
-/// The batch as a single message, if every command in it can be decided from what the writer
+/// How a [`OneTrip`] batch is sent.
+enum Send {
+    /// One statement with its rows bound as arrays, committing on its own.
+    Statement(BoundBatch),
+    /// One message of literals with its own `BEGIN` and `COMMIT` (the connection needs every
+    /// write prepared).
+    Message(String),
+}
+
+/// The batch in one round trip, if every command in it can be decided from what the writer
 /// knows and is accepted (anything else, a conflict included, is left to the two-message path,
 /// which reads what it reports).
-fn one_message(batch: &[AppendRequest], known: &Known) -> Option<OneMessage> {
+fn one_trip(batch: &[AppendRequest], known: &Known) -> Option<(Send, OneTrip)> {
     let mut heads: Vec<(String, (i64, Vec<u8>))> = Vec::new();
     let mut firsts: Vec<(String, i64, Vec<u8>)> = Vec::new();
     let mut versions: Vec<(String, String, i64)> = Vec::new();
@@ -110,8 +117,7 @@ fn one_message(batch: &[AppendRequest], known: &Known) -> Option<OneMessage> {
             .map(|v| v.2)
             .or_else(|| known.0.get(p)?.streams.get(stream).copied())
     };
-    let mut body = String::new();
-    let mut tables = Some(Tables::default());
+    let mut chained = Vec::with_capacity(batch.len());
     let mut results = Vec::with_capacity(batch.len());
     for request in batch {
         let p = request.partnership_id.as_str();
@@ -138,57 +144,63 @@ fn one_message(batch: &[AppendRequest], known: &Known) -> Option<OneMessage> {
             }
         };
         let head = &mut heads[at].1;
-        let chained = statements::chain_events(request, current, head).ok()?;
+        let events = statements::chain_events(request, current, head).ok()?;
         if !firsts.iter().any(|(f, _, _)| f == p) {
-            let first = chained.first()?;
+            let first = events.first()?;
             firsts.push((p.to_owned(), first.seq, first.hash.to_vec()));
         }
-        for row in statements::request_rows(request, &chained) {
-            render(&mut body, &row).ok()?;
-            if let Some(t) = &mut tables
-                && t.add(&row).is_none()
-            {
-                tables = None;
-            }
-        }
-        let appended = statements::appended(&chained, current, head);
+        let appended = statements::appended(&events, current, head);
         versions.push((
             p.to_owned(),
             request.stream.clone(),
             appended.stream_version,
         ));
         results.push(Ok(appended));
+        chained.push((request, events));
     }
     heads.sort_by(|a, b| a.0.cmp(&b.0));
-    // One partnership: the whole batch can be one statement.
-    let statement = match (tables, heads.as_slice()) {
-        (Some(tables), [(partnership_id, new)]) => {
-            let old = &known.0.get(partnership_id)?.head;
-            Some(tables.statement(partnership_id, old, new)?)
-        }
+    let rows = || {
+        chained
+            .iter()
+            .flat_map(|(request, events)| statements::request_rows(request, events))
+    };
+    // One partnership whose rows all fit: the whole batch is one statement.
+    let statement = match heads.as_slice() {
+        [(partnership_id, new)] => Tables::of(rows()).and_then(|tables| {
+            tables.statement(partnership_id, &known.0.get(partnership_id)?.head, new)
+        }),
         _ => None,
     };
-    let mut sql = String::from("BEGIN;\n");
-    for (partnership_id, (seq, hash)) in &heads {
-        let (old_seq, old_hash) = &known.0.get(partnership_id)?.head;
-        let _ = writeln!(
-            sql,
-            "WITH moved AS (UPDATE chain_heads SET seq = {seq}, hash = {} WHERE partnership_id = {} AND seq = {old_seq} AND hash = {} RETURNING 1) SELECT 1 / count(*) FROM moved;",
-            bytes(hash),
-            text(partnership_id).ok()?,
-            bytes(old_hash),
-        );
-    }
-    sql.push_str(&body);
-    sql.push_str("COMMIT");
-    Some(OneMessage {
-        sql,
-        statement,
-        results,
-        heads,
-        versions,
-        firsts,
-    })
+    let send = match statement {
+        Some(statement) => Send::Statement(statement),
+        None => {
+            let mut sql = String::from("BEGIN;\n");
+            for (partnership_id, (seq, hash)) in &heads {
+                let (old_seq, old_hash) = &known.0.get(partnership_id)?.head;
+                let _ = writeln!(
+                    sql,
+                    "WITH moved AS (UPDATE chain_heads SET seq = {seq}, hash = {} WHERE partnership_id = {} AND seq = {old_seq} AND hash = {} RETURNING 1) SELECT 1 / count(*) FROM moved;",
+                    bytes(hash),
+                    text(partnership_id).ok()?,
+                    bytes(old_hash),
+                );
+            }
+            for row in rows() {
+                render(&mut sql, &row).ok()?;
+            }
+            sql.push_str("COMMIT");
+            Send::Message(sql)
+        }
+    };
+    Some((
+        send,
+        OneTrip {
+            results,
+            heads,
+            versions,
+            firsts,
+        },
+    ))
 }
 
 /// One column of a table's rows, to be bound as an array.
@@ -224,6 +236,29 @@ impl Column {
         Some(())
     }
 
+    /// Whether row `i` of this column holds `arg`.
+    fn same(&self, i: usize, arg: &Arg<'_>) -> bool {
+        match (self, arg) {
+            (Column::Text(v), Arg::Text(t)) => v[i].as_deref() == Some(*t),
+            (Column::Text(v), Arg::OptText(t)) => v[i].as_deref() == *t,
+            (Column::Text(v), Arg::Owned(t)) => v[i].as_deref() == Some(t.as_str()),
+            (Column::Int(v), Arg::Int(n)) => v[i] == Some(*n),
+            (Column::Int(v), Arg::OptInt(n)) => v[i] == *n,
+            (Column::Bool(v), Arg::Bool(b)) => v[i] == Some(*b),
+            (Column::Blob(v), Arg::Blob(b)) => v[i].as_deref() == Some(*b),
+            _ => false,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Column::Text(v) => v.len(),
+            Column::Int(v) => v.len(),
+            Column::Bool(v) => v.len(),
+            Column::Blob(v) => v.len(),
+        }
+    }
+
     fn array_type(&self) -> &'static str {
         match self {
             Column::Text(_) => "text[]",
@@ -235,9 +270,8 @@ impl Column {
 }
 
 /// The rows of a batch by table, for [`BoundBatch`]: the tables an escalation command writes
-/// (events, escalation and stage rows, notifications), each row's key seen at most once.
-#[derive(Default)]
-struct Tables(Vec<(&'static statements::Sql, Vec<Column>, Vec<String>)>);
+/// (events, escalation and stage rows, notifications), each row's key at most once.
+struct Tables(Vec<(&'static statements::Sql, Vec<Column>)>);
 
 impl Tables {
     /// How many leading arguments are a row's key, for the statements taken.
@@ -251,41 +285,36 @@ impl Tables {
         }
     }
 
-    /// Takes `row`; `None` when the batch cannot be one statement (another kind of write, or
-    /// a second row for the same key, which one `INSERT ... ON CONFLICT` cannot take).
-    fn add(&mut self, row: &Statement<'_>) -> Option<()> {
-        let key_len = Self::key_len(row.sql)?;
-        let key: Vec<String> = row
-            .args
-            .iter()
-            .take(key_len)
-            .map(literal)
-            .collect::<Result<_, _>>()
-            .ok()?;
-        let key = key.join(",");
-        let at = match self.0.iter().position(|t| t.0.name == row.sql.name) {
-            Some(at) => at,
-            None => {
-                self.0.push((
-                    row.sql,
-                    row.args.iter().map(Column::empty).collect(),
-                    Vec::new(),
-                ));
-                self.0.len() - 1
+    /// The rows as columns; `None` when the batch cannot be one statement (another kind of
+    /// write, or a second row for the same key, which one `INSERT ... ON CONFLICT` cannot take).
+    fn of<'a>(rows: impl Iterator<Item = Statement<'a>>) -> Option<Tables> {
+        let mut tables = Tables(Vec::new());
+        for row in rows {
+            let key_len = Self::key_len(row.sql)?;
+            let at = match tables.0.iter().position(|t| t.0.name == row.sql.name) {
+                Some(at) => at,
+                None => {
+                    let columns = row.args.iter().map(Column::empty).collect();
+                    tables.0.push((row.sql, columns));
+                    tables.0.len() - 1
+                }
+            };
+            let columns = &mut tables.0[at].1;
+            if columns.len() != row.args.len() {
+                return None;
             }
-        };
-        let (_, columns, keys) = &mut self.0[at];
-        if key_len > 0 && keys.contains(&key) {
-            return None;
+            let taken = columns.first().map_or(0, Column::len);
+            let key = &row.args[..key_len.min(row.args.len())];
+            let repeated = (0..taken)
+                .any(|i| !key.is_empty() && columns.iter().zip(key).all(|(c, arg)| c.same(i, arg)));
+            if repeated {
+                return None;
+            }
+            for (column, arg) in columns.iter_mut().zip(&row.args) {
+                column.push(arg)?;
+            }
         }
-        keys.push(key);
-        if columns.len() != row.args.len() {
-            return None;
-        }
-        for (column, arg) in columns.iter_mut().zip(&row.args) {
-            column.push(arg)?;
-        }
-        Some(())
+        Some(tables)
     }
 
     /// The statement: move the head from `old` to `new` (dividing by the rows moved, as the
@@ -302,7 +331,7 @@ impl Tables {
         );
         let mut n = 5;
         let mut columns = Vec::new();
-        for (t, (sql_of, table, _)) in self.0.into_iter().enumerate() {
+        for (t, (sql_of, table)) in self.0.into_iter().enumerate() {
             // "INSERT INTO x (...) VALUES ($1, ..., NULL) ON CONFLICT ...": the rows come from
             // the arrays instead, each `$k` naming the k-th of them.
             let (insert, rest) = sql_of.text.split_once("VALUES (")?;
@@ -503,22 +532,20 @@ impl PgWriter {
             }
             None => Guard::new(self.pool.acquire().await?),
         };
-        let sent = match one_message(batch, known) {
-            Some(mut one) => match one.statement.take() {
-                // One statement, committing on its own.
-                Some(bound) => {
+        let sent = match one_trip(batch, known) {
+            Some((send, one)) => match send {
+                Send::Statement(bound) => {
                     let sent = bound.execute(&mut guard.conn).await.map(drop);
                     Some((one, sent, false))
                 }
-                // One message with its own BEGIN and COMMIT, once every write is prepared.
-                None if guard.prepared => {
-                    let sent = sqlx::raw_sql(sqlx::AssertSqlSafe(one.sql.as_str()))
+                Send::Message(sql) if guard.prepared => {
+                    let sent = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                         .execute(&mut *guard.conn)
                         .await
                         .map(drop);
                     Some((one, sent, true))
                 }
-                None => None,
+                Send::Message(_) => None,
             },
             None => None,
         };
