@@ -82,8 +82,8 @@ pub struct Records {
     /// (partnership stream version, escalation stream version, projector). A stale entry is
     /// harmless: the store's version check refuses the append and the entry is dropped.
     streams: std::sync::Mutex<HashMap<(String, String), DecidedStream>>,
-    /// Serialises the numbering of new references within this process.
-    numbering: tokio::sync::Mutex<()>,
+    /// The last reference number this process took, by prefix and year (see [`Numbering`]).
+    numbering: std::sync::Mutex<Numbering>,
     /// Escalation id -> partnership id (never changes).
     owners: std::sync::Mutex<HashMap<String, String>>,
     /// What pages read of an escalation, by id: (configuration version, stream version, the
@@ -176,7 +176,7 @@ impl Records {
             holidays: Arc::new(holidays),
             partnerships: std::sync::Mutex::new(HashMap::new()),
             streams: std::sync::Mutex::new(HashMap::new()),
-            numbering: tokio::sync::Mutex::new(()),
+            numbering: std::sync::Mutex::new(Numbering::default()),
             owners: std::sync::Mutex::new(HashMap::new()),
             reads: std::sync::Mutex::new(HashMap::new()),
         }
@@ -596,21 +596,20 @@ impl Records {
             .collect::<String>()
             .to_ascii_uppercase();
         let year = at.to_zoned(jiff::tz::TimeZone::UTC).year();
-        // One raise at a time per process takes a reference number: otherwise many concurrent
-        // raises all count the same references and collide round after round. Several
-        // processes sharing a database still meet the UNIQUE constraint and retry below.
-        let _numbering = self.numbering.lock().await;
+        let series = format!("{prefix}-{year}");
         let mut attempt = 0;
         loop {
-            // Numbered by prefix and year across the whole database, so that two partnerships
-            // with the same initials never take the same reference.
-            let count = self
-                .store
-                .count_references(&format!("{prefix}-{year}-%"))
-                .await?
-                + 1
-                + attempt;
-            let reference = format!("{prefix}-{year}-{count:04}");
+            let taken = self.numbering().take(&series);
+            let number = match taken {
+                Some(number) => number,
+                None => {
+                    // Numbered by prefix and year across the whole database, so that two
+                    // partnerships with the same initials never take the same reference.
+                    let stored = self.store.count_references(&format!("{series}-%")).await?;
+                    self.numbering().take_after(&series, stored)
+                }
+            };
+            let reference = format!("{series}-{number:04}");
             let payload = Payload::EscalationRaised(Box::new(Raised {
                 escalation_id: id.clone(),
                 reference: reference.clone(),
@@ -645,13 +644,24 @@ impl Records {
                         version: appended.stream_version,
                     });
                 }
-                // Two raises took the same reference number: take the next one.
+                // Another process sharing the database took this number: count again.
                 Err(e) if attempt < 20 && e.is_unique_violation() => {
+                    self.numbering().collided(&series, number);
                     attempt += 1;
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    self.numbering().give_back(&series, number);
+                    return Err(e);
+                }
             }
         }
+    }
+
+    fn numbering(&self) -> std::sync::MutexGuard<'_, Numbering> {
+        // The map holds plain numbers: a panic elsewhere cannot leave it half-changed.
+        self.numbering
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Applies a state-machine event to an escalation, based on the version the actor saw.
@@ -868,5 +878,102 @@ impl Records {
         }
         self.store.replace_projections(ops).await?;
         Ok(replayed)
+    }
+}
+
+/// Reference numbers (`PREFIX-YEAR-NNNN`), handed out in memory once the database has been
+/// counted: a raise then costs no scan of the escalations, and concurrent raises need not wait
+/// for each other's commits, so they share them. A series is counted when it is new to this
+/// process, and again after a raise meets a number another process took (the UNIQUE
+/// constraint on `escalations.reference`), always moving past that number. A number whose
+/// raise failed goes back when it is still the last one handed out, so it leaves no gap.
+#[derive(Debug, Default)]
+struct Numbering {
+    series: HashMap<String, Series>,
+}
+
+#[derive(Debug)]
+struct Series {
+    /// The last number handed out, or known to be taken.
+    last: i64,
+    /// Whether `last` may be behind the database (another process took a number).
+    stale: bool,
+}
+
+impl Numbering {
+    /// The next number of `series`, unless the database must be counted first.
+    fn take(&mut self, series: &str) -> Option<i64> {
+        let s = self.series.get_mut(series).filter(|s| !s.stale)?;
+        s.last += 1;
+        Some(s.last)
+    }
+
+    /// The next number of `series`, whose references in the database number `stored`.
+    fn take_after(&mut self, series: &str, stored: i64) -> i64 {
+        let s = self.series.entry(series.to_owned()).or_insert(Series {
+            last: stored,
+            stale: false,
+        });
+        s.last = s.last.max(stored) + 1;
+        s.stale = false;
+        s.last
+    }
+
+    /// `number` was found taken: count the database again, and move past it whatever the
+    /// count (references can have gaps: a raise that failed after a later one was numbered).
+    fn collided(&mut self, series: &str, number: i64) {
+        let s = self.series.entry(series.to_owned()).or_insert(Series {
+            last: number,
+            stale: true,
+        });
+        s.last = s.last.max(number);
+        s.stale = true;
+    }
+
+    /// Returns `number`, whose raise did not commit, if nothing after it has been handed out.
+    fn give_back(&mut self, series: &str, number: i64) {
+        if let Some(s) = self.series.get_mut(series)
+            && s.last == number
+        {
+            s.last -= 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Numbering;
+
+    #[test]
+    fn a_counted_series_numbers_on_in_memory() {
+        let mut n = Numbering::default();
+        assert_eq!(n.take("TSP-2026"), None, "a new series is counted first");
+        assert_eq!(n.take_after("TSP-2026", 7), 8);
+        assert_eq!(n.take("TSP-2026"), Some(9));
+        assert_eq!(n.take("OTHER-2026"), None, "series are apart");
+        // A second count that raced the first never hands a number out twice.
+        assert_eq!(n.take_after("TSP-2026", 7), 10);
+    }
+
+    #[test]
+    fn a_collision_counts_again_and_moves_past_the_taken_number() {
+        let mut n = Numbering::default();
+        n.take_after("TSP-2026", 3);
+        n.collided("TSP-2026", 4);
+        assert_eq!(n.take("TSP-2026"), None, "counted again after a collision");
+        // The count can be behind the taken number when references have gaps.
+        assert_eq!(n.take_after("TSP-2026", 2), 5);
+        assert_eq!(n.take_after("TSP-2026", 9), 10, "or ahead of it");
+    }
+
+    #[test]
+    fn a_failed_raise_gives_its_number_back_only_if_it_was_the_last() {
+        let mut n = Numbering::default();
+        assert_eq!(n.take_after("TSP-2026", 0), 1);
+        n.give_back("TSP-2026", 1);
+        assert_eq!(n.take("TSP-2026"), Some(1));
+        assert_eq!(n.take("TSP-2026"), Some(2));
+        n.give_back("TSP-2026", 1);
+        assert_eq!(n.take("TSP-2026"), Some(3), "2 is out: 1 stays a gap");
     }
 }

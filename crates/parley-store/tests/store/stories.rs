@@ -712,3 +712,67 @@ async fn an_append_decided_on_a_moved_configuration_is_a_conflict() {
         assert!(results[1].is_ok(), "{:?}: {results:?}", db.backend);
     }
 }
+
+/// Reference numbers: raises at once in one process take 0001, 0002... with none twice and none
+/// skipped; a second process on the same database (which numbers from its own memory once it
+/// has counted) meets the first's numbers and moves past them, so no raise fails.
+#[tokio::test]
+async fn concurrent_raises_and_two_processes_share_one_reference_series() {
+    for db in backends().await {
+        let backend = db.backend;
+        let first = Arc::new(db.records().await);
+        let w = Arc::new(world(&first, "solihull").await);
+        let mut raises = tokio::task::JoinSet::new();
+        for _ in 0..12 {
+            let (records, w) = (first.clone(), w.clone());
+            raises.spawn(async move {
+                records
+                    .raise(
+                        at(10),
+                        &Actor::person(&w.teacher),
+                        &w.partnership,
+                        raise_input(&w, "child-protection-plan"),
+                    )
+                    .await
+                    .map(|r| r.reference)
+            });
+        }
+        let mut references: Vec<String> = raises
+            .join_all()
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        references.sort();
+        let expected: Vec<String> = (1..=12).map(|n| format!("TSP-2026-{n:04}")).collect();
+        assert_eq!(references, expected, "{backend:?}");
+
+        // The second process counts 12 and takes 13; the first, numbering from memory, then
+        // meets 13, counts again and takes 14; and so on, turn about.
+        let second = db.records().await;
+        for turn in 0..6 {
+            let records = if turn % 2 == 0 { &second } else { &*first };
+            let raised = records
+                .raise(
+                    at(20 + turn),
+                    &Actor::person(&w.teacher),
+                    &w.partnership,
+                    raise_input(&w, "child-protection-plan"),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{backend:?}: turn {turn}: {e}"));
+            references.push(raised.reference);
+        }
+        let mut unique = references.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 18, "{backend:?}: {references:?}");
+        assert_eq!(
+            references[12..],
+            (13..=18)
+                .map(|n| format!("TSP-2026-{n:04}"))
+                .collect::<Vec<_>>(),
+            "{backend:?}"
+        );
+    }
+}
