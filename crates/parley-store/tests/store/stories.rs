@@ -84,6 +84,22 @@ pub(crate) async fn world(records: &Records, procedure: &str) -> World {
     }
 }
 
+/// The teacher raises a child-protection-plan challenge at minute `minute`.
+pub(crate) async fn raise_as_teacher(
+    records: &Records,
+    w: &World,
+    minute: i64,
+) -> Result<parley_store::records::RaisedEscalation, StoreError> {
+    records
+        .raise(
+            at(minute),
+            &Actor::person(&w.teacher),
+            &w.partnership,
+            raise_input(w, "child-protection-plan"),
+        )
+        .await
+}
+
 pub(crate) fn raise_input(w: &World, child_status: &str) -> RaiseInput {
     RaiseInput {
         route: "individual".to_owned(),
@@ -135,15 +151,7 @@ async fn the_configuration_version_moves_with_the_configuration_only() {
             "{:?}: creating the partnership moves it",
             db.backend
         );
-        let raised = records
-            .raise(
-                at(10),
-                &Actor::person(&w.teacher),
-                &w.partnership,
-                raise_input(&w, "child-protection-plan"),
-            )
-            .await
-            .unwrap();
+        let raised = raise_as_teacher(&records, &w, 10).await.unwrap();
         records
             .act(
                 at(20),
@@ -203,15 +211,7 @@ async fn an_escalation_is_raised_escalated_and_resolved() {
     for db in backends().await {
         let records = db.records().await;
         let w = world(&records, "solihull").await;
-        let raised = records
-            .raise(
-                at(10),
-                &Actor::person(&w.teacher),
-                &w.partnership,
-                raise_input(&w, "child-protection-plan"),
-            )
-            .await
-            .unwrap();
+        let raised = raise_as_teacher(&records, &w, 10).await.unwrap();
         assert_eq!(raised.version, 1);
         assert!(
             raised.reference.starts_with("TSP-2026-"),
@@ -726,13 +726,7 @@ async fn concurrent_raises_and_two_processes_share_one_reference_series() {
         for _ in 0..12 {
             let (records, w) = (first.clone(), w.clone());
             raises.spawn(async move {
-                records
-                    .raise(
-                        at(10),
-                        &Actor::person(&w.teacher),
-                        &w.partnership,
-                        raise_input(&w, "child-protection-plan"),
-                    )
+                raise_as_teacher(&records, &w, 10)
                     .await
                     .map(|r| r.reference)
             });
@@ -752,13 +746,7 @@ async fn concurrent_raises_and_two_processes_share_one_reference_series() {
         let second = db.records().await;
         for turn in 0..6 {
             let records = if turn % 2 == 0 { &second } else { &*first };
-            let raised = records
-                .raise(
-                    at(20 + turn),
-                    &Actor::person(&w.teacher),
-                    &w.partnership,
-                    raise_input(&w, "child-protection-plan"),
-                )
+            let raised = raise_as_teacher(records, &w, 20 + turn)
                 .await
                 .unwrap_or_else(|e| panic!("{backend:?}: turn {turn}: {e}"));
             references.push(raised.reference);
