@@ -577,7 +577,9 @@ impl Records {
         partnership_id: &str,
         input: RaiseInput,
     ) -> Result<RaisedEscalation, StoreError> {
-        let id = uuid::Uuid::new_v4().to_string();
+        // Time-ordered, so a new escalation's rows (and its stream's events) go at the end of
+        // every index keyed by it, not at random places: fewer pages written per raise.
+        let id = uuid::Uuid::now_v7().to_string();
         let stream = escalation_stream(&id);
         let partnership = self
             .store

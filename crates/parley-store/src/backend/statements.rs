@@ -331,7 +331,8 @@ pub(crate) fn request_rows<'a>(
     rows.extend(
         req.outbox
             .iter()
-            .map(|n| insert_outbox(req, n, chained, uuid::Uuid::new_v4().to_string())),
+            // Time-ordered ids: new notifications go at the end of the outbox's key.
+            .map(|n| insert_outbox(req, n, chained, uuid::Uuid::now_v7().to_string())),
     );
     rows
 }

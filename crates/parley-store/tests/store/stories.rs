@@ -744,13 +744,17 @@ async fn concurrent_raises_and_two_processes_share_one_reference_series() {
         // The second process counts 12 and takes 13; the first, numbering from memory, then
         // meets 13, counts again and takes 14; and so on, turn about.
         let second = db.records().await;
+        let mut ids = Vec::new();
         for turn in 0..6 {
             let records = if turn % 2 == 0 { &second } else { &*first };
             let raised = raise_as_teacher(records, &w, 20 + turn)
                 .await
                 .unwrap_or_else(|e| panic!("{backend:?}: turn {turn}: {e}"));
             references.push(raised.reference);
+            ids.push(raised.id);
         }
+        // Escalation ids are time-ordered (new rows go at the end of the indexes keyed by them).
+        assert!(ids.is_sorted(), "{backend:?}: {ids:?}");
         let mut unique = references.clone();
         unique.sort();
         unique.dedup();
