@@ -640,6 +640,8 @@ impl Records {
                 .await
             {
                 Ok(appended) => {
+                    // Its first action then reads nothing: the decided state is cached too.
+                    self.remember_owner(&id, partnership_id);
                     return Ok(RaisedEscalation {
                         id,
                         reference,
@@ -710,13 +712,18 @@ impl Records {
             .escalation(escalation_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("escalation {escalation_id}")))?;
+        self.remember_owner(escalation_id, &row.partnership_id);
+        Ok(row.partnership_id)
+    }
+
+    /// Notes which partnership an escalation belongs to (it never changes).
+    fn remember_owner(&self, escalation_id: &str, partnership_id: &str) {
         if let Ok(mut o) = self.owners.lock() {
             if o.len() >= STREAM_CACHE {
                 o.clear();
             }
-            o.insert(escalation_id.to_owned(), row.partnership_id.clone());
+            o.insert(escalation_id.to_owned(), partnership_id.to_owned());
         }
-        Ok(row.partnership_id)
     }
 
     /// Records that a person was shown an escalation's child details: an event on the
