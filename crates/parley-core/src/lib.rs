@@ -9,9 +9,11 @@ pub mod calendar;
 pub mod deadline;
 pub mod describe;
 pub mod escalation;
+pub mod identifiers;
 pub mod names;
 pub mod procedure;
 pub mod seeds;
+pub mod visible;
 
 pub use calendar::{BankHolidays, Calendar, CalendarError, CountingRule, Region, WorkingDays};
 pub use procedure::{Procedure, ProcedureId, StageNumber};
