@@ -811,12 +811,14 @@ async fn answer(
             );
             if let (Some(s), Some(c)) = (&summary, &draft.child)
                 && draft.route(&opts) == Some(RouteKind::Individual)
-                && service::summary_names_child(s, &c.name, c.identifier.as_deref())
+                && let Some(m) = service::summary_identifies_child(
+                    s,
+                    &c.name,
+                    c.date_of_birth.as_deref(),
+                    c.identifier.as_deref(),
+                )
             {
-                errors.add(
-                    "summary",
-                    "The summary must not identify the child: take out their name and any case or NHS number",
-                );
+                errors.add("summary", m);
             }
             if errors.is_empty() {
                 draft.decision = decision;

@@ -182,6 +182,11 @@ pub fn validate(input: &GiveCompliment, recipients: &[PersonRef]) -> Result<Stri
             field: "message",
             message: "Your compliment must be 2,000 characters or fewer".to_owned(),
         });
+    } else if let Err(m) = super::free_text::check_shown("Your compliment", message) {
+        problems.push(Problem {
+            field: "message",
+            message: m,
+        });
     }
     if problems.is_empty() {
         Ok(message.to_owned())
@@ -243,6 +248,19 @@ pub async fn give(
         Ok(m) => m,
         Err(problems) => return Ok(Given::Invalid(problems)),
     };
+    // Issue 13, item 3: a compliment has no child, and the business team reads every one.
+    let children = super::free_text::children_known_to(state, user).await?;
+    if let Err(m) = super::free_text::check(
+        &children,
+        super::free_text::Whose::AnyChild,
+        "Your compliment",
+        &message,
+    ) {
+        return Ok(Given::Invalid(vec![Problem {
+            field: "message",
+            message: m,
+        }]));
+    }
     let to = input.to_person_id.trim();
     let at = state.now();
     let id = state

@@ -1325,6 +1325,38 @@ fn refusal_field(
     }
 }
 
+/// Issue 13, item 3: the stage record and the reason given with an action are read by the
+/// partnership business team, who never see the child: neither may identify the child of the
+/// escalation, and neither may be invisible or hold bidirectional controls (item 11). The
+/// form field at fault is named, by its label in the message.
+async fn check_free_text(
+    state: &AppState,
+    loaded: &Loaded,
+    event: &Event,
+    reason: Option<&str>,
+) -> Result<(), ActError> {
+    use super::free_text::{self, Whose};
+    let child: Vec<_> = free_text::child_of(state, &loaded.row)
+        .await?
+        .into_iter()
+        .collect();
+    if let Event::StageRecordUpdated { fields, .. } = event {
+        for (id, text) in fields {
+            let label = loaded
+                .procedure()
+                .record_field(id)
+                .map_or(id.as_str(), |f| f.label.as_str());
+            free_text::check(&child, Whose::TheChild, &format!("“{label}”"), text)
+                .map_err(|m| invalid(&field::record(id), m))?;
+        }
+    }
+    if let Some(r) = reason {
+        free_text::check(&child, Whose::TheChild, "The reason", r)
+            .map_err(|m| invalid(field::REASON, m))?;
+    }
+    Ok(())
+}
+
 /// Takes an action on escalation `id` for `user`, based on the version they saw. Returns the
 /// new version.
 ///
@@ -1351,6 +1383,7 @@ pub async fn act(
     }
     let p = loaded.procedure();
     let (event, reason) = to_event(p, &loaded.state, &request.action, request.reason.as_deref())?;
+    check_free_text(state, &loaded, &event, reason.as_deref()).await?;
     let result = state
         .records
         .act(

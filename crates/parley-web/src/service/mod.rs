@@ -15,6 +15,7 @@ use crate::error::AppError;
 pub mod admin;
 pub mod compliments;
 pub mod escalation;
+pub mod free_text;
 pub mod my_work;
 pub mod partnership;
 pub mod procedure;
