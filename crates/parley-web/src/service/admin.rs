@@ -177,6 +177,9 @@ fn text(
             field,
             format!("{what} must be on one line, without special characters"),
         ));
+    } else if let Err(m) = super::free_text::check_shown(what, value) {
+        // Issue 13, item 11: names and job titles are shown to everyone.
+        errors.push(InputError::new(field, m));
     }
     value.to_owned()
 }

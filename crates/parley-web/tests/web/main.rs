@@ -9,5 +9,6 @@ mod errors;
 mod freshness;
 mod harness;
 mod headers;
+mod identifiers;
 mod leaks;
 mod matrix;
