@@ -408,12 +408,86 @@ async fn sweep_as(
     (f, pages.len())
 }
 
+/// Issue 13, item 3: the people involved try to write each child's name and identifier into
+/// every text the business team reads (every stage-record field, the reason of an action, a
+/// compliment), through the API. Each must be refused; were one kept, the sweep that follows
+/// would find its marker in the business team's pages. Returns how many were tried.
+async fn try_to_seed_children_into_free_text(h: &Harness, w: &World, bt: &PersonRow) -> usize {
+    let mut tried = 0;
+    let mut kept = Vec::new();
+    let escalations = w
+        .escalations
+        .iter()
+        .filter(|e| e.subject == "child" && w.sees(bt, e).is_some())
+        .take(8);
+    for e in escalations {
+        let child = h.state.store.child_details(&e.id).await.unwrap().unwrap();
+        let child: serde_json::Value = serde_json::from_str(&child).unwrap();
+        let name = child["name"].as_str().unwrap().to_owned();
+        let identifier = child["identifier"].as_str().unwrap_or_default().to_owned();
+        let raiser = w.person(&e.raised_by).clone();
+        let api = h.bearer_for(&raiser).await;
+        let view = h.get(&format!("/api/escalations/{}", e.id), &api).await.json();
+        let version = view["version"].as_i64().unwrap();
+        let fields: Vec<String> = view["stages"]
+            .as_array()
+            .and_then(|s| s.last())
+            .and_then(|s| s["record"].as_array())
+            .map(|r| r.iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default();
+        let texts = [format!("Discussed {name}"), format!("Case {identifier}")];
+        let mut attempts: Vec<serde_json::Value> = Vec::new();
+        for text in &texts {
+            for f in &fields {
+                attempts.push(serde_json::json!({"version": version, "action": "record", "fields": {f: text}}));
+            }
+            if e.status == "open" {
+                attempts.push(serde_json::json!({"version": version, "action": "withdraw", "reason": text}));
+            }
+        }
+        for body in attempts {
+            tried += 1;
+            let r = h
+                .send_json(Method::POST, &format!("/api/escalations/{}/actions", e.id), &api, &body)
+                .await;
+            if r.status != 422 {
+                kept.push(format!("{} {body}: {}", e.reference, r.status));
+            }
+        }
+        let to = h.get("/api/compliments", &api).await.json()["recipients"][0]["id"].clone();
+        for text in &texts {
+            tried += 1;
+            let r = h
+                .send_json(
+                    Method::POST,
+                    "/api/compliments",
+                    &api,
+                    &serde_json::json!({"to_person_id": to, "message": text}),
+                )
+                .await;
+            if r.status != 422 {
+                kept.push(format!("compliment by {} {text:?}: {}", raiser.name, r.status));
+            }
+        }
+    }
+    assert!(kept.is_empty(), "texts naming a child were accepted:\n  {}", kept.join("\n  "));
+    tried
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_child_details_reach_the_business_team_or_unrelated_people() {
     let h = Arc::new(Harness::new().await);
-    let rules = Arc::new(Rules::read(&h).await);
     let a = h.partnership_of("solihull");
     let b = h.partnership_of("dorset");
+    {
+        let w = h.world(&a).await;
+        let bt = h
+            .person(&h.sign_in_of(&a, "partnership-business-team").person_id)
+            .await;
+        let tried = try_to_seed_children_into_free_text(&h, &w, &bt).await;
+        assert!(tried > 20, "only {tried} texts naming a child were tried");
+    }
+    let rules = Arc::new(Rules::read(&h).await);
     let wa = &rules.worlds[&a];
 
     // The business team signs in through the form, as a person would.
