@@ -266,7 +266,7 @@ fn date_forms(date: Date) -> (Vec<Vec<Vec<String>>>, Vec<String>) {
     if m == 9 {
         month_words.push("sept".to_owned());
     }
-    let month_numbers = vec![m.to_string(), format!("{m:02}")];
+    let month_numbers = [m.to_string(), format!("{m:02}")];
     let months: Vec<String> = month_numbers.iter().chain(&month_words).cloned().collect();
     let days = vec![d.to_string(), format!("{d:02}"), ordinal(d)];
     let years = vec![y.to_string(), format!("{:02}", y.rem_euclid(100))];

@@ -1,7 +1,8 @@
 //! Compliments: recognising good work by a colleague in another agency of the partnership
 //! (Dorset §2: "a fellow colleague who works within a different agency or organisation to
 //! you"). A compliment is a person-to-person message; it carries no child details, and the
-//! form says so.
+//! form says so: one that names a child of an escalation the giver may see the child of is
+//! refused (`free_text`, issue 13 item 3).
 //!
 //! Everyone sees the compliments given to them and by them; the partnership business team
 //! also sees every compliment in the partnership.
@@ -65,7 +66,8 @@ pub struct GiveCompliment {
     /// The person complimented: someone in another agency of the same partnership.
     #[serde(default)]
     pub to_person_id: String,
-    /// Up to 2,000 characters. No child's name or details.
+    /// Up to 2,000 characters. No child's name or details: one holding the name, date of
+    /// birth or identifier of a child of the giver's escalations is refused (422).
     #[serde(default)]
     pub message: String,
 }

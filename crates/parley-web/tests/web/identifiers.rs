@@ -201,16 +201,18 @@ fn refused_by_api(r: &Resp, field_words: &str, what: &str, problems: &mut Vec<St
         .map(|v| v.to_string())
         .unwrap_or_default();
     if r.status != StatusCode::UNPROCESSABLE_ENTITY || !detail.contains(field_words) {
-        problems.push(format!(
-            "API {what}: {} {}",
-            r.status,
-            excerpt(&r.body)
-        ));
+        problems.push(format!("API {what}: {} {}", r.status, excerpt(&r.body)));
     }
 }
 
 /// A refusal by a page: 422, the error summary linking to the box, the message beside it.
-fn refused_by_page(r: &Resp, field_id: &str, field_words: &str, what: &str, problems: &mut Vec<String>) {
+fn refused_by_page(
+    r: &Resp,
+    field_id: &str,
+    field_words: &str,
+    what: &str,
+    problems: &mut Vec<String>,
+) {
     let ok = r.status == StatusCode::UNPROCESSABLE_ENTITY
         && r.body.contains("govuk-error-summary")
         && r.body.contains(&format!("href=\"#{field_id}\""))
@@ -242,23 +244,48 @@ async fn stage_records_naming_the_child_are_refused_by_pages_and_the_api() {
     let before = c.version(&h).await;
     let mut problems = Vec::new();
     for text in hostile() {
-        for (field, label) in [("discussion", "Discussion"), ("involved", "Who was involved")] {
+        for (field, label) in [
+            ("discussion", "Discussion"),
+            ("involved", "Who was involved"),
+        ] {
             let r = c
                 .api_action(&h, json!({"action": "record", "fields": {field: text}}))
                 .await;
-            refused_by_api(&r, label, &format!("record {field} {text:?}"), &mut problems);
+            refused_by_api(
+                &r,
+                label,
+                &format!("record {field} {text:?}"),
+                &mut problems,
+            );
             let name = format!("record-{field}");
             let r = c.page_post(&h, "record", &[(&name, &text)]).await;
-            refused_by_page(&r, &name, label, &format!("record {field} {text:?}"), &mut problems);
+            refused_by_page(
+                &r,
+                &name,
+                label,
+                &format!("record {field} {text:?}"),
+                &mut problems,
+            );
         }
     }
     for text in UNFIT {
         let r = c
             .api_action(&h, json!({"action": "record", "fields": {"outcome": text}}))
             .await;
-        refused_by_api(&r, "Outcome", &format!("record outcome {text:?}"), &mut problems);
+        refused_by_api(
+            &r,
+            "Outcome",
+            &format!("record outcome {text:?}"),
+            &mut problems,
+        );
         let r = c.page_post(&h, "record", &[("record-outcome", text)]).await;
-        refused_by_page(&r, "record-outcome", "Outcome", &format!("record {text:?}"), &mut problems);
+        refused_by_page(
+            &r,
+            "record-outcome",
+            "Outcome",
+            &format!("record {text:?}"),
+            &mut problems,
+        );
     }
     report(&problems);
     assert_eq!(c.version(&h).await, before, "a refused record was written");
@@ -266,12 +293,22 @@ async fn stage_records_naming_the_child_are_refused_by_pages_and_the_api() {
     // Ordinary texts are kept, through both.
     for text in CLEAN {
         let r = c
-            .api_action(&h, json!({"action": "record", "fields": {"discussion": text}}))
+            .api_action(
+                &h,
+                json!({"action": "record", "fields": {"discussion": text}}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{text}: {}", excerpt(&r.body));
         let other = format!("{text} (again)");
-        let r = c.page_post(&h, "record", &[("record-discussion", &other)]).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{text}: {}", excerpt(&r.body));
+        let r = c
+            .page_post(&h, "record", &[("record-discussion", &other)])
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "{text}: {}",
+            excerpt(&r.body)
+        );
     }
     assert_eq!(c.version(&h).await, before + 2 * CLEAN.len() as i64);
 }
@@ -291,17 +328,26 @@ async fn reasons_naming_the_child_are_refused_by_pages_and_the_api() {
             let r = c
                 .api_action(&h, json!({"action": action, "reason": text}))
                 .await;
-            refused_by_api(&r, "The reason", &format!("{action} {text:?}"), &mut problems);
+            refused_by_api(
+                &r,
+                "The reason",
+                &format!("{action} {text:?}"),
+                &mut problems,
+            );
         }
         let r = c.page_post(&h, "withdraw", &[("reason", text)]).await;
-        refused_by_page(&r, "reason", "The reason", &format!("withdraw {text:?}"), &mut problems);
+        refused_by_page(
+            &r,
+            "reason",
+            "The reason",
+            &format!("withdraw {text:?}"),
+            &mut problems,
+        );
     }
     report(&problems);
     assert_eq!(c.version(&h).await, before, "a refused action was taken");
     // An ordinary reason withdraws it.
-    let r = c
-        .page_post(&h, "withdraw", &[("reason", CLEAN[1])])
-        .await;
+    let r = c.page_post(&h, "withdraw", &[("reason", CLEAN[1])]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", excerpt(&r.body));
 }
 
@@ -325,7 +371,11 @@ async fn summaries_naming_the_child_are_refused_by_pages_and_the_api() {
                 .as_str()
                 .is_some_and(|m| m.starts_with("The summary"));
         if !named {
-            problems.push(format!("API summary {text:?}: {} {}", r.status, excerpt(&r.body)));
+            problems.push(format!(
+                "API summary {text:?}: {} {}",
+                r.status,
+                excerpt(&r.body)
+            ));
         }
     }
     // The pages: a whole draft with the child, then the summary changed on its own page.
@@ -342,10 +392,16 @@ async fn summaries_naming_the_child_are_refused_by_pages_and_the_api() {
         ("receiving-person", vec![("receiving-person", "none")]),
         (
             "decision",
-            vec![("decision", "The referral was closed."), ("summary", "Referral closed")],
+            vec![
+                ("decision", "The referral was closed."),
+                ("summary", "Referral closed"),
+            ],
         ),
         ("category", vec![("category", &category)]),
-        ("evidence", vec![("evidence", "Three concerns were not looked into.")]),
+        (
+            "evidence",
+            vec![("evidence", "Three concerns were not looked into.")],
+        ),
         ("outcome", vec![("outcome-wanted", "An assessment.")]),
         (
             "child",
@@ -361,7 +417,12 @@ async fn summaries_naming_the_child_are_refused_by_pages_and_the_api() {
     ];
     for (step, fields) in &steps {
         let r = h.post_form(&format!("/raise/{step}"), auth, fields).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{step}: {}", excerpt(&r.body));
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "{step}: {}",
+            excerpt(&r.body)
+        );
     }
     for text in &texts {
         let r = h
@@ -371,7 +432,13 @@ async fn summaries_naming_the_child_are_refused_by_pages_and_the_api() {
                 &[("decision", "The referral was closed."), ("summary", text)],
             )
             .await;
-        refused_by_page(&r, "summary", "The summary", &format!("summary {text:?}"), &mut problems);
+        refused_by_page(
+            &r,
+            "summary",
+            "The summary",
+            &format!("summary {text:?}"),
+            &mut problems,
+        );
     }
     report(&problems);
     // An ordinary summary goes through, and the challenge is raised.
@@ -379,7 +446,10 @@ async fn summaries_naming_the_child_are_refused_by_pages_and_the_api() {
         .post_form(
             "/raise/decision",
             auth,
-            &[("decision", "The referral was closed."), ("summary", CLEAN[1])],
+            &[
+                ("decision", "The referral was closed."),
+                ("summary", CLEAN[1]),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", excerpt(&r.body));
@@ -412,7 +482,12 @@ async fn compliments_naming_a_child_of_the_givers_escalations_are_refused() {
                 &json!({"to_person_id": c.colleague, "message": text}),
             )
             .await;
-        refused_by_api(&r, "Your compliment", &format!("compliment {text:?}"), &mut problems);
+        refused_by_api(
+            &r,
+            "Your compliment",
+            &format!("compliment {text:?}"),
+            &mut problems,
+        );
         let r = h
             .post_form(
                 "/compliments",
@@ -420,7 +495,13 @@ async fn compliments_naming_a_child_of_the_givers_escalations_are_refused() {
                 &[("to", &c.colleague), ("message", text)],
             )
             .await;
-        refused_by_page(&r, "message", "Your compliment", &format!("compliment {text:?}"), &mut problems);
+        refused_by_page(
+            &r,
+            "message",
+            "Your compliment",
+            &format!("compliment {text:?}"),
+            &mut problems,
+        );
     }
     report(&problems);
     let after = h
@@ -433,7 +514,10 @@ async fn compliments_naming_a_child_of_the_givers_escalations_are_refused() {
     assert_eq!(after, before, "a refused compliment was kept");
     // The box says a compliment has no child.
     let page = h.get("/compliments", &c.user.auth).await;
-    assert!(page.body.contains("A compliment is about a colleague’s work, not a child"));
+    assert!(
+        page.body
+            .contains("A compliment is about a colleague’s work, not a child")
+    );
     // Ordinary compliments are given.
     for text in CLEAN {
         let r = h
@@ -444,7 +528,12 @@ async fn compliments_naming_a_child_of_the_givers_escalations_are_refused() {
                 &json!({"to_person_id": c.colleague, "message": text}),
             )
             .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{text}: {}", excerpt(&r.body));
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "{text}: {}",
+            excerpt(&r.body)
+        );
     }
 }
 
@@ -460,7 +549,11 @@ async fn every_box_the_partnership_reads_carries_the_hint() {
         assert_eq!(r.status, StatusCode::OK);
         let boxes = r.body.matches("<textarea").count();
         assert!(boxes > 0, "{slug}: no box");
-        assert_eq!(r.body.matches(hint).count(), boxes, "{slug}: a box without the hint");
+        assert_eq!(
+            r.body.matches(hint).count(),
+            boxes,
+            "{slug}: a box without the hint"
+        );
     }
 }
 
@@ -481,7 +574,11 @@ async fn names_of_agencies_and_people_that_show_nothing_are_refused() {
             )
             .await;
         if r.status != StatusCode::UNPROCESSABLE_ENTITY || !r.body.contains("Agency name") {
-            problems.push(format!("agency {text:?}: {} {}", r.status, excerpt(&r.body)));
+            problems.push(format!(
+                "agency {text:?}: {} {}",
+                r.status,
+                excerpt(&r.body)
+            ));
         }
     }
     report(&problems);

@@ -427,13 +427,20 @@ async fn try_to_seed_children_into_free_text(h: &Harness, w: &World, bt: &Person
         let identifier = child["identifier"].as_str().unwrap_or_default().to_owned();
         let raiser = w.person(&e.raised_by).clone();
         let api = h.bearer_for(&raiser).await;
-        let view = h.get(&format!("/api/escalations/{}", e.id), &api).await.json();
+        let view = h
+            .get(&format!("/api/escalations/{}", e.id), &api)
+            .await
+            .json();
         let version = view["version"].as_i64().unwrap();
         let fields: Vec<String> = view["stages"]
             .as_array()
             .and_then(|s| s.last())
             .and_then(|s| s["record"].as_array())
-            .map(|r| r.iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect())
+            .map(|r| {
+                r.iter()
+                    .map(|f| f["id"].as_str().unwrap().to_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         let texts = [format!("Discussed {name}"), format!("Case {identifier}")];
         let mut attempts: Vec<serde_json::Value> = Vec::new();
@@ -442,13 +449,20 @@ async fn try_to_seed_children_into_free_text(h: &Harness, w: &World, bt: &Person
                 attempts.push(serde_json::json!({"version": version, "action": "record", "fields": {f: text}}));
             }
             if e.status == "open" {
-                attempts.push(serde_json::json!({"version": version, "action": "withdraw", "reason": text}));
+                attempts.push(
+                    serde_json::json!({"version": version, "action": "withdraw", "reason": text}),
+                );
             }
         }
         for body in attempts {
             tried += 1;
             let r = h
-                .send_json(Method::POST, &format!("/api/escalations/{}/actions", e.id), &api, &body)
+                .send_json(
+                    Method::POST,
+                    &format!("/api/escalations/{}/actions", e.id),
+                    &api,
+                    &body,
+                )
                 .await;
             if r.status != 422 {
                 kept.push(format!("{} {body}: {}", e.reference, r.status));
@@ -466,11 +480,18 @@ async fn try_to_seed_children_into_free_text(h: &Harness, w: &World, bt: &Person
                 )
                 .await;
             if r.status != 422 {
-                kept.push(format!("compliment by {} {text:?}: {}", raiser.name, r.status));
+                kept.push(format!(
+                    "compliment by {} {text:?}: {}",
+                    raiser.name, r.status
+                ));
             }
         }
     }
-    assert!(kept.is_empty(), "texts naming a child were accepted:\n  {}", kept.join("\n  "));
+    assert!(
+        kept.is_empty(),
+        "texts naming a child were accepted:\n  {}",
+        kept.join("\n  ")
+    );
     tried
 }
 
