@@ -27,8 +27,9 @@
 //!   by "s" ("the Smiths") counts. A part that is also a common English word ("Will", "May",
 //!   "Brown", see [`COMMON_WORDS`]) counts only where it is written with a capital, or next to
 //!   another part of the name: "we will meet" passes for a child called Will, "Will said"
-//!   and "will brown" do not for Will Brown. The whole name run together ("JamieSmith") is
-//!   found anywhere.
+//!   and "will brown" do not for Will Brown. The name run together ("JamieSmith", two
+//!   neighbouring words or all of them), and a word of it written with an apostrophe or
+//!   hyphen run together ("OBrien"), are found anywhere, even inside a longer word.
 //! - **Date of birth.** Day, month and year in that order, month first (US) or year first
 //!   (ISO), with any separators, day with or without a leading zero or as an ordinal
 //!   ("2nd"), month as a number, a name or an abbreviation, year of four digits or two;
@@ -102,8 +103,8 @@ impl Found {
 #[derive(Clone, Debug, Default)]
 pub struct ChildIdentifiers {
     parts: Vec<NamePart>,
-    /// The name's words run together, when it has two parts or more.
-    whole_name: Option<String>,
+    /// The name's words run together: all of them, and each two neighbours.
+    whole_name: Vec<String>,
     /// Date forms: one set of accepted words per position.
     dates: Vec<Vec<Vec<String>>>,
     /// Date forms of eight digits, looked for anywhere.
@@ -324,9 +325,25 @@ impl ChildIdentifiers {
             }
         }
         digit_runs(&name_digits, &mut ids);
-        let whole_name = (parts.len() >= 2)
-            .then(|| parts.iter().map(|p| p.folded.as_str()).collect::<String>())
-            .filter(|w| w.chars().count() >= 6);
+        // A word of the name written with an apostrophe or hyphen counts run together too
+        // ("O'Brien" as "OBrien", "Smith-Jones" as "SmithJones").
+        let mut letters_only = Vec::new();
+        for word in name.split_whitespace().filter(|w| !has_digit(w)) {
+            let f = fold_words(word);
+            letters_only.push(f.compact.clone());
+            if f.words.len() > 1 && !parts.iter().any(|p| p.folded == f.compact) {
+                parts.push(NamePart {
+                    common: is_common(&f.compact),
+                    folded: f.compact,
+                });
+            }
+        }
+        // The whole name run together, and each two neighbouring words of it.
+        let mut whole_name: Vec<String> = letters_only.windows(2).map(|w| w.concat()).collect();
+        if letters_only.len() > 2 {
+            whole_name.push(letters_only.concat());
+        }
+        whole_name.retain(|w| w.chars().count() >= 6);
         if let Some(identifier) = identifier {
             let mut words = Vec::new();
             let mut digit_words = Vec::new();
@@ -371,7 +388,7 @@ impl ChildIdentifiers {
     /// Whether nothing would ever be found (a name of initials only, nothing else given).
     pub fn is_empty(&self) -> bool {
         self.parts.is_empty()
-            && self.whole_name.is_none()
+            && self.whole_name.is_empty()
             && self.dates.is_empty()
             && self.ids.is_empty()
     }
@@ -395,8 +412,10 @@ impl ChildIdentifiers {
     }
 
     fn find_name(&self, f: &Folded) -> bool {
-        if let Some(w) = &self.whole_name
-            && f.compact.contains(w.as_str())
+        if self
+            .whole_name
+            .iter()
+            .any(|w| f.compact.contains(w.as_str()))
         {
             return true;
         }

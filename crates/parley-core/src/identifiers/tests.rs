@@ -211,6 +211,49 @@ fn initials_and_one_letter_parts_are_not_looked_for() {
 }
 
 #[test]
+fn names_with_apostrophes_and_hyphens_are_found_run_together() {
+    let child = ChildIdentifiers::new("Jamie O'Brien Smith-Jones", None, None);
+    for t in [
+        "OBrien",
+        "O\u{2019}Brien",
+        "SmithJones",
+        "smith jones",
+        "JamieOBrien",
+    ] {
+        assert_eq!(child.find(t), Some(Found::Name), "{t}");
+    }
+    // A plural beyond "s" is not looked for: "Joneses" is not "Jones" or "Joness".
+    assert_eq!(child.find("the Joneses"), None);
+}
+
+#[test]
+fn more_evasions_are_found() {
+    let child = jamie();
+    let table = [
+        "J\u{2009}a\u{2009}m\u{2009}i\u{2009}e", // thin spaces
+        "J\u{00A0}a\u{00A0}m\u{00A0}i\u{00A0}e", // no-break spaces
+        "Ja\u{2061}mie",                         // invisible operator
+        "Ja\u{FE0F}mie",                         // variation selector
+        "Ja\u{E0020}mie",                        // tag space
+        "Ja\u{1D173}mie",                        // musical formatting
+        "Ja\u{2011}mie",                         // non-breaking hyphen
+        "\u{1D5A9}\u{1D5BA}\u{1D5C6}\u{1D5C2}\u{1D5BE}", // sans-serif
+        "\u{24BF}\u{24D0}\u{24DC}\u{24D8}\u{24D4}", // circled
+        "Ja\u{FF4D}ie",                          // one full-width letter
+        "SMI\u{0422}H",                          // Cyrillic capital Te
+        "\u{0405}\u{041C}\u{0406}\u{0422}\u{041D}", // all Cyrillic capitals
+        "Jam\u{0131}e",                          // dotless i
+        "02-Mar-2015",
+        "2 Mar. 2015",
+        "March 2nd 2015",
+        "DOB 2nd of Mar '15",
+        "943\u{2011}476\u{2011}5919",
+    ];
+    let missed: Vec<_> = table.iter().filter(|t| child.find(t).is_none()).collect();
+    assert!(missed.is_empty(), "not found: {missed:?}");
+}
+
+#[test]
 fn names_in_other_scripts_are_found_through_look_alikes() {
     // A name given in Cyrillic is found written in Latin look-alikes, and the other way.
     let child = ChildIdentifiers::new("Анна Сорокина", None, None);
