@@ -674,6 +674,8 @@ pub fn check_identifier(answer: Option<&str>) -> Result<Option<String>, String> 
             "The case number or NHS number must be {} characters or fewer",
             count(IDENTIFIER_MAX)
         ))
+    } else if let Err(m) = super::free_text::check_shown("The case number or NHS number", &v) {
+        Err(m)
     } else {
         Ok(Some(v))
     }

@@ -580,6 +580,21 @@ async fn names_of_agencies_and_people_that_show_nothing_are_refused() {
                 excerpt(&r.body)
             ));
         }
+        let r = h
+            .send_json(
+                Method::POST,
+                "/api/people",
+                &api,
+                &json!({"name": text, "email": "new.person@example.org", "job_title": text, "roles": ["practitioner"]}),
+            )
+            .await;
+        let body = r.body.clone();
+        if r.status != StatusCode::UNPROCESSABLE_ENTITY
+            || !body.contains("Full name")
+            || !body.contains("Job title")
+        {
+            problems.push(format!("person {text:?}: {} {}", r.status, excerpt(&body)));
+        }
     }
     report(&problems);
 }
