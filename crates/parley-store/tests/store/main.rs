@@ -13,6 +13,7 @@ mod literals;
 mod projections;
 mod purge;
 mod schema;
+mod start;
 mod stories;
 mod tamper;
 mod transfer;

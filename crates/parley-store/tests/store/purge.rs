@@ -103,7 +103,7 @@ async fn newest(records: &Records, p: &str, kind: &str) -> Link {
 }
 
 /// Puts an event's content back as it was in `link` (the guards being down).
-async fn restore(owner: &Owner, link: &Link) {
+pub(crate) async fn restore(owner: &Owner, link: &Link) {
     const SQL: &str = "UPDATE events SET actor = $3, reason = $4, payload = $5, salt = $6 \
                        WHERE partnership_id = $1 AND seq = $2";
     let n = match owner {
