@@ -11,7 +11,7 @@ use sqlx::sqlite::SqlitePoolOptions;
 
 use super::{Run, parley_in};
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -46,7 +46,7 @@ fn seed(data_dir: &Path) -> String {
 
 /// Runs SQL on the database file with the append-only triggers dropped, as someone with the
 /// file could.
-fn tamper(data_dir: &Path, statements: &[String]) {
+pub(crate) fn tamper(data_dir: &Path, statements: &[String]) {
     let url = format!("sqlite://{}", data_dir.join("parley.db").display());
     block_on(async {
         let pool = SqlitePoolOptions::new()
