@@ -423,10 +423,7 @@ pub const RECENT_EVENTS: i64 = 100;
 /// `chain_heads` with nothing beyond it, and every emptied content among them accounted for
 /// by a purge record. Returns each broken chain with its problem (empty when all hold). It
 /// cannot see what lies further back: `parley audit verify` walks everything.
-pub async fn check_recent(
-    store: &dyn Store,
-    n: i64,
-) -> Result<Vec<(String, Problem)>, StoreError> {
+pub async fn check_recent(store: &dyn Store, n: i64) -> Result<Vec<(String, Problem)>, StoreError> {
     let recorded: BTreeMap<String, (i64, Vec<u8>)> = store
         .chain_heads()
         .await?
@@ -441,11 +438,17 @@ pub async fn check_recent(
         let head_seq = recorded.get(&id).map_or(0, |r| r.0);
         // From the lowest possible number when the window reaches the chain's start, so that
         // the first event is checked against the genesis hash.
-        let after = if head_seq > n { head_seq - n - 1 } else { i64::MIN };
+        let after = if head_seq > n {
+            head_seq - n - 1
+        } else {
+            i64::MIN
+        };
         // One more than the window: an event beyond the recorded head is a problem too.
         let links = store.chain(&id, after, n + 2).await?;
         let mut verifier = match links.first() {
-            Some(first) if after != i64::MIN => Verifier::resume(first.seq, first.prev_hash.clone()),
+            Some(first) if after != i64::MIN => {
+                Verifier::resume(first.seq, first.prev_hash.clone())
+            }
             _ => Verifier::default(),
         };
         let mut problem = None;

@@ -260,9 +260,9 @@ pub struct Tables {
 impl Tables {
     /// Inserts `row` or, when its key is there, changes only the `update` columns (the SQL's
     /// `ON CONFLICT (...) DO UPDATE SET`).
-    fn upsert(&mut self, table: &'static ProjectionTable, row: Vec<Value>, update: &[&str]) {
-        let rest = row[table.key..].to_vec();
-        let key = row[..table.key].to_vec();
+    fn upsert(&mut self, table: &'static ProjectionTable, mut row: Vec<Value>, update: &[&str]) {
+        let rest = row.split_off(table.key);
+        let key = row;
         let rows = self.tables.entry(table.name).or_default();
         match rows.get_mut(&key) {
             Some(existing) => {

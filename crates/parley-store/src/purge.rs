@@ -90,7 +90,12 @@ pub async fn purge_event(
     // The query tables must not depend on what goes.
     let holidays = records.holidays().clone();
     let with = consistency::expected(store, holidays.clone(), Some(vec![pid.to_owned()]), None);
-    let without = consistency::expected(store, holidays, Some(vec![pid.to_owned()]), Some((pid, seq)));
+    let without = consistency::expected(
+        store,
+        holidays,
+        Some(vec![pid.to_owned()]),
+        Some((pid, seq)),
+    );
     let (with, without) = (with.await?, without.await);
     match without {
         Ok(without) if without == with => {}

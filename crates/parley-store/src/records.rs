@@ -121,7 +121,6 @@ impl std::fmt::Debug for Records {
     }
 }
 
-
 fn notification_reason(r: &Reason) -> String {
     match r {
         Reason::Raised => "raised".to_owned(),

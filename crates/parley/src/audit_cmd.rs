@@ -389,7 +389,9 @@ async fn purge(args: PurgeArgs, ctx: &Ctx) -> Outcome {
     let appended = purge::purge_event(&records, jiff::Timestamp::now(), &person.id, &request)
         .await
         .map_err(|e| match e {
-            parley_store::StoreError::Invalid(m) if m.starts_with("only an administrator") => refused(),
+            parley_store::StoreError::Invalid(m) if m.starts_with("only an administrator") => {
+                refused()
+            }
             e => Failure(e.to_string()),
         })?;
     Ok(format!(

@@ -33,50 +33,286 @@ async fn every_edited_column_is_named_with_its_table_and_key() {
         let officer = format!("agency_id = '{school}' AND stage = 2");
         let procedure = format!("partnership_id = '{p}' AND version = 1");
         let edits: Vec<(&str, &str, String, String, String)> = vec![
-            ("partnerships", "name", "'Elsewhere'".to_owned(), by_id(p), format!("id=\"{p}\"")),
-            ("partnerships", "short_name", "'ZZZ'".to_owned(), by_id(p), format!("id=\"{p}\"")),
-            ("partnerships", "procedure_id", "'other'".to_owned(), by_id(p), format!("id=\"{p}\"")),
-            ("partnerships", "procedure_version", "procedure_version + 1".to_owned(), by_id(p), format!("id=\"{p}\"")),
-            ("partnerships", "closure_days", "'[\"2026-12-24\"]'".to_owned(), by_id(p), format!("id=\"{p}\"")),
-            ("partnerships", "created_at_us", "created_at_us + 1".to_owned(), by_id(p), format!("id=\"{p}\"")),
-            ("partnerships", "config_version", "config_version + 5".to_owned(), by_id(p), format!("id=\"{p}\"")),
-            ("procedures", "source", "source || ' '".to_owned(), procedure.clone(), format!("partnership_id=\"{p}\", version=1")),
-            ("procedures", "sha256", "'0'".to_owned(), procedure.clone(), format!("partnership_id=\"{p}\", version=1")),
-            ("agencies", "name", "'Elm Primary'".to_owned(), by_id(school), format!("id=\"{school}\"")),
-            ("agencies", "sector", "'health'".to_owned(), by_id(school), format!("id=\"{school}\"")),
-            ("agencies", "partnership_id", "'elsewhere'".to_owned(), by_id(school), format!("id=\"{school}\"")),
-            ("people", "email", "'someone@evil.example'".to_owned(), by_id(teacher), format!("id=\"{teacher}\"")),
-            ("people", "roles", "'[\"administrator\"]'".to_owned(), by_id(teacher), format!("id=\"{teacher}\"")),
-            ("people", "active", "NOT active".to_owned(), by_id(teacher), format!("id=\"{teacher}\"")),
-            ("people", "line_manager_id", format!("'{admin}'"), by_id(teacher), format!("id=\"{teacher}\"")),
-            ("people", "agency_id", "NULL".to_owned(), by_id(teacher), format!("id=\"{teacher}\"")),
-            ("named_officers", "person_id", format!("'{admin}'"), officer.clone(), format!("agency_id=\"{school}\", stage=2")),
-            ("escalations", "status", "'resolved'".to_owned(), escalation.clone(), format!("id=\"{esc}\"")),
-            ("escalations", "current_stage", "current_stage + 1".to_owned(), escalation.clone(), format!("id=\"{esc}\"")),
-            ("escalations", "summary", "'Nothing to see'".to_owned(), escalation.clone(), format!("id=\"{esc}\"")),
-            ("escalations", "stage_due", "'2099-01-01'".to_owned(), escalation.clone(), format!("id=\"{esc}\"")),
-            ("escalations", "receiving_person_id", format!("'{admin}'"), escalation.clone(), format!("id=\"{esc}\"")),
-            ("escalations", "raised_by", format!("'{admin}'"), escalation.clone(), format!("id=\"{esc}\"")),
-            ("escalations", "version", "version + 1".to_owned(), escalation.clone(), format!("id=\"{esc}\"")),
-            ("escalations", "outcome", "'agreed'".to_owned(), escalation.clone(), format!("id=\"{esc}\"")),
-            ("escalations", "closed_at_us", "1".to_owned(), escalation.clone(), format!("id=\"{esc}\"")),
-            ("escalations", "resolved_by_events", "NOT resolved_by_events".to_owned(), escalation.clone(), format!("id=\"{esc}\"")),
-            ("escalations", "reference", "'TSP-1999-0001'".to_owned(), escalation.clone(), format!("id=\"{esc}\"")),
-            ("escalations", "child_status", "'looked-after'".to_owned(), escalation.clone(), format!("id=\"{esc}\"")),
-            ("escalation_children", "details", "'{\"name\":\"Someone Else\"}'".to_owned(), child.clone(), format!("escalation_id=\"{esc}\"")),
-            ("escalation_cases", "evidence", "'Nothing happened.'".to_owned(), child.clone(), format!("escalation_id=\"{esc}\"")),
-            ("escalation_cases", "decision", "''".to_owned(), child.clone(), format!("escalation_id=\"{esc}\"")),
-            ("escalation_stages", "record", "'[[\"note\",\"rewritten\"]]'".to_owned(), stage.clone(), format!("escalation_id=\"{esc}\", stage=1")),
-            ("escalation_stages", "due", "'2099-01-01'".to_owned(), stage.clone(), format!("escalation_id=\"{esc}\", stage=1")),
-            ("escalation_stages", "ended_at_us", "NULL".to_owned(), stage.clone(), format!("escalation_id=\"{esc}\", stage=1")),
-            ("escalation_stages", "meetings", "meetings + 1".to_owned(), stage.clone(), format!("escalation_id=\"{esc}\", stage=1")),
-            ("compliments", "message", "'You were rude.'".to_owned(), format!("partnership_id = '{p}'"), String::new()),
-            ("compliments", "to_person_id", format!("'{admin}'"), format!("partnership_id = '{p}'"), String::new()),
+            (
+                "partnerships",
+                "name",
+                "'Elsewhere'".to_owned(),
+                by_id(p),
+                format!("id=\"{p}\""),
+            ),
+            (
+                "partnerships",
+                "short_name",
+                "'ZZZ'".to_owned(),
+                by_id(p),
+                format!("id=\"{p}\""),
+            ),
+            (
+                "partnerships",
+                "procedure_id",
+                "'other'".to_owned(),
+                by_id(p),
+                format!("id=\"{p}\""),
+            ),
+            (
+                "partnerships",
+                "procedure_version",
+                "procedure_version + 1".to_owned(),
+                by_id(p),
+                format!("id=\"{p}\""),
+            ),
+            (
+                "partnerships",
+                "closure_days",
+                "'[\"2026-12-24\"]'".to_owned(),
+                by_id(p),
+                format!("id=\"{p}\""),
+            ),
+            (
+                "partnerships",
+                "created_at_us",
+                "created_at_us + 1".to_owned(),
+                by_id(p),
+                format!("id=\"{p}\""),
+            ),
+            (
+                "partnerships",
+                "config_version",
+                "config_version + 5".to_owned(),
+                by_id(p),
+                format!("id=\"{p}\""),
+            ),
+            (
+                "procedures",
+                "source",
+                "source || ' '".to_owned(),
+                procedure.clone(),
+                format!("partnership_id=\"{p}\", version=1"),
+            ),
+            (
+                "procedures",
+                "sha256",
+                "'0'".to_owned(),
+                procedure.clone(),
+                format!("partnership_id=\"{p}\", version=1"),
+            ),
+            (
+                "agencies",
+                "name",
+                "'Elm Primary'".to_owned(),
+                by_id(school),
+                format!("id=\"{school}\""),
+            ),
+            (
+                "agencies",
+                "sector",
+                "'health'".to_owned(),
+                by_id(school),
+                format!("id=\"{school}\""),
+            ),
+            (
+                "agencies",
+                "partnership_id",
+                "'elsewhere'".to_owned(),
+                by_id(school),
+                format!("id=\"{school}\""),
+            ),
+            (
+                "people",
+                "email",
+                "'someone@evil.example'".to_owned(),
+                by_id(teacher),
+                format!("id=\"{teacher}\""),
+            ),
+            (
+                "people",
+                "roles",
+                "'[\"administrator\"]'".to_owned(),
+                by_id(teacher),
+                format!("id=\"{teacher}\""),
+            ),
+            (
+                "people",
+                "active",
+                "NOT active".to_owned(),
+                by_id(teacher),
+                format!("id=\"{teacher}\""),
+            ),
+            (
+                "people",
+                "line_manager_id",
+                format!("'{admin}'"),
+                by_id(teacher),
+                format!("id=\"{teacher}\""),
+            ),
+            (
+                "people",
+                "agency_id",
+                "NULL".to_owned(),
+                by_id(teacher),
+                format!("id=\"{teacher}\""),
+            ),
+            (
+                "named_officers",
+                "person_id",
+                format!("'{admin}'"),
+                officer.clone(),
+                format!("agency_id=\"{school}\", stage=2"),
+            ),
+            (
+                "escalations",
+                "status",
+                "'resolved'".to_owned(),
+                escalation.clone(),
+                format!("id=\"{esc}\""),
+            ),
+            (
+                "escalations",
+                "current_stage",
+                "current_stage + 1".to_owned(),
+                escalation.clone(),
+                format!("id=\"{esc}\""),
+            ),
+            (
+                "escalations",
+                "summary",
+                "'Nothing to see'".to_owned(),
+                escalation.clone(),
+                format!("id=\"{esc}\""),
+            ),
+            (
+                "escalations",
+                "stage_due",
+                "'2099-01-01'".to_owned(),
+                escalation.clone(),
+                format!("id=\"{esc}\""),
+            ),
+            (
+                "escalations",
+                "receiving_person_id",
+                format!("'{admin}'"),
+                escalation.clone(),
+                format!("id=\"{esc}\""),
+            ),
+            (
+                "escalations",
+                "raised_by",
+                format!("'{admin}'"),
+                escalation.clone(),
+                format!("id=\"{esc}\""),
+            ),
+            (
+                "escalations",
+                "version",
+                "version + 1".to_owned(),
+                escalation.clone(),
+                format!("id=\"{esc}\""),
+            ),
+            (
+                "escalations",
+                "outcome",
+                "'agreed'".to_owned(),
+                escalation.clone(),
+                format!("id=\"{esc}\""),
+            ),
+            (
+                "escalations",
+                "closed_at_us",
+                "1".to_owned(),
+                escalation.clone(),
+                format!("id=\"{esc}\""),
+            ),
+            (
+                "escalations",
+                "resolved_by_events",
+                "NOT resolved_by_events".to_owned(),
+                escalation.clone(),
+                format!("id=\"{esc}\""),
+            ),
+            (
+                "escalations",
+                "reference",
+                "'TSP-1999-0001'".to_owned(),
+                escalation.clone(),
+                format!("id=\"{esc}\""),
+            ),
+            (
+                "escalations",
+                "child_status",
+                "'looked-after'".to_owned(),
+                escalation.clone(),
+                format!("id=\"{esc}\""),
+            ),
+            (
+                "escalation_children",
+                "details",
+                "'{\"name\":\"Someone Else\"}'".to_owned(),
+                child.clone(),
+                format!("escalation_id=\"{esc}\""),
+            ),
+            (
+                "escalation_cases",
+                "evidence",
+                "'Nothing happened.'".to_owned(),
+                child.clone(),
+                format!("escalation_id=\"{esc}\""),
+            ),
+            (
+                "escalation_cases",
+                "decision",
+                "''".to_owned(),
+                child.clone(),
+                format!("escalation_id=\"{esc}\""),
+            ),
+            (
+                "escalation_stages",
+                "record",
+                "'[[\"note\",\"rewritten\"]]'".to_owned(),
+                stage.clone(),
+                format!("escalation_id=\"{esc}\", stage=1"),
+            ),
+            (
+                "escalation_stages",
+                "due",
+                "'2099-01-01'".to_owned(),
+                stage.clone(),
+                format!("escalation_id=\"{esc}\", stage=1"),
+            ),
+            (
+                "escalation_stages",
+                "ended_at_us",
+                "NULL".to_owned(),
+                stage.clone(),
+                format!("escalation_id=\"{esc}\", stage=1"),
+            ),
+            (
+                "escalation_stages",
+                "meetings",
+                "meetings + 1".to_owned(),
+                stage.clone(),
+                format!("escalation_id=\"{esc}\", stage=1"),
+            ),
+            (
+                "compliments",
+                "message",
+                "'You were rude.'".to_owned(),
+                format!("partnership_id = '{p}'"),
+                String::new(),
+            ),
+            (
+                "compliments",
+                "to_person_id",
+                format!("'{admin}'"),
+                format!("partnership_id = '{p}'"),
+                String::new(),
+            ),
         ];
         let owner = Owner::connect(&db).await;
         for (table, column, set, filter, key) in &edits {
             let n = owner
-                .exec(&format!("UPDATE {table} SET {column} = {set} WHERE {filter}"))
+                .exec(&format!(
+                    "UPDATE {table} SET {column} = {set} WHERE {filter}"
+                ))
                 .await;
             let case = format!("{:?}: {table}.{column}", db.backend);
             assert_eq!(n, 1, "{case}");
@@ -92,12 +328,17 @@ async fn every_edited_column_is_named_with_its_table_and_key() {
             }
             let text = d.to_string();
             assert!(
-                text.starts_with(&format!("{table} ({}", d.key)) && text.contains(&format!("{table}.{column}")),
+                text.starts_with(&format!("{table} ({}", d.key))
+                    && text.contains(&format!("{table}.{column}")),
                 "{case}: {text}"
             );
             // The rebuild puts it right, and agrees with the check.
             records.rebuild_projections().await.unwrap();
-            assert_eq!(check(&records).await, ProjectionReport::Consistent, "{case}");
+            assert_eq!(
+                check(&records).await,
+                ProjectionReport::Consistent,
+                "{case}"
+            );
         }
         owner.close().await;
     }
@@ -124,7 +365,9 @@ async fn deleted_and_inserted_rows_of_every_table_are_named() {
                 panic!("{:?}: a deleted {} row passed", db.backend, table.name);
             };
             assert!(
-                found.iter().all(|d| d.table == table.name && d.what == Mismatch::Missing),
+                found
+                    .iter()
+                    .all(|d| d.table == table.name && d.what == Mismatch::Missing),
                 "{:?}: {found:?}",
                 db.backend
             );
@@ -154,7 +397,10 @@ async fn deleted_and_inserted_rows_of_every_table_are_named() {
                 panic!("{:?}: an inserted {} row passed", db.backend, table.name);
             };
             assert_eq!(found.len(), 1, "{:?}: {found:?}", db.backend);
-            assert_eq!((found[0].table, &found[0].what), (table.name, &Mismatch::Extra));
+            assert_eq!(
+                (found[0].table, &found[0].what),
+                (table.name, &Mismatch::Extra)
+            );
             assert!(
                 found[0].key.contains("forged-") || found[0].key.contains("=10"),
                 "{:?}: {found:?}",

@@ -309,7 +309,10 @@ async fn a_lawful_purge_verifies_and_shows_its_authority() {
         let tables = parley_store::consistency::check(store, records.holidays().clone())
             .await
             .unwrap();
-        assert_eq!(tables, parley_store::consistency::ProjectionReport::Consistent);
+        assert_eq!(
+            tables,
+            parley_store::consistency::ProjectionReport::Consistent
+        );
 
         // Emptying the purge record afterwards erases the account of the purge: both the
         // record and the event it accounted for are then named.
@@ -324,7 +327,9 @@ async fn a_lawful_purge_verifies_and_shows_its_authority() {
         owner.close().await;
         let report = audit::verify(store).await.unwrap();
         assert_eq!(
-            report.first_break().map(|(c, p)| (c.partnership_id.clone(), p.clone())),
+            report
+                .first_break()
+                .map(|(c, p)| (c.partnership_id.clone(), p.clone())),
             Some((
                 p.clone(),
                 Problem::UnrecordedPurge {
@@ -377,18 +382,34 @@ async fn only_an_administrator_of_the_partnership_purges_and_only_what_may_go() 
         // (who, what, the refusal's words)
         let attempts: Vec<(&str, PurgeRequest, &str)> = vec![
             (&e.w.teacher, request(&p, read), "only an administrator"),
-            (&e.w.social_worker, request(&p, read), "only an administrator"),
+            (
+                &e.w.social_worker,
+                request(&p, read),
+                "only an administrator",
+            ),
             (&other.admin, request(&p, read), "only an administrator"),
             (&retired, request(&p, read), "only an administrator"),
             ("no-such-person", request(&p, read), "only an administrator"),
             (&e.admin, blank(request(&p, read), " ", "why"), "authority"),
             (&e.admin, blank(request(&p, read), "RS-7", "\t"), "reason"),
-            (&e.admin, request(&p, raised), "cannot be replayed without it"),
+            (
+                &e.admin,
+                request(&p, raised),
+                "cannot be replayed without it",
+            ),
             (&e.admin, request(&p, person), "cannot be purged"),
-            (&e.admin, request(&p, compliment), "query tables are built from"),
+            (
+                &e.admin,
+                request(&p, compliment),
+                "query tables are built from",
+            ),
             (&e.admin, request(&p, 9_999), "not found"),
             (&e.admin, request(&p, 0), "not found"),
-            (&e.admin, request(&other.w.partnership, read), "only an administrator"),
+            (
+                &e.admin,
+                request(&other.w.partnership, read),
+                "only an administrator",
+            ),
         ];
         for (who, req, words) in attempts {
             let refused = purge::purge_event(&records, at(60), who, &req)
@@ -414,8 +435,16 @@ async fn only_an_administrator_of_the_partnership_purges_and_only_what_may_go() 
         let of_record = purge::purge_event(&records, at(61), &e.admin, &request(&p, record.seq))
             .await
             .unwrap_err();
-        assert!(of_record.to_string().contains("purge record"), "{of_record}");
-        assert!(audit::verify(records.store().as_ref()).await.unwrap().is_intact());
+        assert!(
+            of_record.to_string().contains("purge record"),
+            "{of_record}"
+        );
+        assert!(
+            audit::verify(records.store().as_ref())
+                .await
+                .unwrap()
+                .is_intact()
+        );
     }
 }
 
@@ -442,7 +471,9 @@ async fn the_database_refuses_to_empty_content_without_a_purge_record() {
             .unwrap();
         let attempts = [
             empty(escalated),
-            format!("UPDATE events SET payload = '{{}}' WHERE partnership_id = '{p}' AND seq = {read}"),
+            format!(
+                "UPDATE events SET payload = '{{}}' WHERE partnership_id = '{p}' AND seq = {read}"
+            ),
             format!("UPDATE events SET kind = 'x' WHERE partnership_id = '{p}' AND seq = {read}"),
             format!("UPDATE events SET at_us = 0 WHERE partnership_id = '{p}' AND seq = {read}"),
             format!(

@@ -32,7 +32,10 @@ async fn a_broken_tail_or_head_is_named_before_serving() {
             (
                 format!("UPDATE events SET at_us = at_us + 1 {}", at(head - 1)),
                 Problem::Break(Break::Hash { seq: head - 1 }),
-                Some(format!("UPDATE events SET at_us = at_us - 1 {}", at(head - 1))),
+                Some(format!(
+                    "UPDATE events SET at_us = at_us - 1 {}",
+                    at(head - 1)
+                )),
             ),
             (
                 format!("UPDATE events SET prev_hash = hash {}", at(head)),
@@ -56,14 +59,21 @@ async fn a_broken_tail_or_head_is_named_before_serving() {
                         hash: newest.hash.clone().try_into().unwrap(),
                     }),
                 },
-                Some(format!("UPDATE chain_heads SET seq = seq - 1 WHERE partnership_id = '{p}'")),
+                Some(format!(
+                    "UPDATE chain_heads SET seq = seq - 1 WHERE partnership_id = '{p}'"
+                )),
             ),
         ];
         let owner = Owner::connect(&db).await;
         for (tamper, expected, undo) in cases {
             owner.exec(&tamper).await;
             let found = audit::check_recent(store, 3).await.unwrap();
-            assert_eq!(found, vec![(p.clone(), expected)], "{:?}: {tamper}", db.backend);
+            assert_eq!(
+                found,
+                vec![(p.clone(), expected)],
+                "{:?}: {tamper}",
+                db.backend
+            );
             match undo {
                 Some(sql) => {
                     owner.exec(&sql).await;
@@ -79,11 +89,17 @@ async fn a_broken_tail_or_head_is_named_before_serving() {
                         .await;
                 }
             }
-            assert_eq!(audit::check_recent(store, 3).await.unwrap(), vec![], "{tamper}");
+            assert_eq!(
+                audit::check_recent(store, 3).await.unwrap(),
+                vec![],
+                "{tamper}"
+            );
         }
 
         // The newest event gone with the head left as it was; then the head gone too.
-        owner.exec(&format!("DELETE FROM events {}", at(head))).await;
+        owner
+            .exec(&format!("DELETE FROM events {}", at(head)))
+            .await;
         let found = audit::check_recent(store, 3).await.unwrap();
         assert!(
             matches!(&found[..], [(id, Problem::HeadMismatch { .. })] if *id == p),
@@ -91,10 +107,17 @@ async fn a_broken_tail_or_head_is_named_before_serving() {
             db.backend
         );
         owner
-            .exec(&format!("DELETE FROM chain_heads WHERE partnership_id = '{p}'"))
+            .exec(&format!(
+                "DELETE FROM chain_heads WHERE partnership_id = '{p}'"
+            ))
             .await;
         let found = audit::check_recent(store, 3).await.unwrap();
-        assert_eq!(found, vec![(p.clone(), Problem::HeadMissing)], "{:?}", db.backend);
+        assert_eq!(
+            found,
+            vec![(p.clone(), Problem::HeadMissing)],
+            "{:?}",
+            db.backend
+        );
 
         // With the head pointed at the new last event, an edit before the window is out of
         // the cheap check's sight; `audit verify` sees it.

@@ -64,7 +64,13 @@ pub(crate) fn seed(data_dir: &Path) -> Seeded {
             .await
             .unwrap();
         let teacher = records
-            .save_person(at, &sys, &p, None, person(TEACHER, Some(&school), "practitioner"))
+            .save_person(
+                at,
+                &sys,
+                &p,
+                None,
+                person(TEACHER, Some(&school), "practitioner"),
+            )
             .await
             .unwrap();
         let raised = records
@@ -157,8 +163,11 @@ fn an_erased_read_record_fails_verify_and_a_lawful_purge_passes_with_its_authori
 
     // Erased behind Parley's back: fails, checkpoint or not, naming the event.
     let erased = copy(data.path());
-    std::fs::copy(data.path().join("audit-signing.key"), erased.path().join("audit-signing.key"))
-        .unwrap();
+    std::fs::copy(
+        data.path().join("audit-signing.key"),
+        erased.path().join("audit-signing.key"),
+    )
+    .unwrap();
     tamper(
         erased.path(),
         &[format!(
@@ -239,8 +248,12 @@ fn edited_deleted_or_inserted_query_rows_fail_verify_naming_table_and_key() {
             format!("escalations (id=\"{e}\"): escalations.summary not what"),
         ),
         (
-            format!("UPDATE escalation_children SET details = '{{\"name\":\"X\"}}' WHERE escalation_id = '{e}'"),
-            format!("escalation_children (escalation_id=\"{e}\"): escalation_children.details not what"),
+            format!(
+                "UPDATE escalation_children SET details = '{{\"name\":\"X\"}}' WHERE escalation_id = '{e}'"
+            ),
+            format!(
+                "escalation_children (escalation_id=\"{e}\"): escalation_children.details not what"
+            ),
         ),
         (
             format!("DELETE FROM escalation_children WHERE escalation_id = '{e}'"),
@@ -260,10 +273,13 @@ fn edited_deleted_or_inserted_query_rows_fail_verify_naming_table_and_key() {
     ];
     for (sql, words) in cases {
         let dir = copy(data.path());
-        tamper(dir.path(), &[sql.clone()]);
+        tamper(dir.path(), std::slice::from_ref(&sql));
         let err = audit(dir.path(), &["verify"]).fails();
         assert!(err.contains(&words), "{sql}:\n{err}");
-        assert!(err.contains("the query tables do not match the events"), "{sql}:\n{err}");
+        assert!(
+            err.contains("the query tables do not match the events"),
+            "{sql}:\n{err}"
+        );
         // The values themselves (a child's details, say) are never printed.
         assert!(!err.contains("MARKER-CHILD-9"), "{err}");
     }

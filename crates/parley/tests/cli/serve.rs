@@ -317,22 +317,25 @@ fn serve_refusal(data_dir: &Path, args: &[&str]) -> Option<String> {
         .unwrap();
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut said = String::new();
-    loop {
+    let started = loop {
         let mut line = String::new();
         if err.read_line(&mut line).unwrap() == 0 {
-            let status = child.wait().unwrap();
-            assert!(!status.success(), "exited 0 without serving:\n{said}");
-            assert!(!said.contains("panicked"), "{said}");
-            return Some(said);
+            break false;
         }
         said.push_str(&line);
         if line.contains("Parley is running at http://") {
             let pid = child.id().to_string();
             Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-            child.wait().unwrap();
-            return None;
+            break true;
         }
+    };
+    let status = child.wait().unwrap();
+    if started {
+        return None;
     }
+    assert!(!status.success(), "exited 0 without serving:\n{said}");
+    assert!(!said.contains("panicked"), "{said}");
+    Some(said)
 }
 
 /// Serve checks each chain's newest events against its recorded head, and the log against a
@@ -369,14 +372,19 @@ fn serve_refuses_to_start_on_a_broken_chain_or_an_unmatched_checkpoint() {
     let edited = data.path().join("edited.json");
     std::fs::write(
         &edited,
-        std::fs::read_to_string(&checkpoint)
-            .unwrap()
-            .replacen(&format!("\"seq\": {head}"), &format!("\"seq\": {}", head - 1), 1),
+        std::fs::read_to_string(&checkpoint).unwrap().replacen(
+            &format!("\"seq\": {head}"),
+            &format!("\"seq\": {}", head - 1),
+            1,
+        ),
     )
     .unwrap();
     let cases: Vec<(Vec<String>, Option<&Path>, String)> = vec![
         (
-            vec![format!("UPDATE events SET actor = 'someone-else' {}", at(head))],
+            vec![format!(
+                "UPDATE events SET actor = 'someone-else' {}",
+                at(head)
+            )],
             None,
             format!("partnership {p}: event {head}: its content does not match"),
         ),
@@ -386,7 +394,9 @@ fn serve_refuses_to_start_on_a_broken_chain_or_an_unmatched_checkpoint() {
                 at(head)
             )],
             None,
-            format!("partnership {p}: event {head}: its content was emptied without a purge record"),
+            format!(
+                "partnership {p}: event {head}: its content was emptied without a purge record"
+            ),
         ),
         (
             vec![format!("UPDATE events SET at_us = at_us + 1 {}", at(head))],
@@ -394,12 +404,16 @@ fn serve_refuses_to_start_on_a_broken_chain_or_an_unmatched_checkpoint() {
             format!("partnership {p}: event {head}: its hash does not match"),
         ),
         (
-            vec![format!("UPDATE chain_heads SET seq = seq - 1 WHERE partnership_id = '{p}'")],
+            vec![format!(
+                "UPDATE chain_heads SET seq = seq - 1 WHERE partnership_id = '{p}'"
+            )],
             None,
             format!("partnership {p}: event {head}: beyond the recorded chain head"),
         ),
         (
-            vec![format!("UPDATE chain_heads SET hash = X'00' WHERE partnership_id = '{p}'")],
+            vec![format!(
+                "UPDATE chain_heads SET hash = X'00' WHERE partnership_id = '{p}'"
+            )],
             None,
             format!("partnership {p}: event {head}: the recorded chain head has a different hash"),
         ),
@@ -420,10 +434,21 @@ fn serve_refuses_to_start_on_a_broken_chain_or_an_unmatched_checkpoint() {
                 ),
             ],
             Some(&checkpoint),
-            format!("does not match the checkpoint {}: partnership {p}: event {head}: missing", checkpoint.display()),
+            format!(
+                "does not match the checkpoint {}: partnership {p}: event {head}: missing",
+                checkpoint.display()
+            ),
         ),
-        (vec![], Some(&foreign), "does not match the checkpoint".to_owned()),
-        (vec![], Some(&edited), "signature does not match its contents".to_owned()),
+        (
+            vec![],
+            Some(&foreign),
+            "does not match the checkpoint".to_owned(),
+        ),
+        (
+            vec![],
+            Some(&edited),
+            "signature does not match its contents".to_owned(),
+        ),
     ];
     for (sql, given, words) in cases {
         let dir = copy(data.path());
@@ -436,7 +461,8 @@ fn serve_refuses_to_start_on_a_broken_chain_or_an_unmatched_checkpoint() {
             Some(path) => vec!["--checkpoint", path],
             None => vec![],
         };
-        let said = serve_refusal(dir.path(), &args).unwrap_or_else(|| panic!("started: {sql:?} {given:?}"));
+        let said = serve_refusal(dir.path(), &args)
+            .unwrap_or_else(|| panic!("started: {sql:?} {given:?}"));
         assert!(said.contains("refusing to start"), "{sql:?}: {said}");
         assert!(said.contains(&words), "{sql:?} {given:?}:\n{said}");
         assert!(said.contains("`parley audit verify`"), "{said}");
