@@ -166,6 +166,22 @@ fn a_checkpoint_is_signed_and_later_shows_the_newest_event_removed() {
             ),
         ],
     );
+    // The query tables still hold what the removed event made, and give it away...
+    let err = audit(data.path(), &["verify"]).fails();
+    assert!(err.contains("2 events, intact (head seq 2"), "{err}");
+    assert!(
+        err.contains("QUERY TABLE NOT AS THE EVENTS SAY: agencies (id=")
+            && err.contains("no event made this row"),
+        "{err}"
+    );
+    // ...until those are put back too: then only the checkpoint tells.
+    tamper(
+        data.path(),
+        &[
+            format!("DELETE FROM agencies WHERE partnership_id = '{p}'"),
+            format!("UPDATE partnerships SET config_version = config_version - 1 WHERE id = '{p}'"),
+        ],
+    );
     let out = audit(data.path(), &["verify"]).ok();
     assert!(out.contains("2 events, intact (head seq 2"), "{out}");
     let err = audit(data.path(), &["verify", "--checkpoint", file]).fails();
