@@ -430,7 +430,15 @@ pub async fn check_recent(store: &dyn Store, n: i64) -> Result<Vec<(String, Prob
         .into_iter()
         .map(|(id, seq, hash)| (id, (seq, hash)))
         .collect();
-    let mut ids: BTreeSet<String> = store.chain_ids().await?.into_iter().collect();
+    // The chains with a recorded head, and every partnership the query tables know (so that a
+    // chain whose head row was deleted is still seen). Not `chain_ids`, which reads the whole
+    // event log's index: this check runs at every start.
+    let mut ids: BTreeSet<String> = store
+        .partnerships()
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
     ids.extend(recorded.keys().cloned());
     let n = n.max(1);
     let mut broken = Vec::new();

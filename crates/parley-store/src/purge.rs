@@ -89,14 +89,9 @@ pub async fn purge_event(
     }
     // The query tables must not depend on what goes.
     let holidays = records.holidays().clone();
-    let with = consistency::expected(store, holidays.clone(), Some(vec![pid.to_owned()]), None);
-    let without = consistency::expected(
-        store,
-        holidays,
-        Some(vec![pid.to_owned()]),
-        Some((pid, seq)),
-    );
-    let (with, without) = (with.await?, without.await);
+    let chain = || Some(vec![pid.to_owned()]);
+    let with = consistency::expected(store, holidays.clone(), chain(), None).await?;
+    let without = consistency::expected(store, holidays, chain(), Some((pid, seq))).await;
     match without {
         Ok(without) if without == with => {}
         Ok(_) => {
