@@ -6,7 +6,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use parley_store::Store as _;
 use parley_store::backend::SqliteStore;
 use parley_store::payload::ChildDetails;
 use parley_store::records::{Actor, PersonInput, RaiseInput, Records};
@@ -35,84 +34,91 @@ pub(crate) fn seed(data_dir: &Path) -> Seeded {
             .await
             .unwrap();
         let records = Records::new(Arc::new(store.clone()));
-        let at: jiff::Timestamp = "2026-12-21T09:00:00Z".parse().unwrap();
-        let source = parley_core::seeds::source("solihull").unwrap();
-        let sys = Actor::SYSTEM;
-        let p = records
-            .create_partnership(at, &sys, "Test Partnership", Some("TSP"), source)
-            .await
-            .unwrap();
-        let school = records
-            .add_agency(at, &sys, &p, "Oak Primary School", "education")
-            .await
-            .unwrap();
-        let council = records
-            .add_agency(at, &sys, &p, "Children's Social Care", "local-authority")
-            .await
-            .unwrap();
-        let person = |email: &str, agency: Option<&str>, role: &str| PersonInput {
-            agency_id: agency.map(str::to_owned),
-            name: email.split('@').next().unwrap().to_owned(),
-            email: email.to_owned(),
-            job_title: String::new(),
-            roles: vec![role.to_owned()],
-            line_manager_id: None,
-            active: true,
-        };
-        let admin = records
-            .save_person(at, &sys, &p, None, person(ADMIN, None, "administrator"))
-            .await
-            .unwrap();
-        let teacher = records
-            .save_person(
-                at,
-                &sys,
-                &p,
-                None,
-                person(TEACHER, Some(&school), "practitioner"),
-            )
-            .await
-            .unwrap();
-        let raised = records
-            .raise(
-                at,
-                &Actor::person(&teacher),
-                &p,
-                RaiseInput {
-                    route: "individual".to_owned(),
-                    child_status: Some("none".to_owned()),
-                    child: Some(ChildDetails {
-                        name: "MARKER-CHILD-9".to_owned(),
-                        date_of_birth: Some("2015-04-01".to_owned()),
-                        identifier: None,
-                    }),
-                    category: "referral-eligibility".to_owned(),
-                    raised_by: teacher.clone(),
-                    raising_agency_id: school,
-                    receiving_agency_id: council,
-                    receiving_person_id: None,
-                    summary: "Referral not accepted for assessment".to_owned(),
-                    decision: "Closed with no further action.".to_owned(),
-                    evidence: "Three incidents this term.".to_owned(),
-                    outcome_wanted: "An assessment.".to_owned(),
-                },
-            )
-            .await
-            .unwrap();
-        records
-            .record_child_details_read(&raised.id, &teacher, at)
-            .await
-            .unwrap();
-        let read_seq = store.chain(&p, 0, 100).await.unwrap().len() as i64;
+        let seeded = seed_records(&records).await;
         drop(records);
         store.close().await;
-        Seeded {
-            partnership: p,
-            escalation: raised.id,
-            admin,
-            read_seq,
-        }
+        seeded
     })
+}
+
+/// `seed`'s history, written through `records`.
+async fn seed_records(records: &Records) -> Seeded {
+    let store = records.store();
+    let at: jiff::Timestamp = "2026-12-21T09:00:00Z".parse().unwrap();
+    let source = parley_core::seeds::source("solihull").unwrap();
+    let sys = Actor::SYSTEM;
+    let p = records
+        .create_partnership(at, &sys, "Test Partnership", Some("TSP"), source)
+        .await
+        .unwrap();
+    let school = records
+        .add_agency(at, &sys, &p, "Oak Primary School", "education")
+        .await
+        .unwrap();
+    let council = records
+        .add_agency(at, &sys, &p, "Children's Social Care", "local-authority")
+        .await
+        .unwrap();
+    let person = |email: &str, agency: Option<&str>, role: &str| PersonInput {
+        agency_id: agency.map(str::to_owned),
+        name: email.split('@').next().unwrap().to_owned(),
+        email: email.to_owned(),
+        job_title: String::new(),
+        roles: vec![role.to_owned()],
+        line_manager_id: None,
+        active: true,
+    };
+    let admin = records
+        .save_person(at, &sys, &p, None, person(ADMIN, None, "administrator"))
+        .await
+        .unwrap();
+    let teacher = records
+        .save_person(
+            at,
+            &sys,
+            &p,
+            None,
+            person(TEACHER, Some(&school), "practitioner"),
+        )
+        .await
+        .unwrap();
+    let raised = records
+        .raise(
+            at,
+            &Actor::person(&teacher),
+            &p,
+            RaiseInput {
+                route: "individual".to_owned(),
+                child_status: Some("none".to_owned()),
+                child: Some(ChildDetails {
+                    name: "MARKER-CHILD-9".to_owned(),
+                    date_of_birth: Some("2015-04-01".to_owned()),
+                    identifier: None,
+                }),
+                category: "referral-eligibility".to_owned(),
+                raised_by: teacher.clone(),
+                raising_agency_id: school,
+                receiving_agency_id: council,
+                receiving_person_id: None,
+                summary: "Referral not accepted for assessment".to_owned(),
+                decision: "Closed with no further action.".to_owned(),
+                evidence: "Three incidents this term.".to_owned(),
+                outcome_wanted: "An assessment.".to_owned(),
+            },
+        )
+        .await
+        .unwrap();
+    records
+        .record_child_details_read(&raised.id, &teacher, at)
+        .await
+        .unwrap();
+    let read_seq = store.chain(&p, 0, 100).await.unwrap().len() as i64;
+    Seeded {
+        partnership: p,
+        escalation: raised.id,
+        admin,
+        read_seq,
+    }
 }
 
 fn audit(data_dir: &Path, args: &[&str]) -> Run {
@@ -283,4 +289,145 @@ fn edited_deleted_or_inserted_query_rows_fail_verify_naming_table_and_key() {
         // The values themselves (a child's details, say) are never printed.
         assert!(!err.contains("MARKER-CHILD-9"), "{err}");
     }
+}
+
+/// The same on PostgreSQL, through the application's role (which has no UPDATE on the event
+/// log: the purge goes through the owner's function): purge, verify, an edited query row, an
+/// erased event, and `serve` refusing to start. Skipped, loudly, without a server (not under
+/// CI).
+#[test]
+fn on_postgres_the_purge_verifies_and_tampering_is_named() {
+    let admin_url = std::env::var("PARLEY_TEST_PG_URL").unwrap_or_else(|_| {
+        "postgres://parley_owner:parley_owner@127.0.0.1:5432/postgres".to_owned()
+    });
+    let Some((owner_url, app_url, s)) = block_on(pg_seed(&admin_url)) else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--database", app_url.as_str(), "audit"];
+        all.extend_from_slice(args);
+        parley_in(data.path(), &all)
+    };
+    let seq = s.read_seq.to_string();
+    run(&["verify"]).ok();
+    let err = run(&purge_args(&seq, TEACHER)).fails();
+    assert!(err.contains("is not an administrator"), "{err}");
+    run(&purge_args(&seq, ADMIN)).ok();
+    let out = run(&["verify"]).ok();
+    assert!(
+        out.contains(&format!(
+            "  event {seq} (child-details-read): content purged by event {}",
+            s.read_seq + 1
+        )),
+        "{out}"
+    );
+
+    let owner = |sql: String| {
+        block_on(async {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&owner_url)
+                .await
+                .unwrap();
+            sqlx::query("ALTER TABLE events DISABLE TRIGGER USER")
+                .execute(&pool)
+                .await
+                .unwrap();
+            let n = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .execute(&pool)
+                .await
+                .unwrap()
+                .rows_affected();
+            sqlx::query("ALTER TABLE events ENABLE TRIGGER USER")
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            assert_eq!(n, 1, "{sql}");
+        });
+    };
+    owner(format!(
+        "UPDATE escalations SET status = 'withdrawn' WHERE id = '{}'",
+        s.escalation
+    ));
+    let err = run(&["verify"]).fails();
+    assert!(
+        err.contains(&format!(
+            "escalations (id=\"{}\"): escalations.status not what the events say",
+            s.escalation
+        )),
+        "{err}"
+    );
+    // The newest event (the purge record) erased: verify and serve both name it.
+    let record = s.read_seq + 1;
+    owner(format!(
+        "UPDATE events SET actor = NULL, reason = NULL, payload = NULL, salt = NULL \
+         WHERE partnership_id = '{}' AND seq = {record}",
+        s.partnership
+    ));
+    let err = run(&["verify"]).fails();
+    assert!(
+        err.contains(&format!(
+            "first broken event: partnership {}: event {seq}: its content was emptied without a purge record",
+            s.partnership
+        )),
+        "{err}"
+    );
+    let refused = parley_in(
+        data.path(),
+        &["--database", &app_url, "serve", "--listen", "127.0.0.1:0"],
+    );
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("refusing to start")
+            && refused
+                .stderr
+                .contains(&format!("partnership {}: event {seq}:", s.partnership))
+            && refused.stderr.contains("`parley audit verify`"),
+        "{}",
+        refused.stderr
+    );
+}
+
+/// A new PostgreSQL database (the owner migrates it and grants the application's role), with
+/// `seed`'s history written through the application's role: (owner URL, application URL).
+async fn pg_seed(admin_url: &str) -> Option<(String, String, Seeded)> {
+    let admin = match sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(admin_url)
+        .await
+    {
+        Ok(pool) => pool,
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "PostgreSQL is required under CI: {e}"
+            );
+            eprintln!("\n!!!! SKIPPING POSTGRESQL: no server at {admin_url} ({e}) !!!!\n");
+            return None;
+        }
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!("parley_cli_{}_{nanos}", std::process::id());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let base = admin_url.rsplit_once('/').unwrap().0;
+    let owner_url = format!("{base}/{name}");
+    let owner = parley_store::backend::PgStore::open(&owner_url)
+        .await
+        .unwrap();
+    owner.grant_app_role("parley_app").await.unwrap();
+    owner.close().await;
+    let rest = owner_url.split_once('@').unwrap().1;
+    let app_url = format!("postgres://parley_app:parley_app@{rest}");
+    let records = Records::open(&app_url).await.unwrap();
+    let seeded = seed_records(&records).await;
+    Some((owner_url, app_url, seeded))
 }
