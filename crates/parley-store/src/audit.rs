@@ -21,9 +21,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
 use crate::backend::Store;
-use crate::chain::{Break, Link, Verifier};
-use crate::payload::{EVENT_PURGED, Payload};
-use crate::purge::purge_stream;
+use crate::chain::{Break, Verifier};
+
+mod purges;
+mod recent;
+
+pub use purges::Purge;
+use purges::{account_for_purges, purge_record};
+pub use recent::{RECENT_EVENTS, check_recent};
 
 /// How many events one read of a chain takes.
 const PAGE: i64 = 1000;
@@ -230,92 +235,6 @@ impl Report {
     }
 }
 
-/// A purge that a purge record accounts for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Purge {
-    /// The event whose content was emptied.
-    pub seq: i64,
-    pub kind: String,
-    /// The purge record (an `event-purged` event).
-    pub record_seq: i64,
-    pub at_us: i64,
-    /// The administrator's person id.
-    pub by: Option<String>,
-    pub authority: String,
-    pub reason: Option<String>,
-}
-
-/// A purge record as read from the chain, by the event it names.
-#[derive(Clone, Debug)]
-struct PurgeRecord {
-    seq: i64,
-    at_us: i64,
-    actor: Option<String>,
-    reason: Option<String>,
-    authority: String,
-    purged_hash: String,
-}
-
-/// Reads a purge record; `None` when the event is not a well-formed one on its own stream
-/// (it then accounts for nothing).
-fn purge_record(link: &Link) -> Option<(i64, PurgeRecord)> {
-    if link.kind != EVENT_PURGED {
-        return None;
-    }
-    let payload: Payload = serde_json::from_str(link.payload.as_deref()?).ok()?;
-    let Payload::EventPurged {
-        purged_seq,
-        purged_hash,
-        authority,
-        ..
-    } = payload
-    else {
-        return None;
-    };
-    (link.stream == purge_stream(purged_seq)).then(|| {
-        (
-            purged_seq,
-            PurgeRecord {
-                seq: link.seq,
-                at_us: link.at_us,
-                actor: link.actor.clone(),
-                reason: link.reason.clone(),
-                authority,
-                purged_hash,
-            },
-        )
-    })
-}
-
-/// Matches the emptied events of a chain with its purge records: the purges accounted for,
-/// and the events emptied without a record.
-fn account_for_purges(
-    emptied: &[(i64, String, Vec<u8>)],
-    records: &BTreeMap<i64, PurgeRecord>,
-) -> (Vec<Purge>, Vec<i64>) {
-    let mut purges = Vec::new();
-    let mut unrecorded = Vec::new();
-    for (seq, kind, hash) in emptied {
-        match records.get(seq) {
-            Some(r)
-                if kind != EVENT_PURGED && r.seq > *seq && r.purged_hash == hex::encode(hash) =>
-            {
-                purges.push(Purge {
-                    seq: *seq,
-                    kind: kind.clone(),
-                    record_seq: r.seq,
-                    at_us: r.at_us,
-                    by: r.actor.clone(),
-                    authority: r.authority.clone(),
-                    reason: r.reason.clone(),
-                });
-            }
-            _ => unrecorded.push(*seq),
-        }
-    }
-    (purges, unrecorded)
-}
-
 /// Walks every chain from its first event, checks each link, and checks that `chain_heads`
 /// agrees with the last event. A store error (the database cannot be read) is an `Err`;
 /// tampering is in the report.
@@ -413,94 +332,6 @@ fn head_problem(recorded: Option<&(i64, Vec<u8>)>, head: Option<Head>) -> Option
             last,
         }),
     }
-}
-
-/// How many of each chain's newest events [`check_recent`] recomputes at start-up.
-pub const RECENT_EVENTS: i64 = 100;
-
-/// The cheap check `parley serve` makes before it starts: each chain's newest `n` events
-/// recomputed (content digests, hashes, links), linked up to the chain head recorded in
-/// `chain_heads` with nothing beyond it, and every emptied content among them accounted for
-/// by a purge record. Returns each broken chain with its problem (empty when all hold). It
-/// cannot see what lies further back: `parley audit verify` walks everything.
-pub async fn check_recent(store: &dyn Store, n: i64) -> Result<Vec<(String, Problem)>, StoreError> {
-    let recorded: BTreeMap<String, (i64, Vec<u8>)> = store
-        .chain_heads()
-        .await?
-        .into_iter()
-        .map(|(id, seq, hash)| (id, (seq, hash)))
-        .collect();
-    // The chains with a recorded head, and every partnership the query tables know (so that a
-    // chain whose head row was deleted is still seen). Not `chain_ids`, which reads the whole
-    // event log's index: this check runs at every start.
-    let mut ids: BTreeSet<String> = store
-        .partnerships()
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
-    ids.extend(recorded.keys().cloned());
-    let n = n.max(1);
-    let mut broken = Vec::new();
-    for id in ids {
-        let head_seq = recorded.get(&id).map_or(0, |r| r.0);
-        // From the lowest possible number when the window reaches the chain's start, so that
-        // the first event is checked against the genesis hash.
-        let after = if head_seq > n {
-            head_seq - n - 1
-        } else {
-            i64::MIN
-        };
-        // One more than the window: an event beyond the recorded head is a problem too.
-        let links = store.chain(&id, after, n + 2).await?;
-        let mut verifier = match links.first() {
-            Some(first) if after != i64::MIN => {
-                Verifier::resume(first.seq, first.prev_hash.clone())
-            }
-            _ => Verifier::default(),
-        };
-        let mut problem = None;
-        let mut emptied = Vec::new();
-        let mut records = BTreeMap::new();
-        for link in &links {
-            if let Err(b) = verifier.check(link) {
-                problem = Some(Problem::Break(b));
-                break;
-            }
-            if link.payload.is_none() {
-                emptied.push((link.seq, link.kind.clone(), link.hash.clone()));
-            }
-            if let Some((purged_seq, record)) = purge_record(link) {
-                records.insert(purged_seq, record);
-            }
-        }
-        if problem.is_none() {
-            // The purge records of the emptied events, wherever they are in the chain.
-            for (seq, _, _) in &emptied {
-                for link in store.stream_events(&id, &[purge_stream(*seq)]).await? {
-                    if let Some((purged_seq, record)) = purge_record(&link) {
-                        records.insert(purged_seq, record);
-                    }
-                }
-            }
-            let (_, unrecorded) = account_for_purges(&emptied, &records);
-            if !unrecorded.is_empty() {
-                problem = Some(Problem::UnrecordedPurge { seqs: unrecorded });
-            }
-        }
-        if problem.is_none() {
-            let (seq, hash) = verifier.head();
-            let head = Hash::try_from(hash)
-                .ok()
-                .filter(|_| seq > 0)
-                .map(|hash| Head { seq, hash });
-            problem = head_problem(recorded.get(&id), head);
-        }
-        if let Some(problem) = problem {
-            broken.push((id, problem));
-        }
-    }
-    Ok(broken)
 }
 
 // ---------------------------------------------------------------------------------------------
