@@ -23,6 +23,13 @@ use crate::StoreError;
 use crate::backend::Store;
 use crate::chain::{Break, Verifier};
 
+mod purges;
+mod recent;
+
+pub use purges::Purge;
+use purges::{account_for_purges, purge_record};
+pub use recent::{RECENT_EVENTS, check_recent};
+
 /// How many events one read of a chain takes.
 const PAGE: i64 = 1000;
 
@@ -103,6 +110,10 @@ pub enum Problem {
     },
     /// The chain has events but `chain_heads` has no row for it.
     HeadMissing,
+    /// These events' content was emptied, and no purge record accounts for it (none names
+    /// the event with its hash, or the event is itself a purge record): content erased behind
+    /// Parley's back. In chain order; never empty.
+    UnrecordedPurge { seqs: Vec<i64> },
 }
 
 impl Problem {
@@ -123,6 +134,7 @@ impl Problem {
                 }
             }
             Problem::HeadMissing => 1,
+            Problem::UnrecordedPurge { seqs } => seqs.first().copied().unwrap_or(0),
         }
     }
 }
@@ -159,6 +171,16 @@ impl fmt::Display for Problem {
             Problem::HeadMissing => {
                 write!(f, "the chain has events but no recorded chain head")
             }
+            Problem::UnrecordedPurge { seqs } => {
+                let list: Vec<String> = seqs.iter().map(i64::to_string).collect();
+                write!(
+                    f,
+                    "event {}: its content was emptied without a purge record (the content was erased; \
+                     emptied without a record: event {})",
+                    self.seq(),
+                    list.join(", event ")
+                )
+            }
         }
     }
 }
@@ -169,8 +191,11 @@ pub struct ChainReport {
     pub partnership_id: String,
     /// Events that verified (all of them when the chain is intact).
     pub events: u64,
-    /// Of those, how many have had their content lawfully purged.
+    /// Of those, how many have had their content emptied (lawfully or not: see `purges` and
+    /// `problem`).
     pub purged: u64,
+    /// The purges a purge record accounts for, in chain order.
+    pub purges: Vec<Purge>,
     /// The last event that verified; `None` when none did.
     pub head: Option<Head>,
     /// `None` when the chain is intact.
@@ -241,6 +266,10 @@ async fn verify_chain(
     // From the lowest possible number, so that an event moved below 1 is seen, not skipped.
     let mut after = i64::MIN;
     let mut problem = None;
+    // Events whose content is gone, as (seq, kind, hash), and the purge records by the event
+    // they name.
+    let mut emptied = Vec::new();
+    let mut records = BTreeMap::new();
     'pages: loop {
         let links = store.chain(partnership_id, after, PAGE).await?;
         for link in &links {
@@ -249,6 +278,12 @@ async fn verify_chain(
                 break 'pages;
             }
             events += 1;
+            if link.payload.is_none() {
+                emptied.push((link.seq, link.kind.clone(), link.hash.clone()));
+            }
+            if let Some((purged_seq, record)) = purge_record(link) {
+                records.insert(purged_seq, record);
+            }
         }
         match links.last() {
             Some(last) if links.len() as i64 == PAGE => after = last.seq,
@@ -268,25 +303,35 @@ async fn verify_chain(
             }
         }
     };
+    let (purges, unrecorded) = account_for_purges(&emptied, &records);
+    if problem.is_none() && !unrecorded.is_empty() {
+        problem = Some(Problem::UnrecordedPurge { seqs: unrecorded });
+    }
     if problem.is_none() {
-        problem = match (recorded, head) {
-            (None, None) => None,
-            (None, Some(_)) => Some(Problem::HeadMissing),
-            (Some((0, _)), None) => None,
-            (Some(r), Some(h)) if r.0 == h.seq && r.1[..] == h.hash[..] => None,
-            (Some(r), last) => Some(Problem::HeadMismatch {
-                recorded: r.clone(),
-                last,
-            }),
-        };
+        problem = head_problem(recorded, head);
     }
     Ok(ChainReport {
         partnership_id: partnership_id.to_owned(),
         events,
         purged: verifier.purged,
+        purges,
         head,
         problem,
     })
+}
+
+/// Whether `chain_heads` (`recorded`) agrees with the last event that verified (`head`).
+fn head_problem(recorded: Option<&(i64, Vec<u8>)>, head: Option<Head>) -> Option<Problem> {
+    match (recorded, head) {
+        (None, None) => None,
+        (None, Some(_)) => Some(Problem::HeadMissing),
+        (Some((0, _)), None) => None,
+        (Some(r), Some(h)) if r.0 == h.seq && r.1[..] == h.hash[..] => None,
+        (Some(r), last) => Some(Problem::HeadMismatch {
+            recorded: r.clone(),
+            last,
+        }),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ use sqlx::{Acquire, Row};
 
 use crate::StoreError;
 use crate::chain::{self, Link};
+use crate::consistency::{Kind, ProjectionTable, Value};
 use crate::rows::{
     AccountRow, AgencyRow, ApiTokenRow, ComplimentRow, EscalationRow, NamedOfficerRow, Op,
     OutboxRow, PartnershipRow, PersonRow, ProcedureRow, SessionLookup, SessionRow, StageRow,
@@ -144,6 +145,25 @@ pub trait Store: Send + Sync + 'static {
 
     /// Empties every projection and fills them from `ops`, in one transaction.
     async fn replace_projections(&self, ops: Vec<Op>) -> Result<(), StoreError>;
+
+    /// Every row of a query table, its columns as `table` lists them (for `audit verify`'s
+    /// comparison with the events; see `consistency.rs`). A value of the wrong type for its
+    /// column reads as `Value::Unreadable`.
+    async fn projection_rows(
+        &self,
+        table: &'static ProjectionTable,
+    ) -> Result<Vec<Vec<Value>>, StoreError>;
+
+    /// Appends a purge record (`request`: one `event-purged` event on the stream
+    /// `purge:<purged_seq>`) and, in the same transaction, empties the content of event
+    /// `purged_seq` of the chain through the one change the database's guard allows (SQLite's
+    /// trigger; on PostgreSQL the owner's `parley_purge_event_content`, the application's role
+    /// having no UPDATE on events). All or nothing. See `purge.rs`.
+    async fn append_purge(
+        &self,
+        request: AppendRequest,
+        purged_seq: i64,
+    ) -> Result<Appended, StoreError>;
 
     async fn partnerships(&self) -> Result<Vec<PartnershipRow>, StoreError>;
     async fn procedures(&self, partnership_id: &str) -> Result<Vec<ProcedureRow>, StoreError>;
@@ -308,7 +328,7 @@ fn salt() -> Result<[u8; 16], StoreError> {
     Ok(s)
 }
 
-fn json_list(v: &[String]) -> String {
+pub(crate) fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
 }
 
@@ -342,7 +362,7 @@ const PROJECTION_TABLES: [&str; 11] = [
 macro_rules! impl_store {
     ($store:ident, $db:ty, $backend:expr, $lock_head:literal, $m:ident,
      people_in: $people_in:literal, agencies_in: $agencies_in:literal, officers: $officers:literal,
-     binary: $binary:literal) => {
+     binary: $binary:literal, purge: $purge:literal) => {
         #[async_trait]
         impl Store for $store {
             fn backend(&self) -> Backend {
@@ -451,6 +471,53 @@ macro_rules! impl_store {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn projection_rows(&self, table: &'static ProjectionTable) -> Result<Vec<Vec<Value>>, StoreError> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(table.select_sql()))
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .map(|r| {
+                        table
+                            .columns
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (_, kind))| {
+                                let read = match kind {
+                                    Kind::Text => r.try_get::<Option<String>, _>(i).map(|v| v.map(Value::Text)),
+                                    Kind::Int => r.try_get::<Option<i64>, _>(i).map(|v| v.map(Value::Int)),
+                                    Kind::Bool => r.try_get::<Option<bool>, _>(i).map(|v| v.map(Value::Bool)),
+                                };
+                                match read {
+                                    Ok(v) => v.unwrap_or(Value::Null),
+                                    Err(_) => Value::Unreadable,
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect())
+            }
+
+            async fn append_purge(&self, request: AppendRequest, purged_seq: i64) -> Result<Appended, StoreError> {
+                // The careful path's own append, then the sanctioned emptying, in one
+                // transaction: dropping `tx` on any error rolls both back.
+                let mut tx = self.begin_write().await?;
+                let appended = $m::append_one(&mut tx, &request, $lock_head).await?;
+                let emptied: Vec<i64> = sqlx::query_scalar($purge)
+                    .bind(&request.partnership_id)
+                    .bind(purged_seq)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                if emptied != [purged_seq] {
+                    return Err(StoreError::NotFound(format!(
+                        "event {purged_seq} of partnership {}",
+                        request.partnership_id
+                    )));
+                }
+                tx.commit().await?;
+                Ok(appended)
             }
 
             async fn partnerships(&self) -> Result<Vec<PartnershipRow>, StoreError> {
@@ -1500,7 +1567,9 @@ impl_store!(
     agencies_in: "IN (SELECT value ->> 0 FROM json_each($3))",
     officers: "json_each($3) AS o",
     // SQLite compares text as bytes unless told otherwise.
-    binary: ""
+    binary: "",
+    // The trigger of migration 6 lets this through only under a recorded purge.
+    purge: "UPDATE events SET actor = NULL, reason = NULL, payload = NULL, salt = NULL WHERE partnership_id = $1 AND seq = $2 RETURNING seq"
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1619,6 +1688,8 @@ impl PgStore {
             format!("REVOKE ALL ON events FROM {role}"),
             format!("GRANT SELECT, INSERT ON events TO {role}"),
             format!("GRANT SELECT ON _sqlx_migrations TO {role}"),
+            // The one change to events it may make: emptying content under a recorded purge.
+            format!("GRANT EXECUTE ON FUNCTION parley_purge_event_content(TEXT, BIGINT) TO {role}"),
             format!(
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON chain_heads, partnerships, procedures, agencies, people, \
                  named_officers, escalations, escalation_children, escalation_cases, escalation_stages, compliments, \
@@ -1652,7 +1723,10 @@ impl_store!(
     agencies_in: "= ANY (ARRAY(SELECT a ->> 0 FROM jsonb_array_elements($3::jsonb) AS a))",
     officers: "jsonb_array_elements($3::jsonb) AS o(value)",
     // The database's collation may order punctuation differently from SQLite.
-    binary: " COLLATE \"C\""
+    binary: " COLLATE \"C\"",
+    // The owner's function of migration 6 (the application's role has no UPDATE on events),
+    // which meets the same trigger.
+    purge: "SELECT parley_purge_event_content($1, $2)"
 );
 
 // ---------------------------------------------------------------------------------------------

@@ -5,9 +5,11 @@
 pub mod audit;
 pub mod backend;
 pub mod chain;
+pub mod consistency;
 pub mod demo;
 pub mod payload;
 pub mod projector;
+pub mod purge;
 pub mod records;
 pub mod rows;
 pub mod transfer;

@@ -117,7 +117,22 @@ pub enum Payload {
         /// The person id of the reader.
         reader: String,
     },
+    /// An earlier event's content (actor, reason, payload, salt) was removed, on this
+    /// authority (`parley audit purge`). On the stream `purge:<purged seq>`, so an event is
+    /// purged at most once; the purge itself can never be purged. The reason is the event's
+    /// own `reason`. Projects to nothing.
+    EventPurged {
+        purged_seq: i64,
+        /// The purged event's hash, hex: what the database's guard and `audit verify` match.
+        purged_hash: String,
+        purged_kind: String,
+        /// The legal basis or the reference of the decision (the DPO's, say).
+        authority: String,
+    },
 }
+
+/// The kind of a purge record.
+pub const EVENT_PURGED: &str = "event-purged";
 
 /// A payload that cannot be turned back into a core event (a stored value out of range).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -157,6 +172,7 @@ impl Payload {
             Payload::Redirected { .. } => "redirected",
             Payload::DeadlinePassed { .. } => "deadline-passed",
             Payload::ChildDetailsRead { .. } => "child-details-read",
+            Payload::EventPurged { .. } => EVENT_PURGED,
         }
     }
 

@@ -13,6 +13,7 @@ use parley_core::procedure;
 use crate::StoreError;
 use crate::backend::{AppendRequest, Appended, NewEvent, NewOutbox, Store};
 use crate::chain::Link;
+use crate::consistency::parse_payload;
 use crate::payload::{Payload, Raised};
 use crate::projector::{Fact, Projector, access_stream, escalation_stream};
 use crate::rows::EscalationRow;
@@ -117,19 +118,6 @@ impl std::fmt::Debug for Records {
         f.debug_struct("Records")
             .field("backend", &self.store.backend())
             .finish()
-    }
-}
-
-fn parse_payload(link: &Link) -> Result<Option<Payload>, StoreError> {
-    match &link.payload {
-        None => Ok(None), // purged
-        Some(json) => serde_json::from_str(json)
-            .map(Some)
-            .map_err(|e| StoreError::Unreadable {
-                partnership: link.partnership_id.clone(),
-                seq: link.seq,
-                message: e.to_string(),
-            }),
     }
 }
 
@@ -862,31 +850,16 @@ impl Records {
     /// Drops every projection and replays all events into them. Returns how many events were
     /// replayed.
     pub async fn rebuild_projections(&self) -> Result<u64, StoreError> {
-        let mut projector = Projector::new(self.holidays.clone());
-        let mut ops = Vec::new();
-        let mut replayed = 0;
-        for partnership_id in self.store.chain_ids().await? {
-            let mut after = 0;
-            loop {
-                let links = self.store.chain(&partnership_id, after, 1000).await?;
-                let Some(last) = links.last() else { break };
-                after = last.seq;
-                for link in &links {
-                    replayed += 1;
-                    if let Some(payload) = parse_payload(link)? {
-                        let (more, _) = projector.apply(&Fact {
-                            partnership_id: &partnership_id,
-                            stream: &link.stream,
-                            at_us: link.at_us,
-                            payload: &payload,
-                        })?;
-                        ops.extend(more);
-                    }
-                }
-            }
-        }
+        let (ops, replayed) =
+            crate::consistency::replay(self.store.as_ref(), self.holidays.clone(), None, None)
+                .await?;
         self.store.replace_projections(ops).await?;
         Ok(replayed)
+    }
+
+    /// The bank holidays the projector's calendars are built from.
+    pub fn holidays(&self) -> &Arc<BankHolidays> {
+        &self.holidays
     }
 }
 

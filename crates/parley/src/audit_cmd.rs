@@ -4,9 +4,15 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use clap::{Args, Subcommand};
+use parley_core::calendar::BankHolidays;
 use parley_store::Store;
 use parley_store::audit::{self, AuditKey, ChainReport, Checkpoint, PublicKey, Report};
+use parley_store::consistency::{self, ProjectionReport};
+use parley_store::purge::{self, PurgeRequest};
+use parley_store::records::Records;
 
 use crate::cli::{Ctx, Failure, Outcome};
 
@@ -20,6 +26,32 @@ pub(crate) enum AuditCommand {
     /// deployment's Ed25519 key. Keep it outside the database: e-mail it to a witness, print
     /// it on a report.
     Checkpoint(CheckpointArgs),
+    /// Remove an event's content (actor, reason, payload) for good, at the end of its
+    /// retention period or on a lawful request. The removal is itself recorded, with its
+    /// authority and reason, in the same transaction; only an administrator of the
+    /// partnership may do it, and only for content the query tables do not depend on (a
+    /// record of who read a child's details, say).
+    Purge(PurgeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PurgeArgs {
+    /// The partnership's id, name or short name.
+    #[arg(long)]
+    partnership: String,
+    /// The event's sequence number in the partnership's chain (as `audit verify` and the
+    /// export show it).
+    #[arg(long, value_name = "N")]
+    seq: i64,
+    /// The legal basis, or the reference of the decision (the DPO's, say).
+    #[arg(long)]
+    authority: String,
+    /// Why the content goes.
+    #[arg(long)]
+    reason: String,
+    /// The e-mail address of the administrator who purges.
+    #[arg(long, value_name = "EMAIL")]
+    by: String,
 }
 
 #[derive(Debug, Args)]
@@ -54,6 +86,7 @@ pub(crate) async fn run(command: AuditCommand, ctx: Ctx) -> Outcome {
     match command {
         AuditCommand::Verify(args) => verify(args, &ctx).await,
         AuditCommand::Checkpoint(args) => checkpoint(args, &ctx).await,
+        AuditCommand::Purge(args) => purge(args, &ctx).await,
     }
 }
 
@@ -129,6 +162,20 @@ fn chain_line(c: &ChainReport, names: &HashMap<String, String>) -> String {
         }
     }
     line.push('\n');
+    for p in &c.purges {
+        let at = jiff::Timestamp::from_microsecond(p.at_us)
+            .map_or_else(|_| p.at_us.to_string(), |t| t.to_string());
+        let _ = writeln!(
+            line,
+            "  event {} ({}): content purged by event {} at {at}, by {}, on the authority {:?}, because {:?}",
+            p.seq,
+            p.kind,
+            p.record_seq,
+            p.by.as_deref().unwrap_or("(unknown)"),
+            p.authority,
+            p.reason.as_deref().unwrap_or("")
+        );
+    }
     line
 }
 
@@ -173,6 +220,32 @@ async fn verify(args: VerifyArgs, ctx: &Ctx) -> Outcome {
         out.push_str("no events yet\n");
     }
     let mut failure = first_break_message(&report);
+
+    // The query tables against the events, with the bank holidays the server projects with.
+    match consistency::check(store, Arc::new(BankHolidays::built_in())).await? {
+        ProjectionReport::Consistent => {
+            out.push_str("query tables: every row is what the events give\n");
+        }
+        ProjectionReport::Differ(differences) => {
+            for d in &differences {
+                let _ = writeln!(out, "QUERY TABLE NOT AS THE EVENTS SAY: {d}");
+            }
+            if failure.is_none()
+                && let Some(first) = differences.first()
+            {
+                failure = Some(format!(
+                    "the query tables do not match the events ({}); first: {first}",
+                    plural(differences.len() as u64, "row differs", "rows differ")
+                ));
+            }
+        }
+        ProjectionReport::Unreplayable(why) => {
+            let _ = writeln!(out, "QUERY TABLES CANNOT BE CHECKED: {why}");
+            failure.get_or_insert(format!(
+                "the events cannot be replayed to check the query tables: {why}"
+            ));
+        }
+    }
 
     if let Some((path, checkpoint, trusted)) = checkpoint {
         let findings = audit::verify_against(store, &checkpoint, &trusted).await?;
@@ -228,11 +301,17 @@ async fn verify(args: VerifyArgs, ctx: &Ctx) -> Outcome {
 /// The key a checkpoint must be signed with: named on the command line, or the public half
 /// of the deployment's own key file.
 fn trusted_key(args: &VerifyArgs, ctx: &Ctx) -> Result<PublicKey, Failure> {
-    if let Some(hex) = &args.public_key {
+    trusted(args.public_key.as_deref(), args.key.as_deref(), ctx)
+}
+
+/// The trusted public key: `public_key` (hex) if given, else that of the key file `key`, else
+/// that of the deployment's own key file.
+fn trusted(public_key: Option<&str>, key: Option<&Path>, ctx: &Ctx) -> Result<PublicKey, Failure> {
+    if let Some(hex) = public_key {
         return Ok(hex.parse()?);
     }
-    let path = match &args.key {
-        Some(path) => path.clone(),
+    let path = match key {
+        Some(path) => path.to_owned(),
         None => {
             let path = default_key_path(ctx)?;
             if !path.exists() {
@@ -274,4 +353,107 @@ async fn checkpoint(args: CheckpointArgs, ctx: &Ctx) -> Outcome {
     // The clock is read here, at the edge; the store takes the time as an argument.
     let checkpoint = Checkpoint::sign(report.heads(), jiff::Timestamp::now(), &key)?;
     Ok(checkpoint.to_json())
+}
+
+async fn purge(args: PurgeArgs, ctx: &Ctx) -> Outcome {
+    let store: Arc<dyn Store> = Arc::from(open(ctx).await?);
+    let partnerships = store.partnerships().await?;
+    let partnership = partnerships
+        .iter()
+        .find(|p| {
+            p.id == args.partnership
+                || p.name == args.partnership
+                || p.short_name.as_deref() == Some(args.partnership.as_str())
+        })
+        .ok_or_else(|| Failure(format!("no partnership \"{}\"", args.partnership)))?;
+    let refused = || {
+        Failure(format!(
+            "{} is not an administrator of {}; only an administrator of the partnership may purge its events",
+            args.by, partnership.name
+        ))
+    };
+    let person = store
+        .people(&partnership.id)
+        .await?
+        .into_iter()
+        .find(|p| p.email.eq_ignore_ascii_case(&args.by))
+        .ok_or_else(refused)?;
+    let records = Records::new(store);
+    let request = PurgeRequest {
+        partnership_id: partnership.id.clone(),
+        seq: args.seq,
+        authority: args.authority,
+        reason: args.reason,
+    };
+    // The clock is read here, at the edge.
+    let appended = purge::purge_event(&records, jiff::Timestamp::now(), &person.id, &request)
+        .await
+        .map_err(|e| match e {
+            parley_store::StoreError::Invalid(m) if m.starts_with("only an administrator") => {
+                refused()
+            }
+            e => Failure(e.to_string()),
+        })?;
+    Ok(format!(
+        "Purged the content of event {} of {}; the purge is recorded as event {}.\n",
+        args.seq, partnership.name, appended.seq
+    ))
+}
+
+/// A checkpoint the server must match before it starts, with the key it must be signed by.
+#[derive(Debug)]
+pub(crate) struct StartCheckpoint {
+    path: PathBuf,
+    checkpoint: Checkpoint,
+    trusted: PublicKey,
+}
+
+/// Reads `--checkpoint FILE` for `parley serve` (before the database is opened, so that a
+/// typo fails fast).
+pub(crate) fn start_checkpoint(
+    path: Option<&Path>,
+    public_key: Option<&str>,
+    ctx: &Ctx,
+) -> Result<Option<StartCheckpoint>, Failure> {
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
+    let checkpoint =
+        Checkpoint::from_json(&text).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+    Ok(Some(StartCheckpoint {
+        path: path.to_owned(),
+        checkpoint,
+        trusted: trusted(public_key, None, ctx)?,
+    }))
+}
+
+/// What `parley serve` and `parley demo` check before they listen: each chain's newest
+/// events link up to its recorded head ([`audit::check_recent`]), and the database still
+/// holds everything the checkpoint, when one is given, vouches for. A failure names
+/// `parley audit verify`, which walks everything.
+pub(crate) async fn check_before_serving(
+    store: &dyn Store,
+    checkpoint: Option<&StartCheckpoint>,
+) -> Result<(), Failure> {
+    let refuse = |what: String| {
+        Failure(format!(
+            "refusing to start: {what}\nRun `parley audit verify` (with --checkpoint) to see everything that is wrong."
+        ))
+    };
+    let broken = audit::check_recent(store, audit::RECENT_EVENTS).await?;
+    if let Some((partnership, problem)) = broken.first() {
+        return Err(refuse(format!(
+            "the event log does not verify: partnership {partnership}: {problem}"
+        )));
+    }
+    if let Some(c) = checkpoint {
+        let findings = audit::verify_against(store, &c.checkpoint, &c.trusted).await?;
+        if let Some(first) = findings.first() {
+            return Err(refuse(format!(
+                "the event log does not match the checkpoint {}: {first}",
+                c.path.display()
+            )));
+        }
+    }
+    Ok(())
 }

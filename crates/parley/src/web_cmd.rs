@@ -27,6 +27,15 @@ pub(crate) struct ServeArgs {
     /// An origin trusted for form posts, e.g. the public https URL behind a proxy (repeatable).
     #[arg(long, value_name = "ORIGIN")]
     trusted_origin: Vec<String>,
+    /// Refuse to start unless the database still holds every event this checkpoint (made by
+    /// `parley audit checkpoint`) vouches for. Each chain's newest events are checked at start
+    /// either way.
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<PathBuf>,
+    /// The public key the checkpoint must be signed with (default: that of the deployment's
+    /// audit-signing.key in the data directory).
+    #[arg(long, value_name = "HEX", requires = "checkpoint")]
+    checkpoint_public_key: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -78,10 +87,23 @@ async fn run_server(
 
 pub(crate) async fn serve(args: ServeArgs, ctx: Ctx) -> Outcome {
     init_logging();
+    let checkpoint = start_checkpoint(&args, &ctx)?;
     ensure_parent(&ctx)?;
     let records = Records::open(&ctx.database).await?;
+    crate::audit_cmd::check_before_serving(records.store().as_ref(), checkpoint.as_ref()).await?;
     let config = config(&args);
     run_server(records, config, args.listen, String::new()).await
+}
+
+fn start_checkpoint(
+    args: &ServeArgs,
+    ctx: &Ctx,
+) -> Result<Option<crate::audit_cmd::StartCheckpoint>, Failure> {
+    crate::audit_cmd::start_checkpoint(
+        args.checkpoint.as_deref(),
+        args.checkpoint_public_key.as_deref(),
+        ctx,
+    )
 }
 
 /// Makes the directory of a default SQLite file.
@@ -101,6 +123,7 @@ pub(crate) async fn demo(args: DemoArgs, mut ctx: Ctx, database_given: bool) -> 
         return crate::demo_cmd::run(command, ctx).await;
     }
     init_logging();
+    let checkpoint = start_checkpoint(&args.serve, &ctx)?;
     if !database_given {
         // A fresh embedded database each time, beside (never in place of) the real one.
         let dir = ctx
@@ -169,6 +192,7 @@ pub(crate) async fn demo(args: DemoArgs, mut ctx: Ctx, database_given: bool) -> 
     });
     let records = Records::open(&ctx.database).await?;
     drop(state);
+    crate::audit_cmd::check_before_serving(records.store().as_ref(), checkpoint.as_ref()).await?;
     run_server(records, config, args.serve.listen, banner).await
 }
 

@@ -236,6 +236,22 @@ async fn a_small_demo_shows_every_status_and_keeps_its_promises() {
         let verified = transfer::verify_chains(store.as_ref()).await.unwrap();
         assert_eq!(verified.chains, 5);
         assert!(verified.events as usize > summary.events);
+        // Every query table is exactly what replaying the events gives (the in-memory
+        // replay of `audit verify` applies every kind of change as the store's SQL does).
+        assert_eq!(
+            parley_store::consistency::check(store.as_ref(), records.holidays().clone())
+                .await
+                .unwrap(),
+            parley_store::consistency::ProjectionReport::Consistent,
+            "{backend:?}"
+        );
+        assert_eq!(
+            parley_store::audit::check_recent(store.as_ref(), 10)
+                .await
+                .unwrap(),
+            vec![],
+            "{backend:?}"
+        );
     }
 }
 

@@ -10,7 +10,10 @@
 mod append_only;
 mod demo;
 mod literals;
+mod projections;
+mod purge;
 mod schema;
+mod start;
 mod stories;
 mod tamper;
 mod transfer;

@@ -150,3 +150,44 @@ async fn both_backends_have_the_same_indexes() {
         );
     }
 }
+
+/// Tables that are not projections: the log and its heads, the outbox, and the web's security
+/// state. Every other table is a query table that `audit verify` must compare with the events.
+const NOT_PROJECTIONS: [&str; 6] = [
+    "events",
+    "chain_heads",
+    "outbox",
+    "accounts",
+    "sessions",
+    "api_tokens",
+];
+
+/// `audit verify` compares every query table, every column of it, with the events: a table
+/// or column added by a migration and missing from `consistency::TABLES` fails here.
+#[tokio::test]
+async fn the_consistency_check_covers_every_projection_table_and_column() {
+    let db = backends().await.remove(0);
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .connect(&db.url)
+        .await
+        .unwrap();
+    let stored: BTreeSet<(String, String)> = sqlx::query_as(
+        "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+         WHERE m.type = 'table' AND m.name NOT LIKE '\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite%'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|(t, _): &(String, String)| !NOT_PROJECTIONS.contains(&t.as_str()))
+    .collect();
+    let checked: BTreeSet<(String, String)> = parley_store::consistency::TABLES
+        .iter()
+        .flat_map(|t| {
+            t.columns
+                .iter()
+                .map(|(c, _)| (t.name.to_owned(), (*c).to_owned()))
+        })
+        .collect();
+    assert_eq!(stored, checked);
+}

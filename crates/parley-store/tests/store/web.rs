@@ -1054,4 +1054,21 @@ async fn upgrading_a_granted_postgres_database_grants_the_web_tables() {
         .await
         .unwrap();
     assert!(store.account("ada").await.unwrap().is_some());
+    // Migration 6 lets the application's role purge through the owner's function, and no one
+    // else (PUBLIC's default EXECUTE is revoked).
+    let app = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&app_url)
+        .await
+        .unwrap();
+    let (may, public): (bool, bool) = sqlx::query_as(
+        "SELECT has_function_privilege(current_user, 'parley_purge_event_content(text, bigint)', 'EXECUTE'), \
+         EXISTS (SELECT 1 FROM pg_proc p, aclexplode(p.proacl) a \
+                 WHERE p.proname = 'parley_purge_event_content' AND a.grantee = 0)",
+    )
+    .fetch_one(&app)
+    .await
+    .unwrap();
+    assert!(may && !public, "app may: {may}, PUBLIC may: {public}");
+    app.close().await;
 }

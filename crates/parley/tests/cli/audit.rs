@@ -11,7 +11,7 @@ use sqlx::sqlite::SqlitePoolOptions;
 
 use super::{Run, parley_in};
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -46,7 +46,7 @@ fn seed(data_dir: &Path) -> String {
 
 /// Runs SQL on the database file with the append-only triggers dropped, as someone with the
 /// file could.
-fn tamper(data_dir: &Path, statements: &[String]) {
+pub(crate) fn tamper(data_dir: &Path, statements: &[String]) {
     let url = format!("sqlite://{}", data_dir.join("parley.db").display());
     block_on(async {
         let pool = SqlitePoolOptions::new()
@@ -164,6 +164,22 @@ fn a_checkpoint_is_signed_and_later_shows_the_newest_event_removed() {
                 "UPDATE chain_heads SET seq = 2, hash = (SELECT hash FROM events WHERE partnership_id = '{p}' \
                  AND seq = 2) WHERE partnership_id = '{p}'"
             ),
+        ],
+    );
+    // The query tables still hold what the removed event made, and give it away...
+    let err = audit(data.path(), &["verify"]).fails();
+    assert!(err.contains("2 events, intact (head seq 2"), "{err}");
+    assert!(
+        err.contains("QUERY TABLE NOT AS THE EVENTS SAY: agencies (id=")
+            && err.contains("no event made this row"),
+        "{err}"
+    );
+    // ...until those are put back too: then only the checkpoint tells.
+    tamper(
+        data.path(),
+        &[
+            format!("DELETE FROM agencies WHERE partnership_id = '{p}'"),
+            format!("UPDATE partnerships SET config_version = config_version - 1 WHERE id = '{p}'"),
         ],
     );
     let out = audit(data.path(), &["verify"]).ok();

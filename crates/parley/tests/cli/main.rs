@@ -9,6 +9,7 @@ mod crash;
 mod data;
 mod load;
 mod procedure;
+mod purge;
 mod serve;
 mod timeline;
 

@@ -299,3 +299,172 @@ fn demo_seeds_a_fresh_database_and_prints_the_sign_ins() {
     assert_eq!(server.request("GET", "/healthz", &[], "").0, 200);
     assert_eq!(server.terminate(), 0);
 }
+
+/// `parley serve` on `data_dir`'s database: the failure message when it refuses to start, or
+/// `None` when it starts (it is then stopped).
+fn serve_refusal(data_dir: &Path, args: &[&str]) -> Option<String> {
+    let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args(&all)
+        .env("PARLEY_DATA_DIR", data_dir)
+        .env("PARLEY_LOG", "warn")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("PARLEY_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut said = String::new();
+    let started = loop {
+        let mut line = String::new();
+        if err.read_line(&mut line).unwrap() == 0 {
+            break false;
+        }
+        said.push_str(&line);
+        if line.contains("Parley is running at http://") {
+            let pid = child.id().to_string();
+            Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+            break true;
+        }
+    };
+    let status = child.wait().unwrap();
+    if started {
+        return None;
+    }
+    assert!(!status.success(), "exited 0 without serving:\n{said}");
+    assert!(!said.contains("panicked"), "{said}");
+    Some(said)
+}
+
+/// Serve checks each chain's newest events against its recorded head, and the log against a
+/// checkpoint when given one, before it listens; it refuses to start on a broken chain.
+#[test]
+fn serve_refuses_to_start_on_a_broken_chain_or_an_unmatched_checkpoint() {
+    use crate::audit::tamper;
+    use crate::purge::{copy, seed};
+
+    let data = tempfile::tempdir().unwrap();
+    let s = seed(data.path());
+    let (p, head) = (&s.partnership, s.read_seq);
+    let checkpoint_of = |dir: &Path| {
+        let out = parley_in(dir, &["audit", "checkpoint"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let path = dir.join("checkpoint.json");
+        std::fs::write(&path, out.stdout).unwrap();
+        path
+    };
+    let checkpoint = checkpoint_of(data.path());
+    let key = data.path().join("audit-signing.key");
+
+    // An intact database starts, with and without its checkpoint.
+    assert_eq!(serve_refusal(data.path(), &[]), None);
+    let cp = checkpoint.display().to_string();
+    assert_eq!(serve_refusal(data.path(), &["--checkpoint", &cp]), None);
+
+    let at = |seq: i64| format!("WHERE partnership_id = '{p}' AND seq = {seq}");
+    // (tampering, the checkpoint to give, what the refusal must name)
+    let other = tempfile::tempdir().unwrap();
+    seed(other.path());
+    std::fs::copy(&key, other.path().join("audit-signing.key")).unwrap();
+    let foreign = checkpoint_of(other.path());
+    let edited = data.path().join("edited.json");
+    std::fs::write(
+        &edited,
+        std::fs::read_to_string(&checkpoint).unwrap().replacen(
+            &format!("\"seq\": {head}"),
+            &format!("\"seq\": {}", head - 1),
+            1,
+        ),
+    )
+    .unwrap();
+    let cases: Vec<(Vec<String>, Option<&Path>, String)> = vec![
+        (
+            vec![format!(
+                "UPDATE events SET actor = 'someone-else' {}",
+                at(head)
+            )],
+            None,
+            format!("partnership {p}: event {head}: its content does not match"),
+        ),
+        (
+            vec![format!(
+                "UPDATE events SET actor = NULL, reason = NULL, payload = NULL, salt = NULL {}",
+                at(head)
+            )],
+            None,
+            format!(
+                "partnership {p}: event {head}: its content was emptied without a purge record"
+            ),
+        ),
+        (
+            vec![format!("UPDATE events SET at_us = at_us + 1 {}", at(head))],
+            None,
+            format!("partnership {p}: event {head}: its hash does not match"),
+        ),
+        (
+            vec![format!(
+                "UPDATE chain_heads SET seq = seq - 1 WHERE partnership_id = '{p}'"
+            )],
+            None,
+            format!("partnership {p}: event {head}: beyond the recorded chain head"),
+        ),
+        (
+            vec![format!(
+                "UPDATE chain_heads SET hash = X'00' WHERE partnership_id = '{p}'"
+            )],
+            None,
+            format!("partnership {p}: event {head}: the recorded chain head has a different hash"),
+        ),
+        (
+            vec![format!("DELETE FROM events {}", at(head))],
+            None,
+            format!("partnership {p}: event {head}: missing"),
+        ),
+        // The newest event removed and the head moved back to match: only the checkpoint
+        // can tell.
+        (
+            vec![
+                format!("DELETE FROM events {}", at(head)),
+                format!(
+                    "UPDATE chain_heads SET seq = {}, hash = (SELECT hash FROM events {}) WHERE partnership_id = '{p}'",
+                    head - 1,
+                    at(head - 1)
+                ),
+            ],
+            Some(&checkpoint),
+            format!(
+                "does not match the checkpoint {}: partnership {p}: event {head}: missing",
+                checkpoint.display()
+            ),
+        ),
+        (
+            vec![],
+            Some(&foreign),
+            "does not match the checkpoint".to_owned(),
+        ),
+        (
+            vec![],
+            Some(&edited),
+            "signature does not match its contents".to_owned(),
+        ),
+    ];
+    for (sql, given, words) in cases {
+        let dir = copy(data.path());
+        std::fs::copy(&key, dir.path().join("audit-signing.key")).unwrap();
+        if !sql.is_empty() {
+            tamper(dir.path(), &sql);
+        }
+        let given = given.map(|g| g.display().to_string());
+        let args: Vec<&str> = match &given {
+            Some(path) => vec!["--checkpoint", path],
+            None => vec![],
+        };
+        let said = serve_refusal(dir.path(), &args)
+            .unwrap_or_else(|| panic!("started: {sql:?} {given:?}"));
+        assert!(said.contains("refusing to start"), "{sql:?}: {said}");
+        assert!(said.contains(&words), "{sql:?} {given:?}:\n{said}");
+        assert!(said.contains("`parley audit verify`"), "{said}");
+    }
+}
