@@ -19,8 +19,8 @@ use crate::StoreError;
 use crate::chain::{self, Link};
 use crate::rows::{
     AccountRow, AgencyRow, ApiTokenRow, ComplimentRow, EscalationOfficerRow, EscalationRow,
-    NamedOfficerRow, Op,
-    OutboxRow, PartnershipRow, PersonRow, ProcedureRow, SessionLookup, SessionRow, StageRow,
+    NamedOfficerRow, Op, OutboxRow, PartnershipRow, PersonRow, ProcedureRow, SessionLookup,
+    SessionRow, StageRow,
 };
 
 /// Which database a store runs on.
@@ -1020,11 +1020,17 @@ macro_rules! involving_ids {
     ($people_in:literal) => {
         concat!(
             "SELECT e.id FROM escalations e ",
-            "WHERE e.raised_by ", $people_in, " AND e.partnership_id || '' = $1 ",
+            "WHERE e.raised_by ",
+            $people_in,
+            " AND e.partnership_id || '' = $1 ",
             "UNION SELECT e.id FROM escalations e ",
-            "WHERE e.receiving_person_id ", $people_in, " AND e.partnership_id || '' = $1 ",
+            "WHERE e.receiving_person_id ",
+            $people_in,
+            " AND e.partnership_id || '' = $1 ",
             "UNION SELECT o.escalation_id FROM escalation_officers o ",
-            "WHERE o.person_id ", $people_in, " AND o.partnership_id || '' = $1"
+            "WHERE o.person_id ",
+            $people_in,
+            " AND o.partnership_id || '' = $1"
         )
     };
 }
@@ -2064,15 +2070,16 @@ mod tests {
             "escalation_officers_person",
         ] {
             assert!(
-                plan.iter().any(|l| (l.starts_with("SEARCH e USING") || l.starts_with("SEARCH o USING"))
+                plan.iter().any(|l| (l.starts_with("SEARCH e USING")
+                    || l.starts_with("SEARCH o USING"))
                     && l.contains(index)),
                 "{index} not used: {plan:#?}"
             );
         }
         assert!(
-            !plan
-                .iter()
-                .any(|l| l.starts_with("SCAN e") || l.starts_with("SCAN o") || l.starts_with("SCAN escalation")),
+            !plan.iter().any(|l| l.starts_with("SCAN e")
+                || l.starts_with("SCAN o")
+                || l.starts_with("SCAN escalation")),
             "a scan of the escalations: {plan:#?}"
         );
     }

@@ -216,13 +216,9 @@ pub fn access(
     let acting_lead = dir.acting_leads(e, officers).any(|o| o.person_id == me);
     // Those who act: the parties and the current stage's officers still in post. Those who
     // only see: every officer of a stage it went through.
-    let parties = || {
-        std::iter::once(e.raised_by.as_str()).chain(e.receiving_person_id.as_deref())
-    };
-    let mut acting =
-        parties().chain(dir.acting_leads(e, officers).map(|o| o.person_id.as_str()));
-    let mut seeing =
-        parties().chain(dir.stage_leads(e, officers).map(|o| o.person_id.as_str()));
+    let parties = || std::iter::once(e.raised_by.as_str()).chain(e.receiving_person_id.as_deref());
+    let mut acting = parties().chain(dir.acting_leads(e, officers).map(|o| o.person_id.as_str()));
+    let mut seeing = parties().chain(dir.stage_leads(e, officers).map(|o| o.person_id.as_str()));
     let raising_side_manager = dir.manages(me, &e.raised_by);
     let acting_manager = acting.any(|p| dir.manages(me, p));
     let manager = acting_manager || seeing.any(|p| dir.manages(me, p));
@@ -389,7 +385,11 @@ mod tests {
             None,
             "the business team is told from stage 2"
         );
-        assert_eq!(rel("stranger", &e, &record), None, "roles alone show no case");
+        assert_eq!(
+            rel("stranger", &e, &record),
+            None,
+            "roles alone show no case"
+        );
         let e2 = escalation(2);
         let record2 = [led("a1", 1, "officer1"), led("a2", 2, "officer2")];
         assert_eq!(
@@ -418,7 +418,8 @@ mod tests {
         e: &EscalationRow,
         record: &[EscalationOfficerRow],
     ) -> Option<(bool, bool, bool)> {
-        access(&d.people[id], e, record, d, None).map(|a| (a.child_details, a.can_act, a.can_record))
+        access(&d.people[id], e, record, d, None)
+            .map(|a| (a.child_details, a.can_act, a.can_record))
     }
 
     const NONE: Option<(bool, bool, bool)> = None;
@@ -432,51 +433,195 @@ mod tests {
     fn only_the_stages_an_escalation_went_through_count() {
         let d = directory();
         // (what, the escalation's current stage, its record of officers, person, rights)
-        let cases: Vec<(&str, i64, Vec<EscalationOfficerRow>, &str, Option<(bool, bool, bool)>)> = vec![
+        let cases: Vec<(
+            &str,
+            i64,
+            Vec<EscalationOfficerRow>,
+            &str,
+            Option<(bool, bool, bool)>,
+        )> = vec![
             // A thematic or strategic route that starts at stage 3 (Dorset).
-            ("starts at 3: stage 1's officer", 3, vec![led("a2", 3, "officer3")], "officer1", NONE),
-            ("starts at 3: stage 2's officer", 3, vec![led("a2", 3, "officer3")], "officer2", NONE),
-            ("starts at 3: stage 1's officer's manager", 3, vec![led("a2", 3, "officer3")], "boss1", NONE),
-            ("starts at 3: stage 2's officer's manager", 3, vec![led("a2", 3, "officer3")], "boss2", NONE),
-            ("starts at 3: stage 3's officer acts", 3, vec![led("a2", 3, "officer3")], "officer3", ACTS),
+            (
+                "starts at 3: stage 1's officer",
+                3,
+                vec![led("a2", 3, "officer3")],
+                "officer1",
+                NONE,
+            ),
+            (
+                "starts at 3: stage 2's officer",
+                3,
+                vec![led("a2", 3, "officer3")],
+                "officer2",
+                NONE,
+            ),
+            (
+                "starts at 3: stage 1's officer's manager",
+                3,
+                vec![led("a2", 3, "officer3")],
+                "boss1",
+                NONE,
+            ),
+            (
+                "starts at 3: stage 2's officer's manager",
+                3,
+                vec![led("a2", 3, "officer3")],
+                "boss2",
+                NONE,
+            ),
+            (
+                "starts at 3: stage 3's officer acts",
+                3,
+                vec![led("a2", 3, "officer3")],
+                "officer3",
+                ACTS,
+            ),
             // Starts at stage 4.
-            ("starts at 4: stage 1's officer", 4, vec![led("a1", 4, "officer4")], "officer1", NONE),
-            ("starts at 4: stage 2's officer", 4, vec![led("a1", 4, "officer4")], "officer2", NONE),
-            ("starts at 4: stage 3's officer", 4, vec![led("a1", 4, "officer4")], "officer3", NONE),
-            ("starts at 4: stage 4's officer acts", 4, vec![led("a1", 4, "officer4")], "officer4", ACTS),
+            (
+                "starts at 4: stage 1's officer",
+                4,
+                vec![led("a1", 4, "officer4")],
+                "officer1",
+                NONE,
+            ),
+            (
+                "starts at 4: stage 2's officer",
+                4,
+                vec![led("a1", 4, "officer4")],
+                "officer2",
+                NONE,
+            ),
+            (
+                "starts at 4: stage 3's officer",
+                4,
+                vec![led("a1", 4, "officer4")],
+                "officer3",
+                NONE,
+            ),
+            (
+                "starts at 4: stage 4's officer acts",
+                4,
+                vec![led("a1", 4, "officer4")],
+                "officer4",
+                ACTS,
+            ),
             // Named for stage 2 only after the escalation had passed stage 2.
-            ("named after it passed", 3, vec![led("a2", 2, "former2"), led("a2", 3, "officer3")], "officer2", NONE),
-            ("named after it passed: their manager", 3, vec![led("a2", 2, "former2"), led("a2", 3, "officer3")], "boss2", NONE),
+            (
+                "named after it passed",
+                3,
+                vec![led("a2", 2, "former2"), led("a2", 3, "officer3")],
+                "officer2",
+                NONE,
+            ),
+            (
+                "named after it passed: their manager",
+                3,
+                vec![led("a2", 2, "former2"), led("a2", 3, "officer3")],
+                "boss2",
+                NONE,
+            ),
             // The officer who led stage 2 then keeps read access, and so does their manager.
-            ("the past officer reads", 3, vec![led("a2", 2, "former2"), led("a2", 3, "officer3")], "former2", READS),
-            ("the past officer's manager reads", 3, vec![led("a2", 2, "former2"), led("a2", 3, "officer3")], "former-boss", READS),
+            (
+                "the past officer reads",
+                3,
+                vec![led("a2", 2, "former2"), led("a2", 3, "officer3")],
+                "former2",
+                READS,
+            ),
+            (
+                "the past officer's manager reads",
+                3,
+                vec![led("a2", 2, "former2"), led("a2", 3, "officer3")],
+                "former-boss",
+                READS,
+            ),
             // Replaced mid-stage: the old officer reads, the new one acts.
-            ("replaced mid-stage: the old officer", 2, vec![led("a2", 2, "former2"), led("a2", 2, "officer2")], "former2", READS),
-            ("replaced mid-stage: the old officer's manager", 2, vec![led("a2", 2, "former2"), led("a2", 2, "officer2")], "former-boss", READS),
-            ("replaced mid-stage: the new officer acts", 2, vec![led("a2", 2, "former2"), led("a2", 2, "officer2")], "officer2", ACTS),
-            ("replaced mid-stage: the new officer's manager acts", 2, vec![led("a2", 2, "former2"), led("a2", 2, "officer2")], "boss2", ACTS),
+            (
+                "replaced mid-stage: the old officer",
+                2,
+                vec![led("a2", 2, "former2"), led("a2", 2, "officer2")],
+                "former2",
+                READS,
+            ),
+            (
+                "replaced mid-stage: the old officer's manager",
+                2,
+                vec![led("a2", 2, "former2"), led("a2", 2, "officer2")],
+                "former-boss",
+                READS,
+            ),
+            (
+                "replaced mid-stage: the new officer acts",
+                2,
+                vec![led("a2", 2, "former2"), led("a2", 2, "officer2")],
+                "officer2",
+                ACTS,
+            ),
+            (
+                "replaced mid-stage: the new officer's manager acts",
+                2,
+                vec![led("a2", 2, "former2"), led("a2", 2, "officer2")],
+                "boss2",
+                ACTS,
+            ),
             // Named for the current stage, but not in the record of it (it closed before).
-            ("in post, not in the record", 2, vec![led("a2", 2, "former2")], "officer2", NONE),
+            (
+                "in post, not in the record",
+                2,
+                vec![led("a2", 2, "former2")],
+                "officer2",
+                NONE,
+            ),
             // A stage it went through, led by someone still in post: read only once it moved on.
-            ("stage 1's officer once it moved on", 2, vec![led("a1", 1, "officer1"), led("a2", 2, "officer2")], "officer1", READS),
-            ("stage 1's officer's manager once it moved on", 2, vec![led("a1", 1, "officer1"), led("a2", 2, "officer2")], "boss1", READS),
+            (
+                "stage 1's officer once it moved on",
+                2,
+                vec![led("a1", 1, "officer1"), led("a2", 2, "officer2")],
+                "officer1",
+                READS,
+            ),
+            (
+                "stage 1's officer's manager once it moved on",
+                2,
+                vec![led("a1", 1, "officer1"), led("a2", 2, "officer2")],
+                "boss1",
+                READS,
+            ),
             // Records that are not this escalation's, its partnership's or its agencies'.
             (
                 "another escalation's record",
                 1,
-                vec![EscalationOfficerRow { escalation_id: "other".into(), ..led("a1", 1, "officer1") }],
+                vec![EscalationOfficerRow {
+                    escalation_id: "other".into(),
+                    ..led("a1", 1, "officer1")
+                }],
                 "officer1",
                 NONE,
             ),
             (
                 "another partnership's record",
                 1,
-                vec![EscalationOfficerRow { partnership_id: "q".into(), ..led("a1", 1, "officer1") }],
+                vec![EscalationOfficerRow {
+                    partnership_id: "q".into(),
+                    ..led("a1", 1, "officer1")
+                }],
                 "officer1",
                 NONE,
             ),
-            ("another agency's record", 1, vec![led("a3", 1, "officer1")], "officer1", NONE),
-            ("a record for the wrong agency acts not", 2, vec![led("a1", 2, "officer2")], "officer2", READS),
+            (
+                "another agency's record",
+                1,
+                vec![led("a3", 1, "officer1")],
+                "officer1",
+                NONE,
+            ),
+            (
+                "a record for the wrong agency acts not",
+                2,
+                vec![led("a1", 2, "officer2")],
+                "officer2",
+                READS,
+            ),
             // No record at all: stage numbers alone give nothing.
             ("no record: stage 1's officer", 4, vec![], "officer1", NONE),
             ("no record: stage 4's officer", 4, vec![], "officer4", NONE),
@@ -484,7 +629,13 @@ mod tests {
             ("the raiser", 4, vec![], "raiser", ACTS),
             ("the receiver", 4, vec![], "receiver", ACTS),
             ("the raiser's manager", 4, vec![], "head", ACTS),
-            ("a stranger with every role", 4, vec![led("a1", 4, "officer4")], "stranger", NONE),
+            (
+                "a stranger with every role",
+                4,
+                vec![led("a1", 4, "officer4")],
+                "stranger",
+                NONE,
+            ),
         ];
         for (what, stage, record, id, want) in cases {
             let e = escalation(stage);

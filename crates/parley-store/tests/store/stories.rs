@@ -132,7 +132,7 @@ async fn both_backends_reach_the_same_schema_version() {
         versions.iter().all(|(_, v)| *v == versions[0].1),
         "{versions:?}"
     );
-    assert_eq!(versions[0].1, 3);
+    assert_eq!(versions[0].1, 4);
 }
 
 /// The configuration version moves with every change to the partnership's configuration

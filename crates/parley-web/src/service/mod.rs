@@ -62,7 +62,13 @@ impl Context {
         e: &EscalationRow,
         officers: &[EscalationOfficerRow],
     ) -> Option<Access> {
-        access::access(&user.person, e, officers, &self.directory, self.business_from)
+        access::access(
+            &user.person,
+            e,
+            officers,
+            &self.directory,
+            self.business_from,
+        )
     }
 
     pub fn agency_name(&self, id: &str, agencies: &[parley_store::rows::AgencyRow]) -> String {
