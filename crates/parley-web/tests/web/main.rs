@@ -11,3 +11,5 @@ mod harness;
 mod headers;
 mod leaks;
 mod matrix;
+mod stage_access;
+mod stage_record;
