@@ -417,14 +417,16 @@ mod tests {
         id: &str,
         e: &EscalationRow,
         record: &[EscalationOfficerRow],
-    ) -> Option<(bool, bool, bool)> {
+    ) -> Rights {
         access(&d.people[id], e, record, d, None)
             .map(|a| (a.child_details, a.can_act, a.can_record))
     }
 
-    const NONE: Option<(bool, bool, bool)> = None;
-    const READS: Option<(bool, bool, bool)> = Some((true, false, false));
-    const ACTS: Option<(bool, bool, bool)> = Some((true, true, true));
+    /// `None` for not seeing it at all, else (sees the child, acts, records).
+    type Rights = Option<(bool, bool, bool)>;
+    const NONE: Rights = None;
+    const READS: Rights = Some((true, false, false));
+    const ACTS: Rights = Some((true, true, true));
 
     /// The attacker's side: officers of stages the escalation never went through, officers
     /// named after it left their stage, officers replaced, and records that do not belong to
@@ -433,13 +435,7 @@ mod tests {
     fn only_the_stages_an_escalation_went_through_count() {
         let d = directory();
         // (what, the escalation's current stage, its record of officers, person, rights)
-        let cases: Vec<(
-            &str,
-            i64,
-            Vec<EscalationOfficerRow>,
-            &str,
-            Option<(bool, bool, bool)>,
-        )> = vec![
+        let cases: Vec<(&str, i64, Vec<EscalationOfficerRow>, &str, Rights)> = vec![
             // A thematic or strategic route that starts at stage 3 (Dorset).
             (
                 "starts at 3: stage 1's officer",
