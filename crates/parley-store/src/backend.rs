@@ -707,6 +707,9 @@ macro_rules! impl_store {
                 &self,
                 escalation_id: &str,
             ) -> Result<Vec<EscalationOfficerRow>, StoreError> {
+                if let Some(found) = self.inline_escalation_officers(escalation_id) {
+                    return Ok(found);
+                }
                 let rows = sqlx::query(concat!(
                     "SELECT ", escalation_officer_columns!(), " FROM escalation_officers ",
                     "WHERE escalation_id = $1 ORDER BY stage, agency_id", $binary, ", person_id", $binary
@@ -1503,6 +1506,10 @@ impl SqliteStore {
         self.inline.as_ref()?.escalation(id)
     }
 
+    fn inline_escalation_officers(&self, id: &str) -> Option<Vec<EscalationOfficerRow>> {
+        self.inline.as_ref()?.escalation_officers(id)
+    }
+
     fn inline_stream_version(&self, partnership_id: &str, stream: &str) -> Option<i64> {
         self.inline.as_ref()?.stream_version(partnership_id, stream)
     }
@@ -1598,6 +1605,10 @@ impl PgStore {
     }
 
     fn inline_escalation(&self, _: &str) -> Option<Option<EscalationRow>> {
+        None
+    }
+
+    fn inline_escalation_officers(&self, _: &str) -> Option<Vec<EscalationOfficerRow>> {
         None
     }
 
