@@ -9,6 +9,7 @@ mod crash;
 mod data;
 mod load;
 mod procedure;
+mod rebuild;
 mod serve;
 mod timeline;
 
