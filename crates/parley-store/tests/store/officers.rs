@@ -480,3 +480,55 @@ async fn the_careful_path_writes_the_record_of_the_commands_it_keeps() {
         assert_eq!(record(store.as_ref(), "refused").await, Led::new(), "{b:?}");
     }
 }
+
+/// A database upgraded in place to schema version 4 already holds escalations: the migration
+/// gives each stage they reached the officers named now. On the demo, whose officers never
+/// change, that is exactly the record the events give.
+#[tokio::test]
+async fn an_upgraded_database_gets_the_record_of_the_stages_reached() {
+    for db in backends().await {
+        let records = db.records().await;
+        let summary = super::demo::seed(&records, 40, 3).await;
+        let store = records.store().clone();
+        let b = db.backend;
+        let mut want = Vec::new();
+        for p in &summary.partnerships {
+            want.extend(everything(store.as_ref(), &p.id).await);
+        }
+        assert!(want.len() > 40, "{b:?}: {} rows", want.len());
+        drop(records);
+        // Back to version 3, as the owner: no table, no migration recorded.
+        for statement in [
+            "DROP TABLE escalation_officers",
+            "DELETE FROM _sqlx_migrations WHERE version = 4",
+        ] {
+            match b {
+                parley_store::Backend::Sqlite => {
+                    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                        .connect(&db.owner_url)
+                        .await
+                        .unwrap();
+                    sqlx::query(statement).execute(&pool).await.unwrap();
+                    pool.close().await;
+                }
+                parley_store::Backend::Postgres => {
+                    let pool = sqlx::postgres::PgPoolOptions::new()
+                        .connect(&db.owner_url)
+                        .await
+                        .unwrap();
+                    sqlx::query(statement).execute(&pool).await.unwrap();
+                    pool.close().await;
+                }
+            }
+        }
+        // The owner opens it: the migration runs again, with its backfill.
+        let upgraded = parley_store::open(&db.owner_url).await.unwrap();
+        assert_eq!(upgraded.schema_version().await.unwrap(), 4, "{b:?}");
+        let mut got = Vec::new();
+        for p in &summary.partnerships {
+            got.extend(everything(upgraded.as_ref(), &p.id).await);
+        }
+        // Each row dated from when the stage started, as the events date it.
+        assert_eq!(got, want, "{b:?}");
+    }
+}
