@@ -19,8 +19,9 @@ use crate::StoreError;
 use crate::chain::{self, Link};
 use crate::consistency::{Kind, ProjectionTable, Value};
 use crate::rows::{
-    AccountRow, AgencyRow, ApiTokenRow, ComplimentRow, EscalationRow, NamedOfficerRow, Op,
-    OutboxRow, PartnershipRow, PersonRow, ProcedureRow, SessionLookup, SessionRow, StageRow,
+    AccountRow, AgencyRow, ApiTokenRow, ComplimentRow, EscalationOfficerRow, EscalationRow,
+    NamedOfficerRow, Op, OutboxRow, PartnershipRow, PersonRow, ProcedureRow, SessionLookup,
+    SessionRow, StageRow,
 };
 
 /// Which database a store runs on.
@@ -211,14 +212,28 @@ pub trait Store: Send + Sync + 'static {
     async fn person(&self, id: &str) -> Result<Option<PersonRow>, StoreError>;
 
     /// Every escalation of the partnership that involves a person: raised by or received by
-    /// one of `people`, or, for some `(agency_id, stage)` in `officer_of`, raised by or against
-    /// that agency and at that stage or later. By stage due date, then reference.
+    /// one of `people`, or led by one of them as a named officer at a stage it went through
+    /// (its `escalation_officers` rows; never worked out from stage numbers). By stage due
+    /// date, then reference.
     async fn escalations_involving(
         &self,
         partnership_id: &str,
         people: &[String],
-        officer_of: &[(String, i64)],
     ) -> Result<Vec<EscalationRow>, StoreError>;
+
+    /// The named officers who held a stage of the escalation while it was at that stage, by
+    /// stage, agency and person.
+    async fn escalation_officers(
+        &self,
+        escalation_id: &str,
+    ) -> Result<Vec<EscalationOfficerRow>, StoreError>;
+    /// [`Store::escalation_officers`] of several of the partnership's escalations at once
+    /// (those of a list), by escalation, stage, agency and person.
+    async fn officers_of_escalations(
+        &self,
+        partnership_id: &str,
+        escalation_ids: &[String],
+    ) -> Result<Vec<EscalationOfficerRow>, StoreError>;
 
     /// One page of the partnership's escalations that pass `filter`, newest first (then by
     /// reference), and how many pass it in all. A negative `limit` or `offset` counts as 0.
@@ -227,7 +242,6 @@ pub trait Store: Send + Sync + 'static {
         &self,
         partnership_id: &str,
         people: &[String],
-        officer_of: &[(String, i64)],
     ) -> Result<Vec<EscalationRow>, StoreError>;
     /// One page of the closed escalations of [`Store::escalations_involving`], newest first,
     /// and how many there are in all.
@@ -235,7 +249,6 @@ pub trait Store: Send + Sync + 'static {
         &self,
         partnership_id: &str,
         people: &[String],
-        officer_of: &[(String, i64)],
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<EscalationRow>, i64), StoreError>;
@@ -341,7 +354,7 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-const PROJECTION_TABLES: [&str; 11] = [
+const PROJECTION_TABLES: [&str; 12] = [
     "partnerships",
     "procedures",
     "agencies",
@@ -351,18 +364,18 @@ const PROJECTION_TABLES: [&str; 11] = [
     "escalation_children",
     "escalation_cases",
     "escalation_stages",
+    "escalation_officers",
     "compliments",
     "chain_heads_unused",
 ];
 
 /// The `Store` implementation, the same SQL on both drivers. Where the dialects must differ the
-/// backend passes a fragment: `$lock_head` locks the chain head row; `$people_in`,
-/// `$agencies_in` and `$officers` read the JSON lists of `escalations_involving` (see
-/// `involving_sql!`); `$binary` sorts text by its bytes.
+/// backend passes a fragment: `$lock_head` locks the chain head row; `$people_in` reads the
+/// JSON list `$2` (the people of `escalations_involving`, see `involving_sql!`, or the ids of
+/// `officers_of_escalations`); `$binary` sorts text by its bytes.
 macro_rules! impl_store {
     ($store:ident, $db:ty, $backend:expr, $lock_head:literal, $m:ident,
-     people_in: $people_in:literal, agencies_in: $agencies_in:literal, officers: $officers:literal,
-     binary: $binary:literal, purge: $purge:literal) => {
+     people_in: $people_in:literal, binary: $binary:literal, purge: $purge:literal) => {
         #[async_trait]
         impl Store for $store {
             fn backend(&self) -> Backend {
@@ -751,41 +764,70 @@ macro_rules! impl_store {
                 &self,
                 partnership_id: &str,
                 people: &[String],
-                officer_of: &[(String, i64)],
             ) -> Result<Vec<EscalationRow>, StoreError> {
-                let sql = involving_sql!($people_in, $agencies_in, $officers, "",
+                let sql = involving_sql!($people_in, "",
                     concat!("ORDER BY stage_due", $binary, ", reference", $binary));
-                $m::involving_rows(&self.pool, sql, partnership_id, people, officer_of).await
+                $m::involving_rows(&self.pool, sql, partnership_id, people).await
+            }
+
+            async fn escalation_officers(
+                &self,
+                escalation_id: &str,
+            ) -> Result<Vec<EscalationOfficerRow>, StoreError> {
+                if let Some(found) = self.inline_escalation_officers(escalation_id) {
+                    return Ok(found);
+                }
+                let rows = sqlx::query(concat!(
+                    "SELECT ", escalation_officer_columns!(), " FROM escalation_officers ",
+                    "WHERE escalation_id = $1 ORDER BY stage, agency_id", $binary, ", person_id", $binary
+                ))
+                .bind(escalation_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($m::escalation_officer_row).collect()
+            }
+
+            async fn officers_of_escalations(
+                &self,
+                partnership_id: &str,
+                escalation_ids: &[String],
+            ) -> Result<Vec<EscalationOfficerRow>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ", escalation_officer_columns!(), " FROM escalation_officers ",
+                    "WHERE partnership_id = $1 AND escalation_id ", $people_in,
+                    " ORDER BY escalation_id", $binary, ", stage, agency_id", $binary, ", person_id", $binary
+                ))
+                .bind(partnership_id)
+                .bind(json_list(escalation_ids))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($m::escalation_officer_row).collect()
             }
 
             async fn open_escalations_involving(
                 &self,
                 partnership_id: &str,
                 people: &[String],
-                officer_of: &[(String, i64)],
             ) -> Result<Vec<EscalationRow>, StoreError> {
-                let sql = involving_sql!($people_in, $agencies_in, $officers, " AND status = 'open'",
+                let sql = involving_sql!($people_in, " AND status = 'open'",
                     concat!("ORDER BY stage_due", $binary, ", reference", $binary));
-                $m::involving_rows(&self.pool, sql, partnership_id, people, officer_of).await
+                $m::involving_rows(&self.pool, sql, partnership_id, people).await
             }
 
             async fn closed_escalations_involving(
                 &self,
                 partnership_id: &str,
                 people: &[String],
-                officer_of: &[(String, i64)],
                 limit: i64,
                 offset: i64,
             ) -> Result<(Vec<EscalationRow>, i64), StoreError> {
-                let officers = serde_json::to_string(officer_of).unwrap_or_else(|_| "[]".to_owned());
                 let rows = sqlx::query(concat!(
                     "SELECT found.*, COUNT(*) OVER () FROM (",
-                    involving_sql!($people_in, $agencies_in, $officers, " AND status <> 'open'", ""),
-                    ") AS found ORDER BY raised_at_us DESC, reference", $binary, " LIMIT $4 OFFSET $5"
+                    involving_sql!($people_in, " AND status <> 'open'", ""),
+                    ") AS found ORDER BY raised_at_us DESC, reference", $binary, " LIMIT $3 OFFSET $4"
                 ))
                 .bind(partnership_id)
                 .bind(json_list(people))
-                .bind(officers.clone())
                 .bind(limit.max(0))
                 .bind(offset.max(0))
                 .fetch_all(&self.pool)
@@ -794,12 +836,11 @@ macro_rules! impl_store {
                     Some(r) => r.try_get(24)?,
                     None => sqlx::query_scalar(concat!(
                         "SELECT COUNT(*) FROM (",
-                        involving_sql!($people_in, $agencies_in, $officers, " AND status <> 'open'", ""),
+                        involving_sql!($people_in, " AND status <> 'open'", ""),
                         ") AS found"
                     ))
                     .bind(partnership_id)
                     .bind(json_list(people))
-                    .bind(officers)
                     .fetch_one(&self.pool)
                     .await?,
                 };
@@ -1035,31 +1076,31 @@ macro_rules! impl_store {
     };
 }
 
-/// `escalations_involving`: four index look-ups (raised_by, receiving_person_id,
-/// raising_agency_id, receiving_agency_id), each driven by a small list, never a scan of the
-/// partnership's escalations. The lists are JSON arrays bound once each (`$2` people, `$3`
-/// officer stages as `[agency id, stage]`), so the statement is the same whatever their
-/// lengths and an empty list simply finds nothing.
+/// `escalations_involving`: three index look-ups (raised_by, receiving_person_id, and the
+/// people's rows in `escalation_officers`), each driven by the small list of people, never a
+/// scan of the partnership's escalations. The list is a JSON array bound once (`$2`), so the
+/// statement is the same whatever its length and an empty list simply finds nothing.
 ///
-/// `$people_in` and `$agencies_in` test a column against a list (SQLite `IN (... json_each)`,
-/// PostgreSQL `= ANY (ARRAY(...))`, which its planner makes an index condition); `$officers`
-/// reads the pairs as a table `o` with one column `value`, joined (not a correlated `EXISTS`,
-/// which would read the JSON again for every row). `CROSS JOIN` keeps SQLite's loop over the
-/// list outermost; the partnership is compared as `partnership_id || ''` so that SQLite (which
-/// has no statistics) never walks the partnership's index instead.
+/// `$people_in` tests a column against the list (SQLite `IN (... json_each)`, PostgreSQL
+/// `= ANY (ARRAY(...))`, which its planner makes an index condition). The partnership is
+/// compared as `partnership_id || ''` so that SQLite (which has no statistics) never walks the
+/// partnership's index instead. A named officer finds only the escalations whose stage they
+/// held while the escalation was at it: a row of `escalation_officers`, not a stage number.
 macro_rules! involving_ids {
-    ($people_in:literal, $agencies_in:literal, $officers:literal) => {
+    ($people_in:literal) => {
         concat!(
             "SELECT e.id FROM escalations e ",
-            "WHERE e.raised_by ", $people_in, " AND e.partnership_id || '' = $1 ",
+            "WHERE e.raised_by ",
+            $people_in,
+            " AND e.partnership_id || '' = $1 ",
             "UNION SELECT e.id FROM escalations e ",
-            "WHERE e.receiving_person_id ", $people_in, " AND e.partnership_id || '' = $1 ",
-            "UNION SELECT e.id FROM ", $officers, " CROSS JOIN escalations e ",
-            "WHERE e.raising_agency_id = o.value ->> 0 AND e.current_stage >= CAST(o.value ->> 1 AS BIGINT) ",
-            "AND e.raising_agency_id ", $agencies_in, " AND e.partnership_id || '' = $1 ",
-            "UNION SELECT e.id FROM ", $officers, " CROSS JOIN escalations e ",
-            "WHERE e.receiving_agency_id = o.value ->> 0 AND e.current_stage >= CAST(o.value ->> 1 AS BIGINT) ",
-            "AND e.receiving_agency_id ", $agencies_in, " AND e.partnership_id || '' = $1"
+            "WHERE e.receiving_person_id ",
+            $people_in,
+            " AND e.partnership_id || '' = $1 ",
+            "UNION SELECT o.escalation_id FROM escalation_officers o ",
+            "WHERE o.person_id ",
+            $people_in,
+            " AND o.partnership_id || '' = $1"
         )
     };
 }
@@ -1068,17 +1109,23 @@ macro_rules! involving_ids {
 /// b-tree), then the rows are read by primary key. `$where` narrows them (e.g. to the open
 /// ones) and `$tail` orders and limits.
 macro_rules! involving_sql {
-    ($people_in:literal, $agencies_in:literal, $officers:literal, $where:expr, $tail:expr) => {
+    ($people_in:literal, $where:expr, $tail:expr) => {
         concat!(
             "SELECT ",
             escalation_columns!(),
             " FROM escalations WHERE id IN (",
-            involving_ids!($people_in, $agencies_in, $officers),
+            involving_ids!($people_in),
             ")",
             $where,
             " ",
             $tail
         )
+    };
+}
+
+macro_rules! escalation_officer_columns {
+    () => {
+        "escalation_id, partnership_id, stage, agency_id, person_id, since_us"
     };
 }
 
@@ -1263,22 +1310,32 @@ macro_rules! generic_writes {
             }
 
             /// Runs one of the `involving_sql!` statements: `$1` the partnership, `$2` the
-            /// people, `$3` the (agency, stage) pairs.
+            /// people.
             pub(super) async fn involving_rows(
                 pool: &sqlx::Pool<$db>,
                 sql: &'static str,
                 partnership_id: &str,
                 people: &[String],
-                officer_of: &[(String, i64)],
             ) -> Result<Vec<EscalationRow>, StoreError> {
-                let officers = serde_json::to_string(officer_of).unwrap_or_else(|_| "[]".to_owned());
                 let rows = sqlx::query(sql)
                     .bind(partnership_id)
                     .bind(json_list(people))
-                    .bind(officers)
                     .fetch_all(pool)
                     .await?;
                 rows.iter().map(escalation_row).collect()
+            }
+
+            pub(super) fn escalation_officer_row(
+                r: &<$db as sqlx::Database>::Row,
+            ) -> Result<EscalationOfficerRow, StoreError> {
+                Ok(EscalationOfficerRow {
+                    escalation_id: r.try_get(0)?,
+                    partnership_id: r.try_get(1)?,
+                    stage: r.try_get(2)?,
+                    agency_id: r.try_get(3)?,
+                    person_id: r.try_get(4)?,
+                    since_us: r.try_get(5)?,
+                })
             }
 
             pub(super) fn escalation_row(r: &<$db as sqlx::Database>::Row) -> Result<EscalationRow, StoreError> {
@@ -1516,6 +1573,10 @@ impl SqliteStore {
         self.inline.as_ref()?.escalation(id)
     }
 
+    fn inline_escalation_officers(&self, id: &str) -> Option<Vec<EscalationOfficerRow>> {
+        self.inline.as_ref()?.escalation_officers(id)
+    }
+
     fn inline_stream_version(&self, partnership_id: &str, stream: &str) -> Option<i64> {
         self.inline.as_ref()?.stream_version(partnership_id, stream)
     }
@@ -1564,8 +1625,6 @@ impl_store!(
     "",
     sqlite_writes,
     people_in: "IN (SELECT value FROM json_each($2))",
-    agencies_in: "IN (SELECT value ->> 0 FROM json_each($3))",
-    officers: "json_each($3) AS o",
     // SQLite compares text as bytes unless told otherwise.
     binary: "",
     // The trigger of migration 6 lets this through only under a recorded purge.
@@ -1615,6 +1674,10 @@ impl PgStore {
     }
 
     fn inline_escalation(&self, _: &str) -> Option<Option<EscalationRow>> {
+        None
+    }
+
+    fn inline_escalation_officers(&self, _: &str) -> Option<Vec<EscalationOfficerRow>> {
         None
     }
 
@@ -1692,7 +1755,8 @@ impl PgStore {
             format!("GRANT EXECUTE ON FUNCTION parley_purge_event_content(TEXT, BIGINT) TO {role}"),
             format!(
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON chain_heads, partnerships, procedures, agencies, people, \
-                 named_officers, escalations, escalation_children, escalation_cases, escalation_stages, compliments, \
+                 named_officers, escalations, escalation_children, escalation_cases, escalation_stages, escalation_officers, \
+                 compliments, \
                  outbox, accounts, sessions, api_tokens TO {role}"
             ),
         ];
@@ -1720,8 +1784,6 @@ impl_store!(
     " FOR UPDATE",
     pg_writes,
     people_in: "= ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
-    agencies_in: "= ANY (ARRAY(SELECT a ->> 0 FROM jsonb_array_elements($3::jsonb) AS a))",
-    officers: "jsonb_array_elements($3::jsonb) AS o(value)",
     // The database's collation may order punctuation differently from SQLite.
     binary: " COLLATE \"C\"",
     // The owner's function of migration 6 (the application's role has no UPDATE on events),
@@ -1783,7 +1845,7 @@ const LOAD_CHUNK: usize = 200;
 
 /// Every table a database holds data in: the event log, chain heads, the outbox and the
 /// projections. A database is empty when all of them are.
-const DATA_TABLES: [&str; 13] = [
+const DATA_TABLES: [&str; 14] = [
     "events",
     "chain_heads",
     "outbox",
@@ -1796,6 +1858,7 @@ const DATA_TABLES: [&str; 13] = [
     "escalation_children",
     "escalation_cases",
     "escalation_stages",
+    "escalation_officers",
     "compliments",
 ];
 
@@ -2077,18 +2140,11 @@ mod tests {
         let store = SqliteStore::open(&path.display().to_string())
             .await
             .unwrap();
-        let sql = involving_sql!(
-            "IN (SELECT value FROM json_each($2))",
-            "IN (SELECT value ->> 0 FROM json_each($3))",
-            "json_each($3) AS o",
-            "",
-            ""
-        );
+        let sql = involving_sql!("IN (SELECT value FROM json_each($2))", "", "");
         let plan: Vec<(i64, i64, i64, String)> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
                 .bind("p")
                 .bind(r#"["a","b"]"#)
-                .bind(r#"[["x",1]]"#)
                 .fetch_all(store.pool())
                 .await
                 .unwrap();
@@ -2096,19 +2152,19 @@ mod tests {
         for index in [
             "escalations_raised_by",
             "escalations_receiving_person",
-            "escalations_raising_agency",
-            "escalations_receiving_agency",
+            "escalation_officers_person",
         ] {
             assert!(
-                plan.iter()
-                    .any(|l| l.starts_with("SEARCH e USING INDEX") && l.contains(index)),
+                plan.iter().any(|l| (l.starts_with("SEARCH e USING")
+                    || l.starts_with("SEARCH o USING"))
+                    && l.contains(index)),
                 "{index} not used: {plan:#?}"
             );
         }
         assert!(
-            !plan
-                .iter()
-                .any(|l| l.starts_with("SCAN e") || l.starts_with("SCAN escalations")),
+            !plan.iter().any(|l| l.starts_with("SCAN e")
+                || l.starts_with("SCAN o")
+                || l.starts_with("SCAN escalation")),
             "a scan of the escalations: {plan:#?}"
         );
     }

@@ -198,9 +198,24 @@ pub const COMPLIMENTS: ProjectionTable = ProjectionTable {
     key: 1,
 };
 
+/// Who led each stage an escalation went through (migration 4). The key comes first here, in
+/// the order of the table's primary key.
+pub const ESCALATION_OFFICERS: ProjectionTable = ProjectionTable {
+    name: "escalation_officers",
+    columns: &[
+        ("escalation_id", Text),
+        ("stage", Int),
+        ("agency_id", Text),
+        ("person_id", Text),
+        ("partnership_id", Text),
+        ("since_us", Int),
+    ],
+    key: 4,
+};
+
 /// Every query table. A new projection table goes here too, or `audit verify` cannot see it
 /// (`tests/store/schema.rs` checks the list against the migrations).
-pub const TABLES: [&ProjectionTable; 10] = [
+pub const TABLES: [&ProjectionTable; 11] = [
     &PARTNERSHIPS,
     &PROCEDURES,
     &AGENCIES,
@@ -211,6 +226,7 @@ pub const TABLES: [&ProjectionTable; 10] = [
     &ESCALATION_CASES,
     &ESCALATION_STAGES,
     &COMPLIMENTS,
+    &ESCALATION_OFFICERS,
 ];
 
 /// One stored value.
@@ -275,6 +291,16 @@ impl Tables {
                 rows.insert(key, rest);
             }
         }
+    }
+
+    /// Inserts `row` unless its key is there (`ON CONFLICT DO NOTHING`).
+    fn insert_new(&mut self, table: &'static ProjectionTable, mut row: Vec<Value>) {
+        let rest = row.split_off(table.key);
+        self.tables
+            .entry(table.name)
+            .or_default()
+            .entry(row)
+            .or_insert(rest);
     }
 
     /// Applies one change exactly as `backend/statements.rs` writes it.
@@ -369,6 +395,81 @@ impl Tables {
             Op::RemoveNamedOfficer { agency_id, stage } => {
                 if let Some(rows) = self.tables.get_mut(NAMED_OFFICERS.name) {
                     rows.remove(&vec![text(agency_id), Value::Int(*stage)]);
+                }
+            }
+            Op::StageEntered {
+                escalation_id,
+                partnership_id,
+                stage,
+                raising_agency_id,
+                receiving_agency_id,
+                at_us,
+            } => {
+                // `INSERT ... SELECT FROM named_officers ... ON CONFLICT DO NOTHING`.
+                let officers: Vec<(Value, Value)> = self
+                    .tables
+                    .get(NAMED_OFFICERS.name)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(key, rest)| {
+                        key.get(1) == Some(&Value::Int(*stage))
+                            && (key.first() == Some(&text(raising_agency_id))
+                                || key.first() == Some(&text(receiving_agency_id)))
+                            && rest.first() == Some(&text(partnership_id))
+                    })
+                    .filter_map(|(key, rest)| Some((key.first()?.clone(), rest.get(1)?.clone())))
+                    .collect();
+                for (agency, person) in officers {
+                    self.insert_new(
+                        &ESCALATION_OFFICERS,
+                        vec![
+                            text(escalation_id),
+                            Value::Int(*stage),
+                            agency,
+                            person,
+                            text(partnership_id),
+                            Value::Int(*at_us),
+                        ],
+                    );
+                }
+            }
+            Op::OfficerNamed {
+                partnership_id,
+                agency_id,
+                stage,
+                person_id,
+                at_us,
+            } => {
+                // `INSERT ... SELECT FROM escalations e WHERE open, at the stage, involving
+                // the agency ... ON CONFLICT DO NOTHING`.
+                let column = |name: &str| ESCALATIONS.index(name) - ESCALATIONS.key;
+                let agency = text(agency_id);
+                let open: Vec<Value> = self
+                    .tables
+                    .get(ESCALATIONS.name)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, rest)| {
+                        rest.get(column("partnership_id")) == Some(&text(partnership_id))
+                            && rest.get(column("status")) == Some(&text("open"))
+                            && rest.get(column("current_stage")) == Some(&Value::Int(*stage))
+                            && (rest.get(column("raising_agency_id")) == Some(&agency)
+                                || rest.get(column("receiving_agency_id")) == Some(&agency))
+                    })
+                    .filter_map(|(key, _)| key.first().cloned())
+                    .collect();
+                for id in open {
+                    self.insert_new(
+                        &ESCALATION_OFFICERS,
+                        vec![
+                            id,
+                            Value::Int(*stage),
+                            agency.clone(),
+                            text(person_id),
+                            text(partnership_id),
+                            Value::Int(*at_us),
+                        ],
+                    );
                 }
             }
             Op::Escalation(e) => self.upsert(

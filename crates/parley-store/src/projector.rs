@@ -275,18 +275,29 @@ impl Projector {
                 agency_id,
                 stage,
                 person_id,
-            } => ops.push(match person_id {
-                Some(person) => Op::NamedOfficer(NamedOfficerRow {
-                    partnership_id: pid.to_owned(),
+            } => match person_id {
+                Some(person) => {
+                    ops.push(Op::NamedOfficer(NamedOfficerRow {
+                        partnership_id: pid.to_owned(),
+                        agency_id: agency_id.clone(),
+                        stage: *stage,
+                        person_id: person.clone(),
+                    }));
+                    // The new officer leads what is at their stage now, and nothing that left
+                    // it before they were named; whoever they replace keeps their record.
+                    ops.push(Op::OfficerNamed {
+                        partnership_id: pid.to_owned(),
+                        agency_id: agency_id.clone(),
+                        stage: *stage,
+                        person_id: person.clone(),
+                        at_us,
+                    });
+                }
+                None => ops.push(Op::RemoveNamedOfficer {
                     agency_id: agency_id.clone(),
                     stage: *stage,
-                    person_id: person.clone(),
                 }),
-                None => Op::RemoveNamedOfficer {
-                    agency_id: agency_id.clone(),
-                    stage: *stage,
-                },
-            }),
+            },
             Payload::ComplimentGiven {
                 compliment_id,
                 from_person_id,
@@ -328,6 +339,7 @@ impl Projector {
                     outcome_wanted: raised.outcome_wanted.clone(),
                 });
                 ops.extend(stage_rows(&raised.escalation_id, &t.state));
+                ops.extend(stages_entered(&row, &[], &t.state, at_us));
                 notifications = t.notifications;
                 self.escalations.insert(
                     raised.escalation_id.clone(),
@@ -358,6 +370,7 @@ impl Projector {
                     .ok_or_else(|| ProjectError::UnknownEscalation(id.clone()))?;
                 let t = state.core.apply(rules, timestamp(at_us), event)?;
                 let before = stage_rows(&id, &state.core);
+                let reached = stage_numbers(&state.core);
                 state.core = t.state;
                 update_row(&mut state.row, &state.core, at_us);
                 ops.push(Op::Escalation(Box::new(state.row.clone())));
@@ -367,6 +380,7 @@ impl Projector {
                         .into_iter()
                         .filter(|row| !before.contains(row)),
                 );
+                ops.extend(stages_entered(&state.row, &reached, &state.core, at_us));
                 notifications = t.notifications;
             }
         }
@@ -433,6 +447,31 @@ fn update_row(row: &mut EscalationRow, state: &Escalation, at_us: i64) {
     row.closed_at_us = state.closed_at.map(|t| t.as_microsecond());
     row.resolved_by_events = state.resolved_by_events_at.is_some();
     row.updated_at_us = at_us;
+}
+
+fn stage_numbers(state: &Escalation) -> Vec<i64> {
+    state
+        .stages
+        .iter()
+        .map(|s| i64::from(s.number.get()))
+        .collect()
+}
+
+/// The stages `state` has reached that `reached` (the stages before the event) had not: the
+/// officers named for them now join the escalation's record of officers.
+fn stages_entered(row: &EscalationRow, reached: &[i64], state: &Escalation, at_us: i64) -> Vec<Op> {
+    stage_numbers(state)
+        .into_iter()
+        .filter(|n| !reached.contains(n))
+        .map(|stage| Op::StageEntered {
+            escalation_id: row.id.clone(),
+            partnership_id: row.partnership_id.clone(),
+            stage,
+            raising_agency_id: row.raising_agency_id.clone(),
+            receiving_agency_id: row.receiving_agency_id.clone(),
+            at_us,
+        })
+        .collect()
 }
 
 fn stage_rows(id: &str, state: &Escalation) -> Vec<Op> {

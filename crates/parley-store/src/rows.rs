@@ -26,6 +26,27 @@ pub enum Op {
         outcome_wanted: String,
     },
     Stage(StageRow),
+    /// An escalation entered `stage`: the officers named now for that stage in either of its
+    /// agencies join its record of officers ([`EscalationOfficerRow`]), read from the
+    /// `named_officers` rows in the same transaction.
+    StageEntered {
+        escalation_id: String,
+        partnership_id: String,
+        stage: i64,
+        raising_agency_id: String,
+        receiving_agency_id: String,
+        at_us: i64,
+    },
+    /// `person_id` was named officer of `agency_id` for `stage`: they join the record of
+    /// officers of every open escalation now at that stage that involves the agency (read from
+    /// the `escalations` rows in the same transaction). Nobody leaves it.
+    OfficerNamed {
+        partnership_id: String,
+        agency_id: String,
+        stage: i64,
+        person_id: String,
+        at_us: i64,
+    },
     Compliment(ComplimentRow),
     /// Moves the partnership's configuration version on by one (see
     /// [`Op::changes_configuration`]).
@@ -98,6 +119,18 @@ pub struct NamedOfficerRow {
     pub agency_id: String,
     pub stage: i64,
     pub person_id: String,
+}
+
+/// A named officer who held the post for `stage` of the escalation while it was at that stage
+/// (see [`Op::StageEntered`] and [`Op::OfficerNamed`]).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EscalationOfficerRow {
+    pub escalation_id: String,
+    pub partnership_id: String,
+    pub stage: i64,
+    pub agency_id: String,
+    pub person_id: String,
+    pub since_us: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,8 +2,13 @@
 //! the API and the tests share one rule:
 //!
 //! - A person sees an escalation if they raised it, are named on it (the receiving person),
-//!   lead its current or a past stage as a named officer of either agency, or manage (through
-//!   the line-management chain) someone who does.
+//!   were a named officer of either agency for a stage it went through while it was at that
+//!   stage (its record of officers, `escalation_officers`: never worked out from stage numbers,
+//!   as a route may start at stage 3 or 4), or manage (through the line-management chain)
+//!   someone who did.
+//! - The raiser, the receiver and the officers of the current stage who still hold the post
+//!   act (and their managers); an officer of a past stage, or one replaced, keeps read access
+//!   to what they took part in (and so do their managers), but no longer acts.
 //! - The partnership business team sees the partnership's escalations from the stage its
 //!   procedure first notifies it, and never a child's details nor the case as put (which may
 //!   name the child); only the summary, which must not identify the child.
@@ -14,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 
 use parley_core::names::Recipient;
 use parley_core::procedure::Procedure;
-use parley_store::rows::{EscalationRow, NamedOfficerRow, PersonRow};
+use parley_store::rows::{EscalationOfficerRow, EscalationRow, NamedOfficerRow, PersonRow};
 use serde::Serialize;
 
 pub const PRACTITIONER: &str = "practitioner";
@@ -49,7 +54,8 @@ pub fn role_label(role: &str) -> &'static str {
 pub enum Relation {
     Raiser,
     Receiver,
-    /// Named officer of either agency for the current or a past stage.
+    /// Named officer of either agency for a stage it went through, while it was at that stage
+    /// (acting only while they hold the post for its current stage).
     StageLead,
     /// Line manager (at any distance) of someone above.
     Manager,
@@ -125,18 +131,42 @@ impl Directory {
             .collect()
     }
 
-    /// The named officers of the escalation's two agencies for stages up to its current one.
+    /// The officers of the escalation's record (`officers`, its `escalation_officers` rows) who
+    /// led a stage of it that it went through: those who see it. Rows of another escalation or
+    /// agency are ignored.
     pub fn stage_leads<'a>(
         &'a self,
         e: &'a EscalationRow,
-    ) -> impl Iterator<Item = &'a NamedOfficerRow> {
-        self.officers.iter().filter(move |o| {
-            (o.agency_id == e.raising_agency_id || o.agency_id == e.receiving_agency_id)
-                && o.stage <= e.current_stage
+        officers: &'a [EscalationOfficerRow],
+    ) -> impl Iterator<Item = &'a EscalationOfficerRow> {
+        officers.iter().filter(move |o| {
+            o.escalation_id == e.id
+                && o.partnership_id == e.partnership_id
+                && (o.agency_id == e.raising_agency_id || o.agency_id == e.receiving_agency_id)
         })
     }
 
-    /// The named officers leading a given stage, in both agencies.
+    /// The officers who act on the escalation as stage leads: in its record for its current
+    /// stage, and still the named officer of that agency for that stage. Someone replaced, or
+    /// named only after the escalation left the stage, is not among them.
+    pub fn acting_leads<'a>(
+        &'a self,
+        e: &'a EscalationRow,
+        officers: &'a [EscalationOfficerRow],
+    ) -> impl Iterator<Item = &'a EscalationOfficerRow> {
+        self.stage_leads(e, officers).filter(move |o| {
+            o.stage == e.current_stage
+                && self.officers.iter().any(|n| {
+                    n.partnership_id == e.partnership_id
+                        && n.agency_id == o.agency_id
+                        && n.stage == o.stage
+                        && n.person_id == o.person_id
+                })
+        })
+    }
+
+    /// The named officers now holding the post for a given stage, in both agencies (who is
+    /// told, and who is shown as leading it; not who may see it).
     pub fn leads_at<'a>(
         &'a self,
         e: &'a EscalationRow,
@@ -160,10 +190,12 @@ pub fn business_team_from(procedure: &Procedure) -> Option<i64> {
         .min()
 }
 
-/// What `person` may do with escalation `e`; `None` when they may not see it at all.
+/// What `person` may do with escalation `e`, whose record of officers is `officers` (its
+/// `escalation_officers` rows); `None` when they may not see it at all.
 pub fn access(
     person: &PersonRow,
     e: &EscalationRow,
+    officers: &[EscalationOfficerRow],
     dir: &Directory,
     business_from: Option<i64>,
 ) -> Option<Access> {
@@ -178,26 +210,26 @@ pub fn access(
     if e.receiving_person_id.as_deref() == Some(me) {
         relations.push(Relation::Receiver);
     }
-    if dir.stage_leads(e).any(|o| o.person_id == me) {
+    if dir.stage_leads(e, officers).any(|o| o.person_id == me) {
         relations.push(Relation::StageLead);
     }
-    let involved = std::iter::once(e.raised_by.as_str())
-        .chain(e.receiving_person_id.as_deref())
-        .chain(dir.stage_leads(e).map(|o| o.person_id.as_str()));
-    let mut raising_side_manager = false;
-    let mut manager = false;
-    for p in involved {
-        if dir.manages(me, p) {
-            manager = true;
-            if p == e.raised_by {
-                raising_side_manager = true;
-            }
-        }
-    }
+    let acting_lead = dir.acting_leads(e, officers).any(|o| o.person_id == me);
+    // Those who act: the parties and the current stage's officers still in post. Those who
+    // only see: every officer of a stage it went through.
+    let parties = || std::iter::once(e.raised_by.as_str()).chain(e.receiving_person_id.as_deref());
+    let mut acting = parties().chain(dir.acting_leads(e, officers).map(|o| o.person_id.as_str()));
+    let mut seeing = parties().chain(dir.stage_leads(e, officers).map(|o| o.person_id.as_str()));
+    let raising_side_manager = dir.manages(me, &e.raised_by);
+    let acting_manager = acting.any(|p| dir.manages(me, p));
+    let manager = acting_manager || seeing.any(|p| dir.manages(me, p));
     if manager {
         relations.push(Relation::Manager);
     }
     let involved_directly = !relations.is_empty();
+    let acts = e.raised_by == me
+        || e.receiving_person_id.as_deref() == Some(me)
+        || acting_lead
+        || acting_manager;
     if person.roles.iter().any(|r| r == BUSINESS_TEAM)
         && business_from.is_some_and(|s| e.current_stage >= s)
     {
@@ -208,12 +240,13 @@ pub fn access(
     }
     let open = e.status == "open";
     let raising_officer = dir
-        .stage_leads(e)
+        .acting_leads(e, officers)
         .any(|o| o.person_id == me && o.agency_id == e.raising_agency_id);
     Some(Access {
+        // What they took part in, they may read again, the child's details included.
         child_details: involved_directly,
-        can_act: involved_directly && open,
-        can_record: involved_directly,
+        can_act: acts && open,
+        can_record: acts,
         can_withdraw: open && (e.raised_by == me || raising_side_manager || raising_officer),
         relations,
     })
@@ -266,6 +299,30 @@ mod tests {
         }
     }
 
+    fn named(agency: &str, stage: i64, person: &str) -> NamedOfficerRow {
+        NamedOfficerRow {
+            partnership_id: "p".into(),
+            agency_id: agency.into(),
+            stage,
+            person_id: person.into(),
+        }
+    }
+
+    /// A row of escalation `e`'s record of officers.
+    fn led(agency: &str, stage: i64, person: &str) -> EscalationOfficerRow {
+        EscalationOfficerRow {
+            escalation_id: "e".into(),
+            partnership_id: "p".into(),
+            stage,
+            agency_id: agency.into(),
+            person_id: person.into(),
+            since_us: 0,
+        }
+    }
+
+    /// Named now: `officer1` for the raising agency's stage 1, `officer2` for the receiving
+    /// agency's stage 2, `officer3` for the receiving agency's stage 3, `officer4` for the
+    /// raising agency's stage 4. `former2` once held stage 2 (see the records below).
     fn directory() -> Directory {
         Directory::new(
             vec![
@@ -274,7 +331,14 @@ mod tests {
                 person("head", None, &[SENIOR_MANAGER]),
                 person("receiver", Some("other-lead"), &[PRACTITIONER]),
                 person("other-lead", None, &[MANAGER]),
-                person("officer2", None, &[MANAGER]),
+                person("officer1", Some("boss1"), &[MANAGER]),
+                person("boss1", None, &[SENIOR_MANAGER]),
+                person("officer2", Some("boss2"), &[MANAGER]),
+                person("boss2", None, &[SENIOR_MANAGER]),
+                person("former2", Some("former-boss"), &[MANAGER]),
+                person("former-boss", None, &[SENIOR_MANAGER]),
+                person("officer3", None, &[SENIOR_MANAGER]),
+                person("officer4", None, &[SENIOR_MANAGER]),
                 person("bt", None, &[BUSINESS_TEAM]),
                 person(
                     "stranger",
@@ -282,12 +346,12 @@ mod tests {
                     &[PRACTITIONER, MANAGER, SENIOR_MANAGER, ADMINISTRATOR],
                 ),
             ],
-            vec![NamedOfficerRow {
-                partnership_id: "p".into(),
-                agency_id: "a2".into(),
-                stage: 2,
-                person_id: "officer2".into(),
-            }],
+            vec![
+                named("a1", 1, "officer1"),
+                named("a2", 2, "officer2"),
+                named("a2", 3, "officer3"),
+                named("a1", 4, "officer4"),
+            ],
         )
     }
 
@@ -295,50 +359,303 @@ mod tests {
     fn relations_follow_the_rules() {
         let d = directory();
         let e = escalation(1);
-        let rel = |id: &str, e: &EscalationRow| {
-            access(&d.people[id], e, &d, Some(2)).map(|a| a.relations)
+        let record = [led("a1", 1, "officer1")];
+        let rel = |id: &str, e: &EscalationRow, record: &[EscalationOfficerRow]| {
+            access(&d.people[id], e, record, &d, Some(2)).map(|a| a.relations)
         };
-        assert_eq!(rel("raiser", &e), Some(vec![Relation::Raiser]));
-        assert_eq!(rel("receiver", &e), Some(vec![Relation::Receiver]));
-        assert_eq!(rel("team-lead", &e), Some(vec![Relation::Manager]));
+        assert_eq!(rel("raiser", &e, &record), Some(vec![Relation::Raiser]));
+        assert_eq!(rel("receiver", &e, &record), Some(vec![Relation::Receiver]));
+        assert_eq!(rel("team-lead", &e, &record), Some(vec![Relation::Manager]));
         assert_eq!(
-            rel("head", &e),
+            rel("head", &e, &record),
             Some(vec![Relation::Manager]),
             "managers at any distance"
         );
         assert_eq!(
-            rel("officer2", &e),
+            rel("officer1", &e, &record),
+            Some(vec![Relation::StageLead])
+        );
+        assert_eq!(
+            rel("officer2", &e, &record),
             None,
             "stage 2's officer sees nothing at stage 1"
         );
         assert_eq!(
-            rel("bt", &e),
+            rel("bt", &e, &record),
             None,
             "the business team is told from stage 2"
         );
-        assert_eq!(rel("stranger", &e), None, "roles alone show no case");
+        assert_eq!(
+            rel("stranger", &e, &record),
+            None,
+            "roles alone show no case"
+        );
         let e2 = escalation(2);
-        assert_eq!(rel("officer2", &e2), Some(vec![Relation::StageLead]));
-        assert_eq!(rel("bt", &e2), Some(vec![Relation::BusinessTeam]));
-        let bt = access(&d.people["bt"], &e2, &d, Some(2)).unwrap();
+        let record2 = [led("a1", 1, "officer1"), led("a2", 2, "officer2")];
+        assert_eq!(
+            rel("officer2", &e2, &record2),
+            Some(vec![Relation::StageLead])
+        );
+        assert_eq!(rel("bt", &e2, &record2), Some(vec![Relation::BusinessTeam]));
+        let bt = access(&d.people["bt"], &e2, &record2, &d, Some(2)).unwrap();
         assert!(!bt.child_details && !bt.can_act);
         let other = EscalationRow {
             partnership_id: "q".into(),
             ..escalation(2)
         };
-        assert_eq!(rel("raiser", &other), None, "never another partnership's");
+        assert_eq!(
+            rel("raiser", &other, &record2),
+            None,
+            "never another partnership's"
+        );
+    }
+
+    /// What one person may do, in short: `None` for not seeing it at all, else (sees the
+    /// child, acts, records).
+    fn rights(
+        d: &Directory,
+        id: &str,
+        e: &EscalationRow,
+        record: &[EscalationOfficerRow],
+    ) -> Rights {
+        access(&d.people[id], e, record, d, None)
+            .map(|a| (a.child_details, a.can_act, a.can_record))
+    }
+
+    /// `None` for not seeing it at all, else (sees the child, acts, records).
+    type Rights = Option<(bool, bool, bool)>;
+    const NONE: Rights = None;
+    const READS: Rights = Some((true, false, false));
+    const ACTS: Rights = Some((true, true, true));
+
+    /// The attacker's side: officers of stages the escalation never went through, officers
+    /// named after it left their stage, officers replaced, and records that do not belong to
+    /// the escalation. Decided from the record of who led which stage, never from numbers.
+    #[test]
+    fn only_the_stages_an_escalation_went_through_count() {
+        let d = directory();
+        // (what, the escalation's current stage, its record of officers, person, rights)
+        let cases: Vec<(&str, i64, Vec<EscalationOfficerRow>, &str, Rights)> = vec![
+            // A thematic or strategic route that starts at stage 3 (Dorset).
+            (
+                "starts at 3: stage 1's officer",
+                3,
+                vec![led("a2", 3, "officer3")],
+                "officer1",
+                NONE,
+            ),
+            (
+                "starts at 3: stage 2's officer",
+                3,
+                vec![led("a2", 3, "officer3")],
+                "officer2",
+                NONE,
+            ),
+            (
+                "starts at 3: stage 1's officer's manager",
+                3,
+                vec![led("a2", 3, "officer3")],
+                "boss1",
+                NONE,
+            ),
+            (
+                "starts at 3: stage 2's officer's manager",
+                3,
+                vec![led("a2", 3, "officer3")],
+                "boss2",
+                NONE,
+            ),
+            (
+                "starts at 3: stage 3's officer acts",
+                3,
+                vec![led("a2", 3, "officer3")],
+                "officer3",
+                ACTS,
+            ),
+            // Starts at stage 4.
+            (
+                "starts at 4: stage 1's officer",
+                4,
+                vec![led("a1", 4, "officer4")],
+                "officer1",
+                NONE,
+            ),
+            (
+                "starts at 4: stage 2's officer",
+                4,
+                vec![led("a1", 4, "officer4")],
+                "officer2",
+                NONE,
+            ),
+            (
+                "starts at 4: stage 3's officer",
+                4,
+                vec![led("a1", 4, "officer4")],
+                "officer3",
+                NONE,
+            ),
+            (
+                "starts at 4: stage 4's officer acts",
+                4,
+                vec![led("a1", 4, "officer4")],
+                "officer4",
+                ACTS,
+            ),
+            // Named for stage 2 only after the escalation had passed stage 2.
+            (
+                "named after it passed",
+                3,
+                vec![led("a2", 2, "former2"), led("a2", 3, "officer3")],
+                "officer2",
+                NONE,
+            ),
+            (
+                "named after it passed: their manager",
+                3,
+                vec![led("a2", 2, "former2"), led("a2", 3, "officer3")],
+                "boss2",
+                NONE,
+            ),
+            // The officer who led stage 2 then keeps read access, and so does their manager.
+            (
+                "the past officer reads",
+                3,
+                vec![led("a2", 2, "former2"), led("a2", 3, "officer3")],
+                "former2",
+                READS,
+            ),
+            (
+                "the past officer's manager reads",
+                3,
+                vec![led("a2", 2, "former2"), led("a2", 3, "officer3")],
+                "former-boss",
+                READS,
+            ),
+            // Replaced mid-stage: the old officer reads, the new one acts.
+            (
+                "replaced mid-stage: the old officer",
+                2,
+                vec![led("a2", 2, "former2"), led("a2", 2, "officer2")],
+                "former2",
+                READS,
+            ),
+            (
+                "replaced mid-stage: the old officer's manager",
+                2,
+                vec![led("a2", 2, "former2"), led("a2", 2, "officer2")],
+                "former-boss",
+                READS,
+            ),
+            (
+                "replaced mid-stage: the new officer acts",
+                2,
+                vec![led("a2", 2, "former2"), led("a2", 2, "officer2")],
+                "officer2",
+                ACTS,
+            ),
+            (
+                "replaced mid-stage: the new officer's manager acts",
+                2,
+                vec![led("a2", 2, "former2"), led("a2", 2, "officer2")],
+                "boss2",
+                ACTS,
+            ),
+            // Named for the current stage, but not in the record of it (it closed before).
+            (
+                "in post, not in the record",
+                2,
+                vec![led("a2", 2, "former2")],
+                "officer2",
+                NONE,
+            ),
+            // A stage it went through, led by someone still in post: read only once it moved on.
+            (
+                "stage 1's officer once it moved on",
+                2,
+                vec![led("a1", 1, "officer1"), led("a2", 2, "officer2")],
+                "officer1",
+                READS,
+            ),
+            (
+                "stage 1's officer's manager once it moved on",
+                2,
+                vec![led("a1", 1, "officer1"), led("a2", 2, "officer2")],
+                "boss1",
+                READS,
+            ),
+            // Records that are not this escalation's, its partnership's or its agencies'.
+            (
+                "another escalation's record",
+                1,
+                vec![EscalationOfficerRow {
+                    escalation_id: "other".into(),
+                    ..led("a1", 1, "officer1")
+                }],
+                "officer1",
+                NONE,
+            ),
+            (
+                "another partnership's record",
+                1,
+                vec![EscalationOfficerRow {
+                    partnership_id: "q".into(),
+                    ..led("a1", 1, "officer1")
+                }],
+                "officer1",
+                NONE,
+            ),
+            (
+                "another agency's record",
+                1,
+                vec![led("a3", 1, "officer1")],
+                "officer1",
+                NONE,
+            ),
+            (
+                "a record for the wrong agency acts not",
+                2,
+                vec![led("a1", 2, "officer2")],
+                "officer2",
+                READS,
+            ),
+            // No record at all: stage numbers alone give nothing.
+            ("no record: stage 1's officer", 4, vec![], "officer1", NONE),
+            ("no record: stage 4's officer", 4, vec![], "officer4", NONE),
+            // The parties always act while it is open.
+            ("the raiser", 4, vec![], "raiser", ACTS),
+            ("the receiver", 4, vec![], "receiver", ACTS),
+            ("the raiser's manager", 4, vec![], "head", ACTS),
+            (
+                "a stranger with every role",
+                4,
+                vec![led("a1", 4, "officer4")],
+                "stranger",
+                NONE,
+            ),
+        ];
+        for (what, stage, record, id, want) in cases {
+            let e = escalation(stage);
+            assert_eq!(rights(&d, id, &e, &record), want, "{what}");
+        }
     }
 
     #[test]
     fn only_the_raising_side_withdraws() {
         let d = directory();
         let e = escalation(2);
-        let a = |id: &str| access(&d.people[id], &e, &d, None).unwrap();
+        let record = [led("a2", 2, "officer2")];
+        let a = |id: &str| access(&d.people[id], &e, &record, &d, None).unwrap();
         assert!(a("raiser").can_withdraw);
         assert!(a("team-lead").can_withdraw);
         assert!(!a("receiver").can_withdraw);
         assert!(!a("officer2").can_withdraw);
         assert!(a("receiver").can_act);
+        // The raising agency's officer withdraws only while in post for the current stage.
+        let e4 = escalation(4);
+        let record4 = [led("a1", 1, "officer1"), led("a1", 4, "officer4")];
+        let a4 = |id: &str| access(&d.people[id], &e4, &record4, &d, None).unwrap();
+        assert!(a4("officer4").can_withdraw);
+        assert!(!a4("officer1").can_withdraw, "a past stage's officer");
     }
 
     #[test]
@@ -348,11 +665,17 @@ mod tests {
             status: "resolved".into(),
             ..escalation(2)
         };
-        let a = |id: &str| access(&d.people[id], &e, &d, Some(2)).unwrap();
+        let record = [led("a2", 2, "officer2"), led("a2", 2, "former2")];
+        let a = |id: &str| access(&d.people[id], &e, &record, &d, Some(2)).unwrap();
         for id in ["raiser", "receiver", "officer2", "team-lead"] {
             let x = a(id);
             assert!(x.can_record && !x.can_act && !x.can_withdraw, "{id}: {x:?}");
         }
+        let former = a("former2");
+        assert!(
+            former.child_details && !former.can_record && !former.can_act,
+            "a replaced officer only reads: {former:?}"
+        );
         assert!(
             !a("bt").can_record,
             "the business team writes no stage record"

@@ -1,5 +1,6 @@
-//! Reads that every signed-in page makes (its session, the escalation it shows), run on the
-//! calling thread over read-only SQLite connections.
+//! Reads that every signed-in page makes (its session, the escalation it shows and that
+//! escalation's record of officers, which decides who sees it), run on the calling thread over
+//! read-only SQLite connections.
 //!
 //! sqlx runs each SQLite connection on a thread of its own and hands every statement and row
 //! across channels: for a single-row lookup by primary key (a few microseconds in SQLite) the
@@ -18,7 +19,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::rows::{EscalationRow, SessionLookup, SessionRow};
+use crate::rows::{EscalationOfficerRow, EscalationRow, SessionLookup, SessionRow};
 
 /// Idle connections kept (one per thread reading at once is plenty).
 const KEEP: usize = 8;
@@ -169,6 +170,28 @@ impl InlineReader {
                 })
             })
             .optional()
+        })
+    }
+
+    /// `Store::escalation_officers`: a few rows by the primary key's prefix.
+    pub(crate) fn escalation_officers(&self, id: &str) -> Option<Vec<EscalationOfficerRow>> {
+        self.with(|c| {
+            c.prepare_cached(concat!(
+                "SELECT ",
+                escalation_officer_columns!(),
+                " FROM escalation_officers WHERE escalation_id = ?1 ORDER BY stage, agency_id, person_id"
+            ))?
+            .query_map([id], |r| {
+                Ok(EscalationOfficerRow {
+                    escalation_id: r.get(0)?,
+                    partnership_id: r.get(1)?,
+                    stage: r.get(2)?,
+                    agency_id: r.get(3)?,
+                    person_id: r.get(4)?,
+                    since_us: r.get(5)?,
+                })
+            })?
+            .collect()
         })
     }
 }

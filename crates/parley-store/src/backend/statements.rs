@@ -244,8 +244,34 @@ pub(crate) const COMPLIMENT: Sql = Sql {
     ),
 };
 
+/// An escalation entered a stage: the officers named for it now in either agency join its
+/// record ([`Op::StageEntered`]). The casts give PostgreSQL the parameters' types, which a
+/// select list does not.
+pub(crate) const STAGE_ENTERED: Sql = Sql {
+    name: "parley_stage_entered",
+    text: concat!(
+        "INSERT INTO escalation_officers (escalation_id, partnership_id, stage, agency_id, person_id, since_us) ",
+        "SELECT CAST($1 AS TEXT), n.partnership_id, n.stage, n.agency_id, n.person_id, CAST($2 AS BIGINT) ",
+        "FROM named_officers n WHERE n.partnership_id = $3 AND n.stage = $4 AND n.agency_id IN ($5, $6) ",
+        "ON CONFLICT DO NOTHING"
+    ),
+};
+
+/// An officer was named: they join the record of every open escalation now at their stage
+/// that involves their agency ([`Op::OfficerNamed`]).
+pub(crate) const OFFICER_NAMED: Sql = Sql {
+    name: "parley_officer_named",
+    text: concat!(
+        "INSERT INTO escalation_officers (escalation_id, partnership_id, stage, agency_id, person_id, since_us) ",
+        "SELECT e.id, e.partnership_id, e.current_stage, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT) ",
+        "FROM escalations e WHERE e.partnership_id = $4 AND e.status = 'open' AND e.current_stage = $5 ",
+        "AND (e.raising_agency_id = $1 OR e.receiving_agency_id = $1) ",
+        "ON CONFLICT DO NOTHING"
+    ),
+};
+
 /// Every write, for PostgreSQL's writer to prepare.
-pub(crate) const WRITES: [&Sql; 15] = [
+pub(crate) const WRITES: [&Sql; 17] = [
     &EVENT,
     &OUTBOX,
     &PARTNERSHIP,
@@ -259,6 +285,8 @@ pub(crate) const WRITES: [&Sql; 15] = [
     &CHILD,
     &CASE,
     &STAGE,
+    &STAGE_ENTERED,
+    &OFFICER_NAMED,
     &COMPLIMENT,
     &WRITE_HEAD,
 ];
@@ -535,6 +563,40 @@ pub(crate) fn op(op: &Op) -> Statement<'_> {
                 OptInt(s.ended_at_us),
                 Owned(record_json(&s.record)),
                 Int(s.meetings),
+            ],
+        ),
+        Op::StageEntered {
+            escalation_id,
+            partnership_id,
+            stage,
+            raising_agency_id,
+            receiving_agency_id,
+            at_us,
+        } => (
+            &STAGE_ENTERED,
+            vec![
+                Text(escalation_id),
+                Int(*at_us),
+                Text(partnership_id),
+                Int(*stage),
+                Text(raising_agency_id),
+                Text(receiving_agency_id),
+            ],
+        ),
+        Op::OfficerNamed {
+            partnership_id,
+            agency_id,
+            stage,
+            person_id,
+            at_us,
+        } => (
+            &OFFICER_NAMED,
+            vec![
+                Text(agency_id),
+                Text(person_id),
+                Int(*at_us),
+                Text(partnership_id),
+                Int(*stage),
             ],
         ),
         Op::Compliment(c) => (

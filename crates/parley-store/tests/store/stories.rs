@@ -518,10 +518,11 @@ async fn rebuilt_projections_answer_every_query_the_same() {
             );
             for id in &ids {
                 out.push_str(&format!(
-                    "{:?}\n{:?}\n{:?}\n",
+                    "{:?}\n{:?}\n{:?}\n{:?}\n",
                     s.stages(id).await.unwrap(),
                     s.child_details(id).await.unwrap(),
-                    s.case(id).await.unwrap()
+                    s.case(id).await.unwrap(),
+                    s.escalation_officers(id).await.unwrap()
                 ));
             }
             out

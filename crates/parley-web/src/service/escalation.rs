@@ -90,7 +90,10 @@ pub async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<Load
         return Err(AppError::NotFound);
     }
     let mut ctx = Context::load(state, user).await?;
-    let access = ctx.access(user, &row).ok_or(AppError::NotFound)?;
+    let officers = state.store.escalation_officers(&row.id).await?;
+    let access = ctx
+        .access(user, &row, &officers)
+        .ok_or(AppError::NotFound)?;
     ctx.rules = state
         .rules(&ctx.partnership, Some(row.procedure_version))
         .await?;

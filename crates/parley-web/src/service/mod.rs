@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use jiff::civil::Date;
-use parley_store::rows::{AgencyRow, EscalationRow, PartnershipRow};
+use parley_store::rows::{AgencyRow, EscalationOfficerRow, EscalationRow, PartnershipRow};
 use serde::Serialize;
 
 use crate::access::{self, Access, Directory};
@@ -55,8 +55,21 @@ impl Context {
         })
     }
 
-    pub fn access(&self, user: &CurrentUser, e: &EscalationRow) -> Option<Access> {
-        access::access(&user.person, e, &self.directory, self.business_from)
+    /// What `user` may do with `e`, whose record of officers is `officers` (see
+    /// [`access::access`]).
+    pub fn access(
+        &self,
+        user: &CurrentUser,
+        e: &EscalationRow,
+        officers: &[EscalationOfficerRow],
+    ) -> Option<Access> {
+        access::access(
+            &user.person,
+            e,
+            officers,
+            &self.directory,
+            self.business_from,
+        )
     }
 
     pub fn agency_name(&self, id: &str, agencies: &[parley_store::rows::AgencyRow]) -> String {

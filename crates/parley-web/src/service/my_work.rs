@@ -1,6 +1,7 @@
 //! "My work": what awaits the person's action (overdue first), then everything else they
 //! raised or are involved in, with due dates and working days left.
 
+use parley_store::rows::{EscalationOfficerRow, EscalationRow};
 use serde::Serialize;
 
 use super::partnership::{Pagination, pagination};
@@ -53,18 +54,13 @@ pub async fn my_work(
     closed_page: i64,
 ) -> Result<MyWork, AppError> {
     let me = user.id().to_owned();
+    // Themselves and everyone they manage: as raiser, receiver, or an officer of a stage the
+    // escalation went through (its record of officers, not the posts held today).
     let mut people = ctx.directory.reports_of(&me);
     people.push(me.clone());
-    let officer_of: Vec<(String, i64)> = ctx
-        .directory
-        .officers
-        .iter()
-        .filter(|o| people.contains(&o.person_id))
-        .map(|o| (o.agency_id.clone(), o.stage))
-        .collect();
     let open = state
         .store
-        .open_escalations_involving(&ctx.partnership.id, &people, &officer_of)
+        .open_escalations_involving(&ctx.partnership.id, &people)
         .await?;
     // The page asked for; past the last page, the last (counted by a first look).
     let mut page = closed_page.max(1);
@@ -74,7 +70,6 @@ pub async fn my_work(
             .closed_escalations_involving(
                 &ctx.partnership.id,
                 &people,
-                &officer_of,
                 CLOSED_PER_PAGE,
                 (page - 1) * CLOSED_PER_PAGE,
             )
@@ -86,11 +81,22 @@ pub async fn my_work(
         page = pages;
     };
     let agencies = ctx.agencies.clone();
+    let ids: Vec<String> = open.iter().chain(&closed).map(|e| e.id.clone()).collect();
+    let officers = state
+        .store
+        .officers_of_escalations(&ctx.partnership.id, &ids)
+        .await?;
+    let officers_of = |e: &EscalationRow| -> &[EscalationOfficerRow] {
+        // Sorted by escalation id (the store's order): the rows of one are together.
+        let from = officers.partition_point(|o| o.escalation_id < e.id);
+        let to = officers.partition_point(|o| o.escalation_id <= e.id);
+        &officers[from..to]
+    };
     // Who is involved how: the store finds the rows, `access` says in what capacity (and
     // drops any it would not show).
-    let relations_of = |e| {
+    let relations_of = |e: &EscalationRow| {
         let relations: Vec<Relation> = ctx
-            .access(user, e)?
+            .access(user, e, officers_of(e))?
             .relations
             .into_iter()
             .filter(|r| *r != Relation::BusinessTeam)
@@ -109,7 +115,7 @@ pub async fn my_work(
         };
         let leads_now = ctx
             .directory
-            .leads_at(e, e.current_stage)
+            .acting_leads(e, officers_of(e))
             .any(|o| o.person_id == me);
         let entry_stage = ctx
             .rules

@@ -1167,7 +1167,9 @@ pub async fn confirmation(
         .await?
         .ok_or(AppError::NotFound)?;
     let ctx = Context::load(state, user).await?;
-    ctx.access(user, &row).ok_or(AppError::NotFound)?;
+    let officers = state.store.escalation_officers(&row.id).await?;
+    ctx.access(user, &row, &officers)
+        .ok_or(AppError::NotFound)?;
     let agencies = ctx.agencies.clone();
     let deadlines = deadlines(state, &ctx, &row, &agencies).await?;
     let rules = state

@@ -206,16 +206,21 @@ pub(crate) struct World {
     pub(crate) people: Vec<PersonRow>,
     pub(crate) officers: Vec<NamedOfficerRow>,
     pub(crate) escalations: Vec<EscalationRow>,
+    /// Who led which stage of each escalation, from the chain (`stage_record.rs`).
+    pub(crate) led: std::collections::BTreeSet<crate::stage_record::Led>,
     /// The first stage the procedure tells the business team about (`None`: never).
     pub(crate) business_from: Option<i64>,
 }
 
 /// What one person may do with one escalation, worked out by brute force from the issue's
 /// rule (item 3), independently of `parley_web::access`: a person sees an escalation if they
-/// raised it, are named on it (the receiving person), lead its current or a past stage as a
-/// named officer of either agency, or manage (at any distance up the line) someone who does;
-/// the business team sees it from the first stage its procedure notifies it of, and never
-/// the child's details. Nobody sees another partnership's escalations.
+/// raised it, are named on it (the receiving person), led a stage it went through as a named
+/// officer of either agency while it was at that stage (issue 13 item 2: from the record,
+/// never from stage numbers), or manage (at any distance up the line) someone who did; the
+/// business team sees it from the first stage its procedure notifies it of, and never the
+/// child's details. The raiser, the receiver and the officers of its current stage still in
+/// post act (and their managers); an officer of a past stage, or one replaced, only reads.
+/// Nobody sees another partnership's escalations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Seen {
     /// Involved directly (or a manager of someone who is): sees the child's details.
@@ -232,19 +237,18 @@ impl World {
         if person.partnership_id != e.partnership_id || !person.active {
             return None;
         }
-        // Everyone "involved": the raiser, the receiving person, and every named officer of
-        // either agency for the current stage or an earlier one.
+        // Everyone "involved": the raiser, the receiving person, and every officer who led a
+        // stage of it; those of them who act: the parties and the current stage's officers
+        // still in post.
         let mut involved: Vec<&str> = vec![e.raised_by.as_str()];
         involved.extend(e.receiving_person_id.as_deref());
-        for o in &self.officers {
-            if (o.agency_id == e.raising_agency_id || o.agency_id == e.receiving_agency_id)
-                && o.stage <= e.current_stage
-            {
-                involved.push(o.person_id.as_str());
-            }
-        }
+        let mut acting = involved.clone();
+        involved.extend(self.leads_of(e).map(|(_, _, _, p)| p.as_str()));
+        acting.extend(self.acting_leads_of(e));
         let direct = involved.contains(&person.id.as_str())
             || involved.iter().any(|p| self.manages(&person.id, p));
+        let acts = acting.contains(&person.id.as_str())
+            || acting.iter().any(|p| self.manages(&person.id, p));
         let business = person
             .roles
             .iter()
@@ -255,22 +259,48 @@ impl World {
         }
         Some(Seen {
             child_details: direct,
-            can_act: direct && e.status == "open",
-            can_record: direct,
+            can_act: acts && e.status == "open",
+            can_record: acts,
         })
     }
 
+    /// The officers who led a stage `e` went through.
+    pub(crate) fn leads_of<'a>(
+        &'a self,
+        e: &'a EscalationRow,
+    ) -> impl Iterator<Item = &'a crate::stage_record::Led> {
+        self.led.iter().filter(move |(id, ..)| *id == e.id)
+    }
+
+    /// Those of them who led its current stage and still hold that post.
+    pub(crate) fn acting_leads_of<'a>(
+        &'a self,
+        e: &'a EscalationRow,
+    ) -> impl Iterator<Item = &'a str> {
+        self.leads_of(e)
+            .filter(move |(_, stage, agency, person)| {
+                *stage == e.current_stage
+                    && self.officers.iter().any(|o| {
+                        o.agency_id == *agency && o.stage == *stage && o.person_id == *person
+                    })
+            })
+            .map(|(_, _, _, person)| person.as_str())
+    }
+
     /// Whether `person` may withdraw `e`: the raising side only (the raiser, their managers,
-    /// the raising agency's leads of the current or an earlier stage), while it is open.
+    /// the raising agency's officer of the current stage still in post), while it is open.
     pub(crate) fn withdraws(&self, person: &PersonRow, e: &EscalationRow) -> bool {
         self.sees(person, e).is_some()
             && e.status == "open"
             && (e.raised_by == person.id
                 || self.manages(&person.id, &e.raised_by)
-                || self.officers.iter().any(|o| {
-                    o.person_id == person.id
-                        && o.agency_id == e.raising_agency_id
-                        && o.stage <= e.current_stage
+                || self.leads_of(e).any(|(_, stage, agency, p)| {
+                    *p == person.id
+                        && *agency == e.raising_agency_id
+                        && *stage == e.current_stage
+                        && self.officers.iter().any(|o| {
+                            o.agency_id == *agency && o.stage == *stage && o.person_id == *p
+                        })
                 }))
     }
 
@@ -393,6 +423,7 @@ impl Harness {
             people: store.people(partnership_id).await.unwrap(),
             officers: store.named_officers(partnership_id).await.unwrap(),
             escalations: store.escalations(partnership_id).await.unwrap(),
+            led: crate::stage_record::stage_leads(store.as_ref(), partnership_id).await,
             business_from,
         }
     }

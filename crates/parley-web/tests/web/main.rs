@@ -12,3 +12,5 @@ mod headers;
 mod identifiers;
 mod leaks;
 mod matrix;
+mod stage_access;
+mod stage_record;

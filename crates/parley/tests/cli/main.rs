@@ -10,6 +10,7 @@ mod data;
 mod load;
 mod procedure;
 mod purge;
+mod rebuild;
 mod serve;
 mod timeline;
 

@@ -1,0 +1,112 @@
+//! Who led which stage of each escalation, worked out for the tests by replaying a
+//! partnership's chain of events in order, independently of the store's record of officers
+//! (`escalation_officers`) and of `parley_web::access`: an officer led a stage of an
+//! escalation when they held the post (agency, stage) at some moment while the escalation was
+//! at that stage, from entering it until it left it; while it was open, for a post filled
+//! after the stage was entered. The stages an escalation went through are its stage rows, in
+//! order.
+
+use std::collections::{BTreeSet, HashMap};
+
+use parley_store::Store;
+use parley_store::payload::Payload;
+
+/// (escalation id, stage, agency id, person id).
+pub(crate) type Led = (String, i64, String, String);
+
+struct Escalation {
+    /// The stages it went through, in order.
+    stages: Vec<i64>,
+    /// Where it is in `stages`.
+    at: usize,
+    open: bool,
+    agencies: [String; 2],
+}
+
+/// Every (escalation, stage, agency, person) of the partnership, by replaying its chain.
+pub(crate) async fn stage_leads(store: &dyn Store, partnership_id: &str) -> BTreeSet<Led> {
+    let mut posts: HashMap<(String, i64), String> = HashMap::new();
+    let mut escalations: HashMap<String, Escalation> = HashMap::new();
+    let mut led = BTreeSet::new();
+    let mut after = 0;
+    loop {
+        let links = store.chain(partnership_id, after, 1000).await.unwrap();
+        let Some(last) = links.last() else { break };
+        after = last.seq;
+        for link in &links {
+            let Some(json) = link.payload.as_deref() else {
+                continue;
+            };
+            let payload: Payload = serde_json::from_str(json).unwrap();
+            let id = link.stream.strip_prefix("escalation:").unwrap_or_default();
+            match payload {
+                Payload::NamedOfficerSet {
+                    agency_id,
+                    stage,
+                    person_id,
+                } => {
+                    let Some(person) = person_id else {
+                        posts.remove(&(agency_id, stage));
+                        continue;
+                    };
+                    for (e, state) in &escalations {
+                        if state.open
+                            && state.stages[state.at] == stage
+                            && state.agencies.contains(&agency_id)
+                        {
+                            led.insert((e.clone(), stage, agency_id.clone(), person.clone()));
+                        }
+                    }
+                    posts.insert((agency_id, stage), person);
+                }
+                Payload::EscalationRaised(r) => {
+                    let mut stages: Vec<i64> = store
+                        .stages(&r.escalation_id)
+                        .await
+                        .unwrap()
+                        .into_iter()
+                        .map(|s| s.stage)
+                        .collect();
+                    stages.sort_unstable();
+                    let state = Escalation {
+                        stages,
+                        at: 0,
+                        open: true,
+                        agencies: [r.raising_agency_id.clone(), r.receiving_agency_id.clone()],
+                    };
+                    enter(&posts, &r.escalation_id, &state, &mut led);
+                    escalations.insert(r.escalation_id.clone(), state);
+                }
+                Payload::Escalated => {
+                    let state = escalations.get_mut(id).unwrap();
+                    state.at += 1;
+                    enter(&posts, id, state, &mut led);
+                }
+                Payload::Resolved { .. }
+                | Payload::ReferredOn { .. }
+                | Payload::Withdrawn
+                | Payload::Redirected { .. } => {
+                    escalations.get_mut(id).unwrap().open = false;
+                }
+                _ => {}
+            }
+        }
+    }
+    led
+}
+
+/// The escalation has just entered its current stage: whoever holds that post in either
+/// agency leads it.
+fn enter(
+    posts: &HashMap<(String, i64), String>,
+    id: &str,
+    state: &Escalation,
+    led: &mut BTreeSet<Led>,
+) {
+    let stage = state.stages[state.at];
+    for agency in &state.agencies {
+        if let Some(person) = posts.get(&(agency.clone(), stage)) {
+            led.insert((id.to_owned(), stage, agency.clone(), person.clone()));
+        }
+    }
+}
