@@ -16,6 +16,9 @@ use std::sync::Arc;
 use crate::app::{AppState, Configuration};
 use crate::error::AppError;
 
+mod next;
+pub use next::safe_next;
+
 /// The signed-in person.
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
@@ -407,16 +410,6 @@ pub async fn store_account(
         .await?;
     state.store.delete_person_sessions(&person.id).await?;
     Ok(())
-}
-
-/// Where to go after signing in: only a path on this site.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
 }
 
 #[cfg(test)]

@@ -11,3 +11,4 @@ mod harness;
 mod headers;
 mod leaks;
 mod matrix;
+mod signin;
