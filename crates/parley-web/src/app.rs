@@ -81,6 +81,17 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// Whether the site's public origin is https: one of the configured origins (the public
+    /// URL given with `--trusted-origin`) is an `https://` origin. Then every response carries
+    /// `Strict-Transport-Security`.
+    pub fn served_over_https(&self) -> bool {
+        self.trusted_origins
+            .iter()
+            .any(|o| o.trim().to_ascii_lowercase().starts_with("https://"))
+    }
+}
+
 /// A procedure version with its calendar (the partnership's closure days included).
 #[derive(Clone, Debug)]
 pub struct Rules {
