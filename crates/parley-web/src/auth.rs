@@ -17,7 +17,9 @@ use crate::app::{AppState, Configuration};
 use crate::error::AppError;
 
 mod next;
+pub mod password_policy;
 pub use next::safe_next;
+pub use password_policy::{WeakPassword, check_password};
 
 /// The signed-in person.
 #[derive(Clone, Debug)]

@@ -56,10 +56,8 @@ pub fn sector_label(sector: &str) -> &'static str {
 const MAX_TEXT: usize = 200;
 /// RFC 5321's limit on a forward path.
 const MAX_EMAIL: usize = 254;
-/// Passwords an administrator sets: long enough to resist guessing (NCSC: length over
-/// complexity), short enough to hash quickly.
-pub const MIN_PASSWORD: usize = 12;
-const MAX_PASSWORD: usize = 256;
+/// Passwords an administrator sets: see `auth::password_policy`.
+pub use crate::auth::password_policy::MIN_PASSWORD;
 /// The largest procedure file accepted (the seeds are under 40 KB).
 pub const MAX_PROCEDURE: usize = 512 * 1024;
 
@@ -806,19 +804,10 @@ fn validate_person(
     }
 
     let password = f.password.as_deref().filter(|p| !p.is_empty());
-    if let Some(pw) = password {
-        let n = pw.chars().count();
-        if n < MIN_PASSWORD {
-            errors.push(InputError::new(
-                "password",
-                format!("Password must be {MIN_PASSWORD} characters or more"),
-            ));
-        } else if n > MAX_PASSWORD {
-            errors.push(InputError::new(
-                "password",
-                format!("Password must be {MAX_PASSWORD} characters or fewer"),
-            ));
-        }
+    if let Some(pw) = password
+        && let Err(weak) = crate::auth::check_password(pw, &f.name, &f.email)
+    {
+        errors.push(InputError::new("password", weak.to_string()));
     }
 
     if !errors.is_empty() {
@@ -1917,9 +1906,21 @@ mod tests {
             fields_of(validate_person(&f, None, "admin", &s)),
             ["password"]
         );
-        f.password = Some("twelve-chars".into());
+        // Long enough but guessable, or the person's own name or address: refused.
+        for weak in ["twelvetwelve", "aaaaaaaaaaaa", "password1234", "e@example.org", "qwertyuiop[]"] {
+            f.password = Some(weak.into());
+            assert_eq!(
+                messages(validate_person(&f, None, "admin", &s))
+                    .iter()
+                    .map(|(field, _)| field.as_str())
+                    .collect::<Vec<_>>(),
+                ["password"],
+                "{weak}"
+            );
+        }
+        f.password = Some("vK8#qPz!2mW$rT".into());
         let c = validate_person(&f, None, "admin", &s).unwrap();
-        assert_eq!(c.password.as_deref(), Some("twelve-chars"));
+        assert_eq!(c.password.as_deref(), Some("vK8#qPz!2mW$rT"));
     }
 
     #[test]

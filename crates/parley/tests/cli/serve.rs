@@ -170,9 +170,9 @@ fn a_first_administrator_signs_in_to_a_new_deployment() {
         "TST",
     ];
     let short = parley_with_input(d, &add, "short\n").fails();
-    assert!(short.contains("at least 12 characters"), "{short}");
-    parley_with_input(d, &add, "a long enough password\n").ok();
-    let again = parley_with_input(d, &add, "a long enough password\n").fails();
+    assert!(short.contains("12 characters or more"), "{short}");
+    parley_with_input(d, &add, "Tangerine-Viaduct-Oboe-47\n").ok();
+    let again = parley_with_input(d, &add, "Tangerine-Viaduct-Oboe-47\n").fails();
     assert!(again.contains("already exists"), "{again}");
     let bad_role = parley_with_input(
         d,
@@ -188,7 +188,7 @@ fn a_first_administrator_signs_in_to_a_new_deployment() {
             "--partnership",
             "TST",
         ],
-        "a long enough password\n",
+        "Tangerine-Viaduct-Oboe-47\n",
     )
     .fails();
     assert!(bad_role.contains("unknown role \"chief\""), "{bad_role}");
@@ -206,7 +206,7 @@ fn a_first_administrator_signs_in_to_a_new_deployment() {
             "--partnership",
             "Nowhere",
         ],
-        "a long enough password\n",
+        "Tangerine-Viaduct-Oboe-47\n",
     )
     .fails();
     assert!(
@@ -232,7 +232,7 @@ fn a_first_administrator_signs_in_to_a_new_deployment() {
     );
     assert_eq!(status, 422);
     assert!(body.contains("Enter a correct email address and password"));
-    let form = "email=admin%40testshire.example&password=a+long+enough+password";
+    let form = "email=admin%40testshire.example&password=Tangerine-Viaduct-Oboe-47";
     let (status, head, _) = server.request(
         "POST",
         "/sign-in",
@@ -263,6 +263,65 @@ fn a_first_administrator_signs_in_to_a_new_deployment() {
     assert!(body.contains("\"code\":\"unauthenticated\""), "{body}");
 
     assert_eq!(server.terminate(), 0, "a graceful stop exits 0");
+}
+
+/// `user add` and `user password` refuse what a strength estimator finds guessable, and the
+/// person's own name or address, saying why; nothing is added or changed.
+#[test]
+fn the_cli_refuses_weak_passwords_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    parley_in(
+        d,
+        &["partnership", "create", "--name", "Weakshire SCP", "--short-name", "WK", "--procedure", "dorset"],
+    )
+    .ok();
+    let add = |email: &str, input: &str| {
+        parley_with_input(
+            d,
+            &[
+                "user", "add", "--email", email, "--name", "Morgan Fairweather", "--role",
+                "administrator", "--partnership", "WK",
+            ],
+            input,
+        )
+    };
+    let weak: &[(&str, &str)] = &[
+        ("aaaaaaaaaaaa", "too easy to guess"),
+        ("password1234", "too easy to guess"),
+        ("qwertyuiop12", "too easy to guess"),
+        ("1qaz2wsx3edc", "too easy to guess"),
+        ("123456789012", "too easy to guess"),
+        ("abcdefghijkl", "too easy to guess"),
+        ("iloveyou1234", "too easy to guess"),
+        ("Fairweather2026", "name"),
+        ("morgan-morgan-99", "name"),
+        ("m.fairweather@wk.example", "name"),
+        ("mfw-admin-2026!", "email"),
+        ("short", "12 characters or more"),
+    ];
+    for (password, why) in weak {
+        let out = add("mfw-admin@wk.example", &format!("{password}\n")).fails();
+        assert!(out.contains("password was refused") && out.contains(why), "{password}: {out}");
+    }
+    let listed = parley_in(d, &["user", "token", "--email", "mfw-admin@wk.example"]);
+    assert_ne!(listed.code, 0, "a refused password added the person");
+    add("mfw-admin@wk.example", "wardrobe lantern pebble ostrich\n").ok();
+    for (password, why) in weak {
+        let out = parley_with_input(
+            d,
+            &["user", "password", "--email", "mfw-admin@wk.example"],
+            &format!("{password}\n"),
+        )
+        .fails();
+        assert!(out.contains("password was refused") && out.contains(why), "{password}: {out}");
+    }
+    parley_with_input(
+        d,
+        &["user", "password", "--email", "mfw-admin@wk.example"],
+        "Tangerine-Viaduct-Oboe-47\n",
+    )
+    .ok();
 }
 
 #[test]
