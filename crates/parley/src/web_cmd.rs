@@ -366,6 +366,7 @@ pub(crate) async fn user(command: UserCommand, ctx: Ctx) -> Outcome {
                     created_at_us: at,
                     expires_at_us: Some(at + days.max(1) * 86_400_000_000),
                     revoked_at_us: None,
+                    last_used_at_us: None,
                 })
                 .await?;
             Ok(format!("{token}\n"))
