@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use parley_store::StoreError;
 use parley_store::rows::{AccountRow, PersonRow, SessionRow};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -136,6 +137,10 @@ pub async fn authenticate(
     next.run(request).await
 }
 
+/// Sessions and API tokens note their use at most this often (microseconds), so that the
+/// hot path does not write on every request.
+const TOUCH_EVERY_US: i64 = 60_000_000;
+
 async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentUser>, AppError> {
     let now = state.now().as_microsecond();
     if let Some(token) = bearer(headers) {
@@ -149,7 +154,12 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Curren
             return Ok(None);
         };
         let config = state.configuration(&person.partnership_id).await?;
-        return Ok(signed_in(config, &row.person_id, None));
+        let user = signed_in(config, &row.person_id, None);
+        // Note the use, writing at most once a minute per token (as sessions do).
+        if user.is_some() && row.last_used_at_us.is_none_or(|t| now - t >= TOUCH_EVERY_US) {
+            state.store.touch_api_token(&row.token_hash, now).await?;
+        }
+        return Ok(user);
     }
     let Some(token) = cookie_value(headers, cookie_name(state)) else {
         return Ok(None);
@@ -165,7 +175,7 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Curren
         return Ok(None);
     }
     // Extend the idle timeout, writing at most once a minute per session.
-    if now - session.last_seen_us > 60_000_000 {
+    if now - session.last_seen_us > TOUCH_EVERY_US {
         let expires = (now + state.config.idle_timeout.as_micros() as i64).min(absolute_end);
         state.store.touch_session(&hash, now, expires).await?;
         session.last_seen_us = now;
@@ -379,38 +389,79 @@ pub async fn sign_out(state: &AppState, user: &CurrentUser) -> Result<Response, 
     Ok(response)
 }
 
-/// Creates or replaces a person's account with a new password.
+/// What saving an account came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountSaved {
+    Saved,
+    /// Another person's account (in another partnership) signs in with this address. The
+    /// person keeps the account they had, under its old address (with the new password), or
+    /// has none; the caller decides what to say (an administrator of another partnership is
+    /// told nothing: see `service::admin::save_person`).
+    AddressTaken,
+}
+
+/// Creates or replaces a person's account with a new password, and signs them out everywhere.
 pub async fn set_password(
     state: &AppState,
     person: &PersonRow,
     password: &str,
-) -> Result<(), AppError> {
+) -> Result<AccountSaved, AppError> {
     let hash = hash_password(password.to_owned()).await?;
     store_account(state, person, hash).await
 }
 
-/// Creates or replaces a person's account with an already computed hash.
+/// Creates or replaces a person's account with an already computed hash, and signs them out
+/// everywhere (sessions end, API tokens are revoked).
 pub async fn store_account(
     state: &AppState,
     person: &PersonRow,
     password_hash: String,
-) -> Result<(), AppError> {
+) -> Result<AccountSaved, AppError> {
     let now = state.now().as_microsecond();
     let existing = state.store.account(&person.id).await?;
-    state
+    let account = AccountRow {
+        person_id: person.id.clone(),
+        partnership_id: person.partnership_id.clone(),
+        email: person.email.to_lowercase(),
+        password_hash,
+        failed_attempts: 0,
+        locked_until_us: None,
+        created_at_us: existing.as_ref().map_or(now, |a| a.created_at_us),
+        updated_at_us: now,
+    };
+    let saved = match state.store.upsert_account(&account).await {
+        Ok(()) => AccountSaved::Saved,
+        // Only the address can clash (one account per address, across partnerships).
+        Err(StoreError::Invalid(_)) => {
+            if let Some(old) = existing {
+                state
+                    .store
+                    .upsert_account(&AccountRow {
+                        email: old.email,
+                        ..account
+                    })
+                    .await?;
+            }
+            AccountSaved::AddressTaken
+        }
+        Err(e) => return Err(e.into()),
+    };
+    end_sign_ins(state, &person.id).await?;
+    Ok(saved)
+}
+
+/// Signs a person out everywhere for good: every session ends and every API token is revoked
+/// (a revoked token never works again, whatever later happens to the person). A new password
+/// and a deactivation both come here.
+pub async fn end_sign_ins(state: &AppState, person_id: &str) -> Result<(), AppError> {
+    state.store.delete_person_sessions(person_id).await?;
+    let revoked = state
         .store
-        .upsert_account(&AccountRow {
-            person_id: person.id.clone(),
-            partnership_id: person.partnership_id.clone(),
-            email: person.email.to_lowercase(),
-            password_hash,
-            failed_attempts: 0,
-            locked_until_us: None,
-            created_at_us: existing.map_or(now, |a| a.created_at_us),
-            updated_at_us: now,
-        })
+        .revoke_person_api_tokens(person_id, state.now().as_microsecond())
         .await?;
-    state.store.delete_person_sessions(&person.id).await?;
+    if revoked > 0 {
+        tracing::info!(person = %person_id, tokens = revoked, "API tokens revoked");
+    }
     Ok(())
 }
 

@@ -242,6 +242,21 @@ fn read_password(name: &str, email: &str) -> Result<String, Failure> {
     Ok(password)
 }
 
+/// Sets a password; the operator may be told that another account has the address.
+async fn set_password(
+    state: &AppState,
+    person: &parley_store::rows::PersonRow,
+    password: &str,
+) -> Result<(), Failure> {
+    match parley_web::auth::set_password(state, person, password).await? {
+        parley_web::auth::AccountSaved::Saved => Ok(()),
+        parley_web::auth::AccountSaved::AddressTaken => Err(Failure(format!(
+            "another person's account signs in with {}; change one of the addresses first",
+            person.email
+        ))),
+    }
+}
+
 async fn web_state(ctx: &Ctx) -> Result<AppState, Failure> {
     ensure_parent(ctx)?;
     let records = Records::open(&ctx.database).await?;
@@ -342,15 +357,15 @@ pub(crate) async fn user(command: UserCommand, ctx: Ctx) -> Outcome {
                 .person(&id)
                 .await?
                 .ok_or_else(|| Failure("the person was not saved".to_owned()))?;
-            parley_web::auth::set_password(&state, &person, &password).await?;
+            set_password(&state, &person, &password).await?;
             Ok(format!("Added {email} ({id}).\n"))
         }
         UserCommand::Password { email } => {
             let person = person_by_email(&state, &email).await?;
             let password = read_password(&person.name, &person.email)?;
-            parley_web::auth::set_password(&state, &person, &password).await?;
+            set_password(&state, &person, &password).await?;
             Ok(format!(
-                "Password set for {email}; their sessions have ended.\n"
+                "Password set for {email}; their sessions have ended and their API tokens are revoked.\n"
             ))
         }
         UserCommand::Token { email, label, days } => {

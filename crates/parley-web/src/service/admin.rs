@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{self, ADMINISTRATOR, MANAGER, PRACTITIONER, ROLES, SENIOR_MANAGER};
 use crate::app::AppState;
-use crate::auth::{self, CurrentUser};
+use crate::auth::{self, AccountSaved, CurrentUser};
 use crate::error::AppError;
 
 // ---------------------------------------------------------------------------------------------
@@ -556,20 +556,6 @@ pub async fn person(
         .ok_or(AppError::NotFound)
 }
 
-/// Whether the person can sign in with a password.
-pub async fn has_password(
-    state: &AppState,
-    user: &CurrentUser,
-    id: &str,
-) -> Result<bool, AppError> {
-    admin(user)?;
-    Ok(state
-        .store
-        .account(id)
-        .await?
-        .is_some_and(|a| a.partnership_id == user.partnership_id()))
-}
-
 pub async fn person_choices(
     state: &AppState,
     user: &CurrentUser,
@@ -884,13 +870,20 @@ pub async fn save_person(
     };
     let checked =
         validate_person(f, editing.as_ref(), user.id(), &setup).map_err(AdminError::Invalid)?;
-    // Sign-in is by email address across every partnership on this server.
+    // Sign-in is by email address across every partnership on this server, one account per
+    // address. Within the partnership the administrator sees everyone, so a clash is named
+    // (`validate_person`); an address that signs in to another partnership is never revealed:
+    // the person is saved and the answer is the same as for any other address, but the
+    // account that has the address keeps it (nobody can take over another partnership's
+    // sign-in by adding its address), and this person gets no sign-in with it until the
+    // address is free. The operator is told in the log.
     if let Some(account) = state.store.account_by_email(&checked.input.email).await?
         && Some(account.person_id.as_str()) != id
+        && account.partnership_id == partnership
     {
         return invalid(
             "email",
-            "This email address is already used to sign in to Parley",
+            "Another person in the partnership already has this email address",
         );
     }
     let saved_id = state
@@ -909,19 +902,9 @@ pub async fn save_person(
         .await?
         .ok_or_else(|| AppError::Internal(format!("person {saved_id} not saved")))?;
     let account = state.store.account(&saved_id).await?;
-    if let Some(pw) = &checked.password {
-        // Also ends their sessions.
-        auth::set_password(state, &row, pw)
-            .await
-            .map_err(|e| match e {
-                AppError::Internal(m) if m.contains("already uses") => {
-                    AdminError::Invalid(vec![InputError::new(
-                        "email",
-                        "This email address is already used to sign in to Parley",
-                    )])
-                }
-                other => AdminError::Failed(other),
-            })?;
+    let taken = if let Some(pw) = &checked.password {
+        // Also ends their sessions and revokes their API tokens.
+        auth::set_password(state, &row, pw).await? == AccountSaved::AddressTaken
     } else if let Some(a) = account
         && a.email != row.email.to_lowercase()
     {
@@ -931,18 +914,24 @@ pub async fn save_person(
             ..a
         };
         match state.store.upsert_account(&moved).await {
-            Ok(()) => {}
-            Err(StoreError::Invalid(_)) => {
-                return invalid(
-                    "email",
-                    "This email address is already used to sign in to Parley",
-                );
-            }
+            Ok(()) => false,
+            Err(StoreError::Invalid(_)) => true,
             Err(e) => return Err(e.into()),
         }
+    } else {
+        false
+    };
+    if taken {
+        tracing::warn!(
+            person = %row.id,
+            "the person's email address signs in to another partnership: they have no sign-in with it"
+        );
     }
-    if !row.active && editing.as_ref().is_none_or(|p| p.active) {
-        state.store.delete_person_sessions(&row.id).await?;
+    // Deactivated, or coming back: every session ends and every API token is revoked for good,
+    // so that reactivating someone never brings an old token back.
+    let was_active = editing.as_ref().is_none_or(|p| p.active);
+    if !row.active || !was_active {
+        auth::end_sign_ins(state, &row.id).await?;
     }
     tracing::info!(person = %row.id, by = %user.id(), new = id.is_none(), "person saved");
     let setup = Setup::load(state, partnership).await?;
