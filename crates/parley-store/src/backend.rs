@@ -284,8 +284,11 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_api_token(&self, token_hash: &str, now_us: i64) -> Result<(), StoreError>;
     /// Revokes every token of a person (for good: nothing un-revokes a token); returns how
     /// many were revoked now.
-    async fn revoke_person_api_tokens(&self, person_id: &str, now_us: i64)
-    -> Result<u64, StoreError>;
+    async fn revoke_person_api_tokens(
+        &self,
+        person_id: &str,
+        now_us: i64,
+    ) -> Result<u64, StoreError>;
     /// A person's tokens, revoked and expired ones too, newest first.
     async fn person_api_tokens(&self, person_id: &str) -> Result<Vec<ApiTokenRow>, StoreError>;
     /// The tokens of a partnership's people, revoked and expired ones too, newest first.

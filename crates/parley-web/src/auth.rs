@@ -19,6 +19,7 @@ use crate::error::AppError;
 
 mod next;
 pub mod password_policy;
+pub mod tokens;
 pub use next::safe_next;
 pub use password_policy::{WeakPassword, check_password};
 
@@ -156,7 +157,11 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Curren
         let config = state.configuration(&person.partnership_id).await?;
         let user = signed_in(config, &row.person_id, None);
         // Note the use, writing at most once a minute per token (as sessions do).
-        if user.is_some() && row.last_used_at_us.is_none_or(|t| now - t >= TOUCH_EVERY_US) {
+        if user.is_some()
+            && row
+                .last_used_at_us
+                .is_none_or(|t| now - t >= TOUCH_EVERY_US)
+        {
             state.store.touch_api_token(&row.token_hash, now).await?;
         }
         return Ok(user);

@@ -199,7 +199,7 @@ pub(crate) enum UserCommand {
         #[arg(long)]
         email: String,
     },
-    /// Issue an API token for a person; prints it once.
+    /// Issue an API token for a person (printed once), list their tokens, or revoke one.
     Token {
         #[arg(long)]
         email: String,
@@ -208,6 +208,12 @@ pub(crate) enum UserCommand {
         /// Days until it expires.
         #[arg(long, default_value_t = 90)]
         days: i64,
+        /// List the person's tokens (id, label, created, last used, expires, state) instead.
+        #[arg(long, conflicts_with = "revoke")]
+        list: bool,
+        /// Revoke the person's token with this id (as `--list` shows it), or `all` of them.
+        #[arg(long, value_name = "ID")]
+        revoke: Option<String>,
     },
 }
 
@@ -368,8 +374,30 @@ pub(crate) async fn user(command: UserCommand, ctx: Ctx) -> Outcome {
                 "Password set for {email}; their sessions have ended and their API tokens are revoked.\n"
             ))
         }
-        UserCommand::Token { email, label, days } => {
+        UserCommand::Token {
+            email, list: true, ..
+        } => {
             let person = person_by_email(&state, &email).await?;
+            let tokens = state.store.person_api_tokens(&person.id).await?;
+            Ok(crate::token_cmd::list(&tokens, now))
+        }
+        UserCommand::Token {
+            email,
+            revoke: Some(id),
+            ..
+        } => {
+            let person = person_by_email(&state, &email).await?;
+            crate::token_cmd::revoke(&state, &person, &id, now).await
+        }
+        UserCommand::Token {
+            email, label, days, ..
+        } => {
+            let person = person_by_email(&state, &email).await?;
+            if !person.active {
+                return Err(Failure(format!(
+                    "{email} is not active: an inactive person gets no API token"
+                )));
+            }
             let token = parley_web::auth::new_token()?;
             let at = now.as_microsecond();
             state

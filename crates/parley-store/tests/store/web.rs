@@ -361,7 +361,9 @@ async fn a_person_s_tokens_are_listed_touched_and_revoked_together() {
             store.create_api_token(t).await.unwrap();
         }
         let hashes = |rows: Vec<ApiTokenRow>| -> Vec<String> {
-            rows.into_iter().map(|t| t.token_hash[..2].to_owned()).collect()
+            rows.into_iter()
+                .map(|t| t.token_hash[..2].to_owned())
+                .collect()
         };
         assert_eq!(
             hashes(store.person_api_tokens(&w.teacher).await.unwrap()),
@@ -374,23 +376,54 @@ async fn a_person_s_tokens_are_listed_touched_and_revoked_together() {
             ["a2", "b1", "a1"]
         );
         assert_eq!(
-            hashes(store.partnership_api_tokens(&other.partnership).await.unwrap()),
+            hashes(
+                store
+                    .partnership_api_tokens(&other.partnership)
+                    .await
+                    .unwrap()
+            ),
             ["c1"]
         );
         assert!(store.person_api_tokens("nobody").await.unwrap().is_empty());
 
-        store.touch_api_token(&mine[0].token_hash, 500).await.unwrap();
+        store
+            .touch_api_token(&mine[0].token_hash, 500)
+            .await
+            .unwrap();
         let used = store.api_token(&mine[0].token_hash).await.unwrap().unwrap();
         assert_eq!(used.last_used_at_us, Some(500));
 
-        store.revoke_api_token(&mine[1].token_hash, 40).await.unwrap();
-        assert_eq!(store.revoke_person_api_tokens(&w.teacher, 90).await.unwrap(), 1);
-        assert_eq!(store.revoke_person_api_tokens(&w.teacher, 95).await.unwrap(), 0);
+        store
+            .revoke_api_token(&mine[1].token_hash, 40)
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .revoke_person_api_tokens(&w.teacher, 90)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store
+                .revoke_person_api_tokens(&w.teacher, 95)
+                .await
+                .unwrap(),
+            0
+        );
         let after = store.person_api_tokens(&w.teacher).await.unwrap();
         let revoked: Vec<Option<i64>> = after.iter().map(|t| t.revoked_at_us).collect();
-        assert_eq!(revoked, [Some(40), Some(90)], "the first revocation time is kept");
+        assert_eq!(
+            revoked,
+            [Some(40), Some(90)],
+            "the first revocation time is kept"
+        );
         for untouched in [&colleague, &foreign] {
-            let t = store.api_token(&untouched.token_hash).await.unwrap().unwrap();
+            let t = store
+                .api_token(&untouched.token_hash)
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!(t.revoked_at_us, None, "{}", t.label);
         }
     }

@@ -162,7 +162,10 @@ mod tests {
     fn what_is_followed_is_always_a_valid_header_value() {
         for value in HOSTILE {
             let next = safe_next(Some(value));
-            assert!(axum::http::HeaderValue::from_str(&next).is_ok(), "{value:?}");
+            assert!(
+                axum::http::HeaderValue::from_str(&next).is_ok(),
+                "{value:?}"
+            );
         }
     }
 }

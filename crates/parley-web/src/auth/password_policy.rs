@@ -57,7 +57,13 @@ pub fn check_password(password: &str, name: &str, email: &str) -> Result<(), Wea
     inputs.extend(parts(name));
     inputs.extend(parts(local));
     // Words of this service that an attacker would try first.
-    inputs.extend(["parley", "demo", "safeguarding", "partnership", "escalation"]);
+    inputs.extend([
+        "parley",
+        "demo",
+        "safeguarding",
+        "partnership",
+        "escalation",
+    ]);
     let estimate = std::panic::catch_unwind(|| zxcvbn::zxcvbn(password, &inputs));
     match estimate {
         Ok(e) if e.score() >= ENOUGH => Ok(()),
@@ -165,14 +171,21 @@ mod tests {
             "wardrobe lantern pebble ostrich",
             "7Gh2-kq9P-zX4m-Lw8R",
         ] {
-            assert_eq!(check_password(password, NAME, EMAIL), Ok(()), "{password:?}");
+            assert_eq!(
+                check_password(password, NAME, EMAIL),
+                Ok(()),
+                "{password:?}"
+            );
         }
     }
 
     #[test]
     fn the_reason_is_in_the_message() {
         let e = check_password("password1234", NAME, EMAIL).unwrap_err();
-        assert!(e.to_string().starts_with("Password is too easy to guess"), "{e}");
+        assert!(
+            e.to_string().starts_with("Password is too easy to guess"),
+            "{e}"
+        );
         assert!(WeakPassword::HasName.to_string().contains("name"));
         assert!(WeakPassword::HasEmail.to_string().contains("email"));
     }

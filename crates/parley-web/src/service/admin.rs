@@ -1896,7 +1896,13 @@ mod tests {
             ["password"]
         );
         // Long enough but guessable, or the person's own name or address: refused.
-        for weak in ["twelvetwelve", "aaaaaaaaaaaa", "password1234", "e@example.org", "qwertyuiop[]"] {
+        for weak in [
+            "twelvetwelve",
+            "aaaaaaaaaaaa",
+            "password1234",
+            "e@example.org",
+            "qwertyuiop[]",
+        ] {
             f.password = Some(weak.into());
             assert_eq!(
                 messages(validate_person(&f, None, "admin", &s))

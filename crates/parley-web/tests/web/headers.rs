@@ -621,7 +621,10 @@ async fn strict_transport_security_is_sent_only_when_the_public_origin_is_https(
         (&["http://localhost:8080", "http://127.0.0.1:8080"], false),
         (&["https://parley.example.org"], true),
         (&["HTTPS://Parley.Example.org"], true),
-        (&["http://localhost:8080", "https://parley.example.org"], true),
+        (
+            &["http://localhost:8080", "https://parley.example.org"],
+            true,
+        ),
     ];
     for (origins, expected) in cases {
         let h = Harness::with_config(parley_web::Config {

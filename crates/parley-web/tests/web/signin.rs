@@ -127,7 +127,12 @@ async fn next_never_leaves_the_site_when_already_signed_in() {
                     .unwrap(),
             )
             .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{uri}: {}", excerpt(&r.body));
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "{uri}: {}",
+            excerpt(&r.body)
+        );
         let location = r.location().unwrap_or_default();
         assert!(is_safe_location(location), "{uri} went to {location:?}");
         assert_eq!(location, "/", "{uri}");
@@ -165,7 +170,9 @@ async fn next_never_leaves_the_site_when_signing_in() {
         assert!(is_safe_location(location), "{next:?} went to {location:?}");
         assert_eq!(location, "/", "{next:?}");
         // The sign-in form never carries a hostile value on either.
-        let page = h.get(&format!("/sign-in?{}", query(next)), &Auth::Anonymous).await;
+        let page = h
+            .get(&format!("/sign-in?{}", query(next)), &Auth::Anonymous)
+            .await;
         assert_eq!(page.status, StatusCode::OK, "{next:?}");
         assert_eq!(hidden_next(&page.body).as_deref(), Some("/"), "{next:?}");
     }

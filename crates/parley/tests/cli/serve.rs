@@ -273,15 +273,32 @@ fn the_cli_refuses_weak_passwords_with_the_reason() {
     let d = dir.path();
     parley_in(
         d,
-        &["partnership", "create", "--name", "Weakshire SCP", "--short-name", "WK", "--procedure", "dorset"],
+        &[
+            "partnership",
+            "create",
+            "--name",
+            "Weakshire SCP",
+            "--short-name",
+            "WK",
+            "--procedure",
+            "dorset",
+        ],
     )
     .ok();
     let add = |email: &str, input: &str| {
         parley_with_input(
             d,
             &[
-                "user", "add", "--email", email, "--name", "Morgan Fairweather", "--role",
-                "administrator", "--partnership", "WK",
+                "user",
+                "add",
+                "--email",
+                email,
+                "--name",
+                "Morgan Fairweather",
+                "--role",
+                "administrator",
+                "--partnership",
+                "WK",
             ],
             input,
         )
@@ -302,7 +319,10 @@ fn the_cli_refuses_weak_passwords_with_the_reason() {
     ];
     for (password, why) in weak {
         let out = add("mfw-admin@wk.example", &format!("{password}\n")).fails();
-        assert!(out.contains("password was refused") && out.contains(why), "{password}: {out}");
+        assert!(
+            out.contains("password was refused") && out.contains(why),
+            "{password}: {out}"
+        );
     }
     let listed = parley_in(d, &["user", "token", "--email", "mfw-admin@wk.example"]);
     assert_ne!(listed.code, 0, "a refused password added the person");
@@ -314,7 +334,10 @@ fn the_cli_refuses_weak_passwords_with_the_reason() {
             &format!("{password}\n"),
         )
         .fails();
-        assert!(out.contains("password was refused") && out.contains(why), "{password}: {out}");
+        assert!(
+            out.contains("password was refused") && out.contains(why),
+            "{password}: {out}"
+        );
     }
     parley_with_input(
         d,
@@ -356,5 +379,158 @@ fn demo_seeds_a_fresh_database_and_prints_the_sign_ins() {
     // A second run starts again from nothing rather than failing on the first run's data.
     let server = Server::start(dir.path(), &["demo", "--escalations", "5"]);
     assert_eq!(server.request("GET", "/healthz", &[], "").0, 200);
+    assert_eq!(server.terminate(), 0);
+}
+
+/// `parley user token --list` shows a person's tokens with an id; `--revoke ID` ends one at
+/// once (the running server refuses it on the next request) and nothing else; a new password
+/// (`user password`) revokes the rest for good; ids that name no token of theirs are refused.
+#[test]
+fn api_tokens_are_listed_and_revoked_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    parley_in(
+        d,
+        &[
+            "partnership",
+            "create",
+            "--name",
+            "Tokenshire SCP",
+            "--short-name",
+            "TOK",
+            "--procedure",
+            "dorset",
+        ],
+    )
+    .ok();
+    for email in ["ops@tok.example", "other@tok.example"] {
+        parley_with_input(
+            d,
+            &[
+                "user",
+                "add",
+                "--email",
+                email,
+                "--name",
+                "Robin Quayle",
+                "--role",
+                "administrator",
+                "--partnership",
+                "TOK",
+            ],
+            "wardrobe lantern pebble ostrich\n",
+        )
+        .ok();
+    }
+    let issue = |email: &str, label: &str| {
+        parley_in(d, &["user", "token", "--email", email, "--label", label])
+            .ok()
+            .trim()
+            .to_owned()
+    };
+    let first = issue("ops@tok.example", "reporting");
+    let second = issue("ops@tok.example", "backup job");
+    let theirs = issue("other@tok.example", "theirs");
+    let list = |email: &str| parley_in(d, &["user", "token", "--list", "--email", email]).ok();
+    let listed = list("ops@tok.example");
+    assert!(
+        listed.contains("reporting") && listed.contains("backup job"),
+        "{listed}"
+    );
+    assert!(!listed.contains("theirs"), "{listed}");
+    assert!(
+        !listed.contains(&first) && !listed.contains(&second),
+        "a token printed again"
+    );
+    let id_of = |listed: &str, label: &str| {
+        listed
+            .lines()
+            .find(|l| l.ends_with(label))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap()
+            .to_owned()
+    };
+    let first_id = id_of(&listed, "reporting");
+    let theirs_id = id_of(&list("other@tok.example"), "theirs");
+
+    let server = Server::start(d, &["serve"]);
+    let me = |token: &str| {
+        server
+            .request(
+                "GET",
+                "/api/me",
+                &[("Authorization", &format!("Bearer {token}"))],
+                "",
+            )
+            .0
+    };
+    assert_eq!((me(&first), me(&second), me(&theirs)), (200, 200, 200));
+    // Ids that name none of this person's tokens: another person's, too short, not hex, empty.
+    for bad in [
+        theirs_id.as_str(),
+        &first_id[..6],
+        "zzzzzzzzzzzz",
+        "%",
+        "' OR 1=1 --",
+        "",
+    ] {
+        let out = parley_in(
+            d,
+            &[
+                "user",
+                "token",
+                "--email",
+                "ops@tok.example",
+                "--revoke",
+                bad,
+            ],
+        )
+        .fails();
+        assert!(out.contains("no API token"), "{bad}: {out}");
+    }
+    assert_eq!((me(&first), me(&second), me(&theirs)), (200, 200, 200));
+    parley_in(
+        d,
+        &[
+            "user",
+            "token",
+            "--email",
+            "ops@tok.example",
+            "--revoke",
+            &first_id,
+        ],
+    )
+    .ok();
+    assert_eq!((me(&first), me(&second), me(&theirs)), (401, 200, 200));
+    let listed = list("ops@tok.example");
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with(&first_id) && l.contains("Revoked")),
+        "{listed}"
+    );
+    // A new password revokes the rest.
+    parley_with_input(
+        d,
+        &["user", "password", "--email", "ops@tok.example"],
+        "Tangerine-Viaduct-Oboe-47\n",
+    )
+    .ok();
+    assert_eq!((me(&first), me(&second), me(&theirs)), (401, 401, 200));
+    let listed = list("ops@tok.example");
+    assert_eq!(listed.matches("Revoked").count(), 2, "{listed}");
+    parley_in(
+        d,
+        &[
+            "user",
+            "token",
+            "--email",
+            "other@tok.example",
+            "--revoke",
+            "all",
+        ],
+    )
+    .ok();
+    assert_eq!(me(&theirs), 401);
     assert_eq!(server.terminate(), 0);
 }
