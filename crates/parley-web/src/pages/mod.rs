@@ -24,6 +24,7 @@ pub mod my_work;
 pub mod partnership;
 pub mod procedure;
 pub mod raise;
+pub mod tokens;
 
 /// Every page route.
 pub fn routes() -> Vec<Route> {
@@ -47,6 +48,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(partnership::routes());
     r.extend(procedure::routes());
     r.extend(admin::routes());
+    r.extend(tokens::routes());
     r
 }
 

@@ -12,3 +12,4 @@ mod headers;
 mod leaks;
 mod matrix;
 mod signin;
+mod tokens;
