@@ -19,6 +19,7 @@ use crate::error::AppError;
 
 mod next;
 pub mod password_policy;
+pub mod throttle;
 pub mod tokens;
 pub use next::safe_next;
 pub use password_policy::{WeakPassword, check_password};
@@ -79,6 +80,27 @@ impl FromRequestParts<AppState> for MaybeUser {
         _: &AppState,
     ) -> Result<Self, std::convert::Infallible> {
         Ok(MaybeUser(parts.extensions.get::<CurrentUser>().cloned()))
+    }
+}
+
+/// The client a request comes from, as sign-in throttling counts it: the socket's peer, or
+/// behind a trusted proxy the address it forwarded (`throttle::client_address`).
+#[derive(Clone, Copy, Debug)]
+pub struct Client(pub throttle::ClientKey);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, std::convert::Infallible> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let address = throttle::client_address(peer, &parts.headers, &state.config.trusted_proxies);
+        Ok(Client(throttle::ClientKey::of(address)))
     }
 }
 
@@ -276,24 +298,20 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-async fn verify(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || password_auth::verify_password(password, &hash).is_ok())
-        .await
-        .unwrap_or(false)
-}
-
 /// What signing in can end in.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SignIn {
     Ok(String),
-    /// Wrong email or password (the same answer for both).
+    /// Refused: an unknown address, a wrong password, a locked or inactive account. One
+    /// answer for all, so that nobody learns which addresses have an account or are locked.
     Refused,
-    /// Too many failures: locked until this time (microseconds).
-    Locked(i64),
 }
 
 /// Checks an email and password; on success opens a new session and returns its cookie token.
 /// The previous session, if any, is ended (the id is never reused across a sign-in).
+///
+/// Every call checks exactly one password hash (the account's, or a stand-in for an unknown
+/// address), locked or not, so that every refusal takes as long as the others.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
@@ -302,14 +320,18 @@ pub async fn sign_in(
 ) -> Result<SignIn, AppError> {
     let now = state.now().as_microsecond();
     let account = state.store.account_by_email(email.trim()).await?;
+    let hash = account
+        .as_ref()
+        .map_or_else(|| dummy_hash().to_owned(), |a| a.password_hash.clone());
+    let matches = state.sign_in.verify(password.to_owned(), hash).await;
     let Some(account) = account else {
-        verify(password.to_owned(), dummy_hash().to_owned()).await;
         return Ok(SignIn::Refused);
     };
-    if let Some(until) = account.locked_until_us.filter(|u| *u > now) {
-        return Ok(SignIn::Locked(until));
+    if account.locked_until_us.is_some_and(|u| u > now) {
+        // Locked: even the right password is refused, the same way as a wrong one.
+        return Ok(SignIn::Refused);
     }
-    if !verify(password.to_owned(), account.password_hash.clone()).await {
+    if !matches {
         let failures = account.failed_attempts + 1;
         let lock = (failures >= state.config.lockout_after).then(|| {
             let doublings = (failures - state.config.lockout_after).min(6) as u32;
@@ -320,11 +342,8 @@ pub async fn sign_in(
             .store
             .note_sign_in_failure(&account.person_id, lock, now)
             .await?;
-        tracing::warn!(person = %account.person_id, failures, "sign-in refused");
-        return Ok(match lock {
-            Some(until) => SignIn::Locked(until),
-            None => SignIn::Refused,
-        });
+        tracing::warn!(person = %account.person_id, failures, locked = lock.is_some(), "sign-in refused");
+        return Ok(SignIn::Refused);
     }
     let Some(person) = state
         .store

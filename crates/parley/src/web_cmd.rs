@@ -27,6 +27,12 @@ pub(crate) struct ServeArgs {
     /// An origin trusted for form posts, e.g. the public https URL behind a proxy (repeatable).
     #[arg(long, value_name = "ORIGIN")]
     trusted_origin: Vec<String>,
+    /// A reverse proxy (address or network, e.g. 127.0.0.1 or 10.0.0.0/8) whose
+    /// X-Forwarded-For names the client, for throttling sign-ins by client address: the
+    /// right-most entry that is not a trusted proxy (repeatable). Without it the client is the
+    /// connection's peer and X-Forwarded-For is ignored.
+    #[arg(long, value_name = "ADDR[/PREFIX]", value_parser = parley_web::auth::throttle::parse_proxy)]
+    trusted_proxy: Vec<parley_web::auth::throttle::IpNet>,
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +65,7 @@ fn config(args: &ServeArgs) -> Config {
     Config {
         secure_cookies: !args.insecure_cookies,
         trusted_origins: args.trusted_origin.clone(),
+        trusted_proxies: args.trusted_proxy.clone(),
         ..Config::default()
     }
 }

@@ -1,10 +1,13 @@
 //! Signing in, from the attacker's side: where `next` may send a browser, and that a sign-in
 //! answer tells nothing about which accounts exist or are locked.
 
-use axum::body::Body;
-use axum::http::{Method, StatusCode};
+use std::net::SocketAddr;
 
-use crate::harness::{Auth, Harness, PASSWORD, excerpt};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, StatusCode, header};
+
+use crate::harness::{Auth, Harness, PASSWORD, Resp, excerpt, now};
 
 /// `next` values a link or form could carry. None may send a browser off this site.
 pub(crate) const HOSTILE_NEXT: &[&str] = &[
@@ -176,4 +179,220 @@ async fn next_never_leaves_the_site_when_signing_in() {
         assert_eq!(page.status, StatusCode::OK, "{next:?}");
         assert_eq!(hidden_next(&page.body).as_deref(), Some("/"), "{next:?}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One answer for every refusal, and throttling by client address
+
+/// A sign-in attempt from a socket peer, with an `X-Forwarded-For` header if given.
+async fn attempt(h: &Harness, peer: &str, xff: Option<&str>, email: &str, password: &str) -> Resp {
+    let body = serde_urlencoded::to_string([("email", email), ("password", password)]).unwrap();
+    let mut b = h
+        .request(Method::POST, "/sign-in", &Auth::Anonymous)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .extension(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+    if let Some(x) = xff {
+        b = b.header("x-forwarded-for", x);
+    }
+    h.send(b.body(Body::from(body)).unwrap()).await
+}
+
+/// What a browser can tell apart: the status, the headers but the request id and the length,
+/// and the page with the address it was sent (which it echoes back) taken out.
+fn answer(r: &Resp, email: &str) -> (StatusCode, Vec<(String, String)>, String) {
+    let mut headers: Vec<(String, String)> = r
+        .headers
+        .iter()
+        .filter(|(k, _)| *k != "x-request-id" && *k != "content-length")
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("?").to_owned()))
+        .collect();
+    headers.sort();
+    (r.status, headers, r.body.replace(email, "EMAIL"))
+}
+
+#[tokio::test]
+async fn unknown_wrong_and_locked_get_one_answer_after_the_same_work() {
+    let proxies: &[&[&str]] = &[&[], &["127.0.0.1"]];
+    for trusted in proxies {
+        let h = Harness::with_config(parley_web::Config {
+            trusted_proxies: trusted
+                .iter()
+                .map(|p| parley_web::auth::throttle::parse_proxy(p).unwrap())
+                .collect(),
+            // Room for every attempt of the table from one address (throttling is tested
+            // below).
+            sign_in_limit: parley_web::auth::throttle::AddressLimit {
+                attempts: 1_000,
+                per: jiff::SignedDuration::from_mins(10),
+            },
+            ..parley_web::Config::default()
+        })
+        .await;
+        let p = h.partnership_of("solihull");
+        let wrong = h.person(&h.sign_in_of(&p, "manager").person_id).await;
+        let locked = h.person(&h.sign_in_of(&p, "practitioner").person_id).await;
+        let until = now().as_microsecond() + 3_600_000_000;
+        h.sql(&format!(
+            "UPDATE accounts SET failed_attempts = 5, locked_until_us = {until} WHERE person_id = '{}'",
+            locked.id
+        ))
+        .await;
+        // (what is tried, email, password)
+        let cases: &[(&str, &str, &str)] = &[
+            ("unknown address", "nobody.at.all@example.org", PASSWORD),
+            (
+                "unknown address, odd case",
+                "NoBody@Example.ORG",
+                "not the password",
+            ),
+            ("wrong password", &wrong.email, "not the password"),
+            (
+                "wrong password, upper case",
+                &wrong.email.to_uppercase(),
+                "x",
+            ),
+            ("locked, right password", &locked.email, PASSWORD),
+            ("locked, wrong password", &locked.email, "not the password"),
+        ];
+        let forwarded: &[Option<&str>] = &[
+            None,
+            Some("198.51.100.7"),
+            Some("1.1.1.1, 198.51.100.7"),
+            Some("garbage"),
+        ];
+        let mut first: Option<(String, (StatusCode, Vec<(String, String)>, String))> = None;
+        for xff in forwarded {
+            for (what, email, password) in cases {
+                let checks = h.state.sign_in.password_checks();
+                let r = attempt(&h, "127.0.0.1:40000", *xff, email, password).await;
+                let label = format!("{what} (proxies {trusted:?}, X-Forwarded-For {xff:?})");
+                assert_eq!(
+                    h.state.sign_in.password_checks() - checks,
+                    1,
+                    "{label}: not exactly one password check"
+                );
+                assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+                assert!(r.set_cookies().is_empty(), "{label}");
+                let a = answer(&r, email);
+                match &first {
+                    None => first = Some((label, a)),
+                    Some((first_label, expected)) => {
+                        assert_eq!(&a, expected, "{label} differs from {first_label}");
+                    }
+                }
+            }
+        }
+        // The locked account is still locked, and its holder still gets in once it is not.
+        let account = h.state.store.account(&locked.id).await.unwrap().unwrap();
+        assert_eq!(account.locked_until_us, Some(until));
+    }
+}
+
+#[tokio::test]
+async fn throttling_by_address_is_not_bypassed_by_a_forged_forwarded_for() {
+    let limit = parley_web::auth::throttle::AddressLimit {
+        attempts: 5,
+        per: jiff::SignedDuration::from_mins(10),
+    };
+    let h = Harness::with_config(parley_web::Config {
+        sign_in_limit: limit,
+        ..parley_web::Config::default()
+    })
+    .await;
+    let p = h.partnership_of("croydon");
+    let person = h.person(&h.sign_in_of(&p, "manager").person_id).await;
+    let attacker = "203.0.113.5:5000";
+    // Five failures, each with a different forged header (no proxy is trusted).
+    let forged = [
+        "198.51.100.1",
+        "198.51.100.2, 198.51.100.3",
+        "127.0.0.1",
+        "10.0.0.1",
+        "::1",
+        "unknown",
+        "198.51.100.9",
+    ];
+    for (n, xff) in forged.iter().enumerate().take(5) {
+        let r = attempt(
+            &h,
+            attacker,
+            Some(xff),
+            &format!("victim{n}@example.org"),
+            "guess",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {n}");
+    }
+    // Then the address is held up, whatever it claims, even with a right password, and no
+    // password is checked.
+    for xff in [None, Some("198.51.100.77"), Some(forged[6])] {
+        let checks = h.state.sign_in.password_checks();
+        let r = attempt(&h, attacker, xff, &person.email, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{xff:?}");
+        assert!(r.set_cookies().is_empty());
+        assert!(
+            r.body
+                .contains("too many attempts to sign in from your network")
+        );
+        assert_eq!(
+            h.state.sign_in.password_checks(),
+            checks,
+            "a password was checked"
+        );
+        // The same answer for an unknown address.
+        let unknown = attempt(&h, attacker, xff, "nobody@example.org", PASSWORD).await;
+        assert_eq!(
+            answer(&unknown, "nobody@example.org"),
+            answer(&r, &person.email)
+        );
+    }
+    // The account itself was not touched by the throttled attempts, and another address gets
+    // in (locking everyone out from one address does not work).
+    let account = h.state.store.account(&person.id).await.unwrap().unwrap();
+    assert_eq!(account.failed_attempts, 0);
+    let r = attempt(&h, "203.0.113.6:5000", None, &person.email, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_throttled() {
+    let h = Harness::with_config(parley_web::Config {
+        sign_in_limit: parley_web::auth::throttle::AddressLimit {
+            attempts: 3,
+            per: jiff::SignedDuration::from_mins(10),
+        },
+        trusted_proxies: vec![parley_web::auth::throttle::parse_proxy("10.0.0.0/8").unwrap()],
+        ..parley_web::Config::default()
+    })
+    .await;
+    let p = h.partnership_of("croydon");
+    let person = h.person(&h.sign_in_of(&p, "practitioner").person_id).await;
+    let proxy = "10.0.0.1:8443";
+    // The client forges entries to the left of what the proxy appended: they change nothing.
+    for forged in ["1.1.1.1", "2.2.2.2", "3.3.3.3"] {
+        let xff = format!("{forged}, 198.51.100.9");
+        let r = attempt(&h, proxy, Some(&xff), "nobody@example.org", "guess").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    for xff in [
+        "198.51.100.9",
+        "4.4.4.4, 198.51.100.9",
+        "198.51.100.9, 10.2.3.4",
+    ] {
+        let r = attempt(&h, proxy, Some(xff), &person.email, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{xff}");
+    }
+    // Another client behind the same proxy is not held up.
+    let r = attempt(&h, proxy, Some("198.51.100.10"), &person.email, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // A peer that is not a trusted proxy cannot borrow a client's address.
+    let r = attempt(
+        &h,
+        "203.0.113.50:1",
+        Some("198.51.100.9"),
+        &person.email,
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
