@@ -197,9 +197,12 @@ async fn attempt(h: &Harness, peer: &str, xff: Option<&str>, email: &str, passwo
     h.send(b.body(Body::from(body)).unwrap()).await
 }
 
+/// The status, the headers and the page.
+type Answer = (StatusCode, Vec<(String, String)>, String);
+
 /// What a browser can tell apart: the status, the headers but the request id and the length,
 /// and the page with the address it was sent (which it echoes back) taken out.
-fn answer(r: &Resp, email: &str) -> (StatusCode, Vec<(String, String)>, String) {
+fn answer(r: &Resp, email: &str) -> Answer {
     let mut headers: Vec<(String, String)> = r
         .headers
         .iter()
@@ -260,7 +263,7 @@ async fn unknown_wrong_and_locked_get_one_answer_after_the_same_work() {
             Some("1.1.1.1, 198.51.100.7"),
             Some("garbage"),
         ];
-        let mut first: Option<(String, (StatusCode, Vec<(String, String)>, String))> = None;
+        let mut first: Option<(String, Answer)> = None;
         for xff in forwarded {
             for (what, email, password) in cases {
                 let checks = h.state.sign_in.password_checks();
