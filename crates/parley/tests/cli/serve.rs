@@ -534,3 +534,84 @@ fn api_tokens_are_listed_and_revoked_from_the_cli() {
     assert_eq!(me(&theirs), 401);
     assert_eq!(server.terminate(), 0);
 }
+
+/// Over a real socket the client is the connection's peer: after 20 failed sign-ins from it,
+/// the next is held up (429) whatever X-Forwarded-For claims, since no proxy is trusted; a
+/// `--trusted-proxy` that is not an address or network is refused at start.
+#[test]
+fn sign_ins_are_throttled_by_the_connection_s_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for bad in ["proxy.example", "10.0.0.0/33", "1.2.3"] {
+        let out = parley_in(d, &["serve", "--trusted-proxy", bad]).fails();
+        assert!(
+            out.contains("neither an IP address nor a network"),
+            "{bad}: {out}"
+        );
+    }
+    parley_in(
+        d,
+        &[
+            "partnership",
+            "create",
+            "--name",
+            "Throttleshire SCP",
+            "--short-name",
+            "THR",
+            "--procedure",
+            "dorset",
+        ],
+    )
+    .ok();
+    parley_with_input(
+        d,
+        &[
+            "user",
+            "add",
+            "--email",
+            "admin@thr.example",
+            "--name",
+            "Alex Admin",
+            "--role",
+            "administrator",
+            "--partnership",
+            "THR",
+        ],
+        "wardrobe lantern pebble ostrich\n",
+    )
+    .ok();
+    let server = Server::start(d, &["serve"]);
+    let form = |email: &str, password: &str| {
+        format!(
+            "email={}&password={}",
+            email.replace('@', "%40"),
+            password.replace(' ', "+")
+        )
+    };
+    let post = |body: &str, xff: &str| {
+        let mut headers = vec![("Content-Type", "application/x-www-form-urlencoded")];
+        if !xff.is_empty() {
+            headers.push(("X-Forwarded-For", xff));
+        }
+        server.request("POST", "/sign-in", &headers, body).0
+    };
+    for n in 0..20 {
+        let xff = format!("198.51.100.{n}");
+        assert_eq!(
+            post(&form(&format!("nobody{n}@thr.example"), "guess"), &xff),
+            422,
+            "attempt {n}"
+        );
+    }
+    for xff in ["", "198.51.100.200", "10.0.0.1, 203.0.113.9"] {
+        assert_eq!(
+            post(
+                &form("admin@thr.example", "wardrobe lantern pebble ostrich"),
+                xff
+            ),
+            429,
+            "{xff:?}"
+        );
+    }
+    assert_eq!(server.terminate(), 0);
+}
