@@ -151,6 +151,27 @@ pub(crate) async fn demo(args: DemoArgs, mut ctx: Ctx, database_given: bool) -> 
             parley_web::auth::store_account(&state, &person, hash.clone()).await?;
         }
     }
+    // An example API token for each partnership's administrator, so that the token pages have
+    // something to show. The token itself is never printed or kept, so it opens nothing.
+    for s in summary
+        .sign_ins
+        .iter()
+        .filter(|s| s.role == "administrator")
+    {
+        let at = now.as_microsecond();
+        state
+            .store
+            .create_api_token(&parley_store::rows::ApiTokenRow {
+                token_hash: parley_web::auth::token_hash(&parley_web::auth::new_token()?),
+                person_id: s.person_id.clone(),
+                label: "Example: monthly report script".to_owned(),
+                created_at_us: at,
+                expires_at_us: Some(at + 90 * 86_400_000_000),
+                revoked_at_us: None,
+                last_used_at_us: None,
+            })
+            .await?;
+    }
     let sign_ins: Vec<DemoSignIn> = summary
         .sign_ins
         .iter()
