@@ -315,6 +315,22 @@ pub trait Store: Send + Sync + 'static {
     async fn api_token(&self, token_hash: &str) -> Result<Option<ApiTokenRow>, StoreError>;
     /// Revokes a token; a token already revoked keeps its first revocation time.
     async fn revoke_api_token(&self, token_hash: &str, now_us: i64) -> Result<(), StoreError>;
+    /// Revokes every token of a person (for good: nothing un-revokes a token); returns how
+    /// many were revoked now.
+    async fn revoke_person_api_tokens(
+        &self,
+        person_id: &str,
+        now_us: i64,
+    ) -> Result<u64, StoreError>;
+    /// A person's tokens, revoked and expired ones too, newest first.
+    async fn person_api_tokens(&self, person_id: &str) -> Result<Vec<ApiTokenRow>, StoreError>;
+    /// The tokens of a partnership's people, revoked and expired ones too, newest first.
+    async fn partnership_api_tokens(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Vec<ApiTokenRow>, StoreError>;
+    /// Notes that a token was used at `now_us` (the caller writes at most once a minute).
+    async fn touch_api_token(&self, token_hash: &str, now_us: i64) -> Result<(), StoreError>;
 
     /// Starts loading an export: one write transaction, all or nothing.
     async fn loader(&self) -> Result<Box<dyn Loader>, StoreError>;
@@ -1043,7 +1059,7 @@ macro_rules! impl_store {
 
             async fn create_api_token(&self, token: &ApiTokenRow) -> Result<(), StoreError> {
                 sqlx::query(concat!(
-                    "INSERT INTO api_tokens (", api_token_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6)"
+                    "INSERT INTO api_tokens (", api_token_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
                 ))
                 .bind(&token.token_hash)
                 .bind(&token.person_id)
@@ -1051,6 +1067,7 @@ macro_rules! impl_store {
                 .bind(token.created_at_us)
                 .bind(token.expires_at_us)
                 .bind(token.revoked_at_us)
+                .bind(token.last_used_at_us)
                 .execute(&self.pool)
                 .await?;
                 Ok(())
@@ -1066,6 +1083,47 @@ macro_rules! impl_store {
 
             async fn revoke_api_token(&self, token_hash: &str, now_us: i64) -> Result<(), StoreError> {
                 sqlx::query("UPDATE api_tokens SET revoked_at_us = COALESCE(revoked_at_us, $2) WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .bind(now_us)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn revoke_person_api_tokens(&self, person_id: &str, now_us: i64) -> Result<u64, StoreError> {
+                let done = sqlx::query("UPDATE api_tokens SET revoked_at_us = $2 WHERE person_id = $1 AND revoked_at_us IS NULL")
+                    .bind(person_id)
+                    .bind(now_us)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn person_api_tokens(&self, person_id: &str) -> Result<Vec<ApiTokenRow>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ", api_token_columns!(), " FROM api_tokens WHERE person_id = $1 ",
+                    "ORDER BY created_at_us DESC, token_hash"
+                ))
+                .bind(person_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($m::api_token_row).collect()
+            }
+
+            async fn partnership_api_tokens(&self, partnership_id: &str) -> Result<Vec<ApiTokenRow>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT t.token_hash, t.person_id, t.label, t.created_at_us, t.expires_at_us, t.revoked_at_us, t.last_used_at_us ",
+                    "FROM api_tokens t JOIN people p ON p.id = t.person_id WHERE p.partnership_id = $1 ",
+                    "ORDER BY t.created_at_us DESC, t.token_hash"
+                ))
+                .bind(partnership_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($m::api_token_row).collect()
+            }
+
+            async fn touch_api_token(&self, token_hash: &str, now_us: i64) -> Result<(), StoreError> {
+                sqlx::query("UPDATE api_tokens SET last_used_at_us = $2 WHERE token_hash = $1")
                     .bind(token_hash)
                     .bind(now_us)
                     .execute(&self.pool)
@@ -1162,7 +1220,7 @@ macro_rules! session_with_partnership_sql {
 
 macro_rules! api_token_columns {
     () => {
-        "token_hash, person_id, label, created_at_us, expires_at_us, revoked_at_us"
+        "token_hash, person_id, label, created_at_us, expires_at_us, revoked_at_us, last_used_at_us"
     };
 }
 
@@ -1269,6 +1327,7 @@ macro_rules! generic_writes {
                     created_at_us: r.try_get(3)?,
                     expires_at_us: r.try_get(4)?,
                     revoked_at_us: r.try_get(5)?,
+                    last_used_at_us: r.try_get(6)?,
                 })
             }
 

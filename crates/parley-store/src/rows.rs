@@ -245,6 +245,8 @@ pub struct ApiTokenRow {
     pub created_at_us: i64,
     pub expires_at_us: Option<i64>,
     pub revoked_at_us: Option<i64>,
+    /// When it was last used (to the minute: written at most once a minute).
+    pub last_used_at_us: Option<i64>,
 }
 
 /// What a signed-in request starts from: its session, the person's partnership, and the two

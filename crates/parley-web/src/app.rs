@@ -50,6 +50,11 @@ pub struct Config {
     pub trusted_origins: Vec<String>,
     /// Demo mode: the sign-ins and their password, shown on the sign-in page.
     pub demo: Option<Demo>,
+    /// Proxies (addresses or networks) whose `X-Forwarded-For` names the client; without any,
+    /// the client is the socket's peer and the header is ignored (`auth::throttle`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Failed sign-ins a client address may make (in front of the per-account lockout).
+    pub sign_in_limit: crate::auth::throttle::AddressLimit,
 }
 
 /// What the sign-in page shows in demo mode.
@@ -77,7 +82,20 @@ impl Default for Config {
             lockout_for: jiff::SignedDuration::from_mins(15),
             trusted_origins: Vec::new(),
             demo: None,
+            trusted_proxies: Vec::new(),
+            sign_in_limit: crate::auth::throttle::AddressLimit::default(),
         }
+    }
+}
+
+impl Config {
+    /// Whether the site's public origin is https: one of the configured origins (the public
+    /// URL given with `--trusted-origin`) is an `https://` origin. Then every response carries
+    /// `Strict-Transport-Security`.
+    pub fn served_over_https(&self) -> bool {
+        self.trusted_origins
+            .iter()
+            .any(|o| o.trim().to_ascii_lowercase().starts_with("https://"))
     }
 }
 
@@ -135,6 +153,8 @@ pub struct Inner {
     pub templates: minijinja::Environment<'static>,
     pub config: Config,
     pub clock: Clock,
+    /// Sign-in throttling by client address, and the count of password checks.
+    pub sign_in: crate::auth::throttle::SignInGuard,
     holidays: BankHolidays,
     rules: Mutex<HashMap<RulesKey, Rules>>,
     configurations: Mutex<HashMap<String, Arc<Configuration>>>,
@@ -192,6 +212,7 @@ impl AppState {
             records,
             store,
             templates: crate::templates::environment(),
+            sign_in: crate::auth::throttle::SignInGuard::new(config.sign_in_limit),
             config,
             clock,
             holidays: BankHolidays::built_in(),

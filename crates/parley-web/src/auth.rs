@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use parley_store::StoreError;
 use parley_store::rows::{AccountRow, PersonRow, SessionRow};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -15,6 +16,13 @@ use std::sync::Arc;
 
 use crate::app::{AppState, Configuration};
 use crate::error::AppError;
+
+mod next;
+pub mod password_policy;
+pub mod throttle;
+pub mod tokens;
+pub use next::safe_next;
+pub use password_policy::{WeakPassword, check_password};
 
 /// The signed-in person.
 #[derive(Clone, Debug)]
@@ -75,6 +83,27 @@ impl FromRequestParts<AppState> for MaybeUser {
     }
 }
 
+/// The client a request comes from, as sign-in throttling counts it: the socket's peer, or
+/// behind a trusted proxy the address it forwarded (`throttle::client_address`).
+#[derive(Clone, Copy, Debug)]
+pub struct Client(pub throttle::ClientKey);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, std::convert::Infallible> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let address = throttle::client_address(peer, &parts.headers, &state.config.trusted_proxies);
+        Ok(Client(throttle::ClientKey::of(address)))
+    }
+}
+
 pub fn cookie_name(state: &AppState) -> &'static str {
     if state.config.secure_cookies {
         "__Host-parley-session"
@@ -131,6 +160,10 @@ pub async fn authenticate(
     next.run(request).await
 }
 
+/// Sessions and API tokens note their use at most this often (microseconds), so that the
+/// hot path does not write on every request.
+const TOUCH_EVERY_US: i64 = 60_000_000;
+
 async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentUser>, AppError> {
     let now = state.now().as_microsecond();
     if let Some(token) = bearer(headers) {
@@ -144,7 +177,16 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Curren
             return Ok(None);
         };
         let config = state.configuration(&person.partnership_id).await?;
-        return Ok(signed_in(config, &row.person_id, None));
+        let user = signed_in(config, &row.person_id, None);
+        // Note the use, writing at most once a minute per token (as sessions do).
+        if user.is_some()
+            && row
+                .last_used_at_us
+                .is_none_or(|t| now - t >= TOUCH_EVERY_US)
+        {
+            state.store.touch_api_token(&row.token_hash, now).await?;
+        }
+        return Ok(user);
     }
     let Some(token) = cookie_value(headers, cookie_name(state)) else {
         return Ok(None);
@@ -160,7 +202,7 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Curren
         return Ok(None);
     }
     // Extend the idle timeout, writing at most once a minute per session.
-    if now - session.last_seen_us > 60_000_000 {
+    if now - session.last_seen_us > TOUCH_EVERY_US {
         let expires = (now + state.config.idle_timeout.as_micros() as i64).min(absolute_end);
         state.store.touch_session(&hash, now, expires).await?;
         session.last_seen_us = now;
@@ -256,24 +298,20 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-async fn verify(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || password_auth::verify_password(password, &hash).is_ok())
-        .await
-        .unwrap_or(false)
-}
-
 /// What signing in can end in.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SignIn {
     Ok(String),
-    /// Wrong email or password (the same answer for both).
+    /// Refused: an unknown address, a wrong password, a locked or inactive account. One
+    /// answer for all, so that nobody learns which addresses have an account or are locked.
     Refused,
-    /// Too many failures: locked until this time (microseconds).
-    Locked(i64),
 }
 
 /// Checks an email and password; on success opens a new session and returns its cookie token.
 /// The previous session, if any, is ended (the id is never reused across a sign-in).
+///
+/// Every call checks exactly one password hash (the account's, or a stand-in for an unknown
+/// address), locked or not, so that every refusal takes as long as the others.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
@@ -282,14 +320,18 @@ pub async fn sign_in(
 ) -> Result<SignIn, AppError> {
     let now = state.now().as_microsecond();
     let account = state.store.account_by_email(email.trim()).await?;
+    let hash = account
+        .as_ref()
+        .map_or_else(|| dummy_hash().to_owned(), |a| a.password_hash.clone());
+    let matches = state.sign_in.verify(password.to_owned(), hash).await;
     let Some(account) = account else {
-        verify(password.to_owned(), dummy_hash().to_owned()).await;
         return Ok(SignIn::Refused);
     };
-    if let Some(until) = account.locked_until_us.filter(|u| *u > now) {
-        return Ok(SignIn::Locked(until));
+    if account.locked_until_us.is_some_and(|u| u > now) {
+        // Locked: even the right password is refused, the same way as a wrong one.
+        return Ok(SignIn::Refused);
     }
-    if !verify(password.to_owned(), account.password_hash.clone()).await {
+    if !matches {
         let failures = account.failed_attempts + 1;
         let lock = (failures >= state.config.lockout_after).then(|| {
             let doublings = (failures - state.config.lockout_after).min(6) as u32;
@@ -300,11 +342,8 @@ pub async fn sign_in(
             .store
             .note_sign_in_failure(&account.person_id, lock, now)
             .await?;
-        tracing::warn!(person = %account.person_id, failures, "sign-in refused");
-        return Ok(match lock {
-            Some(until) => SignIn::Locked(until),
-            None => SignIn::Refused,
-        });
+        tracing::warn!(person = %account.person_id, failures, locked = lock.is_some(), "sign-in refused");
+        return Ok(SignIn::Refused);
     }
     let Some(person) = state
         .store
@@ -374,49 +413,80 @@ pub async fn sign_out(state: &AppState, user: &CurrentUser) -> Result<Response, 
     Ok(response)
 }
 
-/// Creates or replaces a person's account with a new password.
+/// What saving an account came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountSaved {
+    Saved,
+    /// Another person's account (in another partnership) signs in with this address. The
+    /// person keeps the account they had, under its old address (with the new password), or
+    /// has none; the caller decides what to say (an administrator of another partnership is
+    /// told nothing: see `service::admin::save_person`).
+    AddressTaken,
+}
+
+/// Creates or replaces a person's account with a new password, and signs them out everywhere.
 pub async fn set_password(
     state: &AppState,
     person: &PersonRow,
     password: &str,
-) -> Result<(), AppError> {
+) -> Result<AccountSaved, AppError> {
     let hash = hash_password(password.to_owned()).await?;
     store_account(state, person, hash).await
 }
 
-/// Creates or replaces a person's account with an already computed hash.
+/// Creates or replaces a person's account with an already computed hash, and signs them out
+/// everywhere (sessions end, API tokens are revoked).
 pub async fn store_account(
     state: &AppState,
     person: &PersonRow,
     password_hash: String,
-) -> Result<(), AppError> {
+) -> Result<AccountSaved, AppError> {
     let now = state.now().as_microsecond();
     let existing = state.store.account(&person.id).await?;
-    state
-        .store
-        .upsert_account(&AccountRow {
-            person_id: person.id.clone(),
-            partnership_id: person.partnership_id.clone(),
-            email: person.email.to_lowercase(),
-            password_hash,
-            failed_attempts: 0,
-            locked_until_us: None,
-            created_at_us: existing.map_or(now, |a| a.created_at_us),
-            updated_at_us: now,
-        })
-        .await?;
-    state.store.delete_person_sessions(&person.id).await?;
-    Ok(())
+    let account = AccountRow {
+        person_id: person.id.clone(),
+        partnership_id: person.partnership_id.clone(),
+        email: person.email.to_lowercase(),
+        password_hash,
+        failed_attempts: 0,
+        locked_until_us: None,
+        created_at_us: existing.as_ref().map_or(now, |a| a.created_at_us),
+        updated_at_us: now,
+    };
+    let saved = match state.store.upsert_account(&account).await {
+        Ok(()) => AccountSaved::Saved,
+        // Only the address can clash (one account per address, across partnerships).
+        Err(StoreError::Invalid(_)) => {
+            if let Some(old) = existing {
+                state
+                    .store
+                    .upsert_account(&AccountRow {
+                        email: old.email,
+                        ..account
+                    })
+                    .await?;
+            }
+            AccountSaved::AddressTaken
+        }
+        Err(e) => return Err(e.into()),
+    };
+    end_sign_ins(state, &person.id).await?;
+    Ok(saved)
 }
 
-/// Where to go after signing in: only a path on this site.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_owned()
-        }
-        _ => "/".to_owned(),
+/// Signs a person out everywhere for good: every session ends and every API token is revoked
+/// (a revoked token never works again, whatever later happens to the person). A new password
+/// and a deactivation both come here.
+pub async fn end_sign_ins(state: &AppState, person_id: &str) -> Result<(), AppError> {
+    state.store.delete_person_sessions(person_id).await?;
+    let revoked = state
+        .store
+        .revoke_person_api_tokens(person_id, state.now().as_microsecond())
+        .await?;
+    if revoked > 0 {
+        tracing::info!(person = %person_id, tokens = revoked, "API tokens revoked");
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ pub mod templates;
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -49,7 +49,10 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             AppError::Internal("a handler panicked".to_owned()).into_response_inner()
         }))
-        .layer(from_fn(security::headers))
+        .layer(from_fn_with_state(
+            security::Hsts(state.config.served_over_https()),
+            security::headers,
+        ))
         .with_state(state)
 }
 

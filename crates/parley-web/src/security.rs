@@ -1,6 +1,6 @@
 //! Headers every response carries, and the request id every log line and error page names.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -13,7 +13,16 @@ pub struct RequestId(pub String);
 /// nothing from other hosts; no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub async fn headers(mut request: Request, next: Next) -> Response {
+/// HTTP Strict Transport Security (RFC 6797): a year, subdomains too. Sent only when the
+/// site is served over https (`Config::served_over_https`); over plain HTTP browsers ignore
+/// it, and it would pin a development host to https.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+
+/// Whether responses carry `Strict-Transport-Security`.
+#[derive(Clone, Copy, Debug)]
+pub struct Hsts(pub bool);
+
+pub async fn headers(State(hsts): State<Hsts>, mut request: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().simple().to_string();
     request.extensions_mut().insert(RequestId(id.clone()));
     let is_static = request.uri().path().starts_with("/static/");
@@ -44,6 +53,12 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
         HeaderName::from_static("cross-origin-resource-policy"),
         HeaderValue::from_static("same-origin"),
     );
+    if hsts.0 {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        );
+    }
     if !is_static && !h.contains_key(header::CACHE_CONTROL) {
         // Case pages must not linger in shared or back-button caches.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

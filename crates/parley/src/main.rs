@@ -5,6 +5,7 @@ mod audit_cmd;
 mod cli;
 mod data_cmd;
 mod demo_cmd;
+mod token_cmd;
 mod web_cmd;
 
 use std::process::ExitCode;

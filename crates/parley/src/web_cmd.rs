@@ -36,6 +36,12 @@ pub(crate) struct ServeArgs {
     /// audit-signing.key in the data directory).
     #[arg(long, value_name = "HEX", requires = "checkpoint")]
     checkpoint_public_key: Option<String>,
+    /// A reverse proxy (address or network, e.g. 127.0.0.1 or 10.0.0.0/8) whose
+    /// X-Forwarded-For names the client, for throttling sign-ins by client address: the
+    /// right-most entry that is not a trusted proxy (repeatable). Without it the client is the
+    /// connection's peer and X-Forwarded-For is ignored.
+    #[arg(long, value_name = "ADDR[/PREFIX]", value_parser = parley_web::auth::throttle::parse_proxy)]
+    trusted_proxy: Vec<parley_web::auth::throttle::IpNet>,
 }
 
 #[derive(Debug, Args)]
@@ -49,7 +55,10 @@ pub(crate) struct DemoArgs {
     escalations: usize,
 }
 
-/// The password every demo person signs in with.
+/// The password every demo person signs in with. It is seed data, hashed and stored directly
+/// (`auth::store_account`), so it bypasses `auth::check_password` on purpose: it is printed on
+/// the sign-in page anyway, the e2e tests and the README sign in with it, and a demo is never
+/// a deployment. Every password a person or administrator sets goes through the check.
 const DEMO_PASSWORD: &str = "parley-demo";
 
 fn init_logging() {
@@ -65,6 +74,7 @@ fn config(args: &ServeArgs) -> Config {
     Config {
         secure_cookies: !args.insecure_cookies,
         trusted_origins: args.trusted_origin.clone(),
+        trusted_proxies: args.trusted_proxy.clone(),
         ..Config::default()
     }
 }
@@ -164,6 +174,27 @@ pub(crate) async fn demo(args: DemoArgs, mut ctx: Ctx, database_given: bool) -> 
             parley_web::auth::store_account(&state, &person, hash.clone()).await?;
         }
     }
+    // An example API token for each partnership's administrator, so that the token pages have
+    // something to show. The token itself is never printed or kept, so it opens nothing.
+    for s in summary
+        .sign_ins
+        .iter()
+        .filter(|s| s.role == "administrator")
+    {
+        let at = now.as_microsecond();
+        state
+            .store
+            .create_api_token(&parley_store::rows::ApiTokenRow {
+                token_hash: parley_web::auth::token_hash(&parley_web::auth::new_token()?),
+                person_id: s.person_id.clone(),
+                label: "Example: monthly report script".to_owned(),
+                created_at_us: at,
+                expires_at_us: Some(at + 90 * 86_400_000_000),
+                revoked_at_us: None,
+                last_used_at_us: None,
+            })
+            .await?;
+    }
     let sign_ins: Vec<DemoSignIn> = summary
         .sign_ins
         .iter()
@@ -220,7 +251,7 @@ pub(crate) enum UserCommand {
         #[arg(long)]
         email: String,
     },
-    /// Issue an API token for a person; prints it once.
+    /// Issue an API token for a person (printed once), list their tokens, or revoke one.
     Token {
         #[arg(long)]
         email: String,
@@ -229,6 +260,12 @@ pub(crate) enum UserCommand {
         /// Days until it expires.
         #[arg(long, default_value_t = 90)]
         days: i64,
+        /// List the person's tokens (id, label, created, last used, expires, state) instead.
+        #[arg(long, conflicts_with = "revoke")]
+        list: bool,
+        /// Revoke the person's token with this id (as `--list` shows it), or `all` of them.
+        #[arg(long, value_name = "ID")]
+        revoke: Option<String>,
     },
 }
 
@@ -249,19 +286,33 @@ pub(crate) enum PartnershipCommand {
     List,
 }
 
-fn read_password() -> Result<String, Failure> {
+/// Reads a new password for the person with this name and address, refusing one that
+/// `auth::check_password` finds weak (with its reason).
+fn read_password(name: &str, email: &str) -> Result<String, Failure> {
     if std::io::stdin().is_terminal() {
         eprintln!("Password (input is shown; pipe it in to hide it):");
     }
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
-    if password.chars().count() < 12 {
-        return Err(Failure(
-            "a password must have at least 12 characters".to_owned(),
-        ));
-    }
+    parley_web::auth::check_password(&password, name, email)
+        .map_err(|weak| Failure(format!("the password was refused: {weak}")))?;
     Ok(password)
+}
+
+/// Sets a password; the operator may be told that another account has the address.
+async fn set_password(
+    state: &AppState,
+    person: &parley_store::rows::PersonRow,
+    password: &str,
+) -> Result<(), Failure> {
+    match parley_web::auth::set_password(state, person, password).await? {
+        parley_web::auth::AccountSaved::Saved => Ok(()),
+        parley_web::auth::AccountSaved::AddressTaken => Err(Failure(format!(
+            "another person's account signs in with {}; change one of the addresses first",
+            person.email
+        ))),
+    }
 }
 
 async fn web_state(ctx: &Ctx) -> Result<AppState, Failure> {
@@ -340,7 +391,7 @@ pub(crate) async fn user(command: UserCommand, ctx: Ctx) -> Outcome {
                 )));
             }
             let partnership_id = find_partnership(&state, &partnership).await?;
-            let password = read_password()?;
+            let password = read_password(&name, &email)?;
             let id = state
                 .records
                 .save_person(
@@ -364,19 +415,41 @@ pub(crate) async fn user(command: UserCommand, ctx: Ctx) -> Outcome {
                 .person(&id)
                 .await?
                 .ok_or_else(|| Failure("the person was not saved".to_owned()))?;
-            parley_web::auth::set_password(&state, &person, &password).await?;
+            set_password(&state, &person, &password).await?;
             Ok(format!("Added {email} ({id}).\n"))
         }
         UserCommand::Password { email } => {
             let person = person_by_email(&state, &email).await?;
-            let password = read_password()?;
-            parley_web::auth::set_password(&state, &person, &password).await?;
+            let password = read_password(&person.name, &person.email)?;
+            set_password(&state, &person, &password).await?;
             Ok(format!(
-                "Password set for {email}; their sessions have ended.\n"
+                "Password set for {email}; their sessions have ended and their API tokens are revoked.\n"
             ))
         }
-        UserCommand::Token { email, label, days } => {
+        UserCommand::Token {
+            email, list: true, ..
+        } => {
             let person = person_by_email(&state, &email).await?;
+            let tokens = state.store.person_api_tokens(&person.id).await?;
+            Ok(crate::token_cmd::list(&tokens, now))
+        }
+        UserCommand::Token {
+            email,
+            revoke: Some(id),
+            ..
+        } => {
+            let person = person_by_email(&state, &email).await?;
+            crate::token_cmd::revoke(&state, &person, &id, now).await
+        }
+        UserCommand::Token {
+            email, label, days, ..
+        } => {
+            let person = person_by_email(&state, &email).await?;
+            if !person.active {
+                return Err(Failure(format!(
+                    "{email} is not active: an inactive person gets no API token"
+                )));
+            }
             let token = parley_web::auth::new_token()?;
             let at = now.as_microsecond();
             state
@@ -388,6 +461,7 @@ pub(crate) async fn user(command: UserCommand, ctx: Ctx) -> Outcome {
                     created_at_us: at,
                     expires_at_us: Some(at + days.max(1) * 86_400_000_000),
                     revoked_at_us: None,
+                    last_used_at_us: None,
                 })
                 .await?;
             Ok(format!("{token}\n"))

@@ -292,6 +292,7 @@ async fn api_tokens_are_created_read_and_revoked_once() {
             created_at_us: 10,
             expires_at_us: Some(1_000),
             revoked_at_us: None,
+            last_used_at_us: None,
         };
         let forever = ApiTokenRow {
             token_hash: "cd".repeat(32),
@@ -333,6 +334,100 @@ async fn api_tokens_are_created_read_and_revoked_once() {
                 .revoked_at_us,
             None
         );
+    }
+}
+
+/// A person's tokens are listed (theirs only, and their partnership's for administrators),
+/// their use noted, and revoked together for good: a second revocation keeps the first time,
+/// and a token revoked with the rest stays revoked whatever happens to the person.
+#[tokio::test]
+async fn a_person_s_tokens_are_listed_touched_and_revoked_together() {
+    for db in backends().await {
+        let records = db.records().await;
+        let w = world(&records, "solihull").await;
+        let other = world(&records, "dorset").await;
+        let store = records.store();
+        let token = |hash: &str, person: &str, created: i64| ApiTokenRow {
+            token_hash: hash.repeat(32),
+            person_id: person.to_owned(),
+            label: format!("token {hash}"),
+            created_at_us: created,
+            expires_at_us: None,
+            revoked_at_us: None,
+            last_used_at_us: None,
+        };
+        let mine = [token("a1", &w.teacher, 10), token("a2", &w.teacher, 20)];
+        let colleague = token("b1", &w.social_worker, 15);
+        let foreign = token("c1", &other.teacher, 30);
+        for t in mine.iter().chain([&colleague, &foreign]) {
+            store.create_api_token(t).await.unwrap();
+        }
+        let hashes = |rows: Vec<ApiTokenRow>| -> Vec<String> {
+            rows.into_iter()
+                .map(|t| t.token_hash[..2].to_owned())
+                .collect()
+        };
+        assert_eq!(
+            hashes(store.person_api_tokens(&w.teacher).await.unwrap()),
+            ["a2", "a1"],
+            "{:?}",
+            db.backend
+        );
+        assert_eq!(
+            hashes(store.partnership_api_tokens(&w.partnership).await.unwrap()),
+            ["a2", "b1", "a1"]
+        );
+        assert_eq!(
+            hashes(
+                store
+                    .partnership_api_tokens(&other.partnership)
+                    .await
+                    .unwrap()
+            ),
+            ["c1"]
+        );
+        assert!(store.person_api_tokens("nobody").await.unwrap().is_empty());
+
+        store
+            .touch_api_token(&mine[0].token_hash, 500)
+            .await
+            .unwrap();
+        let used = store.api_token(&mine[0].token_hash).await.unwrap().unwrap();
+        assert_eq!(used.last_used_at_us, Some(500));
+
+        store
+            .revoke_api_token(&mine[1].token_hash, 40)
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .revoke_person_api_tokens(&w.teacher, 90)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store
+                .revoke_person_api_tokens(&w.teacher, 95)
+                .await
+                .unwrap(),
+            0
+        );
+        let after = store.person_api_tokens(&w.teacher).await.unwrap();
+        let revoked: Vec<Option<i64>> = after.iter().map(|t| t.revoked_at_us).collect();
+        assert_eq!(
+            revoked,
+            [Some(40), Some(90)],
+            "the first revocation time is kept"
+        );
+        for untouched in [&colleague, &foreign] {
+            let t = store
+                .api_token(&untouched.token_hash)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(t.revoked_at_us, None, "{}", t.label);
+        }
     }
 }
 
@@ -1034,6 +1129,7 @@ async fn the_app_role_on_postgres_can_use_the_web_tables() {
                 created_at_us: 1,
                 expires_at_us: None,
                 revoked_at_us: None,
+                last_used_at_us: None,
             })
             .await
             .unwrap();

@@ -223,7 +223,8 @@ async fn list_people(
     Ok(Json(svc::people(&state, &user).await?))
 }
 
-/// Adds a person. With a `password` (at least 12 characters) they can sign in straight away.
+/// Adds a person. With a `password` (at least 12 characters, not easy to guess, not their name
+/// or email address) they can sign in straight away.
 #[utoipa::path(post, path = "/api/people", tag = "administration",
     request_body = PersonFields,
     responses((status = 201, body = AdminPerson), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -257,7 +258,8 @@ async fn get_person(
 }
 
 /// Replaces a person's details (every field; `active` is true unless sent false). A new
-/// `password` signs them out everywhere, and so does making them inactive.
+/// `password` signs them out everywhere: their sessions end and their API tokens are revoked
+/// for good. Making them inactive does the same, and reactivating them brings no token back.
 #[utoipa::path(put, path = "/api/people/{id}", tag = "administration",
     params(("id" = String, Path, description = "The person's id")),
     request_body = PersonFields,

@@ -321,7 +321,6 @@ struct PersonPage {
     action: String,
     form: PersonFields,
     choices: PersonChoices,
-    has_password: bool,
     named_officer_stages: Vec<i64>,
     editing_self: bool,
     errors: FieldErrors,
@@ -335,10 +334,9 @@ async fn person_view(
     form: Option<PersonFields>,
     errors: FieldErrors,
 ) -> Result<Html<String>, AppError> {
-    let (title, form, has_password, stages) = match id {
+    let (title, form, stages) = match id {
         Some(id) => {
             let p = svc::person(state, user, id).await?;
-            let has_password = svc::has_password(state, user, id).await?;
             let form = form.unwrap_or_else(|| PersonFields {
                 name: p.name.clone(),
                 email: p.email.clone(),
@@ -352,14 +350,12 @@ async fn person_view(
             (
                 format!("Change {}’s details", p.name),
                 form,
-                has_password,
                 p.named_officer_stages,
             )
         }
         None => (
             "Add a person".to_owned(),
             form.unwrap_or_default(),
-            false,
             Vec::new(),
         ),
     };
@@ -385,7 +381,6 @@ async fn person_view(
             id: id.map(str::to_owned),
             form,
             choices,
-            has_password,
             named_officer_stages: stages,
             has_errors: !errors.is_empty(),
             errors,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{self, ADMINISTRATOR, BUSINESS_TEAM};
 use crate::app::AppState;
-use crate::auth::{self, CsrfForm, CurrentUser, MaybeUser, SignIn};
+use crate::auth::{self, Client, CsrfForm, CurrentUser, MaybeUser, SignIn};
 use crate::error::AppError;
 use crate::routes::{Route, Rule, route};
 use crate::service;
@@ -24,6 +24,7 @@ pub mod my_work;
 pub mod partnership;
 pub mod procedure;
 pub mod raise;
+pub mod tokens;
 
 /// Every page route.
 pub fn routes() -> Vec<Route> {
@@ -47,6 +48,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(partnership::routes());
     r.extend(procedure::routes());
     r.extend(admin::routes());
+    r.extend(tokens::routes());
     r
 }
 
@@ -243,9 +245,19 @@ struct SignInForm {
     next: Option<String>,
 }
 
+/// The one answer to a refused sign-in, whatever the reason (unknown address, wrong password,
+/// locked or inactive account).
+pub const SIGN_IN_REFUSED: &str = "Enter a correct email address and password. After 5 failed attempts the account is locked for a while";
+
+/// The answer when the client's address has used up its failed attempts (about the address,
+/// never the account).
+pub const SIGN_IN_THROTTLED: &str =
+    "There have been too many attempts to sign in from your network. Wait 10 minutes and try again";
+
 async fn sign_in_submit(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
+    Client(client): Client,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, AppError> {
     let next = auth::safe_next(form.next.as_deref());
@@ -256,34 +268,32 @@ async fn sign_in_submit(
     if form.password.is_empty() {
         errors.add("password", "Enter your password");
     }
+    let mut status = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    let now = state.now().as_microsecond();
     if errors.is_empty() {
-        let previous = user.as_ref().and_then(|u| u.session.as_ref());
-        match auth::sign_in(&state, &form.email, &form.password, previous).await? {
-            SignIn::Ok(token) => {
-                let mut response = Redirect::to(&next).into_response();
-                response
-                    .headers_mut()
-                    .insert(header::SET_COOKIE, auth::session_cookie(&state, &token));
-                return Ok(response);
+        // The address's allowance first: a throttled address gets no password check at all.
+        if !state.sign_in.take(client, now) {
+            tracing::warn!(?client, "sign-in throttled for the client address");
+            errors.add("email", SIGN_IN_THROTTLED);
+            status = axum::http::StatusCode::TOO_MANY_REQUESTS;
+        } else {
+            let previous = user.as_ref().and_then(|u| u.session.as_ref());
+            match auth::sign_in(&state, &form.email, &form.password, previous).await? {
+                SignIn::Ok(token) => {
+                    state.sign_in.give_back(client, now);
+                    let mut response = Redirect::to(&next).into_response();
+                    response
+                        .headers_mut()
+                        .insert(header::SET_COOKIE, auth::session_cookie(&state, &token));
+                    return Ok(response);
+                }
+                SignIn::Refused => errors.add("email", SIGN_IN_REFUSED),
             }
-            SignIn::Refused => errors.add(
-                "email",
-                "Enter a correct email address and password. After 5 failed attempts the account is locked for a while",
-            ),
-            SignIn::Locked(_) => errors.add(
-                "email",
-                "There have been too many failed attempts to sign in to this account. Wait 15 minutes and try again, or ask your administrator",
-            ),
         }
     }
     let view = sign_in_view(&state, form.email, next, errors, false);
-    Ok(invalid(render(
-        &state,
-        None,
-        "/sign-in",
-        "sign_in.html",
-        view,
-    )?))
+    let page = render(&state, None, "/sign-in", "sign_in.html", view)?;
+    Ok((status, page).into_response())
 }
 
 #[derive(Deserialize)]

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{self, ADMINISTRATOR, MANAGER, PRACTITIONER, ROLES, SENIOR_MANAGER};
 use crate::app::AppState;
-use crate::auth::{self, CurrentUser};
+use crate::auth::{self, AccountSaved, CurrentUser};
 use crate::error::AppError;
 
 // ---------------------------------------------------------------------------------------------
@@ -56,10 +56,8 @@ pub fn sector_label(sector: &str) -> &'static str {
 const MAX_TEXT: usize = 200;
 /// RFC 5321's limit on a forward path.
 const MAX_EMAIL: usize = 254;
-/// Passwords an administrator sets: long enough to resist guessing (NCSC: length over
-/// complexity), short enough to hash quickly.
-pub const MIN_PASSWORD: usize = 12;
-const MAX_PASSWORD: usize = 256;
+/// Passwords an administrator sets: see `auth::password_policy`.
+pub use crate::auth::password_policy::MIN_PASSWORD;
 /// The largest procedure file accepted (the seeds are under 40 KB).
 pub const MAX_PROCEDURE: usize = 512 * 1024;
 
@@ -561,20 +559,6 @@ pub async fn person(
         .ok_or(AppError::NotFound)
 }
 
-/// Whether the person can sign in with a password.
-pub async fn has_password(
-    state: &AppState,
-    user: &CurrentUser,
-    id: &str,
-) -> Result<bool, AppError> {
-    admin(user)?;
-    Ok(state
-        .store
-        .account(id)
-        .await?
-        .is_some_and(|a| a.partnership_id == user.partnership_id()))
-}
-
 pub async fn person_choices(
     state: &AppState,
     user: &CurrentUser,
@@ -809,19 +793,10 @@ fn validate_person(
     }
 
     let password = f.password.as_deref().filter(|p| !p.is_empty());
-    if let Some(pw) = password {
-        let n = pw.chars().count();
-        if n < MIN_PASSWORD {
-            errors.push(InputError::new(
-                "password",
-                format!("Password must be {MIN_PASSWORD} characters or more"),
-            ));
-        } else if n > MAX_PASSWORD {
-            errors.push(InputError::new(
-                "password",
-                format!("Password must be {MAX_PASSWORD} characters or fewer"),
-            ));
-        }
+    if let Some(pw) = password
+        && let Err(weak) = crate::auth::check_password(pw, &f.name, &f.email)
+    {
+        errors.push(InputError::new("password", weak.to_string()));
     }
 
     if !errors.is_empty() {
@@ -898,13 +873,20 @@ pub async fn save_person(
     };
     let checked =
         validate_person(f, editing.as_ref(), user.id(), &setup).map_err(AdminError::Invalid)?;
-    // Sign-in is by email address across every partnership on this server.
+    // Sign-in is by email address across every partnership on this server, one account per
+    // address. Within the partnership the administrator sees everyone, so a clash is named
+    // (`validate_person`); an address that signs in to another partnership is never revealed:
+    // the person is saved and the answer is the same as for any other address, but the
+    // account that has the address keeps it (nobody can take over another partnership's
+    // sign-in by adding its address), and this person gets no sign-in with it until the
+    // address is free. The operator is told in the log.
     if let Some(account) = state.store.account_by_email(&checked.input.email).await?
         && Some(account.person_id.as_str()) != id
+        && account.partnership_id == partnership
     {
         return invalid(
             "email",
-            "This email address is already used to sign in to Parley",
+            "Another person in the partnership already has this email address",
         );
     }
     let saved_id = state
@@ -923,19 +905,9 @@ pub async fn save_person(
         .await?
         .ok_or_else(|| AppError::Internal(format!("person {saved_id} not saved")))?;
     let account = state.store.account(&saved_id).await?;
-    if let Some(pw) = &checked.password {
-        // Also ends their sessions.
-        auth::set_password(state, &row, pw)
-            .await
-            .map_err(|e| match e {
-                AppError::Internal(m) if m.contains("already uses") => {
-                    AdminError::Invalid(vec![InputError::new(
-                        "email",
-                        "This email address is already used to sign in to Parley",
-                    )])
-                }
-                other => AdminError::Failed(other),
-            })?;
+    let taken = if let Some(pw) = &checked.password {
+        // Also ends their sessions and revokes their API tokens.
+        auth::set_password(state, &row, pw).await? == AccountSaved::AddressTaken
     } else if let Some(a) = account
         && a.email != row.email.to_lowercase()
     {
@@ -945,18 +917,24 @@ pub async fn save_person(
             ..a
         };
         match state.store.upsert_account(&moved).await {
-            Ok(()) => {}
-            Err(StoreError::Invalid(_)) => {
-                return invalid(
-                    "email",
-                    "This email address is already used to sign in to Parley",
-                );
-            }
+            Ok(()) => false,
+            Err(StoreError::Invalid(_)) => true,
             Err(e) => return Err(e.into()),
         }
+    } else {
+        false
+    };
+    if taken {
+        tracing::warn!(
+            person = %row.id,
+            "the person's email address signs in to another partnership: they have no sign-in with it"
+        );
     }
-    if !row.active && editing.as_ref().is_none_or(|p| p.active) {
-        state.store.delete_person_sessions(&row.id).await?;
+    // Deactivated, or coming back: every session ends and every API token is revoked for good,
+    // so that reactivating someone never brings an old token back.
+    let was_active = editing.as_ref().is_none_or(|p| p.active);
+    if !row.active || !was_active {
+        auth::end_sign_ins(state, &row.id).await?;
     }
     tracing::info!(person = %row.id, by = %user.id(), new = id.is_none(), "person saved");
     let setup = Setup::load(state, partnership).await?;
@@ -1920,9 +1898,27 @@ mod tests {
             fields_of(validate_person(&f, None, "admin", &s)),
             ["password"]
         );
-        f.password = Some("twelve-chars".into());
+        // Long enough but guessable, or the person's own name or address: refused.
+        for weak in [
+            "twelvetwelve",
+            "aaaaaaaaaaaa",
+            "password1234",
+            "e@example.org",
+            "qwertyuiop[]",
+        ] {
+            f.password = Some(weak.into());
+            assert_eq!(
+                messages(validate_person(&f, None, "admin", &s))
+                    .iter()
+                    .map(|(field, _)| field.as_str())
+                    .collect::<Vec<_>>(),
+                ["password"],
+                "{weak}"
+            );
+        }
+        f.password = Some("vK8#qPz!2mW$rT".into());
         let c = validate_person(&f, None, "admin", &s).unwrap();
-        assert_eq!(c.password.as_deref(), Some("twelve-chars"));
+        assert_eq!(c.password.as_deref(), Some("vK8#qPz!2mW$rT"));
     }
 
     #[test]

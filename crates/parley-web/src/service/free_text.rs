@@ -80,22 +80,31 @@ pub async fn children_known_to(
     let me = user.id().to_owned();
     let mut people = ctx.directory.reports_of(&me);
     people.push(me);
-    let officer_of: Vec<(String, i64)> = ctx
-        .directory
-        .officers
-        .iter()
-        .filter(|o| people.contains(&o.person_id))
-        .map(|o| (o.agency_id.clone(), o.stage))
-        .collect();
     let rows = state
         .store
-        .escalations_involving(&ctx.partnership.id, &people, &officer_of)
+        .escalations_involving(&ctx.partnership.id, &people)
         .await?;
+    let ids: Vec<String> = rows.iter().map(|e| e.id.clone()).collect();
+    let officers = state
+        .store
+        .officers_of_escalations(&ctx.partnership.id, &ids)
+        .await?;
+    let mut by_escalation: std::collections::HashMap<String, Vec<_>> =
+        std::collections::HashMap::new();
+    for o in officers {
+        by_escalation
+            .entry(o.escalation_id.clone())
+            .or_default()
+            .push(o);
+    }
     let mut children = Vec::new();
-    for row in rows
-        .iter()
-        .filter(|e| ctx.access(user, e).is_some_and(|a| a.child_details))
-    {
+    for row in &rows {
+        let mine = by_escalation
+            .get(row.id.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        if !ctx.access(user, row, mine).is_some_and(|a| a.child_details) {
+            continue;
+        }
         children.extend(child_of(state, row).await?);
     }
     Ok(children)

@@ -644,6 +644,7 @@ impl Harness {
                 created_at_us: now,
                 expires_at_us: Some(now + 86_400_000_000),
                 revoked_at_us: None,
+                last_used_at_us: None,
             })
             .await
             .unwrap();

@@ -315,6 +315,21 @@ async fn five_failed_sign_ins_lock_the_account_even_against_the_right_password()
     let h = Harness::new().await;
     let person = demo_person(&h, "practitioner").await;
     let other = demo_person(&h, "manager").await;
+    let message = |r: &Resp| {
+        let at = r.body.find("govuk-error-summary__list").unwrap_or(0);
+        r.body[at..].chars().take(300).collect::<String>()
+    };
+    let unknown = h
+        .post_raw_form(
+            "/sign-in",
+            &Auth::Anonymous,
+            &[
+                ("email", "nobody@example.org"),
+                ("password", "not the password"),
+            ],
+            &[],
+        )
+        .await;
     for attempt in 1..=5 {
         let r = h
             .post_raw_form(
@@ -330,10 +345,14 @@ async fn five_failed_sign_ins_lock_the_account_even_against_the_right_password()
             "attempt {attempt}"
         );
         assert!(r.set_cookies().is_empty(), "attempt {attempt} set a cookie");
-        let locked = r.body.contains("too many failed attempts");
-        assert_eq!(locked, attempt == 5, "attempt {attempt}: locked = {locked}");
+        // The lock is never announced: that would tell who has an account.
+        assert!(
+            !r.body.to_lowercase().contains("too many failed attempts"),
+            "attempt {attempt} told of the lock"
+        );
+        assert_eq!(message(&r), message(&unknown), "attempt {attempt}");
     }
-    // Locked: the right password is refused too, and no session is made.
+    // Locked: the right password is refused too, the same way, and no session is made.
     let r = h
         .post_raw_form(
             "/sign-in",
@@ -344,11 +363,7 @@ async fn five_failed_sign_ins_lock_the_account_even_against_the_right_password()
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.set_cookies().is_empty());
-    assert!(
-        r.body.contains("too many failed attempts"),
-        "{}",
-        excerpt(&r.body)
-    );
+    assert_eq!(message(&r), message(&unknown), "{}", excerpt(&r.body));
     let account = h.state.store.account(&person.id).await.unwrap().unwrap();
     assert!(
         account
@@ -595,4 +610,65 @@ fn inline_script_and_style_are_found() {
     assert_eq!(inline_problems(r#"<a href="/" onclick="x()">"#).len(), 1);
     assert_eq!(inline_problems(r#"<div style="color: red">"#).len(), 1);
     assert!(inline_problems(r#"<p>Do not use style="..." or onclick</p>"#).is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strict-Transport-Security
+
+/// The responses a browser meets first or most: pages, sign-in, static files, the API, errors.
+const HSTS_PATHS: &[&str] = &[
+    "/",
+    "/sign-in",
+    "/my-work",
+    "/static/parley.css",
+    "/api/openapi.json",
+    "/api/me",
+    "/no-such-page",
+    "/api/no-such-thing",
+];
+
+#[tokio::test]
+async fn strict_transport_security_is_sent_only_when_the_public_origin_is_https() {
+    // (configured origins, expected) for each deployment.
+    let cases: &[(&[&str], bool)] = &[
+        (&[], false),
+        (&["http://parley.test"], false),
+        (&["http://localhost:8080", "http://127.0.0.1:8080"], false),
+        (&["https://parley.example.org"], true),
+        (&["HTTPS://Parley.Example.org"], true),
+        (
+            &["http://localhost:8080", "https://parley.example.org"],
+            true,
+        ),
+    ];
+    for (origins, expected) in cases {
+        let h = Harness::with_config(parley_web::Config {
+            trusted_origins: origins.iter().map(|o| (*o).to_owned()).collect(),
+            ..parley_web::Config::default()
+        })
+        .await;
+        for path in HSTS_PATHS {
+            let r = h.get(path, &Auth::Anonymous).await;
+            let hsts = r.header("strict-transport-security");
+            if !*expected {
+                assert_eq!(hsts, None, "{origins:?} {path}");
+                continue;
+            }
+            let hsts = hsts.unwrap_or_else(|| panic!("{origins:?} {path}: no HSTS"));
+            let directives: Vec<String> = hsts
+                .split(';')
+                .map(|d| d.trim().to_ascii_lowercase())
+                .collect();
+            let max_age: i64 = directives
+                .iter()
+                .find_map(|d| d.strip_prefix("max-age="))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{path}: no max-age in {hsts}"));
+            assert!(max_age >= 31_536_000, "{path}: {hsts}");
+            assert!(
+                directives.iter().any(|d| d == "includesubdomains"),
+                "{path}: {hsts}"
+            );
+        }
+    }
 }

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod errors;
 mod freshness;
 mod harness;
@@ -12,5 +13,7 @@ mod headers;
 mod identifiers;
 mod leaks;
 mod matrix;
+mod signin;
 mod stage_access;
 mod stage_record;
+mod tokens;

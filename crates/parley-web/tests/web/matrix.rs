@@ -155,6 +155,9 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
         Form(&[("to", ""), ("message", "")]),
     ),
     get("/api/compliments", SignedIn),
+    // Everyone's own API tokens (a token of anyone else is a 404: see tokens.rs).
+    get("/account/tokens", SignedIn),
+    post("/account/tokens/revoke", SignedIn, Form(&[("token", "")])),
     post(
         "/api/compliments",
         SignedIn,
@@ -292,6 +295,13 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
         "/admin/closure-days/remove",
         Roles(ADMINISTRATOR),
         Form(&[("date", CLOSURE_DAY)]),
+    ),
+    // The partnership's API tokens (another partnership's token is a 404: see tokens.rs).
+    get("/admin/tokens", Roles(ADMINISTRATOR)),
+    post(
+        "/admin/tokens/revoke",
+        Roles(ADMINISTRATOR),
+        Form(&[("token", "")]),
     ),
     get("/api/agencies", Roles(ADMINISTRATOR)),
     post("/api/agencies", Roles(ADMINISTRATOR), Json("{}")),

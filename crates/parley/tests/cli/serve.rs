@@ -170,9 +170,9 @@ fn a_first_administrator_signs_in_to_a_new_deployment() {
         "TST",
     ];
     let short = parley_with_input(d, &add, "short\n").fails();
-    assert!(short.contains("at least 12 characters"), "{short}");
-    parley_with_input(d, &add, "a long enough password\n").ok();
-    let again = parley_with_input(d, &add, "a long enough password\n").fails();
+    assert!(short.contains("12 characters or more"), "{short}");
+    parley_with_input(d, &add, "Tangerine-Viaduct-Oboe-47\n").ok();
+    let again = parley_with_input(d, &add, "Tangerine-Viaduct-Oboe-47\n").fails();
     assert!(again.contains("already exists"), "{again}");
     let bad_role = parley_with_input(
         d,
@@ -188,7 +188,7 @@ fn a_first_administrator_signs_in_to_a_new_deployment() {
             "--partnership",
             "TST",
         ],
-        "a long enough password\n",
+        "Tangerine-Viaduct-Oboe-47\n",
     )
     .fails();
     assert!(bad_role.contains("unknown role \"chief\""), "{bad_role}");
@@ -206,7 +206,7 @@ fn a_first_administrator_signs_in_to_a_new_deployment() {
             "--partnership",
             "Nowhere",
         ],
-        "a long enough password\n",
+        "Tangerine-Viaduct-Oboe-47\n",
     )
     .fails();
     assert!(
@@ -232,7 +232,7 @@ fn a_first_administrator_signs_in_to_a_new_deployment() {
     );
     assert_eq!(status, 422);
     assert!(body.contains("Enter a correct email address and password"));
-    let form = "email=admin%40testshire.example&password=a+long+enough+password";
+    let form = "email=admin%40testshire.example&password=Tangerine-Viaduct-Oboe-47";
     let (status, head, _) = server.request(
         "POST",
         "/sign-in",
@@ -263,6 +263,88 @@ fn a_first_administrator_signs_in_to_a_new_deployment() {
     assert!(body.contains("\"code\":\"unauthenticated\""), "{body}");
 
     assert_eq!(server.terminate(), 0, "a graceful stop exits 0");
+}
+
+/// `user add` and `user password` refuse what a strength estimator finds guessable, and the
+/// person's own name or address, saying why; nothing is added or changed.
+#[test]
+fn the_cli_refuses_weak_passwords_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    parley_in(
+        d,
+        &[
+            "partnership",
+            "create",
+            "--name",
+            "Weakshire SCP",
+            "--short-name",
+            "WK",
+            "--procedure",
+            "dorset",
+        ],
+    )
+    .ok();
+    let add = |email: &str, input: &str| {
+        parley_with_input(
+            d,
+            &[
+                "user",
+                "add",
+                "--email",
+                email,
+                "--name",
+                "Morgan Fairweather",
+                "--role",
+                "administrator",
+                "--partnership",
+                "WK",
+            ],
+            input,
+        )
+    };
+    let weak: &[(&str, &str)] = &[
+        ("aaaaaaaaaaaa", "too easy to guess"),
+        ("password1234", "too easy to guess"),
+        ("qwertyuiop12", "too easy to guess"),
+        ("1qaz2wsx3edc", "too easy to guess"),
+        ("123456789012", "too easy to guess"),
+        ("abcdefghijkl", "too easy to guess"),
+        ("iloveyou1234", "too easy to guess"),
+        ("Fairweather2026", "name"),
+        ("morgan-morgan-99", "name"),
+        ("m.fairweather@wk.example", "name"),
+        ("mfw-admin-2026!", "email"),
+        ("short", "12 characters or more"),
+    ];
+    for (password, why) in weak {
+        let out = add("mfw-admin@wk.example", &format!("{password}\n")).fails();
+        assert!(
+            out.contains("password was refused") && out.contains(why),
+            "{password}: {out}"
+        );
+    }
+    let listed = parley_in(d, &["user", "token", "--email", "mfw-admin@wk.example"]);
+    assert_ne!(listed.code, 0, "a refused password added the person");
+    add("mfw-admin@wk.example", "wardrobe lantern pebble ostrich\n").ok();
+    for (password, why) in weak {
+        let out = parley_with_input(
+            d,
+            &["user", "password", "--email", "mfw-admin@wk.example"],
+            &format!("{password}\n"),
+        )
+        .fails();
+        assert!(
+            out.contains("password was refused") && out.contains(why),
+            "{password}: {out}"
+        );
+    }
+    parley_with_input(
+        d,
+        &["user", "password", "--email", "mfw-admin@wk.example"],
+        "Tangerine-Viaduct-Oboe-47\n",
+    )
+    .ok();
 }
 
 #[test]
@@ -467,4 +549,238 @@ fn serve_refuses_to_start_on_a_broken_chain_or_an_unmatched_checkpoint() {
         assert!(said.contains(&words), "{sql:?} {given:?}:\n{said}");
         assert!(said.contains("`parley audit verify`"), "{said}");
     }
+}
+
+/// `parley user token --list` shows a person's tokens with an id; `--revoke ID` ends one at
+/// once (the running server refuses it on the next request) and nothing else; a new password
+/// (`user password`) revokes the rest for good; ids that name no token of theirs are refused.
+#[test]
+fn api_tokens_are_listed_and_revoked_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    parley_in(
+        d,
+        &[
+            "partnership",
+            "create",
+            "--name",
+            "Tokenshire SCP",
+            "--short-name",
+            "TOK",
+            "--procedure",
+            "dorset",
+        ],
+    )
+    .ok();
+    for email in ["ops@tok.example", "other@tok.example"] {
+        parley_with_input(
+            d,
+            &[
+                "user",
+                "add",
+                "--email",
+                email,
+                "--name",
+                "Robin Quayle",
+                "--role",
+                "administrator",
+                "--partnership",
+                "TOK",
+            ],
+            "wardrobe lantern pebble ostrich\n",
+        )
+        .ok();
+    }
+    let issue = |email: &str, label: &str| {
+        parley_in(d, &["user", "token", "--email", email, "--label", label])
+            .ok()
+            .trim()
+            .to_owned()
+    };
+    let first = issue("ops@tok.example", "reporting");
+    let second = issue("ops@tok.example", "backup job");
+    let theirs = issue("other@tok.example", "theirs");
+    let list = |email: &str| parley_in(d, &["user", "token", "--list", "--email", email]).ok();
+    let listed = list("ops@tok.example");
+    assert!(
+        listed.contains("reporting") && listed.contains("backup job"),
+        "{listed}"
+    );
+    assert!(!listed.contains("theirs"), "{listed}");
+    assert!(
+        !listed.contains(&first) && !listed.contains(&second),
+        "a token printed again"
+    );
+    let id_of = |listed: &str, label: &str| {
+        listed
+            .lines()
+            .find(|l| l.ends_with(label))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap()
+            .to_owned()
+    };
+    let first_id = id_of(&listed, "reporting");
+    let theirs_id = id_of(&list("other@tok.example"), "theirs");
+
+    let server = Server::start(d, &["serve"]);
+    let me = |token: &str| {
+        server
+            .request(
+                "GET",
+                "/api/me",
+                &[("Authorization", &format!("Bearer {token}"))],
+                "",
+            )
+            .0
+    };
+    assert_eq!((me(&first), me(&second), me(&theirs)), (200, 200, 200));
+    // Ids that name none of this person's tokens: another person's, too short, not hex, empty.
+    for bad in [
+        theirs_id.as_str(),
+        &first_id[..6],
+        "zzzzzzzzzzzz",
+        "%",
+        "' OR 1=1 --",
+        "",
+    ] {
+        let out = parley_in(
+            d,
+            &[
+                "user",
+                "token",
+                "--email",
+                "ops@tok.example",
+                "--revoke",
+                bad,
+            ],
+        )
+        .fails();
+        assert!(out.contains("no API token"), "{bad}: {out}");
+    }
+    assert_eq!((me(&first), me(&second), me(&theirs)), (200, 200, 200));
+    parley_in(
+        d,
+        &[
+            "user",
+            "token",
+            "--email",
+            "ops@tok.example",
+            "--revoke",
+            &first_id,
+        ],
+    )
+    .ok();
+    assert_eq!((me(&first), me(&second), me(&theirs)), (401, 200, 200));
+    let listed = list("ops@tok.example");
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with(&first_id) && l.contains("Revoked")),
+        "{listed}"
+    );
+    // A new password revokes the rest.
+    parley_with_input(
+        d,
+        &["user", "password", "--email", "ops@tok.example"],
+        "Tangerine-Viaduct-Oboe-47\n",
+    )
+    .ok();
+    assert_eq!((me(&first), me(&second), me(&theirs)), (401, 401, 200));
+    let listed = list("ops@tok.example");
+    assert_eq!(listed.matches("Revoked").count(), 2, "{listed}");
+    parley_in(
+        d,
+        &[
+            "user",
+            "token",
+            "--email",
+            "other@tok.example",
+            "--revoke",
+            "all",
+        ],
+    )
+    .ok();
+    assert_eq!(me(&theirs), 401);
+    assert_eq!(server.terminate(), 0);
+}
+
+/// Over a real socket the client is the connection's peer: after 20 failed sign-ins from it,
+/// the next is held up (429) whatever X-Forwarded-For claims, since no proxy is trusted; a
+/// `--trusted-proxy` that is not an address or network is refused at start.
+#[test]
+fn sign_ins_are_throttled_by_the_connection_s_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for bad in ["proxy.example", "10.0.0.0/33", "1.2.3"] {
+        let out = parley_in(d, &["serve", "--trusted-proxy", bad]).fails();
+        assert!(
+            out.contains("neither an IP address nor a network"),
+            "{bad}: {out}"
+        );
+    }
+    parley_in(
+        d,
+        &[
+            "partnership",
+            "create",
+            "--name",
+            "Throttleshire SCP",
+            "--short-name",
+            "THR",
+            "--procedure",
+            "dorset",
+        ],
+    )
+    .ok();
+    parley_with_input(
+        d,
+        &[
+            "user",
+            "add",
+            "--email",
+            "admin@thr.example",
+            "--name",
+            "Alex Admin",
+            "--role",
+            "administrator",
+            "--partnership",
+            "THR",
+        ],
+        "wardrobe lantern pebble ostrich\n",
+    )
+    .ok();
+    let server = Server::start(d, &["serve"]);
+    let form = |email: &str, password: &str| {
+        format!(
+            "email={}&password={}",
+            email.replace('@', "%40"),
+            password.replace(' ', "+")
+        )
+    };
+    let post = |body: &str, xff: &str| {
+        let mut headers = vec![("Content-Type", "application/x-www-form-urlencoded")];
+        if !xff.is_empty() {
+            headers.push(("X-Forwarded-For", xff));
+        }
+        server.request("POST", "/sign-in", &headers, body).0
+    };
+    for n in 0..20 {
+        let xff = format!("198.51.100.{n}");
+        assert_eq!(
+            post(&form(&format!("nobody{n}@thr.example"), "guess"), &xff),
+            422,
+            "attempt {n}"
+        );
+    }
+    for xff in ["", "198.51.100.200", "10.0.0.1, 203.0.113.9"] {
+        assert_eq!(
+            post(
+                &form("admin@thr.example", "wardrobe lantern pebble ostrich"),
+                xff
+            ),
+            429,
+            "{xff:?}"
+        );
+    }
+    assert_eq!(server.terminate(), 0);
 }
