@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use utoipa::OpenApi;
 
 use super::Problem;
+use super::body::ApiJson;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -154,7 +155,7 @@ async fn action(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    Json(request): Json<ActionRequest>,
+    ApiJson(request): ApiJson<ActionRequest>,
 ) -> Result<Json<EscalationView>, AppError> {
     svc::act(&state, &user, &id, &request)
         .await

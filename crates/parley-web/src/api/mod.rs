@@ -3,7 +3,7 @@
 //! `code` (see `error.rs`). The OpenAPI 3.1 document is built from the handlers' annotations.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::Method;
 use axum::response::Html;
 use axum::routing::get;
@@ -16,6 +16,7 @@ use crate::routes::{Route, Rule, route};
 use crate::service::my_work::{MyWork, my_work};
 
 pub mod admin;
+pub mod body;
 pub mod compliments;
 pub mod escalation;
 pub mod partnership;
@@ -139,13 +140,13 @@ async fn me(user: CurrentUser) -> Json<Me> {
 /// What awaits the caller's action, what else open they are involved in, and a page of the
 /// closed ones (newest first, `page` from 1).
 #[utoipa::path(get, path = "/api/my-work", tag = "escalations",
-    params(("page" = Option<i64>, Query, description = "The page of closed escalations (from 1)")),
+    params(crate::pages::my_work::PageQuery),
     responses((status = 200, body = MyWork), (status = 401, body = Problem)),
     security(("token" = [])))]
 async fn api_my_work(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<crate::pages::my_work::PageQuery>,
+    body::ApiQuery(q): body::ApiQuery<crate::pages::my_work::PageQuery>,
 ) -> Result<Json<MyWork>, AppError> {
     let ctx = crate::service::Context::load(&state, &user).await?;
     Ok(Json(

@@ -13,6 +13,7 @@ use serde::Serialize;
 use utoipa::OpenApi;
 
 use super::Problem;
+use super::body::ApiJson;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -138,7 +139,7 @@ async fn raise(
     State(state): State<AppState>,
     user: CurrentUser,
     request_id: Option<Extension<RequestId>>,
-    Json(req): Json<RaiseRequest>,
+    ApiJson(req): ApiJson<RaiseRequest>,
 ) -> Result<Response, AppError> {
     match service::raise(&state, &user, &req).await? {
         Ok(raised) => Ok((StatusCode::CREATED, Json(raised)).into_response()),

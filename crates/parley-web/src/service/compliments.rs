@@ -61,12 +61,11 @@ pub struct PersonRef {
 
 /// A compliment to give.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct GiveCompliment {
     /// The person complimented: someone in another agency of the same partnership.
-    #[serde(default)]
     pub to_person_id: String,
     /// Up to 2,000 characters. No child's name or details.
-    #[serde(default)]
     pub message: String,
 }
 
