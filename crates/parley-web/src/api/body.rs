@@ -47,7 +47,11 @@ pub struct InvalidProblem {
 }
 
 /// The 422 (or 400, 415) problem response listing `errors`.
-pub fn invalid(status: StatusCode, request_id: Option<&RequestId>, errors: Vec<InputError>) -> Response {
+pub fn invalid(
+    status: StatusCode,
+    request_id: Option<&RequestId>,
+    errors: Vec<InputError>,
+) -> Response {
     let detail = errors
         .iter()
         .map(|e| format!("{}: {}", e.field, e.text()))
@@ -128,7 +132,10 @@ fn describe(path: &str, message: &str) -> (String, &'static str, String) {
         let allowed = rest
             .split_once(", expected ")
             .map(|(_, a)| a.replace('`', ""))
-            .or_else(|| rest.contains("there are no fields").then(|| "nothing".to_owned()));
+            .or_else(|| {
+                rest.contains("there are no fields")
+                    .then(|| "nothing".to_owned())
+            });
         let message = match allowed {
             Some(a) => format!("This field is not known here (expected {a})"),
             None => "This field is not known here".to_owned(),
@@ -137,7 +144,11 @@ fn describe(path: &str, message: &str) -> (String, &'static str, String) {
     }
     if let Some(rest) = message.strip_prefix("missing field ") {
         let name = quoted(rest).unwrap_or("");
-        return (join(name), "missing-field", "This field is required".to_owned());
+        return (
+            join(name),
+            "missing-field",
+            "This field is required".to_owned(),
+        );
     }
     // Anything else is a value of the wrong kind: "invalid type: null, expected a string",
     // "invalid value", "unknown variant", "number out of range". Only serde's words about
@@ -176,7 +187,10 @@ pub fn read<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, (StatusCode, InputEr
                 let text = inner.to_string();
                 let text = text.split(" at line ").next().unwrap_or(&text);
                 let (field, code, message) = describe(&path, text);
-                (StatusCode::UNPROCESSABLE_ENTITY, coded(&field, code, message))
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    coded(&field, code, message),
+                )
             }
         }
     })?;
@@ -283,7 +297,12 @@ mod mime_type {
         type Err = ();
 
         fn from_str(s: &str) -> Result<Self, ()> {
-            let essence = s.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let essence = s
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             if essence.contains('/') {
                 Ok(Essence(essence))
             } else {
@@ -329,10 +348,30 @@ mod tests {
             (r#"{"days": null}"#, 422, "days", "wrong-type"),
             (r#"{"days": [1]}"#, 422, "days[0]", "wrong-type"),
             (r#"{"days": "2025-06-02"}"#, 422, "days", "wrong-type"),
-            (r#"{"days": [], "inner": {"n": 256}}"#, 422, "inner.n", "wrong-type"),
-            (r#"{"days": [], "inner": {"n": 1e400}}"#, 400, "body", "malformed-json"),
-            (r#"{"days": [], "inner": {"m": 1}}"#, 422, "inner.m", "unknown-field"),
-            (r#"{"days": [], "inner": {}}"#, 422, "inner.n", "missing-field"),
+            (
+                r#"{"days": [], "inner": {"n": 256}}"#,
+                422,
+                "inner.n",
+                "wrong-type",
+            ),
+            (
+                r#"{"days": [], "inner": {"n": 1e400}}"#,
+                400,
+                "body",
+                "malformed-json",
+            ),
+            (
+                r#"{"days": [], "inner": {"m": 1}}"#,
+                422,
+                "inner.m",
+                "unknown-field",
+            ),
+            (
+                r#"{"days": [], "inner": {}}"#,
+                422,
+                "inner.n",
+                "missing-field",
+            ),
             ("null", 422, "body", "wrong-type"),
             ("[]", 422, "body", "wrong-type"),
             ("18446744073709551616", 422, "body", "wrong-type"),

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bodies;
 mod errors;
 mod freshness;
 mod harness;

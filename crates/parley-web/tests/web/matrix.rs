@@ -298,7 +298,15 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     get("/api/people", Roles(ADMINISTRATOR)),
     post("/api/people", Roles(ADMINISTRATOR), Json("{}")),
     get("/api/people/{id}", Scoped(ADMINISTRATOR)).with(Param::Person),
-    put("/api/people/{id}", Scoped(ADMINISTRATOR), Json("{}")).with(Param::Person),
+    // A well-formed body (a malformed one is refused before the person is looked up).
+    put(
+        "/api/people/{id}",
+        Scoped(ADMINISTRATOR),
+        Json(
+            r#"{"name": "", "email": "", "job_title": "", "agency_id": null, "roles": [], "line_manager_id": null}"#,
+        ),
+    )
+    .with(Param::Person),
     get("/api/named-officers", Roles(ADMINISTRATOR)),
     put("/api/named-officers", Roles(ADMINISTRATOR), Json("{}")),
     get("/api/procedure/versions", Roles(ADMINISTRATOR)),
