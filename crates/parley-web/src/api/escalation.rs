@@ -1,4 +1,4 @@
-//! API: one escalation, its child's details (each reading recorded), its history, and its
+//! API: one escalation, its child's details (a POST: each reading recorded), its history, and its
 //! actions. The same rules as the pages: 404 for an escalation the caller may not see, 403 for
 //! an action they may not take, 409 when the version sent is not the escalation's, 422 when
 //! the procedure refuses the action (problem `code` `invalid`, with the state machine's
@@ -30,11 +30,13 @@ pub fn routes() -> Vec<Route> {
             Rule::SignedIn,
             get(escalation),
         ),
+        // A POST: reading the details is recorded, and a GET may be asked for by anything
+        // that follows a link (issue 13 item 10).
         route(
-            Method::GET,
+            Method::POST,
             "/api/escalations/{id}/child",
             Rule::SignedIn,
-            get(child),
+            post(child),
         ),
         route(
             Method::GET,
@@ -101,9 +103,9 @@ async fn escalation(
 }
 
 /// The child's details. Each call is recorded as a reading (who, when) before the details are
-/// returned. 404 for anyone not allowed them, the partnership business team included, and for
-/// an escalation with no child.
-#[utoipa::path(get, path = "/api/escalations/{id}/child", tag = "escalations",
+/// returned, so it is a POST (no body). 404 for anyone not allowed them, the partnership
+/// business team included, and for an escalation with no child.
+#[utoipa::path(post, path = "/api/escalations/{id}/child", tag = "escalations", operation_id = "read_child",
     params(("id" = String, Path, description = "The escalation's id")),
     responses(
         (status = 200, body = ChildView),

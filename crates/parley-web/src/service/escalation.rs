@@ -549,14 +549,28 @@ pub struct ChildView {
     pub recorded_at_us: i64,
 }
 
-/// Records that `user` is shown the child's details of escalation `id`, then returns them.
-/// `NotFound` for anyone not allowed them (the business team, people not involved) and for a
-/// thematic escalation, which has no child.
-pub async fn child(state: &AppState, user: &CurrentUser, id: &str) -> Result<ChildView, AppError> {
+/// Escalation `id`, if `user` may read its child's details; `NotFound` otherwise (as
+/// [`child`]). Records nothing: this is what a GET may ask (issue 13 item 10: a link on
+/// another site must not record a reading in someone's name), and the reading itself is a
+/// POST with the form token.
+pub async fn child_allowed(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Loaded, AppError> {
     let loaded = load(state, user, id).await?;
     if !loaded.access.child_details || loaded.row.subject != "child" {
         return Err(AppError::NotFound);
     }
+    Ok(loaded)
+}
+
+/// Records that `user` is shown the child's details of escalation `id`, then returns them.
+/// Only ever called for a POST.
+/// `NotFound` for anyone not allowed them (the business team, people not involved) and for a
+/// thematic escalation, which has no child.
+pub async fn child(state: &AppState, user: &CurrentUser, id: &str) -> Result<ChildView, AppError> {
+    let loaded = child_allowed(state, user, id).await?;
     let json = state
         .store
         .child_details(id)

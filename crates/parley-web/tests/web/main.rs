@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bodies;
+mod child_reads;
 mod errors;
 mod freshness;
 mod harness;
