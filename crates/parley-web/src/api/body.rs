@@ -174,6 +174,15 @@ pub fn read<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, (StatusCode, InputEr
         };
         (StatusCode::BAD_REQUEST, error)
     };
+    // Every request body is an object: serde would also read a struct from an array of its
+    // members in order (`[["2025-06-02"]]`), which no client means.
+    let first = bytes.iter().find(|b| !b" \t\r\n".contains(b));
+    if first.is_some_and(|b| *b == b'[') {
+        return Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            coded("body", "wrong-type", "Expected a JSON object"),
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -238,6 +247,42 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
             }
             .into_response()
         })
+    }
+}
+
+/// A POST that takes nothing: no body, or an empty JSON object. Anything else is refused as
+/// [`ApiJson`] refuses it (a member is unknown here).
+#[derive(Debug)]
+pub struct NoBody;
+
+/// An object with no members (an empty struct would also take `[]`).
+struct Nothing;
+
+impl<'de> serde::Deserialize<'de> for Nothing {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Nothing, D::Error> {
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        match map.keys().next() {
+            None => Ok(Nothing),
+            Some(k) => Err(serde::de::Error::unknown_field(k, &[])),
+        }
+    }
+}
+
+impl FromRequest<AppState> for NoBody {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if bytes.is_empty() {
+            return Ok(NoBody);
+        }
+        let again = Request::from_parts(parts, axum::body::Body::from(bytes));
+        ApiJson::<Nothing>::from_request(again, state)
+            .await
+            .map(|_| NoBody)
     }
 }
 
@@ -375,6 +420,8 @@ mod tests {
             ("null", 422, "body", "wrong-type"),
             ("[]", 422, "body", "wrong-type"),
             ("18446744073709551616", 422, "body", "wrong-type"),
+            (r#"[["2025-06-02"], null]"#, 422, "body", "wrong-type"),
+            (" [] ", 422, "body", "wrong-type"),
             ("{", 400, "body", "malformed-json"),
             ("", 400, "body", "malformed-json"),
             (r#"{"days": []} {}"#, 400, "body", "malformed-json"),

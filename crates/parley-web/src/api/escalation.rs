@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use utoipa::OpenApi;
 
 use super::Problem;
-use super::body::ApiJson;
+use super::body::{ApiJson, NoBody};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -116,6 +116,7 @@ async fn child(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    _: NoBody,
 ) -> Result<Json<ChildView>, AppError> {
     Ok(Json(svc::child(&state, &user, &id).await?))
 }
