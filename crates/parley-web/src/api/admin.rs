@@ -12,7 +12,7 @@ use serde::Serialize;
 use utoipa::OpenApi;
 
 use super::Problem;
-use super::body::{ApiJson, InvalidProblem, invalid};
+use super::body::{ApiJson, invalid};
 use crate::access::ADMINISTRATOR;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -115,7 +115,6 @@ pub fn routes() -> Vec<Route> {
         ClosureDays,
         ClosureDay,
         ClosureDaysFields,
-        InvalidProblem,
         InputError
     )),
     tags((name = "administration", description = "A partnership's set-up: agencies, people, named officers, procedure versions and closure days. Administrators only."))
@@ -162,7 +161,7 @@ async fn list_agencies(
 #[utoipa::path(post, path = "/api/agencies", tag = "administration",
     request_body = AgencyFields,
     responses((status = 201, body = AdminAgency), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, body = InvalidProblem)),
+        (status = 422, body = Problem)),
     security(("token" = [])))]
 async fn add_agency(
     State(state): State<AppState>,
@@ -195,7 +194,7 @@ async fn list_people(
 #[utoipa::path(post, path = "/api/people", tag = "administration",
     request_body = PersonFields,
     responses((status = 201, body = AdminPerson), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, body = InvalidProblem)),
+        (status = 422, body = Problem)),
     security(("token" = [])))]
 async fn add_person(
     State(state): State<AppState>,
@@ -230,7 +229,7 @@ async fn get_person(
     params(("id" = String, Path, description = "The person's id")),
     request_body = PersonFields,
     responses((status = 200, body = AdminPerson), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 422, body = InvalidProblem)),
+        (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("token" = [])))]
 async fn change_person(
     State(state): State<AppState>,
@@ -265,7 +264,7 @@ async fn list_named_officers(
 #[utoipa::path(put, path = "/api/named-officers", tag = "administration",
     request_body = NamedOfficerFields,
     responses((status = 200, body = NamedOfficers), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, body = InvalidProblem)),
+        (status = 422, body = Problem)),
     security(("token" = [])))]
 async fn set_named_officer(
     State(state): State<AppState>,
@@ -300,7 +299,7 @@ async fn list_versions(
 #[utoipa::path(post, path = "/api/procedure/versions", tag = "administration",
     request_body = ProcedureFields,
     responses((status = 201, body = ProcedureVersion), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, body = InvalidProblem)),
+        (status = 422, body = Problem)),
     security(("token" = [])))]
 async fn adopt_version(
     State(state): State<AppState>,
@@ -348,7 +347,7 @@ async fn get_closure_days(
 #[utoipa::path(put, path = "/api/closure-days", tag = "administration",
     request_body = ClosureDaysFields,
     responses((status = 200, body = ClosureDays), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, body = InvalidProblem)),
+        (status = 422, body = Problem)),
     security(("token" = [])))]
 async fn set_closure_days(
     State(state): State<AppState>,

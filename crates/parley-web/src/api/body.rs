@@ -23,28 +23,11 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::app::AppState;
 use crate::security::RequestId;
 use crate::service::admin::InputError;
-
-/// A refused request (400, 415 or 422): a problem body with what was wrong with each field.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct InvalidProblem {
-    pub r#type: String,
-    pub title: String,
-    pub status: u16,
-    /// Always `invalid`.
-    pub code: String,
-    pub detail: String,
-    pub request_id: String,
-    /// Each problem: the field, the message, for a body that could not be read its `code`
-    /// (`malformed-json`, `not-json`, `unknown-field`, `missing-field`, `wrong-type`), and
-    /// for a procedure file or a body that is not JSON its line and column.
-    pub errors: Vec<InputError>,
-}
 
 /// The 422 (or 400, 415) problem response listing `errors`.
 pub fn invalid(
@@ -57,7 +40,7 @@ pub fn invalid(
         .map(|e| format!("{}: {}", e.field, e.text()))
         .collect::<Vec<_>>()
         .join("; ");
-    let body = InvalidProblem {
+    let body = super::Problem {
         r#type: "/api/problems/invalid".to_owned(),
         title: match status.as_u16() {
             400 => "The request is not JSON",

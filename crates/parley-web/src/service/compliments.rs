@@ -50,6 +50,7 @@ pub struct ComplimentView {
 
 /// A person as compliments show them: name, job title and agency.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ComplimentPerson)]
 pub struct PersonRef {
     pub id: String,
     pub name: String,

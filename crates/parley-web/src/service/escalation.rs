@@ -165,6 +165,7 @@ pub struct EscalationView {
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = EscalationPerson)]
 pub struct PersonRef {
     pub id: String,
     pub name: String,
@@ -173,6 +174,7 @@ pub struct PersonRef {
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = EscalationProcedure)]
 pub struct ProcedureRef {
     pub name: String,
     pub partnership: String,
@@ -835,6 +837,7 @@ pub struct Offer {
 
 /// A choice of a radio question (an outcome, a referral).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ActionChoice)]
 pub struct Choice {
     pub value: String,
     pub label: String,
