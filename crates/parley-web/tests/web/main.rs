@@ -7,6 +7,7 @@
 
 mod bodies;
 mod child_reads;
+mod conformance;
 mod errors;
 mod freshness;
 mod harness;
