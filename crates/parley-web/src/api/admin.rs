@@ -136,7 +136,7 @@ fn answer<T: Serialize>(
         Ok(v) => Ok((status, Json(v)).into_response()),
         Err(AdminError::Invalid(errors)) => Ok(invalid(
             StatusCode::UNPROCESSABLE_ENTITY,
-            request_id.as_ref().map(|Extension(r)| r),
+            request_id.map(|Extension(r)| r).as_ref(),
             errors,
         )),
         Err(AdminError::Failed(e)) => Err(e),

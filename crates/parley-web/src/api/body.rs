@@ -143,8 +143,11 @@ fn describe(path: &str, message: &str) -> (String, &'static str, String) {
     (whole, "wrong-type", what)
 }
 
+/// A refusal: the status and the field's problem.
+pub type Refusal = Box<(StatusCode, InputError)>;
+
 /// Reads `T` from JSON text, naming the field a problem is in.
-pub fn read<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, (StatusCode, InputError)> {
+pub fn read<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
     let malformed = |e: &serde_json::Error| {
         let error = InputError {
             line: Some(e.line()),
@@ -155,16 +158,16 @@ pub fn read<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, (StatusCode, InputEr
                 "This is not JSON: check the quotes, commas and brackets",
             )
         };
-        (StatusCode::BAD_REQUEST, error)
+        Box::new((StatusCode::BAD_REQUEST, error))
     };
     // Every request body is an object: serde would also read a struct from an array of its
     // members in order (`[["2025-06-02"]]`), which no client means.
     let first = bytes.iter().find(|b| !b" \t\r\n".contains(b));
     if first.is_some_and(|b| *b == b'[') {
-        return Err((
+        return Err(Box::new((
             StatusCode::UNPROCESSABLE_ENTITY,
             coded("body", "wrong-type", "Expected a JSON object"),
-        ));
+        )));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -179,10 +182,10 @@ pub fn read<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, (StatusCode, InputEr
                 let text = inner.to_string();
                 let text = text.split(" at line ").next().unwrap_or(&text);
                 let (field, code, message) = describe(&path, text);
-                (
+                Box::new((
                     StatusCode::UNPROCESSABLE_ENTITY,
                     coded(&field, code, message),
-                )
+                ))
             }
         }
     })?;
@@ -222,7 +225,8 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        read(&bytes).map(ApiJson).map_err(|(status, error)| {
+        read(&bytes).map(ApiJson).map_err(|refusal| {
+            let (status, error) = *refusal;
             Unreadable {
                 status,
                 request_id,
@@ -411,7 +415,7 @@ mod tests {
             ("\u{feff}{}", 400, "body", "malformed-json"),
         ];
         for (body, status, field, code) in table {
-            let (s, e) = read::<Days>(body.as_bytes()).expect_err(body);
+            let (s, e) = *read::<Days>(body.as_bytes()).expect_err(body);
             assert_eq!(
                 (s.as_u16(), e.field.as_str(), e.code.as_deref()),
                 (*status, *field, Some(*code)),

@@ -183,12 +183,11 @@ pub fn complete_errors(doc: &mut serde_json::Value) {
             continue;
         };
         for (status, r) in responses.iter_mut() {
-            if status.starts_with('4') || status.starts_with('5') {
-                if let Some(content) = r.get_mut("content").and_then(Value::as_object_mut) {
-                    if let Some(json) = content.remove("application/json") {
-                        content.insert("application/problem+json".to_owned(), json);
-                    }
-                }
+            if (status.starts_with('4') || status.starts_with('5'))
+                && let Some(content) = r.get_mut("content").and_then(Value::as_object_mut)
+                && let Some(json) = content.remove("application/json")
+            {
+                content.insert("application/problem+json".to_owned(), json);
             }
         }
         for (status, description) in need {

@@ -73,7 +73,7 @@ fn invalid(problems: &Problems, request_id: Option<Extension<RequestId>>) -> Res
         .collect();
     super::body::invalid(
         StatusCode::UNPROCESSABLE_ENTITY,
-        request_id.as_ref().map(|Extension(r)| r),
+        request_id.map(|Extension(r)| r).as_ref(),
         errors,
     )
 }

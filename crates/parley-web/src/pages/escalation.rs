@@ -186,8 +186,8 @@ async fn child_offer(
         "escalation/child_offer.html",
         ChildOffer {
             page_title: format!("The child’s details: {}", loaded.row.reference),
-            escalation_id: loaded.row.id.clone(),
-            reference: loaded.row.reference.clone(),
+            escalation_id: loaded.row.id,
+            reference: loaded.row.reference,
         },
     )
 }

@@ -167,6 +167,10 @@ fn required_members(doc: &Value, method: &str, path: &str) -> Vec<String> {
     out
 }
 
+/// A body to send, how failures name it, and the error it must get (field and code), if it
+/// must be a precise one.
+type Try = (String, String, Option<(String, &'static str)>);
+
 /// Everything a refused request must leave as it was.
 async fn state_of(h: &Harness, admin: &Auth) -> Vec<String> {
     let mut out: Vec<String> = h
@@ -291,7 +295,7 @@ async fn malformed_bodies_are_refused_naming_the_field_and_change_nothing() {
         let takes_nothing = shape.is_empty();
         let shape = if takes_nothing { "{}" } else { *shape };
         let base: Value = serde_json::from_str(shape).unwrap();
-        let mut bodies: Vec<(String, String, Option<(String, &str)>)> = Vec::new();
+        let mut bodies: Vec<Try> = Vec::new();
         if !takes_nothing {
             // The shape itself is refused by the service (422, or 409 for a stale version).
             let (s, _) = refused(&h, &method, &path, auth, shape, "its shape").await;

@@ -79,10 +79,8 @@ fn closed_components() -> &'static Value {
 fn parts_of(v: &Value, in_all_of: bool, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
-            if in_all_of {
-                if let Some(r) = m.get("$ref").and_then(Value::as_str) {
-                    out.push(r.trim_start_matches("#/components/schemas/").to_owned());
-                }
+            if in_all_of && let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                out.push(r.trim_start_matches("#/components/schemas/").to_owned());
             }
             for (k, child) in m {
                 parts_of(child, k == "allOf", out);
