@@ -14,6 +14,7 @@
 //! | 415    | `not-json`        | no `Content-Type: application/json`                        |
 //! | 422    | `unknown-field`   | a member the request type does not have                    |
 //! | 422    | `missing-field`   | a required member left out                                 |
+//! | 422    | `duplicate-field` | a member given twice                                       |
 //! | 422    | `wrong-type`      | a member of the wrong type or value (`null`, a string for a number, a number too large) |
 //!
 //! A body larger than the limit is a 413 problem (`too-large`) as before.
@@ -124,6 +125,14 @@ fn describe(path: &str, message: &str) -> (String, &'static str, String) {
             None => "This field is not known here".to_owned(),
         };
         return (join(name), "unknown-field", message);
+    }
+    if let Some(rest) = message.strip_prefix("duplicate field ") {
+        let name = quoted(rest).unwrap_or("");
+        return (
+            join(name),
+            "duplicate-field",
+            "This field is given twice".to_owned(),
+        );
     }
     if let Some(rest) = message.strip_prefix("missing field ") {
         let name = quoted(rest).unwrap_or("");

@@ -53,7 +53,7 @@ pub fn routes() -> Vec<Route> {
 #[openapi(
     info(
         title = "Parley API",
-        description = "Raise, work and see escalations of professional disagreements under a safeguarding children partnership's procedure. Authenticate with a session cookie or `Authorization: Bearer <token>` (`parley user token`). Errors are `application/problem+json` bodies with a stable `code`."
+        description = "Raise, work and see escalations of professional disagreements under a safeguarding children partnership's procedure. Authenticate with a session cookie or `Authorization: Bearer <token>` (`parley user token`). Errors are `application/problem+json` bodies with a stable `code`; a request refused for what it holds lists each field's problem in `errors` (a body member unknown, missing or of the wrong type is refused before anything is changed). Reading a child's details is a POST: each reading is recorded."
     ),
     paths(me, api_my_work),
     components(schemas(Me, MyWork, crate::service::my_work::MyLine, crate::service::EscalationLine, crate::service::Deadline, Problem)),

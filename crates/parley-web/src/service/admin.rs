@@ -88,7 +88,7 @@ pub struct InputError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_line: Option<String>,
     /// For a body the API could not read: `malformed-json`, `not-json`, `unknown-field`,
-    /// `missing-field` or `wrong-type` (see `api::body`).
+    /// `missing-field`, `duplicate-field` or `wrong-type` (see `api::body`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }

@@ -357,7 +357,11 @@ async fn malformed_bodies_are_refused_naming_the_field_and_change_nothing() {
             let text =
                 base.to_string()
                     .replacen('{', &format!("{{\"{first}\":{},", object[first]), 1);
-            bodies.push((text, format!("{first} twice"), None));
+            bodies.push((
+                text,
+                format!("{first} twice"),
+                Some((first.clone(), "duplicate-field")),
+            ));
         }
         for (body, what, want) in &bodies {
             let (status, v) = refused(&h, &method, &path, auth, body, what).await;
