@@ -123,8 +123,9 @@ pub fn document() -> &'static serde_json::Value {
 /// handlers give them (so that no handler's annotation can forget one): all are problem
 /// bodies (`application/problem+json`, the `Problem` schema). 401 where the route needs
 /// someone signed in; 403 where it needs a role, and on every POST and PUT (a request from
-/// another site is refused); 404 where the path names something; 400, 413, 415 and 422 where
-/// a body is read (`body.rs`); 422 where a query is read; 500 everywhere. What an annotation
+/// another site is refused); 404 where the path names something; 400, 409, 413, 415 and 422
+/// where a body is read (`body.rs`; 409: a write that met another); 422 where a query is
+/// read; 500 everywhere. What an annotation
 /// already says (a 409, a more precise 422) is kept, its content type made the problem's.
 pub fn complete_errors(doc: &mut serde_json::Value) {
     use serde_json::{Value, json};
@@ -166,6 +167,10 @@ pub fn complete_errors(doc: &mut serde_json::Value) {
                 "Refused: the request came from another site, or the caller may not do this",
             ));
             need.push(("400", "The body is not JSON (`errors[0].code` `malformed-json`, with its line and column)"));
+            need.push((
+                "409",
+                "Someone else changed the same thing at the same moment: read it again and retry",
+            ));
             need.push(("413", "The body is too large"));
             need.push((
                 "415",
@@ -391,7 +396,7 @@ mod tests {
                 want.push("404");
             }
             if method != Method::GET {
-                want.extend(["400", "413", "415", "422"]);
+                want.extend(["400", "409", "413", "415", "422"]);
             }
             for status in want {
                 let r = &responses
