@@ -11,7 +11,9 @@
 // Not scanned: /api/docs, the OpenAPI explorer (swagger-ui), which no page links to; its colours
 // are made AA (static/swagger/parley-swagger.css), but swagger-ui nests focusable elements in
 // each operation's summary button, which axe reports (nested-interactive).
-// The forms of the journey steps are scanned as journey.mjs walks through them.
+// The forms of the journey steps are scanned as journey.mjs walks through them. The child's
+// details are behind a button (a POST): the page with the button is crawled, and the button
+// pressed once per shape to scan the details.
 //
 //   node --test web/e2e/axe.mjs      (through scripts/browser-test, which sets PARLEY_URL)
 import assert from "node:assert/strict";
@@ -130,9 +132,24 @@ async function crawl(page, label, { screenshots, expectedStatus = () => false })
         return target.href;
       }),
     );
-    for (const href of [...links, ...forms]) {
+    // The child's details are behind a button (a POST with the form token, which records the
+    // reading); its page's address (a GET, which records nothing) shows the button.
+    const childButtons = await page.locator('form[method="post" i][action$="/child"]').evaluateAll((fs) =>
+      fs.map((f) => new URL(f.getAttribute("action"), location.href).href),
+    );
+    for (const href of [...links, ...forms, ...childButtons]) {
       const next = new URL(href, BASE);
       if (crawlable(next) && !seen.has(next.pathname + next.search)) queue.push(next.pathname + next.search);
+    }
+    // On that page, the details themselves, once per shape.
+    if (/^\/escalations\/[^/]+\/child$/.test(landed.pathname) && n === 0) {
+      const button = page.getByRole("button", { name: /child’s details|child's details/ });
+      if (await button.count()) {
+        await Promise.all([page.waitForNavigation(), button.first().click()]);
+        visited.push({ page: `${key} (shown)`, status: 200, pattern: `${shape} (shown)` });
+        violations.push(...(await axe(page, label)));
+        if (screenshots) await shot(page, `${screenshots}${shape.slice(1)}-shown`);
+      }
     }
   }
   return { violations, visited, problems };

@@ -238,8 +238,15 @@ test("a practitioner raises a challenge; the receiving manager records and escal
       await check(page, "receiver: escalation page");
       await shot(page, "journey-receiver-escalation");
 
-      // The child's details: on their own page, for the people involved.
-      await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: /child’s details|child's details/ }).click()]);
+      // The child's details: on their own page, for the people involved, behind a button (a
+      // POST with the form token: only that records the reading). Opening the page's address
+      // shows the button, not the details.
+      assert.equal(await page.getByRole("link", { name: /child’s details|child's details/ }).count(), 0, "the child's details are a link (a GET)");
+      await page.goto(url(`${escalation.href}/child`));
+      assert.ok(!(await mainText(page)).includes(CHILD.name), "opening the child's page shows the child without the button");
+      await check(page, "receiver: child's details button");
+      await page.goto(url(escalation.href));
+      await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: /child’s details|child's details/ }).click()]);
       assert.ok((await mainText(page)).includes(CHILD.name), "the receiving manager cannot see the child's name");
       await check(page, "receiver: child's details");
       await page.goto(url(escalation.href));
@@ -299,6 +306,7 @@ test("a practitioner raises a challenge; the receiving manager records and escal
       await page.goto(url(escalation.href));
       assert.match(await mainText(page), /not shared with you/);
       assert.equal(await page.getByRole("link", { name: /child’s details|child's details/ }).count(), 0);
+      assert.equal(await page.getByRole("button", { name: /child’s details|child's details/ }).count(), 0);
     });
 
     await t.test("4. the receiving manager resolves it, and the raiser sees it resolved", async () => {

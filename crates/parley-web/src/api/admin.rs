@@ -4,7 +4,7 @@
 //! for a procedure file, with the line and column of each.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Extension, Json};
@@ -12,6 +12,7 @@ use serde::Serialize;
 use utoipa::OpenApi;
 
 use super::Problem;
+use super::body::{ApiJson, invalid};
 use crate::access::ADMINISTRATOR;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -114,7 +115,6 @@ pub fn routes() -> Vec<Route> {
         ClosureDays,
         ClosureDay,
         ClosureDaysFields,
-        InvalidProblem,
         InputError
     )),
     tags((name = "administration", description = "A partnership's set-up: agencies, people, named officers, procedure versions and closure days. Administrators only."))
@@ -126,43 +126,6 @@ pub fn doc() -> utoipa::openapi::OpenApi {
     Doc::openapi()
 }
 
-/// A refused change (422): a problem body with what was wrong with each field.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct InvalidProblem {
-    pub r#type: String,
-    pub title: String,
-    pub status: u16,
-    /// Always `invalid`.
-    pub code: String,
-    pub detail: String,
-    pub request_id: String,
-    /// Each problem: the field, the message and, for a procedure file, its line and column.
-    pub errors: Vec<InputError>,
-}
-
-fn invalid(request_id: Option<Extension<RequestId>>, errors: Vec<InputError>) -> Response {
-    let detail = errors
-        .iter()
-        .map(InputError::text)
-        .collect::<Vec<_>>()
-        .join("; ");
-    let body = InvalidProblem {
-        r#type: "/api/problems/invalid".to_owned(),
-        title: "There is a problem with what was sent".to_owned(),
-        status: 422,
-        code: "invalid".to_owned(),
-        detail,
-        request_id: request_id.map(|Extension(r)| r.0).unwrap_or_default(),
-        errors,
-    };
-    let mut response = (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
-    response
-}
-
 /// A change's answer: `status` with the result, 422 with the problems, or the error.
 fn answer<T: Serialize>(
     result: Result<T, AdminError>,
@@ -171,7 +134,11 @@ fn answer<T: Serialize>(
 ) -> Result<Response, AppError> {
     match result {
         Ok(v) => Ok((status, Json(v)).into_response()),
-        Err(AdminError::Invalid(errors)) => Ok(invalid(request_id, errors)),
+        Err(AdminError::Invalid(errors)) => Ok(invalid(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            request_id.map(|Extension(r)| r).as_ref(),
+            errors,
+        )),
         Err(AdminError::Failed(e)) => Err(e),
     }
 }
@@ -194,13 +161,13 @@ async fn list_agencies(
 #[utoipa::path(post, path = "/api/agencies", tag = "administration",
     request_body = AgencyFields,
     responses((status = 201, body = AdminAgency), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, body = InvalidProblem)),
+        (status = 422, body = Problem)),
     security(("token" = [])))]
 async fn add_agency(
     State(state): State<AppState>,
     user: CurrentUser,
     request_id: Option<Extension<RequestId>>,
-    Json(f): Json<AgencyFields>,
+    ApiJson(f): ApiJson<AgencyFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::add_agency(&state, &user, &f).await,
@@ -228,13 +195,13 @@ async fn list_people(
 #[utoipa::path(post, path = "/api/people", tag = "administration",
     request_body = PersonFields,
     responses((status = 201, body = AdminPerson), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, body = InvalidProblem)),
+        (status = 422, body = Problem)),
     security(("token" = [])))]
 async fn add_person(
     State(state): State<AppState>,
     user: CurrentUser,
     request_id: Option<Extension<RequestId>>,
-    Json(f): Json<PersonFields>,
+    ApiJson(f): ApiJson<PersonFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::save_person(&state, &user, None, &f).await,
@@ -264,14 +231,14 @@ async fn get_person(
     params(("id" = String, Path, description = "The person's id")),
     request_body = PersonFields,
     responses((status = 200, body = AdminPerson), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 422, body = InvalidProblem)),
+        (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("token" = [])))]
 async fn change_person(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
     request_id: Option<Extension<RequestId>>,
-    Json(f): Json<PersonFields>,
+    ApiJson(f): ApiJson<PersonFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::save_person(&state, &user, Some(&id), &f).await,
@@ -299,13 +266,13 @@ async fn list_named_officers(
 #[utoipa::path(put, path = "/api/named-officers", tag = "administration",
     request_body = NamedOfficerFields,
     responses((status = 200, body = NamedOfficers), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, body = InvalidProblem)),
+        (status = 422, body = Problem)),
     security(("token" = [])))]
 async fn set_named_officer(
     State(state): State<AppState>,
     user: CurrentUser,
     request_id: Option<Extension<RequestId>>,
-    Json(f): Json<NamedOfficerFields>,
+    ApiJson(f): ApiJson<NamedOfficerFields>,
 ) -> Result<Response, AppError> {
     let result = match svc::set_named_officers(&state, &user, std::slice::from_ref(&f)).await {
         Ok(()) => Ok(svc::named_officers(&state, &user).await?),
@@ -334,13 +301,13 @@ async fn list_versions(
 #[utoipa::path(post, path = "/api/procedure/versions", tag = "administration",
     request_body = ProcedureFields,
     responses((status = 201, body = ProcedureVersion), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, body = InvalidProblem)),
+        (status = 422, body = Problem)),
     security(("token" = [])))]
 async fn adopt_version(
     State(state): State<AppState>,
     user: CurrentUser,
     request_id: Option<Extension<RequestId>>,
-    Json(f): Json<ProcedureFields>,
+    ApiJson(f): ApiJson<ProcedureFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::adopt_procedure(&state, &user, &f.source).await,
@@ -382,13 +349,13 @@ async fn get_closure_days(
 #[utoipa::path(put, path = "/api/closure-days", tag = "administration",
     request_body = ClosureDaysFields,
     responses((status = 200, body = ClosureDays), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, body = InvalidProblem)),
+        (status = 422, body = Problem)),
     security(("token" = [])))]
 async fn set_closure_days(
     State(state): State<AppState>,
     user: CurrentUser,
     request_id: Option<Extension<RequestId>>,
-    Json(f): Json<ClosureDaysFields>,
+    ApiJson(f): ApiJson<ClosureDaysFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::set_closure_days(&state, &user, &f).await,

@@ -8,6 +8,7 @@ use axum::routing::get;
 use utoipa::OpenApi;
 
 use super::Problem;
+use super::body::ApiJson;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -65,7 +66,7 @@ async fn list(
 async fn give(
     State(state): State<AppState>,
     user: CurrentUser,
-    Json(input): Json<GiveCompliment>,
+    ApiJson(input): ApiJson<GiveCompliment>,
 ) -> Result<Response, AppError> {
     match compliments::give(&state, &user, &input).await? {
         Given::Ok(c) => Ok((StatusCode::CREATED, Json(c)).into_response()),

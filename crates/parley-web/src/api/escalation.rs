@@ -1,4 +1,4 @@
-//! API: one escalation, its child's details (each reading recorded), its history, and its
+//! API: one escalation, its child's details (a POST: each reading recorded), its history, and its
 //! actions. The same rules as the pages: 404 for an escalation the caller may not see, 403 for
 //! an action they may not take, 409 when the version sent is not the escalation's, 422 when
 //! the procedure refuses the action (problem `code` `invalid`, with the state machine's
@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use utoipa::OpenApi;
 
 use super::Problem;
+use super::body::{ApiJson, NoBody};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -29,11 +30,13 @@ pub fn routes() -> Vec<Route> {
             Rule::SignedIn,
             get(escalation),
         ),
+        // A POST: reading the details is recorded, and a GET may be asked for by anything
+        // that follows a link (issue 13 item 10).
         route(
-            Method::GET,
+            Method::POST,
             "/api/escalations/{id}/child",
             Rule::SignedIn,
-            get(child),
+            post(child),
         ),
         route(
             Method::GET,
@@ -100,9 +103,9 @@ async fn escalation(
 }
 
 /// The child's details. Each call is recorded as a reading (who, when) before the details are
-/// returned. 404 for anyone not allowed them, the partnership business team included, and for
-/// an escalation with no child.
-#[utoipa::path(get, path = "/api/escalations/{id}/child", tag = "escalations",
+/// returned, so it is a POST (no body). 404 for anyone not allowed them, the partnership
+/// business team included, and for an escalation with no child.
+#[utoipa::path(post, path = "/api/escalations/{id}/child", tag = "escalations", operation_id = "read_child",
     params(("id" = String, Path, description = "The escalation's id")),
     responses(
         (status = 200, body = ChildView),
@@ -113,6 +116,7 @@ async fn child(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    _: NoBody,
 ) -> Result<Json<ChildView>, AppError> {
     Ok(Json(svc::child(&state, &user, &id).await?))
 }
@@ -154,7 +158,7 @@ async fn action(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    Json(request): Json<ActionRequest>,
+    ApiJson(request): ApiJson<ActionRequest>,
 ) -> Result<Json<EscalationView>, AppError> {
     svc::act(&state, &user, &id, &request)
         .await

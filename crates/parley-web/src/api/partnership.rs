@@ -3,12 +3,13 @@
 //! takes a broader list for the one it asked for.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::Method;
 use axum::routing::get;
 use utoipa::OpenApi;
 
 use super::Problem;
+use super::body::ApiQuery;
 use crate::access::BUSINESS_TEAM;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -66,7 +67,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
 async fn escalations(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<FilterQuery>,
+    ApiQuery(q): ApiQuery<FilterQuery>,
 ) -> Result<Json<PartnershipView>, AppError> {
     let prepared = partnership::prepare(&state, &user, &q).await?;
     if !prepared.problems.is_empty() {

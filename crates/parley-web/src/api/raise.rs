@@ -2,22 +2,21 @@
 //! `GET /api/raise/options` gives a client everything the form offers; `POST
 //! /api/escalations` raises, or answers 422 with a message per field.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::{Extension, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Serialize;
 use utoipa::OpenApi;
 
 use super::Problem;
+use super::body::ApiJson;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::routes::{Route, Rule, route};
 use crate::security::RequestId;
+use crate::service::admin::InputError;
 use crate::service::raise::{
     self as service, AgencyOption, AgencyRef, CategoryOption, ChildRequest, Choice, Deadlines,
     Limits, NamedOfficer, PersonOption, Problems, ProcedureRef, RAISING_ROLES, RaiseOptions,
@@ -53,8 +52,7 @@ pub fn routes() -> Vec<Route> {
         Raised,
         Deadlines,
         StageDeadline,
-        NamedOfficer,
-        ValidationProblem
+        NamedOfficer
     ))
 )]
 struct Doc;
@@ -64,44 +62,20 @@ pub fn doc() -> utoipa::openapi::OpenApi {
     Doc::openapi()
 }
 
-/// A request that did not pass the checks (RFC 9457 problem details, `code` `invalid`), with
-/// what is wrong with each field.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ValidationProblem {
-    pub r#type: String,
-    pub title: String,
-    pub status: u16,
-    /// Always `invalid`.
-    pub code: String,
-    pub detail: String,
-    pub request_id: String,
-    /// Field (as named in the request; a child's fields as `child.name`) -> what to put
-    /// right. A yes to `immediate_risk`, or another procedure in `other_procedure`, comes
-    /// back here with the procedure's own words on what to do instead.
-    pub errors: BTreeMap<String, String>,
-}
-
+/// The 422 problem listing what is wrong with each field (as named in the request; a child's
+/// fields as `child.name`). A yes to `immediate_risk`, or another procedure in
+/// `other_procedure`, comes back there with the procedure's own words on what to do instead.
 fn invalid(problems: &Problems, request_id: Option<Extension<RequestId>>) -> Response {
-    let body = ValidationProblem {
-        r#type: "/api/problems/invalid".to_owned(),
-        title: "There is a problem with what was sent".to_owned(),
-        status: 422,
-        code: "invalid".to_owned(),
-        detail: problems
-            .0
-            .iter()
-            .map(|p| format!("{}: {}", p.field.key(), p.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        request_id: request_id.map(|Extension(r)| r.0).unwrap_or_default(),
-        errors: problems.by_key(),
-    };
-    let mut response = (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
-    response
+    let errors = problems
+        .0
+        .iter()
+        .map(|p| InputError::new(p.field.key(), p.message.clone()))
+        .collect();
+    super::body::invalid(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        request_id.map(|Extension(r)| r).as_ref(),
+        errors,
+    )
 }
 
 /// What a challenge may be raised with: the procedure's screening and redirection texts,
@@ -130,15 +104,15 @@ async fn options(
         (status = 201, body = Raised, description = "Raised"),
         (status = 401, body = Problem),
         (status = 403, body = Problem, description = "The caller cannot raise a challenge: no practitioner, manager or senior manager role, or no agency"),
-        (status = 422, body = ValidationProblem, content_type = "application/problem+json",
-            description = "Something is missing or wrong (see `errors`), or a child is at immediate risk, or the matter belongs to another procedure. A body that is not JSON, or has unknown fields, is a plain problem without `errors`.")
+        (status = 422, body = Problem, content_type = "application/problem+json",
+            description = "Something is missing or wrong (see `errors`), or a child is at immediate risk, or the matter belongs to another procedure.")
     ),
     security(("token" = [])))]
 async fn raise(
     State(state): State<AppState>,
     user: CurrentUser,
     request_id: Option<Extension<RequestId>>,
-    Json(req): Json<RaiseRequest>,
+    ApiJson(req): ApiJson<RaiseRequest>,
 ) -> Result<Response, AppError> {
     match service::raise(&state, &user, &req).await? {
         Ok(raised) => Ok((StatusCode::CREATED, Json(raised)).into_response()),

@@ -253,10 +253,24 @@ async fn agencies_page(
     .await
 }
 
+/// The add-agency form as a browser sends it (with its `csrf` field, and an empty field for
+/// anything left out); the API's `AgencyFields` refuses both.
+#[derive(Deserialize)]
+struct AgencyForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    sector: String,
+}
+
 async fn agencies_add(
     State(state): State<AppState>,
-    CsrfForm(user, form): CsrfForm<AgencyFields>,
+    CsrfForm(user, form): CsrfForm<AgencyForm>,
 ) -> Result<Response, AppError> {
+    let form = AgencyFields {
+        name: form.name,
+        sector: form.sector,
+    };
     match svc::add_agency(&state, &user, &form).await {
         Ok(a) => {
             Ok(Redirect::to(&format!("/admin/agencies?added={}", encode(&a.id))).into_response())

@@ -29,11 +29,19 @@ pub fn routes() -> Vec<Route> {
     use ActionKind as K;
     vec![
         route(Method::GET, "/escalations/{id}", Rule::SignedIn, get(show)),
+        // GET (and HEAD) only offer the button; the POST, with the form token, reads and
+        // records the reading.
         route(
             Method::GET,
             "/escalations/{id}/child",
             Rule::SignedIn,
-            get(child),
+            get(child_offer),
+        ),
+        route(
+            Method::POST,
+            "/escalations/{id}/child",
+            Rule::SignedIn,
+            post(child),
         ),
         action_get("/escalations/{id}/record", K::Record),
         action_post("/escalations/{id}/record", K::Record),
@@ -155,11 +163,45 @@ struct ChildPage {
     date_of_birth: Option<String>,
 }
 
-/// Records the reading, then shows the child's details; 404 for anyone not allowed them.
-async fn child(
+#[derive(Serialize)]
+struct ChildOffer {
+    page_title: String,
+    escalation_id: String,
+    reference: String,
+}
+
+/// The button that shows the child's details (a form posting the session's token). Records
+/// nothing, so that a link or an image on another site cannot record a reading in the
+/// name of whoever follows it (issue 13 item 10); 404 for anyone not allowed the details.
+async fn child_offer(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let loaded = svc::child_allowed(&state, &user, &id).await?;
+    render(
+        &state,
+        Some(&user),
+        &format!("/escalations/{id}/child"),
+        "escalation/child_offer.html",
+        ChildOffer {
+            page_title: format!("The child’s details: {}", loaded.row.reference),
+            escalation_id: loaded.row.id,
+            reference: loaded.row.reference,
+        },
+    )
+}
+
+/// The form has no fields but its token.
+#[derive(Deserialize)]
+struct NoFields {}
+
+/// Records the reading, then shows the child's details; 404 for anyone not allowed them.
+/// Only a POST from this site with the session's form token gets here (`CsrfForm`).
+async fn child(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(user, _): CsrfForm<NoFields>,
 ) -> Result<Html<String>, AppError> {
     let child = svc::child(&state, &user, &id).await?;
     render(

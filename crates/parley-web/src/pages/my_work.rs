@@ -25,8 +25,10 @@ struct Page {
 }
 
 /// `?page=N`: the page of closed escalations.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PageQuery {
+    /// The page of closed escalations (from 1).
     page: Option<String>,
 }
 

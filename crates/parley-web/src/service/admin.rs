@@ -85,6 +85,10 @@ pub struct InputError {
     /// The text of that line of the file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_line: Option<String>,
+    /// For a body the API could not read: `malformed-json`, `not-json`, `unknown-field`,
+    /// `missing-field`, `duplicate-field` or `wrong-type` (see `api::body`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 impl InputError {
@@ -96,6 +100,7 @@ impl InputError {
             column: None,
             help: None,
             source_line: None,
+            code: None,
         }
     }
 
@@ -253,13 +258,12 @@ pub struct AdminAgency {
     pub people: usize,
 }
 
-/// A new agency.
+/// A new agency. Both fields are required; any other is refused.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AgencyFields {
-    #[serde(default)]
     pub name: String,
     /// See `AdminAgency.sector`.
-    #[serde(default)]
     pub sector: String,
 }
 
@@ -383,20 +387,22 @@ pub struct AdminPerson {
 }
 
 /// A person's details as sent by the form or the API. `password`, when given, replaces the
-/// person's password (at least 12 characters) and signs them out everywhere.
+/// person's password (at least 12 characters) and signs them out everywhere. Every field but
+/// `active` and `password` is required (`agency_id` and `line_manager_id` may be `null`), so
+/// that a field left out or misspelt is never taken for an empty one; any other is refused.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PersonFields {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub email: String,
-    #[serde(default)]
     pub job_title: String,
-    #[serde(default)]
+    /// `null` for the partnership's own staff.
+    #[serde(deserialize_with = "required_or_null")]
+    #[schema(required = true)]
     pub agency_id: Option<String>,
-    #[serde(default)]
     pub roles: Vec<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "required_or_null")]
+    #[schema(required = true)]
     pub line_manager_id: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
@@ -408,6 +414,12 @@ pub struct PersonFields {
 
 fn yes() -> bool {
     true
+}
+
+/// A field that must be sent, though it may be `null` (serde takes a missing `Option` for
+/// `None` unless it is read with a function of its own).
+fn required_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::deserialize(d)
 }
 
 impl Default for PersonFields {
@@ -981,14 +993,15 @@ pub struct NamedOfficers {
     pub agencies: Vec<AgencyOfficers>,
 }
 
-/// Names (or, with no `person_id`, stops naming) an agency's officer for a stage.
+/// Names (or, with `person_id` `null`, stops naming) an agency's officer for a stage. Every
+/// field is required; any other is refused.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NamedOfficerFields {
-    #[serde(default)]
     pub agency_id: String,
-    #[serde(default)]
     pub stage: i64,
-    #[serde(default)]
+    #[serde(deserialize_with = "required_or_null")]
+    #[schema(required = true)]
     pub person_id: Option<String>,
 }
 
@@ -1224,8 +1237,8 @@ pub struct ProcedureSource {
 
 /// A procedure file to adopt (the TOML text).
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProcedureFields {
-    #[serde(default)]
     pub source: String,
 }
 
@@ -1329,6 +1342,7 @@ pub fn check_procedure(source: &str) -> Result<Procedure, Vec<InputError>> {
                             }
                         })
                     }),
+                    code: None,
                 }
             })
             .collect()
@@ -1399,11 +1413,13 @@ pub struct ClosureDays {
     pub last: String,
 }
 
-/// The whole list of closure days (it replaces the current one).
+/// The whole list of closure days (it replaces the current one). `days` is required, so
+/// that `{}` or a misspelt `dayz` is refused rather than taken for an empty list (issue 13
+/// item 9: it cleared every closure day and moved every deadline).
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ClosureDaysFields {
     /// `YYYY-MM-DD` each.
-    #[serde(default)]
     pub days: Vec<String>,
 }
 

@@ -51,6 +51,7 @@ pub struct ComplimentView {
 
 /// A person as compliments show them: name, job title and agency.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ComplimentPerson)]
 pub struct PersonRef {
     pub id: String,
     pub name: String,
@@ -62,13 +63,12 @@ pub struct PersonRef {
 
 /// A compliment to give.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct GiveCompliment {
     /// The person complimented: someone in another agency of the same partnership.
-    #[serde(default)]
     pub to_person_id: String,
     /// Up to 2,000 characters. No child's name or details: one holding the name, date of
     /// birth or identifier of a child of the giver's escalations is refused (422).
-    #[serde(default)]
     pub message: String,
 }
 

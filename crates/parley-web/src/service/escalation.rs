@@ -168,6 +168,7 @@ pub struct EscalationView {
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = EscalationPerson)]
 pub struct PersonRef {
     pub id: String,
     pub name: String,
@@ -176,6 +177,7 @@ pub struct PersonRef {
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = EscalationProcedure)]
 pub struct ProcedureRef {
     pub name: String,
     pub partnership: String,
@@ -552,14 +554,28 @@ pub struct ChildView {
     pub recorded_at_us: i64,
 }
 
-/// Records that `user` is shown the child's details of escalation `id`, then returns them.
-/// `NotFound` for anyone not allowed them (the business team, people not involved) and for a
-/// thematic escalation, which has no child.
-pub async fn child(state: &AppState, user: &CurrentUser, id: &str) -> Result<ChildView, AppError> {
+/// Escalation `id`, if `user` may read its child's details; `NotFound` otherwise (as
+/// [`child`]). Records nothing: this is what a GET may ask (issue 13 item 10: a link on
+/// another site must not record a reading in someone's name), and the reading itself is a
+/// POST with the form token.
+pub async fn child_allowed(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Loaded, AppError> {
     let loaded = load(state, user, id).await?;
     if !loaded.access.child_details || loaded.row.subject != "child" {
         return Err(AppError::NotFound);
     }
+    Ok(loaded)
+}
+
+/// Records that `user` is shown the child's details of escalation `id`, then returns them.
+/// Only ever called for a POST.
+/// `NotFound` for anyone not allowed them (the business team, people not involved) and for a
+/// thematic escalation, which has no child.
+pub async fn child(state: &AppState, user: &CurrentUser, id: &str) -> Result<ChildView, AppError> {
+    let loaded = child_allowed(state, user, id).await?;
     let json = state
         .store
         .child_details(id)
@@ -824,6 +840,7 @@ pub struct Offer {
 
 /// A choice of a radio question (an outcome, a referral).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ActionChoice)]
 pub struct Choice {
     pub value: String,
     pub label: String,
@@ -1065,8 +1082,11 @@ fn resolution_hint(p: &Procedure, r: Resolution) -> Option<String> {
     }
 }
 
-/// An action as sent by the API (and built from the page forms).
+/// An action as sent by the API (and built from the page forms). Read through
+/// [`ActionWire`]: a member the action does not take is refused, and one it needs is
+/// required, with serde's own words so that the API names the field.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(try_from = "ActionWire")]
 pub struct ActionRequest {
     /// The escalation's version the action is based on (from the view).
     pub version: i64,
@@ -1103,6 +1123,83 @@ pub enum ActionInput {
         referral: String,
     },
     Withdraw,
+}
+
+/// Every member an action request may have, as sent; [`ActionRequest`] is read from it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionWire {
+    version: i64,
+    action: ActionKind,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    fields: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    stage: Option<i64>,
+    #[serde(default)]
+    working_days: Option<i64>,
+    #[serde(default)]
+    outcome: Option<String>,
+    #[serde(default)]
+    referral: Option<String>,
+}
+
+impl TryFrom<ActionWire> for ActionRequest {
+    type Error = String;
+
+    fn try_from(w: ActionWire) -> Result<ActionRequest, String> {
+        // The members this action takes besides `version`, `action` and `reason`.
+        let takes: &[&str] = match w.action {
+            ActionKind::Record => &["fields", "stage"],
+            ActionKind::AgreeTimescale => &["working_days"],
+            ActionKind::Resolve => &["outcome"],
+            ActionKind::ReferOn => &["referral"],
+            ActionKind::Escalate | ActionKind::ConveneMeeting | ActionKind::Withdraw => &[],
+        };
+        let sent = [
+            ("fields", w.fields.is_some()),
+            ("stage", w.stage.is_some()),
+            ("working_days", w.working_days.is_some()),
+            ("outcome", w.outcome.is_some()),
+            ("referral", w.referral.is_some()),
+        ];
+        if let Some((extra, _)) = sent.iter().find(|(n, s)| *s && !takes.contains(n)) {
+            // serde::de::Error::unknown_field's wording.
+            let expected = ["version", "action", "reason"]
+                .iter()
+                .chain(takes)
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(format!("unknown field `{extra}`, expected {expected}"));
+        }
+        // serde::de::Error::missing_field's wording.
+        let missing = |name: &str| format!("missing field `{name}`");
+        let action = match w.action {
+            ActionKind::Record => ActionInput::Record {
+                fields: w.fields.ok_or_else(|| missing("fields"))?,
+                stage: w.stage,
+            },
+            ActionKind::AgreeTimescale => ActionInput::AgreeTimescale {
+                working_days: w.working_days.ok_or_else(|| missing("working_days"))?,
+            },
+            ActionKind::Escalate => ActionInput::Escalate,
+            ActionKind::Resolve => ActionInput::Resolve {
+                outcome: w.outcome.ok_or_else(|| missing("outcome"))?,
+            },
+            ActionKind::ConveneMeeting => ActionInput::ConveneMeeting,
+            ActionKind::ReferOn => ActionInput::ReferOn {
+                referral: w.referral.ok_or_else(|| missing("referral"))?,
+            },
+            ActionKind::Withdraw => ActionInput::Withdraw,
+        };
+        Ok(ActionRequest {
+            version: w.version,
+            action,
+            reason: w.reason,
+        })
+    }
 }
 
 impl ActionInput {

@@ -93,6 +93,7 @@ pub struct RaiseOptions {
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RaiseProcedure)]
 pub struct ProcedureRef {
     pub name: String,
     pub partnership: String,
@@ -141,6 +142,7 @@ pub struct CategoryOption {
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RaiseChoice)]
 pub struct Choice {
     pub id: String,
     pub label: String,

@@ -442,9 +442,12 @@ impl Harness {
 
     /// Sends a request through the whole router. Every response, whatever the route or the
     /// status, must carry the security headers (`security_header_problems`); a response
-    /// without them fails the test there and then.
+    /// without them fails the test there and then. Every `/api/` response must also be what the API document says it is
+    /// (`conformance::problems`).
     pub(crate) async fn send(&self, request: Request<Body>) -> Resp {
         let what = format!("{} {}", request.method(), request.uri());
+        let method = request.method().clone();
+        let uri = request.uri().to_string();
         let response = self.app.clone().oneshot(request).await.unwrap();
         let (parts, body) = response.into_parts();
         let bytes = body.collect().await.unwrap().to_bytes();
@@ -460,6 +463,9 @@ impl Harness {
             resp.status,
             problems.join("; ")
         );
+        if let Some(drift) = crate::conformance::problems(&method, &uri, &resp) {
+            panic!("API response not as documented: {drift}");
+        }
         resp
     }
 

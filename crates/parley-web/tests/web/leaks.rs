@@ -10,6 +10,8 @@
 //! the brute-force rule lets see that child's details (for these personas: nobody). The
 //! business team must not get the case as put (decision, evidence, outcome wanted) either.
 //!
+//! Reading a child's details is a POST (issue 13 item 10); the sweep sends those POSTs too.
+//!
 //! So that the sweep can fail, a related practitioner must find the marker on the child's
 //! page, and reading it must be recorded as a `child-details-read` event.
 
@@ -338,12 +340,18 @@ async fn sweep_routes(
         }
     }
     for (method, path, _) in parley_web::routes::table() {
-        if method != Method::GET || path.starts_with("/static/") {
+        if path.starts_with("/static/") {
             continue;
         }
         let Some(expect) = matrix::expectation(&method, path) else {
             continue; // every_route_has_an_expectation reports it
         };
+        // Reading a child's details is a POST (issue 13 item 10): swept as well.
+        let reads =
+            method == Method::POST && matches!(expect.who, Who::Escalation(matrix::Need::Child));
+        if method != Method::GET && !reads {
+            continue;
+        }
         let targets = if !path.contains('{') {
             vec![Target::none()]
         } else {
@@ -365,11 +373,18 @@ async fn sweep_routes(
         };
         for t in &targets {
             let url = matrix::fill(path, t);
-            let r = h.get(&url, auth).await;
+            let r = if !reads {
+                h.get(&url, auth).await
+            } else if path.starts_with("/api/") {
+                h.send_json(Method::POST, &url, auth, &serde_json::json!({}))
+                    .await
+            } else {
+                h.post_form(&url, auth, &[]).await
+            };
             rules.check(
                 person,
                 &user.label,
-                &format!("GET {url} ({})", t.label),
+                &format!("{method} {url} ({})", t.label),
                 &r,
                 f,
             );
@@ -575,8 +590,17 @@ async fn a_related_practitioner_sees_the_child_and_the_reading_is_recorded() {
     let user = h.session_for("the raiser", &raiser).await;
     let before = h.state.records.access_log(&e.id).await.unwrap();
 
+    // The GET offers a button and shows nothing; the POST shows the details.
     let r = h
         .get(&format!("/escalations/{}/child", e.id), &user.auth)
+        .await;
+    assert_eq!(r.status, 200, "{}", excerpt(&r.body));
+    assert!(
+        !r.body.contains(&marker),
+        "the child's GET page shows {marker}"
+    );
+    let r = h
+        .post_form(&format!("/escalations/{}/child", e.id), &user.auth, &[])
         .await;
     assert_eq!(r.status, 200, "{}", excerpt(&r.body));
     assert!(r.body.contains(&marker), "the child's page lacks {marker}");
@@ -589,7 +613,12 @@ async fn a_related_practitioner_sees_the_child_and_the_reading_is_recorded() {
 
     let api = h.bearer_for(&raiser).await;
     let r = h
-        .get(&format!("/api/escalations/{}/child", e.id), &api)
+        .send_json(
+            Method::POST,
+            &format!("/api/escalations/{}/child", e.id),
+            &api,
+            &serde_json::json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", excerpt(&r.body));
     assert!(r.body.contains(&marker), "the API's child lacks {marker}");
@@ -621,6 +650,11 @@ async fn a_related_practitioner_sees_the_child_and_the_reading_is_recorded() {
         let user = h.session_for("the business team", bt).await;
         let r = h
             .get(&format!("/escalations/{}/child", e.id), &user.auth)
+            .await;
+        assert_eq!(r.status, 404);
+        assert!(!r.body.contains(MARKER_PREFIX));
+        let r = h
+            .post_form(&format!("/escalations/{}/child", e.id), &user.auth, &[])
             .await;
         assert_eq!(r.status, 404);
         assert!(!r.body.contains(MARKER_PREFIX));

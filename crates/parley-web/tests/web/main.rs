@@ -6,6 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod bodies;
+mod child_reads;
+mod conformance;
 mod errors;
 mod freshness;
 mod harness;

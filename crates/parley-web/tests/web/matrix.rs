@@ -165,7 +165,9 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     ),
     // One escalation
     get("/escalations/{id}", Escalation(See)),
+    // The GET shows a button; the POST (with the form token) reads and records.
     get("/escalations/{id}/child", Escalation(Child)),
+    post("/escalations/{id}/child", Escalation(Child), Form(&[])),
     get("/escalations/{id}/record", Escalation(Record)),
     post(
         "/escalations/{id}/record",
@@ -308,7 +310,15 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     get("/api/people", Roles(ADMINISTRATOR)),
     post("/api/people", Roles(ADMINISTRATOR), Json("{}")),
     get("/api/people/{id}", Scoped(ADMINISTRATOR)).with(Param::Person),
-    put("/api/people/{id}", Scoped(ADMINISTRATOR), Json("{}")).with(Param::Person),
+    // A well-formed body (a malformed one is refused before the person is looked up).
+    put(
+        "/api/people/{id}",
+        Scoped(ADMINISTRATOR),
+        Json(
+            r#"{"name": "", "email": "", "job_title": "", "agency_id": null, "roles": [], "line_manager_id": null}"#,
+        ),
+    )
+    .with(Param::Person),
     get("/api/named-officers", Roles(ADMINISTRATOR)),
     put("/api/named-officers", Roles(ADMINISTRATOR), Json("{}")),
     get("/api/procedure/versions", Roles(ADMINISTRATOR)),
@@ -321,7 +331,7 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
         Json(r#"{"days": ["2025-06-02"]}"#),
     ),
     get("/api/escalations/{id}", Escalation(See)),
-    get("/api/escalations/{id}/child", Escalation(Child)),
+    post("/api/escalations/{id}/child", Escalation(Child), Json("{}")),
     get("/api/escalations/{id}/history", Escalation(See)),
     post(
         "/api/escalations/{id}/actions",
@@ -1093,17 +1103,14 @@ async fn escalation_visibility_follows_the_rule_for_everyone() {
     escalations.extend(wb.escalations.iter().take(3).cloned());
     let escalations = Arc::new(escalations);
     let table = parley_web::routes::table();
-    let paths: Vec<&str> = [
-        "/escalations/{id}",
-        "/api/escalations/{id}",
-        "/api/escalations/{id}/child",
+    // Reading the child's details is a POST (issue 13 item 10).
+    let paths: Vec<(Method, &str)> = [
+        (Method::GET, "/escalations/{id}"),
+        (Method::GET, "/api/escalations/{id}"),
+        (Method::POST, "/api/escalations/{id}/child"),
     ]
     .into_iter()
-    .filter(|p| {
-        table
-            .iter()
-            .any(|(m, path, _)| *m == Method::GET && path == p)
-    })
+    .filter(|(method, p)| table.iter().any(|(m, path, _)| m == method && path == p))
     .collect();
     assert_eq!(
         paths.len(),
@@ -1132,11 +1139,21 @@ async fn escalation_visibility_follows_the_rule_for_everyone() {
                         sees.is_some_and(|s| s.child_details) && e.subject == "child",
                     ),
                 ] {
-                    let r = h.get(&path.replace("{id}", &e.id), auth).await;
+                    let r = if path.ends_with("/child") {
+                        h.send_json(
+                            Method::POST,
+                            &path.replace("{id}", &e.id),
+                            auth,
+                            &serde_json::json!({}),
+                        )
+                        .await
+                    } else {
+                        h.get(&path.replace("{id}", &e.id), auth).await
+                    };
                     let want = if allowed { 200 } else { 404 };
                     if r.status.as_u16() != want {
                         failures.push(format!(
-                            "GET {path} as {} ({}) on {}: expected {want}, got {}",
+                            "{path} as {} ({}) on {}: expected {want}, got {}",
                             person.name,
                             person.roles.join(", "),
                             describe(e),
