@@ -1766,23 +1766,24 @@ impl PgStore {
                 "PostgreSQL synchronous_commit is off; Parley needs it on so that no acknowledged write can be lost".to_owned(),
             ));
         }
-        // The application's role may not create tables: migrate only when the schema is behind
-        // (run `parley migrate` as the owner role in deployments that separate the two).
-        let applied: Option<i64> = match sqlx::query_scalar::<_, Option<String>>(
+        // The application's role may not create tables: migrate only when a migration is
+        // missing (run `parley migrate` as the owner role in deployments that separate the two).
+        // Every version is looked for, not only the newest: a database can hold a later
+        // migration without an earlier one.
+        let applied: Vec<i64> = match sqlx::query_scalar::<_, Option<String>>(
             "SELECT to_regclass('_sqlx_migrations')::text",
         )
         .fetch_one(&pool)
         .await?
         {
             Some(_) => {
-                sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-                    .fetch_one(&pool)
+                sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                    .fetch_all(&pool)
                     .await?
             }
-            None => None,
+            None => Vec::new(),
         };
-        let latest = PG_MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        if applied.unwrap_or(0) < latest {
+        if PG_MIGRATOR.iter().any(|m| !applied.contains(&m.version)) {
             PG_MIGRATOR.run(&pool).await?;
         }
         Ok(PgStore {

@@ -3,7 +3,7 @@
 //! named by `consistency::check` (what `parley audit verify` prints) with its table, key and
 //! column. An intact database, and one rebuilt from its events, have no difference.
 
-use parley_store::consistency::{self, Mismatch, ProjectionReport, TABLES};
+use parley_store::consistency::{self, Kind, Mismatch, ProjectionReport, TABLES};
 use parley_store::records::Records;
 
 use super::backends;
@@ -375,12 +375,14 @@ async fn deleted_and_inserted_rows_of_every_table_are_named() {
             records.rebuild_projections().await.unwrap();
 
             // A row inserted: a copy of one with another key (and reference, which is unique).
-            let select: Vec<String> = columns
+            // The key's last column is changed (a text forged, a number moved by 100).
+            let select: Vec<String> = table
+                .columns
                 .iter()
                 .enumerate()
-                .map(|(i, c)| match (i, table.key, *c) {
-                    (0, 1, _) | (_, _, "reference") => format!("'forged-' || {c}"),
-                    (1, 2, _) => format!("{c} + 100"),
+                .map(|(i, (c, kind))| match (i + 1 == table.key, *kind, *c) {
+                    (true, Kind::Int, _) => format!("{c} + 100"),
+                    (true, _, _) | (_, _, "reference") => format!("'forged-' || {c}"),
                     _ => (*c).to_owned(),
                 })
                 .collect();
