@@ -142,3 +142,15 @@ pub fn at(minutes: i64) -> Timestamp {
     base.checked_add(jiff::SignedDuration::from_mins(minutes))
         .unwrap()
 }
+
+/// The newest migration's number (each migration directory names its files `NNNN_...`).
+pub fn newest_migration() -> i64 {
+    std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.split('_').next()?.parse::<i64>().ok()
+        })
+        .max()
+        .unwrap()
+}

@@ -524,14 +524,7 @@ async fn an_upgraded_database_gets_the_record_of_the_stages_reached() {
         // The owner opens it: the migration runs again, with its backfill.
         let upgraded = parley_store::open(&db.owner_url).await.unwrap();
         // Migration 4 ran again although later ones were there.
-        let newest = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
-            .unwrap()
-            .filter_map(|e| {
-                let name = e.unwrap().file_name().to_string_lossy().into_owned();
-                name.split('_').next()?.parse::<i64>().ok()
-            })
-            .max()
-            .unwrap();
+        let newest = super::newest_migration();
         assert_eq!(upgraded.schema_version().await.unwrap(), newest, "{b:?}");
         let mut got = Vec::new();
         for p in &summary.partnerships {

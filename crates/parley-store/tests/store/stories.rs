@@ -133,14 +133,7 @@ async fn both_backends_reach_the_same_schema_version() {
         "{versions:?}"
     );
     // The newest migration's number (each migration directory names its files NNNN_...).
-    let newest = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
-        .unwrap()
-        .filter_map(|e| {
-            let name = e.unwrap().file_name().to_string_lossy().into_owned();
-            name.split('_').next()?.parse::<i64>().ok()
-        })
-        .max()
-        .unwrap();
+    let newest = super::newest_migration();
     assert_eq!(versions[0].1, newest);
 }
 

@@ -19,6 +19,8 @@ fn new_person(name: &str, email: &str, password: Option<&str>) -> serde_json::Va
         "email": email,
         "job_title": "Business support",
         "roles": ["partnership-business-team"],
+        "agency_id": null,
+        "line_manager_id": null,
     });
     if let Some(pw) = password {
         v["password"] = pw.into();

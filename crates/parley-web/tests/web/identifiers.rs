@@ -367,9 +367,14 @@ async fn summaries_naming_the_child_are_refused_by_pages_and_the_api() {
             .send_json(Method::POST, "/api/escalations", &c.api, &body)
             .await;
         let named = r.status == StatusCode::UNPROCESSABLE_ENTITY
-            && r.json()["errors"]["summary"]
-                .as_str()
-                .is_some_and(|m| m.starts_with("The summary"));
+            && r.json()["errors"].as_array().is_some_and(|errors| {
+                errors.iter().any(|e| {
+                    e["field"] == "summary"
+                        && e["message"]
+                            .as_str()
+                            .is_some_and(|m| m.starts_with("The summary"))
+                })
+            });
         if !named {
             problems.push(format!(
                 "API summary {text:?}: {} {}",
@@ -585,7 +590,7 @@ async fn names_of_agencies_and_people_that_show_nothing_are_refused() {
                 Method::POST,
                 "/api/people",
                 &api,
-                &json!({"name": text, "email": "new.person@example.org", "job_title": text, "roles": ["practitioner"]}),
+                &json!({"name": text, "email": "new.person@example.org", "job_title": text, "roles": ["practitioner"], "agency_id": null, "line_manager_id": null}),
             )
             .await;
         let body = r.body.clone();
