@@ -608,8 +608,9 @@ impl People {
     }
 }
 
-/// Runs futures concurrently on the current task and returns their outputs in order.
-async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+/// Runs futures concurrently on the current task and returns their outputs in order (so that
+/// their writes share the writer's batches; the store's tests use it too).
+pub async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
     let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
     std::future::poll_fn(move |cx| {

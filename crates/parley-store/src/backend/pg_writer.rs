@@ -61,6 +61,10 @@
 //! row locks (any transaction of the lost connection still running ends first), then looks for
 //! the batch's first event of each partnership by its hash. Found, the batch committed and is
 //! acknowledged; absent, nothing of it was written, and it is written the two-message way.
+//!
+//! Longer than 800 lines: its three paths (one statement, one message, two messages) and the
+//! settling of a lost connection share the connection state they read and write; issue 16 moves
+//! it under `backend/postgres/`, a file per path.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -6,39 +6,16 @@
 
 use std::collections::BTreeSet;
 use std::pin::Pin;
-use std::task::Poll;
 
 use parley_core::escalation::Event;
 use parley_core::names::Resolution;
+use parley_store::demo::join_all;
 use parley_store::records::{Actor, PersonInput, RaiseInput, Records};
 use parley_store::rows::{EscalationOfficerRow, NamedOfficerRow, Op, ProcedureRow};
 use parley_store::{AppendRequest, NewEvent, Store, StoreError};
 
 use super::stories::{World, raise_input, world};
 use super::{at, backends};
-
-/// Runs the futures together on this task (so that their writes share the writer's batches).
-async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
-    std::future::poll_fn(move |cx| {
-        let mut pending = false;
-        for (f, out) in futures.iter_mut().zip(outputs.iter_mut()) {
-            if out.is_none() {
-                match f.as_mut().poll(cx) {
-                    Poll::Ready(v) => *out = Some(v),
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(outputs.drain(..).flatten().collect())
-        }
-    })
-    .await
-}
 
 /// (stage, agency, person) of one escalation's record.
 type Led = BTreeSet<(i64, String, String)>;

@@ -2,6 +2,10 @@
 //! partnership's closure days. Administrators only (the route rule), within their own
 //! partnership (the service). Every form posts back to its page: 422 with the page re-shown and
 //! the input kept when something is wrong, 303 to the page with a success banner when not.
+//!
+//! Longer than 800 lines: its banner sections, one per administration form (agencies, people,
+//! named officers, procedure, closure days), become the files of an `admin/` folder in issue
+//! 16.
 
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderValue, Method, header};

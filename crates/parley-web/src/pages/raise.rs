@@ -10,6 +10,9 @@
 //! `?from=check` on a question (the "Change" links) returns to the check-answers page after
 //! it, by way of any question the change leaves unanswered (a new agency needs a new person;
 //! a route about a child needs the child).
+//!
+//! Longer than 800 lines: its banner sections (the questions, the start page, one question,
+//! check your answers, the confirmation) become the files of a `raise/` folder in issue 16.
 
 use std::collections::BTreeMap;
 

@@ -7,6 +7,9 @@
 //! agency or version of another partnership is "not found"). Every check of what an
 //! administrator sends lives here, so that the pages and the API refuse the same things with
 //! the same words.
+//!
+//! Longer than 800 lines: its banner sections (agencies, people, officers, procedure, closure
+//! days) become the files of an `admin/` folder in issue 16.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 

@@ -14,6 +14,9 @@
 //!   against the state machine (pure, no write), so no page offers what would be refused;
 //! - [`act`] checks who may act, the version the person saw, and appends the event through
 //!   the records.
+//!
+//! Longer than 800 lines: its banner sections (loading, the view, the child, history, actions)
+//! become the files of an `escalation/` folder in issue 16.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -1436,6 +1439,11 @@ async fn check_free_text(
     reason: Option<&str>,
 ) -> Result<(), ActError> {
     use super::free_text::{self, Whose};
+    let record = matches!(event, Event::StageRecordUpdated { .. });
+    if !record && reason.is_none() {
+        // No text to check: the child's details are not read (most actions carry none).
+        return Ok(());
+    }
     let child: Vec<_> = free_text::child_of(state, &loaded.row)
         .await?
         .into_iter()

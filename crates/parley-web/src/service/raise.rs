@@ -9,6 +9,9 @@
 //! party to a disagreement between agencies, and have no agency to raise from. Someone who
 //! is both (an administrator who also works with children) holds a case role as well, and
 //! raises through it.
+//!
+//! Longer than 800 lines: its banner sections (what may be chosen, the answers and their
+//! checks, raising) become the files of a `raise/` folder in issue 16.
 
 use std::collections::BTreeMap;
 
