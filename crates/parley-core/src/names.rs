@@ -76,6 +76,25 @@ named_enum! {
 }
 
 named_enum! {
+    /// The two sides of a disagreement (issue 14, item 2: what one side proposes, the other
+    /// confirms). The raising side is the person who raised it, the raising agency's officers
+    /// and their managers; the receiving side the agency whose decision is challenged.
+    Side, "side" {
+        Raising => "raising", "The raising side";
+        Receiving => "receiving", "The receiving side";
+    }
+}
+
+impl Side {
+    pub fn other(self) -> Side {
+        match self {
+            Side::Raising => Side::Receiving,
+            Side::Receiving => Side::Raising,
+        }
+    }
+}
+
+named_enum! {
     /// Who a notification goes to.
     Recipient, "recipient" {
         PartnershipBusinessTeam => "partnership-business-team", "Partnership business team";
