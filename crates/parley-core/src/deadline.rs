@@ -20,7 +20,8 @@ pub fn calendar_for(
     )
 }
 
-/// When a stage is due.
+/// When a stage is due: the earlier of its own timescale and the overall deadline, where the
+/// procedure has one (issue 14: no stage runs past the overall limit; see `cap.rs`).
 ///
 /// - a per-stage timescale counts from the day the stage started;
 /// - a cumulative one (Dorset) counts from the day the escalation was raised (Day One), also
@@ -36,7 +37,7 @@ pub fn stage_due(
     agreed: Option<WorkingDays>,
 ) -> Result<Date, CalendarError> {
     let rule = procedure.counting;
-    match stage.timescale {
+    let own = match stage.timescale {
         Timescale::Fixed {
             working_days,
             from: Anchor::StageStart,
@@ -46,7 +47,11 @@ pub fn stage_due(
             from: Anchor::DayOne,
         } => calendar.due(rule, raised_on, working_days),
         Timescale::Agreed { max } => calendar.due(rule, started_on, agreed.unwrap_or(max)),
-    }
+    }?;
+    Ok(crate::cap::governing(
+        own,
+        overall_due(procedure, calendar, raised_on)?,
+    ))
 }
 
 /// When the whole escalation is due, if the procedure caps it (Buckinghamshire 2.4.24:
@@ -93,7 +98,7 @@ pub enum TimelineError {
 }
 
 /// The timeline from the route's entry stage to the last stage, each stage starting on the
-/// previous stage's due date.
+/// previous stage's due date (which is never after the overall deadline).
 pub fn timeline(
     procedure: &Procedure,
     calendar: &Calendar,

@@ -212,6 +212,17 @@ pub enum TransitionError {
         given: WorkingDays,
         max: WorkingDays,
     },
+    /// Issue 14, item 1: an agreed timescale cannot run past the overall deadline.
+    #[error(
+        "{given} working days would run past {}, when the whole escalation is due; {}",
+        .overall_due.strftime("%A %-d %B %Y"),
+        crate::cap::most_sentence(*.most)
+    )]
+    AgreedTimescalePastOverall {
+        given: WorkingDays,
+        overall_due: Date,
+        most: u32,
+    },
     #[error("stage {0} is the last stage; there is no further stage to escalate to")]
     NoFurtherStage(StageNumber),
     #[error("the procedure does not provide a professionals' meeting at stage {0}")]

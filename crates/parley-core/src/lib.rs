@@ -6,6 +6,7 @@
 //! inputs.
 
 pub mod calendar;
+pub mod cap;
 pub mod deadline;
 pub mod describe;
 pub mod escalation;

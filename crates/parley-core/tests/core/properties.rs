@@ -207,3 +207,91 @@ fn queries_outside_the_range_are_errors_not_guesses() {
     let message = cal.add_working_days(late, many).unwrap_err().to_string();
     assert!(message.contains("parley calendar import"), "{message}");
 }
+
+/// What happens next to an escalation in the property below: some days later, an escalation
+/// or an agreement of that many working days.
+#[derive(Clone, Debug)]
+enum Step {
+    Escalate { after_days: i64 },
+    Agree { after_days: i64, working_days: i64 },
+}
+
+fn steps() -> impl Strategy<Value = Vec<Step>> {
+    prop::collection::vec(
+        prop_oneof![
+            (0i64..12).prop_map(|after_days| Step::Escalate { after_days }),
+            (0i64..12, 1i64..=8).prop_map(|(after_days, working_days)| Step::Agree {
+                after_days,
+                working_days
+            }),
+        ],
+        0..10,
+    )
+}
+
+/// The built-in procedures that cap the whole escalation (issue 14, item 1).
+fn capped_procedures() -> Vec<parley_core::procedure::Procedure> {
+    let all = parley_core::seeds::all().unwrap();
+    let capped: Vec<_> = all.into_iter().filter(|p| p.overall.is_some()).collect();
+    // Sunderland ("within a month") and Buckinghamshire ("15 days maximum") at least.
+    assert!(capped.len() >= 2);
+    capped
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Issue 14, item 1: whatever happens on whatever dates, no stage of a procedure with an
+    /// overall limit is due after it: on entry, after an agreement (a new one as the service
+    /// checks it, or a stored one replayed), and in the timeline.
+    #[test]
+    fn no_stage_is_due_after_the_overall_deadline(
+        raised in (0i64..(17 * 365)).prop_map(|d| jiff::civil::date(2016, 1, 4).checked_add(d.days()).unwrap()),
+        hour in 8i8..18,
+        steps in steps(),
+        replayed in any::<bool>(),
+    ) {
+        use parley_core::deadline::{calendar_for, timeline};
+        use parley_core::escalation::{Event, Rules, Subject, decide};
+        use parley_core::names::{ChildStatus, RouteKind};
+        for p in capped_procedures() {
+            let cal = calendar_for(&p, &BankHolidays::built_in()).unwrap();
+            let rules = Rules { procedure: &p, calendar: &cal };
+            let zone = p.calendar.time_zone.clone();
+            let mut day = raised;
+            let at = |d: Date| d.at(hour, 0, 0, 0).to_zoned(zone.clone()).unwrap().timestamp();
+            let mut state = decide(None, rules, at(day), Event::Raised {
+                route: RouteKind::Individual,
+                subject: Subject::Child { status: ChildStatus::ChildInNeed },
+                category: p.categories[0].id.clone(),
+            }).unwrap().state;
+            let overall = state.overall_due.unwrap();
+            let t = timeline(&p, &cal, raised, RouteKind::Individual).unwrap();
+            prop_assert_eq!(t.overall_due, Some(overall));
+            for s in &t.stages {
+                prop_assert!(s.due <= overall, "{}: timeline stage {} due {} after {}", p.id, s.number, s.due, overall);
+            }
+            for step in &steps {
+                let (after_days, event) = match step {
+                    Step::Escalate { after_days } => (*after_days, Event::Escalated),
+                    Step::Agree { after_days, working_days } => (*after_days, Event::TimescaleAgreed {
+                        working_days: WorkingDays::new(*working_days).unwrap(),
+                    }),
+                };
+                day = day.checked_add(after_days.days()).unwrap();
+                if let Event::TimescaleAgreed { working_days } = &event
+                    && !replayed
+                    && state.check_agreement(rules, *working_days).is_err()
+                {
+                    continue;
+                }
+                if let Ok(t) = state.apply(rules, at(day), event) {
+                    state = t.state;
+                }
+                for s in &state.stages {
+                    prop_assert!(s.due <= overall, "{}: stage {} due {} after {}", p.id, s.number, s.due, overall);
+                }
+            }
+        }
+    }
+}

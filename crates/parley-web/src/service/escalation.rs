@@ -27,7 +27,7 @@ use parley_core::escalation::{
     Escalation, Event, Rules as CoreRules, StageState, Status, TransitionError, decide,
 };
 use parley_core::names::{ChildStatus, RedirectionKind, Resolution, RouteKind};
-use parley_core::procedure::{Procedure, StageNumber, Timescale};
+use parley_core::procedure::{Procedure, StageNumber};
 use parley_store::StoreError;
 use parley_store::chain::Link;
 use parley_store::payload::{ChildDetails, Payload};
@@ -860,6 +860,8 @@ pub struct Offered {
     pub record: Vec<RecordEntry>,
     /// The most working days that can be agreed at the current stage.
     pub max_working_days: Option<u32>,
+    /// The overall deadline, when it allows fewer days than the stage's own maximum.
+    pub whole_due: Option<String>,
     pub agreed_working_days: Option<u32>,
     pub outcomes: Vec<Choice>,
     pub referrals: Vec<Choice>,
@@ -946,11 +948,9 @@ pub fn offer(
     );
 
     // Agree a timescale: only where the stage has one agreed (Sunderland: at most 5 working
-    // days). One day is always within the maximum, so it tests the state and the stage only.
-    let max_working_days = match stage.map(|s| s.timescale) {
-        Some(Timescale::Agreed { max }) => Some(max.get()),
-        _ => None,
-    };
+    // days), and only as many days as still fit before the overall deadline (issue 14: no
+    // stage runs past the overall limit). One day tests the state and the stage.
+    let (max_working_days, whole_due) = super::cap::agree_limit(state, rules);
     consider(
         ActionKind::AgreeTimescale,
         if current.agreed.is_some() {
@@ -959,7 +959,11 @@ pub fn offer(
             "Agree a timescale".to_owned()
         },
         match WorkingDays::new(1) {
-            Ok(working_days) => try_event(Event::TimescaleAgreed { working_days }),
+            Ok(working_days) => try_event(Event::TimescaleAgreed { working_days }).and_then(|()| {
+                state
+                    .check_agreement(rules, working_days)
+                    .map_err(|e| sentence(&e.to_string()))
+            }),
             Err(e) => Err(e.to_string()),
         },
     );
@@ -1060,6 +1064,7 @@ pub fn offer(
         refused,
         record,
         max_working_days,
+        whole_due,
         agreed_working_days: current.agreed.map(WorkingDays::get),
         outcomes,
         referrals,
@@ -1406,7 +1411,8 @@ fn refusal_field(
     e: &TransitionError,
 ) -> String {
     match e {
-        TransitionError::AgreedTimescaleTooLong { .. } => field::WORKING_DAYS.to_owned(),
+        TransitionError::AgreedTimescaleTooLong { .. }
+        | TransitionError::AgreedTimescalePastOverall { .. } => field::WORKING_DAYS.to_owned(),
         TransitionError::OutcomeNotAllowed { .. } | TransitionError::AlreadyResolvedByEvents => {
             field::OUTCOME.to_owned()
         }
@@ -1491,6 +1497,7 @@ pub async fn act(
     }
     let p = loaded.procedure();
     let (event, reason) = to_event(p, &loaded.state, &request.action, request.reason.as_deref())?;
+    super::cap::check_new(&loaded.state, loaded.core_rules(), &event)?;
     check_free_text(state, &loaded, &event, reason.as_deref()).await?;
     let result = state
         .records

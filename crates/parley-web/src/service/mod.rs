@@ -13,6 +13,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 
 pub mod admin;
+pub mod cap;
 pub mod compliments;
 pub mod escalation;
 pub mod free_text;
