@@ -1835,9 +1835,18 @@ impl Planner<'_> {
 
             // Sunderland: "Timescales, not exceeding 5 working days, should be agreed for each
             // stage" - agreed soon after the stage starts.
-            if let Timescale::Agreed { max } = spec.timescale {
+            // No more than still fits before the overall deadline (issue 14).
+            let most = tl
+                .state
+                .agreeable(s.rules())
+                .map_err(calendar_error)?
+                .map_or(0, |a| i64::from(a.most));
+            if let Timescale::Agreed { max } = spec.timescale
+                && most >= 1
+            {
                 let at = days.office_time(local_day_minute(s.tz(), entered).0, entered, rng)?;
-                let n = WorkingDays::new(rng.range(2, i64::from(max.get()))).map_err(date_error)?;
+                let n = rng.range(2, i64::from(max.get())).min(most);
+                let n = WorkingDays::new(n).map_err(date_error)?;
                 tl.act(
                     at,
                     &raising_lead,

@@ -376,6 +376,37 @@ impl Harness {
         }
     }
 
+    /// The same records seen at another moment: the application's clock moved to `t`.
+    pub(crate) fn at(&mut self, t: Timestamp) {
+        self.state = AppState::new(
+            self.state.records.clone(),
+            self.state.config.clone(),
+            Clock::Fixed(t),
+        );
+        self.app = parley_web::router(self.state.clone());
+    }
+
+    /// A session made directly in the store at `t` (with [`Harness::at`]).
+    pub(crate) async fn session_at(&self, person: &PersonRow, t: Timestamp) -> Auth {
+        let token = parley_web::auth::new_token().unwrap();
+        let csrf = parley_web::auth::new_token().unwrap();
+        let now = t.as_microsecond();
+        self.state
+            .store
+            .create_session(&SessionRow {
+                token_hash: parley_web::auth::token_hash(&token),
+                person_id: person.id.clone(),
+                csrf_token: csrf.clone(),
+                created_at_us: now,
+                last_seen_us: now,
+                expires_at_us: now + 30 * 60 * 1_000_000,
+                draft: None,
+            })
+            .await
+            .unwrap();
+        Auth::Session { token, csrf }
+    }
+
     /// Runs SQL on this test's database behind the application's back (to break something
     /// on purpose).
     pub(crate) async fn sql(&self, statement: &str) {

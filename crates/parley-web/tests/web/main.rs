@@ -7,6 +7,7 @@
 
 mod accounts;
 mod bodies;
+mod cap;
 mod child_reads;
 mod conformance;
 mod errors;
