@@ -53,6 +53,10 @@ fn json_overall_due_is_a_date_where_the_procedure_caps_it() {
     let out = parley(&["timeline", "sunderland", "--raised", "2025-11-28", "--json"]).ok();
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["overall_due"], "2025-12-24");
+    // Step 4, run to its own five days, would end on 30 December; no stage runs past the
+    // month (issue 14), so it is due on the 24th.
+    let last = &v["stages"][3];
+    assert_eq!((&last["stage"], &last["due"]), (&4.into(), &"2025-12-24".into()), "{out}");
 }
 
 #[test]
