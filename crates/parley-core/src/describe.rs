@@ -308,7 +308,7 @@ pub fn graph(p: &Procedure) -> Graph {
         nodes.push(Node {
             id: format!("stage_{}", s.number),
             label: vec![
-                format!("Stage {}: {}", s.number, s.title),
+                s.name(),
                 leads.join(", "),
                 timescale,
             ],

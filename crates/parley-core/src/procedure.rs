@@ -96,6 +96,14 @@ pub struct Procedure {
     pub outcomes: Outcomes,
     pub referrals: Vec<Referral>,
     pub redirections: Vec<Redirection>,
+    /// Where the procedure invites compliments for good multi-agency work (Dorset §2).
+    pub compliments: Option<Compliments>,
+}
+
+/// The procedure's invitation to compliment good practice (`[compliments]`).
+#[derive(Clone, Debug)]
+pub struct Compliments {
+    pub text: String,
 }
 
 #[derive(Clone, Debug)]
@@ -158,6 +166,25 @@ pub struct Stage {
     pub professionals_meeting: bool,
 }
 
+impl Stage {
+    /// The stage as named in a sentence or a list (issue 14, item 9: never "Stage 1: Stage 1").
+    pub fn name(&self) -> String {
+        stage_name(self.number, &self.title)
+    }
+}
+
+/// A stage as named: its title where the title already says which stage it is (Sunderland's
+/// "Step 1: ...", Dorset's "Stage One ...", Buckinghamshire's "Stage 1: ..."), else
+/// "Stage N: title".
+pub fn stage_name(n: StageNumber, title: &str) -> String {
+    let lower = title.trim_start().to_lowercase();
+    if lower.starts_with("stage") || lower.starts_with("step") {
+        title.to_owned()
+    } else {
+        format!("Stage {n}: {title}")
+    }
+}
+
 /// How long a stage may take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Timescale {
@@ -207,6 +234,9 @@ pub struct Field {
     pub id: String,
     pub label: String,
     pub hint: Option<String>,
+    /// A stage-record field that holds the learning identified (`learning = true`; issue 14,
+    /// item 8; Solihull §6: "details should be forwarded to the Solihull SSCP Business Manager").
+    pub learning: bool,
 }
 
 #[derive(Clone, Debug)]

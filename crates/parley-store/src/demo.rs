@@ -215,7 +215,8 @@ const PLACES: [Place; 5] = [
         short_name: "DSCP",
         place: "Dorset",
         police: "Dorset Police",
-        health: "Dorset Community Health",
+        // §8 names NHS Dorset's Head of Safeguarding among the senior leaders.
+        health: "NHS Dorset",
         school: "Stour Valley School",
         sixth: ("Dorset Probation Delivery Unit", AgencyKind::Probation),
     },
@@ -237,6 +238,40 @@ const PLACES: [Place; 5] = [
         school: "Chiltern Vale School",
         sixth: ("Buckinghamshire Adult Social Care", AgencyKind::AdultCare),
     },
+];
+
+/// Posts a document names for a stage, each held in the demo by a person of their own who is
+/// the agency's named officer for that stage (issue 14, item 9): (procedure, stage, agency,
+/// job title).
+const NAMED_POSTS: [(&str, u8, AgencyKind, &str); 4] = [
+    // Croydon stage 5: "formally raised to Safeguarding Partners Executive via the Director of
+    // Children's Services or Senior Managers of relevant agencies" (the other agencies' senior
+    // managers are their named officers already).
+    (
+        "croydon",
+        5,
+        AgencyKind::ChildrensSocialCare,
+        "Director of Children's Services",
+    ),
+    // Dorset §8: "For the statutory safeguarding partner agencies ... these leaders are".
+    (
+        "dorset",
+        4,
+        AgencyKind::ChildrensSocialCare,
+        "Corporate Director Quality Assurance and Safeguarding Families Together (Dorset Council)",
+    ),
+    (
+        "dorset",
+        4,
+        AgencyKind::Police,
+        "Detective Superintendent, Safeguarding (Dorset Police)",
+    ),
+    (
+        "dorset",
+        4,
+        AgencyKind::Health,
+        "Head of Safeguarding (NHS Dorset)",
+    ),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -800,6 +835,27 @@ async fn set_up(
         )
         .await?;
 
+        // The posts the document names for a stage: a person of their own in each agency.
+        let mut named_posts = Vec::new();
+        let mut posts = Vec::new();
+        for ((agency_name, kind), agency_id) in agencies.iter().zip(&ids) {
+            for (_, stage, _, title) in NAMED_POSTS
+                .iter()
+                .filter(|(p, _, k, _)| *p == source_id && k == kind)
+            {
+                let domain = format!("{}.example.org", slug(agency_name));
+                posts.push(people.person(
+                    &domain,
+                    Some(agency_id),
+                    title,
+                    "senior-manager",
+                    None,
+                ));
+                named_posts.push((agency_id.clone(), *stage));
+            }
+        }
+        let post_ids = save_all(records, people_at, &id, posts).await?;
+
         let mut demo_agencies = Vec::new();
         for (i, ((agency_name, kind), agency_id)) in agencies.iter().zip(&ids).enumerate() {
             let staff = Staff {
@@ -817,6 +873,13 @@ async fn set_up(
                 .stages
                 .iter()
                 .map(|s| {
+                    let named = named_posts
+                        .iter()
+                        .zip(&post_ids)
+                        .find(|((a, n), _)| a == agency_id && *n == s.number.get());
+                    if let Some((_, person)) = named {
+                        return person.clone();
+                    }
                     let top = s
                         .leads
                         .iter()

@@ -141,6 +141,8 @@ pub struct Configuration {
     pub partnership: PartnershipRow,
     pub directory: Arc<Directory>,
     pub agencies: Arc<Vec<AgencyRow>>,
+    /// Whether the partnership's procedure invites compliments (`[compliments]`, Dorset §2).
+    pub compliments: bool,
 }
 
 #[derive(Clone)]
@@ -264,9 +266,17 @@ impl AppState {
         }
         // Read after the version: if the configuration moves meanwhile, what is kept is newer
         // than its key says, and the next request reads it again.
+        let partnership = self.partnership(partnership_id).await?;
+        let compliments = self
+            .rules(&partnership, None)
+            .await?
+            .procedure
+            .compliments
+            .is_some();
         let configuration = Arc::new(Configuration {
             version,
-            partnership: self.partnership(partnership_id).await?,
+            compliments,
+            partnership,
             directory: Arc::new(Directory::new(
                 self.store.people(partnership_id).await?,
                 self.store.named_officers(partnership_id).await?,

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Anchor, CalendarSpec, CapLimit, Field, Form, NotificationRule, Outcomes, OverallCap, Procedure,
+    Anchor, CalendarSpec, CapLimit, Compliments, Field, Form, NotificationRule, Outcomes, OverallCap, Procedure,
     ProcedureId, Redirection, RedirectionKind, Referral, Route, RouteKind, Screening, Stage,
     StageNumber, Timescale,
 };
@@ -112,6 +112,13 @@ struct RawFile {
     referral: Vec<S<RawReferral>>,
     #[serde(default)]
     redirection: Vec<S<RawRedirection>>,
+    compliments: Option<RawCompliments>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCompliments {
+    text: S<String>,
 }
 
 #[derive(Deserialize)]
@@ -197,6 +204,7 @@ struct RawField {
     id: S<String>,
     label: S<String>,
     hint: Option<S<String>>,
+    learning: Option<S<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -455,6 +463,9 @@ impl Checker {
         let outcomes = self.outcomes(raw.outcomes);
         let referrals = self.referrals(raw.referral, &stage_numbers);
         let redirections = self.redirections(raw.redirection);
+        let compliments = raw.compliments.map(|c| Compliments {
+            text: self.text(c.text, "compliments.text").unwrap_or_default(),
+        });
 
         Some(Procedure {
             id: id?,
@@ -484,6 +495,7 @@ impl Checker {
             outcomes: outcomes?,
             referrals,
             redirections,
+            compliments,
         })
     }
 
@@ -699,8 +711,26 @@ impl Checker {
             }
             let label = self.text(f.label, &format!("{what} label"));
             let hint = self.optional_text(f.hint, &format!("{what} hint"));
+            // Only a stage record keeps learning (issue 14, item 8).
+            let learning = match f.learning {
+                Some(l) if what != "record field" => {
+                    self.error(
+                        l.span(),
+                        format!("a {what} cannot be marked as learning"),
+                        Some("`learning = true` belongs on a [[record_field]]".to_owned()),
+                    );
+                    false
+                }
+                Some(l) => *l.get_ref(),
+                None => false,
+            };
             if let Some(label) = label {
-                out.push(Field { id, label, hint });
+                out.push(Field {
+                    id,
+                    label,
+                    hint,
+                    learning,
+                });
             }
         }
         out

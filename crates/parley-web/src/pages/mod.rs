@@ -98,7 +98,11 @@ fn common(user: Option<&CurrentUser>, current: &str) -> minijinja::Value {
     if user.has(BUSINESS_TEAM) {
         item("/partnership", "Partnership view");
     }
-    item("/compliments", "Compliments");
+    // Only where the procedure invites compliments (Dorset §2); the page itself stays, so that
+    // compliments already given can still be read.
+    if user.config.as_ref().is_none_or(|c| c.compliments) {
+        item("/compliments", "Compliments");
+    }
     item("/procedure", "Procedure");
     if user.has(ADMINISTRATOR) {
         item("/admin", "Administration");

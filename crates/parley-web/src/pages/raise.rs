@@ -546,10 +546,13 @@ fn items(
                 .routes
                 .iter()
                 .map(|r| {
-                    let starts = format!(
-                        "It starts at stage {}: {}.",
-                        r.entry_stage, r.entry_stage_title
-                    );
+                    let starts = match parley_core::StageNumber::new(r.entry_stage) {
+                        Some(n) => format!(
+                            "It starts at {}.",
+                            parley_core::procedure::stage_name(n, &r.entry_stage_title)
+                        ),
+                        None => format!("It starts at stage {}.", r.entry_stage),
+                    };
                     let hint = match &r.description {
                         Some(d) => format!("{d} {starts}"),
                         None => starts,

@@ -414,15 +414,9 @@ fn stage_title(p: &Procedure, n: StageNumber) -> String {
         .map_or_else(|| format!("Stage {n}"), |s| s.title.clone())
 }
 
-/// A stage as named in a sentence: its title where the title already says which stage it is
-/// (Sunderland's "Step 1: ...", Dorset's "Stage One ..."), else "Stage N: title".
+/// A stage as named in a sentence (the one rule, in the core: `procedure::stage_name`).
 pub fn stage_name(n: StageNumber, title: &str) -> String {
-    let lower = title.to_lowercase();
-    if lower.starts_with("stage") || lower.starts_with("step") {
-        title.to_owned()
-    } else {
-        format!("Stage {n}: {title}")
-    }
+    parley_core::procedure::stage_name(n, title)
 }
 
 fn current_stage(loaded: &Loaded, n: StageNumber) -> CurrentStage {
@@ -719,7 +713,8 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
             }
             Some(Payload::Resolved { resolution }) => match resolution.parse::<Resolution>() {
                 Ok(Resolution::ByEvents) if p.outcomes.see_through_when_resolved_by_events => {
-                    "Resolved by the turn of events: it is still seen through to the end".to_owned()
+                    "Resolved by the turn of events; the escalation stayed open to be seen through to the end"
+                        .to_owned()
                 }
                 Ok(r) => r.label().to_owned(),
                 Err(_) => format!("Resolved ({resolution})"),

@@ -135,6 +135,8 @@ pub struct EscalationLine {
     pub outcome: Option<String>,
     pub stage: i64,
     pub stage_title: String,
+    /// The stage as named: "Stage N: title", or the title where it already says which stage.
+    pub stage_name: String,
     pub raising_agency: String,
     pub receiving_agency: String,
     pub raised_on: String,
@@ -179,6 +181,13 @@ impl EscalationLine {
                 .iter()
                 .find(|s| i64::from(s.number.get()) == e.current_stage)
                 .map_or_else(String::new, |s| s.title.clone()),
+            stage_name: ctx
+                .rules
+                .procedure
+                .stages
+                .iter()
+                .find(|s| i64::from(s.number.get()) == e.current_stage)
+                .map_or_else(|| format!("Stage {}", e.current_stage), |s| s.name()),
             raising_agency: ctx.agency_name(&e.raising_agency_id, agencies),
             receiving_agency: ctx.agency_name(&e.receiving_agency_id, agencies),
             raised_on: e.raised_on.clone(),

@@ -989,12 +989,18 @@ pub struct Deadlines {
     pub overall_due: Option<String>,
     /// The cap in words, e.g. `15 working days` or `one month`.
     pub overall_limit: Option<String>,
+    /// Whether a stage that ends sooner brings a later deadline forward: true when a later
+    /// stage counts from its own start; false when every one counts from Day One (Dorset §4:
+    /// "The date of this decision is Day One").
+    pub sooner_moves_later: bool,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct StageDeadline {
     pub number: i64,
     pub title: String,
+    /// The stage as named (never "Stage 1: Stage 1").
+    pub name: String,
     /// `YYYY-MM-DD`.
     pub starts: String,
     /// `YYYY-MM-DD`: by the end of that working day.
@@ -1052,6 +1058,7 @@ pub async fn deadlines(
             StageDeadline {
                 number,
                 title: t.title.clone(),
+                name: parley_core::procedure::stage_name(t.number, &t.title),
                 starts: t.starts.to_string(),
                 due: t.due.to_string(),
                 timescale: stage.map_or_else(String::new, |s| {
@@ -1072,7 +1079,19 @@ pub async fn deadlines(
             }
         })
         .collect();
+    let sooner_moves_later = timeline.stages.iter().skip(1).any(|t| {
+        p.stage(t.number).is_some_and(|s| {
+            !matches!(
+                s.timescale,
+                parley_core::procedure::Timescale::Fixed {
+                    from: parley_core::names::Anchor::DayOne,
+                    ..
+                }
+            )
+        })
+    });
     Ok(Deadlines {
+        sooner_moves_later,
         raised_on: timeline.raised.to_string(),
         route: route.as_str().to_owned(),
         stages,
