@@ -307,11 +307,7 @@ pub fn graph(p: &Procedure) -> Graph {
         };
         nodes.push(Node {
             id: format!("stage_{}", s.number),
-            label: vec![
-                s.name(),
-                leads.join(", "),
-                timescale,
-            ],
+            label: vec![s.name(), leads.join(", "), timescale],
             shape: Shape::Stage,
         });
         if s.number < p.last_stage() {

@@ -844,13 +844,7 @@ async fn set_up(
                 .filter(|(p, _, k, _)| *p == source_id && k == kind)
             {
                 let domain = format!("{}.example.org", slug(agency_name));
-                posts.push(people.person(
-                    &domain,
-                    Some(agency_id),
-                    title,
-                    "senior-manager",
-                    None,
-                ));
+                posts.push(people.person(&domain, Some(agency_id), title, "senior-manager", None));
                 named_posts.push((agency_id.clone(), *stage));
             }
         }

@@ -12,9 +12,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Anchor, CalendarSpec, CapLimit, Compliments, Field, Form, NotificationRule, Outcomes, OverallCap, Procedure,
-    ProcedureId, Redirection, RedirectionKind, Referral, Route, RouteKind, Screening, Stage,
-    StageNumber, Timescale,
+    Anchor, CalendarSpec, CapLimit, Compliments, Field, Form, NotificationRule, Outcomes,
+    OverallCap, Procedure, ProcedureId, Redirection, RedirectionKind, Referral, Route, RouteKind,
+    Screening, Stage, StageNumber, Timescale,
 };
 use crate::calendar::{CountingRule, Region, UnknownName, WorkingDays};
 use crate::names::{ChildStatus, Recipient, Resolution, Role, Trigger};

@@ -116,7 +116,10 @@ fn buckinghamshire_stage_3_entered_late_is_due_on_the_fifteenth_working_day() {
     assert_eq!(working_days_late(s.current().due, today), 3);
     assert_eq!(
         s.overdue(w.rules(), noon(today)),
-        vec![(Deadline::Stage(s.current_stage()), overall), (Deadline::Overall, overall)]
+        vec![
+            (Deadline::Stage(s.current_stage()), overall),
+            (Deadline::Overall, overall)
+        ]
     );
     // The timeline, every stage run to its deadline, never passes it either.
     let t = timeline(&w.procedure, &w.calendar, raised, RouteKind::Individual).unwrap();

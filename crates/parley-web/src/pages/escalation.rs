@@ -24,6 +24,8 @@ use crate::service::escalation::{
     self as svc, ActError, ActionInput, ActionKind, ActionRequest, ChildView, Choice, Detail,
     EscalationView, HistoryItem, Loaded, Offered, field,
 };
+use crate::service::stage_record;
+use parley_core::procedure::StageNumber;
 
 pub fn routes() -> Vec<Route> {
     use ActionKind as K;
@@ -66,9 +68,10 @@ fn action_get(path: &'static str, kind: ActionKind) -> Route {
         path,
         Rule::SignedIn,
         get(
-            move |state: State<AppState>, user: CurrentUser, id: Path<String>| {
-                action_page(state, user, id, kind)
-            },
+            move |state: State<AppState>,
+                  user: CurrentUser,
+                  id: Path<String>,
+                  q: Query<StageQuery>| { action_page(state, user, id, q, kind) },
         ),
     )
 }
@@ -81,8 +84,9 @@ fn action_post(path: &'static str, kind: ActionKind) -> Route {
         post(
             move |state: State<AppState>,
                   id: Path<String>,
+                  q: Query<StageQuery>,
                   form: CsrfForm<Vec<(String, String)>>| {
-                submit(state, id, form, kind)
+                submit(state, id, q, form, kind)
             },
         ),
     )
@@ -377,25 +381,101 @@ fn render_action(
     render(state, Some(user), &current, "escalation/action.html", page)
 }
 
+/// `?stage=N` on the record form: the record of a stage the escalation went through.
+#[derive(Deserialize)]
+struct StageQuery {
+    stage: Option<String>,
+}
+
+/// The stage a record form is about when `?stage=` names one (issue 14, item 8), after
+/// checking that the person may write it.
+async fn given_stage(
+    state: &AppState,
+    user: &CurrentUser,
+    loaded: &svc::Loaded,
+    kind: ActionKind,
+    q: &StageQuery,
+) -> Result<Option<StageNumber>, AppError> {
+    let Some(text) = q.stage.as_deref().filter(|_| kind == ActionKind::Record) else {
+        if !kind.allowed(&loaded.access) {
+            return Err(AppError::Forbidden);
+        }
+        return Ok(None);
+    };
+    let n: i64 = text
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest(format!("“{text}” is not a stage number, like 1")))?;
+    let stage = stage_record::stage_of(loaded, Some(n))?;
+    if !stage_record::may_record(state, user, loaded, stage).await? {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Some(stage))
+}
+
+/// The record form for `stage` instead of the current one.
+fn for_stage(page: &mut ActionPage, loaded: &svc::Loaded, stage: StageNumber) {
+    page.offered.record = stage_record::entries(loaded, stage);
+    page.values.record = page
+        .offered
+        .record
+        .iter()
+        .map(|r| (r.id.clone(), r.text.clone().unwrap_or_default()))
+        .chain(std::mem::take(&mut page.values.record))
+        .collect();
+    page.form_action = format!("{}?stage={stage}", ActionKind::Record.href(&loaded.row.id));
+    let current = stage == loaded.state.current_stage() && loaded.state.status.is_open();
+    page.page_title = match loaded.ctx.rules.procedure.stage(stage) {
+        _ if current => page.page_title.clone(),
+        Some(s) => format!("Update the record of {}", lower_stage(&s.name())),
+        None => format!("Update the record of stage {stage}"),
+    };
+    page.available = !page.offered.record.is_empty();
+    page.refused = (!page.available).then(|| format!("Stage {stage} keeps no record"));
+}
+
+fn lower_stage(name: &str) -> String {
+    let mut c = name.chars();
+    c.next().map_or_else(String::new, |f| {
+        f.to_lowercase().collect::<String>() + c.as_str()
+    })
+}
+
 async fn action_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    Query(q): Query<StageQuery>,
     kind: ActionKind,
 ) -> Result<Html<String>, AppError> {
     let loaded = svc::load(&state, &user, &id).await?;
-    if !kind.allowed(&loaded.access) {
-        return Err(AppError::Forbidden);
-    }
+    let stage = given_stage(&state, &user, &loaded, kind, &q).await?;
     let offered = svc::offered(&loaded, state.now());
     let values = Values::initial(&offered);
-    let page = action_view(&loaded, kind, offered, values, FieldErrors::default());
+    let mut page = action_view(&loaded, kind, offered, values, FieldErrors::default());
+    match stage {
+        Some(n) => {
+            page.values.record.clear();
+            for_stage(&mut page, &loaded, n);
+        }
+        // The form names the stage it writes, so that it (and the conflict page's link)
+        // keeps to it if the escalation moves on meanwhile.
+        None if kind == ActionKind::Record => {
+            page.form_action = format!(
+                "{}?stage={}",
+                kind.href(&loaded.row.id),
+                loaded.state.current_stage()
+            );
+        }
+        None => {}
+    }
     render_action(&state, &user, page)
 }
 
 async fn submit(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(q): Query<StageQuery>,
     CsrfForm(user, pairs): CsrfForm<Vec<(String, String)>>,
     kind: ActionKind,
 ) -> Result<Response, AppError> {
@@ -409,22 +489,41 @@ async fn submit(
             )
         })?;
     let loaded = svc::load(&state, &user, &id).await?;
-    if !kind.allowed(&loaded.access) {
-        return Err(AppError::Forbidden);
+    let stage = given_stage(&state, &user, &loaded, kind, &q).await?;
+    let mut offered = svc::offered(&loaded, state.now());
+    if let Some(n) = stage {
+        offered.record = stage_record::entries(&loaded, n);
     }
-    let offered = svc::offered(&loaded, state.now());
+    let conflict_action = stage.map(|n| format!("{}?stage={n}", kind.href(&id)));
     if version != loaded.version() {
-        return conflict(&state, &user, &loaded, kind, &offered, &values, version).await;
+        return conflict(
+            &state,
+            &user,
+            &loaded,
+            kind,
+            &offered,
+            &values,
+            version,
+            conflict_action,
+        )
+        .await;
     }
     // The form's own checks, in the GOV.UK wording; the state machine checks the rest.
     let mut errors = FieldErrors::default();
     let input = match kind {
         ActionKind::Record => {
             let kept: Vec<String> = offered.record.iter().map(|r| r.id.clone()).collect();
-            let fields = svc::record_changes(loaded.state.current(), &kept, &values.record);
+            let number = stage.unwrap_or_else(|| loaded.state.current_stage());
+            let written = loaded
+                .state
+                .stages
+                .iter()
+                .find(|s| s.number == number)
+                .unwrap_or_else(|| loaded.state.current());
+            let fields = svc::record_changes(written, &kept, &values.record);
             ActionInput::Record {
                 fields: fields.into_iter().collect(),
-                stage: None,
+                stage: stage.map(|n| i64::from(n.get())),
             }
         }
         ActionKind::AgreeTimescale => {
@@ -499,15 +598,30 @@ async fn submit(
             }
             Err(ActError::Conflict { .. }) => {
                 let loaded = svc::load(&state, &user, &id).await?;
-                let offered_now = svc::offered(&loaded, state.now());
-                return conflict(&state, &user, &loaded, kind, &offered_now, &values, version)
-                    .await;
+                let mut offered_now = svc::offered(&loaded, state.now());
+                if let Some(n) = stage {
+                    offered_now.record = stage_record::entries(&loaded, n);
+                }
+                return conflict(
+                    &state,
+                    &user,
+                    &loaded,
+                    kind,
+                    &offered_now,
+                    &values,
+                    version,
+                    conflict_action,
+                )
+                .await;
             }
             Err(ActError::Invalid { field, message }) => errors.add(&field, message),
             Err(ActError::Other(e)) => return Err(e),
         }
     }
-    let page = action_view(&loaded, kind, offered, values, errors);
+    let mut page = action_view(&loaded, kind, offered, values, errors);
+    if let Some(n) = stage {
+        for_stage(&mut page, &loaded, n);
+    }
     Ok(super::invalid(render_action(&state, &user, page)?))
 }
 
@@ -534,6 +648,8 @@ async fn conflict(
     offered: &Offered,
     values: &Values,
     seen: i64,
+    // The form's own address where it differs from the action's (a stage's record).
+    form_action: Option<String>,
 ) -> Result<Response, AppError> {
     let changes: Vec<HistoryItem> = svc::history(loaded)
         .into_iter()
@@ -545,7 +661,7 @@ async fn conflict(
         seen,
         current: loaded.version(),
         action_title: title(kind, offered),
-        form_action: kind.href(&loaded.row.id),
+        form_action: form_action.unwrap_or_else(|| kind.href(&loaded.row.id)),
         changes,
         typed: values.typed(kind, offered),
     };

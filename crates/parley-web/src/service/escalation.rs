@@ -478,7 +478,7 @@ fn stage_line(p: &Procedure, st: &StageState, current: bool) -> StageLine {
 
 /// The record fields a stage keeps, in the procedure's order, with what was written (and any
 /// field written that the procedure no longer lists, after them).
-fn record_entries(p: &Procedure, st: &StageState) -> Vec<RecordEntry> {
+pub(super) fn record_entries(p: &Procedure, st: &StageState) -> Vec<RecordEntry> {
     let kept = p
         .stage(st.number)
         .map(|s| s.record.clone())
@@ -1480,7 +1480,18 @@ pub async fn act(
 ) -> Result<i64, ActError> {
     let loaded = load(state, user, id).await?;
     let kind = request.action.kind();
-    if !kind.allowed(&loaded.access) {
+    // Issue 14, item 8: the record of a stage that has ended, also by those who led it.
+    let allowed = match &request.action {
+        ActionInput::Record { stage: Some(n), .. } => match StageNumber::new(*n) {
+            Some(n) if loaded.state.stages.iter().any(|s| s.number == n) => {
+                super::stage_record::may_record(state, user, &loaded, n).await?
+            }
+            // A stage never reached: the state machine says so, to whoever may record.
+            _ => kind.allowed(&loaded.access),
+        },
+        _ => kind.allowed(&loaded.access),
+    };
+    if !allowed {
         return Err(ActError::Other(AppError::Forbidden));
     }
     let current = loaded.version();

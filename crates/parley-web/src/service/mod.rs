@@ -21,6 +21,7 @@ pub mod my_work;
 pub mod partnership;
 pub mod procedure;
 pub mod raise;
+pub mod stage_record;
 
 /// The partnership of the signed-in person, its current rules and its directory.
 #[derive(Clone, Debug)]

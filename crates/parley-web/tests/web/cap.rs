@@ -11,22 +11,24 @@ use serde_json::json;
 
 use crate::harness::{Auth, Harness};
 
-fn at(s: &str) -> Timestamp {
+pub(crate) fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
-struct Case {
-    id: String,
-    partnership: String,
-    raiser: Auth,
-    raiser_id: String,
+pub(crate) struct Case {
+    pub(crate) id: String,
+    pub(crate) partnership: String,
+    pub(crate) raiser: Auth,
+    pub(crate) raiser_id: String,
 }
 
 /// Raises a child's escalation in the demo partnership running `procedure` on `raised`, as
 /// its practitioner, and escalates it at each of `escalated`.
-async fn case(h: &Harness, procedure: &str, raised: &str, escalated: &[&str]) -> Case {
+pub(crate) async fn case(h: &Harness, procedure: &str, raised: &str, escalated: &[&str]) -> Case {
     let partnership = h.partnership_of(procedure);
-    let raiser = h.person(&h.sign_in_of(&partnership, "practitioner").person_id).await;
+    let raiser = h
+        .person(&h.sign_in_of(&partnership, "practitioner").person_id)
+        .await;
     let agency = raiser.agency_id.clone().unwrap();
     let other = h
         .state
@@ -37,7 +39,10 @@ async fn case(h: &Harness, procedure: &str, raised: &str, escalated: &[&str]) ->
         .into_iter()
         .find(|a| a.id != agency)
         .unwrap();
-    let category = parley_core::seeds::get(procedure).unwrap().unwrap().categories[0]
+    let category = parley_core::seeds::get(procedure)
+        .unwrap()
+        .unwrap()
+        .categories[0]
         .id
         .clone();
     let actor = Actor::person(&raiser.id);
@@ -85,7 +90,7 @@ async fn case(h: &Harness, procedure: &str, raised: &str, escalated: &[&str]) ->
     }
 }
 
-async fn signed_in(h: &mut Harness, c: &mut Case, now: &str) {
+pub(crate) async fn signed_in(h: &mut Harness, c: &mut Case, now: &str) {
     h.at(at(now));
     let person = h.person(&c.raiser_id).await;
     c.raiser = h.session_at(&person, at(now)).await;
@@ -125,7 +130,10 @@ async fn buckinghamshire_stage_3_entered_late_is_overdue_from_the_fifteenth_work
     assert!(!line.contains("Due today"), "{line}");
     // The business team's list, from the API, shows the same date.
     let business = h
-        .person(&h.sign_in_of(&c.partnership, "partnership-business-team").person_id)
+        .person(
+            &h.sign_in_of(&c.partnership, "partnership-business-team")
+                .person_id,
+        )
         .await;
     let team = h.session_at(&business, at("2027-01-20T14:00:00Z")).await;
     let list = h.get("/api/partnership/escalations", &team).await;

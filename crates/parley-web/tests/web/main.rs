@@ -11,6 +11,7 @@ mod cap;
 mod child_reads;
 mod conformance;
 mod errors;
+mod every_stage;
 mod freshness;
 mod harness;
 mod headers;

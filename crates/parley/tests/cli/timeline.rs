@@ -56,7 +56,11 @@ fn json_overall_due_is_a_date_where_the_procedure_caps_it() {
     // Step 4, run to its own five days, would end on 30 December; no stage runs past the
     // month (issue 14), so it is due on the 24th.
     let last = &v["stages"][3];
-    assert_eq!((&last["stage"], &last["due"]), (&4.into(), &"2025-12-24".into()), "{out}");
+    assert_eq!(
+        (&last["stage"], &last["due"]),
+        (&4.into(), &"2025-12-24".into()),
+        "{out}"
+    );
 }
 
 #[test]
