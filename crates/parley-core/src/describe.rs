@@ -307,7 +307,11 @@ pub fn graph(p: &Procedure) -> Graph {
         };
         nodes.push(Node {
             id: format!("stage_{}", s.number),
-            label: vec![s.name(), leads.join(", "), timescale],
+            label: vec![
+                format!("Stage {}: {}", s.number, s.title),
+                leads.join(", "),
+                timescale,
+            ],
             shape: Shape::Stage,
         });
         if s.number < p.last_stage() {

@@ -19,6 +19,7 @@ pub mod admin;
 pub mod body;
 pub mod compliments;
 pub mod escalation;
+pub mod learning;
 pub mod partnership;
 pub mod procedure;
 pub mod raise;
@@ -44,6 +45,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(escalation::routes());
     r.extend(compliments::routes());
     r.extend(partnership::routes());
+    r.extend(learning::routes());
     r.extend(procedure::routes());
     r.extend(admin::routes());
     r
@@ -100,6 +102,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         escalation::doc(),
         compliments::doc(),
         partnership::doc(),
+        learning::doc(),
         procedure::doc(),
         admin::doc(),
     ] {

@@ -20,6 +20,7 @@ use crate::service;
 pub mod admin;
 pub mod compliments;
 pub mod escalation;
+pub mod learning;
 pub mod my_work;
 pub mod partnership;
 pub mod procedure;
@@ -46,6 +47,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(escalation::routes());
     r.extend(compliments::routes());
     r.extend(partnership::routes());
+    r.extend(learning::routes());
     r.extend(procedure::routes());
     r.extend(admin::routes());
     r.extend(tokens::routes());

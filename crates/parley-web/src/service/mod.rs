@@ -17,6 +17,7 @@ pub mod cap;
 pub mod compliments;
 pub mod escalation;
 pub mod free_text;
+pub mod learning;
 pub mod my_work;
 pub mod partnership;
 pub mod procedure;

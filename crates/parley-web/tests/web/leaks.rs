@@ -234,6 +234,7 @@ async fn crawl(h: &Harness, rules: &Rules, user: &User, f: &mut Findings) -> BTr
     let mut queue: VecDeque<String> = [
         "/my-work",
         "/partnership",
+        "/partnership/learning",
         "/compliments",
         "/procedure",
         "/",

@@ -17,6 +17,7 @@ mod harness;
 mod headers;
 mod identifiers;
 mod leaks;
+mod learning;
 mod matrix;
 mod signin;
 mod stage_access;

@@ -245,6 +245,9 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     // The partnership view: the business team only.
     get("/partnership", Roles(BUSINESS_TEAM)),
     get("/api/partnership/escalations", Roles(BUSINESS_TEAM)),
+    // The learning log (issue 14, item 8): the business team only.
+    get("/partnership/learning", Roles(BUSINESS_TEAM)),
+    get("/api/partnership/learning", Roles(BUSINESS_TEAM)),
     // The procedure: everyone signed in reads their own partnership's.
     get("/procedure", SignedIn),
     get("/procedure/diagram.svg", SignedIn),
