@@ -236,6 +236,9 @@ struct Values {
     outcome: String,
     referral: String,
     reason: String,
+    /// The stage whose record the form writes, when it names one (`?stage=`).
+    #[serde(skip)]
+    stage: Option<i64>,
 }
 
 impl Values {
@@ -494,19 +497,10 @@ async fn submit(
     if let Some(n) = stage {
         offered.record = stage_record::entries(&loaded, n);
     }
-    let conflict_action = stage.map(|n| format!("{}?stage={n}", kind.href(&id)));
+    let mut values = values;
+    values.stage = stage.map(|n| i64::from(n.get()));
     if version != loaded.version() {
-        return conflict(
-            &state,
-            &user,
-            &loaded,
-            kind,
-            &offered,
-            &values,
-            version,
-            conflict_action,
-        )
-        .await;
+        return conflict(&state, &user, &loaded, kind, &offered, &values, version).await;
     }
     // The form's own checks, in the GOV.UK wording; the state machine checks the rest.
     let mut errors = FieldErrors::default();
@@ -602,17 +596,8 @@ async fn submit(
                 if let Some(n) = stage {
                     offered_now.record = stage_record::entries(&loaded, n);
                 }
-                return conflict(
-                    &state,
-                    &user,
-                    &loaded,
-                    kind,
-                    &offered_now,
-                    &values,
-                    version,
-                    conflict_action,
-                )
-                .await;
+                return conflict(&state, &user, &loaded, kind, &offered_now, &values, version)
+                    .await;
             }
             Err(ActError::Invalid { field, message }) => errors.add(&field, message),
             Err(ActError::Other(e)) => return Err(e),
@@ -648,9 +633,11 @@ async fn conflict(
     offered: &Offered,
     values: &Values,
     seen: i64,
-    // The form's own address where it differs from the action's (a stage's record).
-    form_action: Option<String>,
 ) -> Result<Response, AppError> {
+    // A stage's record form keeps to its stage (issue 14, item 8).
+    let form_action = values
+        .stage
+        .map(|n| format!("{}?stage={n}", kind.href(&loaded.row.id)));
     let changes: Vec<HistoryItem> = svc::history(loaded)
         .into_iter()
         .filter(|h| h.version > seen)
