@@ -112,6 +112,8 @@ struct RawFile {
     referral: Vec<S<RawReferral>>,
     #[serde(default)]
     redirection: Vec<S<RawRedirection>>,
+    #[serde(default)]
+    not_carried: Vec<S<super::not_carried::RawNotCarried>>,
 }
 
 #[derive(Deserialize)]
@@ -455,6 +457,7 @@ impl Checker {
         let outcomes = self.outcomes(raw.outcomes);
         let referrals = self.referrals(raw.referral, &stage_numbers);
         let redirections = self.redirections(raw.redirection);
+        let not_carried = super::not_carried::check(raw.not_carried, &mut self.diagnostics);
 
         Some(Procedure {
             id: id?,
@@ -484,6 +487,7 @@ impl Checker {
             outcomes: outcomes?,
             referrals,
             redirections,
+            not_carried,
         })
     }
 
