@@ -16,6 +16,7 @@ use crate::service::procedure::{
     OverallView, ProcedureView, RedirectionView, ReferralView, RouteView, ScreeningView, StageView,
     TimescaleView,
 };
+use crate::service::not_carried::{NotCarriedEntry, NotCarriedSection};
 
 pub fn routes() -> Vec<Route> {
     vec![route(
@@ -44,7 +45,9 @@ pub fn routes() -> Vec<Route> {
         FormView,
         OutcomesView,
         ReferralView,
-        RedirectionView
+        RedirectionView,
+        NotCarriedSection,
+        NotCarriedEntry
     ))
 )]
 struct Doc;
@@ -55,7 +58,8 @@ pub fn doc() -> utoipa::openapi::OpenApi {
 }
 
 /// The caller's partnership's current procedure: stages, leads, timescales, who is told when,
-/// categories, outcomes, referrals and redirections. The flow diagram is at
+/// categories, outcomes, referrals, redirections, and what the document asks of people that
+/// Parley does not do (`not_carried`, by the document's section). The flow diagram is at
 /// `/procedure/diagram.svg`.
 #[utoipa::path(get, path = "/api/procedure", tag = "procedure",
     responses((status = 200, body = ProcedureView), (status = 401, body = Problem)),

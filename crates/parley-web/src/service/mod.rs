@@ -17,6 +17,7 @@ pub mod compliments;
 pub mod escalation;
 pub mod free_text;
 pub mod my_work;
+pub mod not_carried;
 pub mod partnership;
 pub mod procedure;
 pub mod raise;
