@@ -16,6 +16,7 @@ mod headers;
 mod identifiers;
 mod leaks;
 mod matrix;
+mod not_carried;
 mod signin;
 mod stage_access;
 mod stage_record;
