@@ -154,10 +154,13 @@ mod tests {
         );
     }
 
+    /// A problem expected: line within the added text, column, words of the message.
+    type Want = (usize, usize, &'static str);
+
     #[test]
     fn every_mistake_is_reported_at_its_place() {
         // (what is added, then every problem as (line within it, column, words of the message)).
-        let cases: &[(&str, &[(usize, usize, &str)])] = &[
+        let cases: &[(&str, &[Want])] = &[
             (
                 "[[not_carried]]\nreference = \"1\"\nwhy = \"w\"\n",
                 &[(1, 1, "missing field `text`")],

@@ -385,7 +385,10 @@ const DOCUMENTS: [(&str, &str); 5] = [
     ("solihull", include_str!("fixtures/documents/solihull.txt")),
     ("croydon", include_str!("fixtures/documents/croydon.txt")),
     ("dorset", include_str!("fixtures/documents/dorset.txt")),
-    ("sunderland", include_str!("fixtures/documents/sunderland.txt")),
+    (
+        "sunderland",
+        include_str!("fixtures/documents/sunderland.txt"),
+    ),
     (
         "buckinghamshire",
         include_str!("fixtures/documents/buckinghamshire.txt"),
@@ -399,7 +402,10 @@ fn not_carried_quotes_each_document_exactly() {
     use parley_core::procedure::normalise_whitespace;
     for (id, document) in DOCUMENTS {
         let p = seeds::get(id).unwrap().unwrap();
-        assert!(!p.not_carried.is_empty(), "{id}: no [[not_carried]] entries");
+        assert!(
+            !p.not_carried.is_empty(),
+            "{id}: no [[not_carried]] entries"
+        );
         let document = normalise_whitespace(document);
         for n in &p.not_carried {
             let quoted = normalise_whitespace(&n.text);

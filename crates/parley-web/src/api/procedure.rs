@@ -11,12 +11,12 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::routes::{Route, Rule, route};
+use crate::service::not_carried::{NotCarriedEntry, NotCarriedSection};
 use crate::service::procedure::{
     self, Adoption, CalendarView, FieldView, FormView, Labelled, NotificationView, OutcomesView,
     OverallView, ProcedureView, RedirectionView, ReferralView, RouteView, ScreeningView, StageView,
     TimescaleView,
 };
-use crate::service::not_carried::{NotCarriedEntry, NotCarriedSection};
 
 pub fn routes() -> Vec<Route> {
     vec![route(

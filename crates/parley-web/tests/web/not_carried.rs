@@ -47,10 +47,15 @@ async fn the_procedure_page_lists_what_people_do_outside_parley() {
         let body = &page.body;
         let heading = "What this procedure asks of people that Parley does not do";
         assert!(
-            body.contains(&format!("<h2 class=\"govuk-heading-m\" id=\"not-carried\">{heading}</h2>")),
+            body.contains(&format!(
+                "<h2 class=\"govuk-heading-m\" id=\"not-carried\">{heading}</h2>"
+            )),
             "{id}: no heading"
         );
-        assert!(body.contains("href=\"#not-carried\""), "{id}: not in the contents");
+        assert!(
+            body.contains("href=\"#not-carried\""),
+            "{id}: not in the contents"
+        );
         let section = &body[body.find("id=\"not-carried\"").unwrap()..];
         let entries = listed(id);
         assert!(!entries.is_empty(), "{id}");
@@ -72,7 +77,9 @@ async fn the_procedure_page_lists_what_people_do_outside_parley() {
             }
         }
         // Each section once, as a heading of its own, labelled for assistive technology.
-        let headings = section.matches("<section aria-labelledby=\"not-carried-").count();
+        let headings = section
+            .matches("<section aria-labelledby=\"not-carried-")
+            .count();
         let mut references: Vec<&str> = entries.iter().map(|n| n.reference.as_str()).collect();
         references.dedup();
         assert_eq!(headings, references.len(), "{id}");
