@@ -2,6 +2,7 @@
 //! categories, outcomes, referrals and redirections, read from a TOML file
 //! (`docs/procedure-format.md`) and checked before use.
 
+mod not_carried;
 mod parse;
 
 use std::fmt;
@@ -13,6 +14,7 @@ use crate::calendar::{CountingRule, Region, WorkingDays};
 pub use crate::names::{
     Anchor, ChildStatus, Recipient, RedirectionKind, Resolution, Role, RouteKind, Trigger,
 };
+pub use not_carried::{NotCarried, normalise_whitespace};
 pub use parse::{Diagnostic, FORMAT_VERSION, ProcedureErrors, line_col, parse};
 
 /// A procedure id: lowercase letters, digits and hyphens, starting with a letter.
@@ -96,6 +98,8 @@ pub struct Procedure {
     pub outcomes: Outcomes,
     pub referrals: Vec<Referral>,
     pub redirections: Vec<Redirection>,
+    /// What the document asks of people that Parley does not carry, in the document's order.
+    pub not_carried: Vec<NotCarried>,
     /// Where the procedure invites compliments for good multi-agency work (Dorset §2).
     pub compliments: Option<Compliments>,
 }

@@ -112,6 +112,8 @@ struct RawFile {
     referral: Vec<S<RawReferral>>,
     #[serde(default)]
     redirection: Vec<S<RawRedirection>>,
+    #[serde(default)]
+    not_carried: Vec<S<super::not_carried::RawNotCarried>>,
     compliments: Option<RawCompliments>,
 }
 
@@ -463,6 +465,7 @@ impl Checker {
         let outcomes = self.outcomes(raw.outcomes);
         let referrals = self.referrals(raw.referral, &stage_numbers);
         let redirections = self.redirections(raw.redirection);
+        let not_carried = super::not_carried::check(raw.not_carried, &mut self.diagnostics);
         let compliments = raw.compliments.map(|c| Compliments {
             text: self.text(c.text, "compliments.text").unwrap_or_default(),
         });
@@ -495,6 +498,7 @@ impl Checker {
             outcomes: outcomes?,
             referrals,
             redirections,
+            not_carried,
             compliments,
         })
     }

@@ -380,3 +380,47 @@ fn the_documented_example_is_valid() {
         );
     }
 }
+
+/// The five documents the procedures come from: the specification, copied into the repository.
+const DOCUMENTS: [(&str, &str); 5] = [
+    ("solihull", include_str!("fixtures/documents/solihull.txt")),
+    ("croydon", include_str!("fixtures/documents/croydon.txt")),
+    ("dorset", include_str!("fixtures/documents/dorset.txt")),
+    (
+        "sunderland",
+        include_str!("fixtures/documents/sunderland.txt"),
+    ),
+    (
+        "buckinghamshire",
+        include_str!("fixtures/documents/buckinghamshire.txt"),
+    ),
+];
+
+/// Every built-in procedure lists what its document asks that Parley does not carry, and each
+/// entry quotes its document word for word (white space aside), with a note in Parley's words.
+#[test]
+fn not_carried_quotes_each_document_exactly() {
+    use parley_core::procedure::normalise_whitespace;
+    for (id, document) in DOCUMENTS {
+        let p = seeds::get(id).unwrap().unwrap();
+        assert!(
+            !p.not_carried.is_empty(),
+            "{id}: no [[not_carried]] entries"
+        );
+        let document = normalise_whitespace(document);
+        for n in &p.not_carried {
+            let quoted = normalise_whitespace(&n.text);
+            assert!(
+                document.contains(&quoted),
+                "{id} {}: not in the document: {quoted}",
+                n.reference
+            );
+            // The note is Parley's own words, not another quotation of the document.
+            assert!(
+                !document.contains(&normalise_whitespace(&n.why)),
+                "{id} {}: the note quotes the document",
+                n.reference
+            );
+        }
+    }
+}

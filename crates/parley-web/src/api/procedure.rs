@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::routes::{Route, Rule, route};
+use crate::service::not_carried::{NotCarriedEntry, NotCarriedSection};
 use crate::service::procedure::{
     self, Adoption, CalendarView, FieldView, FormView, Labelled, NotificationView, OutcomesView,
     OverallView, ProcedureView, RedirectionView, ReferralView, RouteView, ScreeningView, StageView,
@@ -44,7 +45,9 @@ pub fn routes() -> Vec<Route> {
         FormView,
         OutcomesView,
         ReferralView,
-        RedirectionView
+        RedirectionView,
+        NotCarriedSection,
+        NotCarriedEntry
     ))
 )]
 struct Doc;
@@ -55,7 +58,8 @@ pub fn doc() -> utoipa::openapi::OpenApi {
 }
 
 /// The caller's partnership's current procedure: stages, leads, timescales, who is told when,
-/// categories, outcomes, referrals and redirections. The flow diagram is at
+/// categories, outcomes, referrals, redirections, and what the document asks of people that
+/// Parley does not do (`not_carried`, by the document's section). The flow diagram is at
 /// `/procedure/diagram.svg`.
 #[utoipa::path(get, path = "/api/procedure", tag = "procedure",
     responses((status = 200, body = ProcedureView), (status = 401, body = Problem)),

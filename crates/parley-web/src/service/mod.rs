@@ -19,6 +19,7 @@ pub mod escalation;
 pub mod free_text;
 pub mod learning;
 pub mod my_work;
+pub mod not_carried;
 pub mod partnership;
 pub mod procedure;
 pub mod raise;

@@ -55,6 +55,8 @@ pub struct ProcedureView {
     pub outcomes: OutcomesView,
     pub referrals: Vec<ReferralView>,
     pub redirections: Vec<RedirectionView>,
+    /// What the document asks of people that Parley does not do, by the document's section.
+    pub not_carried: Vec<super::not_carried::NotCarriedSection>,
     /// The flow diagram as an SVG image.
     pub diagram_url: String,
 }
@@ -416,6 +418,7 @@ pub fn view(p: &Procedure, version: i64, adopted_at_us: Option<i64>) -> Procedur
                 text: r.text.clone(),
             })
             .collect(),
+        not_carried: super::not_carried::sections(&p.not_carried),
         diagram_url: DIAGRAM_PATH.to_owned(),
     }
 }

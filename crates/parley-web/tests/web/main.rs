@@ -19,6 +19,7 @@ mod identifiers;
 mod leaks;
 mod learning;
 mod matrix;
+mod not_carried;
 mod signin;
 mod stage_access;
 mod stage_record;
