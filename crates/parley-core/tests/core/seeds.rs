@@ -424,3 +424,50 @@ fn not_carried_quotes_each_document_exactly() {
         }
     }
 }
+
+/// Issue 14: `learning = true` marks a record field only, and `[compliments]` is only where the
+/// document invites compliments (Dorset §2 alone of the five).
+#[test]
+fn learning_and_compliments_keys() {
+    for p in seeds::all().unwrap() {
+        let learning: Vec<&str> = p
+            .record_fields
+            .iter()
+            .filter(|f| f.learning)
+            .map(|f| f.id.as_str())
+            .collect();
+        assert_eq!(learning, ["learning"], "{}", p.id);
+        assert_eq!(
+            p.compliments.is_some(),
+            p.id.as_str() == "dorset",
+            "{}",
+            p.id
+        );
+    }
+    let source = seeds::source("solihull").unwrap();
+    let marked_category = source.replacen(
+        "[[category]]\nid = ",
+        "[[category]]\nlearning = true\nid = ",
+        1,
+    );
+    assert_ne!(marked_category, source);
+    let empty_compliments = format!("{source}\n[compliments]\ntext = \"\"\n");
+    for (what, text, says) in [
+        (
+            "a category marked learning",
+            marked_category.as_str(),
+            "cannot be marked as learning",
+        ),
+        (
+            "compliments without text",
+            empty_compliments.as_str(),
+            "compliments.text",
+        ),
+    ] {
+        let e = parley_core::procedure::parse(text)
+            .unwrap_err()
+            .render("f.toml", text);
+        assert!(e.contains(says), "{what}: {e}");
+        assert!(e.contains("f.toml:"), "{what}: a position: {e}");
+    }
+}
