@@ -308,7 +308,8 @@ pub fn graph(p: &Procedure) -> Graph {
         nodes.push(Node {
             id: format!("stage_{}", s.number),
             label: vec![
-                format!("Stage {}: {}", s.number, s.title),
+                // Never "Stage 1: Stage 1: …" (issue 14, item 9).
+                crate::procedure::stage_name(s.number, &s.title),
                 leads.join(", "),
                 timescale,
             ],
@@ -579,8 +580,10 @@ fn node_words(n: &Node) -> String {
 /// A node named briefly, as the end of an arrow: "Stage 2", or the first line of its label.
 fn node_name(n: &Node) -> String {
     let first = n.label.first().map_or(n.id.as_str(), String::as_str);
-    match (n.shape, first.split_once(": ")) {
-        (Shape::Stage, Some((number, _))) => number.to_owned(),
+    match (n.shape, n.id.strip_prefix("stage_")) {
+        // Whatever the procedure calls its stages ("Step 2", "Stage Two"), the arrow names
+        // the number, as the rest of the description does.
+        (Shape::Stage, Some(number)) => format!("Stage {number}"),
         _ => first.to_owned(),
     }
 }
@@ -1169,7 +1172,14 @@ fn node_text(n: &Node) -> TextBlock {
     };
     match n.shape {
         Shape::Stage => {
-            match first.split_once(": ") {
+            // "Stage 2: Title" splits into a number line and a title; a title that names its
+            // own stage ("Stage One professional challenge: line managers") stays whole.
+            let numbered = first.split_once(": ").filter(|(number, _)| {
+                number
+                    .strip_prefix("Stage ")
+                    .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+            });
+            match numbered {
                 Some((number, title)) => {
                     b.push(number, 40, 14, true);
                     b.push(title, 34, 16, true);

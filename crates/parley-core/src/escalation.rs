@@ -7,7 +7,10 @@ use jiff::civil::Date;
 
 use crate::calendar::{Calendar, CalendarError, WorkingDays};
 use crate::deadline::{overall_due, stage_due};
-use crate::names::{ChildStatus, Recipient, RedirectionKind, Resolution, RouteKind, Trigger};
+use crate::meeting::{Meeting, MeetingPlan, MeetingRecord};
+use crate::names::{
+    Actor, ChildStatus, Recipient, RedirectionKind, Resolution, RouteKind, Trigger,
+};
 use crate::procedure::{Procedure, StageNumber, Timescale};
 
 /// What the escalation is about: a child (with minimal status only) or a thematic issue with
@@ -23,6 +26,9 @@ pub enum Subject {
 pub enum Deadline {
     Stage(StageNumber),
     Overall,
+    /// The referral step with this number (1 for the escalation's first referral), where its
+    /// referral has a timescale (issue 14, item 5).
+    Referral(u8),
 }
 
 /// Something that happened to an escalation.
@@ -44,18 +50,34 @@ pub enum Event {
     TimescaleAgreed { working_days: WorkingDays },
     /// The escalation moved to the next stage.
     Escalated,
-    /// A professionals' meeting was convened (Solihull §5: at any stage).
+    /// A professionals' meeting was convened (Solihull §5: at any stage). Stored before
+    /// meetings were records: a meeting with no details. New meetings are
+    /// [`Event::MeetingArranged`].
     ProfessionalsMeetingConvened,
+    /// A meeting was arranged at the current stage (issue 14, item 6).
+    MeetingArranged(MeetingPlan),
+    /// What an arranged meeting was, recorded once it has been held.
+    MeetingRecorded { meeting: u32, record: MeetingRecord },
     /// The disagreement was resolved.
     Resolved { resolution: Resolution },
-    /// Referred on beyond the procedure (Sunderland: Independent Scrutineer, inspectorates).
+    /// Referred on beyond the procedure, closing it: how referrals were stored before
+    /// referral steps (issue 14, item 5). A stored one still replays as closed; new referrals
+    /// are [`Event::ReferralMade`].
     ReferredOn { referral: String },
+    /// Referred on to a referral step (Sunderland: Independent Scrutineer, then an
+    /// inspectorate); the escalation stays open at the step until its outcome is recorded.
+    ReferralMade { referral: String },
+    /// What came of the referral step the escalation is at; closes it as referred on.
+    ReferralOutcomeRecorded { outcome: String },
     /// The raiser withdrew it.
     Withdrawn,
     /// It belongs to another procedure (complaint, LADO, whistleblowing, immediate risk).
     Redirected { kind: RedirectionKind },
     /// A deadline passed without the stage or escalation closing; recorded by a sweep.
     DeadlinePassed { deadline: Deadline },
+    /// A person was appointed to it in a partnership role (issue 14, item 4; Solihull stage 4:
+    /// "allocate a Chair of sufficient seniority, who is independent of the case").
+    Appointed { role: Actor, person: String },
 }
 
 impl Event {
@@ -67,11 +89,16 @@ impl Event {
             Event::TimescaleAgreed { .. } => "timescale-agreed",
             Event::Escalated => "escalated",
             Event::ProfessionalsMeetingConvened => "professionals-meeting-convened",
+            Event::MeetingArranged(_) => "meeting-arranged",
+            Event::MeetingRecorded { .. } => "meeting-recorded",
             Event::Resolved { .. } => "resolved",
             Event::ReferredOn { .. } => "referred-on",
+            Event::ReferralMade { .. } => "referral-made",
+            Event::ReferralOutcomeRecorded { .. } => "referral-outcome-recorded",
             Event::Withdrawn => "withdrawn",
             Event::Redirected { .. } => "redirected",
             Event::DeadlinePassed { .. } => "deadline-passed",
+            Event::Appointed { .. } => "appointed",
         }
     }
 }
@@ -118,6 +145,20 @@ pub struct StageState {
     pub meetings: Vec<Timestamp>,
 }
 
+/// A referral step as it ran (or is running).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReferralStep {
+    /// The procedure's referral id.
+    pub referral: String,
+    pub started_at: Timestamp,
+    pub started_on: Date,
+    /// Where the referral has a timescale.
+    pub due: Option<Date>,
+    pub ended_at: Option<Timestamp>,
+    /// What came of it, once recorded.
+    pub outcome: Option<String>,
+}
+
 /// An escalation's state, built only by applying events.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Escalation {
@@ -136,9 +177,16 @@ pub struct Escalation {
     pub resolved_by_events_at: Option<Timestamp>,
     /// Deadlines already recorded as passed.
     pub deadlines_passed: Vec<Deadline>,
+    /// The referral steps it went to, in order (issue 14, item 5); the last one is open while
+    /// the escalation is open at it.
+    pub referrals: Vec<ReferralStep>,
+    /// The meetings arranged, in order (issue 14, item 6).
+    pub meetings: Vec<Meeting>,
     /// How many events have been applied: the version an action is based on.
     pub version: u64,
     pub last_event_at: Timestamp,
+    /// Who is appointed to it, in which partnership role (`appointment.rs`).
+    pub appointed: Vec<(Actor, String)>,
 }
 
 /// Why a notification is sent.
@@ -244,6 +292,28 @@ pub enum TransitionError {
         from: StageNumber,
         current: StageNumber,
     },
+    #[error(
+        "the escalation is with the {0} referral; record what came of it, or refer it on where the procedure allows"
+    )]
+    AtReferral(String),
+    #[error("the escalation is not at a referral step")]
+    NotAtReferral,
+    #[error("the procedure does not allow a referral to {referral} after {after}; after it: {}", if .allowed.is_empty() { "none".to_owned() } else { .allowed.join(", ") })]
+    ReferralNotAfter {
+        referral: String,
+        after: String,
+        allowed: Vec<String>,
+    },
+    #[error("there is no meeting {0}")]
+    NoSuchMeeting(u32),
+    #[error("meeting {0} has already been recorded")]
+    MeetingAlreadyRecorded(u32),
+    #[error("meeting {meeting} is on {held_at}; it can be recorded once it has been held")]
+    MeetingNotYetHeld { meeting: u32, held_at: Timestamp },
+    #[error("a meeting's record must give its outcome")]
+    EmptyMeetingOutcome,
+    #[error("the outcome of a referral must say what came of it")]
+    EmptyReferralOutcome,
     #[error("this procedure has no redirection for {0}")]
     NoSuchRedirection(RedirectionKind),
     #[error("the {deadline:?} deadline ({due}) has not passed on {today}")]
@@ -256,6 +326,21 @@ pub enum TransitionError {
     NoSuchDeadline(Deadline),
     #[error("the {0:?} deadline has already been recorded as passed")]
     DeadlineAlreadyRecorded(Deadline),
+    #[error("this procedure provides no appointment of {role}; its appointments: {}", if .known.is_empty() { "none".to_owned() } else { .known.join(", ") })]
+    NoSuchAppointment {
+        role: Actor,
+        known: Vec<&'static str>,
+    },
+    #[error("the {role} is appointed from stage {from}; the escalation is at stage {current}")]
+    AppointmentTooEarly {
+        role: Actor,
+        from: StageNumber,
+        current: StageNumber,
+    },
+    #[error("an appointment names nobody")]
+    NoAppointee,
+    #[error("that person is already appointed as {role}")]
+    AlreadyAppointed { role: Actor },
     #[error(transparent)]
     Calendar(#[from] CalendarError),
 }
@@ -358,8 +443,11 @@ fn raise(
         closed_at: None,
         resolved_by_events_at: None,
         deadlines_passed: Vec::new(),
+        referrals: Vec::new(),
+        meetings: Vec::new(),
         version: 1,
         last_event_at: at,
+        appointed: Vec::new(),
     };
     let mut notifications = state.notifications(rules, Trigger::Raised, &Reason::Raised);
     notifications.extend(state.notifications(
@@ -419,6 +507,18 @@ impl Escalation {
         self.current().number
     }
 
+    /// The referral step the escalation is at, if it is open at one.
+    pub fn at_referral(&self) -> Option<&ReferralStep> {
+        self.referrals
+            .last()
+            .filter(|r| self.status.is_open() && r.ended_at.is_none())
+    }
+
+    /// The referral step's number as its deadline names it (1 for the first).
+    pub fn referral_number(&self) -> u8 {
+        u8::try_from(self.referrals.len()).unwrap_or(u8::MAX)
+    }
+
     /// The deadlines that have passed at `at` while the escalation is open: the current
     /// stage's and the overall one. A deadline is the end of its day in the procedure's time
     /// zone (DESIGN.md §5), so it has passed once that date is behind us.
@@ -428,6 +528,15 @@ impl Escalation {
         }
         let today = rules.local_date(at);
         let mut out = Vec::new();
+        // At a referral step only its own deadline runs: the stages' and the overall
+        // deadlines are the procedure's, which it has left (Parley default; no document gives
+        // a time limit for the procedure once referred beyond it).
+        if let Some(step) = self.at_referral() {
+            if let Some(due) = step.due.filter(|d| *d < today) {
+                out.push((Deadline::Referral(self.referral_number()), due));
+            }
+            return out;
+        }
         let current = self.current();
         if current.due < today {
             out.push((Deadline::Stage(current.number), current.due));
@@ -453,7 +562,13 @@ impl Escalation {
         }
         // Records stay open after closing: learning may be written up afterwards
         // (Solihull §6; Dorset §10). Nothing else happens to a closed escalation.
-        if !self.status.is_open() && !matches!(event, Event::StageRecordUpdated { .. }) {
+        // A meeting held before it closed may be written up afterwards too.
+        if !self.status.is_open()
+            && !matches!(
+                event,
+                Event::StageRecordUpdated { .. } | Event::MeetingRecorded { .. }
+            )
+        {
             return Err(TransitionError::Closed(self.status.as_str()));
         }
         let p = rules.procedure;
@@ -462,6 +577,21 @@ impl Escalation {
         next.last_event_at = at;
         let current = self.current_stage();
         let mut notifications = Vec::new();
+        if let Some(step) = self.at_referral() {
+            let allowed = matches!(
+                event,
+                Event::StageRecordUpdated { .. }
+                    | Event::MeetingRecorded { .. }
+                    | Event::ReferralMade { .. }
+                    | Event::ReferralOutcomeRecorded { .. }
+                    | Event::Withdrawn
+                    | Event::Redirected { .. }
+                    | Event::DeadlinePassed { .. }
+            );
+            if !allowed {
+                return Err(TransitionError::AtReferral(step.referral.clone()));
+            }
+        }
         match event {
             Event::Raised { .. } => return Err(TransitionError::AlreadyRaised),
             Event::StageRecordUpdated { stage, fields } => {
@@ -529,8 +659,39 @@ impl Escalation {
                 notifications =
                     next.notifications(rules, Trigger::StageEntered, &Reason::StageEntered(to));
             }
+            Event::MeetingArranged(plan) => {
+                if !p.stage(current).is_some_and(|s| s.provides_meeting()) {
+                    return Err(TransitionError::MeetingNotProvided(current));
+                }
+                let number = u32::try_from(next.meetings.len()).unwrap_or(u32::MAX - 1) + 1;
+                next.meetings.push(Meeting {
+                    number,
+                    stage: current,
+                    arranged_at: at,
+                    plan,
+                    record: None,
+                });
+            }
+            Event::MeetingRecorded { meeting, record } => {
+                let Some(m) = next.meetings.iter_mut().find(|m| m.number == meeting) else {
+                    return Err(TransitionError::NoSuchMeeting(meeting));
+                };
+                if m.record.is_some() {
+                    return Err(TransitionError::MeetingAlreadyRecorded(meeting));
+                }
+                if at < m.plan.held_at {
+                    return Err(TransitionError::MeetingNotYetHeld {
+                        meeting,
+                        held_at: m.plan.held_at,
+                    });
+                }
+                if record.outcome.trim().is_empty() {
+                    return Err(TransitionError::EmptyMeetingOutcome);
+                }
+                m.record = Some((at, record));
+            }
             Event::ProfessionalsMeetingConvened => {
-                let provided = p.stage(current).is_some_and(|s| s.professionals_meeting);
+                let provided = p.stage(current).is_some_and(|s| s.provides_meeting());
                 if !provided {
                     return Err(TransitionError::MeetingNotProvided(current));
                 }
@@ -571,6 +732,69 @@ impl Escalation {
                 }
                 notifications = next.close(rules, at, Status::ReferredOn(referral));
             }
+            Event::ReferralMade { referral } => {
+                let Some(r) = p.referral(&referral) else {
+                    return Err(TransitionError::UnknownReferral {
+                        given: referral,
+                        known: p.referrals.iter().map(|r| r.id.clone()).collect(),
+                    });
+                };
+                match self.at_referral() {
+                    // A further referral follows only where the file says so.
+                    Some(step) => {
+                        let allowed = p
+                            .referral(&step.referral)
+                            .map(|s| s.then.clone())
+                            .unwrap_or_default();
+                        if !allowed.contains(&referral) {
+                            return Err(TransitionError::ReferralNotAfter {
+                                referral,
+                                after: step.referral.clone(),
+                                allowed,
+                            });
+                        }
+                        if let Some(last) = next.referrals.last_mut() {
+                            last.ended_at = Some(at);
+                        }
+                    }
+                    None => {
+                        if current < r.from_stage {
+                            return Err(TransitionError::ReferralTooEarly {
+                                referral,
+                                from: r.from_stage,
+                                current,
+                            });
+                        }
+                        next.current_mut().ended_at = Some(at);
+                    }
+                }
+                let started_on = rules.local_date(at);
+                let due = match r.timescale {
+                    Some(n) => Some(rules.calendar.due(p.counting, started_on, n)?),
+                    None => None,
+                };
+                next.referrals.push(ReferralStep {
+                    referral,
+                    started_at: at,
+                    started_on,
+                    due,
+                    ended_at: None,
+                    outcome: None,
+                });
+            }
+            Event::ReferralOutcomeRecorded { outcome } => {
+                let Some(step) = self.at_referral() else {
+                    return Err(TransitionError::NotAtReferral);
+                };
+                if outcome.trim().is_empty() {
+                    return Err(TransitionError::EmptyReferralOutcome);
+                }
+                let referral = step.referral.clone();
+                if let Some(last) = next.referrals.last_mut() {
+                    last.outcome = Some(outcome);
+                }
+                notifications = next.close(rules, at, Status::ReferredOn(referral));
+            }
             Event::Withdrawn => {
                 notifications = next.close(rules, at, Status::Withdrawn);
             }
@@ -582,8 +806,19 @@ impl Escalation {
                 }
                 notifications = next.close(rules, at, Status::Redirected(kind));
             }
+            Event::Appointed { role, person } => {
+                crate::appointment::check(p, current, role, &person, &self.appointed)?;
+                next.appointed.push((role, person));
+            }
             Event::DeadlinePassed { deadline } => {
+                let step = self.at_referral();
                 let due = match deadline {
+                    Deadline::Referral(n) if n == self.referral_number() => step
+                        .and_then(|s| s.due)
+                        .ok_or(TransitionError::NoSuchDeadline(deadline))?,
+                    Deadline::Referral(_) => return Err(TransitionError::NoSuchDeadline(deadline)),
+                    // At a referral step only its own deadline runs (see `overdue`).
+                    _ if step.is_some() => return Err(TransitionError::NoSuchDeadline(deadline)),
                     Deadline::Stage(n) if n == current => self.current().due,
                     Deadline::Overall => self
                         .overall_due
@@ -616,7 +851,11 @@ impl Escalation {
     }
 
     fn close(&mut self, rules: Rules<'_>, at: Timestamp, status: Status) -> Vec<Notification> {
-        self.current_mut().ended_at = Some(at);
+        // A stage left for a referral step ended then; so does an open referral step now.
+        self.current_mut().ended_at.get_or_insert(at);
+        if let Some(step) = self.referrals.last_mut() {
+            step.ended_at.get_or_insert(at);
+        }
         self.closed_at = Some(at);
         self.status = status.clone();
         self.notifications(rules, Trigger::Closed, &Reason::Closed(status))

@@ -5,12 +5,14 @@
 //! procedure are always arguments, so every function gives the same answer for the same
 //! inputs.
 
+pub mod appointment;
 pub mod calendar;
 pub mod cap;
 pub mod deadline;
 pub mod describe;
 pub mod escalation;
 pub mod identifiers;
+pub mod meeting;
 pub mod names;
 pub mod procedure;
 pub mod seeds;

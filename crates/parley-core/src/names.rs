@@ -166,3 +166,107 @@ named_enum! {
         DayOne => "day-one", "from Day One";
     }
 }
+
+named_enum! {
+    /// Who leads a referral step (issue 14, item 5): the people of the partnership holding
+    /// this role. The names are the web layer's partnership roles (`access::PARTNERSHIP_ROLES`)
+    /// and the business team's; a test there keeps the two lists in step.
+    ReferralLead, "referral lead" {
+        IndependentChair => "independent-chair", "Independent chair";
+        SafeguardingPartnersExecutive => "safeguarding-partners-executive", "Safeguarding Partners Executive";
+        IndependentScrutineer => "independent-scrutineer", "Independent Scrutineer";
+        DelegatedSafeguardingPartner => "delegated-safeguarding-partner", "Delegated Safeguarding Partner";
+        IndependentReviewingOfficer => "independent-reviewing-officer", "Independent Reviewing Officer";
+        CpReviewingServiceManager => "cp-reviewing-service-manager", "Child Protection Reviewing Service Manager";
+        PartnershipBusinessTeam => "partnership-business-team", "Partnership business team";
+    }
+}
+
+impl ReferralLead {
+    /// The capacity a referral step's lead acts in at the stage the escalation was referred
+    /// from (a stage's `may` lists name them so).
+    pub fn actor(self) -> Actor {
+        match self {
+            ReferralLead::IndependentChair => Actor::IndependentChair,
+            ReferralLead::SafeguardingPartnersExecutive => Actor::SafeguardingPartnersExecutive,
+            ReferralLead::IndependentScrutineer => Actor::IndependentScrutineer,
+            ReferralLead::DelegatedSafeguardingPartner => Actor::DelegatedSafeguardingPartner,
+            ReferralLead::IndependentReviewingOfficer => Actor::IndependentReviewingOfficer,
+            ReferralLead::CpReviewingServiceManager => Actor::CpReviewingServiceManager,
+            ReferralLead::PartnershipBusinessTeam => Actor::PartnershipBusinessTeam,
+        }
+    }
+}
+
+named_enum! {
+    /// What a person may do at a stage (issue 14, item 3): the keys of a stage's `may` table.
+    /// `redirect` and the later meeting and referral steps are named here so that a file can
+    /// say who takes them; a referral step's lead acts through `refer-on`.
+    StageAction, "action" {
+        Escalate => "escalate", "escalate it";
+        Resolve => "resolve", "resolve it";
+        AgreeTimescale => "agree-timescale", "agree a timescale";
+        ConveneMeeting => "convene-meeting", "convene a meeting";
+        ReferOn => "refer-on", "refer it on";
+        Redirect => "redirect", "redirect it to another procedure";
+        Withdraw => "withdraw", "withdraw it";
+        Record => "record", "write the stage record";
+    }
+}
+
+impl StageAction {
+    /// Actions that are the raising side's only (today's rule: withdrawing is the raising
+    /// side's; redirecting a challenge it raised is, too).
+    pub fn raising_side_only(self) -> bool {
+        matches!(self, StageAction::Withdraw | StageAction::Redirect)
+    }
+}
+
+named_enum! {
+    /// Who may take an action at a stage, relative to the escalation (issue 14, item 3), and
+    /// the people appointed to it in a partnership role (item 4; the strings of the web's
+    /// `access::PARTNERSHIP_ROLES`).
+    Actor, "actor" {
+        Raiser => "raiser", "the person who raised it";
+        Receiver => "receiver", "the person it was raised with";
+        /// The current stage's named officers still in post, in either agency.
+        StageLeads => "stage-leads", "the named officers for the stage";
+        /// Line managers (at any distance) of the raiser, the receiver or an acting officer.
+        Managers => "managers", "their line managers";
+        PartnershipBusinessTeam => "partnership-business-team", "the partnership business team";
+        IndependentChair => "independent-chair", "the independent chair appointed to it";
+        SafeguardingPartnersExecutive => "safeguarding-partners-executive", "the Safeguarding Partners Executive appointed to it";
+        IndependentScrutineer => "independent-scrutineer", "the Independent Scrutineer appointed to it";
+        DelegatedSafeguardingPartner => "delegated-safeguarding-partner", "the Delegated Safeguarding Partner appointed to it";
+        IndependentReviewingOfficer => "independent-reviewing-officer", "the Independent Reviewing Officer appointed to it";
+        CpReviewingServiceManager => "cp-reviewing-service-manager", "the Child Protection Reviewing Service Manager appointed to it";
+    }
+}
+
+impl Actor {
+    /// Whether this is a partnership role a person is appointed to an escalation in.
+    pub fn is_appointed(self) -> bool {
+        !matches!(
+            self,
+            Actor::Raiser
+                | Actor::Receiver
+                | Actor::StageLeads
+                | Actor::Managers
+                | Actor::PartnershipBusinessTeam
+        )
+    }
+
+    /// The partnership roles people are appointed in.
+    pub fn appointed() -> impl Iterator<Item = Actor> {
+        Actor::ALL.iter().copied().filter(|a| a.is_appointed())
+    }
+}
+
+named_enum! {
+    /// A person's role as far as raising goes: who may raise on a route (`raised_by`).
+    RaiserRole, "raiser role" {
+        Practitioner => "practitioner", "practitioners";
+        Manager => "manager", "managers";
+        SeniorManager => "senior-manager", "senior managers";
+    }
+}

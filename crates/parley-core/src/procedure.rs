@@ -12,7 +12,8 @@ use jiff::tz::TimeZone;
 
 use crate::calendar::{CountingRule, Region, WorkingDays};
 pub use crate::names::{
-    Anchor, ChildStatus, Recipient, RedirectionKind, Resolution, Role, RouteKind, Trigger,
+    Actor, Anchor, ChildStatus, RaiserRole, Recipient, RedirectionKind, ReferralLead, Resolution,
+    Role, RouteKind, StageAction, Trigger,
 };
 pub use not_carried::{NotCarried, normalise_whitespace};
 pub use parse::{Diagnostic, FORMAT_VERSION, ProcedureErrors, line_col, parse};
@@ -98,6 +99,8 @@ pub struct Procedure {
     pub outcomes: Outcomes,
     pub referrals: Vec<Referral>,
     pub redirections: Vec<Redirection>,
+    /// Who the business team (or whoever `by` names) appoints to an escalation, and when.
+    pub appointments: Vec<Appointment>,
     /// What the document asks of people that Parley does not carry, in the document's order.
     pub not_carried: Vec<NotCarried>,
     /// Where the procedure invites compliments for good multi-agency work (Dorset §2).
@@ -154,6 +157,9 @@ pub struct Route {
     pub kind: RouteKind,
     pub entry_stage: StageNumber,
     pub description: Option<String>,
+    /// Whose role lets them raise on this route (Dorset §1: strategic concerns are "identified
+    /// by senior leaders"). Parley default: every raising role.
+    pub raised_by: Vec<RaiserRole>,
 }
 
 #[derive(Clone, Debug)]
@@ -168,6 +174,82 @@ pub struct Stage {
     /// Ids of the record fields kept at this stage.
     pub record: Vec<String>,
     pub professionals_meeting: bool,
+    /// A meeting the stage is built around, with the time within which it must be held
+    /// (Solihull stage 4: "a meeting of senior managers ... within a maximum of 3 working days
+    /// of Stage 3"; issue 14, item 6). A stage with one also provides meetings.
+    pub meeting: Option<MeetingSpec>,
+    /// Who may take each action at this stage (`[stage.may]`), every action filled in.
+    pub may: May,
+}
+
+/// The meeting a stage is built around.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MeetingSpec {
+    pub title: String,
+    /// Held within this many working days of the stage's start, counted like a stage timescale.
+    pub within: Option<WorkingDays>,
+}
+
+impl Stage {
+    /// Whether meetings can be arranged at this stage.
+    pub fn provides_meeting(&self) -> bool {
+        self.professionals_meeting || self.meeting.is_some()
+    }
+}
+
+/// Who may take each action at a stage. Actions a file leaves out take [`May::default_for`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct May(pub std::collections::BTreeMap<StageAction, Vec<Actor>>);
+
+impl May {
+    /// Parley default, today's rule when a procedure does not say: the raiser, the receiver,
+    /// the stage's named officers and their line managers act; withdrawing and redirecting are
+    /// the raising side's (the raiser, its officer, their managers).
+    pub fn default_for(action: StageAction) -> Vec<Actor> {
+        if action.raising_side_only() {
+            vec![Actor::Raiser, Actor::StageLeads, Actor::Managers]
+        } else {
+            vec![
+                Actor::Raiser,
+                Actor::Receiver,
+                Actor::StageLeads,
+                Actor::Managers,
+            ]
+        }
+    }
+
+    /// Every action at its default.
+    pub fn defaults() -> May {
+        May(StageAction::ALL
+            .iter()
+            .map(|a| (*a, May::default_for(*a)))
+            .collect())
+    }
+
+    /// Who may take `action`.
+    pub fn who(&self, action: StageAction) -> &[Actor] {
+        self.0.get(&action).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether someone acting as any of `actors` may take `action`.
+    pub fn allows(&self, action: StageAction, actors: &[Actor]) -> bool {
+        self.who(action).iter().any(|a| actors.contains(a))
+    }
+}
+
+/// A person the procedure has appointed to an escalation in a partnership role (Solihull
+/// stage 4: "allocate a Chair of sufficient seniority, who is independent of the case").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appointment {
+    /// One of the appointed actors ([`Actor::is_appointed`]).
+    pub role: Actor,
+    /// The stage from which the appointment is made.
+    pub stage: StageNumber,
+    /// Who appoints.
+    pub by: Vec<Actor>,
+    /// Whether the appointee sees the child's details and the case as put.
+    pub child_details: bool,
+    pub text: Option<String>,
 }
 
 impl Stage {
@@ -279,8 +361,19 @@ pub struct Outcomes {
 pub struct Referral {
     pub id: String,
     pub label: String,
+    /// The first stage from which the escalation may be referred here directly.
     pub from_stage: StageNumber,
     pub text: String,
+    /// Who leads the referral step in Parley (the people of the partnership holding this
+    /// role); `None` when it is led outside Parley (an inspectorate): then the parties record
+    /// what came of it.
+    pub lead: Option<ReferralLead>,
+    /// How long the step may take, where the document gives a timescale.
+    pub timescale: Option<WorkingDays>,
+    /// The referrals that may follow this one while it is open (Sunderland: "If still
+    /// unresolved and appropriate, the matter can then be referred to the relevant
+    /// inspectorate").
+    pub then: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -316,6 +409,16 @@ impl Procedure {
 
     pub fn redirection(&self, kind: RedirectionKind) -> Option<&Redirection> {
         self.redirections.iter().find(|r| r.kind == kind)
+    }
+
+    /// The appointment of `role` the procedure provides for, if any.
+    pub fn appointment(&self, role: Actor) -> Option<&Appointment> {
+        self.appointments.iter().find(|a| a.role == role)
+    }
+
+    /// Who may take `action` at stage `n` (nobody at a stage that does not exist).
+    pub fn may(&self, n: StageNumber, action: StageAction) -> &[Actor] {
+        self.stage(n).map_or(&[], |s| s.may.who(action))
     }
 
     /// The partnership's display name: its short name if it has one.

@@ -23,9 +23,9 @@ use crate::StoreError;
 use crate::chain::{self, Link};
 use crate::consistency::{Kind, ProjectionTable, Value};
 use crate::rows::{
-    AccountRow, AgencyRow, ApiTokenRow, ComplimentRow, EscalationOfficerRow, EscalationRow,
-    NamedOfficerRow, Op, OutboxRow, PartnershipRow, PersonRow, ProcedureRow, SessionLookup,
-    SessionRow, StageRow,
+    AccountRow, AgencyRow, ApiTokenRow, ComplimentRow, EscalationAppointmentRow,
+    EscalationOfficerRow, EscalationRow, NamedOfficerRow, Op, OutboxRow, PartnershipRow, PersonRow,
+    ProcedureRow, SessionLookup, SessionRow, StageRow,
 };
 
 /// Which database a store runs on.
@@ -239,6 +239,20 @@ pub trait Store: Send + Sync + 'static {
         escalation_ids: &[String],
     ) -> Result<Vec<EscalationOfficerRow>, StoreError>;
 
+    /// Who is appointed to the escalation in a partnership role (migration 7), by role and
+    /// person.
+    async fn escalation_appointments(
+        &self,
+        escalation_id: &str,
+    ) -> Result<Vec<EscalationAppointmentRow>, StoreError>;
+    /// [`Store::escalation_appointments`] of several of the partnership's escalations at
+    /// once, by escalation, role and person.
+    async fn appointments_of_escalations(
+        &self,
+        partnership_id: &str,
+        escalation_ids: &[String],
+    ) -> Result<Vec<EscalationAppointmentRow>, StoreError>;
+
     /// One page of the partnership's escalations that pass `filter`, newest first (then by
     /// reference), and how many pass it in all. A negative `limit` or `offset` counts as 0.
     /// The open escalations of [`Store::escalations_involving`], by stage deadline.
@@ -374,7 +388,7 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-const PROJECTION_TABLES: [&str; 12] = [
+const PROJECTION_TABLES: [&str; 13] = [
     "partnerships",
     "procedures",
     "agencies",
@@ -385,6 +399,7 @@ const PROJECTION_TABLES: [&str; 12] = [
     "escalation_cases",
     "escalation_stages",
     "escalation_officers",
+    "escalation_appointments",
     "compliments",
     "chain_heads_unused",
 ];
@@ -824,6 +839,37 @@ macro_rules! impl_store {
                 rows.iter().map($m::escalation_officer_row).collect()
             }
 
+            async fn escalation_appointments(
+                &self,
+                escalation_id: &str,
+            ) -> Result<Vec<EscalationAppointmentRow>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ", escalation_appointment_columns!(), " FROM escalation_appointments ",
+                    "WHERE escalation_id = $1 ORDER BY role", $binary, ", person_id", $binary
+                ))
+                .bind(escalation_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($m::escalation_appointment_row).collect()
+            }
+
+            async fn appointments_of_escalations(
+                &self,
+                partnership_id: &str,
+                escalation_ids: &[String],
+            ) -> Result<Vec<EscalationAppointmentRow>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ", escalation_appointment_columns!(), " FROM escalation_appointments ",
+                    "WHERE partnership_id = $1 AND escalation_id ", $people_in,
+                    " ORDER BY escalation_id", $binary, ", role", $binary, ", person_id", $binary
+                ))
+                .bind(partnership_id)
+                .bind(json_list(escalation_ids))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($m::escalation_appointment_row).collect()
+            }
+
             async fn open_escalations_involving(
                 &self,
                 partnership_id: &str,
@@ -1162,7 +1208,11 @@ macro_rules! involving_ids {
             "UNION SELECT o.escalation_id FROM escalation_officers o ",
             "WHERE o.person_id ",
             $people_in,
-            " AND o.partnership_id || '' = $1"
+            " AND o.partnership_id || '' = $1 ",
+            "UNION SELECT a.escalation_id FROM escalation_appointments a ",
+            "WHERE a.person_id ",
+            $people_in,
+            " AND a.partnership_id || '' = $1"
         )
     };
 }
@@ -1182,6 +1232,12 @@ macro_rules! involving_sql {
             " ",
             $tail
         )
+    };
+}
+
+macro_rules! escalation_appointment_columns {
+    () => {
+        "escalation_id, partnership_id, role, person_id, stage, at_us"
     };
 }
 
@@ -1398,6 +1454,19 @@ macro_rules! generic_writes {
                     agency_id: r.try_get(3)?,
                     person_id: r.try_get(4)?,
                     since_us: r.try_get(5)?,
+                })
+            }
+
+            pub(super) fn escalation_appointment_row(
+                r: &<$db as sqlx::Database>::Row,
+            ) -> Result<EscalationAppointmentRow, StoreError> {
+                Ok(EscalationAppointmentRow {
+                    escalation_id: r.try_get(0)?,
+                    partnership_id: r.try_get(1)?,
+                    role: r.try_get(2)?,
+                    person_id: r.try_get(3)?,
+                    stage: r.try_get(4)?,
+                    at_us: r.try_get(5)?,
                 })
             }
 
@@ -1820,7 +1889,7 @@ impl PgStore {
             format!(
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON chain_heads, partnerships, procedures, agencies, people, \
                  named_officers, escalations, escalation_children, escalation_cases, escalation_stages, escalation_officers, \
-                 compliments, \
+                 escalation_appointments, compliments, \
                  outbox, accounts, sessions, api_tokens TO {role}"
             ),
         ];
@@ -1909,7 +1978,7 @@ const LOAD_CHUNK: usize = 200;
 
 /// Every table a database holds data in: the event log, chain heads, the outbox and the
 /// projections. A database is empty when all of them are.
-const DATA_TABLES: [&str; 14] = [
+const DATA_TABLES: [&str; 15] = [
     "events",
     "chain_heads",
     "outbox",
@@ -1923,6 +1992,7 @@ const DATA_TABLES: [&str; 14] = [
     "escalation_cases",
     "escalation_stages",
     "escalation_officers",
+    "escalation_appointments",
     "compliments",
 ];
 

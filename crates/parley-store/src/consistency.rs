@@ -213,9 +213,23 @@ pub const ESCALATION_OFFICERS: ProjectionTable = ProjectionTable {
     key: 4,
 };
 
+/// Who is appointed to each escalation in a partnership role (migration 7). The key first.
+pub const ESCALATION_APPOINTMENTS: ProjectionTable = ProjectionTable {
+    name: "escalation_appointments",
+    columns: &[
+        ("escalation_id", Text),
+        ("role", Text),
+        ("person_id", Text),
+        ("partnership_id", Text),
+        ("stage", Int),
+        ("at_us", Int),
+    ],
+    key: 3,
+};
+
 /// Every query table. A new projection table goes here too, or `audit verify` cannot see it
 /// (`tests/store/schema.rs` checks the list against the migrations).
-pub const TABLES: [&ProjectionTable; 11] = [
+pub const TABLES: [&ProjectionTable; 12] = [
     &PARTNERSHIPS,
     &PROCEDURES,
     &AGENCIES,
@@ -227,6 +241,7 @@ pub const TABLES: [&ProjectionTable; 11] = [
     &ESCALATION_STAGES,
     &COMPLIMENTS,
     &ESCALATION_OFFICERS,
+    &ESCALATION_APPOINTMENTS,
 ];
 
 /// One stored value.
@@ -472,6 +487,18 @@ impl Tables {
                     );
                 }
             }
+            Op::Appointment(a) => self.upsert(
+                &ESCALATION_APPOINTMENTS,
+                vec![
+                    text(&a.escalation_id),
+                    text(&a.role),
+                    text(&a.person_id),
+                    text(&a.partnership_id),
+                    Value::Int(a.stage),
+                    Value::Int(a.at_us),
+                ],
+                &[],
+            ),
             Op::Escalation(e) => self.upsert(
                 &ESCALATIONS,
                 vec![

@@ -28,6 +28,7 @@ use jiff::tz::TimeZone;
 use parley_core::calendar::{BankHolidays, Calendar, CalendarError, WorkingDays};
 use parley_core::deadline::calendar_for;
 use parley_core::escalation::{Deadline, Escalation, Event, Rules, Subject, decide};
+use parley_core::meeting::{MeetingPlan, MeetingRecord};
 use parley_core::names::{ChildStatus, RedirectionKind, Resolution, Role, RouteKind};
 use parley_core::procedure::{self, Procedure, StageNumber, Timescale};
 use parley_core::seeds;
@@ -38,12 +39,59 @@ use crate::projector::ProjectError;
 use crate::records::{Actor, PersonInput, RaiseInput, Records};
 
 /// The access roles the product knows, in the order sign-ins are listed.
-pub const ROLES: [&str; 5] = [
+pub const ROLES: [&str; 11] = [
     "practitioner",
     "manager",
     "senior-manager",
     "partnership-business-team",
     "administrator",
+    "independent-chair",
+    "safeguarding-partners-executive",
+    "independent-scrutineer",
+    "delegated-safeguarding-partner",
+    "independent-reviewing-officer",
+    "cp-reviewing-service-manager",
+];
+
+/// The demo's person for each partnership role a procedure appoints (issue 14, item 4):
+/// (role, name, job title, in the documents' words).
+const APPOINTEES: [(&str, &str, &str); 6] = [
+    // Solihull stage 4: "a Chair of sufficient seniority, who is independent of the case".
+    (
+        "independent-chair",
+        "Margaret Okafor",
+        "Independent Chair, stage 4 resolution meetings",
+    ),
+    // Croydon stage 5: "Safeguarding Partners Executive".
+    (
+        "safeguarding-partners-executive",
+        "Patricia Adeyemi",
+        "Member of the Safeguarding Partners Executive",
+    ),
+    // Sunderland: "the Independent Scrutineer will facilitate the resolution".
+    (
+        "independent-scrutineer",
+        "Alan Whitfield",
+        "Independent Scrutineer",
+    ),
+    // Solihull stage 4: "the relevant Delegated Safeguarding Partner(s)".
+    (
+        "delegated-safeguarding-partner",
+        "David Hennessy",
+        "Delegated Safeguarding Partner",
+    ),
+    // Solihull §7: "the child's Independent Reviewing Officer".
+    (
+        "independent-reviewing-officer",
+        "Grace Mbeki",
+        "Independent Reviewing Officer",
+    ),
+    // Buckinghamshire 2.4.16: "the Child Protection Reviewing Service Manager".
+    (
+        "cp-reviewing-service-manager",
+        "Helen Marsh",
+        "Child Protection Reviewing Service Manager",
+    ),
 ];
 
 /// What every child marker starts with.
@@ -567,6 +615,9 @@ struct Setup {
     /// The practitioner who signs in: (agency index, person id). They raise more than most.
     sign_in_practitioner: (usize, String),
     sign_ins: Vec<SignIn>,
+    /// The person the demo appoints in each partnership role its procedure appoints.
+    appointees: Vec<(parley_core::names::Actor, String)>,
+    business_manager: String,
 }
 
 impl Setup {
@@ -943,6 +994,49 @@ async fn set_up(
                 });
             }
         }
+        // The people of the final stages the procedure appoints: partnership people with the
+        // role and no agency, with names of their own (no draw from the generator, so the
+        // rest of the demo stays as it was).
+        let mut appointees = Vec::new();
+        for a in &procedure.appointments {
+            let Some((role, person_name, title)) =
+                APPOINTEES.iter().find(|(r, _, _)| *r == a.role.as_str())
+            else {
+                continue;
+            };
+            let mut email = format!("{}@{unit}", slug(person_name).replace('-', "."));
+            let mut n = 2;
+            while !people.emails.insert(email.clone()) {
+                email = format!("{}{n}@{unit}", slug(person_name).replace('-', "."));
+                n += 1;
+            }
+            let person_id = records
+                .save_person(
+                    people_at,
+                    &admin,
+                    &id,
+                    None,
+                    PersonInput {
+                        agency_id: None,
+                        name: (*person_name).to_owned(),
+                        email: email.clone(),
+                        job_title: (*title).to_owned(),
+                        roles: vec![(*role).to_owned()],
+                        line_manager_id: None,
+                        active: true,
+                    },
+                )
+                .await?;
+            sign_ins.push(SignIn {
+                partnership_id: id.clone(),
+                partnership: name.clone(),
+                person_id: person_id.clone(),
+                name: (*person_name).to_owned(),
+                email,
+                role: (*role).to_owned(),
+            });
+            appointees.push((a.role, person_id));
+        }
         setups.push(Setup {
             id,
             name,
@@ -953,6 +1047,8 @@ async fn set_up(
             agencies: demo_agencies,
             sign_in_practitioner: (school, practitioner),
             sign_ins,
+            appointees,
+            business_manager: business_manager.clone(),
         });
     }
     Ok(setups)
@@ -1319,6 +1415,127 @@ enum Ending {
     Redirected(RedirectionKind),
 }
 
+/// After a referral (issue 14, item 5): now and then a further referral where the procedure
+/// allows one (Sunderland: the Independent Scrutineer, then an inspectorate), then mostly the
+/// step's outcome; some stay open at the step.
+fn refer_on(
+    tl: &mut Timeline<'_>,
+    days: &Days<'_>,
+    from: Date,
+    actor: &str,
+    rng: &mut Rng,
+) -> Result<(), StoreError> {
+    let p = tl.setup.procedure.clone();
+    let mut day = from;
+    let then = tl
+        .state
+        .at_referral()
+        .and_then(|s| p.referral(&s.referral))
+        .map(|r| r.then.clone())
+        .unwrap_or_default();
+    if !then.is_empty() && rng.chance(50) {
+        day = days.after(day, rng.range(2, 8))?;
+        let at = days.office_time(day, tl.state.last_event_at, rng)?;
+        let referral = then[rng.below(then.len())].clone();
+        tl.act(
+            at,
+            actor,
+            Event::ReferralMade { referral },
+            Some("Still unresolved after the Independent Scrutineer.".to_owned()),
+        )?;
+    }
+    // Most get their outcome some days later; some stay open at the step.
+    if tl.cut || !rng.chance(70) {
+        return Ok(());
+    }
+    day = days.after(day, rng.range(3, 15))?;
+    let at = days.office_time(day, tl.state.last_event_at, rng)?;
+    tl.act(
+        at,
+        actor,
+        Event::ReferralOutcomeRecorded {
+            outcome: rng.pick(&REFERRAL_OUTCOMES).to_string(),
+        },
+        None,
+    )?;
+    Ok(())
+}
+
+/// A meeting arranged at `at` for two hours later, chaired by the raising agency's officer,
+/// with both agencies' officers invited; recorded an hour after it ends where that is not
+/// after the demo's `now` (otherwise it stays arranged ahead).
+fn arrange_meeting(
+    tl: &mut Timeline<'_>,
+    who: &Parties<'_>,
+    stage: StageNumber,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    let s = tl.setup;
+    let raising = s.officer(who.raising, stage).to_owned();
+    let receiving = s.officer(who.receiving, stage).to_owned();
+    let held_at = at + jiff::SignedDuration::from_hours(2);
+    let plan = MeetingPlan {
+        held_at,
+        chair: Some(raising.clone()),
+        invited_people: vec![raising.clone(), receiving.clone()],
+        invited_agencies: vec![
+            s.agencies[who.raising].id.clone(),
+            s.agencies[who.receiving].id.clone(),
+        ],
+    };
+    if !tl.act(at, &raising, Event::MeetingArranged(plan), None)? {
+        return Ok(());
+    }
+    let recorded_at = held_at + jiff::SignedDuration::from_hours(3);
+    if recorded_at > tl.now {
+        return Ok(());
+    }
+    // No draws from `rng` here: the demo's other choices stay as they were before meetings
+    // had details (the web tests rely on the escalations it makes).
+    let meeting = u32::try_from(tl.state.meetings.len()).unwrap_or(1);
+    let pick = meeting as usize + who.raising;
+    let mut attended_people = vec![raising.clone()];
+    if !pick.is_multiple_of(5) {
+        attended_people.push(receiving);
+    }
+    tl.act(
+        recorded_at,
+        &raising,
+        Event::MeetingRecorded {
+            meeting,
+            record: MeetingRecord {
+                attended_people,
+                attended_agencies: vec![
+                    s.agencies[who.raising].id.clone(),
+                    s.agencies[who.receiving].id.clone(),
+                ],
+                outcome: MEETING_OUTCOMES[pick % MEETING_OUTCOMES.len()].to_owned(),
+                actions: MEETING_ACTIONS[pick % MEETING_ACTIONS.len()].to_owned(),
+            },
+        },
+        None,
+    )?;
+    Ok(())
+}
+
+const MEETING_OUTCOMES: [&str; 3] = [
+    "Each agency set out its view; the threshold decision is to be reviewed by a team manager.",
+    "The agencies agreed a joint visit and a shared plan.",
+    "No agreement was reached; the matter moves on to the next stage.",
+];
+
+const MEETING_ACTIONS: [&str; 3] = [
+    "Both agencies to share their chronologies within two working days.",
+    "The receiving agency to confirm its decision in writing.",
+    "Team managers to meet again after the joint visit.",
+];
+
+const REFERRAL_OUTCOMES: [&str; 3] = [
+    "The partners met and agreed a joint plan; both agencies accepted it.",
+    "The referral found each agency's decision reasonable; no further action.",
+    "Practice guidance is to be revised; the agencies agreed interim arrangements.",
+];
+
 /// The endings a procedure allows, most telling first: a small demo still shows every one.
 fn coverage(p: &Procedure) -> Vec<Ending> {
     let allowed = |r: Resolution| p.outcomes.allowed.contains(&r);
@@ -1466,10 +1683,17 @@ impl Timeline<'_> {
                 return Ok(());
             }
             let current = self.state.current();
-            let candidates = [
-                (Deadline::Stage(current.number), Some(current.due)),
-                (Deadline::Overall, self.state.overall_due),
-            ];
+            // At a referral step only its own deadline runs (issue 14, item 5).
+            let candidates = match self.state.at_referral() {
+                Some(step) => [
+                    (Deadline::Referral(self.state.referral_number()), step.due),
+                    (Deadline::Overall, None),
+                ],
+                None => [
+                    (Deadline::Stage(current.number), Some(current.due)),
+                    (Deadline::Overall, self.state.overall_due),
+                ],
+            };
             let mut next: Option<(Timestamp, Deadline)> = None;
             for (deadline, due) in candidates {
                 let Some(due) = due else { continue };
@@ -1911,6 +2135,52 @@ impl Planner<'_> {
                     None,
                 )?;
             }
+            // The appointments the procedure makes at this stage (Solihull stage 4: the
+            // independent chair), made by whoever its `by` names, a minute after the stage
+            // starts (no draw from the generator).
+            for a in p.appointments.iter().filter(|a| a.stage == stage) {
+                let Some((_, person)) = s.appointees.iter().find(|(r, _)| *r == a.role) else {
+                    continue;
+                };
+                // Solihull §7: the IRO of a child on a child protection plan or looked after;
+                // Buckinghamshire 2.4.16: the CP Reviewing Service Manager for a conference
+                // decision.
+                let status = match tl.state.subject {
+                    parley_core::escalation::Subject::Child { status } => Some(status),
+                    _ => None,
+                };
+                let fits = match a.role {
+                    parley_core::names::Actor::IndependentReviewingOfficer => matches!(
+                        status,
+                        Some(ChildStatus::ChildProtectionPlan | ChildStatus::LookedAfter)
+                    ),
+                    parley_core::names::Actor::CpReviewingServiceManager => {
+                        tl.state.category == "cp-conference"
+                    }
+                    _ => true,
+                };
+                if !fits {
+                    continue;
+                }
+                let by = if a
+                    .by
+                    .contains(&parley_core::names::Actor::PartnershipBusinessTeam)
+                {
+                    s.business_manager.clone()
+                } else {
+                    raising_lead.clone()
+                };
+                let at = tl.state.last_event_at + jiff::SignedDuration::from_mins(1);
+                tl.act(
+                    at,
+                    &by,
+                    Event::Appointed {
+                        role: a.role,
+                        person: person.clone(),
+                    },
+                    None,
+                )?;
+            }
             let due = tl.state.current().due;
             let start_day = local_day_minute(s.tz(), tl.state.last_event_at).0;
             // Mostly within the timescale; sometimes late.
@@ -1923,15 +2193,11 @@ impl Planner<'_> {
             };
             let mid_day = days.between(start_day, end_day.max(start_day), rng)?;
 
-            // Solihull §5: a professionals' meeting may be called where the stage provides one.
-            if spec.professionals_meeting && rng.chance(if stage.get() >= 3 { 35 } else { 15 }) {
+            // Solihull §5: a professionals' meeting may be called where the stage provides one
+            // (issue 14, item 6: arranged with its details, recorded once held).
+            if spec.provides_meeting() && rng.chance(if stage.get() >= 3 { 35 } else { 15 }) {
                 let at = days.office_time(mid_day, tl.state.last_event_at, rng)?;
-                tl.act(
-                    at,
-                    s.officer(who.raising, stage),
-                    Event::ProfessionalsMeetingConvened,
-                    None,
-                )?;
+                arrange_meeting(tl, who, stage, at)?;
             }
             // The stage record, in two writes: who and what was discussed, then the outcome.
             let first: Vec<(String, String)> = ["involved", "issues", "discussion"]
@@ -2033,7 +2299,7 @@ impl Planner<'_> {
                     Some(Ending::ReferredOn(i)) => {
                         let referral = p.referrals.get(i).map(|r| r.id.clone()).unwrap_or_default();
                         (
-                            Event::ReferredOn { referral },
+                            Event::ReferralMade { referral },
                             s.officer(who.raising, stage).to_owned(),
                             Some("The procedure's last stage did not resolve it.".to_owned()),
                         )
@@ -2050,7 +2316,11 @@ impl Planner<'_> {
                     ),
                     Some(Ending::Open { .. }) => break,
                 };
+                let referred = matches!(event, Event::ReferralMade { .. });
                 tl.act(at, &actor, event, reason)?;
+                if referred {
+                    refer_on(tl, &days, end_day, &actor, rng)?;
+                }
                 // Solihull §6: learning may be written up after the escalation closes.
                 if closing.is_some()
                     && spec.record.iter().any(|r| r == "learning")

@@ -1,9 +1,11 @@
 //! What each event says, as stored (JSON). These are the store's own types: the core's
 //! events are mapped to and from them here, so the core never depends on a storage format.
 
+use jiff::Timestamp;
 use parley_core::WorkingDays;
 use parley_core::escalation::{Deadline, Event, Subject};
-use parley_core::names::{ChildStatus, RedirectionKind, Resolution, RouteKind};
+use parley_core::meeting::{MeetingPlan, MeetingRecord};
+use parley_core::names::{Actor, ChildStatus, RedirectionKind, Resolution, RouteKind};
 use parley_core::procedure::StageNumber;
 use serde::{Deserialize, Serialize};
 
@@ -95,20 +97,53 @@ pub enum Payload {
         working_days: i64,
     },
     Escalated,
+    /// Stored before meetings were records: a meeting with no details.
     ProfessionalsMeetingConvened,
+    /// A meeting arranged (issue 14, item 6): when, its chair, who and which agencies are
+    /// invited (person and agency ids).
+    MeetingArranged {
+        held_at_us: i64,
+        chair: Option<String>,
+        invited_people: Vec<String>,
+        invited_agencies: Vec<String>,
+    },
+    /// What meeting `meeting` (1 for the first arranged) was, once held.
+    MeetingRecorded {
+        meeting: i64,
+        attended_people: Vec<String>,
+        attended_agencies: Vec<String>,
+        outcome: String,
+        actions: String,
+    },
     Resolved {
         resolution: String,
     },
+    /// Before referral steps (issue 14, item 5): referred on, which closed the escalation.
+    /// Still replays as closed.
     ReferredOn {
         referral: String,
+    },
+    /// Referred on to a referral step; the escalation stays open at it.
+    ReferralMade {
+        referral: String,
+    },
+    /// What came of the referral step; closes the escalation as referred on.
+    ReferralOutcomeRecorded {
+        outcome: String,
     },
     Withdrawn,
     Redirected {
         redirection: String,
     },
     DeadlinePassed {
-        /// `overall`, or the stage number.
+        /// `overall`, the stage number, or `referral-N` (the escalation's Nth referral step).
         deadline: String,
+    },
+    /// A person appointed to the escalation in a partnership role (issue 14, item 4).
+    Appointed {
+        /// One of the procedure's appointed roles (`names::Actor`), e.g. `independent-chair`.
+        role: String,
+        person_id: String,
     },
     /// Someone was shown a child's details. On the escalation's access stream
     /// (`access:<escalation id>`), never on the escalation's own: reading changes nothing a
@@ -166,11 +201,16 @@ impl Payload {
             Payload::TimescaleAgreed { .. } => "timescale-agreed",
             Payload::Escalated => "escalated",
             Payload::ProfessionalsMeetingConvened => "professionals-meeting-convened",
+            Payload::MeetingArranged { .. } => "meeting-arranged",
+            Payload::MeetingRecorded { .. } => "meeting-recorded",
             Payload::Resolved { .. } => "resolved",
             Payload::ReferredOn { .. } => "referred-on",
+            Payload::ReferralMade { .. } => "referral-made",
+            Payload::ReferralOutcomeRecorded { .. } => "referral-outcome-recorded",
             Payload::Withdrawn => "withdrawn",
             Payload::Redirected { .. } => "redirected",
             Payload::DeadlinePassed { .. } => "deadline-passed",
+            Payload::Appointed { .. } => "appointed",
             Payload::ChildDetailsRead { .. } => "child-details-read",
             Payload::EventPurged { .. } => EVENT_PURGED,
         }
@@ -200,11 +240,47 @@ impl Payload {
             },
             Payload::Escalated => Event::Escalated,
             Payload::ProfessionalsMeetingConvened => Event::ProfessionalsMeetingConvened,
+            Payload::MeetingArranged {
+                held_at_us,
+                chair,
+                invited_people,
+                invited_agencies,
+            } => Event::MeetingArranged(MeetingPlan {
+                held_at: Timestamp::from_microsecond(*held_at_us)
+                    .map_err(|e| Unreadable(format!("meeting time {held_at_us}: {e}")))?,
+                chair: chair.clone(),
+                invited_people: invited_people.clone(),
+                invited_agencies: invited_agencies.clone(),
+            }),
+            Payload::MeetingRecorded {
+                meeting,
+                attended_people,
+                attended_agencies,
+                outcome,
+                actions,
+            } => Event::MeetingRecorded {
+                meeting: u32::try_from(*meeting)
+                    .ok()
+                    .filter(|m| *m >= 1)
+                    .ok_or_else(|| Unreadable(format!("meeting {meeting}")))?,
+                record: MeetingRecord {
+                    attended_people: attended_people.clone(),
+                    attended_agencies: attended_agencies.clone(),
+                    outcome: outcome.clone(),
+                    actions: actions.clone(),
+                },
+            },
             Payload::Resolved { resolution } => Event::Resolved {
                 resolution: parse::<Resolution>(resolution)?,
             },
             Payload::ReferredOn { referral } => Event::ReferredOn {
                 referral: referral.clone(),
+            },
+            Payload::ReferralMade { referral } => Event::ReferralMade {
+                referral: referral.clone(),
+            },
+            Payload::ReferralOutcomeRecorded { outcome } => Event::ReferralOutcomeRecorded {
+                outcome: outcome.clone(),
             },
             Payload::Withdrawn => Event::Withdrawn,
             Payload::Redirected { redirection } => Event::Redirected {
@@ -213,9 +289,19 @@ impl Payload {
             Payload::DeadlinePassed { deadline } => Event::DeadlinePassed {
                 deadline: if deadline == "overall" {
                     Deadline::Overall
+                } else if let Some(n) = deadline.strip_prefix("referral-") {
+                    Deadline::Referral(
+                        Some(parse::<u8>(n)?)
+                            .filter(|n| *n >= 1)
+                            .ok_or_else(|| Unreadable(format!("deadline {deadline}")))?,
+                    )
                 } else {
                     Deadline::Stage(stage(parse::<i64>(deadline)?)?)
                 },
+            },
+            Payload::Appointed { role, person_id } => Event::Appointed {
+                role: parse::<Actor>(role)?,
+                person: person_id.clone(),
             },
             _ => return Ok(None),
         }))
@@ -234,11 +320,30 @@ impl Payload {
             },
             Event::Escalated => Payload::Escalated,
             Event::ProfessionalsMeetingConvened => Payload::ProfessionalsMeetingConvened,
+            Event::MeetingArranged(plan) => Payload::MeetingArranged {
+                held_at_us: plan.held_at.as_microsecond(),
+                chair: plan.chair.clone(),
+                invited_people: plan.invited_people.clone(),
+                invited_agencies: plan.invited_agencies.clone(),
+            },
+            Event::MeetingRecorded { meeting, record } => Payload::MeetingRecorded {
+                meeting: i64::from(*meeting),
+                attended_people: record.attended_people.clone(),
+                attended_agencies: record.attended_agencies.clone(),
+                outcome: record.outcome.clone(),
+                actions: record.actions.clone(),
+            },
             Event::Resolved { resolution } => Payload::Resolved {
                 resolution: resolution.as_str().to_owned(),
             },
             Event::ReferredOn { referral } => Payload::ReferredOn {
                 referral: referral.clone(),
+            },
+            Event::ReferralMade { referral } => Payload::ReferralMade {
+                referral: referral.clone(),
+            },
+            Event::ReferralOutcomeRecorded { outcome } => Payload::ReferralOutcomeRecorded {
+                outcome: outcome.clone(),
             },
             Event::Withdrawn => Payload::Withdrawn,
             Event::Redirected { kind } => Payload::Redirected {
@@ -248,7 +353,12 @@ impl Payload {
                 deadline: match deadline {
                     Deadline::Overall => "overall".to_owned(),
                     Deadline::Stage(n) => n.to_string(),
+                    Deadline::Referral(n) => format!("referral-{n}"),
                 },
+            },
+            Event::Appointed { role, person } => Payload::Appointed {
+                role: role.as_str().to_owned(),
+                person_id: person.clone(),
             },
         })
     }
@@ -270,11 +380,35 @@ mod tests {
             },
             Event::Escalated,
             Event::ProfessionalsMeetingConvened,
+            Event::MeetingArranged(MeetingPlan {
+                held_at: "2026-12-01T09:30:00Z".parse().unwrap(),
+                chair: Some("chair-id".into()),
+                invited_people: vec!["p1".into(), "p2".into()],
+                invited_agencies: vec!["a1".into()],
+            }),
+            Event::MeetingRecorded {
+                meeting: 1,
+                record: MeetingRecord {
+                    attended_people: vec!["p1".into()],
+                    attended_agencies: vec![],
+                    outcome: "Agreed a plan.".into(),
+                    actions: "Both to write.".into(),
+                },
+            },
             Event::Resolved {
                 resolution: Resolution::DisagreementRecorded,
             },
             Event::ReferredOn {
                 referral: "ofsted".into(),
+            },
+            Event::ReferralMade {
+                referral: "independent-scrutineer".into(),
+            },
+            Event::ReferralOutcomeRecorded {
+                outcome: "The partners agreed a joint plan.".into(),
+            },
+            Event::DeadlinePassed {
+                deadline: Deadline::Referral(2),
             },
             Event::Withdrawn,
             Event::Redirected {
@@ -285,6 +419,10 @@ mod tests {
             },
             Event::DeadlinePassed {
                 deadline: Deadline::Stage(StageNumber::new(3).unwrap()),
+            },
+            Event::Appointed {
+                role: parley_core::names::Actor::IndependentChair,
+                person: "p1".into(),
             },
         ];
         for e in events {

@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::payload::{Payload, Raised};
 use crate::rows::{
-    AgencyRow, ComplimentRow, EscalationRow, NamedOfficerRow, Op, PartnershipRow, PersonRow,
-    ProcedureRow, StageRow,
+    AgencyRow, ComplimentRow, EscalationAppointmentRow, EscalationRow, NamedOfficerRow, Op,
+    PartnershipRow, PersonRow, ProcedureRow, StageRow,
 };
 
 /// An event as the projector needs it.
@@ -381,6 +381,16 @@ impl Projector {
                         .filter(|row| !before.contains(row)),
                 );
                 ops.extend(stages_entered(&state.row, &reached, &state.core, at_us));
+                if let Payload::Appointed { role, person_id } = other {
+                    ops.push(Op::Appointment(EscalationAppointmentRow {
+                        escalation_id: id.clone(),
+                        partnership_id: pid.to_owned(),
+                        role: role.clone(),
+                        person_id: person_id.clone(),
+                        stage: state.row.current_stage,
+                        at_us,
+                    }));
+                }
                 notifications = t.notifications;
             }
         }
@@ -444,6 +454,13 @@ fn update_row(row: &mut EscalationRow, state: &Escalation, at_us: i64) {
     row.current_stage = i64::from(state.current_stage().get());
     row.stage_due = state.current().due.to_string();
     row.overall_due = state.overall_due.map(|d| d.to_string());
+    // At a referral step its own deadline is the one that runs (issue 14, item 5).
+    if let Some(step) = state.at_referral() {
+        if let Some(due) = step.due {
+            row.stage_due = due.to_string();
+        }
+        row.overall_due = None;
+    }
     row.closed_at_us = state.closed_at.map(|t| t.as_microsecond());
     row.resolved_by_events = state.resolved_by_events_at.is_some();
     row.updated_at_us = at_us;

@@ -131,6 +131,9 @@ fn notification_reason(r: &Reason) -> String {
         Reason::DeadlinePassed(parley_core::escalation::Deadline::Stage(n)) => {
             format!("deadline-passed:{n}")
         }
+        Reason::DeadlinePassed(parley_core::escalation::Deadline::Referral(n)) => {
+            format!("deadline-passed:referral-{n}")
+        }
         Reason::Closed(status) => format!("closed:{}", status.as_str()),
     }
 }

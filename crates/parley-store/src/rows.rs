@@ -47,6 +47,8 @@ pub enum Op {
         person_id: String,
         at_us: i64,
     },
+    /// A person appointed to an escalation in a partnership role (issue 14, item 4).
+    Appointment(EscalationAppointmentRow),
     Compliment(ComplimentRow),
     /// Moves the partnership's configuration version on by one (see
     /// [`Op::changes_configuration`]).
@@ -131,6 +133,20 @@ pub struct EscalationOfficerRow {
     pub agency_id: String,
     pub person_id: String,
     pub since_us: i64,
+}
+
+/// A person appointed to an escalation in a partnership role (`escalation_appointments`,
+/// migration 7): an independent chair, the Safeguarding Partners Executive ...
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EscalationAppointmentRow {
+    pub escalation_id: String,
+    pub partnership_id: String,
+    /// The procedure's appointed role (`names::Actor`), e.g. `independent-chair`.
+    pub role: String,
+    pub person_id: String,
+    /// The stage the escalation was at.
+    pub stage: i64,
+    pub at_us: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

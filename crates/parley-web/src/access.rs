@@ -17,7 +17,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use parley_core::names::Recipient;
+use parley_core::names::{Actor, Recipient};
 use parley_core::procedure::Procedure;
 use parley_store::rows::{EscalationOfficerRow, EscalationRow, NamedOfficerRow, PersonRow};
 use serde::Serialize;
@@ -98,6 +98,19 @@ pub enum Relation {
     Manager,
     /// The partnership business team, from the notified stage.
     BusinessTeam,
+    /// Holds the lead role of a referral step the escalation went to (issue 14, item 5;
+    /// `service::referral`).
+    ReferralLead,
+    /// Appointed to it in a partnership role (issue 14, item 4: an independent chair ...).
+    Appointed,
+}
+
+/// One of a person's appointments to an escalation, as its procedure provides for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Appointed {
+    pub role: Actor,
+    /// Whether the procedure lets this appointee see the child's details.
+    pub child_details: bool,
 }
 
 /// What a person may do with one escalation.
@@ -114,6 +127,18 @@ pub struct Access {
     pub can_record: bool,
     /// Withdraw: the raising side only.
     pub can_withdraw: bool,
+    /// Whether the escalation is open.
+    pub open: bool,
+    /// The capacities in which the person acts on it now, matched against the procedure's
+    /// `may` lists (`permissions::may_act`).
+    #[serde(skip)]
+    pub acting: Vec<Actor>,
+    /// Whether they lead the referral step it is at now (`service::referral::lead_access`).
+    #[serde(skip)]
+    pub leads_referral_step: bool,
+    /// Those of them in which they stand on the raising side (for withdrawing).
+    #[serde(skip)]
+    pub raising_side: Vec<Actor>,
 }
 
 /// The people and named officers of one partnership.
@@ -228,13 +253,15 @@ pub fn business_team_from(procedure: &Procedure) -> Option<i64> {
 }
 
 /// What `person` may do with escalation `e`, whose record of officers is `officers` (its
-/// `escalation_officers` rows); `None` when they may not see it at all.
+/// `escalation_officers` rows) and `appointed` the person's appointments to it; `None` when
+/// they may not see it at all. An appointment counts only while the person holds its role.
 pub fn access(
     person: &PersonRow,
     e: &EscalationRow,
     officers: &[EscalationOfficerRow],
     dir: &Directory,
     business_from: Option<i64>,
+    appointed: &[Appointed],
 ) -> Option<Access> {
     if person.partnership_id != e.partnership_id || !person.active {
         return None;
@@ -267,10 +294,19 @@ pub fn access(
         || e.receiving_person_id.as_deref() == Some(me)
         || acting_lead
         || acting_manager;
-    if person.roles.iter().any(|r| r == BUSINESS_TEAM)
-        && business_from.is_some_and(|s| e.current_stage >= s)
-    {
+    let business = person.roles.iter().any(|r| r == BUSINESS_TEAM)
+        && business_from.is_some_and(|s| e.current_stage >= s);
+    if business {
         relations.push(Relation::BusinessTeam);
+    }
+    // Appointments in a role the person still holds.
+    let appointed: Vec<Appointed> = appointed
+        .iter()
+        .copied()
+        .filter(|a| a.role.is_appointed() && person.roles.iter().any(|r| r == a.role.as_str()))
+        .collect();
+    if !appointed.is_empty() {
+        relations.push(Relation::Appointed);
     }
     if relations.is_empty() {
         return None;
@@ -279,13 +315,42 @@ pub fn access(
     let raising_officer = dir
         .acting_leads(e, officers)
         .any(|o| o.person_id == me && o.agency_id == e.raising_agency_id);
+    let mut acting = Vec::new();
+    let mut raising_side = Vec::new();
+    for (holds, actor, raising) in [
+        (e.raised_by == me, Actor::Raiser, true),
+        (
+            e.receiving_person_id.as_deref() == Some(me),
+            Actor::Receiver,
+            false,
+        ),
+        (acting_lead, Actor::StageLeads, raising_officer),
+        (acting_manager, Actor::Managers, raising_side_manager),
+        (business, Actor::PartnershipBusinessTeam, false),
+    ] {
+        if holds {
+            acting.push(actor);
+        }
+        if holds && raising {
+            raising_side.push(actor);
+        }
+    }
+    // An appointee stands on neither side: the procedure's lists alone decide.
+    acting.extend(appointed.iter().map(|a| a.role));
+    raising_side.extend(appointed.iter().map(|a| a.role));
+    let acts = acts || !appointed.is_empty();
     Some(Access {
-        // What they took part in, they may read again, the child's details included.
-        child_details: involved_directly,
+        // What they took part in, they may read again, the child's details included; an
+        // appointee only where the procedure's appointment allows it.
+        child_details: involved_directly || appointed.iter().any(|a| a.child_details),
         can_act: acts && open,
         can_record: acts,
         can_withdraw: open && (e.raised_by == me || raising_side_manager || raising_officer),
         relations,
+        open,
+        acting,
+        leads_referral_step: false,
+        raising_side,
     })
 }
 
@@ -398,7 +463,7 @@ mod tests {
         let e = escalation(1);
         let record = [led("a1", 1, "officer1")];
         let rel = |id: &str, e: &EscalationRow, record: &[EscalationOfficerRow]| {
-            access(&d.people[id], e, record, &d, Some(2)).map(|a| a.relations)
+            access(&d.people[id], e, record, &d, Some(2), &[]).map(|a| a.relations)
         };
         assert_eq!(rel("raiser", &e, &record), Some(vec![Relation::Raiser]));
         assert_eq!(rel("receiver", &e, &record), Some(vec![Relation::Receiver]));
@@ -434,7 +499,7 @@ mod tests {
             Some(vec![Relation::StageLead])
         );
         assert_eq!(rel("bt", &e2, &record2), Some(vec![Relation::BusinessTeam]));
-        let bt = access(&d.people["bt"], &e2, &record2, &d, Some(2)).unwrap();
+        let bt = access(&d.people["bt"], &e2, &record2, &d, Some(2), &[]).unwrap();
         assert!(!bt.child_details && !bt.can_act);
         let other = EscalationRow {
             partnership_id: "q".into(),
@@ -455,7 +520,7 @@ mod tests {
         e: &EscalationRow,
         record: &[EscalationOfficerRow],
     ) -> Rights {
-        access(&d.people[id], e, record, d, None)
+        access(&d.people[id], e, record, d, None, &[])
             .map(|a| (a.child_details, a.can_act, a.can_record))
     }
 
@@ -681,7 +746,7 @@ mod tests {
         let d = directory();
         let e = escalation(2);
         let record = [led("a2", 2, "officer2")];
-        let a = |id: &str| access(&d.people[id], &e, &record, &d, None).unwrap();
+        let a = |id: &str| access(&d.people[id], &e, &record, &d, None, &[]).unwrap();
         assert!(a("raiser").can_withdraw);
         assert!(a("team-lead").can_withdraw);
         assert!(!a("receiver").can_withdraw);
@@ -690,7 +755,7 @@ mod tests {
         // The raising agency's officer withdraws only while in post for the current stage.
         let e4 = escalation(4);
         let record4 = [led("a1", 1, "officer1"), led("a1", 4, "officer4")];
-        let a4 = |id: &str| access(&d.people[id], &e4, &record4, &d, None).unwrap();
+        let a4 = |id: &str| access(&d.people[id], &e4, &record4, &d, None, &[]).unwrap();
         assert!(a4("officer4").can_withdraw);
         assert!(!a4("officer1").can_withdraw, "a past stage's officer");
     }
@@ -703,7 +768,7 @@ mod tests {
             ..escalation(2)
         };
         let record = [led("a2", 2, "officer2"), led("a2", 2, "former2")];
-        let a = |id: &str| access(&d.people[id], &e, &record, &d, Some(2)).unwrap();
+        let a = |id: &str| access(&d.people[id], &e, &record, &d, Some(2), &[]).unwrap();
         for id in ["raiser", "receiver", "officer2", "team-lead"] {
             let x = a(id);
             assert!(x.can_record && !x.can_act && !x.can_withdraw, "{id}: {x:?}");

@@ -19,6 +19,9 @@ pub enum AppError {
     Forbidden,
     #[error("page not found")]
     NotFound,
+    /// The person takes part, but the procedure gives this to others: the sentence says who.
+    #[error("{0}")]
+    NotPermitted(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -36,7 +39,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Csrf | AppError::NotPermitted(_) => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -50,6 +55,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden => "forbidden",
+            AppError::NotPermitted(_) => "not-permitted",
             AppError::Csrf => "csrf",
             AppError::NotFound => "not-found",
             AppError::Conflict(_) => "conflict",

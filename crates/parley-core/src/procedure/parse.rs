@@ -1,7 +1,7 @@
 //! Reading and checking a procedure file. Every problem found is reported with its position
 //! in the file, what is wrong and what is allowed; nothing in a file can make this panic.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
@@ -12,9 +12,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Anchor, CalendarSpec, CapLimit, Compliments, Field, Form, NotificationRule, Outcomes,
-    OverallCap, Procedure, ProcedureId, Redirection, RedirectionKind, Referral, Route, RouteKind,
-    Screening, Stage, StageNumber, Timescale,
+    Actor, Anchor, Appointment, CalendarSpec, CapLimit, Compliments, Field, Form, May, MeetingSpec,
+    NotificationRule, Outcomes, OverallCap, Procedure, ProcedureId, RaiserRole, Redirection,
+    RedirectionKind, Referral, ReferralLead, Route, RouteKind, Screening, Stage, StageAction,
+    StageNumber, Timescale,
 };
 use crate::calendar::{CountingRule, Region, UnknownName, WorkingDays};
 use crate::names::{ChildStatus, Recipient, Resolution, Role, Trigger};
@@ -87,6 +88,9 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
 
 type S<T> = Spanned<T>;
 
+/// A stage's `[stage.may]` table: each action, with who may take it.
+type RawMay = BTreeMap<S<String>, S<Vec<S<String>>>>;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
@@ -112,6 +116,8 @@ struct RawFile {
     referral: Vec<S<RawReferral>>,
     #[serde(default)]
     redirection: Vec<S<RawRedirection>>,
+    #[serde(default)]
+    appointment: Vec<S<RawAppointment>>,
     #[serde(default)]
     not_carried: Vec<S<super::not_carried::RawNotCarried>>,
     compliments: Option<RawCompliments>,
@@ -173,6 +179,7 @@ struct RawRoute {
     kind: S<String>,
     entry_stage: S<i64>,
     description: Option<S<String>>,
+    raised_by: Option<S<Vec<S<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -189,6 +196,25 @@ struct RawStage {
     record: Vec<S<String>>,
     #[serde(default)]
     professionals_meeting: bool,
+    meeting: Option<S<RawMeeting>>,
+    may: Option<S<RawMay>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeeting {
+    title: S<String>,
+    within_working_days: Option<S<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAppointment {
+    role: S<String>,
+    stage: S<i64>,
+    by: S<Vec<S<String>>>,
+    child_details: S<bool>,
+    text: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -247,6 +273,16 @@ struct RawReferral {
     label: S<String>,
     from_stage: Option<S<i64>>,
     text: S<String>,
+    lead: Option<S<String>>,
+    timescale: Option<S<RawReferralTimescale>>,
+    #[serde(default)]
+    then: Vec<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReferralTimescale {
+    working_days: S<i64>,
 }
 
 #[derive(Deserialize)]
@@ -436,7 +472,8 @@ impl Checker {
             .iter()
             .map(|s| *s.get_ref().number.get_ref())
             .collect();
-        let stages = self.stages(raw.stage, &raw.record_field);
+        let appointments = self.appointments(raw.appointment, &stage_numbers);
+        let stages = self.stages(raw.stage, &raw.record_field, &appointments);
         let record_fields = self.fields(raw.record_field, "record field");
         let categories = self.fields(raw.category, "category");
         let category_ids: BTreeSet<String> = categories.iter().map(|c| c.id.clone()).collect();
@@ -498,6 +535,7 @@ impl Checker {
             outcomes: outcomes?,
             referrals,
             redirections,
+            appointments,
             not_carried,
             compliments,
         })
@@ -507,6 +545,7 @@ impl Checker {
         &mut self,
         raw: Vec<S<RawStage>>,
         record_fields: &[S<RawField>],
+        appointed: &[Appointment],
     ) -> Option<Vec<Stage>> {
         let field_ids: Vec<&str> = record_fields
             .iter()
@@ -574,6 +613,24 @@ impl Checker {
                 ok = false;
             }
             let timescale = self.timescale(s.timescale, number, &mut last_cumulative);
+            let meeting = match s.meeting {
+                None => Some(None),
+                Some(m) => {
+                    let m = m.into_inner();
+                    let title = self.text(m.title, "stage meeting title");
+                    let within = match &m.within_working_days {
+                        Some(n) => self
+                            .working_days(n, "stage meeting within_working_days")
+                            .map(Some),
+                        None => Some(None),
+                    };
+                    match (title, within) {
+                        (Some(title), Some(within)) => Some(Some(MeetingSpec { title, within })),
+                        _ => None,
+                    }
+                }
+            };
+            let may = self.may(s.may, number, appointed);
             let mut record = Vec::new();
             for field in s.record {
                 if field_ids.contains(&field.get_ref().as_str()) {
@@ -593,8 +650,14 @@ impl Checker {
                     );
                 }
             }
-            match (title, guidance, timescale, StageNumber::new(number)) {
-                (Some(title), Some(guidance), Some(timescale), Some(number)) => {
+            match (
+                title,
+                guidance,
+                timescale,
+                StageNumber::new(number),
+                meeting,
+            ) {
+                (Some(title), Some(guidance), Some(timescale), Some(number), Some(meeting)) => {
                     stages.push(Stage {
                         number,
                         title,
@@ -605,6 +668,8 @@ impl Checker {
                         timescale_text,
                         record,
                         professionals_meeting: s.professionals_meeting,
+                        meeting,
+                        may: may.unwrap_or_else(May::defaults),
                     });
                 }
                 _ => ok = false,
@@ -787,7 +852,8 @@ impl Checker {
             let kind: Option<RouteKind> = self.name(&r.kind);
             let entry = self.stage_ref(&r.entry_stage, stages, "route entry_stage");
             let description = self.optional_text(r.description, "route description");
-            let (Some(kind), Some(entry_stage)) = (kind, entry) else {
+            let raised_by = self.raised_by(r.raised_by);
+            let (Some(kind), Some(entry_stage), Some(raised_by)) = (kind, entry, raised_by) else {
                 refused = true;
                 continue;
             };
@@ -811,6 +877,7 @@ impl Checker {
                 kind,
                 entry_stage,
                 description,
+                raised_by,
             });
         }
         if !refused && !routes.iter().any(|r| r.kind == RouteKind::Individual) {
@@ -923,6 +990,8 @@ impl Checker {
             .copied()
             .and_then(StageNumber::new);
         let mut out: Vec<Referral> = Vec::new();
+        // Each referral's `then`, checked once every id is known.
+        let mut follows: Vec<(usize, Vec<S<String>>)> = Vec::new();
         for r in raw {
             let r = r.into_inner();
             let id_span = r.id.span();
@@ -945,14 +1014,223 @@ impl Checker {
                 None => last,
             };
             let text = self.text(r.text, "referral text");
-            if let (Some(label), Some(from_stage), Some(text)) = (label, from_stage, text) {
+            let lead = match &r.lead {
+                Some(l) => self.name::<ReferralLead>(l).map(Some),
+                None => Some(None),
+            };
+            let timescale = match &r.timescale {
+                Some(t) => self
+                    .working_days(&t.get_ref().working_days, "referral timescale")
+                    .map(Some),
+                None => Some(None),
+            };
+            if let (Some(label), Some(from_stage), Some(text), Some(lead), Some(timescale)) =
+                (label, from_stage, text, lead, timescale)
+            {
+                follows.push((out.len(), r.then));
                 out.push(Referral {
                     id,
                     label,
                     from_stage,
                     text,
+                    lead,
+                    timescale,
+                    then: Vec::new(),
                 });
             }
+        }
+        for (i, then) in follows {
+            let mut ids: Vec<String> = Vec::new();
+            for t in then {
+                let given = t.get_ref();
+                if !out.iter().any(|r| &r.id == given) {
+                    self.error(
+                        t.span(),
+                        format!("referral then names \"{given}\", which is not a referral"),
+                        Some(format!(
+                            "referrals: {}",
+                            out.iter()
+                                .map(|r| r.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    );
+                } else if *given == out[i].id {
+                    self.error(t.span(), "a referral cannot follow itself", None);
+                } else if ids.contains(given) {
+                    self.error(
+                        t.span(),
+                        format!("referral then names \"{given}\" twice"),
+                        None,
+                    );
+                } else {
+                    ids.push(given.clone());
+                }
+            }
+            out[i].then = ids;
+        }
+        out
+    }
+
+    /// A list of names from a closed vocabulary: each known, none twice, at least one.
+    fn name_list<T: FromStr<Err = UnknownName> + PartialEq + fmt::Display>(
+        &mut self,
+        raw: S<Vec<S<String>>>,
+        what: &str,
+        known: &[&str],
+    ) -> Option<Vec<(T, Range<usize>)>> {
+        let span = raw.span();
+        let mut out: Vec<(T, Range<usize>)> = Vec::new();
+        let mut ok = true;
+        for v in raw.into_inner() {
+            match self.name::<T>(&v) {
+                Some(x) if out.iter().any(|(y, _)| *y == x) => {
+                    self.error(v.span(), format!("{what} lists \"{x}\" twice"), None);
+                    ok = false;
+                }
+                Some(x) => out.push((x, v.span())),
+                None => ok = false,
+            }
+        }
+        if ok && out.is_empty() {
+            self.error(
+                span,
+                format!("{what} names nobody"),
+                Some(format!("name at least one of: {}", known.join(", "))),
+            );
+            return None;
+        }
+        ok.then_some(out)
+    }
+
+    /// A route's `raised_by`; Parley default: every raising role.
+    fn raised_by(&mut self, raw: Option<S<Vec<S<String>>>>) -> Option<Vec<RaiserRole>> {
+        let Some(raw) = raw else {
+            return Some(RaiserRole::ALL.to_vec());
+        };
+        let known: Vec<&str> = RaiserRole::ALL.iter().map(|r| r.as_str()).collect();
+        let list = self.name_list::<RaiserRole>(raw, "route raised_by", &known)?;
+        Some(list.into_iter().map(|(r, _)| r).collect())
+    }
+
+    /// A stage's `[stage.may]` table: the actions it names, each with who may take it; the
+    /// actions it leaves out take Parley's default ([`May::default_for`]).
+    fn may(
+        &mut self,
+        raw: Option<S<RawMay>>,
+        stage: i64,
+        appointments: &[Appointment],
+    ) -> Option<May> {
+        let Some(raw) = raw else {
+            return Some(May::defaults());
+        };
+        let mut may = May::defaults();
+        let mut ok = true;
+        let known: Vec<&str> = Actor::ALL.iter().map(|a| a.as_str()).collect();
+        for (action, list) in raw.into_inner() {
+            let Some(action) = self.name::<StageAction>(&action) else {
+                ok = false;
+                continue;
+            };
+            let what = format!("stage {stage} may.{action}");
+            let Some(actors) = self.name_list::<Actor>(list, &what, &known) else {
+                ok = false;
+                continue;
+            };
+            for (actor, span) in &actors {
+                if action.raising_side_only()
+                    && matches!(actor, Actor::Receiver | Actor::PartnershipBusinessTeam)
+                {
+                    self.error(
+                        span.clone(),
+                        format!("stage {stage}: {action} is the raising side's; \"{actor}\" cannot take it"),
+                        Some("name raiser, stage-leads, managers or an appointed role".to_owned()),
+                    );
+                    ok = false;
+                }
+                if actor.is_appointed() {
+                    let appointed_by_now = appointments
+                        .iter()
+                        .any(|a| a.role == *actor && i64::from(a.stage.get()) <= stage);
+                    if !appointed_by_now {
+                        self.error(
+                            span.clone(),
+                            format!(
+                                "stage {stage} names \"{actor}\", but no [[appointment]] appoints one by stage {stage}"
+                            ),
+                            Some(format!(
+                                "add [[appointment]] role = \"{actor}\" with a stage of {stage} or earlier"
+                            )),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            may.0
+                .insert(action, actors.into_iter().map(|(a, _)| a).collect());
+        }
+        ok.then_some(may)
+    }
+
+    fn appointments(
+        &mut self,
+        raw: Vec<S<RawAppointment>>,
+        stages: &BTreeSet<i64>,
+    ) -> Vec<Appointment> {
+        let mut out: Vec<Appointment> = Vec::new();
+        let known: Vec<&str> = Actor::ALL.iter().map(|a| a.as_str()).collect();
+        for a in raw {
+            let a = a.into_inner();
+            let role_span = a.role.span();
+            let role = match self.name::<Actor>(&a.role) {
+                Some(r) if !r.is_appointed() => {
+                    self.error(
+                        role_span.clone(),
+                        format!("\"{r}\" is not a role people are appointed to an escalation in"),
+                        Some(format!(
+                            "appointed roles: {}",
+                            Actor::appointed()
+                                .map(|x| x.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    );
+                    None
+                }
+                r => r,
+            };
+            let stage = self.stage_ref(&a.stage, stages, "appointment stage");
+            let by_span = a.by.span();
+            let by = self.name_list::<Actor>(a.by, "appointment by", &known);
+            if let (Some(role), Some(by)) = (role, &by)
+                && by.iter().any(|(x, _)| *x == role)
+            {
+                self.error(
+                    by_span,
+                    format!("\"{role}\" cannot appoint themselves"),
+                    Some("name who appoints them, e.g. partnership-business-team".to_owned()),
+                );
+                continue;
+            }
+            let text = self.optional_text(a.text, "appointment text");
+            let (Some(role), Some(stage), Some(by)) = (role, stage, by) else {
+                continue;
+            };
+            if out.iter().any(|x| x.role == role) {
+                self.error(
+                    role_span,
+                    format!("the appointment of \"{role}\" is defined twice"),
+                    None,
+                );
+                continue;
+            }
+            out.push(Appointment {
+                role,
+                stage,
+                by: by.into_iter().map(|(x, _)| x).collect(),
+                child_details: *a.child_details.get_ref(),
+                text,
+            });
         }
         out
     }

@@ -801,3 +801,593 @@ fn replay_reports_the_first_refused_event() {
     assert_eq!(err.0, 3);
     assert!(matches!(err.1, TransitionError::NoFurtherStage(_)));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Referral steps (issue 14, item 5): a referral keeps the escalation open at its step; what
+// came of it closes it; a further referral only where the file's `then` allows it.
+
+/// The fixture with Sunderland's shape of referrals: a scrutineer (led in Parley, 5 working
+/// days) that an inspectorate may follow, the inspectorate, and the partnership (no `then`).
+fn referral_world() -> World {
+    let source = FIXTURE.replace(
+        "[[referral]]\nid = \"partnership\"",
+        "[[referral]]\nid = \"scrutineer\"\nlabel = \"Independent Scrutineer\"\nlead = \"independent-scrutineer\"\ntimescale = { working_days = 5 }\nthen = [\"inspectorate\"]\ntext = \"The scrutineer.\"\n\n[[referral]]\nid = \"inspectorate\"\nlabel = \"Inspectorate\"\ntext = \"An inspectorate.\"\n\n[[referral]]\nid = \"partnership\"",
+    );
+    assert_ne!(source, FIXTURE, "the fixture's referral block moved");
+    World::new(&source)
+}
+
+const REFERRED: &str = "2027-01-11T10:00:00Z"; // Monday
+const STEP_LATER: &str = "2027-01-13T10:00:00Z"; // Wednesday
+const STEP_OVERDUE: &str = "2027-01-19T10:00:00Z"; // Tuesday: the scrutineer was due Mon 18 Jan
+
+fn made(referral: &str) -> Event {
+    Event::ReferralMade {
+        referral: referral.to_owned(),
+    }
+}
+
+fn referral_states(w: &World) -> Vec<(&'static str, Escalation)> {
+    let last_stage = vec![
+        (RAISED, raised_child(ChildStatus::ChildInNeed)),
+        (LATER, Event::Escalated),
+        (LATER, Event::Escalated),
+    ];
+    let with = |more: &[(&'static str, Event)]| {
+        let mut v = last_stage.clone();
+        v.extend(more.iter().cloned());
+        w.replay(&v)
+    };
+    vec![
+        ("at the last stage", with(&[])),
+        ("at the scrutineer", with(&[(REFERRED, made("scrutineer"))])),
+        (
+            "at the inspectorate after the scrutineer",
+            with(&[
+                (REFERRED, made("scrutineer")),
+                (STEP_LATER, made("inspectorate")),
+            ]),
+        ),
+        (
+            "at the partnership",
+            with(&[(REFERRED, made("partnership"))]),
+        ),
+        (
+            "closed with the scrutineer's outcome",
+            with(&[
+                (REFERRED, made("scrutineer")),
+                (
+                    STEP_LATER,
+                    Event::ReferralOutcomeRecorded {
+                        outcome: "Agreed a plan.".to_owned(),
+                    },
+                ),
+            ]),
+        ),
+        (
+            "closed by a stored referred-on",
+            with(&[(
+                REFERRED,
+                Event::ReferredOn {
+                    referral: "partnership".to_owned(),
+                },
+            )]),
+        ),
+    ]
+}
+
+#[test]
+fn referral_steps_in_every_state() {
+    let w = referral_world();
+    let outcome_text = |t: &str| Event::ReferralOutcomeRecorded {
+        outcome: t.to_owned(),
+    };
+    let events: Vec<(&str, Event)> = vec![
+        ("refer to scrutineer", made("scrutineer")),
+        ("refer to inspectorate", made("inspectorate")),
+        ("refer to partnership", made("partnership")),
+        ("refer to ofsted (unknown)", made("ofsted")),
+        (
+            "record outcome",
+            outcome_text("The partners agreed a plan."),
+        ),
+        ("record blank outcome", outcome_text(" \n ")),
+        ("escalate", Event::Escalated),
+        (
+            "resolve agreed",
+            Event::Resolved {
+                resolution: Resolution::Agreed,
+            },
+        ),
+        ("convene meeting", Event::ProfessionalsMeetingConvened),
+        (
+            "old referred-on",
+            Event::ReferredOn {
+                referral: "partnership".to_owned(),
+            },
+        ),
+        ("record stage 3 learning", record(3, "learning")),
+        ("withdraw", Event::Withdrawn),
+        (
+            "stage 3 deadline passed",
+            Event::DeadlinePassed {
+                deadline: Deadline::Stage(stage(3)),
+            },
+        ),
+        (
+            "overall deadline passed",
+            Event::DeadlinePassed {
+                deadline: Deadline::Overall,
+            },
+        ),
+        (
+            "referral 1 deadline passed",
+            Event::DeadlinePassed {
+                deadline: Deadline::Referral(1),
+            },
+        ),
+        (
+            "referral 2 deadline passed",
+            Event::DeadlinePassed {
+                deadline: Deadline::Referral(2),
+            },
+        ),
+    ];
+    // state -> event -> expected outcome, at STEP_OVERDUE (every deadline above has passed).
+    let expected: &[(&str, &[&str])] = &[
+        (
+            "at the last stage",
+            &[
+                "ok",
+                "ok", // the inspectorate may also be referred to directly from the last stage
+                "ok",
+                "UnknownReferral",
+                "NotAtReferral",
+                "NotAtReferral",
+                "NoFurtherStage",
+                "ok",
+                "MeetingNotProvided",
+                "ok",
+                "ok",
+                "ok",
+                "ok",
+                "ok",
+                "NoSuchDeadline",
+                "NoSuchDeadline",
+            ],
+        ),
+        (
+            "at the scrutineer",
+            &[
+                "ReferralNotAfter", // not after itself
+                "ok",               // then = ["inspectorate"]
+                "ReferralNotAfter", // the partnership is not in its `then`
+                "UnknownReferral",
+                "ok",
+                "EmptyReferralOutcome",
+                "AtReferral",
+                "AtReferral",
+                "AtReferral",
+                "AtReferral",
+                "ok",
+                "ok",
+                "NoSuchDeadline", // the stage's deadline stopped with the referral
+                "NoSuchDeadline", // and so did the overall one
+                "ok",             // the scrutineer's 5 working days ran out on 18 January
+                "NoSuchDeadline",
+            ],
+        ),
+        (
+            "at the inspectorate after the scrutineer",
+            &[
+                "ReferralNotAfter",
+                "ReferralNotAfter",
+                "ReferralNotAfter",
+                "UnknownReferral",
+                "ok",
+                "EmptyReferralOutcome",
+                "AtReferral",
+                "AtReferral",
+                "AtReferral",
+                "AtReferral",
+                "ok",
+                "ok",
+                "NoSuchDeadline",
+                "NoSuchDeadline",
+                "NoSuchDeadline", // step 1 is over
+                "NoSuchDeadline", // step 2 has no timescale
+            ],
+        ),
+        (
+            "at the partnership",
+            &[
+                "ReferralNotAfter",
+                "ReferralNotAfter",
+                "ReferralNotAfter",
+                "UnknownReferral",
+                "ok",
+                "EmptyReferralOutcome",
+                "AtReferral",
+                "AtReferral",
+                "AtReferral",
+                "AtReferral",
+                "ok",
+                "ok",
+                "NoSuchDeadline",
+                "NoSuchDeadline",
+                "NoSuchDeadline",
+                "NoSuchDeadline",
+            ],
+        ),
+        (
+            "closed with the scrutineer's outcome",
+            &[
+                "Closed", "Closed", "Closed", "Closed", "Closed", "Closed", "Closed", "Closed",
+                "Closed", "Closed", "ok", "Closed", "Closed", "Closed", "Closed", "Closed",
+            ],
+        ),
+        (
+            "closed by a stored referred-on",
+            &[
+                "Closed", "Closed", "Closed", "Closed", "Closed", "Closed", "Closed", "Closed",
+                "Closed", "Closed", "ok", "Closed", "Closed", "Closed", "Closed", "Closed",
+            ],
+        ),
+    ];
+    let states = referral_states(&w);
+    assert_eq!(states.len(), expected.len());
+    let mut wrong = Vec::new();
+    for ((name, state), (expected_name, row)) in states.iter().zip(expected) {
+        assert_eq!(name, expected_name);
+        assert_eq!(row.len(), events.len(), "{name}");
+        for ((event_name, event), want) in events.iter().zip(row.iter()) {
+            let got = outcome(&decide(
+                Some(state),
+                w.rules(),
+                at(STEP_OVERDUE),
+                event.clone(),
+            ));
+            if got != *want {
+                wrong.push(format!("{name} / {event_name}: got {got}, want {want}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_referral_step_stays_open_and_its_outcome_closes_it() {
+    let w = referral_world();
+    let states = referral_states(&w);
+    let find = |n: &str| {
+        states
+            .iter()
+            .find(|(name, _)| *name == n)
+            .unwrap()
+            .1
+            .clone()
+    };
+
+    let at_step = find("at the scrutineer");
+    assert!(at_step.status.is_open(), "a referral no longer closes it");
+    let step = at_step.at_referral().expect("at the scrutineer's step");
+    assert_eq!(step.referral, "scrutineer");
+    // 5 working days after Monday 11 January 2027 (no holidays that week): Monday 18th.
+    assert_eq!(step.due, Some(date(2027, 1, 18)));
+    assert!(at_step.current().ended_at.is_some(), "stage 3 ended");
+    assert_eq!(
+        at_step.overdue(w.rules(), at("2027-01-18T20:00:00Z")),
+        vec![]
+    );
+    assert_eq!(
+        at_step.overdue(w.rules(), at(STEP_OVERDUE)),
+        vec![(Deadline::Referral(1), date(2027, 1, 18))],
+        "only the referral's deadline runs at the step"
+    );
+
+    let further = find("at the inspectorate after the scrutineer");
+    assert_eq!(further.referrals.len(), 2);
+    assert!(further.referrals[0].ended_at.is_some());
+    assert_eq!(
+        further.at_referral().map(|s| s.referral.as_str()),
+        Some("inspectorate")
+    );
+    assert_eq!(further.referrals[1].due, None, "no timescale, no deadline");
+    assert_eq!(further.overdue(w.rules(), at(MUCH_LATER)), vec![]);
+
+    let closed = find("closed with the scrutineer's outcome");
+    assert_eq!(closed.status, Status::ReferredOn("scrutineer".to_owned()));
+    assert_eq!(
+        closed.referrals[0].outcome.as_deref(),
+        Some("Agreed a plan.")
+    );
+    assert!(closed.at_referral().is_none());
+
+    // A referred-on event stored before referral steps still closes the escalation.
+    let old = find("closed by a stored referred-on");
+    assert_eq!(old.status, Status::ReferredOn("partnership".to_owned()));
+    assert!(old.referrals.is_empty());
+    assert!(old.closed_at.is_some());
+}
+
+#[test]
+fn referral_keys_are_checked_with_their_place() {
+    let base = FIXTURE.replace(
+        "id = \"partnership\"\nlabel = \"The partnership\"",
+        "id = \"partnership\"\nlabel = \"The partnership\"\nKEYS",
+    );
+    let cases: &[(&str, &str)] = &[
+        ("lead = \"the-pope\"", "unknown referral lead \"the-pope\""),
+        ("timescale = { working_days = 0 }", "referral timescale"),
+        ("then = [\"nowhere\"]", "referral then names \"nowhere\""),
+        (
+            "then = [\"partnership\"]",
+            "a referral cannot follow itself",
+        ),
+        ("timescale = { days = 3 }", "unknown field `days`"),
+    ];
+    for (keys, message) in cases {
+        let source = base.replace("KEYS", keys);
+        let errors = procedure::parse(&source).expect_err(keys);
+        let rendered = errors.render("f.toml", &source);
+        assert!(rendered.contains(message), "{keys}: {rendered}");
+        let line = source.lines().position(|l| l == *keys).unwrap() + 1;
+        assert!(
+            rendered.starts_with(&format!("f.toml:{line}:")),
+            "{keys}: line {line} expected in {rendered}"
+        );
+    }
+    // And the good keys read.
+    let source = base.replace(
+        "KEYS",
+        "lead = \"partnership-business-team\"\ntimescale = { working_days = 10 }",
+    );
+    let p = procedure::parse(&source).unwrap();
+    let r = p.referral("partnership").unwrap();
+    assert_eq!(r.timescale, Some(days(10)));
+    assert_eq!(
+        r.lead.map(|l| l.as_str()),
+        Some("partnership-business-team")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meetings as records (issue 14, item 6).
+
+fn solihull() -> World {
+    World::new(parley_core::seeds::source("solihull").unwrap())
+}
+
+fn solihull_raised() -> Event {
+    Event::Raised {
+        route: RouteKind::Individual,
+        subject: Subject::Child {
+            status: ChildStatus::None,
+        },
+        category: "other".to_owned(),
+    }
+}
+
+fn plan(held_at: &str) -> parley_core::meeting::MeetingPlan {
+    parley_core::meeting::MeetingPlan {
+        held_at: at(held_at),
+        chair: Some("chair".to_owned()),
+        invited_people: vec!["a".to_owned(), "b".to_owned()],
+        invited_agencies: vec!["x".to_owned()],
+    }
+}
+
+fn meeting_record(outcome: &str) -> parley_core::meeting::MeetingRecord {
+    parley_core::meeting::MeetingRecord {
+        attended_people: vec!["a".to_owned()],
+        attended_agencies: vec![],
+        outcome: outcome.to_owned(),
+        actions: String::new(),
+    }
+}
+
+/// Solihull stage 4: "a meeting of senior managers ... within a maximum of 3 working days of
+/// Stage 3". Worked by hand from DESIGN.md §5 ("within N working days of X" counts from the
+/// day after X; weekends and England's bank holidays are not working days).
+#[test]
+fn solihull_stage_four_meeting_is_due_within_three_working_days() {
+    let w = solihull();
+    let cases: &[(&str, Date)] = &[
+        // Wednesday 20 January 2027: Thu 21, Fri 22, Mon 25.
+        ("2027-01-20T10:00:00Z", date(2027, 1, 25)),
+        // Thursday 24 December 2026: Christmas (Fri 25) and Boxing Day's substitute (Mon 28)
+        // are not working days: Tue 29, Wed 30, Thu 31.
+        ("2026-12-24T10:00:00Z", date(2026, 12, 31)),
+        // Good Friday, 26 March 2027 (the day the stage began is not counted); Easter Monday
+        // (29 March) is a bank holiday: Tue 30, Wed 31, Thu 1 April.
+        ("2027-03-26T10:00:00Z", date(2027, 4, 1)),
+    ];
+    for (entered, want) in cases {
+        let e = w.replay(&[
+            ("2026-12-01T10:00:00Z", solihull_raised()),
+            ("2026-12-02T10:00:00Z", Event::Escalated),
+            ("2026-12-03T10:00:00Z", Event::Escalated),
+            (entered, Event::Escalated),
+        ]);
+        assert_eq!(e.current_stage(), stage(4));
+        let spec = w.procedure.stage(stage(4)).unwrap();
+        assert!(
+            spec.meeting.is_some(),
+            "solihull.toml gives stage 4 its meeting"
+        );
+        let due = parley_core::meeting::meeting_due(
+            &w.procedure,
+            &w.calendar,
+            spec,
+            e.current().started_on,
+        )
+        .unwrap();
+        assert_eq!(due, Some(*want), "stage 4 entered {entered}");
+    }
+    // Stages 1 to 3 have no meeting of their own.
+    for n in 1..=3 {
+        assert!(w.procedure.stage(stage(n)).unwrap().meeting.is_none());
+    }
+}
+
+#[test]
+fn meetings_are_arranged_ahead_and_recorded_once_held() {
+    let w = solihull();
+    let open = w.replay(&[("2026-12-01T10:00:00Z", solihull_raised())]);
+    let arranged = open
+        .apply(
+            w.rules(),
+            at("2026-12-01T11:00:00Z"),
+            Event::MeetingArranged(plan("2026-12-03T14:30:00Z")),
+        )
+        .unwrap()
+        .state;
+    assert_eq!(arranged.meetings.len(), 1);
+    assert_eq!(arranged.meetings[0].number, 1);
+    let closed = arranged
+        .apply(
+            w.rules(),
+            at("2026-12-04T10:00:00Z"),
+            Event::Resolved {
+                resolution: Resolution::Agreed,
+            },
+        )
+        .unwrap()
+        .state;
+    // (state, time, event, expected)
+    let cases: Vec<(&str, &Escalation, &str, Event, &str)> = vec![
+        (
+            "arranged",
+            &arranged,
+            "2026-12-02T10:00:00Z",
+            Event::MeetingRecorded {
+                meeting: 1,
+                record: meeting_record("Agreed."),
+            },
+            "MeetingNotYetHeld",
+        ),
+        (
+            "arranged",
+            &arranged,
+            "2026-12-03T14:30:00Z",
+            Event::MeetingRecorded {
+                meeting: 1,
+                record: meeting_record("Agreed."),
+            },
+            "ok",
+        ),
+        (
+            "arranged",
+            &arranged,
+            "2026-12-03T16:00:00Z",
+            Event::MeetingRecorded {
+                meeting: 2,
+                record: meeting_record("Agreed."),
+            },
+            "NoSuchMeeting",
+        ),
+        (
+            "arranged",
+            &arranged,
+            "2026-12-03T16:00:00Z",
+            Event::MeetingRecorded {
+                meeting: 1,
+                record: meeting_record("  "),
+            },
+            "EmptyMeetingOutcome",
+        ),
+        (
+            "closed",
+            &closed,
+            "2026-12-05T10:00:00Z",
+            Event::MeetingRecorded {
+                meeting: 1,
+                record: meeting_record("Agreed."),
+            },
+            "ok",
+        ),
+        (
+            "closed",
+            &closed,
+            "2026-12-05T10:00:00Z",
+            Event::MeetingArranged(plan("2026-12-08T10:00:00Z")),
+            "Closed",
+        ),
+        (
+            "open",
+            &open,
+            "2026-12-01T11:00:00Z",
+            Event::MeetingArranged(plan("2026-11-30T10:00:00Z")),
+            "ok",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (name, state, t, event, want) in cases {
+        let got = outcome(&decide(Some(state), w.rules(), at(t), event.clone()));
+        if got != want {
+            wrong.push(format!("{name} at {t} {event:?}: got {got}, want {want}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Recorded once only.
+    let recorded = arranged
+        .apply(
+            w.rules(),
+            at("2026-12-03T16:00:00Z"),
+            Event::MeetingRecorded {
+                meeting: 1,
+                record: meeting_record("Agreed."),
+            },
+        )
+        .unwrap()
+        .state;
+    assert_eq!(
+        outcome(&recorded.apply(
+            w.rules(),
+            at("2026-12-03T17:00:00Z"),
+            Event::MeetingRecorded {
+                meeting: 1,
+                record: meeting_record("Again."),
+            },
+        )),
+        "MeetingAlreadyRecorded"
+    );
+    // A meeting convened before meetings were records still replays: no details.
+    let old = w.replay(&[
+        ("2026-12-01T10:00:00Z", solihull_raised()),
+        ("2026-12-01T11:00:00Z", Event::ProfessionalsMeetingConvened),
+    ]);
+    assert_eq!(old.current().meetings, vec![at("2026-12-01T11:00:00Z")]);
+    assert!(old.meetings.is_empty());
+}
+
+#[test]
+fn stage_meeting_keys_are_checked_with_their_place() {
+    let source = parley_core::seeds::source("solihull").unwrap();
+    let good = "meeting = { title = \"Meeting of senior managers with an independent chair\", within_working_days = 3 }";
+    assert!(source.contains(good));
+    let cases: &[(&str, &str)] = &[
+        (
+            "meeting = { title = \"M\", within_working_days = 0 }",
+            "stage meeting within_working_days",
+        ),
+        (
+            "meeting = { title = \"  \" }",
+            "stage meeting title must not be empty",
+        ),
+        (
+            "meeting = { title = \"M\", within = 3 }",
+            "unknown field `within`",
+        ),
+    ];
+    for (bad, message) in cases {
+        let s = source.replace(good, bad);
+        let rendered = procedure::parse(&s).expect_err(bad).render("s.toml", &s);
+        let line = s.lines().position(|l| l == *bad).unwrap() + 1;
+        assert!(rendered.contains(message), "{bad}: {rendered}");
+        assert!(
+            rendered.starts_with(&format!("s.toml:{line}:")),
+            "{bad}: {rendered}"
+        );
+    }
+}

@@ -5,6 +5,7 @@
 mod cap;
 mod fuzz;
 mod machine;
+mod may;
 mod properties;
 mod seeds;
 mod svg;

@@ -270,8 +270,17 @@ pub(crate) const OFFICER_NAMED: Sql = Sql {
     ),
 };
 
+/// A person appointed to an escalation ([`Op::Appointment`]; migration 7).
+pub(crate) const APPOINTMENT: Sql = Sql {
+    name: "parley_appointment",
+    text: concat!(
+        "INSERT INTO escalation_appointments (escalation_id, partnership_id, role, person_id, stage, at_us) ",
+        "VALUES ($1, $2, $3, $4, $5, $6)"
+    ),
+};
+
 /// Every write, for PostgreSQL's writer to prepare.
-pub(crate) const WRITES: [&Sql; 17] = [
+pub(crate) const WRITES: [&Sql; 18] = [
     &EVENT,
     &OUTBOX,
     &PARTNERSHIP,
@@ -288,6 +297,7 @@ pub(crate) const WRITES: [&Sql; 17] = [
     &STAGE_ENTERED,
     &OFFICER_NAMED,
     &COMPLIMENT,
+    &APPOINTMENT,
     &WRITE_HEAD,
 ];
 
@@ -563,6 +573,17 @@ pub(crate) fn op(op: &Op) -> Statement<'_> {
                 OptInt(s.ended_at_us),
                 Owned(record_json(&s.record)),
                 Int(s.meetings),
+            ],
+        ),
+        Op::Appointment(a) => (
+            &APPOINTMENT,
+            vec![
+                Text(&a.escalation_id),
+                Text(&a.partnership_id),
+                Text(&a.role),
+                Text(&a.person_id),
+                Int(a.stage),
+                Int(a.at_us),
             ],
         ),
         Op::StageEntered {

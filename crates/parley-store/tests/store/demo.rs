@@ -88,7 +88,9 @@ async fn a_small_demo_shows_every_status_and_keeps_its_promises() {
         }
         assert_eq!(by_status, summary.by_status);
 
-        // Sign-ins: one person per role in every partnership, with unique e-mail addresses.
+        // Sign-ins: one person per role in every partnership (the five roles every
+        // partnership has, then one for each partnership role its procedure appoints: issue
+        // 14, item 4), with unique e-mail addresses.
         for p in &summary.partnerships {
             let roles: Vec<&str> = summary
                 .sign_ins
@@ -96,7 +98,11 @@ async fn a_small_demo_shows_every_status_and_keeps_its_promises() {
                 .filter(|s| s.partnership_id == p.id)
                 .map(|s| s.role.as_str())
                 .collect();
-            assert_eq!(roles, ROLES, "{}", p.name);
+            let procedure = parley_core::seeds::get(&p.procedure_id).unwrap().unwrap();
+            let mut want: Vec<&str> = ROLES[..5].to_vec();
+            want.extend(procedure.appointments.iter().map(|a| a.role.as_str()));
+            assert_eq!(roles, want, "{}", p.name);
+            assert!(roles.iter().all(|r| ROLES.contains(r)), "{}", p.name);
         }
         let emails: BTreeSet<&str> = summary.sign_ins.iter().map(|s| s.email.as_str()).collect();
         assert_eq!(emails.len(), summary.sign_ins.len());
@@ -156,6 +162,7 @@ async fn a_small_demo_shows_every_status_and_keeps_its_promises() {
 
         // Named officers for every agency and stage; line managers practitioner -> manager ->
         // senior manager, within the agency.
+        let mut appointments = 0;
         for p in &summary.partnerships {
             let stages = parley_core::seeds::get(&p.procedure_id)
                 .unwrap()
@@ -189,10 +196,23 @@ async fn a_small_demo_shows_every_status_and_keeps_its_promises() {
                     _ => {}
                 }
             }
-            for r in ROLES {
+            // Every role every partnership has, and the partnership roles its procedure
+            // appoints (issue 14, item 4).
+            let procedure = parley_core::seeds::get(&p.procedure_id).unwrap().unwrap();
+            let appointed = procedure.appointments.iter().map(|a| a.role.as_str());
+            for r in ROLES[..5].iter().copied().chain(appointed) {
                 assert!(people.iter().any(|q| q.roles.iter().any(|x| x == r)), "{r}");
             }
+            // ... and appoints them in histories that reach their stage (a small demo may
+            // have none for a partnership: counted over all of them below).
+            let links = store.chain(&p.id, 0, i64::MAX).await.unwrap();
+            appointments += links.iter().filter(|l| l.kind == "appointed").count();
         }
+
+        assert!(
+            appointments > 0,
+            "nobody is appointed in the demo's histories"
+        );
 
         // Every event at or before now, each escalation's in order; every chain verifies.
         let now_us = now().as_microsecond();
@@ -224,7 +244,9 @@ async fn a_small_demo_shows_every_status_and_keeps_its_promises() {
             "timescale-agreed",
             "deadline-passed",
             "resolved",
-            "referred-on",
+            // Issue 14, item 5: referrals go on to a step, and what came of it closes them.
+            "referral-made",
+            "referral-outcome-recorded",
             "withdrawn",
             "redirected",
         ] {

@@ -80,6 +80,57 @@ pub(crate) async fn estate(records: &Records) -> Estate {
         .record_child_details_read(&raised.id, &w.social_worker, at(30))
         .await
         .unwrap();
+    // A second escalation taken to Solihull's stage 4, where the business team appoints an
+    // independent chair (issue 14, item 4): a row of `escalation_appointments`.
+    let chair = records
+        .save_person(
+            at(40),
+            &Actor::SYSTEM,
+            p,
+            None,
+            PersonInput {
+                agency_id: None,
+                name: "Cai Chair".to_owned(),
+                email: "cai.chair@example.org".to_owned(),
+                job_title: "Independent Chair".to_owned(),
+                roles: vec!["independent-chair".to_owned()],
+                line_manager_id: None,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+    let second = records
+        .raise(at(41), &teacher, p, raise_input(&w, "none"))
+        .await
+        .unwrap();
+    for (version, second_at) in [(1, 42), (2, 43), (3, 44)] {
+        records
+            .act(
+                at(second_at),
+                &teacher,
+                &second.id,
+                version,
+                &Event::Escalated,
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    records
+        .act(
+            at(45),
+            &Actor::SYSTEM,
+            &second.id,
+            4,
+            &Event::Appointed {
+                role: parley_core::names::Actor::IndependentChair,
+                person: chair,
+            },
+            None,
+        )
+        .await
+        .unwrap();
     Estate {
         w,
         admin,

@@ -58,6 +58,9 @@ pub fn routes() -> Vec<Route> {
     paths(escalation, child, history, action),
     components(schemas(
         EscalationView,
+        crate::service::referral::ReferralStepView,
+        crate::service::meeting::MeetingView,
+        crate::service::meeting::StageMeetingView,
         PersonRef,
         ProcedureRef,
         CurrentStage,
@@ -141,7 +144,11 @@ async fn history(
 
 /// Takes an action, based on the escalation's `version` the caller saw:
 /// `record` (`fields`, optional `stage`), `agree-timescale` (`working_days`), `escalate`,
-/// `resolve` (`outcome`), `convene-meeting`, `refer-on` (`referral`), `withdraw` (`reason`).
+/// `resolve` (`outcome`), `convene-meeting`, `refer-on` (`referral`: the escalation stays open
+/// at the referral step), `record-referral-outcome` (`outcome`: what came of the referral step
+/// it is at, in words; closes it as referred on), `arrange-meeting` (`held_at`, `chair`,
+/// `invited_people`, `invited_agencies`), `record-meeting` (`meeting`, `attended_people`,
+/// `attended_agencies`, `outcome`, `actions`), `withdraw` (`reason`).
 /// Answers with the escalation as it now is.
 #[utoipa::path(post, path = "/api/escalations/{id}/actions", tag = "escalations",
     params(("id" = String, Path, description = "The escalation's id")),
@@ -149,7 +156,7 @@ async fn history(
     responses(
         (status = 200, body = EscalationView),
         (status = 401, body = Problem),
-        (status = 403, description = "The caller may see the escalation but not take this action", body = Problem),
+        (status = 403, description = "The caller may see the escalation but not take this action: code `forbidden` when they take no part in it now, `not-permitted` when the procedure gives this action at the current stage to others (the `detail` says who, in the procedure's words)", body = Problem),
         (status = 404, body = Problem),
         (status = 409, description = "Someone else changed the escalation since `version`", body = Problem),
         (status = 422, description = "The input, or the procedure, refuses the action (`code` `invalid`)", body = Problem)),

@@ -16,6 +16,7 @@ use crate::routes::{Route, Rule, route};
 use crate::service::my_work::{MyWork, my_work};
 
 pub mod admin;
+pub mod appointment;
 pub mod body;
 pub mod compliments;
 pub mod escalation;
@@ -43,6 +44,7 @@ pub fn routes() -> Vec<Route> {
     ];
     r.extend(raise::routes());
     r.extend(escalation::routes());
+    r.extend(appointment::routes());
     r.extend(compliments::routes());
     r.extend(partnership::routes());
     r.extend(learning::routes());
@@ -82,7 +84,8 @@ pub struct Problem {
     pub r#type: String,
     pub title: String,
     pub status: u16,
-    /// Stable: `unauthenticated`, `forbidden`, `csrf`, `not-found`, `conflict`, `invalid`,
+    /// Stable: `unauthenticated`, `forbidden`, `not-permitted`, `csrf`, `not-found`,
+    /// `conflict`, `invalid`,
     /// `too-many-requests`, `method-not-allowed`, `too-large`, `internal`.
     pub code: String,
     pub detail: String,
@@ -100,6 +103,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     for area in [
         raise::doc(),
         escalation::doc(),
+        appointment::doc(),
         compliments::doc(),
         partnership::doc(),
         learning::doc(),

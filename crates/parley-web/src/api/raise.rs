@@ -103,7 +103,7 @@ async fn options(
     responses(
         (status = 201, body = Raised, description = "Raised"),
         (status = 401, body = Problem),
-        (status = 403, body = Problem, description = "The caller cannot raise a challenge: no practitioner, manager or senior manager role, or no agency"),
+        (status = 403, body = Problem, description = "The caller cannot raise a challenge: no practitioner, manager or senior manager role, or no agency (code `forbidden`); or the procedure gives the chosen route to other roles (code `not-permitted`, the `detail` says who)"),
         (status = 422, body = Problem, content_type = "application/problem+json",
             description = "Something is missing or wrong (see `errors`), or a child is at immediate risk, or the matter belongs to another procedure.")
     ),

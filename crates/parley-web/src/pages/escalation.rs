@@ -57,6 +57,18 @@ pub fn routes() -> Vec<Route> {
         action_post("/escalations/{id}/meeting", K::ConveneMeeting),
         action_get("/escalations/{id}/refer", K::ReferOn),
         action_post("/escalations/{id}/refer", K::ReferOn),
+        action_get(
+            "/escalations/{id}/referral-outcome",
+            K::RecordReferralOutcome,
+        ),
+        action_post(
+            "/escalations/{id}/referral-outcome",
+            K::RecordReferralOutcome,
+        ),
+        action_get("/escalations/{id}/arrange-meeting", K::ArrangeMeeting),
+        action_post("/escalations/{id}/arrange-meeting", K::ArrangeMeeting),
+        action_get("/escalations/{id}/record-meeting", K::RecordMeeting),
+        action_post("/escalations/{id}/record-meeting", K::RecordMeeting),
         action_get("/escalations/{id}/withdraw", K::Withdraw),
         action_post("/escalations/{id}/withdraw", K::Withdraw),
     ]
@@ -235,10 +247,25 @@ struct Values {
     working_days: String,
     outcome: String,
     referral: String,
+    referral_outcome: String,
     reason: String,
     /// The stage whose record the form writes, when it names one (`?stage=`).
     #[serde(skip)]
     stage: Option<i64>,
+    // A meeting (issue 14, item 6).
+    held_day: String,
+    held_month: String,
+    held_year: String,
+    held_hour: String,
+    held_minute: String,
+    chair: String,
+    invited_people: Vec<String>,
+    invited_agencies: Vec<String>,
+    meeting: String,
+    attended_people: Vec<String>,
+    attended_agencies: Vec<String>,
+    meeting_outcome: String,
+    meeting_actions: String,
 }
 
 impl Values {
@@ -251,6 +278,20 @@ impl Values {
                 "working-days" => v.working_days = val.clone(),
                 "outcome" => v.outcome = val.clone(),
                 "referral" => v.referral = val.clone(),
+                "referral-outcome" => v.referral_outcome = val.clone(),
+                "held-at-day" => v.held_day = val.clone(),
+                "held-at-month" => v.held_month = val.clone(),
+                "held-at-year" => v.held_year = val.clone(),
+                "held-at-hour" => v.held_hour = val.clone(),
+                "held-at-minute" => v.held_minute = val.clone(),
+                "chair" => v.chair = val.clone(),
+                "invited-people" => v.invited_people.push(val.clone()),
+                "invited-agencies" => v.invited_agencies.push(val.clone()),
+                "meeting" => v.meeting = val.clone(),
+                "attended-people" => v.attended_people.push(val.clone()),
+                "attended-agencies" => v.attended_agencies.push(val.clone()),
+                "meeting-outcome" => v.meeting_outcome = val.clone(),
+                "meeting-actions" => v.meeting_actions = val.clone(),
                 "reason" => v.reason = val.clone(),
                 other => {
                     if let Some(id) = other.strip_prefix("record-") {
@@ -306,6 +347,33 @@ impl Values {
                 "Referred to",
                 choice_label(&offered.referrals, &self.referral),
             ),
+            ActionKind::RecordReferralOutcome => {
+                add("What came of the referral", &self.referral_outcome);
+            }
+            ActionKind::ArrangeMeeting => {
+                add(
+                    "Date and time",
+                    &format!(
+                        "{}/{}/{} {}:{}",
+                        self.held_day,
+                        self.held_month,
+                        self.held_year,
+                        self.held_hour,
+                        self.held_minute
+                    ),
+                );
+                add("Chair", choice_label(&offered.people, &self.chair));
+                let names: Vec<&str> = self
+                    .invited_people
+                    .iter()
+                    .map(|p| choice_label(&offered.people, p))
+                    .collect();
+                add("Invited", &names.join(", "));
+            }
+            ActionKind::RecordMeeting => {
+                add("Outcome", &self.meeting_outcome);
+                add("Actions", &self.meeting_actions);
+            }
             ActionKind::Withdraw => {}
             ActionKind::Escalate | ActionKind::ConveneMeeting => {}
         }
@@ -332,6 +400,9 @@ fn title(kind: ActionKind, offered: &Offered) -> String {
         ActionKind::Resolve => "Resolve the escalation".to_owned(),
         ActionKind::ConveneMeeting => "Convene a professionals’ meeting".to_owned(),
         ActionKind::ReferOn => "Refer the escalation on".to_owned(),
+        ActionKind::RecordReferralOutcome => "Record what came of the referral".to_owned(),
+        ActionKind::ArrangeMeeting => "Arrange a meeting".to_owned(),
+        ActionKind::RecordMeeting => "Record a meeting".to_owned(),
         ActionKind::Withdraw => "Withdraw the escalation".to_owned(),
     }
 }
@@ -400,9 +471,7 @@ async fn given_stage(
     q: &StageQuery,
 ) -> Result<Option<StageNumber>, AppError> {
     let Some(text) = q.stage.as_deref().filter(|_| kind == ActionKind::Record) else {
-        if !kind.allowed(&loaded.access) {
-            return Err(AppError::Forbidden);
-        }
+        svc::permitted(loaded, kind)?;
         return Ok(None);
     };
     let n: i64 = text
@@ -565,6 +634,65 @@ async fn submit(
             }
             ActionInput::ReferOn {
                 referral: values.referral.clone(),
+            }
+        }
+        ActionKind::ArrangeMeeting => {
+            let num = |t: &str| t.trim().parse::<u32>().ok();
+            let held_at = match (
+                num(&values.held_day),
+                num(&values.held_month),
+                num(&values.held_year),
+                num(&values.held_hour),
+                num(&values.held_minute),
+            ) {
+                (Some(d), Some(m), Some(y), Some(h), Some(mi))
+                    if (1000..=9999).contains(&y) && h < 24 && mi < 60 =>
+                {
+                    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}")
+                }
+                _ => {
+                    errors.add(
+                        field::HELD_AT,
+                        "Enter the date of the meeting, like 27 3 2027, and its time, like 14 30",
+                    );
+                    String::new()
+                }
+            };
+            if values.invited_people.is_empty() {
+                errors.add(
+                    field::INVITED_PEOPLE,
+                    "Select at least one person invited to the meeting",
+                );
+            }
+            ActionInput::ArrangeMeeting {
+                held_at,
+                chair: Some(values.chair.clone()).filter(|c| !c.is_empty()),
+                invited_people: values.invited_people.clone(),
+                invited_agencies: values.invited_agencies.clone(),
+            }
+        }
+        ActionKind::RecordMeeting => {
+            let meeting = values.meeting.trim().parse::<i64>().unwrap_or_else(|_| {
+                errors.add(field::MEETING, "Select the meeting to record");
+                0
+            });
+            if values.meeting_outcome.trim().is_empty() {
+                errors.add(field::MEETING_OUTCOME, "Enter the outcome of the meeting");
+            }
+            ActionInput::RecordMeeting {
+                meeting,
+                attended_people: values.attended_people.clone(),
+                attended_agencies: values.attended_agencies.clone(),
+                outcome: values.meeting_outcome.clone(),
+                actions: Some(values.meeting_actions.clone()),
+            }
+        }
+        ActionKind::RecordReferralOutcome => {
+            if values.referral_outcome.trim().is_empty() {
+                errors.add(field::REFERRAL_OUTCOME, "Enter what came of the referral");
+            }
+            ActionInput::RecordReferralOutcome {
+                outcome: values.referral_outcome.clone(),
             }
         }
         ActionKind::Withdraw => {

@@ -18,6 +18,7 @@ use crate::routes::{Route, Rule, route};
 use crate::service;
 
 pub mod admin;
+pub mod appointment;
 pub mod compliments;
 pub mod escalation;
 pub mod learning;
@@ -45,6 +46,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(my_work::routes());
     r.extend(raise::routes());
     r.extend(escalation::routes());
+    r.extend(appointment::routes());
     r.extend(compliments::routes());
     r.extend(partnership::routes());
     r.extend(learning::routes());

@@ -26,8 +26,8 @@ use parley_core::WorkingDays;
 use parley_core::escalation::{
     Escalation, Event, Rules as CoreRules, StageState, Status, TransitionError, decide,
 };
-use parley_core::names::{ChildStatus, RedirectionKind, Resolution, RouteKind};
-use parley_core::procedure::{Procedure, StageNumber};
+use parley_core::names::{ChildStatus, RedirectionKind, Resolution, RouteKind, StageAction};
+use parley_core::procedure::{May, Procedure, StageNumber};
 use parley_store::StoreError;
 use parley_store::chain::Link;
 use parley_store::payload::{ChildDetails, Payload};
@@ -41,6 +41,7 @@ use crate::access::{Access, Relation};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::permissions;
 
 /// The longest text a stage-record field or a reason may hold.
 pub const MAX_TEXT: usize = 10_000;
@@ -61,14 +62,16 @@ pub struct Loaded {
     /// The escalation's events, oldest first (its history).
     pub events: Arc<Vec<Link>>,
     pub agencies: Arc<Vec<AgencyRow>>,
+    /// Who is appointed to it in a partnership role (issue 14, item 4).
+    pub appointments: Vec<parley_store::rows::EscalationAppointmentRow>,
 }
 
 impl Loaded {
-    fn procedure(&self) -> &Procedure {
+    pub(crate) fn procedure(&self) -> &Procedure {
         &self.ctx.rules.procedure
     }
 
-    fn core_rules(&self) -> CoreRules<'_> {
+    pub(crate) fn core_rules(&self) -> CoreRules<'_> {
         CoreRules {
             procedure: &self.ctx.rules.procedure,
             calendar: &self.ctx.rules.calendar,
@@ -94,9 +97,8 @@ pub async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<Load
     }
     let mut ctx = Context::load(state, user).await?;
     let officers = state.store.escalation_officers(&row.id).await?;
-    let access = ctx
-        .access(user, &row, &officers)
-        .ok_or(AppError::NotFound)?;
+    let appointments = state.store.escalation_appointments(&row.id).await?;
+    let base = ctx.access(user, &row, &officers, &appointments);
     ctx.rules = state
         .rules(&ctx.partnership, Some(row.procedure_version))
         .await?;
@@ -105,6 +107,15 @@ pub async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<Load
         .records
         .escalation_read(&row, ctx.config_version)
         .await?;
+    // Issue 14, item 5: the lead of a referral step it went to.
+    let access = super::referral::lead_access(
+        &user.person,
+        &read.state,
+        &ctx.rules.procedure,
+        &row.partnership_id,
+        base,
+    )
+    .ok_or(AppError::NotFound)?;
     let agencies = ctx.agencies.clone();
     Ok(Loaded {
         ctx,
@@ -113,6 +124,7 @@ pub async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<Load
         state: read.state,
         events: read.events,
         agencies,
+        appointments,
     })
 }
 
@@ -157,10 +169,22 @@ pub struct EscalationView {
     pub resolved_by_events_at_us: Option<i64>,
     pub procedure: ProcedureRef,
     pub current_stage: CurrentStage,
+    /// The deadline that runs now: the current stage's, or at a referral step with a
+    /// timescale, the step's.
     pub stage_deadline: Deadline,
+    /// `None` at a referral step: the procedure's overall deadline no longer runs.
     pub overall_deadline: Option<Deadline>,
     /// Every stage entered, in order.
     pub stages: Vec<StageLine>,
+    /// The referral steps it went to, oldest first (issue 14, item 5).
+    pub referrals: Vec<super::referral::ReferralStepView>,
+    /// Whether it is open at a referral step.
+    pub at_referral: bool,
+    /// The meetings arranged, with their details once recorded (issue 14, item 6).
+    pub meetings: Vec<super::meeting::MeetingView>,
+    /// The current stage's own meeting and the date by which it must be held, where the
+    /// procedure gives one (Solihull stage 4).
+    pub stage_meeting: Option<super::meeting::StageMeetingView>,
     /// The case as put, only for those allowed the child's details.
     pub case: Option<CaseView>,
     /// Whether this person may open the child's details (each opening is recorded).
@@ -168,6 +192,10 @@ pub struct EscalationView {
     pub access: AccessView,
     /// What this person may do now.
     pub actions: Vec<Offer>,
+    /// Who is appointed to it in a partnership role (issue 14, item 4).
+    pub appointees: Vec<super::appointment::AppointeeView>,
+    /// The page where the signed-in person appoints, when they may appoint someone now.
+    pub appoint_href: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -336,6 +364,16 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
         status: s.status.as_str().to_owned(),
         status_label: status_label(&s.status).to_owned(),
         status_text: match (&s.status, &outcome_label) {
+            (Status::Open, _) if s.at_referral().is_some() => format!(
+                "Open: referred on to {}",
+                s.at_referral()
+                    .map_or_else(String::new, |r| referral_label(p, &r.referral))
+            ),
+            (Status::ReferredOn(_), Some(l))
+                if s.referrals.last().is_some_and(|r| r.outcome.is_some()) =>
+            {
+                format!("Referred on to {l}, and what came of it is recorded")
+            }
             (Status::Resolved(_), Some(l)) => l.clone(),
             (Status::ReferredOn(_), Some(l)) => format!("Referred on to {l}"),
             (Status::Redirected(_), Some(l)) => {
@@ -354,13 +392,22 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
             adopted_version: row.procedure_version,
         },
         current_stage: current_stage(loaded, current.number),
-        stage_deadline: ctx.deadline(&current.due.to_string(), open),
-        overall_deadline: s.overall_due.map(|d| ctx.deadline(&d.to_string(), open)),
+        // At a referral step without a timescale, no deadline runs: the stage's is over.
+        stage_deadline: if s.at_referral().is_some_and(|r| r.due.is_none()) {
+            super::referral::no_deadline(&row.stage_due)
+        } else {
+            ctx.deadline(&row.stage_due, open)
+        },
+        overall_deadline: row.overall_due.as_deref().map(|d| ctx.deadline(d, open)),
         stages: s
             .stages
             .iter()
             .map(|st| stage_line(p, st, st.number == current.number))
             .collect(),
+        referrals: super::referral::steps(ctx, p, s),
+        at_referral: s.at_referral().is_some(),
+        meetings: super::meeting::views(ctx, loaded),
+        stage_meeting: super::meeting::stage_meeting(ctx, p, s),
         case,
         may_view_child: access.child_details && row.subject == "child",
         access: AccessView {
@@ -370,6 +417,9 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
             can_withdraw: access.can_withdraw,
         },
         actions,
+        appointees: super::appointment::appointees(loaded),
+        appoint_href: (!super::appointment::options(loaded).is_empty())
+            .then(|| format!("/escalations/{}/appoint", row.id)),
     }
 }
 
@@ -636,6 +686,8 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
     let p = loaded.procedure();
     let Loaded { ctx, agencies, .. } = loaded;
     let mut stage = StageNumber::FIRST;
+    let mut referred_to: Option<String> = None;
+    let mut meetings = 0;
     let mut out = Vec::with_capacity(links.len());
     for link in links {
         let payload = link
@@ -711,6 +763,63 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
             Some(Payload::ProfessionalsMeetingConvened) => {
                 format!("Professionals’ meeting convened at stage {stage}")
             }
+            Some(Payload::MeetingArranged {
+                held_at_us,
+                chair,
+                invited_people,
+                invited_agencies,
+            }) => {
+                meetings += 1;
+                if let Some(c) = chair {
+                    detail("Chair", ctx.directory.name(c));
+                }
+                let names: Vec<String> = invited_people
+                    .iter()
+                    .map(|i| ctx.directory.name(i))
+                    .collect();
+                detail("Invited", names.join(", "));
+                if !invited_agencies.is_empty() {
+                    let names: Vec<String> = invited_agencies
+                        .iter()
+                        .map(|a| ctx.agency_name(a, agencies))
+                        .collect();
+                    detail("Agencies invited", names.join(", "));
+                }
+                match jiff::Timestamp::from_microsecond(*held_at_us) {
+                    Ok(t) => format!(
+                        "Meeting {meetings} arranged at stage {stage}, for {}",
+                        super::meeting::when(&p.calendar.time_zone, t)
+                    ),
+                    Err(_) => format!("Meeting {meetings} arranged at stage {stage}"),
+                }
+            }
+            Some(Payload::MeetingRecorded {
+                meeting,
+                attended_people,
+                attended_agencies,
+                outcome,
+                actions,
+            }) => {
+                let names: Vec<String> = attended_people
+                    .iter()
+                    .map(|i| ctx.directory.name(i))
+                    .collect();
+                if !names.is_empty() {
+                    detail("Attended", names.join(", "));
+                }
+                if !attended_agencies.is_empty() {
+                    let names: Vec<String> = attended_agencies
+                        .iter()
+                        .map(|a| ctx.agency_name(a, agencies))
+                        .collect();
+                    detail("Agencies attending", names.join(", "));
+                }
+                detail("Outcome", outcome.clone());
+                if !actions.is_empty() {
+                    detail("Actions", actions.clone());
+                }
+                format!("Meeting {meeting} recorded")
+            }
             Some(Payload::Resolved { resolution }) => match resolution.parse::<Resolution>() {
                 Ok(Resolution::ByEvents) if p.outcomes.see_through_when_resolved_by_events => {
                     "Resolved by the turn of events; the escalation stayed open to be seen through to the end"
@@ -722,6 +831,26 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
             Some(Payload::ReferredOn { referral }) => {
                 format!("Referred on to {}", referral_label(p, referral))
             }
+            Some(Payload::ReferralMade { referral }) => {
+                let lead = p.referral(referral).and_then(|r| r.lead);
+                if let Some(lead) = lead {
+                    detail("Led by", lead.label().to_owned());
+                }
+                referred_to = Some(referral.clone());
+                format!(
+                    "Referred on to {}: it stays open until what came of it is recorded",
+                    referral_label(p, referral)
+                )
+            }
+            Some(Payload::ReferralOutcomeRecorded { outcome }) => {
+                detail("What came of it", outcome.clone());
+                format!(
+                    "What came of the referral to {} was recorded, and the escalation closed",
+                    referred_to
+                        .as_deref()
+                        .map_or_else(|| "it".to_owned(), |r| referral_label(p, r))
+                )
+            }
             Some(Payload::Withdrawn) => "Withdrawn".to_owned(),
             Some(Payload::Redirected { redirection }) => format!(
                 "Redirected to another procedure: {}",
@@ -730,7 +859,14 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
                     .map_or_else(|_| redirection.clone(), |k| k.label().to_owned())
             ),
             Some(Payload::DeadlinePassed { deadline }) => {
-                if deadline == "overall" {
+                if deadline.starts_with("referral-") {
+                    format!(
+                        "The deadline of the referral to {} passed",
+                        referred_to
+                            .as_deref()
+                            .map_or_else(|| "it".to_owned(), |r| referral_label(p, r))
+                    )
+                } else if deadline == "overall" {
                     "The deadline for the whole escalation passed".to_owned()
                 } else {
                     format!("The stage {deadline} deadline passed")
@@ -768,17 +904,26 @@ pub enum ActionKind {
     Resolve,
     ConveneMeeting,
     ReferOn,
+    /// What came of the referral step the escalation is at (issue 14, item 5).
+    RecordReferralOutcome,
+    /// Arrange a meeting, with its details (issue 14, item 6).
+    ArrangeMeeting,
+    /// Record an arranged meeting once held.
+    RecordMeeting,
     Withdraw,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 7] = [
+    pub const ALL: [ActionKind; 10] = [
+        ActionKind::ArrangeMeeting,
+        ActionKind::RecordMeeting,
         ActionKind::Record,
         ActionKind::AgreeTimescale,
         ActionKind::Escalate,
         ActionKind::Resolve,
         ActionKind::ConveneMeeting,
         ActionKind::ReferOn,
+        ActionKind::RecordReferralOutcome,
         ActionKind::Withdraw,
     ];
 
@@ -791,6 +936,9 @@ impl ActionKind {
             ActionKind::Resolve => "resolve",
             ActionKind::ConveneMeeting => "convene-meeting",
             ActionKind::ReferOn => "refer-on",
+            ActionKind::RecordReferralOutcome => "record-referral-outcome",
+            ActionKind::ArrangeMeeting => "arrange-meeting",
+            ActionKind::RecordMeeting => "record-meeting",
             ActionKind::Withdraw => "withdraw",
         }
     }
@@ -808,6 +956,9 @@ impl ActionKind {
             ActionKind::Resolve => "resolve",
             ActionKind::ConveneMeeting => "meeting",
             ActionKind::ReferOn => "refer",
+            ActionKind::RecordReferralOutcome => "referral-outcome",
+            ActionKind::ArrangeMeeting => "arrange-meeting",
+            ActionKind::RecordMeeting => "record-meeting",
             ActionKind::Withdraw => "withdraw",
         }
     }
@@ -816,14 +967,32 @@ impl ActionKind {
         format!("/escalations/{id}/{}", self.slug())
     }
 
-    /// Withdrawing is for the raising side only; the record for anyone involved, open or
-    /// closed; everything else for anyone who may act.
-    pub fn allowed(self, access: &Access) -> bool {
+    /// The procedure's name of the action (its `may` key).
+    pub fn stage_action(self) -> StageAction {
         match self {
-            ActionKind::Withdraw => access.can_withdraw,
-            ActionKind::Record => access.can_record,
-            _ => access.can_act,
+            ActionKind::Record | ActionKind::RecordMeeting => StageAction::Record,
+            ActionKind::AgreeTimescale => StageAction::AgreeTimescale,
+            ActionKind::Escalate => StageAction::Escalate,
+            ActionKind::Resolve => StageAction::Resolve,
+            ActionKind::ConveneMeeting | ActionKind::ArrangeMeeting => StageAction::ConveneMeeting,
+            ActionKind::ReferOn | ActionKind::RecordReferralOutcome => StageAction::ReferOn,
+            ActionKind::Withdraw => StageAction::Withdraw,
         }
+    }
+
+    /// Whether they may take it at the stage whose `may` table is `may` (issue 14, item 3):
+    /// withdrawing is for the raising side only; the record for those who act, open or
+    /// closed; everything else while it is open; each for those the procedure's list names
+    /// (the business team and appointees only where a list names them).
+    /// The lead of the referral step it is at records what came of it and refers it on
+    /// where the referral allows (issue 14, item 5), beside those the stage's list names.
+    pub fn permitted(self, access: &Access, may: &May) -> bool {
+        let lead = matches!(
+            self,
+            ActionKind::ReferOn | ActionKind::RecordReferralOutcome
+        ) && access.open
+            && access.leads_referral_step;
+        lead || permissions::may_act(self.stage_action(), access, may)
     }
 }
 
@@ -860,6 +1029,10 @@ pub struct Offered {
     pub agreed_working_days: Option<u32>,
     pub outcomes: Vec<Choice>,
     pub referrals: Vec<Choice>,
+    /// For meetings: the partnership's people and agencies, and the meetings not yet recorded.
+    pub people: Vec<Choice>,
+    pub agencies: Vec<Choice>,
+    pub meetings: Vec<Choice>,
     /// The stage an escalation would go to.
     pub next_stage: Option<NextStage>,
 }
@@ -881,13 +1054,19 @@ impl Offered {
 
 /// Which actions `loaded.access` and the state machine allow at `at`.
 pub fn offered(loaded: &Loaded, at: Timestamp) -> Offered {
-    offer(
+    let mut o = offer(
         &loaded.row.id,
         loaded.core_rules(),
         &loaded.state,
         &loaded.access,
         at,
-    )
+    );
+    if o.allows(ActionKind::ArrangeMeeting) || o.allows(ActionKind::RecordMeeting) {
+        o.people = super::meeting::people_choices(loaded);
+        o.agencies = super::meeting::agency_choices(loaded);
+        o.meetings = super::meeting::unrecorded(loaded);
+    }
+    o
 }
 
 /// The pure part of [`offered`]: each candidate event is tried against the state with
@@ -909,8 +1088,10 @@ pub fn offer(
     };
     let mut actions = Vec::new();
     let mut refused = BTreeMap::new();
+    let defaults = May::defaults();
+    let may = stage.map_or(&defaults, |s| &s.may);
     let mut consider = |kind: ActionKind, label: String, result: Result<(), String>| {
-        if !kind.allowed(access) {
+        if !kind.permitted(access, may) {
             return;
         }
         match result {
@@ -1015,12 +1196,13 @@ pub fn offer(
         try_event(Event::ProfessionalsMeetingConvened),
     );
 
-    // Refer on: the referrals open from this stage (Sunderland: step 4).
+    // Refer on: the referrals open from this stage (Sunderland: step 4), or those the
+    // referral step allows after it.
     let mut referrals = Vec::new();
     let mut last_refusal = None;
     let earliest = p.referrals.iter().map(|r| r.from_stage).min();
     for r in &p.referrals {
-        match try_event(Event::ReferredOn {
+        match try_event(Event::ReferralMade {
             referral: r.id.clone(),
         }) {
             Ok(()) => referrals.push(Choice {
@@ -1048,6 +1230,44 @@ pub fn offer(
         },
     );
 
+    // Issue 14, item 6: a meeting with its details; one arranged is recorded once held.
+    consider(
+        ActionKind::ArrangeMeeting,
+        "Arrange a meeting".to_owned(),
+        try_event(Event::MeetingArranged(parley_core::meeting::MeetingPlan {
+            held_at: at,
+            chair: None,
+            invited_people: Vec::new(),
+            invited_agencies: Vec::new(),
+        })),
+    );
+    let first_unrecorded = state.meetings.iter().find(|m| m.record.is_none());
+    consider(
+        ActionKind::RecordMeeting,
+        "Record a meeting".to_owned(),
+        match first_unrecorded {
+            Some(m) => try_event(Event::MeetingRecorded {
+                meeting: m.number,
+                record: parley_core::meeting::MeetingRecord {
+                    attended_people: Vec::new(),
+                    attended_agencies: Vec::new(),
+                    outcome: "-".to_owned(),
+                    actions: String::new(),
+                },
+            })
+            .or(Ok(())),
+            None => Err("No meeting has been arranged that is not yet recorded".to_owned()),
+        },
+    );
+
+    consider(
+        ActionKind::RecordReferralOutcome,
+        "Record what came of the referral".to_owned(),
+        try_event(Event::ReferralOutcomeRecorded {
+            outcome: "-".to_owned(),
+        }),
+    );
+
     consider(
         ActionKind::Withdraw,
         "Withdraw it".to_owned(),
@@ -1063,6 +1283,9 @@ pub fn offer(
         agreed_working_days: current.agreed.map(WorkingDays::get),
         outcomes,
         referrals,
+        people: Vec::new(),
+        agencies: Vec::new(),
+        meetings: Vec::new(),
         next_stage,
     }
 }
@@ -1125,6 +1348,33 @@ pub enum ActionInput {
     ReferOn {
         referral: String,
     },
+    /// What came of the referral step the escalation is at, in words (read by the business
+    /// team: it must not identify the child). Closes the escalation as referred on.
+    RecordReferralOutcome {
+        outcome: String,
+    },
+    /// Arrange a meeting at the current stage: `held_at` as `YYYY-MM-DDTHH:MM` in the
+    /// procedure's time zone, its chair and the people and agencies invited (ids).
+    ArrangeMeeting {
+        held_at: String,
+        #[serde(default)]
+        chair: Option<String>,
+        invited_people: Vec<String>,
+        #[serde(default)]
+        invited_agencies: Vec<String>,
+    },
+    /// Record meeting number `meeting` once held: who attended, its outcome and actions (read
+    /// by the business team: they must not identify the child).
+    RecordMeeting {
+        meeting: i64,
+        #[serde(default)]
+        attended_people: Vec<String>,
+        #[serde(default)]
+        attended_agencies: Vec<String>,
+        outcome: String,
+        #[serde(default)]
+        actions: Option<String>,
+    },
     Withdraw,
 }
 
@@ -1146,6 +1396,22 @@ pub struct ActionWire {
     outcome: Option<String>,
     #[serde(default)]
     referral: Option<String>,
+    #[serde(default)]
+    held_at: Option<String>,
+    #[serde(default)]
+    chair: Option<String>,
+    #[serde(default)]
+    invited_people: Option<Vec<String>>,
+    #[serde(default)]
+    invited_agencies: Option<Vec<String>>,
+    #[serde(default)]
+    meeting: Option<i64>,
+    #[serde(default)]
+    attended_people: Option<Vec<String>>,
+    #[serde(default)]
+    attended_agencies: Option<Vec<String>>,
+    #[serde(default)]
+    actions: Option<String>,
 }
 
 impl TryFrom<ActionWire> for ActionRequest {
@@ -1158,6 +1424,17 @@ impl TryFrom<ActionWire> for ActionRequest {
             ActionKind::AgreeTimescale => &["working_days"],
             ActionKind::Resolve => &["outcome"],
             ActionKind::ReferOn => &["referral"],
+            ActionKind::RecordReferralOutcome => &["outcome"],
+            ActionKind::ArrangeMeeting => {
+                &["held_at", "chair", "invited_people", "invited_agencies"]
+            }
+            ActionKind::RecordMeeting => &[
+                "meeting",
+                "attended_people",
+                "attended_agencies",
+                "outcome",
+                "actions",
+            ],
             ActionKind::Escalate | ActionKind::ConveneMeeting | ActionKind::Withdraw => &[],
         };
         let sent = [
@@ -1166,6 +1443,14 @@ impl TryFrom<ActionWire> for ActionRequest {
             ("working_days", w.working_days.is_some()),
             ("outcome", w.outcome.is_some()),
             ("referral", w.referral.is_some()),
+            ("held_at", w.held_at.is_some()),
+            ("chair", w.chair.is_some()),
+            ("invited_people", w.invited_people.is_some()),
+            ("invited_agencies", w.invited_agencies.is_some()),
+            ("meeting", w.meeting.is_some()),
+            ("attended_people", w.attended_people.is_some()),
+            ("attended_agencies", w.attended_agencies.is_some()),
+            ("actions", w.actions.is_some()),
         ];
         if let Some((extra, _)) = sent.iter().find(|(n, s)| *s && !takes.contains(n)) {
             // serde::de::Error::unknown_field's wording.
@@ -1195,6 +1480,22 @@ impl TryFrom<ActionWire> for ActionRequest {
             ActionKind::ReferOn => ActionInput::ReferOn {
                 referral: w.referral.ok_or_else(|| missing("referral"))?,
             },
+            ActionKind::RecordReferralOutcome => ActionInput::RecordReferralOutcome {
+                outcome: w.outcome.ok_or_else(|| missing("outcome"))?,
+            },
+            ActionKind::ArrangeMeeting => ActionInput::ArrangeMeeting {
+                held_at: w.held_at.ok_or_else(|| missing("held_at"))?,
+                chair: w.chair,
+                invited_people: w.invited_people.ok_or_else(|| missing("invited_people"))?,
+                invited_agencies: w.invited_agencies.unwrap_or_default(),
+            },
+            ActionKind::RecordMeeting => ActionInput::RecordMeeting {
+                meeting: w.meeting.ok_or_else(|| missing("meeting"))?,
+                attended_people: w.attended_people.unwrap_or_default(),
+                attended_agencies: w.attended_agencies.unwrap_or_default(),
+                outcome: w.outcome.ok_or_else(|| missing("outcome"))?,
+                actions: w.actions,
+            },
             ActionKind::Withdraw => ActionInput::Withdraw,
         };
         Ok(ActionRequest {
@@ -1214,6 +1515,9 @@ impl ActionInput {
             ActionInput::Resolve { .. } => ActionKind::Resolve,
             ActionInput::ConveneMeeting => ActionKind::ConveneMeeting,
             ActionInput::ReferOn { .. } => ActionKind::ReferOn,
+            ActionInput::RecordReferralOutcome { .. } => ActionKind::RecordReferralOutcome,
+            ActionInput::ArrangeMeeting { .. } => ActionKind::ArrangeMeeting,
+            ActionInput::RecordMeeting { .. } => ActionKind::RecordMeeting,
             ActionInput::Withdraw => ActionKind::Withdraw,
         }
     }
@@ -1273,6 +1577,14 @@ pub mod field {
     pub const WORKING_DAYS: &str = "working-days";
     pub const OUTCOME: &str = "outcome";
     pub const REFERRAL: &str = "referral";
+    pub const REFERRAL_OUTCOME: &str = "referral-outcome";
+    pub const HELD_AT: &str = "held-at-day";
+    pub const CHAIR: &str = "chair";
+    pub const INVITED_PEOPLE: &str = "invited-people";
+    pub const MEETING: &str = "meeting";
+    pub const ATTENDED_PEOPLE: &str = "attended-people";
+    pub const MEETING_OUTCOME: &str = "meeting-outcome";
+    pub const MEETING_ACTIONS: &str = "meeting-actions";
     pub const REASON: &str = "reason";
     /// The confirmation button of actions without inputs.
     pub const CONFIRM: &str = "confirm";
@@ -1384,8 +1696,85 @@ fn to_event(
             if referral.is_empty() {
                 return Err(invalid(field::REFERRAL, "Select who it is referred to"));
             }
-            Event::ReferredOn {
+            Event::ReferralMade {
                 referral: referral.clone(),
+            }
+        }
+        ActionInput::RecordReferralOutcome { outcome } => {
+            let outcome = normalise(outcome);
+            if outcome.trim().is_empty() {
+                return Err(invalid(
+                    field::REFERRAL_OUTCOME,
+                    "Enter what came of the referral",
+                ));
+            }
+            if outcome.chars().count() > MAX_TEXT {
+                return Err(invalid(
+                    field::REFERRAL_OUTCOME,
+                    format!("What came of the referral must be {MAX_TEXT} characters or fewer"),
+                ));
+            }
+            Event::ReferralOutcomeRecorded { outcome }
+        }
+        ActionInput::ArrangeMeeting {
+            held_at,
+            chair,
+            invited_people,
+            invited_agencies,
+        } => {
+            let held_at = super::meeting::parse_local(&p.calendar.time_zone, held_at)
+                .ok_or_else(|| invalid(field::HELD_AT, "Enter the date and time of the meeting"))?;
+            if invited_people.is_empty() {
+                return Err(invalid(
+                    field::INVITED_PEOPLE,
+                    "Select at least one person invited to the meeting",
+                ));
+            }
+            Event::MeetingArranged(parley_core::meeting::MeetingPlan {
+                held_at,
+                chair: chair.clone().filter(|c| !c.is_empty()),
+                invited_people: dedup(invited_people),
+                invited_agencies: dedup(invited_agencies),
+            })
+        }
+        ActionInput::RecordMeeting {
+            meeting,
+            attended_people,
+            attended_agencies,
+            outcome,
+            actions,
+        } => {
+            let number = u32::try_from(*meeting)
+                .ok()
+                .filter(|m| state.meetings.iter().any(|x| x.number == *m))
+                .ok_or_else(|| invalid(field::MEETING, "Select the meeting to record"))?;
+            let outcome = normalise(outcome);
+            let actions = actions.as_deref().map(normalise).unwrap_or_default();
+            if outcome.trim().is_empty() {
+                return Err(invalid(
+                    field::MEETING_OUTCOME,
+                    "Enter the outcome of the meeting",
+                ));
+            }
+            for (f, text, what) in [
+                (field::MEETING_OUTCOME, &outcome, "The outcome"),
+                (field::MEETING_ACTIONS, &actions, "The actions"),
+            ] {
+                if text.chars().count() > MAX_TEXT {
+                    return Err(invalid(
+                        f,
+                        format!("{what} must be {MAX_TEXT} characters or fewer"),
+                    ));
+                }
+            }
+            Event::MeetingRecorded {
+                meeting: number,
+                record: parley_core::meeting::MeetingRecord {
+                    attended_people: dedup(attended_people),
+                    attended_agencies: dedup(attended_agencies),
+                    outcome,
+                    actions,
+                },
             }
         }
         ActionInput::Withdraw => {
@@ -1396,6 +1785,16 @@ fn to_event(
         }
     };
     Ok((event, reason))
+}
+
+fn dedup(ids: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        if !id.is_empty() && !out.contains(id) {
+            out.push(id.clone());
+        }
+    }
+    out
 }
 
 /// The form field a refusal of the state machine is about.
@@ -1411,9 +1810,9 @@ fn refusal_field(
         TransitionError::OutcomeNotAllowed { .. } | TransitionError::AlreadyResolvedByEvents => {
             field::OUTCOME.to_owned()
         }
-        TransitionError::UnknownReferral { .. } | TransitionError::ReferralTooEarly { .. } => {
-            field::REFERRAL.to_owned()
-        }
+        TransitionError::UnknownReferral { .. }
+        | TransitionError::ReferralTooEarly { .. }
+        | TransitionError::ReferralNotAfter { .. } => field::REFERRAL.to_owned(),
         TransitionError::UnknownRecordField { field: f, .. } => field::record(f),
         _ => match kind {
             ActionKind::Record => p
@@ -1423,6 +1822,9 @@ fn refusal_field(
             ActionKind::AgreeTimescale => field::WORKING_DAYS.to_owned(),
             ActionKind::Resolve => field::OUTCOME.to_owned(),
             ActionKind::ReferOn => field::REFERRAL.to_owned(),
+            ActionKind::RecordReferralOutcome => field::REFERRAL_OUTCOME.to_owned(),
+            ActionKind::ArrangeMeeting => field::HELD_AT.to_owned(),
+            ActionKind::RecordMeeting => field::MEETING.to_owned(),
             ActionKind::Withdraw => field::REASON.to_owned(),
             ActionKind::Escalate | ActionKind::ConveneMeeting => field::CONFIRM.to_owned(),
         },
@@ -1440,7 +1842,12 @@ async fn check_free_text(
     reason: Option<&str>,
 ) -> Result<(), ActError> {
     use super::free_text::{self, Whose};
-    let record = matches!(event, Event::StageRecordUpdated { .. });
+    let record = matches!(
+        event,
+        Event::StageRecordUpdated { .. }
+            | Event::ReferralOutcomeRecorded { .. }
+            | Event::MeetingRecorded { .. }
+    );
     if !record && reason.is_none() {
         // No text to check: the child's details are not read (most actions carry none).
         return Ok(());
@@ -1459,11 +1866,54 @@ async fn check_free_text(
                 .map_err(|m| invalid(&field::record(id), m))?;
         }
     }
+    if let Event::MeetingRecorded { record, .. } = event {
+        free_text::check(&child, Whose::TheChild, "The outcome", &record.outcome)
+            .map_err(|m| invalid(field::MEETING_OUTCOME, m))?;
+        if !record.actions.is_empty() {
+            free_text::check(&child, Whose::TheChild, "The actions", &record.actions)
+                .map_err(|m| invalid(field::MEETING_ACTIONS, m))?;
+        }
+    }
+    if let Event::ReferralOutcomeRecorded { outcome } = event {
+        free_text::check(
+            &child,
+            Whose::TheChild,
+            "What came of the referral",
+            outcome,
+        )
+        .map_err(|m| invalid(field::REFERRAL_OUTCOME, m))?;
+    }
     if let Some(r) = reason {
         free_text::check(&child, Whose::TheChild, "The reason", r)
             .map_err(|m| invalid(field::REASON, m))?;
     }
     Ok(())
+}
+
+/// `Forbidden` for someone who takes no part in the escalation now; `NotPermitted`, saying who
+/// may, for someone who does but whom the procedure does not give this action at its stage.
+pub fn permitted(loaded: &Loaded, kind: ActionKind) -> Result<(), AppError> {
+    let p = loaded.procedure();
+    let n = loaded.state.current_stage();
+    let defaults = May::defaults();
+    let may = p.stage(n).map_or(&defaults, |s| &s.may);
+    if kind.permitted(&loaded.access, may) {
+        return Ok(());
+    }
+    let takes_part = if kind.stage_action().raising_side_only() {
+        !loaded.access.raising_side.is_empty()
+    } else {
+        !loaded.access.acting.is_empty()
+    };
+    if takes_part && (loaded.access.open || kind == ActionKind::Record) {
+        Err(AppError::NotPermitted(permissions::who_may(
+            p,
+            n,
+            kind.stage_action(),
+        )))
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// Takes an action on escalation `id` for `user`, based on the version they saw. Returns the
@@ -1480,19 +1930,22 @@ pub async fn act(
 ) -> Result<i64, ActError> {
     let loaded = load(state, user, id).await?;
     let kind = request.action.kind();
-    // Issue 14, item 8: the record of a stage that has ended, also by those who led it.
-    let allowed = match &request.action {
+    // Issue 14, item 8: the record of a stage that has ended, also by those who led it;
+    // item 3: anything else as the procedure's `may` list for the current stage says.
+    let ended =
+        |n: StageNumber| n != loaded.state.current_stage() || !loaded.state.status.is_open();
+    match &request.action {
         ActionInput::Record { stage: Some(n), .. } => match StageNumber::new(*n) {
-            Some(n) if loaded.state.stages.iter().any(|s| s.number == n) => {
-                super::stage_record::may_record(state, user, &loaded, n).await?
+            Some(n) if ended(n) && loaded.state.stages.iter().any(|s| s.number == n) => {
+                if !super::stage_record::may_record(state, user, &loaded, n).await? {
+                    return Err(ActError::Other(AppError::Forbidden));
+                }
             }
-            // A stage never reached: the state machine says so, to whoever may record.
-            _ => kind.allowed(&loaded.access),
+            // The current stage, or one never reached (the state machine says so, to
+            // whoever may record).
+            _ => permitted(&loaded, kind)?,
         },
-        _ => kind.allowed(&loaded.access),
-    };
-    if !allowed {
-        return Err(ActError::Other(AppError::Forbidden));
+        _ => permitted(&loaded, kind)?,
     }
     let current = loaded.version();
     if request.version != current {
@@ -1504,6 +1957,22 @@ pub async fn act(
     let p = loaded.procedure();
     let (event, reason) = to_event(p, &loaded.state, &request.action, request.reason.as_deref())?;
     super::cap::check_new(&loaded.state, loaded.core_rules(), &event)?;
+    // Issue 14, item 6: the people and agencies a meeting names are the partnership's.
+    match &event {
+        Event::MeetingArranged(plan) => {
+            let people: Vec<&String> = plan.chair.iter().chain(&plan.invited_people).collect();
+            let agencies: Vec<&String> = plan.invited_agencies.iter().collect();
+            super::meeting::check_names(&loaded, &people, &agencies)
+                .map_err(|m| invalid(field::INVITED_PEOPLE, m))?;
+        }
+        Event::MeetingRecorded { record, .. } => {
+            let people: Vec<&String> = record.attended_people.iter().collect();
+            let agencies: Vec<&String> = record.attended_agencies.iter().collect();
+            super::meeting::check_names(&loaded, &people, &agencies)
+                .map_err(|m| invalid(field::ATTENDED_PEOPLE, m))?;
+        }
+        _ => {}
+    }
     check_free_text(state, &loaded, &event, reason.as_deref()).await?;
     let result = state
         .records
@@ -1556,10 +2025,18 @@ pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
             None => "The resolution was recorded".to_owned(),
         },
         ActionKind::ConveneMeeting => "The professionals’ meeting was recorded".to_owned(),
-        ActionKind::ReferOn => match &view.outcome_label {
-            Some(l) => format!("The escalation was referred on to {l}"),
+        ActionKind::ReferOn => match view.referrals.last() {
+            Some(r) => format!(
+                "The escalation was referred on to {}: it stays open until what came of it is recorded",
+                r.label
+            ),
             None => "The escalation was referred on".to_owned(),
         },
+        ActionKind::RecordReferralOutcome => {
+            "What came of the referral was recorded, and the escalation closed".to_owned()
+        }
+        ActionKind::ArrangeMeeting => "The meeting was arranged".to_owned(),
+        ActionKind::RecordMeeting => "The meeting was recorded".to_owned(),
         ActionKind::Withdraw => "The escalation was withdrawn".to_owned(),
     })
 }
@@ -1613,6 +2090,10 @@ mod tests {
             can_act: true,
             can_record: true,
             can_withdraw: true,
+            open: true,
+            acting: vec![parley_core::names::Actor::Raiser],
+            leads_referral_step: false,
+            raising_side: vec![parley_core::names::Actor::Raiser],
         }
     }
 
@@ -1668,7 +2149,14 @@ mod tests {
             s = then(r, &s, &format!("{day}T10:00:00Z"), Event::Escalated);
         }
         assert_eq!(s.current_stage().get(), 4);
+        // Step 4: the Heads of Service (the step's officers) refer on, not the raiser.
         let o = offer("e1", r, &s, &all_access(), at("2026-03-06T10:00:00Z"));
+        assert!(!o.allows(ActionKind::ReferOn));
+        let lead = Access {
+            acting: vec![parley_core::names::Actor::StageLeads],
+            ..all_access()
+        };
+        let o = offer("e1", r, &s, &lead, at("2026-03-06T10:00:00Z"));
         assert!(!o.allows(ActionKind::Escalate));
         assert!(o.refused["escalate"].contains("last stage"));
         assert!(o.allows(ActionKind::ReferOn));
@@ -1693,6 +2181,10 @@ mod tests {
             can_act: false,
             can_record: false,
             can_withdraw: false,
+            open: true,
+            acting: vec![],
+            leads_referral_step: false,
+            raising_side: vec![],
         };
         let o = offer("e1", r, &s, &watcher, at("2026-03-03T10:00:00Z"));
         assert!(o.actions.is_empty());
@@ -1703,6 +2195,9 @@ mod tests {
 
         let receiver = Access {
             can_withdraw: false,
+            acting: vec![parley_core::names::Actor::Receiver],
+            leads_referral_step: false,
+            raising_side: vec![],
             ..all_access()
         };
         let o = offer("e1", r, &s, &receiver, at("2026-03-03T10:00:00Z"));
@@ -1721,6 +2216,7 @@ mod tests {
         let involved_after = Access {
             can_act: false,
             can_withdraw: false,
+            open: false,
             ..all_access()
         };
         let o = offer(
@@ -1733,6 +2229,9 @@ mod tests {
         assert_eq!(kinds(&o), ["record"]);
         let watcher_after = Access {
             can_record: false,
+            acting: vec![],
+            leads_referral_step: false,
+            raising_side: vec![],
             ..involved_after
         };
         let o = offer("e1", r, &closed, &watcher_after, at("2026-03-04T10:00:00Z"));

@@ -89,6 +89,10 @@ pub async fn children_known_to(
         .store
         .officers_of_escalations(&ctx.partnership.id, &ids)
         .await?;
+    let appointments = state
+        .store
+        .appointments_of_escalations(&ctx.partnership.id, &ids)
+        .await?;
     let mut by_escalation: std::collections::HashMap<String, Vec<_>> =
         std::collections::HashMap::new();
     for o in officers {
@@ -102,7 +106,15 @@ pub async fn children_known_to(
         let mine = by_escalation
             .get(row.id.as_str())
             .map_or(&[][..], Vec::as_slice);
-        if !ctx.access(user, row, mine).is_some_and(|a| a.child_details) {
+        let appointed: Vec<_> = appointments
+            .iter()
+            .filter(|a| a.escalation_id == row.id)
+            .cloned()
+            .collect();
+        if !ctx
+            .access(user, row, mine, &appointed)
+            .is_some_and(|a| a.child_details)
+        {
             continue;
         }
         children.extend(child_of(state, row).await?);

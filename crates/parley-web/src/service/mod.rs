@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use jiff::civil::Date;
-use parley_store::rows::{AgencyRow, EscalationOfficerRow, EscalationRow, PartnershipRow};
+use parley_store::rows::{
+    AgencyRow, EscalationAppointmentRow, EscalationOfficerRow, EscalationRow, PartnershipRow,
+};
 use serde::Serialize;
 
 use crate::access::{self, Access, Directory};
@@ -13,16 +15,19 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 
 pub mod admin;
+pub mod appointment;
 pub mod cap;
 pub mod compliments;
 pub mod escalation;
 pub mod free_text;
 pub mod learning;
+pub mod meeting;
 pub mod my_work;
 pub mod not_carried;
 pub mod partnership;
 pub mod procedure;
 pub mod raise;
+pub mod referral;
 pub mod stage_record;
 
 /// The partnership of the signed-in person, its current rules and its directory.
@@ -59,20 +64,24 @@ impl Context {
         })
     }
 
-    /// What `user` may do with `e`, whose record of officers is `officers` (see
-    /// [`access::access`]).
+    /// What `user` may do with `e`, whose record of officers is `officers` and whose
+    /// appointments are `appointments` (see [`access::access`]). An appointment shows the
+    /// child only where the procedure's `[[appointment]]` says so.
     pub fn access(
         &self,
         user: &CurrentUser,
         e: &EscalationRow,
         officers: &[EscalationOfficerRow],
+        appointments: &[EscalationAppointmentRow],
     ) -> Option<Access> {
+        let mine = appointment::appointed(&self.rules.procedure, e, user.id(), appointments);
         access::access(
             &user.person,
             e,
             officers,
             &self.directory,
             self.business_from,
+            &mine,
         )
     }
 
@@ -121,7 +130,8 @@ pub struct Deadline {
     pub due: String,
     /// Working days from today to the due date; negative once overdue.
     pub working_days_left: Option<i64>,
-    /// `on-track`, `due-soon`, `due-today`, `overdue` or `closed`.
+    /// `on-track`, `due-soon`, `due-today`, `overdue` or `closed`; `none` at a referral step
+    /// without a timescale.
     pub state: &'static str,
     pub text: String,
 }

@@ -33,6 +33,10 @@ pub struct MyLine {
     #[serde(flatten)]
     pub line: EscalationLine,
     pub relations: Vec<Relation>,
+    /// Meetings not yet recorded that this person is invited to or chairs, in words
+    /// (issue 14, item 6).
+    #[serde(default)]
+    pub meetings: Vec<String>,
 }
 
 /// What a work list is kept by (see `PageCache`): while nothing in the partnership has
@@ -86,6 +90,15 @@ pub async fn my_work(
         .store
         .officers_of_escalations(&ctx.partnership.id, &ids)
         .await?;
+    let appointments = state
+        .store
+        .appointments_of_escalations(&ctx.partnership.id, &ids)
+        .await?;
+    let appointments_of = |e: &EscalationRow| -> &[parley_store::rows::EscalationAppointmentRow] {
+        let from = appointments.partition_point(|a| a.escalation_id < e.id);
+        let to = appointments.partition_point(|a| a.escalation_id <= e.id);
+        &appointments[from..to]
+    };
     let officers_of = |e: &EscalationRow| -> &[EscalationOfficerRow] {
         // Sorted by escalation id (the store's order): the rows of one are together.
         let from = officers.partition_point(|o| o.escalation_id < e.id);
@@ -96,7 +109,7 @@ pub async fn my_work(
     // drops any it would not show).
     let relations_of = |e: &EscalationRow| {
         let relations: Vec<Relation> = ctx
-            .access(user, e, officers_of(e))?
+            .access(user, e, officers_of(e), appointments_of(e))?
             .relations
             .into_iter()
             .filter(|r| *r != Relation::BusinessTeam)
@@ -112,6 +125,7 @@ pub async fn my_work(
         let line = MyLine {
             line: EscalationLine::new(ctx, e, &agencies),
             relations,
+            meetings: super::meeting::invited_to(state, ctx, &me, e).await?,
         };
         let leads_now = ctx
             .directory
@@ -132,12 +146,34 @@ pub async fn my_work(
             involved.push(line);
         }
     }
+    // Issue 14, item 5: the escalations at a referral step this person leads await them.
+    for (e, timed) in super::referral::led_by(state, ctx, user).await? {
+        let mut relations = match involved.iter().position(|l: &MyLine| l.line.id == e.id) {
+            Some(i) => involved.remove(i).relations,
+            None => Vec::new(),
+        };
+        if awaiting.iter().any(|l| l.line.id == e.id) {
+            continue;
+        }
+        relations.push(Relation::ReferralLead);
+        let mut line = EscalationLine::new(ctx, &e, &agencies);
+        if !timed {
+            super::referral::untimed(&mut line);
+        }
+        let meetings = super::meeting::invited_to(state, ctx, &me, &e).await?;
+        awaiting.push(MyLine {
+            line,
+            relations,
+            meetings,
+        });
+    }
     let closed = closed
         .iter()
         .filter_map(|e| {
             Some(MyLine {
                 relations: relations_of(e)?,
                 line: EscalationLine::new(ctx, e, &agencies),
+                meetings: Vec::new(),
             })
         })
         .collect();

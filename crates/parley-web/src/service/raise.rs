@@ -294,9 +294,12 @@ pub fn options_from(
                 }
             })
             .collect(),
+        // Only the routes the person's roles may raise (issue 14, item 3: Dorset §1, strategic
+        // concerns are raised by senior leaders).
         routes: p
             .routes
             .iter()
+            .filter(|r| crate::permissions::may_raise(p, r.kind, &person.roles))
             .map(|r| RouteOption {
                 kind: r.kind.as_str().to_owned(),
                 label: r.kind.label().to_owned(),
@@ -1111,6 +1114,20 @@ pub async fn raise(
     let ctx = Context::load(state, user).await?;
     let agencies = ctx.agencies.clone();
     let opts = options_from(&ctx, &agencies, &user.person)?;
+    // A route of the procedure the person may not raise: refused with who may (the form
+    // never offers it; only an API client can send it).
+    let p = &ctx.rules.procedure;
+    if let Some(kind) = req
+        .route
+        .as_deref()
+        .and_then(|r| r.trim().parse::<RouteKind>().ok())
+        .filter(|k| p.route(*k).is_some())
+        && !crate::permissions::may_raise(p, kind, &user.person.roles)
+    {
+        return Err(AppError::NotPermitted(crate::permissions::who_may_raise(
+            p, kind,
+        )));
+    }
     let valid = match validate(&opts, req, ctx.today) {
         Ok(v) => v,
         Err(problems) => return Ok(Err(problems)),
@@ -1192,7 +1209,8 @@ pub async fn confirmation(
         .ok_or(AppError::NotFound)?;
     let ctx = Context::load(state, user).await?;
     let officers = state.store.escalation_officers(&row.id).await?;
-    ctx.access(user, &row, &officers)
+    let appointments = state.store.escalation_appointments(&row.id).await?;
+    ctx.access(user, &row, &officers, &appointments)
         .ok_or(AppError::NotFound)?;
     let agencies = ctx.agencies.clone();
     let deadlines = deadlines(state, &ctx, &row, &agencies).await?;

@@ -15,7 +15,7 @@ use axum::http::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::harness::*;
-use crate::matrix::{Who, expectation};
+use crate::matrix::{self, Who, expectation};
 
 /// A body of the right shape for each route, that the service refuses (so that anything made
 /// from it that still reads is refused too, and nothing can change). `""`: the route takes no
@@ -31,6 +31,11 @@ const SHAPES: &[(&str, &str, &str)] = &[
         "POST",
         "/api/escalations",
         r#"{"immediate_risk": true, "other_procedure": "none", "route": "", "receiving_agency_id": "", "summary": "", "child": {"name": "", "status": ""}}"#,
+    ),
+    (
+        "POST",
+        "/api/escalations/{id}/appointments",
+        r#"{"version": -1, "role": "", "person_id": ""}"#,
     ),
     (
         "POST",
@@ -257,6 +262,25 @@ async fn malformed_bodies_are_refused_naming_the_field_and_change_nothing() {
         .expect("the demo practitioner records on some escalation")
         .id
         .clone();
+    // Appointing (issue 14, item 4): a Solihull stage lead may bring in the child's IRO (§7).
+    let (appoint_escalation, appointer) = world
+        .escalations
+        .iter()
+        .filter(|e| e.status == "open")
+        .find_map(|e| {
+            world
+                .people
+                .iter()
+                .find(|p| {
+                    world
+                        .capacities(p, e)
+                        .0
+                        .contains(&parley_core::names::Actor::StageLeads)
+                })
+                .map(|p| (e.id.clone(), p.clone()))
+        })
+        .expect("an open escalation with an officer in post");
+    let appointer = h.bearer_for(&appointer).await;
     let doc = h.get("/api/openapi.json", &Auth::Anonymous).await.json();
     let before = state_of(&h, &admin).await;
     assert!(
@@ -281,6 +305,7 @@ async fn malformed_bodies_are_refused_naming_the_field_and_change_nothing() {
             Some(Who::Roles(roles) | Who::Scoped(roles)) if roles.contains(&"administrator") => {
                 &admin
             }
+            Some(Who::Escalation(matrix::Need::Appoint)) => &appointer,
             Some(Who::Roles(_) | Who::SignedIn | Who::Escalation(_)) => &practitioner,
             other => panic!("{method} {route}: who sends it ({other:?})? teach bodies.rs"),
         };
@@ -288,6 +313,8 @@ async fn malformed_bodies_are_refused_naming_the_field_and_change_nothing() {
             "{id}",
             if route.starts_with("/api/people/") {
                 &practitioner_person.id
+            } else if route.ends_with("/appointments") {
+                &appoint_escalation
             } else {
                 &escalation
             },

@@ -210,6 +210,15 @@ pub(crate) struct World {
     pub(crate) led: std::collections::BTreeSet<crate::stage_record::Led>,
     /// The first stage the procedure tells the business team about (`None`: never).
     pub(crate) business_from: Option<i64>,
+    /// Each escalation's referral steps, read from the chain: the referral ids in order, and
+    /// whether the last is open (`stage_record::referral_steps`).
+    pub(crate) referrals: std::collections::HashMap<String, (Vec<String>, bool)>,
+    /// Each referral id of the procedure with the role that leads its step, from the file.
+    pub(crate) referral_leads: std::collections::HashMap<String, String>,
+    /// The partnership's procedure: its `may` lists say who takes which action.
+    pub(crate) procedure: parley_core::procedure::Procedure,
+    /// Who is appointed to which escalation, in which role: (escalation, person, role).
+    pub(crate) appointed: Vec<(String, String, String)>,
 }
 
 /// What one person may do with one escalation, worked out by brute force from the issue's
@@ -254,14 +263,45 @@ impl World {
             .iter()
             .any(|r| r == "partnership-business-team")
             && self.business_from.is_some_and(|s| e.current_stage >= s);
-        if !direct && !business {
+        // Issue 14, item 5: a referral step's lead (the role the file names) sees it from
+        // that step on, never the child, and acts while it is open at their step.
+        let (referral_lead, leads_now) = self.referral_lead(person, e);
+        // Appointed to it (issue 14, item 4) in a role the person still holds: sees it, the
+        // child only where the procedure's appointment allows.
+        let appointed: Vec<&str> = self
+            .appointed
+            .iter()
+            .filter(|(esc, p, role)| *esc == e.id && *p == person.id && person.roles.contains(role))
+            .map(|(_, _, role)| role.as_str())
+            .collect();
+        let appointee_child = appointed.iter().any(|role| {
+            self.procedure
+                .appointments
+                .iter()
+                .any(|a| a.role.as_str() == *role && a.child_details)
+        });
+        if !direct && !business && !referral_lead && appointed.is_empty() {
             return None;
         }
+        let acts = acts || !appointed.is_empty();
         Some(Seen {
-            child_details: direct,
-            can_act: acts && e.status == "open",
+            child_details: direct || appointee_child,
+            can_act: (acts || leads_now) && e.status == "open",
             can_record: acts,
         })
+    }
+
+    /// Whether `person` leads a referral step `e` went to, and the one it is at now (open).
+    pub(crate) fn referral_lead(&self, person: &PersonRow, e: &EscalationRow) -> (bool, bool) {
+        let holds = |referral: &String| {
+            self.referral_leads
+                .get(referral)
+                .is_some_and(|role| person.roles.contains(role))
+        };
+        let (steps, step_open) = self.referrals.get(&e.id).cloned().unwrap_or_default();
+        let sees = steps.iter().any(holds);
+        let now = e.status == "open" && step_open && steps.last().is_some_and(holds);
+        (sees, now)
     }
 
     /// The officers who led a stage `e` went through.
@@ -287,21 +327,79 @@ impl World {
             .map(|(_, _, _, person)| person.as_str())
     }
 
-    /// Whether `person` may withdraw `e`: the raising side only (the raiser, their managers,
-    /// the raising agency's officer of the current stage still in post), while it is open.
-    pub(crate) fn withdraws(&self, person: &PersonRow, e: &EscalationRow) -> bool {
-        self.sees(person, e).is_some()
-            && e.status == "open"
-            && (e.raised_by == person.id
-                || self.manages(&person.id, &e.raised_by)
-                || self.leads_of(e).any(|(_, stage, agency, p)| {
-                    *p == person.id
-                        && *agency == e.raising_agency_id
-                        && *stage == e.current_stage
-                        && self.officers.iter().any(|o| {
-                            o.agency_id == *agency && o.stage == *stage && o.person_id == *p
-                        })
-                }))
+    /// The capacities in which `person` acts on `e` now, worked out by brute force (issue 14,
+    /// item 3): (all of them, those on the raising side). The raiser; the receiving person;
+    /// an officer of its current stage still in post; a line manager of any of those; the
+    /// business team from the stage it is told; someone appointed in a role they hold.
+    pub(crate) fn capacities(
+        &self,
+        person: &PersonRow,
+        e: &EscalationRow,
+    ) -> (
+        Vec<parley_core::names::Actor>,
+        Vec<parley_core::names::Actor>,
+    ) {
+        use parley_core::names::Actor;
+        let mut all = Vec::new();
+        let mut raising = Vec::new();
+        if self.sees(person, e).is_none() {
+            return (all, raising);
+        }
+        let me = person.id.as_str();
+        let mut acting: Vec<&str> = vec![e.raised_by.as_str()];
+        acting.extend(e.receiving_person_id.as_deref());
+        let leads: Vec<&str> = self.acting_leads_of(e).collect();
+        acting.extend(leads.iter().copied());
+        let raising_lead = self.leads_of(e).any(|(_, stage, agency, p)| {
+            p == me
+                && *agency == e.raising_agency_id
+                && *stage == e.current_stage
+                && self
+                    .officers
+                    .iter()
+                    .any(|o| o.agency_id == *agency && o.stage == *stage && o.person_id == *p)
+        });
+        let rows = [
+            (e.raised_by == me, Actor::Raiser, true),
+            (
+                e.receiving_person_id.as_deref() == Some(me),
+                Actor::Receiver,
+                false,
+            ),
+            (leads.contains(&me), Actor::StageLeads, raising_lead),
+            (
+                acting.iter().any(|p| self.manages(me, p)),
+                Actor::Managers,
+                self.manages(me, &e.raised_by),
+            ),
+            (
+                person
+                    .roles
+                    .iter()
+                    .any(|r| r == "partnership-business-team")
+                    && self.business_from.is_some_and(|s| e.current_stage >= s),
+                Actor::PartnershipBusinessTeam,
+                false,
+            ),
+        ];
+        for (holds, actor, on_raising_side) in rows {
+            if holds {
+                all.push(actor);
+                if on_raising_side {
+                    raising.push(actor);
+                }
+            }
+        }
+        for (_, _, role) in self
+            .appointed
+            .iter()
+            .filter(|(esc, p, role)| *esc == e.id && p == me && person.roles.contains(role))
+        {
+            let actor: Actor = role.parse().unwrap();
+            all.push(actor);
+            raising.push(actor);
+        }
+        (all, raising)
     }
 
     /// Whether `manager` is above `person` in the line (a walk up the line-manager links).
@@ -450,12 +548,30 @@ impl Harness {
             .filter(|n| n.to == parley_core::names::Recipient::PartnershipBusinessTeam)
             .map(|n| i64::from(n.from_stage.get()))
             .min();
+        let escalations = store.escalations(partnership_id).await.unwrap();
+        let ids: Vec<String> = escalations.iter().map(|e| e.id.clone()).collect();
+        let appointed = store
+            .appointments_of_escalations(partnership_id, &ids)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.escalation_id, a.person_id, a.role))
+            .collect();
         World {
             people: store.people(partnership_id).await.unwrap(),
             officers: store.named_officers(partnership_id).await.unwrap(),
-            escalations: store.escalations(partnership_id).await.unwrap(),
+            escalations,
             led: crate::stage_record::stage_leads(store.as_ref(), partnership_id).await,
             business_from,
+            referrals: crate::stage_record::referral_steps(store.as_ref(), partnership_id).await,
+            referral_leads: rules
+                .procedure
+                .referrals
+                .iter()
+                .filter_map(|r| Some((r.id.clone(), r.lead?.as_str().to_owned())))
+                .collect(),
+            procedure: (*rules.procedure).clone(),
+            appointed,
         }
     }
 

@@ -2,7 +2,9 @@
 //! business team or an unrelated person contains any marker").
 //!
 //! Every demo child's name and identifier carries a unique `MARKER-<PROCEDURE>-nnnnn`. As the
-//! business team, an unrelated practitioner and people of another partnership, the sweep
+//! business team, an unrelated practitioner, people of another partnership and a person
+//! appointed to escalations without sight of the child (issue 14, item 4: Sunderland's
+//! Independent Scrutineer), the sweep
 //! crawls every page reachable by same-site links and GET forms (every filter value, every
 //! page of the partnership view) from their starting pages, fetches every GET route of the
 //! table with every escalation (and person, agency...) in its parameter, and every API twin of
@@ -542,11 +544,34 @@ async fn no_child_details_reach_the_business_team_or_unrelated_people() {
         .person(&h.sign_in_of(&b, "partnership-business-team").person_id)
         .await;
     users.push(h.session_for("the Dorset business team", &other_bt).await);
+    let mut users: Vec<(User, String)> = users.into_iter().map(|u| (u, a.clone())).collect();
+    // Someone appointed to escalations whose appointment does not show the child (issue 14,
+    // item 4: Sunderland's Independent Scrutineer, appointed at step 4 in the demo), swept
+    // over their own partnership's escalations.
+    let c = h.partnership_of("sunderland");
+    let scrutineer = h
+        .person(&h.sign_in_of(&c, "independent-scrutineer").person_id)
+        .await;
+    assert!(
+        rules.worlds[&c]
+            .appointed
+            .iter()
+            .any(|(_, p, _)| *p == scrutineer.id),
+        "the demo appoints the Independent Scrutineer somewhere"
+    );
+    users.push((
+        h.session_for(
+            "the appointed Sunderland Independent Scrutineer",
+            &scrutineer,
+        )
+        .await,
+        c,
+    ));
 
     let mut tasks = tokio::task::JoinSet::new();
-    for user in users {
+    for (user, focus) in users {
         let label = user.label.clone();
-        let (h, rules, focus) = (h.clone(), rules.clone(), a.clone());
+        let (h, rules) = (h.clone(), rules.clone());
         tasks.spawn(async move { (label, sweep_as(h, rules, user, focus).await) });
     }
     let mut problems = Vec::new();
@@ -691,5 +716,80 @@ fn links_and_get_forms_are_found() {
             "MARKER-SOLIHULL-00020".to_owned(),
             "MARKER-DORSET-00001".to_owned()
         ])
+    );
+}
+
+/// Issue 14, item 5: the people leading a referral step see the escalation without the
+/// child. Sunderland's Independent Scrutineer (a person added with that role) and
+/// Buckinghamshire's business team (which leads the BSCP step) crawl everything they reach,
+/// and every route is tried with their partnership's escalations: no child marker and no case
+/// text may show. The scrutineer must reach at least one escalation (the demo refers some to
+/// the scrutineer), or the sweep proves nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_child_details_reach_referral_leads() {
+    let h = Arc::new(Harness::new().await);
+    let sunderland = h.partnership_of("sunderland");
+    let bucks = h.partnership_of("buckinghamshire");
+    let id = h
+        .state
+        .records
+        .save_person(
+            crate::harness::now(),
+            &parley_store::records::Actor::SYSTEM,
+            &sunderland,
+            None,
+            parley_store::records::PersonInput {
+                agency_id: None,
+                name: "Robin Scrutineer".to_owned(),
+                email: "scrutineer@sunderland.example.org".to_owned(),
+                job_title: "Independent Scrutineer".to_owned(),
+                roles: vec!["independent-scrutineer".to_owned()],
+                line_manager_id: None,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+    let rules = Arc::new(Rules::read(&h).await);
+    let scrutineer = h.person(&id).await;
+    let ws = &rules.worlds[&sunderland];
+    let reached = ws
+        .escalations
+        .iter()
+        .filter(|e| ws.sees(&scrutineer, e).is_some())
+        .count();
+    assert!(reached > 0, "the scrutineer reaches no demo escalation");
+    let bt = h
+        .person(&h.sign_in_of(&bucks, "partnership-business-team").person_id)
+        .await;
+    let users = vec![
+        (
+            h.session_for("the Sunderland scrutineer", &scrutineer)
+                .await,
+            sunderland.clone(),
+        ),
+        (
+            h.session_for("the Buckinghamshire business team", &bt)
+                .await,
+            bucks.clone(),
+        ),
+    ];
+    let mut tasks = tokio::task::JoinSet::new();
+    for (user, focus) in users {
+        let label = user.label.clone();
+        let (h, rules) = (h.clone(), rules.clone());
+        tasks.spawn(async move { (label, sweep_as(h, rules, user, focus).await) });
+    }
+    let mut problems = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        let (label, (f, pages)) = done.unwrap();
+        assert!(pages > 1, "{label}: only {pages} pages crawled");
+        problems.extend(f.problems);
+    }
+    assert!(
+        problems.is_empty(),
+        "{} responses show what they must not:\n  {}",
+        problems.len(),
+        problems.join("\n  ")
     );
 }

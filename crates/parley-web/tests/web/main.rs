@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod appointments;
 mod bodies;
 mod cap;
 mod child_reads;
@@ -19,8 +20,11 @@ mod identifiers;
 mod leaks;
 mod learning;
 mod matrix;
+mod meetings;
 mod not_carried;
+mod referrals;
 mod signin;
 mod stage_access;
 mod stage_record;
 mod tokens;
+mod who_may;

@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
+use parley_core::names::StageAction;
 use parley_store::rows::{EscalationRow, PersonRow};
 
 use crate::harness::*;
@@ -47,13 +48,16 @@ pub(crate) enum Need {
     /// The child's details: the people involved and their managers, never the business
     /// team; a 404 for everyone else, and for an escalation without a child.
     Child,
-    /// An action: those involved, while it is open; a 403 for others who see it.
-    Act,
-    /// The stage record: those involved, open or closed; a 403 for others who see it.
-    Record,
-    /// Withdrawing: the raising side (the raiser, their managers, the raising agency's stage
-    /// leads), while it is open; a 403 for others who see it.
-    Withdraw,
+    /// An action (issue 14, item 3): those the procedure's `may` list for the escalation's
+    /// current stage names, in a capacity they hold now (`World::capacities`; withdrawing
+    /// only on the raising side), while it is open (the record also once closed). Someone
+    /// who takes part in another capacity gets a 403 `not-permitted`; anyone else who sees
+    /// it a 403 `forbidden`.
+    Action(StageAction),
+    /// Appointing someone (issue 14, item 4): those in the `by` list of an appointment the
+    /// procedure provides from a stage the escalation has reached, while it is open; a 403
+    /// for anyone else who sees it.
+    Appoint,
 }
 
 /// What a POST sends. `{version}` becomes the escalation's current version, so that a form
@@ -168,46 +172,74 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     // The GET shows a button; the POST (with the form token) reads and records.
     get("/escalations/{id}/child", Escalation(Child)),
     post("/escalations/{id}/child", Escalation(Child), Form(&[])),
-    get("/escalations/{id}/record", Escalation(Record)),
+    get("/escalations/{id}/record", Escalation(Action(StageAction::Record))),
     post(
         "/escalations/{id}/record",
-        Escalation(Record),
+        Escalation(Action(StageAction::Record)),
         Form(&[("version", "{version}")]),
     ),
-    get("/escalations/{id}/timescale", Escalation(Act)),
+    get("/escalations/{id}/timescale", Escalation(Action(StageAction::AgreeTimescale))),
     post(
         "/escalations/{id}/timescale",
-        Escalation(Act),
+        Escalation(Action(StageAction::AgreeTimescale)),
         Form(&[("version", "{version}")]),
     ),
-    get("/escalations/{id}/escalate", Escalation(Act)),
+    get("/escalations/{id}/escalate", Escalation(Action(StageAction::Escalate))),
     post(
         "/escalations/{id}/escalate",
-        Escalation(Act),
+        Escalation(Action(StageAction::Escalate)),
         Form(&[("version", "{version}")]),
     ),
-    get("/escalations/{id}/resolve", Escalation(Act)),
+    get("/escalations/{id}/resolve", Escalation(Action(StageAction::Resolve))),
     post(
         "/escalations/{id}/resolve",
-        Escalation(Act),
+        Escalation(Action(StageAction::Resolve)),
         Form(&[("version", "{version}")]),
     ),
-    get("/escalations/{id}/meeting", Escalation(Act)),
+    get("/escalations/{id}/meeting", Escalation(Action(StageAction::ConveneMeeting))),
     post(
         "/escalations/{id}/meeting",
-        Escalation(Act),
+        Escalation(Action(StageAction::ConveneMeeting)),
         Form(&[("version", "{version}")]),
     ),
-    get("/escalations/{id}/refer", Escalation(Act)),
+    get("/escalations/{id}/refer", Escalation(Action(StageAction::ReferOn))),
     post(
         "/escalations/{id}/refer",
-        Escalation(Act),
+        Escalation(Action(StageAction::ReferOn)),
         Form(&[("version", "{version}")]),
     ),
-    get("/escalations/{id}/withdraw", Escalation(Withdraw)),
+    // Issue 14, item 6: meetings arranged, and recorded once held (also after closing).
+    get("/escalations/{id}/arrange-meeting", Escalation(Action(StageAction::ConveneMeeting))),
+    post(
+        "/escalations/{id}/arrange-meeting",
+        Escalation(Action(StageAction::ConveneMeeting)),
+        Form(&[("version", "{version}")]),
+    ),
+    get("/escalations/{id}/record-meeting", Escalation(Action(StageAction::Record))),
+    post(
+        "/escalations/{id}/record-meeting",
+        Escalation(Action(StageAction::Record)),
+        Form(&[("version", "{version}")]),
+    ),
+    // Issue 14, item 5: what came of the referral step it is at.
+    // The referral step's lead, beside those who may refer on at the stage.
+    get("/escalations/{id}/referral-outcome", Escalation(Action(StageAction::ReferOn))),
+    post(
+        "/escalations/{id}/referral-outcome",
+        Escalation(Action(StageAction::ReferOn)),
+        Form(&[("version", "{version}")]),
+    ),
+    get("/escalations/{id}/withdraw", Escalation(Action(StageAction::Withdraw))),
     post(
         "/escalations/{id}/withdraw",
-        Escalation(Withdraw),
+        Escalation(Action(StageAction::Withdraw)),
+        Form(&[("version", "{version}")]),
+    ),
+    // Appointing the people of the final stages (issue 14, item 4).
+    get("/escalations/{id}/appoint", Escalation(Appoint)),
+    post(
+        "/escalations/{id}/appoint",
+        Escalation(Appoint),
         Form(&[("version", "{version}")]),
     ),
     // Raising a challenge (practitioners and managers; the business team and administrators
@@ -337,8 +369,13 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     post("/api/escalations/{id}/child", Escalation(Child), Json("{}")),
     get("/api/escalations/{id}/history", Escalation(See)),
     post(
+        "/api/escalations/{id}/appointments",
+        Escalation(Appoint),
+        Json(r#"{"version": {version}, "role": "", "person_id": ""}"#),
+    ),
+    post(
         "/api/escalations/{id}/actions",
-        Escalation(Record),
+        Escalation(Action(StageAction::Record)),
         Json(r#"{"version": {version}, "action": "record", "fields": {}}"#),
     ),
 ];
@@ -362,6 +399,9 @@ pub(crate) enum Want {
     /// Not signed in: a page redirects to /sign-in, the API answers 401.
     SignIn,
     Forbidden,
+    /// A 403 whose API problem code is `not-permitted`: the person takes part, but the
+    /// procedure gives the action to others at this stage.
+    NotPermitted,
     NotFound,
 }
 
@@ -491,25 +531,38 @@ pub(crate) fn want(who: Who, person: Option<&PersonRow>, target: &Target, live: 
                         Want::NotFound
                     }
                 }
-                Act => {
-                    if seen.can_act {
+                Appoint => {
+                    let (all, _) = world.capacities(person, e);
+                    let appoints = e.status == "open"
+                        && world.procedure.appointments.iter().any(|a| {
+                            i64::from(a.stage.get()) <= e.current_stage
+                                && a.by.iter().any(|b| all.contains(b))
+                        });
+                    if appoints {
                         Want::Allowed
                     } else {
                         Want::Forbidden
                     }
                 }
-                Record => {
-                    if seen.can_record {
+                // Issue 14, item 5: the lead of the referral step it is at records what came
+                // of it and refers it on, whatever the stage's lists say.
+                Action(StageAction::ReferOn) if world.referral_lead(person, e).1 => Want::Allowed,
+                Action(action) => {
+                    let (all, raising) = world.capacities(person, e);
+                    let mine = if action.raising_side_only() {
+                        raising
+                    } else {
+                        all
+                    };
+                    let open = e.status == "open" || action == StageAction::Record;
+                    let stage = parley_core::procedure::StageNumber::new(e.current_stage).unwrap();
+                    let listed = world.procedure.may(stage, action);
+                    if mine.is_empty() || !open {
+                        Want::Forbidden
+                    } else if mine.iter().any(|a| listed.contains(a)) {
                         Want::Allowed
                     } else {
-                        Want::Forbidden
-                    }
-                }
-                Withdraw => {
-                    if world.withdraws(person, e) {
-                        Want::Allowed
-                    } else {
-                        Want::Forbidden
+                        Want::NotPermitted
                     }
                 }
             }
@@ -550,6 +603,10 @@ pub(crate) fn verdict(
         Want::Forbidden => {
             s == StatusCode::FORBIDDEN && (!api || problem_code(r).as_deref() == Some("forbidden"))
         }
+        Want::NotPermitted => {
+            s == StatusCode::FORBIDDEN
+                && (!api || problem_code(r).as_deref() == Some("not-permitted"))
+        }
         Want::NotFound => {
             s == StatusCode::NOT_FOUND && (!api || problem_code(r).as_deref() == Some("not-found"))
         }
@@ -570,6 +627,7 @@ pub(crate) fn verdict(
         Want::SignIn if api => "401 unauthenticated",
         Want::SignIn => "303 to /sign-in",
         Want::Forbidden => "403",
+        Want::NotPermitted => "403 not-permitted",
         Want::NotFound => "404",
     };
     Some(format!("expected {wanted}, got {got}"))
@@ -675,10 +733,11 @@ pub(crate) async fn cast(h: &Harness, procedure: &str, other: &str) -> Cast {
         .clone();
 
     let mut personas = Vec::new();
-    for role in parley_store::demo::ROLES {
-        let s = h.sign_in_of(&a, role);
+    // Every demo sign-in of the partnership: the five roles every partnership has, and the
+    // partnership roles its procedure appoints (issue 14, item 4).
+    for s in h.summary.sign_ins.iter().filter(|s| s.partnership_id == a) {
         personas.push(Persona {
-            label: format!("{role} (demo sign-in)"),
+            label: format!("{} (demo sign-in)", s.role),
             person_id: Some(s.person_id.clone()),
         });
     }
@@ -1314,4 +1373,100 @@ fn verdicts_catch_what_they_should() {
     let unauthenticated = resp(401, None, r#"{"code":"unauthenticated"}"#);
     assert!(verdict(Want::SignIn, &get, "/api/x", false, &unauthenticated).is_none());
     assert!(verdict(Want::SignIn, &get, "/x", false, &ok).is_some());
+}
+
+/// Issue 14, item 5: a person holding each partnership role, and the business team, in the
+/// two partnerships whose referrals have a lead (Sunderland's Independent Scrutineer,
+/// Buckinghamshire's BSCP team): each sees exactly the escalations at or past a referral step
+/// their role leads (and the business team what it saw already), never the child, as the
+/// brute-force rule (`World::sees`) says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn referral_leads_see_what_the_rule_says() {
+    let h = Harness::new().await;
+    for procedure in ["sunderland", "buckinghamshire"] {
+        let a = h.partnership_of(procedure);
+        for role in parley_web::access::PARTNERSHIP_ROLES {
+            h.state
+                .records
+                .save_person(
+                    now(),
+                    &parley_store::records::Actor::SYSTEM,
+                    &a,
+                    None,
+                    parley_store::records::PersonInput {
+                        agency_id: None,
+                        name: format!("Sam {role}"),
+                        email: format!("{role}.{procedure}@example.org"),
+                        job_title: role.to_owned(),
+                        roles: vec![role.to_owned()],
+                        line_manager_id: None,
+                        active: true,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let w = h.world(&a).await;
+        let at_steps = w.referrals.len();
+        assert!(at_steps > 0, "{procedure}: the demo has no referral steps");
+        let mut failures = Vec::new();
+        let mut lead_sees = 0;
+        for person in w.people.iter().filter(|p| {
+            p.roles.iter().any(|r| {
+                parley_web::access::PARTNERSHIP_ROLES.contains(&r.as_str())
+                    || r == "partnership-business-team"
+            })
+        }) {
+            let api = h.bearer_for(person).await;
+            for e in &w.escalations {
+                let sees = w.sees(person, e);
+                let r = h.get(&format!("/api/escalations/{}", e.id), &api).await;
+                let want = if sees.is_some() { 200 } else { 404 };
+                if r.status.as_u16() != want {
+                    failures.push(format!(
+                        "{} on {}: expected {want}, got {}",
+                        person.roles.join(","),
+                        describe(e),
+                        r.status.as_u16()
+                    ));
+                    continue;
+                }
+                let Some(seen) = sees else { continue };
+                let v = r.json();
+                // The child only for those the rule lets see it: an appointee whose
+                // appointment allows it (issue 14, item 4), never a referral lead as such.
+                if v["access"]["can_act"] != serde_json::json!(seen.can_act)
+                    || v["may_view_child"] != serde_json::json!(seen.child_details)
+                    || v["case"].is_null() == seen.child_details
+                {
+                    failures.push(format!(
+                        "{} on {}: can_act {} (rule {}), child {}",
+                        person.roles.join(","),
+                        describe(e),
+                        v["access"]["can_act"],
+                        seen.can_act,
+                        v["may_view_child"]
+                    ));
+                }
+                if person
+                    .roles
+                    .iter()
+                    .any(|r| r != "partnership-business-team")
+                {
+                    lead_sees += 1;
+                }
+            }
+        }
+        if procedure == "sunderland" {
+            assert!(
+                lead_sees > 0,
+                "no escalation at the scrutineer's step in the demo"
+            );
+        }
+        assert!(
+            failures.is_empty(),
+            "{procedure}:\n  {}",
+            failures.join("\n  ")
+        );
+    }
 }

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use axum::http::Method;
 use jiff::{SignedDuration, Timestamp};
 use parley_core::escalation::Event;
-use parley_core::names::Resolution;
+use parley_core::names::{Resolution, StageAction};
 use parley_store::payload::ChildDetails;
 use parley_store::records::{Actor, PersonInput, RaiseInput};
 
@@ -261,19 +261,44 @@ async fn set_scene(h: &Harness) -> Scene {
     }
 }
 
-/// What `may` means for a route that needs `need`, on an escalation that is open or not and
-/// about a child or not.
-fn wanted(may: May, need: Need, open: bool, child: bool) -> Want {
+/// What `may` means for a route that needs `need`, on an escalation that is open or not,
+/// about a child or not, and at `stage`, for scene person `person`. An action also needs
+/// Dorset's `may` list for the stage to name the person's capacity (issue 14, item 3): the
+/// raiser as the raiser, a "-boss" as a line manager, everyone else as the stage's officer.
+fn wanted(may: May, need: Need, open: bool, child: bool, person: &str, stage: i64) -> Want {
+    use parley_core::names::Actor;
     let acts = matches!(may, Act | ActAndWithdraw);
     match (may, need) {
         (Nothing, _) => Want::NotFound,
         (_, Need::See) => Want::Allowed,
         (_, Need::Child) if child => Want::Allowed,
         (_, Need::Child) => Want::NotFound,
-        (_, Need::Act) if acts && open => Want::Allowed,
-        (_, Need::Record) if acts => Want::Allowed,
-        (_, Need::Withdraw) if may == ActAndWithdraw && open => Want::Allowed,
-        _ => Want::Forbidden,
+        // Dorset's procedure provides no appointments.
+        (_, Need::Appoint) => Want::Forbidden,
+        (_, Need::Action(action)) => {
+            let takes_part = if action.raising_side_only() {
+                may == ActAndWithdraw
+            } else {
+                acts
+            };
+            if !takes_part || !(open || action == StageAction::Record) {
+                return Want::Forbidden;
+            }
+            let capacity = if person == "raiser" {
+                Actor::Raiser
+            } else if person.ends_with("-boss") {
+                Actor::Managers
+            } else {
+                Actor::StageLeads
+            };
+            let dorset = parley_core::seeds::get("dorset").unwrap().unwrap();
+            let n = parley_core::procedure::StageNumber::new(stage).unwrap();
+            if dorset.may(n, action).contains(&capacity) {
+                Want::Allowed
+            } else {
+                Want::NotPermitted
+            }
+        }
     }
 }
 
@@ -325,7 +350,7 @@ async fn check(
     let id = &scene.escalations[case.escalation];
     let (_, row) = live.escalation(id).unwrap();
     let (open, child, version) = (row.status == "open", row.subject == "child", row.version);
-    let due = wanted(case.may, need, open, child);
+    let due = wanted(case.may, need, open, child, case.person, row.current_stage);
     let person_id = &scene.people[case.person];
     let target = Target::new(
         case.escalation,
@@ -391,8 +416,13 @@ async fn stages_never_reached_and_officers_who_change() {
             };
             let closed = case.escalation == "closed";
             let child = !matches!(case.escalation, "thematic" | "strategic");
+            let stage = live
+                .escalation(&scene.escalations[case.escalation])
+                .unwrap()
+                .1
+                .current_stage;
             *asked
-                .entry(wanted(case.may, need, !closed, child))
+                .entry(wanted(case.may, need, !closed, child, case.person, stage))
                 .or_default() += 1;
             failures.extend(check(&h, &scene, &live, method, path, expect, &case).await);
         }
@@ -416,8 +446,13 @@ async fn stages_never_reached_and_officers_who_change() {
                 continue;
             };
             let child = !matches!(case.escalation, "thematic" | "strategic");
+            let stage = live
+                .escalation(&scene.escalations[case.escalation])
+                .unwrap()
+                .1
+                .current_stage;
             *asked
-                .entry(wanted(case.may, need, true, child))
+                .entry(wanted(case.may, need, true, child, case.person, stage))
                 .or_default() += 1;
             let heads = h.state.store.chain_heads().await.unwrap();
             failures.extend(check(&h, &scene, &live, method, path, expect, &case).await);
@@ -497,6 +532,6 @@ fn the_scene_table_is_well_formed() {
     assert!(
         EXPECTATIONS
             .iter()
-            .any(|e| matches!(e.who, Who::Escalation(Need::Withdraw)))
+            .any(|e| matches!(e.who, Who::Escalation(Need::Action(StageAction::Withdraw))))
     );
 }

@@ -84,6 +84,7 @@ pub(crate) async fn stage_leads(store: &dyn Store, partnership_id: &str) -> BTre
                 }
                 Payload::Resolved { .. }
                 | Payload::ReferredOn { .. }
+                | Payload::ReferralOutcomeRecorded { .. }
                 | Payload::Withdrawn
                 | Payload::Redirected { .. } => {
                     escalations.get_mut(id).unwrap().open = false;
@@ -109,4 +110,42 @@ fn enter(
             led.insert((id.to_owned(), stage, agency.clone(), person.clone()));
         }
     }
+}
+
+/// The referral steps of each escalation of a partnership, by reading its chain (issue 14,
+/// item 5), independently of the core: escalation id -> (the referral ids it went to, in
+/// order; whether the last is still open).
+pub(crate) async fn referral_steps(
+    store: &dyn Store,
+    partnership_id: &str,
+) -> HashMap<String, (Vec<String>, bool)> {
+    let mut steps: HashMap<String, (Vec<String>, bool)> = HashMap::new();
+    let mut after = 0;
+    loop {
+        let links = store.chain(partnership_id, after, 1000).await.unwrap();
+        let Some(last) = links.last() else { break };
+        after = last.seq;
+        for link in &links {
+            let Some(json) = link.payload.as_deref() else {
+                continue;
+            };
+            let id = link.stream.strip_prefix("escalation:").unwrap_or_default();
+            match serde_json::from_str::<Payload>(json).unwrap() {
+                Payload::ReferralMade { referral } => {
+                    let e = steps.entry(id.to_owned()).or_default();
+                    e.0.push(referral);
+                    e.1 = true;
+                }
+                Payload::ReferralOutcomeRecorded { .. }
+                | Payload::Withdrawn
+                | Payload::Redirected { .. } => {
+                    if let Some(e) = steps.get_mut(id) {
+                        e.1 = false;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    steps
 }
