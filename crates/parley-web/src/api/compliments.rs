@@ -60,6 +60,7 @@ async fn list(
     responses(
         (status = 201, body = ComplimentView, description = "Given"),
         (status = 401, body = Problem),
+        (status = 404, body = Problem, description = "The partnership's procedure does not invite compliments"),
         (status = 422, body = Problem, description = "No such person in another agency, or no message, or one over 2,000 characters, or one that shows nothing, holds bidirectional controls or identifies a child of an escalation the giver is part of")
     ),
     security(("token" = [])))]

@@ -197,12 +197,24 @@ pub fn validate(input: &GiveCompliment, recipients: &[PersonRef]) -> Result<Stri
     }
 }
 
+/// Whether the person's partnership runs a procedure that invites compliments
+/// (`[compliments]`, Dorset §2).
+fn invites(user: &CurrentUser) -> bool {
+    user.config.as_ref().is_none_or(|c| c.compliments)
+}
+
 /// The compliments a person sees, and whom they may compliment.
 pub async fn compliments(state: &AppState, user: &CurrentUser) -> Result<Compliments, AppError> {
     let pid = user.partnership_id();
     let people = state.store.people(pid).await?;
     let agencies = state.store.agencies(pid).await?;
-    let recipients = recipients(&user.person, &people, &agencies);
+    // Nobody to give one to where the procedure invites none (issue 14, item 9): the page
+    // stays, for compliments given before the procedure changed.
+    let recipients = if invites(user) {
+        recipients(&user.person, &people, &agencies)
+    } else {
+        Vec::new()
+    };
     let dir = People::new(people, agencies);
     let mut rows = state.store.compliments(pid).await?;
     // Newest first (the store lists them oldest first).
@@ -242,6 +254,9 @@ pub async fn give(
     user: &CurrentUser,
     input: &GiveCompliment,
 ) -> Result<Given, AppError> {
+    if !invites(user) {
+        return Err(AppError::NotFound);
+    }
     let pid = user.partnership_id();
     let people = state.store.people(pid).await?;
     let agencies = state.store.agencies(pid).await?;

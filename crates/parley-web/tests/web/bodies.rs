@@ -281,6 +281,14 @@ async fn malformed_bodies_are_refused_naming_the_field_and_change_nothing() {
         })
         .expect("an open escalation with an officer in post");
     let appointer = h.bearer_for(&appointer).await;
+    // Compliments are given only where the procedure invites them (Dorset §2).
+    let complimenter = h
+        .person(
+            &h.sign_in_of(&h.partnership_of("dorset"), "practitioner")
+                .person_id,
+        )
+        .await;
+    let complimenter = h.bearer_for(&complimenter).await;
     let doc = h.get("/api/openapi.json", &Auth::Anonymous).await.json();
     let before = state_of(&h, &admin).await;
     assert!(
@@ -306,6 +314,7 @@ async fn malformed_bodies_are_refused_naming_the_field_and_change_nothing() {
                 &admin
             }
             Some(Who::Escalation(matrix::Need::Appoint)) => &appointer,
+            Some(Who::ComplimentsInvited) => &complimenter,
             Some(Who::Roles(_) | Who::SignedIn | Who::Escalation(_)) => &practitioner,
             other => panic!("{method} {route}: who sends it ({other:?})? teach bodies.rs"),
         };

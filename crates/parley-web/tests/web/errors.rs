@@ -221,12 +221,19 @@ async fn api_errors_are_problem_bodies_with_a_code() {
     let status = r.status.as_u16();
     assert!(matches!(status, 400 | 415 | 422), "{status}");
     assert_problem(&r, status, "invalid", "POST /api/compliments {not json");
-    // What the service refuses.
+    // What the service refuses (in Dorset, whose procedure invites compliments, §2).
+    let dorset = h
+        .person(
+            &h.sign_in_of(&h.partnership_of("dorset"), "practitioner")
+                .person_id,
+        )
+        .await;
+    let dorset = h.bearer_for(&dorset).await;
     let r = h
         .send_json(
             Method::POST,
             "/api/compliments",
-            &token,
+            &dorset,
             &serde_json::json!({"to_person_id": "", "message": ""}),
         )
         .await;

@@ -426,8 +426,9 @@ fn allowed_persona<'a>(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_without_the_right_token_is_refused() {
     let h = Harness::new().await;
-    let cast = matrix::cast(&h, "solihull", "croydon").await;
-    let parts = [cast.partnership.as_str(), cast.other_partnership.as_str()];
+    let solihull = matrix::cast(&h, "solihull", "croydon").await;
+    // Compliments are given only in Dorset (§2).
+    let dorset = matrix::cast(&h, "dorset", "croydon").await;
     let mut problems = Vec::new();
     let mut tried = 0;
     for (method, path, _) in parley_web::routes::table() {
@@ -440,11 +441,17 @@ async fn a_form_without_the_right_token_is_refused() {
         if matches!(expect.who, matrix::Who::Anyone) {
             continue; // signing in: no session yet, so no token (the cross-site check covers it)
         }
+        let cast = if matches!(expect.who, matrix::Who::ComplimentsInvited) {
+            &dorset
+        } else {
+            &solihull
+        };
+        let parts = [cast.partnership.as_str(), cast.other_partnership.as_str()];
         let target = cast.targets(expect, true).remove(0);
         let url = matrix::fill(path, &target);
         let live = Live::read(&h, &parts).await;
         let version = live.escalation(&target.value).map_or(1, |(_, e)| e.version);
-        let persona = allowed_persona(&cast, &live, expect, &target)
+        let persona = allowed_persona(cast, &live, expect, &target)
             .unwrap_or_else(|| panic!("nobody may {method} {path}"));
         for (token, what) in [
             (Some(""), "no token"),
@@ -564,7 +571,8 @@ async fn requests_from_another_site_are_refused() {
 #[tokio::test]
 async fn the_api_works_with_a_bearer_token_and_no_form_token() {
     let h = Harness::new().await;
-    let a = h.partnership_of("solihull");
+    // Dorset's procedure invites compliments (§2).
+    let a = h.partnership_of("dorset");
     let w = h.world(&a).await;
     let e = w
         .escalations

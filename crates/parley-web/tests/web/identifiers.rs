@@ -99,14 +99,15 @@ const UNFIT: &[&str] = &[
     "Agreed\u{200F}",
 ];
 
-/// A Solihull practitioner with an open escalation about Jamie Smith, raised through the API.
+/// A practitioner (of Solihull unless said) with an open escalation about Jamie Smith, raised
+/// through the API.
 struct Case {
     raiser: PersonRow,
     user: User,
     api: Auth,
     id: String,
-    /// Someone in another agency, to compliment.
-    colleague: String,
+    /// Someone in another agency, to compliment, where the procedure invites compliments.
+    colleague: Option<String>,
 }
 
 async fn raise_body(h: &Harness, api: &Auth, summary: &str) -> Value {
@@ -131,7 +132,11 @@ async fn raise_body(h: &Harness, api: &Auth, summary: &str) -> Value {
 }
 
 async fn case(h: &Harness) -> Case {
-    let a = h.partnership_of("solihull");
+    case_in(h, "solihull").await
+}
+
+async fn case_in(h: &Harness, procedure: &str) -> Case {
+    let a = h.partnership_of(procedure);
     let w = h.world(&a).await;
     let raiser = w
         .people
@@ -148,8 +153,7 @@ async fn case(h: &Harness) -> Case {
     let id = r.json()["id"].as_str().unwrap().to_owned();
     let colleague = h.get("/api/compliments", &api).await.json()["recipients"][0]["id"]
         .as_str()
-        .unwrap()
-        .to_owned();
+        .map(str::to_owned);
     let user = h.session_for("the raiser", &raiser).await;
     Case {
         raiser,
@@ -465,7 +469,9 @@ async fn summaries_naming_the_child_are_refused_by_pages_and_the_api() {
 #[tokio::test]
 async fn compliments_naming_a_child_of_the_givers_escalations_are_refused() {
     let h = Harness::new().await;
-    let c = case(&h).await;
+    // Dorset's procedure invites compliments (§2).
+    let c = case_in(&h, "dorset").await;
+    let colleague = c.colleague.clone().expect("Dorset invites compliments");
     let before = h
         .state
         .store
@@ -484,7 +490,7 @@ async fn compliments_naming_a_child_of_the_givers_escalations_are_refused() {
                 Method::POST,
                 "/api/compliments",
                 &c.api,
-                &json!({"to_person_id": c.colleague, "message": text}),
+                &json!({"to_person_id": colleague, "message": text}),
             )
             .await;
         refused_by_api(
@@ -497,7 +503,7 @@ async fn compliments_naming_a_child_of_the_givers_escalations_are_refused() {
             .post_form(
                 "/compliments",
                 &c.user.auth,
-                &[("to", &c.colleague), ("message", text)],
+                &[("to", &colleague), ("message", text)],
             )
             .await;
         refused_by_page(
@@ -530,7 +536,7 @@ async fn compliments_naming_a_child_of_the_givers_escalations_are_refused() {
                 Method::POST,
                 "/api/compliments",
                 &c.api,
-                &json!({"to_person_id": c.colleague, "message": text}),
+                &json!({"to_person_id": colleague, "message": text}),
             )
             .await;
         assert_eq!(
@@ -602,4 +608,73 @@ async fn names_of_agencies_and_people_that_show_nothing_are_refused() {
         }
     }
     report(&problems);
+}
+
+/// Where the procedure invites no compliments (Solihull), nobody can be given one: the page
+/// offers no form and the API answers 404 (issue 14, item 9). Dorset's invites them (§2).
+#[tokio::test]
+async fn compliments_only_where_the_procedure_invites_them() {
+    let h = Harness::new().await;
+    let c = case(&h).await;
+    assert_eq!(c.colleague, None, "Solihull offers someone to compliment");
+    let page = h.get("/compliments", &c.user.auth).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.body.contains("action=\"/compliments\""),
+        "{}",
+        excerpt(&page.body)
+    );
+    let menu = h.get("/my-work", &c.user.auth).await;
+    assert!(
+        !links_to(&menu.body, "/compliments"),
+        "the menu offers compliments"
+    );
+    let someone = h
+        .state
+        .store
+        .people(&c.raiser.partnership_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.agency_id.is_some() && p.agency_id != c.raiser.agency_id)
+        .unwrap();
+    let r = h
+        .send_json(
+            Method::POST,
+            "/api/compliments",
+            &c.api,
+            &json!({"to_person_id": someone.id, "message": "Thank you for the quick reply."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", excerpt(&r.body));
+    let r = h
+        .post_form(
+            "/compliments",
+            &c.user.auth,
+            &[
+                ("to", &someone.id),
+                ("message", "Thank you for the quick reply."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", excerpt(&r.body));
+    let d = case_in(&h, "dorset").await;
+    let page = h.get("/compliments", &d.user.auth).await;
+    assert!(
+        page.body.contains("action=\"/compliments\""),
+        "{}",
+        page.body.split("<main").nth(1).unwrap_or(&page.body)
+    );
+    let menu = h.get("/my-work", &d.user.auth).await;
+    assert!(
+        links_to(&menu.body, "/compliments"),
+        "{}",
+        excerpt(&menu.body)
+    );
+}
+
+/// Whether a page links to `path` (the templates escape the slash in attributes).
+fn links_to(body: &str, path: &str) -> bool {
+    body.contains(&format!("href=\"{path}\""))
+        || body.contains(&format!("href=\"{}\"", path.replace('/', "&#x2f;")))
 }

@@ -38,6 +38,9 @@ pub(crate) enum Who {
     /// `{id}` is an escalation: a 404 for anyone who may not see it (another partnership's,
     /// one that does not exist, one they have nothing to do with), then as `Need` says.
     Escalation(Need),
+    /// Anyone signed in whose partnership's procedure invites compliments (Dorset §2); a
+    /// 404 for everyone else signed in (issue 14, item 9).
+    ComplimentsInvited,
 }
 
 /// What an escalation route needs beyond seeing the escalation.
@@ -155,7 +158,7 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     get("/compliments", SignedIn),
     post(
         "/compliments",
-        SignedIn,
+        ComplimentsInvited,
         Form(&[("to", ""), ("message", "")]),
     ),
     get("/api/compliments", SignedIn),
@@ -164,7 +167,7 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     post("/account/tokens/revoke", SignedIn, Form(&[("token", "")])),
     post(
         "/api/compliments",
-        SignedIn,
+        ComplimentsInvited,
         Json(r#"{"to_person_id": "", "message": ""}"#),
     ),
     // One escalation
@@ -497,6 +500,17 @@ pub(crate) fn want(who: Who, person: Option<&PersonRow>, target: &Target, live: 
     let has = |roles: &[&str]| person.roles.iter().any(|r| roles.contains(&r.as_str()));
     match who {
         Anyone | SignedIn => Want::Allowed,
+        ComplimentsInvited => {
+            let invited = live
+                .worlds
+                .get(&person.partnership_id)
+                .is_some_and(|w| w.procedure.compliments.is_some());
+            if invited {
+                Want::Allowed
+            } else {
+                Want::NotFound
+            }
+        }
         Roles(roles) => {
             if has(roles) {
                 Want::Allowed
@@ -1118,7 +1132,7 @@ fn expectations_agree_with_the_declared_rules() {
         let agrees = match (rule, e.who) {
             (Rule::Public, Anyone) => true,
             (Rule::Public, _) | (_, Anyone) => false,
-            (Rule::SignedIn, SignedIn | Escalation(_)) => true,
+            (Rule::SignedIn, SignedIn | Escalation(_) | ComplimentsInvited) => true,
             // The handler narrows a signed-in route further.
             (Rule::SignedIn, Roles(_) | Scoped(_)) => true,
             (Rule::Roles(declared), Roles(expected) | Scoped(expected)) => {
