@@ -11,6 +11,7 @@ use crate::meeting::{Meeting, MeetingPlan, MeetingRecord};
 use crate::names::{
     Actor, ChildStatus, Recipient, RedirectionKind, Resolution, RouteKind, Trigger,
 };
+use crate::partnership_form::SentForm;
 use crate::procedure::{Procedure, StageNumber, Timescale};
 
 /// What the escalation is about: a child (with minimal status only) or a thematic issue with
@@ -78,6 +79,8 @@ pub enum Event {
     /// A person was appointed to it in a partnership role (issue 14, item 4; Solihull stage 4:
     /// "allocate a Chair of sufficient seniority, who is independent of the case").
     Appointed { role: Actor, person: String },
+    /// The partnership form was sent, or sent again updated (`partnership_form.rs`).
+    PartnershipFormSent { answers: Vec<(String, String)> },
 }
 
 impl Event {
@@ -99,6 +102,7 @@ impl Event {
             Event::Redirected { .. } => "redirected",
             Event::DeadlinePassed { .. } => "deadline-passed",
             Event::Appointed { .. } => "appointed",
+            Event::PartnershipFormSent { .. } => "partnership-form-sent",
         }
     }
 }
@@ -187,6 +191,8 @@ pub struct Escalation {
     pub last_event_at: Timestamp,
     /// Who is appointed to it, in which partnership role (`appointment.rs`).
     pub appointed: Vec<(Actor, String)>,
+    /// Each sending of the partnership form, oldest first (`partnership_form.rs`).
+    pub partnership_forms: Vec<SentForm>,
 }
 
 /// Why a notification is sent.
@@ -341,6 +347,17 @@ pub enum TransitionError {
     NoAppointee,
     #[error("that person is already appointed as {role}")]
     AlreadyAppointed { role: Actor },
+    #[error("this procedure has no form to send to the partnership")]
+    NoPartnershipForm,
+    #[error("the partnership form is sent from stage {from}; the escalation is at stage {current}")]
+    PartnershipFormTooEarly {
+        from: StageNumber,
+        current: StageNumber,
+    },
+    #[error("the partnership form has no field \"{field}\"; its fields: {}", .allowed.join(", "))]
+    UnknownFormField { field: String, allowed: Vec<String> },
+    #[error("the partnership form must have at least one answer")]
+    EmptyPartnershipForm,
     #[error(transparent)]
     Calendar(#[from] CalendarError),
 }
@@ -448,6 +465,7 @@ fn raise(
         version: 1,
         last_event_at: at,
         appointed: Vec::new(),
+        partnership_forms: Vec::new(),
     };
     let mut notifications = state.notifications(rules, Trigger::Raised, &Reason::Raised);
     notifications.extend(state.notifications(
@@ -809,6 +827,14 @@ impl Escalation {
             Event::Appointed { role, person } => {
                 crate::appointment::check(p, current, role, &person, &self.appointed)?;
                 next.appointed.push((role, person));
+            }
+            Event::PartnershipFormSent { answers } => {
+                let answers = crate::partnership_form::check(p, current, &answers)?;
+                next.partnership_forms.push(SentForm {
+                    sent_at: at,
+                    stage: current,
+                    answers,
+                });
             }
             Event::DeadlinePassed { deadline } => {
                 let step = self.at_referral();

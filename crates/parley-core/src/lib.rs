@@ -14,6 +14,7 @@ pub mod escalation;
 pub mod identifiers;
 pub mod meeting;
 pub mod names;
+pub mod partnership_form;
 pub mod procedure;
 pub mod seeds;
 pub mod visible;

@@ -211,14 +211,20 @@ named_enum! {
         Redirect => "redirect", "redirect it to another procedure";
         Withdraw => "withdraw", "withdraw it";
         Record => "record", "write the stage record";
+        /// Send (or update) the partnership form (Croydon Appendix A, Sunderland Appendix 1).
+        SendPartnershipForm => "send-partnership-form", "send the partnership form";
     }
 }
 
 impl StageAction {
     /// Actions that are the raising side's only (today's rule: withdrawing is the raising
-    /// side's; redirecting a challenge it raised is, too).
+    /// side's; redirecting a challenge it raised is, too; the partnership form is the raising
+    /// agency's: Croydon Appendix A, "from the agency raising the concerns").
     pub fn raising_side_only(self) -> bool {
-        matches!(self, StageAction::Withdraw | StageAction::Redirect)
+        matches!(
+            self,
+            StageAction::Withdraw | StageAction::Redirect | StageAction::SendPartnershipForm
+        )
     }
 }
 

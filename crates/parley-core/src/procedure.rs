@@ -330,6 +330,13 @@ pub struct Form {
     pub title: String,
     pub guidance: Option<String>,
     pub fields: Vec<Field>,
+    /// For the partnership form: sent from this stage on (Croydon Appendix A: "submitted at
+    /// Stage 3 and subsequently updated if Stage 4 and 5 are used").
+    pub from_stage: StageNumber,
+    /// For the partnership form: the field which, filled in, asks the partnership for a
+    /// meeting it leads (Croydon Appendix A: "this section must be completed to request a
+    /// CSCB led Dispute Resolution Meeting").
+    pub meeting_request: Option<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -145,6 +145,11 @@ pub enum Payload {
         role: String,
         person_id: String,
     },
+    /// The partnership form was sent (Croydon Appendix A, Sunderland Appendix 1): (field id,
+    /// text) in the form's order. Never a child's details (checked before it is stored).
+    PartnershipFormSent {
+        answers: Vec<(String, String)>,
+    },
     /// Someone was shown a child's details. On the escalation's access stream
     /// (`access:<escalation id>`), never on the escalation's own: reading changes nothing a
     /// form is based on. Projects to nothing.
@@ -211,6 +216,7 @@ impl Payload {
             Payload::Redirected { .. } => "redirected",
             Payload::DeadlinePassed { .. } => "deadline-passed",
             Payload::Appointed { .. } => "appointed",
+            Payload::PartnershipFormSent { .. } => "partnership-form-sent",
             Payload::ChildDetailsRead { .. } => "child-details-read",
             Payload::EventPurged { .. } => EVENT_PURGED,
         }
@@ -303,6 +309,9 @@ impl Payload {
                 role: parse::<Actor>(role)?,
                 person: person_id.clone(),
             },
+            Payload::PartnershipFormSent { answers } => Event::PartnershipFormSent {
+                answers: answers.clone(),
+            },
             _ => return Ok(None),
         }))
     }
@@ -359,6 +368,9 @@ impl Payload {
             Event::Appointed { role, person } => Payload::Appointed {
                 role: role.as_str().to_owned(),
                 person_id: person.clone(),
+            },
+            Event::PartnershipFormSent { answers } => Payload::PartnershipFormSent {
+                answers: answers.clone(),
             },
         })
     }
@@ -423,6 +435,9 @@ mod tests {
             Event::Appointed {
                 role: parley_core::names::Actor::IndependentChair,
                 person: "p1".into(),
+            },
+            Event::PartnershipFormSent {
+                answers: vec![("concern".into(), "The plan was ended early.".into())],
             },
         ];
         for e in events {

@@ -12,13 +12,15 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Actor, Anchor, Appointment, CalendarSpec, CapLimit, Compliments, Field, Form, May, MeetingSpec,
+    Actor, Anchor, Appointment, CalendarSpec, CapLimit, Compliments, Field, May, MeetingSpec,
     NotificationRule, Outcomes, OverallCap, Procedure, ProcedureId, RaiserRole, Redirection,
     RedirectionKind, Referral, ReferralLead, Route, RouteKind, Screening, Stage, StageAction,
     StageNumber, Timescale,
 };
 use crate::calendar::{CountingRule, Region, UnknownName, WorkingDays};
 use crate::names::{ChildStatus, Recipient, Resolution, Role, Trigger};
+
+mod form;
 
 /// The only format version this build reads.
 pub const FORMAT_VERSION: i64 = 1;
@@ -241,6 +243,8 @@ struct RawForm {
     title: S<String>,
     guidance: Option<S<String>>,
     fields: Vec<S<RawField>>,
+    from_stage: Option<S<i64>>,
+    meeting_request: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -487,13 +491,9 @@ impl Checker {
                 .optional_text(raw.screening.before_raising, "screening.before_raising"),
         };
         let routes = self.routes(raw.route, &stage_numbers);
-        let partnership_form = raw.partnership_form.map(|f| Form {
-            title: self
-                .text(f.title, "partnership_form.title")
-                .unwrap_or_default(),
-            guidance: self.optional_text(f.guidance, "partnership_form.guidance"),
-            fields: self.fields(f.fields, "partnership form field"),
-        });
+        let partnership_form = raw
+            .partnership_form
+            .map(|f| self.partnership_form(f, &stage_numbers));
         let notifications: Vec<NotificationRule> = raw
             .notification
             .into_iter()
@@ -630,7 +630,8 @@ impl Checker {
                     }
                 }
             };
-            let may = self.may(s.may, number, appointed);
+            let provides_meeting = s.professionals_meeting || matches!(meeting, Some(Some(_)));
+            let may = self.may(s.may, number, appointed, provides_meeting);
             let mut record = Vec::new();
             for field in s.record {
                 if field_ids.contains(&field.get_ref().as_str()) {
@@ -1120,6 +1121,7 @@ impl Checker {
         raw: Option<S<RawMay>>,
         stage: i64,
         appointments: &[Appointment],
+        provides_meeting: bool,
     ) -> Option<May> {
         let Some(raw) = raw else {
             return Some(May::defaults());
@@ -1128,10 +1130,23 @@ impl Checker {
         let mut ok = true;
         let known: Vec<&str> = Actor::ALL.iter().map(|a| a.as_str()).collect();
         for (action, list) in raw.into_inner() {
+            let action_span = action.span();
             let Some(action) = self.name::<StageAction>(&action) else {
                 ok = false;
                 continue;
             };
+            // A list for a meeting the stage does not hold would offer nobody anything.
+            if action == StageAction::ConveneMeeting && !provides_meeting {
+                self.error(
+                    action_span,
+                    format!("stage {stage} says who may convene-meeting, but holds no meeting"),
+                    Some(
+                        "give the stage `professionals_meeting = true` or a `meeting`, or leave convene-meeting out"
+                            .to_owned(),
+                    ),
+                );
+                ok = false;
+            }
             let what = format!("stage {stage} may.{action}");
             let Some(actors) = self.name_list::<Actor>(list, &what, &known) else {
                 ok = false;

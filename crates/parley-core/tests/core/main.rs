@@ -6,6 +6,7 @@ mod cap;
 mod fuzz;
 mod machine;
 mod may;
+mod partnership_form;
 mod properties;
 mod seeds;
 mod svg;

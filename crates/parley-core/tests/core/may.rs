@@ -349,3 +349,22 @@ fn appointments_follow_the_procedure() {
         TransitionError::Closed(_)
     ));
 }
+
+/// A `convene-meeting` list where the stage holds no meeting would offer nobody anything: it is
+/// an error at the key (Sunderland step 4 names no meeting).
+#[test]
+fn convening_a_meeting_the_stage_does_not_hold_is_an_error() {
+    let source = parley_core::seeds::source("sunderland").unwrap();
+    let anchor = "resolve = [\"raiser\", \"receiver\", \"stage-leads\", \"managers\", \"independent-scrutineer\"]\n";
+    assert!(source.contains(anchor));
+    let bad = "convene-meeting = [\"independent-scrutineer\"]";
+    let text = source.replacen(anchor, &format!("{anchor}{bad}\n"), 1);
+    let rendered = errors(&text);
+    let line = text.lines().position(|l| l == bad).unwrap() + 1;
+    assert!(
+        rendered.contains(&format!(
+            "x.toml:{line}:1: error: stage 4 says who may convene-meeting, but holds no meeting"
+        )),
+        "{rendered}"
+    );
+}

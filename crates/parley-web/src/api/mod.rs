@@ -22,6 +22,7 @@ pub mod compliments;
 pub mod escalation;
 pub mod learning;
 pub mod partnership;
+pub mod partnership_form;
 pub mod procedure;
 pub mod raise;
 
@@ -45,6 +46,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(raise::routes());
     r.extend(escalation::routes());
     r.extend(appointment::routes());
+    r.extend(partnership_form::routes());
     r.extend(compliments::routes());
     r.extend(partnership::routes());
     r.extend(learning::routes());
@@ -104,6 +106,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         raise::doc(),
         escalation::doc(),
         appointment::doc(),
+        partnership_form::doc(),
         compliments::doc(),
         partnership::doc(),
         learning::doc(),

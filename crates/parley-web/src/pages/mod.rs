@@ -24,6 +24,7 @@ pub mod escalation;
 pub mod learning;
 pub mod my_work;
 pub mod partnership;
+pub mod partnership_form;
 pub mod procedure;
 pub mod raise;
 pub mod tokens;
@@ -47,6 +48,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(raise::routes());
     r.extend(escalation::routes());
     r.extend(appointment::routes());
+    r.extend(partnership_form::routes());
     r.extend(compliments::routes());
     r.extend(partnership::routes());
     r.extend(learning::routes());

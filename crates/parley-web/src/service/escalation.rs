@@ -194,6 +194,9 @@ pub struct EscalationView {
     pub actions: Vec<Offer>,
     /// Who is appointed to it in a partnership role (issue 14, item 4).
     pub appointees: Vec<super::appointment::AppointeeView>,
+    /// The form sent to the partnership, where the procedure has one (Croydon Appendix A,
+    /// Sunderland Appendix 1): never the child's details, so shown to all who see it.
+    pub partnership_form: Option<super::partnership_form::PartnershipFormView>,
     /// The page where the signed-in person appoints, when they may appoint someone now.
     pub appoint_href: Option<String>,
 }
@@ -418,6 +421,7 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
         },
         actions,
         appointees: super::appointment::appointees(loaded),
+        partnership_form: super::partnership_form::view(loaded),
         appoint_href: (!super::appointment::options(loaded).is_empty())
             .then(|| format!("/escalations/{}/appoint", row.id)),
     }
@@ -858,6 +862,19 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
                     .parse::<RedirectionKind>()
                     .map_or_else(|_| redirection.clone(), |k| k.label().to_owned())
             ),
+            Some(Payload::PartnershipFormSent { answers }) => {
+                let form = p.partnership_form.as_ref();
+                for (id, text) in answers {
+                    let label = form
+                        .and_then(|f| f.fields.iter().find(|x| x.id == *id))
+                        .map_or(id.as_str(), |x| x.label.as_str());
+                    detail(label, text.clone());
+                }
+                format!(
+                    "Sent at stage {stage}: {}",
+                    form.map_or("the partnership form", |f| f.title.as_str())
+                )
+            }
             Some(Payload::DeadlinePassed { deadline }) => {
                 if deadline.starts_with("referral-") {
                     format!(
@@ -1900,19 +1917,26 @@ pub fn permitted(loaded: &Loaded, kind: ActionKind) -> Result<(), AppError> {
     if kind.permitted(&loaded.access, may) {
         return Ok(());
     }
-    let takes_part = if kind.stage_action().raising_side_only() {
+    Err(refusal(loaded, kind.stage_action()))
+}
+
+/// Why someone who may not take `action` at the current stage is refused: `NotPermitted`
+/// (saying who may) when they take part in a capacity the action counts and it is open (or
+/// it is the record), `Forbidden` otherwise.
+pub fn refusal(loaded: &Loaded, action: StageAction) -> AppError {
+    let takes_part = if action.raising_side_only() {
         !loaded.access.raising_side.is_empty()
     } else {
         !loaded.access.acting.is_empty()
     };
-    if takes_part && (loaded.access.open || kind == ActionKind::Record) {
-        Err(AppError::NotPermitted(permissions::who_may(
-            p,
-            n,
-            kind.stage_action(),
-        )))
+    if takes_part && (loaded.access.open || action == StageAction::Record) {
+        AppError::NotPermitted(permissions::who_may(
+            loaded.procedure(),
+            loaded.state.current_stage(),
+            action,
+        ))
     } else {
-        Err(AppError::Forbidden)
+        AppError::Forbidden
     }
 }
 
@@ -2003,6 +2027,16 @@ pub async fn act(
 
 /// The message shown after an action succeeded (`done` is the action's API name).
 pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
+    match done {
+        "appointed" => return Some("The appointment was made".to_owned()),
+        "partnership-form-sent" => {
+            return Some(match &view.partnership_form {
+                Some(f) => format!("{} was sent", f.title),
+                None => "The partnership form was sent".to_owned(),
+            });
+        }
+        _ => {}
+    }
     Some(match ActionKind::parse(done)? {
         ActionKind::Record => "The stage record was saved".to_owned(),
         ActionKind::AgreeTimescale => format!(

@@ -25,6 +25,7 @@ pub mod meeting;
 pub mod my_work;
 pub mod not_carried;
 pub mod partnership;
+pub mod partnership_form;
 pub mod procedure;
 pub mod raise;
 pub mod referral;

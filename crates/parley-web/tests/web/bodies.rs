@@ -39,6 +39,11 @@ const SHAPES: &[(&str, &str, &str)] = &[
     ),
     (
         "POST",
+        "/api/escalations/{id}/partnership-form",
+        r#"{"version": -1, "answers": {"concern": ""}}"#,
+    ),
+    (
+        "POST",
         "/api/escalations/{id}/actions",
         r#"{"version": -1, "action": "record", "fields": {"discussion": ""}, "reason": ""}"#,
     ),
@@ -281,6 +286,26 @@ async fn malformed_bodies_are_refused_naming_the_field_and_change_nothing() {
         })
         .expect("an open escalation with an officer in post");
     let appointer = h.bearer_for(&appointer).await;
+    // Croydon's Appendix A, sent by the raising agency's officers from stage 3.
+    let croydon = h.world(&h.partnership_of("croydon")).await;
+    let (form_escalation, form_sender) = croydon
+        .escalations
+        .iter()
+        .filter(|e| e.status == "open" && e.current_stage >= 3)
+        .find_map(|e| {
+            croydon
+                .people
+                .iter()
+                .find(|p| {
+                    croydon
+                        .capacities(p, e)
+                        .1
+                        .contains(&parley_core::names::Actor::StageLeads)
+                })
+                .map(|p| (e.id.clone(), p.clone()))
+        })
+        .expect("an open Croydon escalation at stage 3 or later with a raising officer");
+    let form_sender = h.bearer_for(&form_sender).await;
     // Compliments are given only where the procedure invites them (Dorset §2).
     let complimenter = h
         .person(
@@ -315,6 +340,7 @@ async fn malformed_bodies_are_refused_naming_the_field_and_change_nothing() {
             }
             Some(Who::Escalation(matrix::Need::Appoint)) => &appointer,
             Some(Who::ComplimentsInvited) => &complimenter,
+            _ if route.ends_with("/partnership-form") => &form_sender,
             Some(Who::Roles(_) | Who::SignedIn | Who::Escalation(_)) => &practitioner,
             other => panic!("{method} {route}: who sends it ({other:?})? teach bodies.rs"),
         };
@@ -324,6 +350,8 @@ async fn malformed_bodies_are_refused_naming_the_field_and_change_nothing() {
                 &practitioner_person.id
             } else if route.ends_with("/appointments") {
                 &appoint_escalation
+            } else if route.ends_with("/partnership-form") {
+                &form_escalation
             } else {
                 &escalation
             },

@@ -427,8 +427,10 @@ fn allowed_persona<'a>(
 async fn a_form_without_the_right_token_is_refused() {
     let h = Harness::new().await;
     let solihull = matrix::cast(&h, "solihull", "croydon").await;
-    // Compliments are given only in Dorset (§2).
+    // Compliments are given only in Dorset (§2); a form to the partnership only in Croydon
+    // and Sunderland.
     let dorset = matrix::cast(&h, "dorset", "croydon").await;
+    let croydon = matrix::cast(&h, "croydon", "solihull").await;
     let mut problems = Vec::new();
     let mut tried = 0;
     for (method, path, _) in parley_web::routes::table() {
@@ -443,6 +445,8 @@ async fn a_form_without_the_right_token_is_refused() {
         }
         let cast = if matches!(expect.who, matrix::Who::ComplimentsInvited) {
             &dorset
+        } else if path.ends_with("/partnership-form") {
+            &croydon
         } else {
             &solihull
         };

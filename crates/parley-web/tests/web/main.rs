@@ -22,6 +22,7 @@ mod learning;
 mod matrix;
 mod meetings;
 mod not_carried;
+mod partnership_form;
 mod referrals;
 mod signin;
 mod stage_access;

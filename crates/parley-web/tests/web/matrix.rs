@@ -232,6 +232,15 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
         Escalation(Action(StageAction::ReferOn)),
         Form(&[("version", "{version}")]),
     ),
+    get(
+        "/escalations/{id}/partnership-form",
+        Escalation(Action(StageAction::SendPartnershipForm)),
+    ),
+    post(
+        "/escalations/{id}/partnership-form",
+        Escalation(Action(StageAction::SendPartnershipForm)),
+        Form(&[("version", "{version}")]),
+    ),
     get("/escalations/{id}/withdraw", Escalation(Action(StageAction::Withdraw))),
     post(
         "/escalations/{id}/withdraw",
@@ -375,6 +384,11 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
         "/api/escalations/{id}/appointments",
         Escalation(Appoint),
         Json(r#"{"version": {version}, "role": "", "person_id": ""}"#),
+    ),
+    post(
+        "/api/escalations/{id}/partnership-form",
+        Escalation(Action(StageAction::SendPartnershipForm)),
+        Json(r#"{"version": {version}, "answers": {}}"#),
     ),
     post(
         "/api/escalations/{id}/actions",
@@ -561,6 +575,13 @@ pub(crate) fn want(who: Who, person: Option<&PersonRow>, target: &Target, live: 
                 // Issue 14, item 5: the lead of the referral step it is at records what came
                 // of it and refers it on, whatever the stage's lists say.
                 Action(StageAction::ReferOn) if world.referral_lead(person, e).1 => Want::Allowed,
+                // Only where the procedure has a form for the partnership (Croydon Appendix A,
+                // Sunderland Appendix 1).
+                Action(StageAction::SendPartnershipForm)
+                    if world.procedure.partnership_form.is_none() =>
+                {
+                    Want::NotFound
+                }
                 Action(action) => {
                     let (all, raising) = world.capacities(person, e);
                     let mine = if action.raising_side_only() {

@@ -273,8 +273,9 @@ fn wanted(may: May, need: Need, open: bool, child: bool, person: &str, stage: i6
         (_, Need::See) => Want::Allowed,
         (_, Need::Child) if child => Want::Allowed,
         (_, Need::Child) => Want::NotFound,
-        // Dorset's procedure provides no appointments.
+        // Dorset's procedure provides no appointments, and no form to the partnership.
         (_, Need::Appoint) => Want::Forbidden,
+        (_, Need::Action(StageAction::SendPartnershipForm)) => Want::NotFound,
         (_, Need::Action(action)) => {
             let takes_part = if action.raising_side_only() {
                 may == ActAndWithdraw
