@@ -100,7 +100,6 @@ async function noMeeting(page, who) {
 
 const challenge = (label) => ({
   startSays: ["Escalation, Challenge and Conflict Resolution"],
-  immediateRiskSays: ["call 999"],
   receivingAgency: cast.csc,
   receiver: cast.receiver,
   decision: `Children's social care ended the missing-episode response for the child (E2E-${j.run}-${label}) without a return home interview.`,

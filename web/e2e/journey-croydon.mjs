@@ -95,7 +95,6 @@ test("Croydon: a challenge walked through all five stages, the stage 3 multi-age
     const page = await j.as(cast.raiser);
     esc = await raise(j, page, {
       startSays: ["Resolution of Professional Disagreement in Safeguarding Children"],
-      immediateRiskSays: ["call 999"],
       receivingAgency: cast.csc,
       receiver: cast.receiver,
       decision: `Children's social care decided the family (E2E-${j.run}) is below the threshold for a child in need assessment.`,

@@ -94,7 +94,6 @@ test("Dorset: a challenge about a child walked through the four stages from Day 
     const page = await j.as(cast.raiser);
     esc = await raise(j, page, {
       startSays: ["Before you raise a challenge", "The date of that decision is Day One"],
-      immediateRiskSays: ["call 999"],
       route: "About a child",
       receivingAgency: cast.csc,
       receiver: cast.receiver,

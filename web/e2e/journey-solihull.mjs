@@ -97,7 +97,6 @@ test("Solihull: a challenge walked through all four stages, the stage 4 meeting 
     const page = await j.as(cast.raiser);
     esc = await raise(j, page, {
       startSays: ["Dispute Resolution / Escalation Procedures"],
-      immediateRiskSays: ["call 999"],
       receivingAgency: cast.csc,
       receiver: cast.receiver,
       decision: `The social worker closed the assessment for the child (E2E-${j.run}) without a home visit, although the school reported new concerns.`,

@@ -111,7 +111,6 @@ function assertStep(now, n, days, raisedOn) {
 
 const dispute = (label) => ({
   startSays: ["Dispute Resolution Protocol"],
-  immediateRiskSays: ["call 999"],
   receivingAgency: cast.csc,
   receiver: cast.receiver,
   decision: `Children's social care stepped the family (E2E-${j.run}-${label}) down to early help although the school's concerns continue.`,

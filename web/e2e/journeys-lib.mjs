@@ -282,12 +282,9 @@ export async function raise(journey, page, o) {
   await step("receiving-person");
   const select = page.locator("main select");
   if (o.receiver) {
-    if (await select.count()) {
-      const option = await select.locator("option", { hasText: o.receiver.name }).first().getAttribute("value");
-      await select.selectOption(option);
-    } else {
-      await page.getByLabel(o.receiver.name, { exact: true }).check();
-    }
+    // By id: two people of an agency may share a name (the page adds their job title).
+    if (await select.count()) await select.selectOption(o.receiver.id);
+    else await page.locator(`main input[type=radio][value="${o.receiver.id}"]`).check();
   } else {
     await page.getByLabel("I do not know who will deal with it").check();
   }
@@ -511,11 +508,10 @@ export async function arrangeMeeting(journey, page, escalation, { when, chair, i
   await page.getByLabel("Year").fill(String(when.year));
   await page.getByLabel("Hour").fill(String(when.hour));
   await page.getByLabel("Minute").fill(String(when.minute));
-  if (chair) {
-    const option = await page.getByLabel("Who chairs it?").locator("option", { hasText: chair.name }).first().getAttribute("value");
-    await page.getByLabel("Who chairs it?").selectOption(option);
-  }
-  for (const p of invited) await page.getByRole("group", { name: "Who is invited?" }).getByLabel(p.name, { exact: true }).check();
+  // People are picked by their id (the value of their option or box): two people of a
+  // partnership may share a name, told apart on the page by their job title and agency.
+  if (chair) await page.getByLabel("Who chairs it?").selectOption(chair.id);
+  for (const p of invited) await page.getByRole("group", { name: "Who is invited?" }).locator(`input[value="${p.id}"]`).check();
   for (const a of agencies || []) await page.getByRole("group", { name: "Which agencies are invited?" }).getByLabel(a, { exact: true }).check();
   await confirm(page, escalation, "Arrange the meeting", "arrange a meeting");
   await assertDone(page, "The meeting was arranged", "arrange a meeting");
@@ -531,7 +527,7 @@ export async function recordMeeting(journey, page, escalation, { when, attended,
   await startAction(page, "Record a meeting", who);
   await journey.check(page, "record-meeting form");
   await page.getByLabel(`Meeting on ${meetingTime(when)}`, { exact: true }).check();
-  for (const p of attended) await page.getByRole("group", { name: "Who attended?" }).getByLabel(p.name, { exact: true }).check();
+  for (const p of attended) await page.getByRole("group", { name: "Who attended?" }).locator(`input[value="${p.id}"]`).check();
   for (const a of agencies || []) await page.getByRole("group", { name: "Which agencies attended?" }).getByLabel(a, { exact: true }).check();
   await page.getByLabel("Outcome", { exact: true }).fill(outcome);
   if (actions) await page.getByLabel("Actions agreed (optional)").fill(actions);
