@@ -99,6 +99,7 @@ test("Croydon: a challenge walked through all five stages, the stage 3 multi-age
       receiver: cast.receiver,
       decision: `Children's social care decided the family (E2E-${j.run}) is below the threshold for a child in need assessment.`,
       summary: "Referral judged below the threshold for assessment despite new concerns",
+      categories: ["Levels of need", "Roles and responsibilities", "Quality and progression of plans", "Communication", "Something else"],
       category: "Levels of need",
       evidence: "Attendance has fallen to 78% and two disclosures were reported this half term.",
       outcome: "A child in need assessment.",

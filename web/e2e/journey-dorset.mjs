@@ -94,11 +94,26 @@ test("Dorset: a challenge about a child walked through the four stages from Day 
     const page = await j.as(cast.raiser);
     esc = await raise(j, page, {
       startSays: ["Before you raise a challenge", "The date of that decision is Day One"],
+      // A practitioner may raise about a child or a thematic issue; a strategic concern is for
+      // senior leaders (§1: "senior leaders ... can raise directly at stage 4").
+      routes: ["About a child", "Thematic (several children or a service)"],
       route: "About a child",
       receivingAgency: cast.csc,
       receiver: cast.receiver,
       decision: `Children's social care did not convene a strategy discussion for the child (E2E-${j.run}) after a disclosure at school.`,
       summary: "No strategy discussion after a disclosure reported by the school",
+      categories: [
+        "An agency's response that does not seem to be in the child's best interest",
+        "A plan for a child that is not making the progress expected",
+        "No shared understanding of why an agency made a decision",
+        "A referral judged not to meet the threshold for assessment by Children's Social Care",
+        "Whether child protection procedures should be started",
+        "Sharing information or providing services",
+        "An assessment's outcome, or whether the right action plan is in place",
+        "A safeguarding theme that needs strategic oversight",
+        "An agency's model of service or delivery that affects children's safeguarding",
+        "Something else",
+      ],
       category: "Whether child protection procedures should be started",
       evidence: "The disclosure was recorded and referred the same day; no strategy discussion followed.",
       outcome: "A strategy discussion with the school present.",

@@ -115,6 +115,7 @@ const dispute = (label) => ({
   receiver: cast.receiver,
   decision: `Children's social care stepped the family (E2E-${j.run}-${label}) down to early help although the school's concerns continue.`,
   summary: `Family stepped down to early help while concerns continue (${label})`,
+  categories: ["The child's level of need", "Another difference of opinion or judgement"],
   category: "The child's level of need",
   evidence: "The thresholds document places the concerns at level 4: neglect indicators recorded weekly.",
   outcome: "The case kept open to children's social care.",

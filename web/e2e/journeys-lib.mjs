@@ -236,11 +236,17 @@ export async function submit(page, name) {
   return response;
 }
 
+/** The labels of the radios of the page's question. */
+async function radioLabels(page) {
+  return (await page.locator("main .govuk-radios__label").allInnerTexts()).map((s) => s.replace(/\s+/g, " ").trim());
+}
+
 /**
  * Raises a challenge through every question the procedure asks, as `journey.raiser`:
  * `route` (a label, where the procedure offers routes), `receivingAgency`, `receiver` (a
  * person, or null for "I do not know"), `category` (its label), `child` ({name, status} or
- * none for a thematic route), and the texts. Checks each question page with axe and returns
+ * none for a thematic route), and the texts; `routes` and `categories`, where given, are the
+ * options the route and category questions must offer, in order. Checks each question page with axe and returns
  * {id, href, reference, raisedOn}.
  */
 export async function raise(journey, page, o) {
@@ -269,6 +275,8 @@ export async function raise(journey, page, o) {
   if (o.route) {
     assert.equal(await page.locator("h1").innerText(), "What is the challenge about?");
     await step("route");
+    // Only the routes this person may raise on (Dorset: strategic concerns are senior leaders').
+    if (o.routes) assert.deepEqual(await radioLabels(page), o.routes, "the routes offered");
     await page.getByLabel(o.route, { exact: true }).check();
     await submit(page, "Continue");
   }
@@ -297,6 +305,8 @@ export async function raise(journey, page, o) {
 
   assert.equal(await page.locator("h1").innerText(), "What kind of disagreement is it?");
   await step("category");
+  // The procedure's own categories, in its order.
+  if (o.categories) assert.deepEqual(await radioLabels(page), o.categories, "the categories offered");
   await page.getByLabel(o.category, { exact: true }).check();
   await submit(page, "Continue");
 
@@ -550,6 +560,7 @@ export async function appoint(journey, page, escalation, person, who) {
   await journey.shot(page, "appoint");
   await page.getByLabel(new RegExp(`^${person.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")},`)).check();
   await confirm(page, escalation, "Appoint", "appoint");
+  await assertDone(page, `${person.name} was appointed to this escalation`, "appoint");
   const appointed = (await page.locator("main").innerText()).replace(/\s+/g, " ");
   assert.ok(appointed.includes("Appointed to this escalation"), "the escalation shows no appointments");
   assert.ok(appointed.includes(person.name), `${person.name} is not shown as appointed`);

@@ -2003,6 +2003,18 @@ pub async fn act(
 
 /// The message shown after an action succeeded (`done` is the action's API name).
 pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
+    // The appoint page (issue 14, item 4) comes back here too, with `done=appointed`.
+    if done == "appointed" {
+        return Some(view.appointees.iter().max_by_key(|a| a.at_us).map_or_else(
+            || "The appointment was made".to_owned(),
+            |a| {
+                format!(
+                    "{} was appointed to this escalation: {}",
+                    a.name, a.role_label
+                )
+            },
+        ));
+    }
     Some(match ActionKind::parse(done)? {
         ActionKind::Record => "The stage record was saved".to_owned(),
         ActionKind::AgreeTimescale => format!(
