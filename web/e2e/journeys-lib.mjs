@@ -597,11 +597,15 @@ export async function recordReferralOutcome(journey, page, escalation, label, ou
  *
  * TODO(agreement): resolving by agreement becomes two steps when the agreement branch merges:
  * one side proposes "resolved by agreement" and the other side confirms (or refuses) it. Then
- * this helper takes the other side's person too: `who` proposes on the Resolve form, and
- * `otherSide` opens the escalation, sees the proposal, and confirms it; only then does the
- * escalation close. Today "Resolve" with "Resolved by agreement" closes it at once.
+ * `who` proposes on the Resolve form (the page shows it awaiting confirmation, still open),
+ * and `otherSide`, the person each journey already names here, opens the escalation, sees the
+ * proposal and confirms it; only then does it close, and the checks below move after the
+ * confirmation. Today "Resolve" with "Resolved by agreement" closes it at once, so `otherSide`
+ * is not used yet.
  */
-export async function closeByAgreement(journey, page, escalation, { who /* , otherSide */ }) {
+export async function closeByAgreement(journey, page, escalation, { who, otherSide }) {
+  // `otherSide` (a person of the cast) is who will confirm: unused until TODO(agreement).
+  void otherSide;
   await startAction(page, "Resolve", who);
   await journey.check(page, "resolve form");
   await journey.shot(page, "resolve");
