@@ -2028,7 +2028,18 @@ pub async fn act(
 /// The message shown after an action succeeded (`done` is the action's API name).
 pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
     match done {
-        "appointed" => return Some("The appointment was made".to_owned()),
+        // The appoint page (issue 14, item 4) comes back here too, with `done=appointed`.
+        "appointed" => {
+            return Some(view.appointees.iter().max_by_key(|a| a.at_us).map_or_else(
+                || "The appointment was made".to_owned(),
+                |a| {
+                    format!(
+                        "{} was appointed to this escalation: {}",
+                        a.name, a.role_label
+                    )
+                },
+            ));
+        }
         "partnership-form-sent" => {
             return Some(match &view.partnership_form {
                 Some(f) => format!("{} was sent", f.title),

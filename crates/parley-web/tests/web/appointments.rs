@@ -303,6 +303,54 @@ async fn the_scrutineer_acts_without_the_child() {
     assert_eq!(child_page.status, StatusCode::NOT_FOUND);
 }
 
+/// Appointing through the page: the form goes back to the escalation, which says who was
+/// appointed (the browser journeys found the page silent after appointing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_appoint_page_says_who_was_appointed() {
+    let h = Harness::new().await;
+    let s = scene(&h, "solihull", 3).await;
+    let id = &s.escalation;
+    let chair = partnership_person(&h, "solihull", "chair", "independent-chair").await;
+    let partnership = h.partnership_of("solihull");
+    let bt = h
+        .person(
+            &h.sign_in_of(&partnership, "partnership-business-team")
+                .person_id,
+        )
+        .await;
+    let user = h.session_for("the business team", &bt).await;
+    let v = version(&h, id).await.to_string();
+    let value = format!("independent-chair:{chair}");
+    let r = h
+        .post_form(
+            &format!("/escalations/{id}/appoint"),
+            &user.auth,
+            &[("version", v.as_str()), ("appointee", value.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", excerpt(&r.body));
+    let back = r.location().unwrap().to_owned();
+    assert_eq!(back, format!("/escalations/{id}?done=appointed"));
+    let page = h.get(&back, &user.auth).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("Appointee chair was appointed to this escalation: Independent chair"),
+        "no confirmation after appointing: {}",
+        excerpt(&page.body)
+    );
+    // Without an appointment to speak of, the page still confirms, naming nobody.
+    let other = scene(&h, "solihull", 2).await;
+    let page = h
+        .get(
+            &format!("/escalations/{}?done=appointed", other.escalation),
+            &user.auth,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("The appointment was made"));
+}
+
 /// The demo declares the access roles a second time: the two lists are the same.
 #[test]
 fn the_demo_knows_every_access_role() {
