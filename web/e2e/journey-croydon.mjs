@@ -11,15 +11,17 @@
 //   Stage 3  operational managers or named/designated safeguarding leads: "A multi-agency
 //            meeting should be held between the agency raising the professional challenge and
 //            the receiving agency": the school's safeguarding lead arranges it (held earlier
-//            today, so that it can be recorded), the receiving lead records it. The CSCB
-//            Business Team is notified from here (Appendix A: no child details) and takes no
-//            action on it.
+//            today, so that it can be recorded), the receiving lead records it. The school's
+//            safeguarding lead sends the Appendix A escalation notification (no child details),
+//            which the CSCB Business Team reads; the business team takes no action on it.
 //   Stage 4  senior management, Head of Service at least. croydon.toml lets only the stage's
 //            officers and their managers escalate to stage 5: the practitioners are not
 //            offered it.
 //   Stage 5  the Safeguarding Partners Executive, through the Director of Children's Services:
-//            the business team appoints the Executive's member on the appoint page, and the
-//            Executive, which "will agree a way forward", closes it by agreement.
+//            the business team appoints the Executive's member on the appoint page. The school
+//            updates Appendix A, requesting a CSCB-led dispute resolution meeting; the business
+//            team arranges it and the Executive records it, then, as it "will agree a way
+//            forward", closes it by agreement.
 //   Referral none: Croydon's document has no referral beyond stage 5 (no [[referral]] in
 //            croydon.toml), so this journey refers nothing on.
 //   Closing  the raiser sees it resolved by agreement.
@@ -44,6 +46,7 @@ import {
   read,
   recordMeeting,
   recordStage,
+  sendPartnershipForm,
   url,
   workingDaysAfter,
 } from "./journeys-lib.mjs";
@@ -59,6 +62,7 @@ const STAGES = {
   4: "Stage 4: Escalation to senior management or leadership",
   5: "Stage 5: Escalation to the Safeguarding Partners Executive",
 };
+const APPENDIX_A = "Escalation notification to Croydon Safeguarding Children Board (Appendix A)";
 
 before(async () => {
   await j.start();
@@ -188,6 +192,22 @@ test("Croydon: a challenge walked through all five stages, the stage 3 multi-age
       outcome: "Unresolved.",
       learning: "Threshold guidance to be shared with schools.",
     }, "the receiving safeguarding lead");
+    // Appendix A: "completed and submitted by the Operational Manager or Safeguarding Lead or
+    // Head of Service from the agency raising the concerns ... submitted at Stage 3". The
+    // practitioner who raised it is not offered it.
+    const raiserPage = await j.as(cast.raiser);
+    await open(raiserPage, esc);
+    assert.equal(await raiserPage.locator("main a.govuk-button", { hasText: /the form$/ }).count(), 0, "the raiser is offered Appendix A");
+    await open(schoolPage, esc);
+    await sendPartnershipForm(j, schoolPage, esc, APPENDIX_A, {
+      "Agency": cast.school,
+      "Brief description of your concern about a decision made": "A referral with new concerns was judged below the threshold for assessment.",
+      "Brief description of what has been done to resolve the issue": "Front line, manager and safeguarding lead discussions, and a multi-agency meeting.",
+      "Brief description of the outcome of these actions": "Unresolved at stage 3.",
+    }, "the school's safeguarding lead");
+    // The CSCB Business Team reads it, without the child.
+    await open(business, esc);
+    assert.match(await business.locator("main").innerText(), /Unresolved at stage 3\./);
     // "the agency raising the professional challenge should escalate it"
     assertStage(await escalate(j, schoolPage, esc, 4, STAGES[4], "the school's safeguarding lead"), 4);
   });
@@ -227,9 +247,35 @@ test("Croydon: a challenge walked through all five stages, the stage 3 multi-age
     await assertNotOffered(business, "Resolve", "the business team at stage 5");
     await appoint(j, business, esc, cast.executive, "the CSCB Business Team");
 
+    // The raising agency updates Appendix A "if Stage 4 and 5 are used", its last section
+    // requesting a CSCB-led dispute resolution meeting; the business team arranges it.
+    const { school, csc } = cast.officers(5);
+    const schoolPage = await j.as(school);
+    await open(schoolPage, esc);
+    await sendPartnershipForm(j, schoolPage, esc, APPENDIX_A, {
+      "Brief description of the outcome of these actions": "Unresolved at stage 5.",
+      "If unresolved: request for a CSCB-led dispute resolution meeting": "Both agencies ask the CSCB to lead a dispute resolution meeting.",
+    }, "the school's stage 5 officer");
+    await open(business, esc);
+    assert.ok(await business.locator("#meeting-requested").count(), "the business team is not shown the meeting request");
+    assert.match(await business.locator("#stage-meeting").innerText(), /CSCB-led dispute resolution meeting/);
+    cast.resolutionMeeting = londonNow(1);
+    await arrangeMeeting(j, business, esc, {
+      when: cast.resolutionMeeting,
+      invited: [school, csc, cast.executive],
+      agencies: [cast.school, cast.csc],
+    }, "the CSCB Business Team");
+
     const executive = await j.as(cast.executive);
     await openFromMyWork(executive, esc);
     await j.check(executive, "executive: stage 5");
+    await recordMeeting(j, executive, esc, {
+      when: cast.resolutionMeeting,
+      attended: [school, csc, cast.executive],
+      agencies: [cast.school, cast.csc],
+      outcome: "The Executive heard both agencies and agreed a way forward.",
+      actions: "Children's social care completes a child in need assessment.",
+    }, "the Executive");
     // The Executive was appointed without the child's details (croydon.toml [[appointment]]).
     assert.match(await executive.locator("main").innerText(), /not shared with you/);
     await recordStage(j, executive, esc, 5, {

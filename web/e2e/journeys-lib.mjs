@@ -566,6 +566,24 @@ export async function appoint(journey, page, escalation, person, who) {
   assert.ok(appointed.includes(person.name), `${person.name} is not shown as appointed`);
 }
 
+/**
+ * Fills in (or updates) the form the escalation sends to the partnership (Croydon's Appendix
+ * A), from the button on the escalation page. `answers` are keyed by the field's label; the
+ * page then shows them as the form last sent.
+ */
+export async function sendPartnershipForm(journey, page, escalation, title, answers, who) {
+  const button = page.locator("main a.govuk-button", { hasText: /^(Fill in|Update) the form$/ });
+  assert.ok(await button.count(), `${who}: no button for the partnership form on ${page.url()}`);
+  await Promise.all([page.waitForNavigation(), button.first().click()]);
+  assert.equal(await page.locator("h1").innerText(), title);
+  await journey.check(page, "partnership form");
+  for (const [label, text] of Object.entries(answers)) await page.getByLabel(label, { exact: true }).fill(text);
+  await confirm(page, escalation, "Send the form", "send the partnership form");
+  await assertDone(page, `${title} was sent`, "send the partnership form");
+  const shown = (await page.locator("main").innerText()).replace(/\s+/g, " ");
+  for (const text of Object.values(answers)) assert.ok(shown.includes(text), `the form sent does not show "${text}"`);
+}
+
 /** Refers it on to the referral labelled `label`. */
 export async function referOn(journey, page, escalation, label, who) {
   await startAction(page, "Refer on", who);
