@@ -39,6 +39,9 @@ pub enum Event {
         route: RouteKind,
         subject: Subject,
         category: String,
+        /// The date of the decision to raise it, where the procedure counts from it (Dorset
+        /// §4); `None` otherwise.
+        decided_on: Option<Date>,
     },
     /// Fields of a stage record were written (Sunderland proforma: actions taken, outcome,
     /// learning identified). A later write of the same field supersedes the earlier one.
@@ -166,8 +169,11 @@ pub struct Escalation {
     pub subject: Subject,
     pub category: String,
     pub raised_at: Timestamp,
-    /// The local date it was raised: Day One for a Day One procedure.
+    /// The local date it was raised.
     pub raised_on: Date,
+    /// The date its timescales count from: the day it was raised, or the date of the
+    /// decision to raise it where the procedure says so (`day_one.rs`; Dorset §4).
+    pub day_one: Date,
     /// Every stage entered, in order; the last is the current one.
     pub stages: Vec<StageState>,
     pub overall_due: Option<Date>,
@@ -342,6 +348,8 @@ pub enum TransitionError {
     #[error("that person is already appointed as {role}")]
     AlreadyAppointed { role: Actor },
     #[error(transparent)]
+    DayOne(#[from] crate::day_one::DayOneError),
+    #[error(transparent)]
     Calendar(#[from] CalendarError),
 }
 
@@ -374,8 +382,9 @@ pub fn decide(
                 route,
                 subject,
                 category,
+                decided_on,
             },
-        ) => raise(rules, at, route, subject, category),
+        ) => raise(rules, at, route, subject, category, decided_on),
         (None, _) => Err(TransitionError::NotRaised),
         (Some(_), Event::Raised { .. }) => Err(TransitionError::AlreadyRaised),
         (Some(s), event) => s.apply(rules, at, event),
@@ -407,6 +416,7 @@ fn raise(
     route: RouteKind,
     subject: Subject,
     category: String,
+    decided_on: Option<Date>,
 ) -> Result<Transition, TransitionError> {
     let p = rules.procedure;
     let entry = p
@@ -430,15 +440,19 @@ fn raise(
         });
     }
     let raised_on = rules.local_date(at);
-    let stage = entered_stage(rules, entry, at, raised_on, raised_on)?;
+    let day_one = crate::day_one::day_one(p, rules.calendar, raised_on, decided_on)?;
+    // The entry stage runs from Day One: with a decision date, the matter was raised with
+    // the line manager then (Dorset §5), before it was entered in Parley.
+    let stage = entered_stage(rules, entry, at, day_one, day_one)?;
     let state = Escalation {
         route,
         subject,
         category,
         raised_at: at,
         raised_on,
+        day_one,
         stages: vec![stage],
-        overall_due: overall_due(p, rules.calendar, raised_on)?,
+        overall_due: overall_due(p, rules.calendar, day_one)?,
         status: Status::Open,
         closed_at: None,
         resolved_by_events_at: None,
@@ -466,7 +480,7 @@ fn entered_stage(
     number: StageNumber,
     at: Timestamp,
     started_on: Date,
-    raised_on: Date,
+    day_one: Date,
 ) -> Result<StageState, TransitionError> {
     let stage = rules
         .procedure
@@ -481,7 +495,7 @@ fn entered_stage(
             rules.calendar,
             stage,
             started_on,
-            raised_on,
+            day_one,
             None,
         )?,
         agreed: None,
@@ -633,7 +647,7 @@ impl Escalation {
                         max,
                     });
                 }
-                let raised_on = self.raised_on;
+                let day_one = self.day_one;
                 let state = next.current_mut();
                 state.agreed = Some(working_days);
                 state.due = stage_due(
@@ -641,7 +655,7 @@ impl Escalation {
                     rules.calendar,
                     stage,
                     state.started_on,
-                    raised_on,
+                    day_one,
                     Some(working_days),
                 )?;
                 // A new deadline: an earlier "passed" record for this stage no longer applies.
@@ -654,7 +668,7 @@ impl Escalation {
                 }
                 let to = current.next();
                 next.current_mut().ended_at = Some(at);
-                let stage = entered_stage(rules, to, at, rules.local_date(at), self.raised_on)?;
+                let stage = entered_stage(rules, to, at, rules.local_date(at), self.day_one)?;
                 next.stages.push(stage);
                 notifications =
                     next.notifications(rules, Trigger::StageEntered, &Reason::StageEntered(to));

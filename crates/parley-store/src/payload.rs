@@ -42,6 +42,10 @@ pub struct Raised {
     pub decision: String,
     pub evidence: String,
     pub outcome_wanted: String,
+    /// `YYYY-MM-DD`: the date of the decision to raise it, Day One where the procedure counts
+    /// from it (Dorset §4). Left out otherwise, and in raises stored before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_on: Option<String>,
 }
 
 /// One event's payload.
@@ -229,6 +233,11 @@ impl Payload {
                     (other, _) => return Err(Unreadable(format!("subject {other}"))),
                 },
                 category: r.category.clone(),
+                decided_on: r
+                    .decided_on
+                    .as_deref()
+                    .map(parse::<jiff::civil::Date>)
+                    .transpose()?,
             },
             Payload::StageRecordUpdated { stage: n, fields } => Event::StageRecordUpdated {
                 stage: stage(*n)?,

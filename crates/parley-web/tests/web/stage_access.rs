@@ -194,6 +194,8 @@ async fn set_scene(h: &Harness) -> Scene {
             decision: "The decision.".to_owned(),
             evidence: "The evidence.".to_owned(),
             outcome_wanted: "Another decision.".to_owned(),
+            // Dorset §4: decided the day it is raised (the harness's Monday).
+            decided_on: Some(jiff::civil::date(2026, 11, 23)),
         };
         let (records, partnership, raiser) = (records.clone(), partnership.clone(), raiser.clone());
         async move {
