@@ -278,13 +278,12 @@ fn wanted(may: May, need: Need, open: bool, child: bool, person: &str, stage: i6
         // Dorset's procedure provides no appointments.
         (_, Need::Appoint) => Want::Forbidden,
         (_, Need::Action(action)) => {
-            let takes_part = if action.raising_side_only() {
-                may == ActAndWithdraw
-            } else {
-                acts
-            };
-            if !takes_part || !(open || action == StageAction::Record) {
+            // Whoever takes part is told who may, a raising-side action included.
+            if !acts || !(open || action == StageAction::Record) {
                 return Want::Forbidden;
+            }
+            if action.raising_side_only() && may != ActAndWithdraw {
+                return Want::NotPermitted;
             }
             let capacity = if person == "raiser" {
                 Actor::Raiser
