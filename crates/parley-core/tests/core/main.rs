@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cap;
+mod day_one;
 mod fuzz;
 mod machine;
 mod may;
+mod prompts;
 mod properties;
 mod seeds;
 mod svg;
