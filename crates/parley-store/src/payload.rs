@@ -377,6 +377,38 @@ impl Payload {
 mod tests {
     use super::*;
 
+    /// Issue 14, item 7: the decision date is kept with the raise, and a raise stored before
+    /// it existed reads as having none (its JSON, and so its hash, unchanged).
+    #[test]
+    fn the_decision_date_is_kept_and_old_raises_read_without_one() {
+        let json = r#"{"type":"escalation-raised","escalation_id":"e1","reference":"DOR-2026-0001","procedure_version":1,"route":"individual","subject":"child","child_status":"none","child":null,"category":"other","raised_by":"p1","raising_agency_id":"a1","receiving_agency_id":"a2","receiving_person_id":null,"summary":"s","decision":"d","evidence":"e","outcome_wanted":"o"}"#;
+        let old: Payload = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            serde_json::to_string(&old).unwrap(),
+            json,
+            "stored as it was"
+        );
+        let Some(Event::Raised { decided_on, .. }) = old.to_core().unwrap() else {
+            panic!("not a raise");
+        };
+        assert_eq!(decided_on, None);
+        let Payload::EscalationRaised(mut r) = old else {
+            panic!("not a raise");
+        };
+        r.decided_on = Some("2026-11-19".into());
+        let new = Payload::EscalationRaised(r);
+        let back: Payload = serde_json::from_str(&serde_json::to_string(&new).unwrap()).unwrap();
+        let Some(Event::Raised { decided_on, .. }) = back.to_core().unwrap() else {
+            panic!("not a raise");
+        };
+        assert_eq!(decided_on, Some(jiff::civil::date(2026, 11, 19)));
+        let Payload::EscalationRaised(mut r) = back else {
+            panic!("not a raise");
+        };
+        r.decided_on = Some("19/11/2026".into());
+        assert!(Payload::EscalationRaised(r).to_core().is_err());
+    }
+
     #[test]
     fn core_events_round_trip() {
         let events = [
