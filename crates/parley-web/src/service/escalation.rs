@@ -2170,9 +2170,13 @@ mod tests {
                 "agree-timescale",
                 "escalate",
                 "resolve",
+                "redirect",
                 "withdraw"
             ]
         );
+        // Sunderland's introduction: whistle-blowing is each organisation's own policy.
+        let redirections: Vec<&str> = o.redirections.iter().map(|c| c.value.as_str()).collect();
+        assert_eq!(redirections, ["whistleblowing"]);
         assert_eq!(o.max_working_days, Some(5));
         assert_eq!(o.referrals.len(), 0);
         assert_eq!(
@@ -2255,6 +2259,10 @@ mod tests {
         assert!(
             !o.allows(ActionKind::Withdraw),
             "only the raising side withdraws"
+        );
+        assert!(
+            !o.allows(ActionKind::Redirect),
+            "only the raising side redirects"
         );
         assert!(o.allows(ActionKind::Escalate));
 
