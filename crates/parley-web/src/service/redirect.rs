@@ -98,10 +98,14 @@ pub fn event(p: &Procedure, redirection: &str, reason: Option<&str>) -> Result<E
 /// The message shown once redirected (`label`: where to, as the escalation's outcome).
 pub fn done_message(label: Option<&str>) -> String {
     match label {
-        Some(l) => format!(
-            "The escalation was closed and redirected to another procedure: {}",
-            l.to_lowercase()
-        ),
+        Some(l) => {
+            // "An allegation ... (LADO)" -> "an allegation ... (LADO)".
+            let mut c = l.chars();
+            let l = c.next().map_or_else(String::new, |f| {
+                f.to_lowercase().collect::<String>() + c.as_str()
+            });
+            format!("The escalation was closed and redirected to another procedure: {l}")
+        }
         None => "The escalation was closed and redirected to another procedure".to_owned(),
     }
 }
@@ -137,6 +141,10 @@ mod tests {
         assert_eq!(field_of(event(&dorset, "immediate-risk", Some("x"))), FIELD);
         assert_eq!(field_of(event(&dorset, "", Some("x"))), FIELD);
         assert_eq!(field_of(event(&dorset, "whistleblowing", None)), "reason");
+        assert_eq!(
+            done_message(Some("An allegation against a member of staff (LADO)")),
+            "The escalation was closed and redirected to another procedure: an allegation against a member of staff (LADO)"
+        );
         let solihull = seed("solihull");
         assert!(
             trial(&solihull).is_err(),
