@@ -281,6 +281,19 @@ export async function raise(journey, page, o) {
     await submit(page, "Continue");
   }
 
+  // Dorset §4: "The date of this decision is Day One": asked where the procedure counts from it
+  // (`o.decidedOn`, YYYY-MM-DD; today's date in London unless given).
+  if ((await page.locator("h1").innerText()) === "When was the decision made to raise the challenge?") {
+    await step("decision-date");
+    const [year, month, day] = (o.decidedOn || londonNow().date).split("-").map(Number);
+    await page.getByLabel("Day").fill(String(day));
+    await page.getByLabel("Month").fill(String(month));
+    await page.getByLabel("Year").fill(String(year));
+    await submit(page, "Continue");
+  } else {
+    assert.ok(!o.decidedOn, "a decision date was given, but the procedure does not ask for one");
+  }
+
   assert.equal(await page.locator("h1").innerText(), "Which agency do you disagree with?");
   await step("receiving");
   await page.getByLabel("Which agency do you disagree with?").selectOption({ label: o.receivingAgency });

@@ -570,6 +570,23 @@ impl Calendar {
         self.nth_working(self.before[i] as usize + n.get() as usize - 1)
     }
 
+    /// The earliest Day One whose day `n` ([`Calendar::day_n`]) is not before `date`: how far
+    /// back a decision may lie for its day `n` not to have passed by `date`.
+    pub fn earliest_day_one(&self, date: Date, n: WorkingDays) -> Result<Date, CalendarError> {
+        let i = self.index(date)?;
+        // Day n of D is working[before[idx D] + n - 1]; the working day on or after `date` is
+        // working[before[i]]. So before[idx D] >= before[i] - (n - 1) = m: D is after the
+        // m-th working day.
+        let m = (self.before[i] as usize).checked_sub(n.get() as usize - 1);
+        match m {
+            Some(m) if m >= 1 => self
+                .nth_working(m - 1)?
+                .tomorrow()
+                .map_err(|_| self.out_of_range(date)),
+            _ => Ok(self.first),
+        }
+    }
+
     /// The deadline for "within N working days of `from`" under a counting rule.
     #[inline]
     pub fn due(

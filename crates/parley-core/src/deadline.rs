@@ -24,8 +24,9 @@ pub fn calendar_for(
 /// procedure has one (issue 14: no stage runs past the overall limit; see `cap.rs`).
 ///
 /// - a per-stage timescale counts from the day the stage started;
-/// - a cumulative one (Dorset) counts from the day the escalation was raised (Day One), also
-///   when the escalation entered at a later stage (DESIGN.md §5);
+/// - a cumulative one (Dorset) counts from the escalation's Day One (`day_one.rs`: the day it
+///   was raised, or the date of the decision to raise it), also when the escalation entered
+///   at a later stage (DESIGN.md §5);
 /// - an agreed one counts the agreed number of working days (or, until one is agreed, the
 ///   maximum) from the day the stage started.
 pub fn stage_due(
@@ -33,7 +34,7 @@ pub fn stage_due(
     calendar: &Calendar,
     stage: &Stage,
     started_on: Date,
-    raised_on: Date,
+    day_one: Date,
     agreed: Option<WorkingDays>,
 ) -> Result<Date, CalendarError> {
     let rule = procedure.counting;
@@ -45,26 +46,27 @@ pub fn stage_due(
         Timescale::Fixed {
             working_days,
             from: Anchor::DayOne,
-        } => calendar.due(rule, raised_on, working_days),
+        } => calendar.due(rule, day_one, working_days),
         Timescale::Agreed { max } => calendar.due(rule, started_on, agreed.unwrap_or(max)),
     }?;
     Ok(crate::cap::governing(
         own,
-        overall_due(procedure, calendar, raised_on)?,
+        overall_due(procedure, calendar, day_one)?,
     ))
 }
 
 /// When the whole escalation is due, if the procedure caps it (Buckinghamshire 2.4.24:
-/// "15 days maximum"; Sunderland: "within a month").
+/// "15 days maximum"; Sunderland: "within a month"), counted from its Day One (the day it was
+/// raised, where the procedure takes no decision date).
 pub fn overall_due(
     procedure: &Procedure,
     calendar: &Calendar,
-    raised_on: Date,
+    day_one: Date,
 ) -> Result<Option<Date>, CalendarError> {
     match procedure.overall.as_ref().map(|o| o.limit) {
         None => Ok(None),
-        Some(CapLimit::WorkingDays(n)) => calendar.due(procedure.counting, raised_on, n).map(Some),
-        Some(CapLimit::Months(m)) => calendar.within_months(raised_on, m).map(Some),
+        Some(CapLimit::WorkingDays(n)) => calendar.due(procedure.counting, day_one, n).map(Some),
+        Some(CapLimit::Months(m)) => calendar.within_months(day_one, m).map(Some),
     }
 }
 
@@ -98,7 +100,8 @@ pub enum TimelineError {
 }
 
 /// The timeline from the route's entry stage to the last stage, each stage starting on the
-/// previous stage's due date (which is never after the overall deadline).
+/// previous stage's due date (which is never after the overall deadline). `raised` is the
+/// escalation's Day One: the first stage starts on it and every timescale counts from it.
 pub fn timeline(
     procedure: &Procedure,
     calendar: &Calendar,

@@ -51,6 +51,13 @@ pub fn summary(p: &Procedure) -> String {
         let _ = writeln!(o, "  Partnership closure days: {}", days.join(", "));
     }
     let _ = writeln!(o, "  Counting: {}", counting_text(p.counting));
+    // Issue 14, item 7: Dorset §4, the decision date is Day One.
+    if let crate::procedure::DayOne::DecisionDate { latest_entry_day } = p.day_one {
+        let _ = writeln!(
+            o,
+            "  Day One: the date of the decision to raise it, given when raising; it is raised by working day {latest_entry_day} from that date"
+        );
+    }
     match &p.overall {
         None => {
             let _ = writeln!(o, "  Overall limit: none");
@@ -171,6 +178,20 @@ pub fn summary(p: &Procedure) -> String {
             "{}",
             wrap(&format!("{}: {}", r.kind.label(), r.text), 96, "  ")
         );
+    }
+    // Issue 14, item 7: shown to those who may see the child (Buckinghamshire 2.4.12).
+    if !p.prompts.is_empty() {
+        let _ = writeln!(o, "\nPrompts");
+        for x in &p.prompts {
+            let ages: Vec<String> = x.child_age.iter().map(u8::to_string).collect();
+            let line = format!(
+                "{} (a child aged {}): {}",
+                x.reference,
+                ages.join(" or "),
+                x.text
+            );
+            let _ = writeln!(o, "{}", wrap(&line, 96, "  "));
+        }
     }
     o
 }

@@ -40,6 +40,9 @@ pub enum Event {
         route: RouteKind,
         subject: Subject,
         category: String,
+        /// The date of the decision to raise it, where the procedure counts from it (Dorset
+        /// §4); `None` otherwise.
+        decided_on: Option<Date>,
     },
     /// Fields of a stage record were written (Sunderland proforma: actions taken, outcome,
     /// learning identified). A later write of the same field supersedes the earlier one.
@@ -170,8 +173,11 @@ pub struct Escalation {
     pub subject: Subject,
     pub category: String,
     pub raised_at: Timestamp,
-    /// The local date it was raised: Day One for a Day One procedure.
+    /// The local date it was raised.
     pub raised_on: Date,
+    /// The date its timescales count from: the day it was raised, or the date of the
+    /// decision to raise it where the procedure says so (`day_one.rs`; Dorset §4).
+    pub day_one: Date,
     /// Every stage entered, in order; the last is the current one.
     pub stages: Vec<StageState>,
     pub overall_due: Option<Date>,
@@ -359,6 +365,8 @@ pub enum TransitionError {
     #[error("the partnership form must have at least one answer")]
     EmptyPartnershipForm,
     #[error(transparent)]
+    DayOne(#[from] crate::day_one::DayOneError),
+    #[error(transparent)]
     Calendar(#[from] CalendarError),
 }
 
@@ -391,8 +399,9 @@ pub fn decide(
                 route,
                 subject,
                 category,
+                decided_on,
             },
-        ) => raise(rules, at, route, subject, category),
+        ) => raise(rules, at, route, subject, category, decided_on),
         (None, _) => Err(TransitionError::NotRaised),
         (Some(_), Event::Raised { .. }) => Err(TransitionError::AlreadyRaised),
         (Some(s), event) => s.apply(rules, at, event),
@@ -424,6 +433,7 @@ fn raise(
     route: RouteKind,
     subject: Subject,
     category: String,
+    decided_on: Option<Date>,
 ) -> Result<Transition, TransitionError> {
     let p = rules.procedure;
     let entry = p
@@ -447,15 +457,19 @@ fn raise(
         });
     }
     let raised_on = rules.local_date(at);
-    let stage = entered_stage(rules, entry, at, raised_on, raised_on)?;
+    let day_one = crate::day_one::day_one(p, rules.calendar, raised_on, decided_on)?;
+    // The entry stage runs from Day One: with a decision date, the matter was raised with
+    // the line manager then (Dorset §5), before it was entered in Parley.
+    let stage = entered_stage(rules, entry, at, day_one, day_one)?;
     let state = Escalation {
         route,
         subject,
         category,
         raised_at: at,
         raised_on,
+        day_one,
         stages: vec![stage],
-        overall_due: overall_due(p, rules.calendar, raised_on)?,
+        overall_due: overall_due(p, rules.calendar, day_one)?,
         status: Status::Open,
         closed_at: None,
         resolved_by_events_at: None,
@@ -484,7 +498,7 @@ fn entered_stage(
     number: StageNumber,
     at: Timestamp,
     started_on: Date,
-    raised_on: Date,
+    day_one: Date,
 ) -> Result<StageState, TransitionError> {
     let stage = rules
         .procedure
@@ -499,7 +513,7 @@ fn entered_stage(
             rules.calendar,
             stage,
             started_on,
-            raised_on,
+            day_one,
             None,
         )?,
         agreed: None,
@@ -651,7 +665,7 @@ impl Escalation {
                         max,
                     });
                 }
-                let raised_on = self.raised_on;
+                let day_one = self.day_one;
                 let state = next.current_mut();
                 state.agreed = Some(working_days);
                 state.due = stage_due(
@@ -659,7 +673,7 @@ impl Escalation {
                     rules.calendar,
                     stage,
                     state.started_on,
-                    raised_on,
+                    day_one,
                     Some(working_days),
                 )?;
                 // A new deadline: an earlier "passed" record for this stage no longer applies.
@@ -672,7 +686,7 @@ impl Escalation {
                 }
                 let to = current.next();
                 next.current_mut().ended_at = Some(at);
-                let stage = entered_stage(rules, to, at, rules.local_date(at), self.raised_on)?;
+                let stage = entered_stage(rules, to, at, rules.local_date(at), self.day_one)?;
                 next.stages.push(stage);
                 notifications =
                     next.notifications(rules, Trigger::StageEntered, &Reason::StageEntered(to));

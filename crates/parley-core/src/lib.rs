@@ -8,6 +8,7 @@
 pub mod appointment;
 pub mod calendar;
 pub mod cap;
+pub mod day_one;
 pub mod deadline;
 pub mod describe;
 pub mod escalation;

@@ -168,6 +168,16 @@ named_enum! {
 }
 
 named_enum! {
+    /// Which date is an escalation's Day One, from which its timescales count (issue 14,
+    /// item 7): the day it is raised in Parley, or the date of the decision to raise it, given
+    /// when raising (Dorset §4: "The date of this decision is Day One").
+    DayOneFrom, "day one" {
+        Raised => "raised", "the day it is raised";
+        DecisionDate => "decision-date", "the date of the decision to raise it";
+    }
+}
+
+named_enum! {
     /// Who leads a referral step (issue 14, item 5): the people of the partnership holding
     /// this role. The names are the web layer's partnership roles (`access::PARTNERSHIP_ROLES`)
     /// and the business team's; a test there keeps the two lists in step.

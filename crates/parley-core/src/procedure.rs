@@ -2,8 +2,10 @@
 //! categories, outcomes, referrals and redirections, read from a TOML file
 //! (`docs/procedure-format.md`) and checked before use.
 
+mod counting;
 mod not_carried;
 mod parse;
+mod prompts;
 
 use std::fmt;
 
@@ -15,8 +17,10 @@ pub use crate::names::{
     Actor, Anchor, ChildStatus, RaiserRole, Recipient, RedirectionKind, ReferralLead, Resolution,
     Role, RouteKind, StageAction, Trigger,
 };
+pub use counting::DayOne;
 pub use not_carried::{NotCarried, normalise_whitespace};
 pub use parse::{Diagnostic, FORMAT_VERSION, ProcedureErrors, line_col, parse};
+pub use prompts::{OLDEST_AGE, Prompt, age_on};
 
 /// A procedure id: lowercase letters, digits and hyphens, starting with a letter.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -88,6 +92,8 @@ pub struct Procedure {
     pub summary: Option<String>,
     pub calendar: CalendarSpec,
     pub counting: CountingRule,
+    /// Which date is Day One, from which the timescales count (`[counting] day_one`).
+    pub day_one: DayOne,
     pub overall: Option<OverallCap>,
     pub screening: Screening,
     pub routes: Vec<Route>,
@@ -105,6 +111,8 @@ pub struct Procedure {
     pub not_carried: Vec<NotCarried>,
     /// Where the procedure invites compliments for good multi-agency work (Dorset §2).
     pub compliments: Option<Compliments>,
+    /// What the people involved are shown when a condition holds (`[[prompt]]`).
+    pub prompts: Vec<Prompt>,
 }
 
 /// The procedure's invitation to compliment good practice (`[compliments]`).

@@ -1967,6 +1967,8 @@ impl Planner<'_> {
                     route,
                     subject,
                     category: category.to_owned(),
+                    // Dorset §4: decided the day it is entered.
+                    decided_on: p.day_one.takes_decision_date().then_some(raise_day),
                 },
             )
             .map_err(|e| StoreError::Project(ProjectError::Transition(e)))?;
@@ -2036,6 +2038,7 @@ impl Planner<'_> {
                         decision,
                         evidence,
                         outcome_wanted: wanted,
+                        decided_on: p.day_one.takes_decision_date().then_some(raise_day),
                     },
                     steps: tl.steps,
                 });

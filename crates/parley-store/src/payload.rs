@@ -42,6 +42,10 @@ pub struct Raised {
     pub decision: String,
     pub evidence: String,
     pub outcome_wanted: String,
+    /// `YYYY-MM-DD`: the date of the decision to raise it, Day One where the procedure counts
+    /// from it (Dorset §4). Left out otherwise, and in raises stored before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_on: Option<String>,
 }
 
 /// One event's payload.
@@ -235,6 +239,11 @@ impl Payload {
                     (other, _) => return Err(Unreadable(format!("subject {other}"))),
                 },
                 category: r.category.clone(),
+                decided_on: r
+                    .decided_on
+                    .as_deref()
+                    .map(parse::<jiff::civil::Date>)
+                    .transpose()?,
             },
             Payload::StageRecordUpdated { stage: n, fields } => Event::StageRecordUpdated {
                 stage: stage(*n)?,
@@ -379,6 +388,38 @@ impl Payload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14, item 7: the decision date is kept with the raise, and a raise stored before
+    /// it existed reads as having none (its JSON, and so its hash, unchanged).
+    #[test]
+    fn the_decision_date_is_kept_and_old_raises_read_without_one() {
+        let json = r#"{"type":"escalation-raised","escalation_id":"e1","reference":"DOR-2026-0001","procedure_version":1,"route":"individual","subject":"child","child_status":"none","child":null,"category":"other","raised_by":"p1","raising_agency_id":"a1","receiving_agency_id":"a2","receiving_person_id":null,"summary":"s","decision":"d","evidence":"e","outcome_wanted":"o"}"#;
+        let old: Payload = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            serde_json::to_string(&old).unwrap(),
+            json,
+            "stored as it was"
+        );
+        let Some(Event::Raised { decided_on, .. }) = old.to_core().unwrap() else {
+            panic!("not a raise");
+        };
+        assert_eq!(decided_on, None);
+        let Payload::EscalationRaised(mut r) = old else {
+            panic!("not a raise");
+        };
+        r.decided_on = Some("2026-11-19".into());
+        let new = Payload::EscalationRaised(r);
+        let back: Payload = serde_json::from_str(&serde_json::to_string(&new).unwrap()).unwrap();
+        let Some(Event::Raised { decided_on, .. }) = back.to_core().unwrap() else {
+            panic!("not a raise");
+        };
+        assert_eq!(decided_on, Some(jiff::civil::date(2026, 11, 19)));
+        let Payload::EscalationRaised(mut r) = back else {
+            panic!("not a raise");
+        };
+        r.decided_on = Some("19/11/2026".into());
+        assert!(Payload::EscalationRaised(r).to_core().is_err());
+    }
 
     #[test]
     fn core_events_round_trip() {

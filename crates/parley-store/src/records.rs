@@ -62,6 +62,9 @@ pub struct RaiseInput {
     pub decision: String,
     pub evidence: String,
     pub outcome_wanted: String,
+    /// The date of the decision to raise it, where the procedure counts its timescales from
+    /// it (Dorset §4); `None` otherwise.
+    pub decided_on: Option<jiff::civil::Date>,
 }
 
 /// A raised escalation.
@@ -625,6 +628,7 @@ impl Records {
                 decision: input.decision.clone(),
                 evidence: input.evidence.clone(),
                 outcome_wanted: input.outcome_wanted.clone(),
+                decided_on: input.decided_on.map(|d| d.to_string()),
             }));
             match self
                 .commit(partnership_id, &stream, Some(0), at, actor, None, payload)

@@ -99,7 +99,7 @@ struct RawFile {
     format: S<i64>,
     procedure: RawIdentity,
     calendar: RawCalendar,
-    counting: RawCounting,
+    counting: super::counting::RawCounting,
     overall: Option<S<RawOverall>>,
     screening: RawScreening,
     #[serde(default)]
@@ -123,6 +123,8 @@ struct RawFile {
     #[serde(default)]
     not_carried: Vec<S<super::not_carried::RawNotCarried>>,
     compliments: Option<RawCompliments>,
+    #[serde(default)]
+    prompt: Vec<S<super::prompts::RawPrompt>>,
 }
 
 #[derive(Deserialize)]
@@ -152,12 +154,6 @@ struct RawCalendar {
     time_zone: S<String>,
     #[serde(default)]
     closure_days: Vec<S<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCounting {
-    rule: S<String>,
 }
 
 #[derive(Deserialize)]
@@ -478,6 +474,12 @@ impl Checker {
             .collect();
         let appointments = self.appointments(raw.appointment, &stage_numbers);
         let stages = self.stages(raw.stage, &raw.record_field, &appointments);
+        let day_one = super::counting::day_one(
+            &raw.counting,
+            counting,
+            stages.as_deref(),
+            &mut self.diagnostics,
+        );
         let record_fields = self.fields(raw.record_field, "record field");
         let categories = self.fields(raw.category, "category");
         let category_ids: BTreeSet<String> = categories.iter().map(|c| c.id.clone()).collect();
@@ -506,6 +508,7 @@ impl Checker {
         let compliments = raw.compliments.map(|c| Compliments {
             text: self.text(c.text, "compliments.text").unwrap_or_default(),
         });
+        let prompts = super::prompts::check(raw.prompt, &mut self.diagnostics);
 
         Some(Procedure {
             id: id?,
@@ -524,6 +527,7 @@ impl Checker {
                 closure_days,
             },
             counting: counting?,
+            day_one: day_one?,
             overall,
             screening,
             routes,
@@ -538,6 +542,7 @@ impl Checker {
             appointments,
             not_carried,
             compliments,
+            prompts,
         })
     }
 

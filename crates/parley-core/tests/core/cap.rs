@@ -75,6 +75,7 @@ impl World {
                     status: ChildStatus::ChildInNeed,
                 },
                 category: self.procedure.categories[0].id.clone(),
+                decided_on: None,
             },
         )
         .unwrap()

@@ -61,6 +61,7 @@ fn raised_child(status: ChildStatus) -> Event {
         route: RouteKind::Individual,
         subject: Subject::Child { status },
         category: "levels-of-need".to_owned(),
+        decided_on: None,
     }
 }
 
@@ -519,6 +520,7 @@ fn routes_and_subjects_must_fit() {
                 route,
                 subject,
                 category: category.to_owned(),
+                decided_on: None,
             },
         );
         assert_eq!(outcome(&r), want, "{route} {subject:?} {category}");
@@ -536,6 +538,7 @@ fn a_thematic_escalation_enters_at_its_stage_and_carries_no_child_details() {
             route: RouteKind::Thematic,
             subject: Subject::Thematic,
             category: "levels-of-need".to_owned(),
+            decided_on: None,
         },
     )
     .unwrap();
@@ -666,6 +669,7 @@ fn notifications_follow_the_rules() {
                 status: ChildStatus::ChildInNeed,
             },
             category: "cp-conference".to_owned(),
+            decided_on: None,
         },
     )
     .unwrap();
@@ -1165,6 +1169,7 @@ fn solihull_raised() -> Event {
             status: ChildStatus::None,
         },
         category: "other".to_owned(),
+        decided_on: None,
     }
 }
 

@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cap;
+mod day_one;
 mod fuzz;
 mod machine;
 mod may;
 mod partnership_form;
+mod prompts;
 mod properties;
 mod seeds;
 mod svg;

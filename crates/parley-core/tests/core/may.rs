@@ -268,6 +268,7 @@ fn appointments_follow_the_procedure() {
             status: ChildStatus::ChildInNeed,
         },
         category: p.categories[0].id.clone(),
+        decided_on: None,
     };
     let mut s = decide(None, rules, at("2026-03-02T10:00:00Z"), raised)
         .unwrap()

@@ -30,6 +30,7 @@ fn at_stage(p: &Procedure, to: i64) -> Escalation {
             status: ChildStatus::ChildInNeed,
         },
         category: p.categories[0].id.clone(),
+        decided_on: None,
     };
     let mut state = decide(None, rules, at("2026-12-07T09:00:00Z"), raised)
         .unwrap()

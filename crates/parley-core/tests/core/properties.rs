@@ -264,6 +264,7 @@ proptest! {
                 route: RouteKind::Individual,
                 subject: Subject::Child { status: ChildStatus::ChildInNeed },
                 category: p.categories[0].id.clone(),
+                decided_on: None,
             }).unwrap().state;
             let overall = state.overall_due.unwrap();
             let t = timeline(&p, &cal, raised, RouteKind::Individual).unwrap();

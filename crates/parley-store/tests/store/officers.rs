@@ -90,6 +90,8 @@ async fn name(
 fn route(w: &World, route: &str) -> RaiseInput {
     let mut input = raise_input(w, "child-protection-plan");
     input.category = "other".to_owned();
+    // Dorset §4: the decision to raise it, that morning, is Day One.
+    input.decided_on = Some(jiff::civil::date(2026, 12, 21));
     if route != "individual" {
         input.route = route.to_owned();
         input.child_status = None;

@@ -118,6 +118,7 @@ pub(crate) fn raise_input(w: &World, child_status: &str) -> RaiseInput {
         decision: "The referral was closed with no further action.".to_owned(),
         evidence: "Three incidents this term.".to_owned(),
         outcome_wanted: "A child and family assessment.".to_owned(),
+        decided_on: None,
     }
 }
 

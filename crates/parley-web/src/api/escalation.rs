@@ -61,6 +61,8 @@ pub fn routes() -> Vec<Route> {
         crate::service::referral::ReferralStepView,
         crate::service::meeting::MeetingView,
         crate::service::meeting::StageMeetingView,
+        crate::service::day_one::DayOneView,
+        crate::service::prompts::PromptView,
         PersonRef,
         ProcedureRef,
         CurrentStage,
@@ -148,7 +150,9 @@ async fn history(
 /// at the referral step), `record-referral-outcome` (`outcome`: what came of the referral step
 /// it is at, in words; closes it as referred on), `arrange-meeting` (`held_at`, `chair`,
 /// `invited_people`, `invited_agencies`), `record-meeting` (`meeting`, `attended_people`,
-/// `attended_agencies`, `outcome`, `actions`), `withdraw` (`reason`).
+/// `attended_agencies`, `outcome`, `actions`), `redirect` (`redirection`: one of the
+/// procedure's other procedures, and `reason`, a note; closes it as redirected), `withdraw`
+/// (`reason`).
 /// Answers with the escalation as it now is.
 #[utoipa::path(post, path = "/api/escalations/{id}/actions", tag = "escalations",
     params(("id" = String, Path, description = "The escalation's id")),

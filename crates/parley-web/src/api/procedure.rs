@@ -14,8 +14,8 @@ use crate::routes::{Route, Rule, route};
 use crate::service::not_carried::{NotCarriedEntry, NotCarriedSection};
 use crate::service::procedure::{
     self, Adoption, CalendarView, FieldView, FormView, Labelled, NotificationView, OutcomesView,
-    OverallView, ProcedureView, RedirectionView, ReferralView, RouteView, ScreeningView, StageView,
-    TimescaleView,
+    OverallView, ProcedureView, PromptRule, RedirectionView, ReferralView, RouteView,
+    ScreeningView, StageView, TimescaleView,
 };
 
 pub fn routes() -> Vec<Route> {
@@ -32,6 +32,7 @@ pub fn routes() -> Vec<Route> {
     paths(current),
     components(schemas(
         ProcedureView,
+        PromptRule,
         Labelled,
         Adoption,
         CalendarView,

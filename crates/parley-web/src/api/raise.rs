@@ -52,7 +52,9 @@ pub fn routes() -> Vec<Route> {
         Raised,
         Deadlines,
         StageDeadline,
-        NamedOfficer
+        NamedOfficer,
+        crate::service::day_one::DecisionDateQuestion,
+        crate::service::day_one::DayOneView
     ))
 )]
 struct Doc;

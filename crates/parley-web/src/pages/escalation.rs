@@ -24,7 +24,7 @@ use crate::service::escalation::{
     self as svc, ActError, ActionInput, ActionKind, ActionRequest, ChildView, Choice, Detail,
     EscalationView, HistoryItem, Loaded, Offered, field,
 };
-use crate::service::stage_record;
+use crate::service::{redirect, stage_record};
 use parley_core::procedure::StageNumber;
 
 pub fn routes() -> Vec<Route> {
@@ -69,6 +69,8 @@ pub fn routes() -> Vec<Route> {
         action_post("/escalations/{id}/arrange-meeting", K::ArrangeMeeting),
         action_get("/escalations/{id}/record-meeting", K::RecordMeeting),
         action_post("/escalations/{id}/record-meeting", K::RecordMeeting),
+        action_get("/escalations/{id}/redirect", K::Redirect),
+        action_post("/escalations/{id}/redirect", K::Redirect),
         action_get("/escalations/{id}/withdraw", K::Withdraw),
         action_post("/escalations/{id}/withdraw", K::Withdraw),
     ]
@@ -248,6 +250,8 @@ struct Values {
     outcome: String,
     referral: String,
     referral_outcome: String,
+    /// The other procedure it is redirected to (issue 14, item 7).
+    redirection: String,
     reason: String,
     /// The stage whose record the form writes, when it names one (`?stage=`).
     #[serde(skip)]
@@ -279,6 +283,7 @@ impl Values {
                 "outcome" => v.outcome = val.clone(),
                 "referral" => v.referral = val.clone(),
                 "referral-outcome" => v.referral_outcome = val.clone(),
+                "redirection" => v.redirection = val.clone(),
                 "held-at-day" => v.held_day = val.clone(),
                 "held-at-month" => v.held_month = val.clone(),
                 "held-at-year" => v.held_year = val.clone(),
@@ -374,6 +379,10 @@ impl Values {
                 add("Outcome", &self.meeting_outcome);
                 add("Actions", &self.meeting_actions);
             }
+            ActionKind::Redirect => add(
+                "Redirected to",
+                choice_label(&offered.redirections, &self.redirection),
+            ),
             ActionKind::Withdraw => {}
             ActionKind::Escalate | ActionKind::ConveneMeeting => {}
         }
@@ -403,6 +412,7 @@ fn title(kind: ActionKind, offered: &Offered) -> String {
         ActionKind::RecordReferralOutcome => "Record what came of the referral".to_owned(),
         ActionKind::ArrangeMeeting => "Arrange a meeting".to_owned(),
         ActionKind::RecordMeeting => "Record a meeting".to_owned(),
+        ActionKind::Redirect => "Redirect the escalation to another procedure".to_owned(),
         ActionKind::Withdraw => "Withdraw the escalation".to_owned(),
     }
 }
@@ -693,6 +703,14 @@ async fn submit(
             }
             ActionInput::RecordReferralOutcome {
                 outcome: values.referral_outcome.clone(),
+            }
+        }
+        ActionKind::Redirect => {
+            for (f, m) in redirect::form_problems(&values.redirection, &values.reason) {
+                errors.add(f, m);
+            }
+            ActionInput::Redirect {
+                redirection: values.redirection.clone(),
             }
         }
         ActionKind::Withdraw => {

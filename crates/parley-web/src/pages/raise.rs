@@ -89,6 +89,8 @@ enum Step {
     ImmediateRisk,
     OtherProcedure,
     Route,
+    /// Where the procedure counts from the date of the decision to raise it (Dorset §4).
+    DecisionDate,
     Receiving,
     ReceivingPerson,
     Decision,
@@ -100,10 +102,11 @@ enum Step {
 }
 
 impl Step {
-    const QUESTIONS: [Step; 10] = [
+    const QUESTIONS: [Step; 11] = [
         Step::ImmediateRisk,
         Step::OtherProcedure,
         Step::Route,
+        Step::DecisionDate,
         Step::Receiving,
         Step::ReceivingPerson,
         Step::Decision,
@@ -118,6 +121,7 @@ impl Step {
             Step::ImmediateRisk => "/raise/immediate-risk",
             Step::OtherProcedure => "/raise/other-procedure",
             Step::Route => "/raise/route",
+            Step::DecisionDate => "/raise/decision-date",
             Step::Receiving => "/raise/receiving",
             Step::ReceivingPerson => "/raise/receiving-person",
             Step::Decision => "/raise/decision",
@@ -134,6 +138,7 @@ impl Step {
             Step::ImmediateRisk => "raise/immediate_risk.html",
             Step::OtherProcedure => "raise/other_procedure.html",
             Step::Route => "raise/route.html",
+            Step::DecisionDate => "raise/decision_date.html",
             Step::Receiving => "raise/receiving.html",
             Step::ReceivingPerson => "raise/receiving_person.html",
             Step::Decision => "raise/decision.html",
@@ -151,6 +156,7 @@ impl Step {
             Field::ImmediateRisk => Step::ImmediateRisk,
             Field::OtherProcedure => Step::OtherProcedure,
             Field::Route => Step::Route,
+            Field::DecidedOn => Step::DecisionDate,
             Field::ReceivingAgency => Step::Receiving,
             Field::ReceivingPerson => Step::ReceivingPerson,
             Field::Decision | Field::Summary => Step::Decision,
@@ -174,6 +180,9 @@ struct Draft {
     /// `none` once answered none of them.
     other_procedure: Option<String>,
     route: Option<String>,
+    /// `YYYY-MM-DD`: the date of the decision to raise it, where the procedure asks.
+    #[serde(default)]
+    decided_on: Option<String>,
     receiving_agency_id: Option<String>,
     /// A person id, or `none` for no one named.
     receiving_person: Option<String>,
@@ -203,6 +212,8 @@ impl Draft {
         match step {
             // Nothing to choose.
             Step::Route => opts.only_route().is_some(),
+            // Asked only where the procedure counts from the decision date.
+            Step::DecisionDate => opts.decision_date.is_none(),
             // Thematic and strategic challenges have no child (DESIGN.md §6).
             Step::Child => self.route(opts).is_some_and(|r| r != RouteKind::Individual),
             _ => false,
@@ -214,6 +225,7 @@ impl Draft {
             Step::ImmediateRisk => self.immediate_risk == Some(false),
             Step::OtherProcedure => self.other_procedure.as_deref() == Some("none"),
             Step::Route => self.route(opts).is_some(),
+            Step::DecisionDate => self.decided_on.is_some(),
             Step::Receiving => {
                 service::check_receiving_agency(opts, self.receiving_agency_id.as_deref()).is_ok()
             }
@@ -268,6 +280,10 @@ impl Draft {
             immediate_risk: self.immediate_risk,
             other_procedure: self.other_procedure.clone(),
             route: self.route.clone(),
+            decided_on: self
+                .decided_on
+                .clone()
+                .filter(|_| opts.decision_date.is_some()),
             receiving_agency_id: self.receiving_agency_id.clone(),
             receiving_person_id: self.receiving_person.clone().filter(|p| p != "none"),
             decision: self.decision.clone(),
@@ -305,6 +321,17 @@ impl Draft {
             }
             Step::OtherProcedure => put("other-procedure", self.other_procedure.as_deref()),
             Step::Route => put("route", self.route.as_deref()),
+            Step::DecisionDate => {
+                if let Some(d) = self
+                    .decided_on
+                    .as_deref()
+                    .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+                {
+                    put("decided-day", Some(&d.day().to_string()));
+                    put("decided-month", Some(&d.month().to_string()));
+                    put("decided-year", Some(&d.year().to_string()));
+                }
+            }
             Step::Receiving => put("receiving-agency", self.receiving_agency_id.as_deref()),
             Step::ReceivingPerson => put("receiving-person", self.receiving_person.as_deref()),
             Step::Decision => {
@@ -479,6 +506,7 @@ fn title(step: Step, agency: &str) -> String {
                 .to_owned()
         }
         Step::Route => "What is the challenge about?".to_owned(),
+        Step::DecisionDate => "When was the decision made to raise the challenge?".to_owned(),
         Step::Receiving => "Which agency do you disagree with?".to_owned(),
         Step::ReceivingPerson => format!("Who is your contact at {agency}?"),
         Step::Decision => "What decision or action are you challenging?".to_owned(),
@@ -630,7 +658,9 @@ fn items(
                 .collect();
             (v, false)
         }
-        Step::Decision | Step::Evidence | Step::Outcome | Step::Check => (Vec::new(), false),
+        Step::DecisionDate | Step::Decision | Step::Evidence | Step::Outcome | Step::Check => {
+            (Vec::new(), false)
+        }
     }
 }
 
@@ -772,6 +802,18 @@ async fn answer(
                 draft.route = Some(kind.as_str().to_owned());
             }
         }
+        Step::DecisionDate => match &opts.decision_date {
+            Some(question) => match crate::service::day_one::check_parts(
+                question,
+                field("decided-day").unwrap_or(""),
+                field("decided-month").unwrap_or(""),
+                field("decided-year").unwrap_or(""),
+            ) {
+                Ok(date) => draft.decided_on = Some(date.to_string()),
+                Err((part, m)) => errors.add(&format!("decided-{}", part.as_str()), m),
+            },
+            None => return Ok(go(draft.next(step, &opts, q.check()), q.check())),
+        },
         Step::Receiving => {
             let checked = service::check_receiving_agency(&opts, field("receiving-agency"));
             if let Some(a) = problem(&mut errors, "receiving-agency", checked)
@@ -940,6 +982,8 @@ struct Answers {
     other_procedure: &'static str,
     /// `None` when the procedure has one route (nothing was asked).
     route: Option<String>,
+    /// The date of the decision to raise it, as shown, where the procedure asks for it.
+    decided_on: Option<String>,
     raising_agency: String,
     receiving_agency: String,
     receiving_person: String,
@@ -1000,6 +1044,12 @@ fn answers(draft: &Draft, opts: &RaiseOptions) -> Answers {
             .only_route()
             .is_none()
             .then(|| route.map_or_else(String::new, |r| r.label().to_owned())),
+        decided_on: draft
+            .decided_on
+            .as_deref()
+            .filter(|_| opts.decision_date.is_some())
+            .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+            .map(|d| d.strftime("%A %-d %B %Y").to_string()),
         raising_agency: opts.raising_agency.name.clone(),
         receiving_agency: agency.map_or_else(String::new, |a| a.name.clone()),
         receiving_person_named: draft
@@ -1242,6 +1292,7 @@ mod tests {
                     child_required: *k == "individual",
                 })
                 .collect(),
+            decision_date: None,
             categories: vec![CategoryOption {
                 id: "c".into(),
                 label: "C".into(),
@@ -1272,6 +1323,7 @@ mod tests {
             immediate_risk: Some(false),
             other_procedure: Some("none".into()),
             route: Some("individual".into()),
+            decided_on: None,
             receiving_agency_id: Some("other".into()),
             receiving_person: Some("none".into()),
             decision: Some("d".into()),

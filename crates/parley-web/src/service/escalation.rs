@@ -152,6 +152,9 @@ pub struct EscalationView {
     pub raised_by: PersonRef,
     pub raised_at_us: i64,
     pub raised_on: String,
+    /// Where the procedure counts from the date of the decision to raise it (Dorset §4): that
+    /// date, and how many working days had gone before it was raised.
+    pub day_one: Option<super::day_one::DayOneView>,
     pub raising_agency: String,
     pub receiving_agency: String,
     pub receiving_person: Option<PersonRef>,
@@ -187,6 +190,9 @@ pub struct EscalationView {
     pub stage_meeting: Option<super::meeting::StageMeetingView>,
     /// The case as put, only for those allowed the child's details.
     pub case: Option<CaseView>,
+    /// The procedure's prompts that apply to the child (Buckinghamshire 2.4.12), only for
+    /// those allowed the child's details.
+    pub prompts: Vec<super::prompts::PromptView>,
     /// Whether this person may open the child's details (each opening is recorded).
     pub may_view_child: bool,
     pub access: AccessView,
@@ -311,7 +317,9 @@ pub async fn view(
             })
     };
     let offered = offered(loaded, now);
-    Ok(build_view(loaded, case, offered.actions))
+    let mut view = build_view(loaded, case, offered.actions);
+    view.prompts = super::prompts::for_escalation(state, loaded).await?;
+    Ok(view)
 }
 
 /// The case as put, from the raising event (the first of the stream).
@@ -361,6 +369,7 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
         raised_by: person(&row.raised_by),
         raised_at_us: row.raised_at_us,
         raised_on: s.raised_on.to_string(),
+        day_one: super::day_one::view(p, &ctx.rules.calendar, s.day_one, s.raised_on),
         raising_agency: ctx.agency_name(&row.raising_agency_id, agencies),
         receiving_agency: ctx.agency_name(&row.receiving_agency_id, agencies),
         receiving_person: row.receiving_person_id.as_deref().map(person),
@@ -412,6 +421,7 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
         meetings: super::meeting::views(ctx, loaded),
         stage_meeting: super::meeting::stage_meeting(ctx, p, s),
         case,
+        prompts: Vec::new(),
         may_view_child: access.child_details && row.subject == "child",
         access: AccessView {
             relations: access.relations.clone(),
@@ -856,12 +866,17 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
                 )
             }
             Some(Payload::Withdrawn) => "Withdrawn".to_owned(),
-            Some(Payload::Redirected { redirection }) => format!(
-                "Redirected to another procedure: {}",
-                redirection
-                    .parse::<RedirectionKind>()
-                    .map_or_else(|_| redirection.clone(), |k| k.label().to_owned())
-            ),
+            Some(Payload::Redirected { redirection }) => {
+                let kind = redirection.parse::<RedirectionKind>().ok();
+                // The procedure's text on where it goes instead (issue 14, item 7).
+                if let Some(r) = kind.and_then(|k| p.redirection(k)) {
+                    detail("Where it belongs instead", r.text.clone());
+                }
+                format!(
+                    "Redirected to another procedure: {}",
+                    kind.map_or_else(|| redirection.clone(), |k| k.label().to_owned())
+                )
+            }
             Some(Payload::PartnershipFormSent { answers }) => {
                 let form = p.partnership_form.as_ref();
                 for (id, text) in answers {
@@ -927,11 +942,13 @@ pub enum ActionKind {
     ArrangeMeeting,
     /// Record an arranged meeting once held.
     RecordMeeting,
+    /// Close it as belonging to another procedure the document names (issue 14, item 7).
+    Redirect,
     Withdraw,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 10] = [
+    pub const ALL: [ActionKind; 11] = [
         ActionKind::ArrangeMeeting,
         ActionKind::RecordMeeting,
         ActionKind::Record,
@@ -941,6 +958,7 @@ impl ActionKind {
         ActionKind::ConveneMeeting,
         ActionKind::ReferOn,
         ActionKind::RecordReferralOutcome,
+        ActionKind::Redirect,
         ActionKind::Withdraw,
     ];
 
@@ -956,6 +974,7 @@ impl ActionKind {
             ActionKind::RecordReferralOutcome => "record-referral-outcome",
             ActionKind::ArrangeMeeting => "arrange-meeting",
             ActionKind::RecordMeeting => "record-meeting",
+            ActionKind::Redirect => "redirect",
             ActionKind::Withdraw => "withdraw",
         }
     }
@@ -976,6 +995,7 @@ impl ActionKind {
             ActionKind::RecordReferralOutcome => "referral-outcome",
             ActionKind::ArrangeMeeting => "arrange-meeting",
             ActionKind::RecordMeeting => "record-meeting",
+            ActionKind::Redirect => "redirect",
             ActionKind::Withdraw => "withdraw",
         }
     }
@@ -993,6 +1013,7 @@ impl ActionKind {
             ActionKind::Resolve => StageAction::Resolve,
             ActionKind::ConveneMeeting | ActionKind::ArrangeMeeting => StageAction::ConveneMeeting,
             ActionKind::ReferOn | ActionKind::RecordReferralOutcome => StageAction::ReferOn,
+            ActionKind::Redirect => StageAction::Redirect,
             ActionKind::Withdraw => StageAction::Withdraw,
         }
     }
@@ -1046,6 +1067,8 @@ pub struct Offered {
     pub agreed_working_days: Option<u32>,
     pub outcomes: Vec<Choice>,
     pub referrals: Vec<Choice>,
+    /// The other procedures the document names, each with its text (issue 14, item 7).
+    pub redirections: Vec<Choice>,
     /// For meetings: the partnership's people and agencies, and the meetings not yet recorded.
     pub people: Vec<Choice>,
     pub agencies: Vec<Choice>,
@@ -1285,6 +1308,13 @@ pub fn offer(
         }),
     );
 
+    // Issue 14, item 7: to another procedure the document names, with its text.
+    consider(
+        ActionKind::Redirect,
+        "Redirect it to another procedure".to_owned(),
+        super::redirect::trial(p).and_then(try_event),
+    );
+
     consider(
         ActionKind::Withdraw,
         "Withdraw it".to_owned(),
@@ -1300,6 +1330,7 @@ pub fn offer(
         agreed_working_days: current.agreed.map(WorkingDays::get),
         outcomes,
         referrals,
+        redirections: super::redirect::choices(p),
         people: Vec::new(),
         agencies: Vec::new(),
         meetings: Vec::new(),
@@ -1392,6 +1423,12 @@ pub enum ActionInput {
         #[serde(default)]
         actions: Option<String>,
     },
+    /// Close it as belonging to another procedure: one of the procedure's redirections
+    /// (`complaint`, `allegation-against-staff`, `whistleblowing`), with a note in `reason`
+    /// (required; read by the business team: it must not identify the child).
+    Redirect {
+        redirection: String,
+    },
     Withdraw,
 }
 
@@ -1429,6 +1466,8 @@ pub struct ActionWire {
     attended_agencies: Option<Vec<String>>,
     #[serde(default)]
     actions: Option<String>,
+    #[serde(default)]
+    redirection: Option<String>,
 }
 
 impl TryFrom<ActionWire> for ActionRequest {
@@ -1452,6 +1491,7 @@ impl TryFrom<ActionWire> for ActionRequest {
                 "outcome",
                 "actions",
             ],
+            ActionKind::Redirect => &["redirection"],
             ActionKind::Escalate | ActionKind::ConveneMeeting | ActionKind::Withdraw => &[],
         };
         let sent = [
@@ -1468,6 +1508,7 @@ impl TryFrom<ActionWire> for ActionRequest {
             ("attended_people", w.attended_people.is_some()),
             ("attended_agencies", w.attended_agencies.is_some()),
             ("actions", w.actions.is_some()),
+            ("redirection", w.redirection.is_some()),
         ];
         if let Some((extra, _)) = sent.iter().find(|(n, s)| *s && !takes.contains(n)) {
             // serde::de::Error::unknown_field's wording.
@@ -1513,6 +1554,9 @@ impl TryFrom<ActionWire> for ActionRequest {
                 outcome: w.outcome.ok_or_else(|| missing("outcome"))?,
                 actions: w.actions,
             },
+            ActionKind::Redirect => ActionInput::Redirect {
+                redirection: w.redirection.ok_or_else(|| missing("redirection"))?,
+            },
             ActionKind::Withdraw => ActionInput::Withdraw,
         };
         Ok(ActionRequest {
@@ -1535,6 +1579,7 @@ impl ActionInput {
             ActionInput::RecordReferralOutcome { .. } => ActionKind::RecordReferralOutcome,
             ActionInput::ArrangeMeeting { .. } => ActionKind::ArrangeMeeting,
             ActionInput::RecordMeeting { .. } => ActionKind::RecordMeeting,
+            ActionInput::Redirect { .. } => ActionKind::Redirect,
             ActionInput::Withdraw => ActionKind::Withdraw,
         }
     }
@@ -1603,6 +1648,7 @@ pub mod field {
     pub const MEETING_OUTCOME: &str = "meeting-outcome";
     pub const MEETING_ACTIONS: &str = "meeting-actions";
     pub const REASON: &str = "reason";
+    pub const REDIRECTION: &str = super::super::redirect::FIELD;
     /// The confirmation button of actions without inputs.
     pub const CONFIRM: &str = "confirm";
 
@@ -1794,6 +1840,9 @@ fn to_event(
                 },
             }
         }
+        ActionInput::Redirect { redirection } => {
+            super::redirect::event(p, redirection, reason.as_deref())?
+        }
         ActionInput::Withdraw => {
             if reason.is_none() {
                 return Err(invalid(field::REASON, "Enter why you are withdrawing it"));
@@ -1831,6 +1880,7 @@ fn refusal_field(
         | TransitionError::ReferralTooEarly { .. }
         | TransitionError::ReferralNotAfter { .. } => field::REFERRAL.to_owned(),
         TransitionError::UnknownRecordField { field: f, .. } => field::record(f),
+        TransitionError::NoSuchRedirection(_) => field::REDIRECTION.to_owned(),
         _ => match kind {
             ActionKind::Record => p
                 .stage(state.current_stage())
@@ -1842,6 +1892,7 @@ fn refusal_field(
             ActionKind::RecordReferralOutcome => field::REFERRAL_OUTCOME.to_owned(),
             ActionKind::ArrangeMeeting => field::HELD_AT.to_owned(),
             ActionKind::RecordMeeting => field::MEETING.to_owned(),
+            ActionKind::Redirect => field::REDIRECTION.to_owned(),
             ActionKind::Withdraw => field::REASON.to_owned(),
             ActionKind::Escalate | ActionKind::ConveneMeeting => field::CONFIRM.to_owned(),
         },
@@ -1921,14 +1972,11 @@ pub fn permitted(loaded: &Loaded, kind: ActionKind) -> Result<(), AppError> {
 }
 
 /// Why someone who may not take `action` at the current stage is refused: `NotPermitted`
-/// (saying who may) when they take part in a capacity the action counts and it is open (or
-/// it is the record), `Forbidden` otherwise.
+/// (saying who may) when they take part in any capacity and it is open (or it is the record),
+/// also for the raising side's actions, so that the receiving side learns it is not theirs
+/// (issue 14, item 7); `Forbidden` otherwise.
 pub fn refusal(loaded: &Loaded, action: StageAction) -> AppError {
-    let takes_part = if action.raising_side_only() {
-        !loaded.access.raising_side.is_empty()
-    } else {
-        !loaded.access.acting.is_empty()
-    };
+    let takes_part = !loaded.access.acting.is_empty();
     if takes_part && (loaded.access.open || action == StageAction::Record) {
         AppError::NotPermitted(permissions::who_may(
             loaded.procedure(),
@@ -2082,6 +2130,7 @@ pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
         }
         ActionKind::ArrangeMeeting => "The meeting was arranged".to_owned(),
         ActionKind::RecordMeeting => "The meeting was recorded".to_owned(),
+        ActionKind::Redirect => super::redirect::done_message(view.outcome_label.as_deref()),
         ActionKind::Withdraw => "The escalation was withdrawn".to_owned(),
     })
 }
@@ -2118,6 +2167,7 @@ mod tests {
                 route,
                 subject,
                 category: category.to_owned(),
+                decided_on: None,
             },
         )
         .unwrap()
@@ -2164,9 +2214,13 @@ mod tests {
                 "agree-timescale",
                 "escalate",
                 "resolve",
+                "redirect",
                 "withdraw"
             ]
         );
+        // Sunderland's introduction: whistle-blowing is each organisation's own policy.
+        let redirections: Vec<&str> = o.redirections.iter().map(|c| c.value.as_str()).collect();
+        assert_eq!(redirections, ["whistleblowing"]);
         assert_eq!(o.max_working_days, Some(5));
         assert_eq!(o.referrals.len(), 0);
         assert_eq!(
@@ -2249,6 +2303,10 @@ mod tests {
         assert!(
             !o.allows(ActionKind::Withdraw),
             "only the raising side withdraws"
+        );
+        assert!(
+            !o.allows(ActionKind::Redirect),
+            "only the raising side redirects"
         );
         assert!(o.allows(ActionKind::Escalate));
 

@@ -18,6 +18,7 @@ pub mod admin;
 pub mod appointment;
 pub mod cap;
 pub mod compliments;
+pub mod day_one;
 pub mod escalation;
 pub mod free_text;
 pub mod learning;
@@ -27,7 +28,9 @@ pub mod not_carried;
 pub mod partnership;
 pub mod partnership_form;
 pub mod procedure;
+pub mod prompts;
 pub mod raise;
+pub mod redirect;
 pub mod referral;
 pub mod stage_record;
 

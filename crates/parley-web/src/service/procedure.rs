@@ -40,6 +40,12 @@ pub struct ProcedureView {
     pub calendar: CalendarView,
     /// How "within N working days" is counted.
     pub counting: Labelled,
+    /// Which date is Day One: `raised` or `decision-date` (issue 14, item 7; Dorset §4), in
+    /// words.
+    pub day_one: Labelled,
+    /// What the people involved are shown when a condition about the child holds
+    /// (`[[prompt]]`; Buckinghamshire 2.4.12).
+    pub prompts: Vec<PromptRule>,
     /// The limit on a whole escalation, if the procedure sets one.
     pub overall: Option<OverallView>,
     pub screening: ScreeningView,
@@ -75,6 +81,15 @@ impl Labelled {
             label: label.to_owned(),
         }
     }
+}
+
+/// A prompt of the procedure and when it shows.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PromptRule {
+    pub reference: String,
+    pub text: String,
+    /// The child's ages, on the day it is raised, for which it shows.
+    pub child_ages: Vec<u8>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -228,6 +243,18 @@ pub fn counting_text(rule: CountingRule) -> &'static str {
     }
 }
 
+/// Which date is Day One, in words.
+fn day_one_text(day_one: parley_core::procedure::DayOne) -> String {
+    match day_one {
+        parley_core::procedure::DayOne::Raised => {
+            "The day the escalation is raised in Parley.".to_owned()
+        }
+        parley_core::procedure::DayOne::DecisionDate { latest_entry_day } => format!(
+            "The date of the decision to raise it, given when raising: every timescale counts from it. It can be no further back than an escalation raised by working day {latest_entry_day} from it allows."
+        ),
+    }
+}
+
 fn field(p: &Procedure, id: &str) -> FieldView {
     match p.record_field(id) {
         Some(f) => FieldView {
@@ -325,6 +352,16 @@ pub fn view(p: &Procedure, version: i64, adopted_at_us: Option<i64>) -> Procedur
             closure_days,
         },
         counting: Labelled::new(p.counting.as_str(), counting_text(p.counting)),
+        day_one: Labelled::new(p.day_one.from().as_str(), &day_one_text(p.day_one)),
+        prompts: p
+            .prompts
+            .iter()
+            .map(|x| PromptRule {
+                reference: x.reference.clone(),
+                text: x.text.clone(),
+                child_ages: x.child_age.clone(),
+            })
+            .collect(),
         overall: p.overall.as_ref().map(|cap| OverallView {
             limit: cap.limit.to_string(),
             working_days: match cap.limit {

@@ -87,6 +87,10 @@ pub struct RaiseOptions {
     pub redirections: Vec<RedirectionOption>,
     /// The ways in, in the procedure's order.
     pub routes: Vec<RouteOption>,
+    /// Where the procedure counts its timescales from the date of the decision to raise the
+    /// challenge (Dorset §4: "The date of this decision is Day One"): the dates `decided_on`
+    /// may take today. `null` where they count from the day it is raised.
+    pub decision_date: Option<super::day_one::DecisionDateQuestion>,
     pub categories: Vec<CategoryOption>,
     pub child_statuses: Vec<Choice>,
     /// The other agencies of the partnership, by name, with the people who can be named as
@@ -236,6 +240,7 @@ pub fn options_from(
         .find(|a| a.id == own_id && a.partnership_id == person.partnership_id)
         .ok_or(AppError::Forbidden)?;
     let p = &ctx.rules.procedure;
+    let decision_date = super::day_one::question(p, &ctx.rules.calendar, ctx.today)?;
     let mut others: Vec<AgencyOption> = agencies
         .iter()
         .filter(|a| a.id != own.id && a.partnership_id == person.partnership_id)
@@ -311,6 +316,7 @@ pub fn options_from(
                 child_required: r.kind == RouteKind::Individual,
             })
             .collect(),
+        decision_date,
         categories: p
             .categories
             .iter()
@@ -352,6 +358,9 @@ pub struct RaiseRequest {
     pub other_procedure: Option<String>,
     /// One of the procedure's routes; may be left out when the procedure has only one.
     pub route: Option<String>,
+    /// `YYYY-MM-DD`: the date of the decision to raise it, where the options have a
+    /// `decision_date` (between its `earliest` and `latest`); must be left out otherwise.
+    pub decided_on: Option<String>,
     /// Another agency of the caller's partnership.
     pub receiving_agency_id: Option<String>,
     /// Someone in the receiving agency (one of its `people` in the options), if known.
@@ -391,6 +400,7 @@ pub enum Field {
     ImmediateRisk,
     OtherProcedure,
     Route,
+    DecidedOn,
     ReceivingAgency,
     ReceivingPerson,
     Decision,
@@ -412,6 +422,7 @@ impl Field {
             Field::ImmediateRisk => "immediate_risk",
             Field::OtherProcedure => "other_procedure",
             Field::Route => "route",
+            Field::DecidedOn => "decided_on",
             Field::ReceivingAgency => "receiving_agency_id",
             Field::ReceivingPerson => "receiving_person_id",
             Field::Decision => "decision",
@@ -482,6 +493,8 @@ impl Problems {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Valid {
     pub route: RouteKind,
+    /// Where the procedure counts from it.
+    pub decided_on: Option<Date>,
     pub receiving_agency_id: String,
     pub receiving_person_id: Option<String>,
     pub decision: String,
@@ -723,6 +736,13 @@ pub fn check_date_of_birth(answer: Option<&str>, today: Date) -> Result<Option<D
     if v.is_empty() {
         return Ok(None);
     }
+    let date = iso_date(v)
+        .ok_or_else(|| "Date of birth must be a real date, written as YYYY-MM-DD".to_owned())?;
+    check_birth_range(date, today).map(Some)
+}
+
+/// A real date written exactly `YYYY-MM-DD`.
+pub fn iso_date(v: &str) -> Option<Date> {
     let ok_shape = v.len() == 10
         && v.bytes().enumerate().all(|(i, b)| {
             if i == 4 || i == 7 {
@@ -731,11 +751,7 @@ pub fn check_date_of_birth(answer: Option<&str>, today: Date) -> Result<Option<D
                 b.is_ascii_digit()
             }
         });
-    let date = ok_shape
-        .then(|| v.parse::<Date>().ok())
-        .flatten()
-        .ok_or_else(|| "Date of birth must be a real date, written as YYYY-MM-DD".to_owned())?;
-    check_birth_range(date, today).map(Some)
+    ok_shape.then(|| v.parse::<Date>().ok()).flatten()
 }
 
 /// Which input of a date a message is about.
@@ -756,13 +772,29 @@ impl DatePart {
     }
 }
 
-/// An optional date of birth from the three inputs of a GOV.UK date input, with the GOV.UK
-/// messages ("must include a month", "must be a real date", "Year must include 4 numbers").
+/// An optional date of birth from the three inputs of a GOV.UK date input.
 pub fn date_from_parts(
     day: &str,
     month: &str,
     year: &str,
     today: Date,
+) -> Result<Option<Date>, (DatePart, String)> {
+    match parts_date("Date of birth", day, month, year)? {
+        None => Ok(None),
+        Some(date) => check_birth_range(date, today)
+            .map(Some)
+            .map_err(|m| (DatePart::Day, m)),
+    }
+}
+
+/// An optional date from the three inputs of a GOV.UK date input, with the GOV.UK messages
+/// for `called` ("[whatever it is] must include a month", "must be a real date", "Year must
+/// include 4 numbers") on the input at fault.
+pub fn parts_date(
+    called: &str,
+    day: &str,
+    month: &str,
+    year: &str,
 ) -> Result<Option<Date>, (DatePart, String)> {
     let (day, month, year) = (day.trim(), month.trim(), year.trim());
     if day.is_empty() && month.is_empty() && year.is_empty() {
@@ -780,7 +812,7 @@ pub fn date_from_parts(
         let names: Vec<&str> = missing.iter().map(|(p, _)| p.as_str()).collect();
         return Err((
             *first,
-            format!("Date of birth must include a {}", names.join(" and ")),
+            format!("{called} must include a {}", names.join(" and ")),
         ));
     }
     let number = |s: &str| -> Option<i16> {
@@ -794,25 +826,18 @@ pub fn date_from_parts(
         } else {
             DatePart::Month
         };
-        return Err((part, "Date of birth must be a real date".to_owned()));
+        return Err((part, format!("{called} must be a real date")));
     };
     if year.len() != 4 || number(year).is_none() {
         return Err((DatePart::Year, "Year must include 4 numbers".to_owned()));
     }
     let y = number(year).unwrap_or(0);
-    let date = i8::try_from(m)
+    i8::try_from(m)
         .ok()
         .zip(i8::try_from(d).ok())
         .and_then(|(m, d)| Date::new(y, m, d).ok())
-        .ok_or_else(|| {
-            (
-                DatePart::Day,
-                "Date of birth must be a real date".to_owned(),
-            )
-        })?;
-    check_birth_range(date, today)
         .map(Some)
-        .map_err(|m| (DatePart::Day, m))
+        .ok_or_else(|| (DatePart::Day, format!("{called} must be a real date")))
 }
 
 /// What is wrong with a summary that identifies the child (their name or a part of it,
@@ -858,6 +883,10 @@ pub fn validate(opts: &RaiseOptions, req: &RaiseRequest, today: Date) -> Result<
         Err(m) => p.add(Field::OtherProcedure, m),
     }
     let route = p.take(Field::Route, check_route(opts, req.route.as_deref()));
+    let decided_on = p.take(
+        Field::DecidedOn,
+        super::day_one::check(opts.decision_date.as_ref(), req.decided_on.as_deref()),
+    );
     let agency = p.take(
         Field::ReceivingAgency,
         check_receiving_agency(opts, req.receiving_agency_id.as_deref()),
@@ -933,7 +962,7 @@ pub fn validate(opts: &RaiseOptions, req: &RaiseRequest, today: Date) -> Result<
         p.add(Field::Summary, m);
     }
     match (
-        route,
+        (route, decided_on),
         agency,
         person,
         decision,
@@ -943,7 +972,7 @@ pub fn validate(opts: &RaiseOptions, req: &RaiseRequest, today: Date) -> Result<
         outcome_wanted,
     ) {
         (
-            Some(route),
+            (Some(route), Some(decided_on)),
             Some(agency),
             Some(receiving_person_id),
             Some(decision),
@@ -953,6 +982,7 @@ pub fn validate(opts: &RaiseOptions, req: &RaiseRequest, today: Date) -> Result<
             Some(outcome_wanted),
         ) if p.is_empty() => Ok(Valid {
             route,
+            decided_on,
             receiving_agency_id: agency.id.clone(),
             receiving_person_id,
             decision,
@@ -980,12 +1010,15 @@ pub struct Raised {
     pub deadlines: Deadlines,
 }
 
-/// The deadlines of an escalation if every stage runs to its deadline (a stage that closes
-/// earlier brings the next one forward).
+/// The deadlines of an escalation if every stage runs to its deadline.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Deadlines {
-    /// `YYYY-MM-DD`: the day it was raised, from which the timescales count.
+    /// `YYYY-MM-DD`: the day it was raised, from which the timescales count (unless `day_one`
+    /// says otherwise).
     pub raised_on: String,
+    /// Where the procedure counts from the date of the decision to raise it (Dorset §4): that
+    /// date, and how many working days had gone before it was raised.
+    pub day_one: Option<super::day_one::DayOneView>,
     pub route: String,
     pub stages: Vec<StageDeadline>,
     /// `YYYY-MM-DD`, when the procedure caps the whole escalation.
@@ -1041,7 +1074,14 @@ pub async fn deadlines(
         .route
         .parse()
         .map_err(|e| AppError::Internal(format!("route {}: {e}", row.route)))?;
-    let timeline = deadline::timeline(p, &rules.calendar, raised_on, route)
+    // The timescales count from its Day One (the decision date, where the procedure says so).
+    let day_one = state
+        .records
+        .escalation_read(row, ctx.config_version)
+        .await?
+        .state
+        .day_one;
+    let timeline = deadline::timeline(p, &rules.calendar, day_one, route)
         .map_err(|e| AppError::Internal(format!("timeline of {}: {e}", row.id)))?;
     let stages = timeline
         .stages
@@ -1095,7 +1135,8 @@ pub async fn deadlines(
     });
     Ok(Deadlines {
         sooner_moves_later,
-        raised_on: timeline.raised.to_string(),
+        raised_on: raised_on.to_string(),
+        day_one: super::day_one::view(p, &rules.calendar, day_one, raised_on),
         route: route.as_str().to_owned(),
         stages,
         overall_due: timeline.overall_due.map(|d| d.to_string()),
@@ -1149,6 +1190,7 @@ pub async fn raise(
         decision: valid.decision,
         evidence: valid.evidence,
         outcome_wanted: valid.outcome_wanted,
+        decided_on: valid.decided_on,
     };
     let raised = state
         .records
@@ -1282,6 +1324,7 @@ mod tests {
                     child_required: *k == "individual",
                 })
                 .collect(),
+            decision_date: None,
             categories: vec![CategoryOption {
                 id: "threshold".into(),
                 label: "Threshold".into(),
@@ -1312,6 +1355,7 @@ mod tests {
             immediate_risk: Some(false),
             other_procedure: Some("none".into()),
             route: Some("individual".into()),
+            decided_on: None,
             receiving_agency_id: Some("other".into()),
             receiving_person_id: Some("sw".into()),
             decision: Some("The referral was closed\r\nwithout an assessment.".into()),

@@ -70,6 +70,7 @@ pub(crate) async fn case(h: &Harness, procedure: &str, raised: &str, escalated: 
                 decision: "The decision.".to_owned(),
                 evidence: "The evidence.".to_owned(),
                 outcome_wanted: "Another decision.".to_owned(),
+                decided_on: None,
             },
         )
         .await

@@ -112,7 +112,7 @@ struct Case {
 
 async fn raise_body(h: &Harness, api: &Auth, summary: &str) -> Value {
     let o = h.get("/api/raise/options", api).await.json();
-    json!({
+    let mut body = json!({
         "immediate_risk": false,
         "other_procedure": "none",
         "route": "individual",
@@ -128,7 +128,12 @@ async fn raise_body(h: &Harness, api: &Auth, summary: &str) -> Value {
             "identifier": NHS,
             "status": o["child_statuses"][0]["id"],
         }
-    })
+    });
+    // Dorset's Day One is the date of the decision to raise it (§4): decided today.
+    if let Some(latest) = o["decision_date"]["latest"].as_str() {
+        body["decided_on"] = json!(latest);
+    }
+    body
 }
 
 async fn case(h: &Harness) -> Case {

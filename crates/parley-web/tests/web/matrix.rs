@@ -53,7 +53,8 @@ pub(crate) enum Need {
     Child,
     /// An action (issue 14, item 3): those the procedure's `may` list for the escalation's
     /// current stage names, in a capacity they hold now (`World::capacities`; withdrawing
-    /// only on the raising side), while it is open (the record also once closed). Someone
+    /// and redirecting only on the raising side), while it is open (the record also once
+    /// closed). Someone
     /// who takes part in another capacity gets a 403 `not-permitted`; anyone else who sees
     /// it a 403 `forbidden`.
     Action(StageAction),
@@ -241,6 +242,13 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
         Escalation(Action(StageAction::SendPartnershipForm)),
         Form(&[("version", "{version}")]),
     ),
+    // Issue 14, item 7: to another procedure the document names (the raising side's).
+    get("/escalations/{id}/redirect", Escalation(Action(StageAction::Redirect))),
+    post(
+        "/escalations/{id}/redirect",
+        Escalation(Action(StageAction::Redirect)),
+        Form(&[("version", "{version}")]),
+    ),
     get("/escalations/{id}/withdraw", Escalation(Action(StageAction::Withdraw))),
     post(
         "/escalations/{id}/withdraw",
@@ -265,6 +273,8 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     post("/raise/other-procedure", Roles(RAISERS), Form(&[])),
     get("/raise/route", Roles(RAISERS)),
     post("/raise/route", Roles(RAISERS), Form(&[])),
+    get("/raise/decision-date", Roles(RAISERS)),
+    post("/raise/decision-date", Roles(RAISERS), Form(&[])),
     get("/raise/receiving", Roles(RAISERS)),
     post("/raise/receiving", Roles(RAISERS), Form(&[])),
     get("/raise/receiving-person", Roles(RAISERS)),
@@ -584,6 +594,7 @@ pub(crate) fn want(who: Who, person: Option<&PersonRow>, target: &Target, live: 
                 }
                 Action(action) => {
                     let (all, raising) = world.capacities(person, e);
+                    let takes_part = !all.is_empty();
                     let mine = if action.raising_side_only() {
                         raising
                     } else {
@@ -592,7 +603,9 @@ pub(crate) fn want(who: Who, person: Option<&PersonRow>, target: &Target, live: 
                     let open = e.status == "open" || action == StageAction::Record;
                     let stage = parley_core::procedure::StageNumber::new(e.current_stage).unwrap();
                     let listed = world.procedure.may(stage, action);
-                    if mine.is_empty() || !open {
+                    // Someone who takes part in any capacity is told who may (a raising-side
+                    // action included); anyone else who sees it is forbidden.
+                    if !takes_part || !open {
                         Want::Forbidden
                     } else if mine.iter().any(|a| listed.contains(a)) {
                         Want::Allowed

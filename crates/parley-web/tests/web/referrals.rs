@@ -39,7 +39,7 @@ pub(crate) async fn case(h: &Harness, procedure: &str, stage: i64) -> Case {
         .find(|a| a["id"] != json!(raiser.agency_id))
         .unwrap()["id"]
         .clone();
-    let body = json!({
+    let mut body = json!({
         "immediate_risk": false,
         "other_procedure": "none",
         "route": "individual",
@@ -56,6 +56,10 @@ pub(crate) async fn case(h: &Harness, procedure: &str, stage: i64) -> Case {
             "status": o["child_statuses"][0]["id"],
         }
     });
+    // Dorset §4: where the procedure counts from the decision to raise it, decided today.
+    if let Some(today) = o["decision_date"]["latest"].as_str() {
+        body["decided_on"] = json!(today);
+    }
     let r = h
         .send_json(Method::POST, "/api/escalations", &api, &body)
         .await;

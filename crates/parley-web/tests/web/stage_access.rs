@@ -194,6 +194,8 @@ async fn set_scene(h: &Harness) -> Scene {
             decision: "The decision.".to_owned(),
             evidence: "The evidence.".to_owned(),
             outcome_wanted: "Another decision.".to_owned(),
+            // Dorset §4: decided the day it is raised (the harness's Monday).
+            decided_on: Some(jiff::civil::date(2026, 11, 23)),
         };
         let (records, partnership, raiser) = (records.clone(), partnership.clone(), raiser.clone());
         async move {
@@ -277,13 +279,12 @@ fn wanted(may: May, need: Need, open: bool, child: bool, person: &str, stage: i6
         (_, Need::Appoint) => Want::Forbidden,
         (_, Need::Action(StageAction::SendPartnershipForm)) => Want::NotFound,
         (_, Need::Action(action)) => {
-            let takes_part = if action.raising_side_only() {
-                may == ActAndWithdraw
-            } else {
-                acts
-            };
-            if !takes_part || !(open || action == StageAction::Record) {
+            // Whoever takes part is told who may, a raising-side action included.
+            if !acts || !(open || action == StageAction::Record) {
                 return Want::Forbidden;
+            }
+            if action.raising_side_only() && may != ActAndWithdraw {
+                return Want::NotPermitted;
             }
             let capacity = if person == "raiser" {
                 Actor::Raiser

@@ -32,14 +32,18 @@ pub(crate) async fn scene(h: &Harness, procedure: &str, escalations: usize) -> S
     let records = &h.state.records;
     let admin = Actor::SYSTEM;
     let partnership = h.partnership_of(procedure);
-    let stages = h
+    let rules = h
         .state
         .rules(&h.state.partnership(&partnership).await.unwrap(), None)
         .await
-        .unwrap()
+        .unwrap();
+    let stages = rules.procedure.stages.len();
+    // Dorset §4: decided the day it is raised (the harness's Monday).
+    let decided_on = rules
         .procedure
-        .stages
-        .len();
+        .day_one
+        .takes_decision_date()
+        .then(|| jiff::civil::date(2026, 11, 23));
     let mut agency = HashMap::new();
     for side in ["a", "b"] {
         let id = records
@@ -124,6 +128,7 @@ pub(crate) async fn scene(h: &Harness, procedure: &str, escalations: usize) -> S
                 decision: "The decision.".to_owned(),
                 evidence: "The evidence.".to_owned(),
                 outcome_wanted: "Another decision.".to_owned(),
+                decided_on,
             },
         )
         .await
@@ -309,6 +314,7 @@ async fn only_senior_leaders_raise_a_strategic_dorset_concern() {
             "category": options["categories"][0]["id"],
             "evidence": "What was seen across services.",
             "outcome_wanted": "A change of approach.",
+            "decided_on": "2026-11-23",
         });
         let r = h
             .send_json(Method::POST, "/api/escalations", &api, &body)

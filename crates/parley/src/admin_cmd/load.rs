@@ -327,6 +327,7 @@ async fn raise(
         decision: "Load test".to_owned(),
         evidence: "Load test".to_owned(),
         outcome_wanted: "Load test".to_owned(),
+        decided_on: None,
     };
     let actor = Actor::person(&parties.raiser);
     let raised = records

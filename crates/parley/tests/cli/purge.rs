@@ -104,6 +104,7 @@ async fn seed_records(records: &Records) -> Seeded {
                 decision: "Closed with no further action.".to_owned(),
                 evidence: "Three incidents this term.".to_owned(),
                 outcome_wanted: "An assessment.".to_owned(),
+                decided_on: None,
             },
         )
         .await
