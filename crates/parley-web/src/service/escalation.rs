@@ -116,6 +116,14 @@ pub async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<Load
         base,
     )
     .ok_or(AppError::NotFound)?;
+    let mut access = access;
+    // Issue 14, item 2: the person who made the proposal awaiting an answer answers it not.
+    access.proposer = read.state.pending().is_some_and(|p| {
+        read.events.iter().any(|l| {
+            u64::try_from(l.stream_version).ok() == Some(p.version)
+                && l.actor.as_deref() == Some(user.id())
+        })
+    });
     let agencies = ctx.agencies.clone();
     Ok(Loaded {
         ctx,
@@ -196,6 +204,11 @@ pub struct EscalationView {
     pub appointees: Vec<super::appointment::AppointeeView>,
     /// The page where the signed-in person appoints, when they may appoint someone now.
     pub appoint_href: Option<String>,
+    /// Every agreement proposed, oldest first; the last awaits an answer while its status is
+    /// `pending` (issue 14, item 2).
+    pub proposals: Vec<super::agreement::ProposalView>,
+    /// The dissent statement, when it was resolved with the disagreement recorded.
+    pub dissent: Option<super::agreement::DissentStatement>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -420,6 +433,11 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
         appointees: super::appointment::appointees(loaded),
         appoint_href: (!super::appointment::options(loaded).is_empty())
             .then(|| format!("/escalations/{}/appoint", row.id)),
+        proposals: super::agreement::views(loaded),
+        dissent: s
+            .dissent
+            .as_ref()
+            .map(super::agreement::DissentStatement::from),
     }
 }
 
@@ -687,6 +705,7 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
     let Loaded { ctx, agencies, .. } = loaded;
     let mut stage = StageNumber::FIRST;
     let mut referred_to: Option<String> = None;
+    let mut proposed = None;
     let mut meetings = 0;
     let mut out = Vec::with_capacity(links.len());
     for link in links {
@@ -851,6 +870,14 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
                         .map_or_else(|| "it".to_owned(), |r| referral_label(p, r))
                 )
             }
+            Some(
+                payload @ (Payload::AgreementProposed { .. }
+                | Payload::AgreementConfirmed { .. }
+                | Payload::AgreementRefused { .. }
+                | Payload::ProposalWithdrawn { .. }
+                | Payload::DisagreementRecorded { .. }),
+            ) => super::agreement::history_title(payload, stage, &mut proposed, &mut detail)
+                .unwrap_or_else(|| sentence(&link.kind.replace('-', " "))),
             Some(Payload::Withdrawn) => "Withdrawn".to_owned(),
             Some(Payload::Redirected { redirection }) => format!(
                 "Redirected to another procedure: {}",
@@ -911,10 +938,16 @@ pub enum ActionKind {
     /// Record an arranged meeting once held.
     RecordMeeting,
     Withdraw,
+    /// Confirm the other side's proposal (issue 14, item 2): it takes effect.
+    ConfirmAgreement,
+    /// Refuse it, with a reason: the stage stays as it was.
+    RefuseAgreement,
+    /// Withdraw one's own side's proposal.
+    WithdrawProposal,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 10] = [
+    pub const ALL: [ActionKind; 13] = [
         ActionKind::ArrangeMeeting,
         ActionKind::RecordMeeting,
         ActionKind::Record,
@@ -924,6 +957,9 @@ impl ActionKind {
         ActionKind::ConveneMeeting,
         ActionKind::ReferOn,
         ActionKind::RecordReferralOutcome,
+        ActionKind::ConfirmAgreement,
+        ActionKind::RefuseAgreement,
+        ActionKind::WithdrawProposal,
         ActionKind::Withdraw,
     ];
 
@@ -940,6 +976,9 @@ impl ActionKind {
             ActionKind::ArrangeMeeting => "arrange-meeting",
             ActionKind::RecordMeeting => "record-meeting",
             ActionKind::Withdraw => "withdraw",
+            ActionKind::ConfirmAgreement => "confirm-agreement",
+            ActionKind::RefuseAgreement => "refuse-agreement",
+            ActionKind::WithdrawProposal => "withdraw-proposal",
         }
     }
 
@@ -960,6 +999,9 @@ impl ActionKind {
             ActionKind::ArrangeMeeting => "arrange-meeting",
             ActionKind::RecordMeeting => "record-meeting",
             ActionKind::Withdraw => "withdraw",
+            ActionKind::ConfirmAgreement => "confirm-agreement",
+            ActionKind::RefuseAgreement => "refuse-agreement",
+            ActionKind::WithdrawProposal => "withdraw-proposal",
         }
     }
 
@@ -973,7 +1015,12 @@ impl ActionKind {
             ActionKind::Record | ActionKind::RecordMeeting => StageAction::Record,
             ActionKind::AgreeTimescale => StageAction::AgreeTimescale,
             ActionKind::Escalate => StageAction::Escalate,
-            ActionKind::Resolve => StageAction::Resolve,
+            // Issue 14, item 2: answering a proposal to resolve by agreement, or withdrawing
+            // one, is part of resolving (`service::agreement` narrows it to the sides).
+            ActionKind::Resolve
+            | ActionKind::ConfirmAgreement
+            | ActionKind::RefuseAgreement
+            | ActionKind::WithdrawProposal => StageAction::Resolve,
             ActionKind::ConveneMeeting | ActionKind::ArrangeMeeting => StageAction::ConveneMeeting,
             ActionKind::ReferOn | ActionKind::RecordReferralOutcome => StageAction::ReferOn,
             ActionKind::Withdraw => StageAction::Withdraw,
@@ -1091,7 +1138,7 @@ pub fn offer(
     let defaults = May::defaults();
     let may = stage.map_or(&defaults, |s| &s.may);
     let mut consider = |kind: ActionKind, label: String, result: Result<(), String>| {
-        if !kind.permitted(access, may) {
+        if !super::agreement::allows(kind, access, state, p, may) {
             return;
         }
         match result {
@@ -1105,6 +1152,35 @@ pub fn offer(
             }
         }
     };
+
+    // Issue 14, item 2: the proposal awaiting an answer, for those it awaits or who made it.
+    let answer = |kind: ActionKind| {
+        super::agreement::answer(kind, access, state, may)
+            .map_err(|e| match e {
+                ActError::Invalid { message, .. } => message,
+                _ => "You cannot answer this proposal".to_owned(),
+            })
+            .and_then(|event| try_event(event))
+    };
+    consider(
+        ActionKind::ConfirmAgreement,
+        match state.pending().map(|x| x.proposal) {
+            Some(parley_core::agreement::Proposal::Timescale(_)) => "Confirm the timescale",
+            _ => "Confirm the agreement",
+        }
+        .to_owned(),
+        answer(ActionKind::ConfirmAgreement),
+    );
+    consider(
+        ActionKind::RefuseAgreement,
+        "Refuse the proposal".to_owned(),
+        answer(ActionKind::RefuseAgreement),
+    );
+    consider(
+        ActionKind::WithdrawProposal,
+        "Withdraw the proposal".to_owned(),
+        answer(ActionKind::WithdrawProposal),
+    );
 
     // Record: the fields the current stage keeps (Sunderland proforma; Solihull §6).
     let record = record_entries(p, current);
@@ -1126,16 +1202,26 @@ pub fn offer(
     // Agree a timescale: only where the stage has one agreed (Sunderland: at most 5 working
     // days), and only as many days as still fit before the overall deadline (issue 14: no
     // stage runs past the overall limit). One day tests the state and the stage.
+    // Issue 14, item 2: where it is agreed with a person, it is proposed, for them to confirm.
     let (max_working_days, whole_due) = super::cap::agree_limit(state, rules);
+    let agreed_with = super::agreement::agreed_with(p, state);
+    let proposing_days = super::agreement::proposing_side(access, may, StageAction::AgreeTimescale);
     consider(
         ActionKind::AgreeTimescale,
-        if current.agreed.is_some() {
-            "Change the agreed timescale".to_owned()
-        } else {
-            "Agree a timescale".to_owned()
+        match (agreed_with, current.agreed) {
+            (Some(_), _) => "Propose a timescale".to_owned(),
+            (None, Some(_)) => "Change the agreed timescale".to_owned(),
+            (None, None) => "Agree a timescale".to_owned(),
         },
         match WorkingDays::new(1) {
-            Ok(working_days) => try_event(Event::TimescaleAgreed { working_days }).and_then(|()| {
+            Ok(working_days) => try_event(match (agreed_with, proposing_days) {
+                (Some(_), Some(by)) => Event::AgreementProposed {
+                    proposal: parley_core::agreement::Proposal::Timescale(working_days),
+                    by,
+                },
+                _ => Event::TimescaleAgreed { working_days },
+            })
+            .and_then(|()| {
                 state
                     .check_agreement(rules, working_days)
                     .map_err(|e| sentence(&e.to_string()))
@@ -1166,11 +1252,32 @@ pub fn offer(
         try_event(Event::Escalated),
     );
 
-    // Resolve: the outcomes the procedure allows that the state accepts.
+    // Resolve: the outcomes the procedure allows that the state accepts. Issue 14, item 2:
+    // agreed is proposed on the person's side (not by someone on neither side), and a recorded
+    // disagreement takes a dissent statement.
     let mut outcomes = Vec::new();
     let mut last_refusal = None;
+    let proposing = super::agreement::proposing_side(access, may, StageAction::Resolve);
     for r in &p.outcomes.allowed {
-        match try_event(Event::Resolved { resolution: *r }) {
+        let event = match r {
+            Resolution::Agreed => match proposing {
+                Some(by) => Event::AgreementProposed {
+                    proposal: parley_core::agreement::Proposal::Resolution,
+                    by,
+                },
+                None => continue,
+            },
+            Resolution::DisagreementRecorded => {
+                Event::DisagreementRecorded(parley_core::agreement::Dissent {
+                    who: "-".to_owned(),
+                    why: "-".to_owned(),
+                    raising_side_will: "-".to_owned(),
+                    receiving_side_will: "-".to_owned(),
+                })
+            }
+            Resolution::ByEvents => Event::Resolved { resolution: *r },
+        };
+        match try_event(event) {
             Ok(()) => outcomes.push(Choice {
                 value: r.as_str().to_owned(),
                 label: r.label().to_owned(),
@@ -1339,9 +1446,13 @@ pub enum ActionInput {
     },
     /// Move to the next stage.
     Escalate,
-    /// `agreed`, `disagreement-recorded` or `by-events`, as the procedure allows.
+    /// `agreed`, `disagreement-recorded` or `by-events`, as the procedure allows. `agreed`
+    /// proposes it, for the other side to confirm (issue 14, item 2);
+    /// `disagreement-recorded` needs the `dissent` statement, and nothing else takes one.
     Resolve {
         outcome: String,
+        #[serde(default)]
+        dissent: Option<super::agreement::DissentStatement>,
     },
     ConveneMeeting,
     /// A referral id of the procedure.
@@ -1376,6 +1487,12 @@ pub enum ActionInput {
         actions: Option<String>,
     },
     Withdraw,
+    /// Confirm the proposal awaiting your answer (issue 14, item 2).
+    ConfirmAgreement,
+    /// Refuse it; `reason` is required. The stage stays as it was.
+    RefuseAgreement,
+    /// Withdraw your side's proposal.
+    WithdrawProposal,
 }
 
 /// Every member an action request may have, as sent; [`ActionRequest`] is read from it.
@@ -1412,6 +1529,8 @@ pub struct ActionWire {
     attended_agencies: Option<Vec<String>>,
     #[serde(default)]
     actions: Option<String>,
+    #[serde(default)]
+    dissent: Option<super::agreement::DissentStatement>,
 }
 
 impl TryFrom<ActionWire> for ActionRequest {
@@ -1422,7 +1541,7 @@ impl TryFrom<ActionWire> for ActionRequest {
         let takes: &[&str] = match w.action {
             ActionKind::Record => &["fields", "stage"],
             ActionKind::AgreeTimescale => &["working_days"],
-            ActionKind::Resolve => &["outcome"],
+            ActionKind::Resolve => &["outcome", "dissent"],
             ActionKind::ReferOn => &["referral"],
             ActionKind::RecordReferralOutcome => &["outcome"],
             ActionKind::ArrangeMeeting => {
@@ -1435,7 +1554,12 @@ impl TryFrom<ActionWire> for ActionRequest {
                 "outcome",
                 "actions",
             ],
-            ActionKind::Escalate | ActionKind::ConveneMeeting | ActionKind::Withdraw => &[],
+            ActionKind::Escalate
+            | ActionKind::ConveneMeeting
+            | ActionKind::Withdraw
+            | ActionKind::ConfirmAgreement
+            | ActionKind::RefuseAgreement
+            | ActionKind::WithdrawProposal => &[],
         };
         let sent = [
             ("fields", w.fields.is_some()),
@@ -1451,6 +1575,7 @@ impl TryFrom<ActionWire> for ActionRequest {
             ("attended_people", w.attended_people.is_some()),
             ("attended_agencies", w.attended_agencies.is_some()),
             ("actions", w.actions.is_some()),
+            ("dissent", w.dissent.is_some()),
         ];
         if let Some((extra, _)) = sent.iter().find(|(n, s)| *s && !takes.contains(n)) {
             // serde::de::Error::unknown_field's wording.
@@ -1475,6 +1600,7 @@ impl TryFrom<ActionWire> for ActionRequest {
             ActionKind::Escalate => ActionInput::Escalate,
             ActionKind::Resolve => ActionInput::Resolve {
                 outcome: w.outcome.ok_or_else(|| missing("outcome"))?,
+                dissent: w.dissent,
             },
             ActionKind::ConveneMeeting => ActionInput::ConveneMeeting,
             ActionKind::ReferOn => ActionInput::ReferOn {
@@ -1497,6 +1623,9 @@ impl TryFrom<ActionWire> for ActionRequest {
                 actions: w.actions,
             },
             ActionKind::Withdraw => ActionInput::Withdraw,
+            ActionKind::ConfirmAgreement => ActionInput::ConfirmAgreement,
+            ActionKind::RefuseAgreement => ActionInput::RefuseAgreement,
+            ActionKind::WithdrawProposal => ActionInput::WithdrawProposal,
         };
         Ok(ActionRequest {
             version: w.version,
@@ -1519,6 +1648,9 @@ impl ActionInput {
             ActionInput::ArrangeMeeting { .. } => ActionKind::ArrangeMeeting,
             ActionInput::RecordMeeting { .. } => ActionKind::RecordMeeting,
             ActionInput::Withdraw => ActionKind::Withdraw,
+            ActionInput::ConfirmAgreement => ActionKind::ConfirmAgreement,
+            ActionInput::RefuseAgreement => ActionKind::RefuseAgreement,
+            ActionInput::WithdrawProposal => ActionKind::WithdrawProposal,
         }
     }
 }
@@ -1586,6 +1718,11 @@ pub mod field {
     pub const MEETING_OUTCOME: &str = "meeting-outcome";
     pub const MEETING_ACTIONS: &str = "meeting-actions";
     pub const REASON: &str = "reason";
+    /// The parts of a dissent statement (issue 14, item 2).
+    pub const DISSENT_WHO: &str = "dissent-who";
+    pub const DISSENT_WHY: &str = "dissent-why";
+    pub const DISSENT_RAISING: &str = "dissent-raising";
+    pub const DISSENT_RECEIVING: &str = "dissent-receiving";
     /// The confirmation button of actions without inputs.
     pub const CONFIRM: &str = "confirm";
 
@@ -1630,9 +1767,12 @@ pub fn record_changes(
 fn to_event(
     p: &Procedure,
     state: &Escalation,
+    access: &Access,
     input: &ActionInput,
     reason: Option<&str>,
 ) -> Result<(Event, Option<String>), ActError> {
+    let defaults = May::defaults();
+    let may = p.stage(state.current_stage()).map_or(&defaults, |s| &s.may);
     let reason = reason.map(normalise).filter(|r| !r.is_empty());
     if reason
         .as_ref()
@@ -1677,20 +1817,44 @@ fn to_event(
                     .collect(),
             }
         }
-        ActionInput::AgreeTimescale { working_days } => Event::TimescaleAgreed {
-            working_days: WorkingDays::new(*working_days).map_err(|_| {
+        ActionInput::AgreeTimescale { working_days } => {
+            let working_days = WorkingDays::new(*working_days).map_err(|_| {
                 invalid(
                     field::WORKING_DAYS,
                     "Enter a number of working days of 1 or more",
                 )
-            })?,
-        },
+            })?;
+            // Issue 14, item 2: agreed with a person, it is proposed for them to confirm.
+            match super::agreement::agreed_with(p, state) {
+                Some(_) => super::agreement::propose_timescale(access, may, working_days)?,
+                None => Event::TimescaleAgreed { working_days },
+            }
+        }
         ActionInput::Escalate => Event::Escalated,
-        ActionInput::Resolve { outcome } => Event::Resolved {
-            resolution: outcome
+        ActionInput::Resolve { outcome, dissent } => {
+            let resolution = outcome
                 .parse::<Resolution>()
-                .map_err(|_| invalid(field::OUTCOME, "Select how it was resolved"))?,
-        },
+                .map_err(|_| invalid(field::OUTCOME, "Select how it was resolved"))?;
+            match (resolution, dissent) {
+                (Resolution::DisagreementRecorded, Some(d)) => {
+                    Event::DisagreementRecorded(d.check()?)
+                }
+                (Resolution::DisagreementRecorded, None) => {
+                    return Err(invalid(
+                        field::DISSENT_WHO,
+                        "Resolving with the disagreement recorded takes a dissent statement: who disagrees, why, and what each side will do",
+                    ));
+                }
+                (_, Some(_)) => {
+                    return Err(invalid(
+                        field::OUTCOME,
+                        "A dissent statement goes only with the outcome “Resolved with the disagreement recorded”",
+                    ));
+                }
+                (Resolution::Agreed, None) => super::agreement::propose_resolution(access, may)?,
+                (Resolution::ByEvents, None) => Event::Resolved { resolution },
+            }
+        }
         ActionInput::ConveneMeeting => Event::ProfessionalsMeetingConvened,
         ActionInput::ReferOn { referral } => {
             if referral.is_empty() {
@@ -1783,6 +1947,14 @@ fn to_event(
             }
             Event::Withdrawn
         }
+        ActionInput::RefuseAgreement if reason.is_none() => {
+            return Err(invalid(field::REASON, "Enter why you refuse the proposal"));
+        }
+        ActionInput::ConfirmAgreement
+        | ActionInput::RefuseAgreement
+        | ActionInput::WithdrawProposal => {
+            super::agreement::answer(input.kind(), access, state, may)?
+        }
     };
     Ok((event, reason))
 }
@@ -1814,6 +1986,15 @@ fn refusal_field(
         | TransitionError::ReferralTooEarly { .. }
         | TransitionError::ReferralNotAfter { .. } => field::REFERRAL.to_owned(),
         TransitionError::UnknownRecordField { field: f, .. } => field::record(f),
+        TransitionError::Agreement(parley_core::agreement::AgreementError::IncompleteDissent(
+            what,
+        )) => match *what {
+            "who disagrees" => field::DISSENT_WHO,
+            "why" => field::DISSENT_WHY,
+            "what the raising side will do" => field::DISSENT_RAISING,
+            _ => field::DISSENT_RECEIVING,
+        }
+        .to_owned(),
         _ => match kind {
             ActionKind::Record => p
                 .stage(state.current_stage())
@@ -1825,8 +2006,11 @@ fn refusal_field(
             ActionKind::RecordReferralOutcome => field::REFERRAL_OUTCOME.to_owned(),
             ActionKind::ArrangeMeeting => field::HELD_AT.to_owned(),
             ActionKind::RecordMeeting => field::MEETING.to_owned(),
-            ActionKind::Withdraw => field::REASON.to_owned(),
-            ActionKind::Escalate | ActionKind::ConveneMeeting => field::CONFIRM.to_owned(),
+            ActionKind::Withdraw | ActionKind::RefuseAgreement => field::REASON.to_owned(),
+            ActionKind::Escalate
+            | ActionKind::ConveneMeeting
+            | ActionKind::ConfirmAgreement
+            | ActionKind::WithdrawProposal => field::CONFIRM.to_owned(),
         },
     }
 }
@@ -1847,6 +2031,7 @@ async fn check_free_text(
         Event::StageRecordUpdated { .. }
             | Event::ReferralOutcomeRecorded { .. }
             | Event::MeetingRecorded { .. }
+            | Event::DisagreementRecorded(_)
     );
     if !record && reason.is_none() {
         // No text to check: the child's details are not read (most actions carry none).
@@ -1883,6 +2068,18 @@ async fn check_free_text(
         )
         .map_err(|m| invalid(field::REFERRAL_OUTCOME, m))?;
     }
+    // Issue 14, item 2: the dissent statement, each part.
+    if let Event::DisagreementRecorded(d) = event {
+        for ((id, label), text) in super::agreement::DISSENT_FIELDS.iter().zip([
+            &d.who,
+            &d.why,
+            &d.raising_side_will,
+            &d.receiving_side_will,
+        ]) {
+            free_text::check(&child, Whose::TheChild, &format!("“{label}”"), text)
+                .map_err(|m| invalid(id, m))?;
+        }
+    }
     if let Some(r) = reason {
         free_text::check(&child, Whose::TheChild, "The reason", r)
             .map_err(|m| invalid(field::REASON, m))?;
@@ -1897,7 +2094,7 @@ pub fn permitted(loaded: &Loaded, kind: ActionKind) -> Result<(), AppError> {
     let n = loaded.state.current_stage();
     let defaults = May::defaults();
     let may = p.stage(n).map_or(&defaults, |s| &s.may);
-    if kind.permitted(&loaded.access, may) {
+    if super::agreement::allows(kind, &loaded.access, &loaded.state, p, may) {
         return Ok(());
     }
     let takes_part = if kind.stage_action().raising_side_only() {
@@ -1906,11 +2103,10 @@ pub fn permitted(loaded: &Loaded, kind: ActionKind) -> Result<(), AppError> {
         !loaded.access.acting.is_empty()
     };
     if takes_part && (loaded.access.open || kind == ActionKind::Record) {
-        Err(AppError::NotPermitted(permissions::who_may(
-            p,
-            n,
-            kind.stage_action(),
-        )))
+        Err(AppError::NotPermitted(
+            super::agreement::who_may(p, &loaded.state, kind)
+                .unwrap_or_else(|| permissions::who_may(p, n, kind.stage_action())),
+        ))
     } else {
         Err(AppError::Forbidden)
     }
@@ -1955,7 +2151,13 @@ pub async fn act(
         });
     }
     let p = loaded.procedure();
-    let (event, reason) = to_event(p, &loaded.state, &request.action, request.reason.as_deref())?;
+    let (event, reason) = to_event(
+        p,
+        &loaded.state,
+        &loaded.access,
+        &request.action,
+        request.reason.as_deref(),
+    )?;
     super::cap::check_new(&loaded.state, loaded.core_rules(), &event)?;
     // Issue 14, item 6: the people and agencies a meeting names are the partnership's.
     match &event {
@@ -2003,7 +2205,11 @@ pub async fn act(
 
 /// The message shown after an action succeeded (`done` is the action's API name).
 pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
-    Some(match ActionKind::parse(done)? {
+    let kind = ActionKind::parse(done)?;
+    if let Some(message) = super::agreement::done_message(kind, view) {
+        return Some(message);
+    }
+    Some(match kind {
         ActionKind::Record => "The stage record was saved".to_owned(),
         ActionKind::AgreeTimescale => format!(
             "The timescale was agreed: stage {} is now due on {}",
@@ -2038,6 +2244,9 @@ pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
         ActionKind::ArrangeMeeting => "The meeting was arranged".to_owned(),
         ActionKind::RecordMeeting => "The meeting was recorded".to_owned(),
         ActionKind::Withdraw => "The escalation was withdrawn".to_owned(),
+        ActionKind::ConfirmAgreement
+        | ActionKind::RefuseAgreement
+        | ActionKind::WithdrawProposal => return None,
     })
 }
 
@@ -2094,6 +2303,8 @@ mod tests {
             acting: vec![parley_core::names::Actor::Raiser],
             leads_referral_step: false,
             raising_side: vec![parley_core::names::Actor::Raiser],
+            sides: Vec::new(),
+            proposer: false,
         }
     }
 
@@ -2185,6 +2396,8 @@ mod tests {
             acting: vec![],
             leads_referral_step: false,
             raising_side: vec![],
+            sides: Vec::new(),
+            proposer: false,
         };
         let o = offer("e1", r, &s, &watcher, at("2026-03-03T10:00:00Z"));
         assert!(o.actions.is_empty());
