@@ -18,7 +18,7 @@ use super::Directory;
 
 /// The capacities in which `me` stands on each side of `e` now, whose record of officers is
 /// `officers`.
-pub fn sides(
+pub(super) fn sides(
     me: &str,
     e: &EscalationRow,
     officers: &[EscalationOfficerRow],
@@ -58,7 +58,7 @@ pub fn sides(
 }
 
 /// The capacities among `sides` on `side`.
-pub fn on(sides: &[(Side, Actor)], side: Side) -> Vec<Actor> {
+pub(super) fn on(sides: &[(Side, Actor)], side: Side) -> Vec<Actor> {
     sides
         .iter()
         .filter(|(s, _)| *s == side)

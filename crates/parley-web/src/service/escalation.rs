@@ -204,9 +204,10 @@ pub struct EscalationView {
     pub appointees: Vec<super::appointment::AppointeeView>,
     /// The page where the signed-in person appoints, when they may appoint someone now.
     pub appoint_href: Option<String>,
-    /// Every agreement proposed, oldest first; the last awaits an answer while its status is
-    /// `pending` (issue 14, item 2).
+    /// Every agreement proposed, oldest first (issue 14, item 2).
     pub proposals: Vec<super::agreement::ProposalView>,
+    /// The proposal awaiting an answer, if any (the last of `proposals`).
+    pub proposal: Option<super::agreement::ProposalView>,
     /// The dissent statement, when it was resolved with the disagreement recorded.
     pub dissent: Option<super::agreement::DissentStatement>,
 }
@@ -433,6 +434,9 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
         appointees: super::appointment::appointees(loaded),
         appoint_href: (!super::appointment::options(loaded).is_empty())
             .then(|| format!("/escalations/{}/appoint", row.id)),
+        proposal: super::agreement::views(loaded)
+            .pop()
+            .filter(|p| p.status == "pending"),
         proposals: super::agreement::views(loaded),
         dissent: s
             .dissent
@@ -1074,6 +1078,9 @@ pub struct Offered {
     /// The overall deadline, when it allows fewer days than the stage's own maximum.
     pub whole_due: Option<String>,
     pub agreed_working_days: Option<u32>,
+    /// Who the current stage's timescale is agreed with, in words, where the procedure says
+    /// so (issue 14, item 2: it is proposed, and holds once they confirm it).
+    pub agreed_with: Option<String>,
     pub outcomes: Vec<Choice>,
     pub referrals: Vec<Choice>,
     /// For meetings: the partnership's people and agencies, and the meetings not yet recorded.
@@ -1388,6 +1395,7 @@ pub fn offer(
         max_working_days,
         whole_due,
         agreed_working_days: current.agreed.map(WorkingDays::get),
+        agreed_with: agreed_with.map(|a| a.label().to_owned()),
         outcomes,
         referrals,
         people: Vec::new(),
@@ -1399,9 +1407,13 @@ pub fn offer(
 
 fn resolution_hint(p: &Procedure, r: Resolution) -> Option<String> {
     match r {
-        Resolution::Agreed => Some("Both agencies agree how the disagreement is settled.".to_owned()),
+        // Issue 14, item 2: proposed here, it holds once the other side confirms it.
+        Resolution::Agreed => Some(
+            "Both agencies agree how the disagreement is settled. This proposes it: it is resolved once someone on the other side confirms it."
+                .to_owned(),
+        ),
         Resolution::DisagreementRecorded => Some(
-            "The agencies still disagree; the disagreement is recorded and the escalation closes."
+            "The agencies still disagree; the disagreement is recorded, with who disagrees, why and what each side will do, and the escalation closes."
                 .to_owned(),
         ),
         // Buckinghamshire 2.4.11: "the escalation procedure is still seen through to the end".
@@ -2303,7 +2315,10 @@ mod tests {
             acting: vec![parley_core::names::Actor::Raiser],
             leads_referral_step: false,
             raising_side: vec![parley_core::names::Actor::Raiser],
-            sides: Vec::new(),
+            sides: vec![(
+                parley_core::names::Side::Raising,
+                parley_core::names::Actor::Raiser,
+            )],
             proposer: false,
         }
     }
@@ -2409,6 +2424,10 @@ mod tests {
         let receiver = Access {
             can_withdraw: false,
             acting: vec![parley_core::names::Actor::Receiver],
+            sides: vec![(
+                parley_core::names::Side::Receiving,
+                parley_core::names::Actor::Receiver,
+            )],
             leads_referral_step: false,
             raising_side: vec![],
             ..all_access()
@@ -2551,11 +2570,16 @@ mod tests {
             calendar: &c,
         };
         let s = raised(r, RouteKind::Individual, "other");
-        let field_of =
-            |input: ActionInput, reason: Option<&str>| match to_event(&p, &s, &input, reason) {
-                Err(ActError::Invalid { field, .. }) => field,
-                other => panic!("expected invalid, got {other:?}"),
-            };
+        let field_of = |input: ActionInput, reason: Option<&str>| match to_event(
+            &p,
+            &s,
+            &all_access(),
+            &input,
+            reason,
+        ) {
+            Err(ActError::Invalid { field, .. }) => field,
+            other => panic!("expected invalid, got {other:?}"),
+        };
         assert_eq!(field_of(ActionInput::Withdraw, Some("  ")), "reason");
         assert_eq!(
             field_of(ActionInput::AgreeTimescale { working_days: 0 }, None),
@@ -2564,7 +2588,8 @@ mod tests {
         assert_eq!(
             field_of(
                 ActionInput::Resolve {
-                    outcome: "maybe".into()
+                    outcome: "maybe".into(),
+                    dissent: None,
                 },
                 None
             ),
@@ -2580,8 +2605,14 @@ mod tests {
             ),
             "record-involved"
         );
-        let (event, reason) =
-            to_event(&p, &s, &ActionInput::Withdraw, Some("Sorted out.\r\n")).unwrap();
+        let (event, reason) = to_event(
+            &p,
+            &s,
+            &all_access(),
+            &ActionInput::Withdraw,
+            Some("Sorted out.\r\n"),
+        )
+        .unwrap();
         assert_eq!(event, Event::Withdrawn);
         assert_eq!(reason.as_deref(), Some("Sorted out."));
 

@@ -58,6 +58,12 @@ pub(crate) enum Need {
     /// procedure provides from a stage the escalation has reached, while it is open; a 403
     /// for anyone else who sees it.
     Appoint,
+    /// Confirming or refusing the proposal it awaits (issue 14, item 2): the party it awaits
+    /// (`agreement::want`), never its proposer; with none pending, those who may resolve.
+    Answer,
+    /// Withdrawing the proposal it awaits: the proposing side's people who may take its
+    /// action; with none pending, those who may resolve.
+    WithdrawProposal,
 }
 
 /// What a POST sends. `{version}` becomes the escalation's current version, so that a form
@@ -233,6 +239,25 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     post(
         "/escalations/{id}/withdraw",
         Escalation(Action(StageAction::Withdraw)),
+        Form(&[("version", "{version}")]),
+    ),
+    // Issue 14, item 2: the answers to a proposal, and its withdrawal by the proposing side.
+    get("/escalations/{id}/confirm-agreement", Escalation(Answer)),
+    post(
+        "/escalations/{id}/confirm-agreement",
+        Escalation(Answer),
+        Form(&[("version", "{version}")]),
+    ),
+    get("/escalations/{id}/refuse-agreement", Escalation(Answer)),
+    post(
+        "/escalations/{id}/refuse-agreement",
+        Escalation(Answer),
+        Form(&[("version", "{version}"), ("reason", "We do not agree yet.")]),
+    ),
+    get("/escalations/{id}/withdraw-proposal", Escalation(WithdrawProposal)),
+    post(
+        "/escalations/{id}/withdraw-proposal",
+        Escalation(WithdrawProposal),
         Form(&[("version", "{version}")]),
     ),
     // Appointing the people of the final stages (issue 14, item 4).
@@ -544,6 +569,14 @@ pub(crate) fn want(who: Who, person: Option<&PersonRow>, target: &Target, live: 
                         Want::Forbidden
                     }
                 }
+                // Issue 14, item 2: proposals and their answers, and a timescale agreed with a
+                // person, proposed by others.
+                Answer | WithdrawProposal => crate::agreement::want(need, world, person, e),
+                Action(StageAction::AgreeTimescale)
+                    if crate::agreement::agreed_with(world, e).is_some() =>
+                {
+                    crate::agreement::want(need, world, person, e)
+                }
                 // Issue 14, item 5: the lead of the referral step it is at records what came
                 // of it and refers it on, whatever the stage's lists say.
                 Action(StageAction::ReferOn) if world.referral_lead(person, e).1 => Want::Allowed,
@@ -710,13 +743,14 @@ pub(crate) async fn cast(h: &Harness, procedure: &str, other: &str) -> Cast {
     let wb = h.world(&b).await;
     let from = wa.business_from.unwrap_or(1);
     // The chosen escalation: open, at or past the stage the business team is told of, about
-    // a child, with a receiving person; the latest stage there is.
+    // a child, with a receiving person; one awaiting an answer to a proposal where there is
+    // one (issue 14, item 2); the latest stage there is.
     let chosen = wa
         .escalations
         .iter()
         .filter(|e| e.status == "open" && e.current_stage >= from && e.subject == "child")
         .filter(|e| e.receiving_person_id.is_some())
-        .max_by_key(|e| e.current_stage)
+        .max_by_key(|e| (wa.proposals.contains_key(&e.id), e.current_stage))
         .unwrap_or_else(|| panic!("{procedure}: no open escalation the business team sees"))
         .clone();
     let early = wa
