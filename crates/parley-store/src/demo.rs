@@ -2202,6 +2202,26 @@ impl Planner<'_> {
                     None,
                 )?;
             }
+            // Issue 14, item 2: in an escalation that is to stay open, the receiving side
+            // proposes to resolve it by agreement as each stage past the first begins (and
+            // now and then as the first does); the proposal awaits the raising side's answer,
+            // and lapses if the escalation moves on. Chosen without the generator, so that
+            // its draws stay as they were.
+            if matches!(ending, Ending::Open { .. })
+                && p.outcomes.allowed.contains(&Resolution::Agreed)
+                && (stage.get() >= 2 || entered.as_second().div_euclid(60) % 2 == 0)
+            {
+                let at = tl.state.last_event_at + jiff::SignedDuration::from_mins(50);
+                tl.act(
+                    at,
+                    &receiving_lead,
+                    Event::AgreementProposed {
+                        proposal: Proposal::Resolution,
+                        by: Side::Receiving,
+                    },
+                    None,
+                )?;
+            }
             let due = tl.state.current().due;
             let start_day = local_day_minute(s.tz(), tl.state.last_event_at).0;
             // Mostly within the timescale; sometimes late.
@@ -2389,25 +2409,6 @@ impl Planner<'_> {
                         None,
                     )?;
                 }
-            }
-            // Issue 14, item 2: now and then an open escalation awaits the raising side's
-            // answer to the receiving side's proposal (chosen by the minute it was raised, so
-            // that the generator's draws stay as they were).
-            if last_stage
-                && matches!(closing, Some(Ending::Open { overdue: false }))
-                && p.outcomes.allowed.contains(&Resolution::Agreed)
-                && tl.state.raised_at.as_second().div_euclid(60) % 3 == 0
-            {
-                let at = tl.state.last_event_at + jiff::SignedDuration::from_mins(50);
-                tl.act(
-                    at,
-                    &receiving_lead,
-                    Event::AgreementProposed {
-                        proposal: Proposal::Resolution,
-                        by: Side::Receiving,
-                    },
-                    None,
-                )?;
             }
             if last_stage || tl.cut {
                 break;

@@ -851,3 +851,58 @@ async fn the_resolve_form_asks_for_the_dissent_statement() {
     assert_eq!(v["proposal"]["proposal"], "resolution");
     assert_eq!(v["dissent"], Value::Null);
 }
+
+/// The demo leaves proposals awaiting an answer (the access matrix makes its own on the
+/// escalation it tries, `matrix::harness`).
+#[tokio::test]
+async fn the_demo_has_proposals_awaiting_an_answer() {
+    let h = Harness::new().await;
+    let mut pending = 0;
+    for p in &h.summary.partnerships {
+        let w = h.world(&p.id).await;
+        pending += w
+            .escalations
+            .iter()
+            .filter(|e| e.status == "open")
+            .filter(|e| {
+                w.proposals
+                    .get(&e.id)
+                    .is_some_and(|p| p.stage == e.current_stage)
+            })
+            .count();
+    }
+    assert!(pending > 0, "no demo escalation awaits an answer");
+}
+
+/// `proposer` (a person id and their side) proposes to resolve escalation `id` by agreement,
+/// as the records take it (the access matrix's set-up).
+pub(crate) async fn propose(h: &Harness, id: &str, proposer: &(String, Side)) {
+    let row = h.state.store.escalation(id).await.unwrap().unwrap();
+    let result = h
+        .state
+        .records
+        .act(
+            crate::harness::now(),
+            &parley_store::records::Actor::person(&proposer.0),
+            id,
+            row.version,
+            &parley_core::escalation::Event::AgreementProposed {
+                proposal: parley_core::agreement::Proposal::Resolution,
+                by: proposer.1,
+            },
+            None,
+        )
+        .await;
+    // One the demo left awaiting an answer will do.
+    match result {
+        Ok(_)
+        | Err(parley_store::StoreError::Project(
+            parley_store::projector::ProjectError::Transition(
+                parley_core::escalation::TransitionError::Agreement(
+                    parley_core::agreement::AgreementError::Pending(_),
+                ),
+            ),
+        )) => {}
+        Err(e) => panic!("the matrix's proposal on {id}: {e}"),
+    }
+}

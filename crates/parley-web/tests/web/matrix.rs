@@ -694,6 +694,10 @@ pub(crate) struct Cast {
     pub(crate) escalations: Vec<Target>,
     pub(crate) people: Vec<Target>,
     pub(crate) agencies: Vec<Target>,
+    /// The stage lead who proposes to resolve the chosen escalation by agreement before the
+    /// matrix runs (issue 14, item 2: so that the rule for answering and withdrawing is tried
+    /// on a proposal awaiting an answer), with their side.
+    pub(crate) proposer: (String, parley_core::names::Side),
 }
 
 impl Cast {
@@ -743,14 +747,13 @@ pub(crate) async fn cast(h: &Harness, procedure: &str, other: &str) -> Cast {
     let wb = h.world(&b).await;
     let from = wa.business_from.unwrap_or(1);
     // The chosen escalation: open, at or past the stage the business team is told of, about
-    // a child, with a receiving person; one awaiting an answer to a proposal where there is
-    // one (issue 14, item 2); the latest stage there is.
+    // a child, with a receiving person; the latest stage there is.
     let chosen = wa
         .escalations
         .iter()
         .filter(|e| e.status == "open" && e.current_stage >= from && e.subject == "child")
         .filter(|e| e.receiving_person_id.is_some())
-        .max_by_key(|e| (wa.proposals.contains_key(&e.id), e.current_stage))
+        .max_by_key(|e| e.current_stage)
         .unwrap_or_else(|| panic!("{procedure}: no open escalation the business team sees"))
         .clone();
     let early = wa
@@ -804,6 +807,14 @@ pub(crate) async fn cast(h: &Harness, procedure: &str, other: &str) -> Cast {
         label: "stage lead".to_owned(),
         person_id: Some(lead.person_id.clone()),
     });
+    let proposer = (
+        lead.person_id.clone(),
+        if lead.agency_id == chosen.receiving_agency_id {
+            parley_core::names::Side::Receiving
+        } else {
+            parley_core::names::Side::Raising
+        },
+    );
     if let Some(m) = &raiser.line_manager_id {
         personas.push(Persona {
             label: "raiser's line manager".to_owned(),
@@ -901,7 +912,15 @@ pub(crate) async fn cast(h: &Harness, procedure: &str, other: &str) -> Cast {
         escalations,
         people,
         agencies,
+        proposer,
     }
+}
+
+/// A fresh copy of the demo with the cast's proposal made on the chosen escalation.
+async fn harness(cast: &Cast) -> Harness {
+    let h = Harness::new().await;
+    crate::agreement::propose(&h, &cast.escalations[0].value, &cast.proposer).await;
+    h
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -968,8 +987,10 @@ pub(crate) async fn attempt(
 /// Runs every route of the table for the cast; returns the failures, one line each, and how
 /// many requests expected each outcome.
 async fn run_matrix(procedure: &str, other: &str) -> (Vec<String>, HashMap<Want, usize>) {
-    let h = Arc::new(Harness::new().await);
+    let h = Harness::new().await;
     let cast = Arc::new(cast(&h, procedure, other).await);
+    crate::agreement::propose(&h, &cast.escalations[0].value, &cast.proposer).await;
+    let h = Arc::new(h);
     let parts = [cast.partnership.clone(), cast.other_partnership.clone()];
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let mut failures = Vec::new();
@@ -1033,7 +1054,7 @@ async fn run_matrix(procedure: &str, other: &str) -> (Vec<String>, HashMap<Want,
     // Routes that change something, one after another, each request with a fresh session.
     // What each persona should get is worked out again from the data whenever an allowed
     // request changed it, and the next route gets a fresh copy of the database.
-    let mut h = Harness::new().await;
+    let mut h = harness(&cast).await;
     for (method, path, _) in table.iter().filter(|(m, _, _)| *m != Method::GET) {
         let Some(expect) = expectation(method, path) else {
             continue;
@@ -1077,7 +1098,7 @@ async fn run_matrix(procedure: &str, other: &str) -> (Vec<String>, HashMap<Want,
             eprintln!(
                 "matrix ({procedure}): {method} {path} changed the records; next on a fresh copy"
             );
-            h = Harness::new().await;
+            h = harness(&cast).await;
         }
     }
     (failures, counts)
