@@ -115,7 +115,7 @@ pub enum AgreementError {
     DissentRequired,
     #[error("the dissent statement must say {0}")]
     IncompleteDissent(&'static str),
-    #[error("a proposal is already awaiting {}’s answer; it must be confirmed, refused or withdrawn first", .0.label())]
+    #[error("a proposal already awaits the answer of {}; it must be confirmed, refused or withdrawn first", .0.label())]
     Pending(Party),
     #[error("no proposal is awaiting an answer")]
     NoProposal,

@@ -476,7 +476,7 @@ proptest! {
         let mut s = w.state(&[]);
         let mut t = at(LATER);
         for e in events {
-            t = t + jiff::SignedDuration::from_mins(7);
+            t += jiff::SignedDuration::from_mins(7);
             let Ok(next) = s.apply(w.rules(), t, e.clone()) else { continue };
             let next = next.state;
             if next.status == Status::Resolved(Resolution::Agreed) && s.status.is_open() {

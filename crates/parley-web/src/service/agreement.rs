@@ -378,6 +378,7 @@ fn proposal_text(p: Proposal, stage: i64) -> String {
 /// What the history says of an agreement event; `last` is the proposal seen last (kept
 /// between events, as the history is read oldest first).
 pub fn history_title(
+    p: &Procedure,
     payload: &Payload,
     stage: parley_core::StageNumber,
     last: &mut Option<Proposal>,
@@ -401,10 +402,19 @@ pub fn history_title(
             };
             *last = Some(proposal);
             detail("Proposed by", sentence(&side(by)));
-            format!(
-                "{} proposed; it awaits confirmation",
-                proposal_text(proposal, i64::from(stage.get()))
-            )
+            match proposal {
+                Proposal::Resolution => {
+                    "Resolution by agreement proposed; it awaits the other side’s confirmation"
+                        .to_owned()
+                }
+                Proposal::Timescale(n) => format!(
+                    "Timescale of {n} working day{} proposed for stage {stage}; it awaits the confirmation of {}",
+                    if n.get() == 1 { "" } else { "s" },
+                    p.stage(stage)
+                        .and_then(|s| s.agreed_with)
+                        .map_or("the person it is agreed with", Actor::label)
+                ),
+            }
         }
         Payload::AgreementConfirmed { by } => {
             detail("Confirmed by", sentence(&party(by)));

@@ -357,6 +357,7 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
     let person = |id: &str| person_ref(ctx, agencies, id);
     let (outcome, outcome_label) = outcome_of(p, &s.status);
     let current = s.current();
+    let proposals = super::agreement::views(loaded);
     EscalationView {
         id: row.id.clone(),
         reference: row.reference.clone(),
@@ -434,10 +435,8 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
         appointees: super::appointment::appointees(loaded),
         appoint_href: (!super::appointment::options(loaded).is_empty())
             .then(|| format!("/escalations/{}/appoint", row.id)),
-        proposal: super::agreement::views(loaded)
-            .pop()
-            .filter(|p| p.status == "pending"),
-        proposals: super::agreement::views(loaded),
+        proposal: proposals.last().filter(|p| p.status == "pending").cloned(),
+        proposals,
         dissent: s
             .dissent
             .as_ref()
@@ -880,7 +879,7 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
                 | Payload::AgreementRefused { .. }
                 | Payload::ProposalWithdrawn { .. }
                 | Payload::DisagreementRecorded { .. }),
-            ) => super::agreement::history_title(payload, stage, &mut proposed, &mut detail)
+            ) => super::agreement::history_title(p, payload, stage, &mut proposed, &mut detail)
                 .unwrap_or_else(|| sentence(&link.kind.replace('-', " "))),
             Some(Payload::Withdrawn) => "Withdrawn".to_owned(),
             Some(Payload::Redirected { redirection }) => format!(
@@ -1167,7 +1166,7 @@ pub fn offer(
                 ActError::Invalid { message, .. } => message,
                 _ => "You cannot answer this proposal".to_owned(),
             })
-            .and_then(|event| try_event(event))
+            .and_then(&try_event)
     };
     consider(
         ActionKind::ConfirmAgreement,
