@@ -319,7 +319,7 @@ async fn an_escalation_is_raised_escalated_and_resolved() {
 
         // The state rebuilt from the events agrees with the projection.
         let state = records.escalation_state(&raised.id).await.unwrap();
-        assert_eq!(state.version, 4);
+        assert_eq!(state.version, 5);
         assert!(!state.status.is_open());
     }
 }
