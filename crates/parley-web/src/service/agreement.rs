@@ -17,7 +17,7 @@
 
 use parley_core::agreement::{Answer, Dissent, Proposal, ProposalState};
 use parley_core::escalation::{Escalation, Event};
-use parley_core::names::{Actor, Party, Side, StageAction};
+use parley_core::names::{Actor, Party, Resolution, Side, StageAction};
 use parley_core::procedure::{May, Procedure};
 use parley_store::chain::Link;
 use parley_store::payload::Payload;
@@ -221,6 +221,97 @@ pub fn who_may(p: &Procedure, state: &Escalation, kind: ActionKind) -> Option<St
         }),
         _ => None,
     }
+}
+
+/// The event an outcome of the resolve action records: agreed is proposed on the person's
+/// side; a recorded disagreement takes its dissent statement, which goes with nothing else.
+pub fn resolution(
+    outcome: Resolution,
+    dissent: Option<&DissentStatement>,
+    access: &Access,
+    may: &May,
+) -> Result<Event, ActError> {
+    match (outcome, dissent) {
+        (Resolution::DisagreementRecorded, Some(d)) => Ok(Event::DisagreementRecorded(d.check()?)),
+        (Resolution::DisagreementRecorded, None) => Err(invalid(
+            field::DISSENT_WHO,
+            "Resolving with the disagreement recorded takes a dissent statement: who disagrees, why, and what each side will do",
+        )),
+        (_, Some(_)) => Err(invalid(
+            field::OUTCOME,
+            "A dissent statement goes only with the outcome “Resolved with the disagreement recorded”",
+        )),
+        (Resolution::Agreed, None) => propose_resolution(access, may),
+        (Resolution::ByEvents, None) => Ok(Event::Resolved {
+            resolution: outcome,
+        }),
+    }
+}
+
+/// The event that tries whether `outcome` is possible now, for the resolve form's choices:
+/// `None` for agreed when the person stands on no side that may resolve.
+pub fn trial_resolution(outcome: Resolution, access: &Access, may: &May) -> Option<Event> {
+    Some(match outcome {
+        Resolution::Agreed => Event::AgreementProposed {
+            proposal: Proposal::Resolution,
+            by: proposing_side(access, may, StageAction::Resolve)?,
+        },
+        Resolution::DisagreementRecorded => Event::DisagreementRecorded(Dissent {
+            who: "-".to_owned(),
+            why: "-".to_owned(),
+            raising_side_will: "-".to_owned(),
+            receiving_side_will: "-".to_owned(),
+        }),
+        Resolution::ByEvents => Event::Resolved {
+            resolution: outcome,
+        },
+    })
+}
+
+/// The answers to the pending proposal (and its withdrawal) as the escalation page offers
+/// them: each with its label and the event it would record, or why not.
+pub fn answers(
+    access: &Access,
+    state: &Escalation,
+    may: &May,
+) -> Vec<(ActionKind, String, Result<Event, String>)> {
+    let confirm = match state.pending().map(|p| p.proposal) {
+        Some(Proposal::Timescale(_)) => "Confirm the timescale",
+        _ => "Confirm the agreement",
+    };
+    [
+        (ActionKind::ConfirmAgreement, confirm),
+        (ActionKind::RefuseAgreement, "Refuse the proposal"),
+        (ActionKind::WithdrawProposal, "Withdraw the proposal"),
+    ]
+    .into_iter()
+    .map(|(kind, label)| {
+        let event = answer(kind, access, state, may).map_err(|e| match e {
+            ActError::Invalid { message, .. } => message,
+            _ => "You cannot answer this proposal".to_owned(),
+        });
+        (kind, label.to_owned(), event)
+    })
+    .collect()
+}
+
+/// Each part of a dissent statement is read by the business team: none may identify the
+/// child (`free_text::check`), the part at fault named.
+pub fn check_dissent(
+    child: &[parley_core::identifiers::ChildIdentifiers],
+    d: &Dissent,
+) -> Result<(), ActError> {
+    let parts = [&d.who, &d.why, &d.raising_side_will, &d.receiving_side_will];
+    for ((id, label), text) in DISSENT_FIELDS.iter().zip(parts) {
+        super::free_text::check(
+            child,
+            super::free_text::Whose::TheChild,
+            &format!("“{label}”"),
+            text,
+        )
+        .map_err(|m| invalid(id, m))?;
+    }
+    Ok(())
 }
 
 /// The proposal to resolve by agreement, on the person's side; `NotPermitted` for someone on

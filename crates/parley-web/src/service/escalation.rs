@@ -1160,33 +1160,9 @@ pub fn offer(
     };
 
     // Issue 14, item 2: the proposal awaiting an answer, for those it awaits or who made it.
-    let answer = |kind: ActionKind| {
-        super::agreement::answer(kind, access, state, may)
-            .map_err(|e| match e {
-                ActError::Invalid { message, .. } => message,
-                _ => "You cannot answer this proposal".to_owned(),
-            })
-            .and_then(&try_event)
-    };
-    consider(
-        ActionKind::ConfirmAgreement,
-        match state.pending().map(|x| x.proposal) {
-            Some(parley_core::agreement::Proposal::Timescale(_)) => "Confirm the timescale",
-            _ => "Confirm the agreement",
-        }
-        .to_owned(),
-        answer(ActionKind::ConfirmAgreement),
-    );
-    consider(
-        ActionKind::RefuseAgreement,
-        "Refuse the proposal".to_owned(),
-        answer(ActionKind::RefuseAgreement),
-    );
-    consider(
-        ActionKind::WithdrawProposal,
-        "Withdraw the proposal".to_owned(),
-        answer(ActionKind::WithdrawProposal),
-    );
+    for (kind, label, event) in super::agreement::answers(access, state, may) {
+        consider(kind, label, event.and_then(&try_event));
+    }
 
     // Record: the fields the current stage keeps (Sunderland proforma; Solihull §6).
     let record = record_entries(p, current);
@@ -1263,25 +1239,9 @@ pub fn offer(
     // disagreement takes a dissent statement.
     let mut outcomes = Vec::new();
     let mut last_refusal = None;
-    let proposing = super::agreement::proposing_side(access, may, StageAction::Resolve);
     for r in &p.outcomes.allowed {
-        let event = match r {
-            Resolution::Agreed => match proposing {
-                Some(by) => Event::AgreementProposed {
-                    proposal: parley_core::agreement::Proposal::Resolution,
-                    by,
-                },
-                None => continue,
-            },
-            Resolution::DisagreementRecorded => {
-                Event::DisagreementRecorded(parley_core::agreement::Dissent {
-                    who: "-".to_owned(),
-                    why: "-".to_owned(),
-                    raising_side_will: "-".to_owned(),
-                    receiving_side_will: "-".to_owned(),
-                })
-            }
-            Resolution::ByEvents => Event::Resolved { resolution: *r },
+        let Some(event) = super::agreement::trial_resolution(*r, access, may) else {
+            continue;
         };
         match try_event(event) {
             Ok(()) => outcomes.push(Choice {
@@ -1842,30 +1802,14 @@ fn to_event(
             }
         }
         ActionInput::Escalate => Event::Escalated,
-        ActionInput::Resolve { outcome, dissent } => {
-            let resolution = outcome
+        ActionInput::Resolve { outcome, dissent } => super::agreement::resolution(
+            outcome
                 .parse::<Resolution>()
-                .map_err(|_| invalid(field::OUTCOME, "Select how it was resolved"))?;
-            match (resolution, dissent) {
-                (Resolution::DisagreementRecorded, Some(d)) => {
-                    Event::DisagreementRecorded(d.check()?)
-                }
-                (Resolution::DisagreementRecorded, None) => {
-                    return Err(invalid(
-                        field::DISSENT_WHO,
-                        "Resolving with the disagreement recorded takes a dissent statement: who disagrees, why, and what each side will do",
-                    ));
-                }
-                (_, Some(_)) => {
-                    return Err(invalid(
-                        field::OUTCOME,
-                        "A dissent statement goes only with the outcome “Resolved with the disagreement recorded”",
-                    ));
-                }
-                (Resolution::Agreed, None) => super::agreement::propose_resolution(access, may)?,
-                (Resolution::ByEvents, None) => Event::Resolved { resolution },
-            }
-        }
+                .map_err(|_| invalid(field::OUTCOME, "Select how it was resolved"))?,
+            dissent.as_ref(),
+            access,
+            may,
+        )?,
         ActionInput::ConveneMeeting => Event::ProfessionalsMeetingConvened,
         ActionInput::ReferOn { referral } => {
             if referral.is_empty() {
@@ -2081,15 +2025,7 @@ async fn check_free_text(
     }
     // Issue 14, item 2: the dissent statement, each part.
     if let Event::DisagreementRecorded(d) = event {
-        for ((id, label), text) in super::agreement::DISSENT_FIELDS.iter().zip([
-            &d.who,
-            &d.why,
-            &d.raising_side_will,
-            &d.receiving_side_will,
-        ]) {
-            free_text::check(&child, Whose::TheChild, &format!("“{label}”"), text)
-                .map_err(|m| invalid(id, m))?;
-        }
+        super::agreement::check_dissent(&child, d)?;
     }
     if let Some(r) = reason {
         free_text::check(&child, Whose::TheChild, "The reason", r)
