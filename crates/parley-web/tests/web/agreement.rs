@@ -906,3 +906,65 @@ pub(crate) async fn propose(h: &Harness, id: &str, proposer: &(String, Side)) {
         Err(e) => panic!("the matrix's proposal on {id}: {e}"),
     }
 }
+
+/// Issue 14, item 1 kept: a timescale proposed at Sunderland step 2 cannot run past the month
+/// either, when proposed and when confirmed. Raised Tuesday 22 December 2026, the whole
+/// escalation is due on Friday 22 January 2027; step 2 starts on Tuesday 19 January, so at
+/// most 3 working days (20, 21 and 22 January) can still be agreed.
+#[tokio::test]
+async fn a_proposed_timescale_is_capped_at_the_month() {
+    use crate::cap::{at, case as raised_on, signed_in};
+    const NOW: &str = "2027-01-19T14:00:00Z";
+    let mut h = Harness::new().await;
+    let mut c = raised_on(
+        &h,
+        "sunderland",
+        "2026-12-22T10:00:00Z",
+        &["2027-01-19T10:00:00Z"],
+    )
+    .await;
+    signed_in(&mut h, &mut c, NOW).await;
+    let path = format!("/api/escalations/{}", c.id);
+    let v = ok(&h.get(&path, &c.raiser).await);
+    assert_eq!(v["current_stage"]["number"], 2, "{v}");
+    let manager_id = v["current_stage"]["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["side"] == "raising")
+        .and_then(|s| s["officers"][0]["id"].as_str())
+        .unwrap()
+        .to_owned();
+    let manager = h.session_at(&h.person(&manager_id).await, at(NOW)).await;
+    let act = |who: &Auth, body: Value| {
+        let (h, path, who) = (&h, format!("{path}/actions"), who.clone());
+        async move {
+            let mut body = body;
+            body["version"] =
+                h.get(&path.replace("/actions", ""), &who).await.json()["version"].clone();
+            h.send_json(axum::http::Method::POST, &path, &who, &body)
+                .await
+        }
+    };
+    for n in [5, 4] {
+        let r = act(
+            &manager,
+            json!({"action": "agree-timescale", "working_days": n}),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{n}: {}",
+            r.body
+        );
+        assert!(r.body.contains("at most 3 working days"), "{n}: {}", r.body);
+    }
+    ok(&act(
+        &manager,
+        json!({"action": "agree-timescale", "working_days": 3}),
+    )
+    .await);
+    let v = ok(&act(&c.raiser, json!({"action": "confirm-agreement"})).await);
+    assert_eq!(v["stage_deadline"]["due"], "2027-01-22", "{v}");
+}
