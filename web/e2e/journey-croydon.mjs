@@ -20,8 +20,8 @@
 //   Stage 5  the Safeguarding Partners Executive, through the Director of Children's Services:
 //            the business team appoints the Executive's member on the appoint page. The school
 //            updates Appendix A, requesting a CSCB-led dispute resolution meeting; the business
-//            team arranges it and the Executive records it, then, as it "will agree a way
-//            forward", closes it by agreement.
+//            team arranges it and the Executive records it; the way forward is agreed by both
+//            agencies: the school proposes it and the Director of Children's Services confirms.
 //   Referral none: Croydon's document has no referral beyond stage 5 (no [[referral]] in
 //            croydon.toml), so this journey refers nothing on.
 //   Closing  the raiser sees it resolved by agreement.
@@ -286,9 +286,11 @@ test("Croydon: a challenge walked through all five stages, the stage 3 multi-age
       outcome: "A way forward agreed by both agencies.",
       learning: "Threshold guidance to be reviewed by the Board.",
     }, "the Executive");
-    // "The safeguarding partners executive will agree a way forward": the Executive closes it;
-    // the receiving agency's Director confirms the agreement once agreement needs both sides.
-    await closeByAgreement(j, executive, esc, { who: "the Safeguarding Partners Executive", otherSide: cast.officers(5).csc });
+    // "The safeguarding partners executive will agree a way forward": the agencies agree it,
+    // both sides (issue 14, item 2): the school proposes it, the receiving agency's Director
+    // confirms it. The Executive, on neither side, proposes nothing.
+    await open(schoolPage, esc);
+    await closeByAgreement(j, schoolPage, esc, { who: "the school's stage 5 officer", otherSide: csc });
   });
 
   await j.step(t, "closing: the raiser sees it resolved by agreement", async () => {

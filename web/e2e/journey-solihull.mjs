@@ -15,8 +15,9 @@
 //               working days and "allocate a Chair of sufficient seniority, who is independent
 //               of the case". The business team appoints the independent chair on the appoint
 //               page and arranges the meeting (held earlier today, so that it can be recorded);
-//               the chair records it, the departmental head writes the stage record, and the
-//               chair closes it by agreement ("before a decision is finalised"). The raiser may
+//               the chair records it, the departmental head writes the stage record and proposes
+//               the agreement reached ("before a decision is finalised"), which the school's
+//               departmental head confirms (agreement takes both sides). The raiser may
 //               neither resolve nor convene at stage 4, and is not offered either.
 //   Referral    none: Solihull's document has no referral beyond stage 4 (no [[referral]] in
 //               solihull.toml), so this journey refers nothing on.
@@ -252,7 +253,7 @@ test("Solihull: a challenge walked through all four stages, the stage 4 meeting 
     await j.shot(business, "meeting-arranged");
   });
 
-  await j.step(t, "stage 4: the chair records the meeting, the departmental head the stage, and the chair closes it by agreement", async () => {
+  await j.step(t, "stage 4: the chair records the meeting, the departmental head the stage and proposes agreement, which the school confirms", async () => {
     const chair = await j.as(cast.chair);
     await openFromMyWork(chair, esc);
     await j.check(chair, "chair: stage 4");
@@ -276,11 +277,11 @@ test("Solihull: a challenge walked through all four stages, the stage 4 meeting 
       learning: "Reported by the chair to the Learning and Development Group.",
     }, "the departmental head");
 
-    await open(chair, esc);
-    // §3 Stage 4: the meeting reviews the issues "before a decision is finalised": the chair
-    // records the final decision; the raising side confirms it once agreement needs both sides.
-    await closeByAgreement(j, chair, esc, { who: "the independent chair", otherSide: school });
-    await j.shot(chair, "closed");
+    // §3 Stage 4: the meeting reviews the issues "before a decision is finalised": the
+    // receiving departmental head proposes the agreement reached, and the raising side
+    // confirms it (issue 14, item 2). The independent chair is on neither side.
+    await open(head, esc);
+    await closeByAgreement(j, head, esc, { who: "the receiving departmental head", otherSide: school });
   });
 
   await j.step(t, "closing: the raiser sees it resolved by agreement", async () => {

@@ -8,7 +8,8 @@
 //      procedure, §4: evidence of escalation for the SSCP Business Manager "from stage 2
 //      onwards"), finds it on the partnership view, and nothing the raiser typed about the
 //      child (name, identifier, the case as put) appears on any page it can reach for it;
-//   4. the receiving manager resolves it, and the raiser sees it resolved.
+//   4. the receiving manager proposes to resolve it by agreement; it stays open until the other
+//      side confirms it (issue 14, item 2): the raiser confirms it and sees it resolved.
 //
 // Then the raise once more in a second browser context with JavaScript turned off, to show it
 // works without JavaScript. axe-core runs on every page of every step (and on each form's
@@ -210,7 +211,7 @@ async function startAction(page, name) {
   await Promise.all([page.waitForNavigation(), action.first().click()]);
 }
 
-test("a practitioner raises a challenge; the receiving manager records and escalates; the business team sees it without the child; the raiser sees it resolved", async (t) => {
+test("a practitioner raises a challenge; the receiving manager records and escalates; the business team sees it without the child; the receiving manager proposes agreement and the raiser confirms it", async (t) => {
   const raiser = await signedIn(browser, cast.raiser.email);
   const receiver = await signedIn(browser, cast.receiver.email);
   const business = await signedIn(browser, cast.business);
@@ -309,24 +310,42 @@ test("a practitioner raises a challenge; the receiving manager records and escal
       assert.equal(await page.getByRole("button", { name: /child’s details|child's details/ }).count(), 0);
     });
 
-    await t.test("4. the receiving manager resolves it, and the raiser sees it resolved", async () => {
+    await t.test("4. the receiving manager proposes agreement; the raiser confirms it and sees it resolved", async () => {
       assert.ok(escalation, "nothing was raised");
       const page = receiver.page;
       await page.goto(url(escalation.href));
       await startAction(page, "Resolve");
       await check(page, "receiver: resolve form");
       await shot(page, "journey-resolve");
-      await fillActionForm(page, "resolve", {
-        outcome: /agree/i,
-        reason: "A home visit was made on Tuesday and the strategy discussion reconvened with the school.",
-      });
+      // The outcome radios: "Resolved by agreement" proposes it to the other side. (The
+      // dissent statement's boxes belong to the recorded disagreement and stay hidden.)
+      await page.getByLabel("Resolved by agreement").check();
+      const [proposed] = await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Record the resolution" }).click()]);
+      assert.ok(proposed.status() < 400, `proposing: HTTP ${proposed.status()} at ${page.url()}`);
+      let text = await mainText(page);
+      assert.match(text, /takes effect once the raising side confirms it/, "the proposer is not told it awaits the other side");
+      assert.match(text, /Open/, "the escalation closed before the other side confirmed");
+      assert.ok(await page.locator("main a.govuk-button", { hasText: "Withdraw the proposal" }).count(), "the proposer cannot withdraw the proposal");
+      assert.equal(await page.locator("main a.govuk-button", { hasText: "Confirm the agreement" }).count(), 0, "the proposer is offered to confirm their own proposal");
+      await check(page, "receiver: proposal pending");
 
       const r = raiser.page;
       await r.goto(url(escalation.href));
+      await check(r, "raiser: proposal awaiting them");
+      text = await mainText(r);
+      assert.match(text, /A proposal awaits an answer/, "the raiser does not see the proposal awaiting them");
+      assert.ok(await r.locator("main a.govuk-button", { hasText: "Refuse the proposal" }).count(), "the raiser is not offered to refuse");
+      await startAction(r, "Confirm the agreement");
+      await check(r, "raiser: confirm form");
+      await shot(r, "journey-confirm");
+      const [confirmed] = await Promise.all([r.waitForNavigation(), r.getByRole("button", { name: "Confirm the agreement" }).click()]);
+      assert.ok(confirmed.status() < 400, `confirming: HTTP ${confirmed.status()} at ${r.url()}`);
+
       await check(r, "raiser: resolved escalation");
       await shot(r, "journey-raiser-resolved");
-      const text = await mainText(r);
+      text = await mainText(r);
       assert.match(text, /Resolved/, "the raiser's escalation page does not say resolved");
+      assert.match(text, /Confirmed by/, "the proposals do not show the confirmation");
       // On /my-work it is now among the closed ones, marked resolved.
       await r.goto(url("/my-work"));
       const row = r.locator("main tr", { has: r.getByRole("link", { name: escalation.reference }) });

@@ -623,28 +623,40 @@ export async function recordReferralOutcome(journey, page, escalation, label, ou
 }
 
 /**
- * Closes the escalation by agreement, as `who` (the person the document gives the final
- * say at this stage), and checks the page says so.
- *
- * TODO(agreement): resolving by agreement becomes two steps when the agreement branch merges:
- * one side proposes "resolved by agreement" and the other side confirms (or refuses) it. Then
- * `who` proposes on the Resolve form (the page shows it awaiting confirmation, still open),
- * and `otherSide`, the person each journey already names here, opens the escalation, sees the
- * proposal and confirms it; only then does it close, and the checks below move after the
- * confirmation. Today "Resolve" with "Resolved by agreement" closes it at once, so `otherSide`
- * is not used yet.
+ * Closes the escalation by agreement (issue 14, item 2: agreement takes both sides): `page`
+ * (`who`, on one side) proposes "Resolved by agreement" on the Resolve form, and the
+ * escalation stays open, the proposal awaiting the other side; `otherSide` (a person of the
+ * cast on the other side who may resolve at this stage) sees it awaiting them and confirms
+ * it, which closes it. Checks each page says so.
  */
 export async function closeByAgreement(journey, page, escalation, { who, otherSide }) {
-  // `otherSide` (a person of the cast) is who will confirm: unused until TODO(agreement).
-  void otherSide;
   await startAction(page, "Resolve", who);
   await journey.check(page, "resolve form");
   await journey.shot(page, "resolve");
   await page.getByLabel("Resolved by agreement", { exact: true }).check();
-  await confirm(page, escalation, "Record the resolution", "resolve by agreement");
-  await assertDone(page, "The escalation was closed: resolved by agreement", "resolve by agreement");
-  const now = await read(page);
+  await confirm(page, escalation, "Record the resolution", "propose resolution by agreement");
+  let now = await read(page);
+  assert.equal(now.status, "Open", `${who}: the escalation closed before the other side confirmed`);
+  assert.match(now.text, /takes effect once the (raising|receiving) side confirms it/, `${who} is not told it awaits the other side`);
+  const buttons = async (p, name) => p.locator("main a.govuk-button", { hasText: name }).count();
+  assert.ok(await buttons(page, "Withdraw the proposal"), `${who} cannot withdraw the proposal`);
+  assert.equal(await buttons(page, "Confirm the agreement"), 0, `${who} is offered to confirm their own proposal`);
+  await journey.check(page, "proposal pending");
+
+  const other = await journey.as(otherSide);
+  await open(other, escalation);
+  assert.match((await read(other)).text, /A proposal awaits an answer/, "the other side does not see the proposal awaiting them");
+  assert.ok(await buttons(other, "Refuse the proposal"), "the other side is not offered to refuse");
+  await journey.check(other, "proposal awaiting the other side");
+  const confirmButton = other.locator("main a.govuk-button", { hasText: "Confirm the agreement" });
+  assert.ok(await confirmButton.count(), "the other side is not offered to confirm");
+  await Promise.all([other.waitForNavigation(), confirmButton.first().click()]);
+  await journey.check(other, "confirm form");
+  await journey.shot(other, "confirm");
+  await confirm(other, escalation, "Confirm the agreement", "confirm the agreement");
+  now = await read(other);
   assert.equal(now.status, "Resolved by agreement");
+  assert.match(now.text, /Confirmed by/, "the proposals do not show the confirmation");
   assert.deepEqual(now.actions.filter((a) => a !== "Update the stage record"), [], "a closed escalation still offers actions");
   return now;
 }

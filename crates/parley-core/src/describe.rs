@@ -108,6 +108,14 @@ pub fn summary(p: &Procedure) -> String {
         if let Some(text) = &s.timescale_text {
             let _ = writeln!(o, "                \"{text}\"");
         }
+        // Issue 14, item 2: proposed, and confirmed by the person it is agreed with.
+        if let Some(with) = s.agreed_with {
+            let _ = writeln!(
+                o,
+                "     Agreed with {}: it holds once they confirm it.",
+                with.label()
+            );
+        }
         if !s.record.is_empty() {
             let labels: Vec<&str> = s
                 .record

@@ -5,14 +5,15 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use crate::agreement::{AgreementError, Dissent, Proposal, ProposalState};
 use crate::calendar::{Calendar, CalendarError, WorkingDays};
 use crate::deadline::{overall_due, stage_due};
 use crate::meeting::{Meeting, MeetingPlan, MeetingRecord};
 use crate::names::{
-    Actor, ChildStatus, Recipient, RedirectionKind, Resolution, RouteKind, Trigger,
+    Actor, ChildStatus, Party, Recipient, RedirectionKind, Resolution, RouteKind, Side, Trigger,
 };
 use crate::partnership_form::SentForm;
-use crate::procedure::{Procedure, StageNumber, Timescale};
+use crate::procedure::{Procedure, StageNumber};
 
 /// What the escalation is about: a child (with minimal status only) or a thematic issue with
 /// no child (DESIGN.md §6: thematic escalations have no child).
@@ -62,8 +63,26 @@ pub enum Event {
     MeetingArranged(MeetingPlan),
     /// What an arranged meeting was, recorded once it has been held.
     MeetingRecorded { meeting: u32, record: MeetingRecord },
-    /// The disagreement was resolved.
+    /// The disagreement was resolved by the turn of events. Resolving by agreement and with
+    /// the disagreement recorded are [`Event::AgreementConfirmed`] and
+    /// [`Event::DisagreementRecorded`] (issue 14, item 2): a new `Resolved` with either is
+    /// refused.
     Resolved { resolution: Resolution },
+    /// A resolution recorded by one person, as stored before agreement took both sides and a
+    /// recorded disagreement its dissent statement (issue 14, item 2). A stored one still
+    /// replays as closed; the records write none now.
+    ResolvedUnconfirmed { resolution: Resolution },
+    /// One side proposes an agreement: to resolve the disagreement, or a timescale agreed with
+    /// a person (`crate::agreement`).
+    AgreementProposed { proposal: Proposal, by: Side },
+    /// The party the proposal awaits confirms it: it takes effect.
+    AgreementConfirmed { by: Party },
+    /// The party the proposal awaits refuses it (the reason is the event's): nothing changes.
+    AgreementRefused { by: Party },
+    /// The side that proposed withdraws its proposal.
+    ProposalWithdrawn { by: Side },
+    /// Resolved with the disagreement recorded, with the dissent statement.
+    DisagreementRecorded(Dissent),
     /// Referred on beyond the procedure, closing it: how referrals were stored before
     /// referral steps (issue 14, item 5). A stored one still replays as closed; new referrals
     /// are [`Event::ReferralMade`].
@@ -97,7 +116,12 @@ impl Event {
             Event::ProfessionalsMeetingConvened => "professionals-meeting-convened",
             Event::MeetingArranged(_) => "meeting-arranged",
             Event::MeetingRecorded { .. } => "meeting-recorded",
-            Event::Resolved { .. } => "resolved",
+            Event::Resolved { .. } | Event::ResolvedUnconfirmed { .. } => "resolved",
+            Event::AgreementProposed { .. } => "agreement-proposed",
+            Event::AgreementConfirmed { .. } => "agreement-confirmed",
+            Event::AgreementRefused { .. } => "agreement-refused",
+            Event::ProposalWithdrawn { .. } => "proposal-withdrawn",
+            Event::DisagreementRecorded(_) => "disagreement-recorded",
             Event::ReferredOn { .. } => "referred-on",
             Event::ReferralMade { .. } => "referral-made",
             Event::ReferralOutcomeRecorded { .. } => "referral-outcome-recorded",
@@ -199,6 +223,11 @@ pub struct Escalation {
     pub appointed: Vec<(Actor, String)>,
     /// Each sending of the partnership form, oldest first (`partnership_form.rs`).
     pub partnership_forms: Vec<SentForm>,
+    /// The agreements proposed, in order; the last awaits an answer while it has none
+    /// (`agreement.rs`).
+    pub proposals: Vec<ProposalState>,
+    /// The dissent statement it was resolved with, when the disagreement was recorded.
+    pub dissent: Option<Dissent>,
 }
 
 /// Why a notification is sent.
@@ -367,6 +396,8 @@ pub enum TransitionError {
     #[error(transparent)]
     DayOne(#[from] crate::day_one::DayOneError),
     #[error(transparent)]
+    Agreement(#[from] AgreementError),
+    #[error(transparent)]
     Calendar(#[from] CalendarError),
 }
 
@@ -480,6 +511,8 @@ fn raise(
         last_event_at: at,
         appointed: Vec::new(),
         partnership_forms: Vec::new(),
+        proposals: Vec::new(),
+        dissent: None,
     };
     let mut notifications = state.notifications(rules, Trigger::Raised, &Reason::Raised);
     notifications.extend(state.notifications(
@@ -530,7 +563,7 @@ impl Escalation {
         &self.stages[self.stages.len() - 1]
     }
 
-    fn current_mut(&mut self) -> &mut StageState {
+    pub(crate) fn current_mut(&mut self) -> &mut StageState {
         let last = self.stages.len() - 1;
         &mut self.stages[last]
     }
@@ -624,8 +657,16 @@ impl Escalation {
                 return Err(TransitionError::AtReferral(step.referral.clone()));
             }
         }
+        crate::agreement::refuse_one_sided(&event)?;
         match event {
             Event::Raised { .. } => return Err(TransitionError::AlreadyRaised),
+            e @ (Event::AgreementProposed { .. }
+            | Event::AgreementConfirmed { .. }
+            | Event::AgreementRefused { .. }
+            | Event::ProposalWithdrawn { .. }
+            | Event::DisagreementRecorded(_)) => {
+                notifications = crate::agreement::apply(&mut next, rules, at, e)?;
+            }
             Event::StageRecordUpdated { stage, fields } => {
                 let Some(state) = next.stages.iter_mut().find(|s| s.number == stage) else {
                     return Err(TransitionError::StageNotReached { stage, current });
@@ -652,33 +693,7 @@ impl Escalation {
                 }
             }
             Event::TimescaleAgreed { working_days } => {
-                let stage = p.stage(current).ok_or(TransitionError::StageNotReached {
-                    stage: current,
-                    current,
-                })?;
-                let Timescale::Agreed { max } = stage.timescale else {
-                    return Err(TransitionError::TimescaleNotAgreed { stage: current });
-                };
-                if working_days > max {
-                    return Err(TransitionError::AgreedTimescaleTooLong {
-                        given: working_days,
-                        max,
-                    });
-                }
-                let day_one = self.day_one;
-                let state = next.current_mut();
-                state.agreed = Some(working_days);
-                state.due = stage_due(
-                    p,
-                    rules.calendar,
-                    stage,
-                    state.started_on,
-                    day_one,
-                    Some(working_days),
-                )?;
-                // A new deadline: an earlier "passed" record for this stage no longer applies.
-                next.deadlines_passed
-                    .retain(|d| *d != Deadline::Stage(current));
+                crate::agreement::agree_directly(&mut next, rules, working_days)?;
             }
             Event::Escalated => {
                 if current >= p.last_stage() {
@@ -729,7 +744,7 @@ impl Escalation {
                 }
                 next.current_mut().meetings.push(at);
             }
-            Event::Resolved { resolution } => {
+            Event::Resolved { resolution } | Event::ResolvedUnconfirmed { resolution } => {
                 if !p.outcomes.allowed.contains(&resolution) {
                     return Err(TransitionError::OutcomeNotAllowed {
                         given: resolution,
@@ -884,13 +899,19 @@ impl Escalation {
                 );
             }
         }
+        crate::agreement::lapse_if_ended(self, &mut next, at);
         Ok(Transition {
             state: next,
             notifications,
         })
     }
 
-    fn close(&mut self, rules: Rules<'_>, at: Timestamp, status: Status) -> Vec<Notification> {
+    pub(crate) fn close(
+        &mut self,
+        rules: Rules<'_>,
+        at: Timestamp,
+        status: Status,
+    ) -> Vec<Notification> {
         // A stage left for a referral step ended then; so does an open referral step now.
         self.current_mut().ended_at.get_or_insert(at);
         if let Some(step) = self.referrals.last_mut() {

@@ -5,6 +5,7 @@
 //! procedure are always arguments, so every function gives the same answer for the same
 //! inputs.
 
+pub mod agreement;
 pub mod appointment;
 pub mod calendar;
 pub mod cap;

@@ -95,6 +95,38 @@ impl Side {
 }
 
 named_enum! {
+    /// Who answers a proposal (issue 14, item 2): the other side, for an agreement that
+    /// resolves the disagreement; or the person a stage's timescale is agreed with, where the
+    /// procedure says so (Sunderland step 2: "within an agreed timescale with the
+    /// practitioner raising the concern").
+    Party, "party" {
+        RaisingSide => "raising-side", "the raising side";
+        ReceivingSide => "receiving-side", "the receiving side";
+        Raiser => "raiser", "the person who raised it";
+        Receiver => "receiver", "the person it was raised with";
+    }
+}
+
+impl Party {
+    /// A side as the party that answers.
+    pub fn side(side: Side) -> Party {
+        match side {
+            Side::Raising => Party::RaisingSide,
+            Side::Receiving => Party::ReceivingSide,
+        }
+    }
+
+    /// The person a timescale can be agreed with (`agreed_with`): the raiser or the receiver.
+    pub fn person(actor: Actor) -> Option<Party> {
+        match actor {
+            Actor::Raiser => Some(Party::Raiser),
+            Actor::Receiver => Some(Party::Receiver),
+            _ => None,
+        }
+    }
+}
+
+named_enum! {
     /// Who a notification goes to.
     Recipient, "recipient" {
         PartnershipBusinessTeam => "partnership-business-team", "Partnership business team";

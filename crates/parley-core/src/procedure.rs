@@ -179,6 +179,11 @@ pub struct Stage {
     pub guidance: String,
     pub timescale: Timescale,
     pub timescale_text: Option<String>,
+    /// Whom an agreed timescale is agreed with (`agreed_with`, issue 14, item 2): the raiser
+    /// or the receiver. Such a timescale is proposed, and takes effect only once that person
+    /// confirms it (Sunderland step 2: "within an agreed timescale with the practitioner
+    /// raising the concern"). Only with [`Timescale::Agreed`].
+    pub agreed_with: Option<Actor>,
     /// Ids of the record fields kept at this stage.
     pub record: Vec<String>,
     pub professionals_meeting: bool,

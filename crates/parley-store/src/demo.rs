@@ -25,11 +25,12 @@ use std::task::Poll;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use parley_core::agreement::{Dissent, Proposal};
 use parley_core::calendar::{BankHolidays, Calendar, CalendarError, WorkingDays};
 use parley_core::deadline::calendar_for;
 use parley_core::escalation::{Deadline, Escalation, Event, Rules, Subject, decide};
 use parley_core::meeting::{MeetingPlan, MeetingRecord};
-use parley_core::names::{ChildStatus, RedirectionKind, Resolution, Role, RouteKind};
+use parley_core::names::{ChildStatus, Party, RedirectionKind, Resolution, Role, RouteKind, Side};
 use parley_core::procedure::{self, Procedure, StageNumber, Timescale};
 use parley_core::seeds;
 
@@ -2131,12 +2132,32 @@ impl Planner<'_> {
                 let at = days.office_time(local_day_minute(s.tz(), entered).0, entered, rng)?;
                 let n = rng.range(2, i64::from(max.get())).min(most);
                 let n = WorkingDays::new(n).map_err(date_error)?;
-                tl.act(
-                    at,
-                    &raising_lead,
-                    Event::TimescaleAgreed { working_days: n },
-                    None,
-                )?;
+                if spec.agreed_with.is_some() {
+                    // Issue 14, item 2 (Sunderland step 2): the line manager proposes it and
+                    // the practitioner raising the concern confirms it within the hour.
+                    tl.act(
+                        at,
+                        &raising_lead,
+                        Event::AgreementProposed {
+                            proposal: Proposal::Timescale(n),
+                            by: Side::Raising,
+                        },
+                        None,
+                    )?;
+                    tl.act(
+                        at + jiff::SignedDuration::from_mins(40),
+                        who.raiser,
+                        Event::AgreementConfirmed { by: Party::Raiser },
+                        None,
+                    )?;
+                } else {
+                    tl.act(
+                        at,
+                        &raising_lead,
+                        Event::TimescaleAgreed { working_days: n },
+                        None,
+                    )?;
+                }
             }
             // The appointments the procedure makes at this stage (Solihull stage 4: the
             // independent chair), made by whoever its `by` names, a minute after the stage
@@ -2180,6 +2201,26 @@ impl Planner<'_> {
                     Event::Appointed {
                         role: a.role,
                         person: person.clone(),
+                    },
+                    None,
+                )?;
+            }
+            // Issue 14, item 2: in an escalation that is to stay open, the receiving side
+            // proposes to resolve it by agreement as each stage past the first begins (and
+            // now and then as the first does); the proposal awaits the raising side's answer,
+            // and lapses if the escalation moves on. Chosen without the generator, so that
+            // its draws stay as they were.
+            if matches!(ending, Ending::Open { .. })
+                && p.outcomes.allowed.contains(&Resolution::Agreed)
+                && (stage.get() >= 2 || entered.as_second().div_euclid(60) % 2 == 0)
+            {
+                let at = tl.state.last_event_at + jiff::SignedDuration::from_mins(50);
+                tl.act(
+                    at,
+                    &receiving_lead,
+                    Event::AgreementProposed {
+                        proposal: Proposal::Resolution,
+                        by: Side::Receiving,
                     },
                     None,
                 )?;
@@ -2272,7 +2313,47 @@ impl Planner<'_> {
                     )?;
                 }
                 let at = days.office_time(end_day, tl.state.last_event_at, rng)?;
+                // Seen through to the end: mostly agreed, else with the disagreement recorded
+                // where the procedure allows it (the generator drawn as before).
+                let seen_through_agreed = matches!(closing, Some(Ending::SeenThrough { .. }))
+                    && (rng.chance(70)
+                        || !p
+                            .outcomes
+                            .allowed
+                            .contains(&Resolution::DisagreementRecorded));
                 let fill_in = |t: &str| fill(t, who.raising_name, who.receiving_name);
+                // Issue 14, item 2: the receiving side proposes an agreed resolution first;
+                // the raising side's confirmation is the closing step below.
+                let agreed = match closing {
+                    Some(Ending::Resolved(r)) => r == Resolution::Agreed,
+                    Some(Ending::SeenThrough { .. }) => seen_through_agreed,
+                    _ => false,
+                };
+                if agreed {
+                    tl.act(
+                        at,
+                        &receiving_lead,
+                        Event::AgreementProposed {
+                            proposal: Proposal::Resolution,
+                            by: Side::Receiving,
+                        },
+                        None,
+                    )?;
+                }
+                let at = if agreed {
+                    at + jiff::SignedDuration::from_mins(45)
+                } else {
+                    at
+                };
+                let closed_by = |r: Resolution| match r {
+                    Resolution::Agreed => Event::AgreementConfirmed {
+                        by: Party::RaisingSide,
+                    },
+                    Resolution::DisagreementRecorded => {
+                        Event::DisagreementRecorded(dissent(who, &fill_in))
+                    }
+                    Resolution::ByEvents => Event::Resolved { resolution: r },
+                };
                 let (event, actor, reason) = match closing {
                     None => (
                         Event::Escalated,
@@ -2280,22 +2361,14 @@ impl Planner<'_> {
                         Some(fill_in(rng.pick(&ESCALATE))),
                     ),
                     Some(Ending::Resolved(resolution)) => {
-                        (Event::Resolved { resolution }, raising_lead.clone(), None)
+                        (closed_by(resolution), raising_lead.clone(), None)
                     }
                     Some(Ending::SeenThrough { .. }) => (
-                        Event::Resolved {
-                            resolution: if rng.chance(70) {
-                                Resolution::Agreed
-                            } else if p
-                                .outcomes
-                                .allowed
-                                .contains(&Resolution::DisagreementRecorded)
-                            {
-                                Resolution::DisagreementRecorded
-                            } else {
-                                Resolution::Agreed
-                            },
-                        },
+                        closed_by(if seen_through_agreed {
+                            Resolution::Agreed
+                        } else {
+                            Resolution::DisagreementRecorded
+                        }),
                         raising_lead.clone(),
                         Some("Seen through to the end after events resolved it.".to_owned()),
                     ),
@@ -2396,6 +2469,24 @@ impl Planner<'_> {
             },
             other => format!("Recorded at stage {stage} ({other})."),
         }
+    }
+}
+
+/// A dissent statement (issue 14, item 2; Dorset §7, Buckinghamshire 2.4.13): the raising
+/// agency still disagrees with the receiving agency's decision, which stands.
+fn dissent(who: &Parties<'_>, fill_in: &dyn Fn(&str) -> String) -> Dissent {
+    Dissent {
+        who: fill_in("{raising}, through its officer for the stage"),
+        why: fill_in(
+            "{raising} still thinks the decision leaves the child's needs unmet; {receiving}'s decision stands.",
+        ),
+        raising_side_will: fill_in(
+            "{raising} stays involved in the child's plan and will raise any new concern at once.",
+        ),
+        receiving_side_will: format!(
+            "{} will review its decision at the next core group, with {} present.",
+            who.receiving_name, who.raising_name
+        ),
     }
 }
 

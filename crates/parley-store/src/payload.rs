@@ -3,9 +3,10 @@
 
 use jiff::Timestamp;
 use parley_core::WorkingDays;
+use parley_core::agreement::{Dissent, Proposal};
 use parley_core::escalation::{Deadline, Event, Subject};
 use parley_core::meeting::{MeetingPlan, MeetingRecord};
-use parley_core::names::{Actor, ChildStatus, RedirectionKind, Resolution, RouteKind};
+use parley_core::names::{Actor, ChildStatus, Party, RedirectionKind, Resolution, RouteKind, Side};
 use parley_core::procedure::StageNumber;
 use serde::{Deserialize, Serialize};
 
@@ -119,8 +120,38 @@ pub enum Payload {
         outcome: String,
         actions: String,
     },
+    /// `by-events`; or, stored before issue 14 item 2, `agreed` or `disagreement-recorded` by
+    /// one person alone (replayed as `Event::ResolvedUnconfirmed`).
     Resolved {
         resolution: String,
+    },
+    /// One side proposes an agreement (issue 14, item 2): `resolution` (to resolve it by
+    /// agreement) or `timescale` (of `working_days`, at a stage whose timescale is agreed with
+    /// a person). `by` is the proposing side, `raising` or `receiving`.
+    AgreementProposed {
+        proposal: String,
+        working_days: Option<i64>,
+        by: String,
+    },
+    /// The party the proposal awaits (`names::Party`) confirms it.
+    AgreementConfirmed {
+        by: String,
+    },
+    /// The party the proposal awaits refuses it; the reason is the event's.
+    AgreementRefused {
+        by: String,
+    },
+    /// The proposing side withdraws its proposal.
+    ProposalWithdrawn {
+        by: String,
+    },
+    /// Resolved with the disagreement recorded, and the dissent statement (read by the
+    /// business team: none of it may identify the child).
+    DisagreementRecorded {
+        who: String,
+        why: String,
+        raising_side_will: String,
+        receiving_side_will: String,
     },
     /// Before referral steps (issue 14, item 5): referred on, which closed the escalation.
     /// Still replays as closed.
@@ -213,6 +244,11 @@ impl Payload {
             Payload::MeetingArranged { .. } => "meeting-arranged",
             Payload::MeetingRecorded { .. } => "meeting-recorded",
             Payload::Resolved { .. } => "resolved",
+            Payload::AgreementProposed { .. } => "agreement-proposed",
+            Payload::AgreementConfirmed { .. } => "agreement-confirmed",
+            Payload::AgreementRefused { .. } => "agreement-refused",
+            Payload::ProposalWithdrawn { .. } => "proposal-withdrawn",
+            Payload::DisagreementRecorded { .. } => "disagreement-recorded",
             Payload::ReferredOn { .. } => "referred-on",
             Payload::ReferralMade { .. } => "referral-made",
             Payload::ReferralOutcomeRecorded { .. } => "referral-outcome-recorded",
@@ -285,9 +321,47 @@ impl Payload {
                     actions: actions.clone(),
                 },
             },
-            Payload::Resolved { resolution } => Event::Resolved {
-                resolution: parse::<Resolution>(resolution)?,
+            Payload::Resolved { resolution } => match parse::<Resolution>(resolution)? {
+                Resolution::ByEvents => Event::Resolved {
+                    resolution: Resolution::ByEvents,
+                },
+                // Stored before agreement took both sides: replayed as it was.
+                resolution => Event::ResolvedUnconfirmed { resolution },
             },
+            Payload::AgreementProposed {
+                proposal,
+                working_days,
+                by,
+            } => Event::AgreementProposed {
+                proposal: match (proposal.as_str(), working_days) {
+                    ("resolution", None) => Proposal::Resolution,
+                    ("timescale", Some(n)) => Proposal::Timescale(
+                        WorkingDays::new(*n).map_err(|e| Unreadable(e.to_string()))?,
+                    ),
+                    (other, _) => return Err(Unreadable(format!("proposal {other}"))),
+                },
+                by: parse::<Side>(by)?,
+            },
+            Payload::AgreementConfirmed { by } => Event::AgreementConfirmed {
+                by: parse::<Party>(by)?,
+            },
+            Payload::AgreementRefused { by } => Event::AgreementRefused {
+                by: parse::<Party>(by)?,
+            },
+            Payload::ProposalWithdrawn { by } => Event::ProposalWithdrawn {
+                by: parse::<Side>(by)?,
+            },
+            Payload::DisagreementRecorded {
+                who,
+                why,
+                raising_side_will,
+                receiving_side_will,
+            } => Event::DisagreementRecorded(Dissent {
+                who: who.clone(),
+                why: why.clone(),
+                raising_side_will: raising_side_will.clone(),
+                receiving_side_will: receiving_side_will.clone(),
+            }),
             Payload::ReferredOn { referral } => Event::ReferredOn {
                 referral: referral.clone(),
             },
@@ -325,10 +399,11 @@ impl Payload {
         }))
     }
 
-    /// The payload for a state-machine event other than `Raised` (which needs the case).
+    /// The payload for a state-machine event other than `Raised` (which needs the case) and
+    /// `ResolvedUnconfirmed` (only ever replayed: nothing records one side's word alone now).
     pub fn from_core(event: &Event) -> Option<Payload> {
         Some(match event {
-            Event::Raised { .. } => return None,
+            Event::Raised { .. } | Event::ResolvedUnconfirmed { .. } => return None,
             Event::StageRecordUpdated { stage, fields } => Payload::StageRecordUpdated {
                 stage: i64::from(stage.get()),
                 fields: fields.clone(),
@@ -353,6 +428,33 @@ impl Payload {
             },
             Event::Resolved { resolution } => Payload::Resolved {
                 resolution: resolution.as_str().to_owned(),
+            },
+            Event::AgreementProposed { proposal, by } => Payload::AgreementProposed {
+                proposal: match proposal {
+                    Proposal::Resolution => "resolution",
+                    Proposal::Timescale(_) => "timescale",
+                }
+                .to_owned(),
+                working_days: match proposal {
+                    Proposal::Resolution => None,
+                    Proposal::Timescale(n) => Some(i64::from(n.get())),
+                },
+                by: by.as_str().to_owned(),
+            },
+            Event::AgreementConfirmed { by } => Payload::AgreementConfirmed {
+                by: by.as_str().to_owned(),
+            },
+            Event::AgreementRefused { by } => Payload::AgreementRefused {
+                by: by.as_str().to_owned(),
+            },
+            Event::ProposalWithdrawn { by } => Payload::ProposalWithdrawn {
+                by: by.as_str().to_owned(),
+            },
+            Event::DisagreementRecorded(d) => Payload::DisagreementRecorded {
+                who: d.who.clone(),
+                why: d.why.clone(),
+                raising_side_will: d.raising_side_will.clone(),
+                receiving_side_will: d.receiving_side_will.clone(),
             },
             Event::ReferredOn { referral } => Payload::ReferredOn {
                 referral: referral.clone(),
@@ -449,8 +551,29 @@ mod tests {
                 },
             },
             Event::Resolved {
-                resolution: Resolution::DisagreementRecorded,
+                resolution: Resolution::ByEvents,
             },
+            Event::AgreementProposed {
+                proposal: Proposal::Resolution,
+                by: Side::Receiving,
+            },
+            Event::AgreementProposed {
+                proposal: Proposal::Timescale(WorkingDays::new(3).unwrap()),
+                by: Side::Raising,
+            },
+            Event::AgreementConfirmed { by: Party::Raiser },
+            Event::AgreementRefused {
+                by: Party::RaisingSide,
+            },
+            Event::ProposalWithdrawn {
+                by: Side::Receiving,
+            },
+            Event::DisagreementRecorded(Dissent {
+                who: "The school".into(),
+                why: "It still thinks a visit is needed.".into(),
+                raising_side_will: "Keep the plan under review.".into(),
+                receiving_side_will: "Visit monthly.".into(),
+            }),
             Event::ReferredOn {
                 referral: "ofsted".into(),
             },
@@ -486,6 +609,21 @@ mod tests {
             let json = serde_json::to_string(&p).unwrap();
             let back: Payload = serde_json::from_str(&json).unwrap();
             assert_eq!(back.to_core().unwrap(), Some(e), "{json}");
+        }
+    }
+
+    /// Stored before agreement took both sides (issue 14, item 2): a one-sided `agreed` or
+    /// `disagreement-recorded` replays as it was, and is never written again.
+    #[test]
+    fn one_sided_resolutions_replay_and_are_not_written() {
+        for r in [Resolution::Agreed, Resolution::DisagreementRecorded] {
+            let stored = Payload::Resolved {
+                resolution: r.as_str().to_owned(),
+            };
+            let event = stored.to_core().unwrap().unwrap();
+            assert_eq!(event, Event::ResolvedUnconfirmed { resolution: r });
+            assert_eq!(event.kind(), stored.kind());
+            assert_eq!(Payload::from_core(&event), None);
         }
     }
 }

@@ -675,7 +675,14 @@ impl Records {
     ) -> Result<i64, StoreError> {
         let partnership_id = self.partnership_of(escalation_id).await?;
         let payload = Payload::from_core(event).ok_or_else(|| {
-            StoreError::Invalid("an escalation is raised with `raise`, not `act`".to_owned())
+            StoreError::Invalid(
+                match event {
+                    Event::Raised { .. } => "an escalation is raised with `raise`, not `act`",
+                    // Issue 14, item 2: one side's word alone is only ever replayed.
+                    _ => "a resolution by one side alone is no longer recorded",
+                }
+                .to_owned(),
+            )
         })?;
         let stream = escalation_stream(escalation_id);
         let appended = self

@@ -15,9 +15,11 @@
 //! - Nobody sees another partnership's escalations. Administrators manage the partnership's
 //!   set-up; the role alone shows no case.
 
+mod side;
+
 use std::collections::{HashMap, HashSet};
 
-use parley_core::names::{Actor, Recipient};
+use parley_core::names::{Actor, Recipient, Side};
 use parley_core::procedure::Procedure;
 use parley_store::rows::{EscalationOfficerRow, EscalationRow, NamedOfficerRow, PersonRow};
 use serde::Serialize;
@@ -139,6 +141,20 @@ pub struct Access {
     /// Those of them in which they stand on the raising side (for withdrawing).
     #[serde(skip)]
     pub raising_side: Vec<Actor>,
+    /// The capacities in which they stand on each side of the disagreement, appointees and
+    /// the business team on neither (issue 14, item 2; `access/side.rs`).
+    #[serde(skip)]
+    pub sides: Vec<(Side, Actor)>,
+    /// Whether they made the proposal that awaits an answer now (`service::agreement`).
+    #[serde(skip)]
+    pub proposer: bool,
+}
+
+impl Access {
+    /// Their capacities on `side`.
+    pub fn on(&self, side: Side) -> Vec<Actor> {
+        side::on(&self.sides, side)
+    }
 }
 
 /// The people and named officers of one partnership.
@@ -351,11 +367,13 @@ pub fn access(
         acting,
         leads_referral_step: false,
         raising_side,
+        sides: side::sides(me, e, officers, dir),
+        proposer: false,
     })
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn person(id: &str, manager: Option<&str>, roles: &[&str]) -> PersonRow {
@@ -372,7 +390,7 @@ mod tests {
         }
     }
 
-    fn escalation(stage: i64) -> EscalationRow {
+    pub(crate) fn escalation(stage: i64) -> EscalationRow {
         EscalationRow {
             id: "e".into(),
             partnership_id: "p".into(),
@@ -411,7 +429,7 @@ mod tests {
     }
 
     /// A row of escalation `e`'s record of officers.
-    fn led(agency: &str, stage: i64, person: &str) -> EscalationOfficerRow {
+    pub(crate) fn led(agency: &str, stage: i64, person: &str) -> EscalationOfficerRow {
         EscalationOfficerRow {
             escalation_id: "e".into(),
             partnership_id: "p".into(),
@@ -425,7 +443,7 @@ mod tests {
     /// Named now: `officer1` for the raising agency's stage 1, `officer2` for the receiving
     /// agency's stage 2, `officer3` for the receiving agency's stage 3, `officer4` for the
     /// raising agency's stage 4. `former2` once held stage 2 (see the records below).
-    fn directory() -> Directory {
+    pub(crate) fn directory() -> Directory {
         Directory::new(
             vec![
                 person("raiser", Some("team-lead"), &[PRACTITIONER]),

@@ -92,6 +92,8 @@ mod tests {
             acting: acting.to_vec(),
             leads_referral_step: false,
             raising_side: raising_side.to_vec(),
+            sides: Vec::new(),
+            proposer: false,
         }
     }
 

@@ -479,6 +479,20 @@ fn timeline_table(p: &Procedure, t: &Timeline) -> String {
             s.title
         ));
     }
+    // Issue 14, item 2: a timescale agreed with a person holds only once they confirm it.
+    for s in &p.stages {
+        if let Some(with) = s
+            .agreed_with
+            .filter(|_| t.stages.iter().any(|x| x.number == s.number))
+        {
+            o.push_str(&format!(
+                "\nStage {}: the timescale is agreed with {}; it holds once they confirm it, and \
+                 until then the stage is due as above, at its longest.\n",
+                s.number,
+                with.label()
+            ));
+        }
+    }
     match (t.overall_due, &p.overall) {
         (Some(due), Some(cap)) => o.push_str(&format!(
             "\nOverall: due {} ({} from the day raised)\n",

@@ -20,6 +20,7 @@ use super::{
 use crate::calendar::{CountingRule, Region, UnknownName, WorkingDays};
 use crate::names::{ChildStatus, Recipient, Resolution, Role, Trigger};
 
+mod agreed_with;
 mod form;
 
 /// The only format version this build reads.
@@ -190,6 +191,7 @@ struct RawStage {
     guidance: S<String>,
     timescale: S<RawTimescale>,
     timescale_text: Option<S<String>>,
+    agreed_with: Option<S<String>>,
     #[serde(default)]
     record: Vec<S<String>>,
     #[serde(default)]
@@ -618,6 +620,7 @@ impl Checker {
                 ok = false;
             }
             let timescale = self.timescale(s.timescale, number, &mut last_cumulative);
+            let agreed_with = self.agreed_with(s.agreed_with, timescale, number);
             let meeting = match s.meeting {
                 None => Some(None),
                 Some(m) => {
@@ -662,8 +665,16 @@ impl Checker {
                 timescale,
                 StageNumber::new(number),
                 meeting,
+                agreed_with,
             ) {
-                (Some(title), Some(guidance), Some(timescale), Some(number), Some(meeting)) => {
+                (
+                    Some(title),
+                    Some(guidance),
+                    Some(timescale),
+                    Some(number),
+                    Some(meeting),
+                    Some(agreed_with),
+                ) => {
                     stages.push(Stage {
                         number,
                         title,
@@ -672,6 +683,7 @@ impl Checker {
                         guidance,
                         timescale,
                         timescale_text,
+                        agreed_with,
                         record,
                         professionals_meeting: s.professionals_meeting,
                         meeting,

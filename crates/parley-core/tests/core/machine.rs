@@ -4,12 +4,15 @@
 
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
+use parley_core::agreement::{Dissent, Proposal};
 use parley_core::calendar::{BankHolidays, Calendar, WorkingDays};
 use parley_core::deadline::calendar_for;
 use parley_core::escalation::{
     Deadline, Escalation, Event, Reason, Rules, Status, Subject, TransitionError, decide, replay,
 };
-use parley_core::names::{ChildStatus, Recipient, RedirectionKind, Resolution, RouteKind};
+use parley_core::names::{
+    ChildStatus, Party, Recipient, RedirectionKind, Resolution, RouteKind, Side,
+};
 use parley_core::procedure::{self, Procedure, StageNumber};
 
 const FIXTURE: &str = include_str!("fixtures/machine.toml");
@@ -65,6 +68,21 @@ fn raised_child(status: ChildStatus) -> Event {
     }
 }
 
+/// The receiving side proposes to resolve it by agreement (issue 14, item 2).
+fn propose_agreement() -> Event {
+    Event::AgreementProposed {
+        proposal: Proposal::Resolution,
+        by: Side::Receiving,
+    }
+}
+
+/// The raising side confirms it: resolved by agreement.
+fn confirm_agreement() -> Event {
+    Event::AgreementConfirmed {
+        by: Party::RaisingSide,
+    }
+}
+
 fn record(n: i64, field: &str) -> Event {
     Event::StageRecordUpdated {
         stage: stage(n),
@@ -113,12 +131,8 @@ fn states(w: &World) -> Vec<(&'static str, Option<Escalation>)> {
             "closed",
             Some(w.replay(&[
                 raised,
-                (
-                    LATER,
-                    Event::Resolved {
-                        resolution: Resolution::Agreed,
-                    },
-                ),
+                (LATER, propose_agreement()),
+                (LATER, confirm_agreement()),
             ])),
         ),
     ]
@@ -185,6 +199,11 @@ fn every_event_in_every_state() {
             Event::Resolved {
                 resolution: Resolution::ByEvents,
             },
+        ),
+        ("propose agreement", propose_agreement()),
+        (
+            "record disagreement",
+            Event::DisagreementRecorded(dissent()),
         ),
         (
             "refer to partnership",
@@ -318,12 +337,35 @@ fn every_event_in_every_state() {
                 "Closed",
             ],
         ),
+        // Issue 14, item 2: neither by one side alone.
         (
             "resolve agreed",
-            ["NotRaised", "ok", "ok", "ok", "ok", "Closed"],
+            [
+                "NotRaised",
+                "Agreement",
+                "Agreement",
+                "Agreement",
+                "Agreement",
+                "Closed",
+            ],
         ),
         (
             "resolve disagreement",
+            [
+                "NotRaised",
+                "Agreement",
+                "Agreement",
+                "Agreement",
+                "Agreement",
+                "Closed",
+            ],
+        ),
+        (
+            "propose agreement",
+            ["NotRaised", "ok", "ok", "ok", "ok", "Closed"],
+        ),
+        (
+            "record disagreement",
             ["NotRaised", "ok", "ok", "ok", "ok", "Closed"],
         ),
         (
@@ -687,13 +729,7 @@ fn notifications_follow_the_rules() {
     // Closing tells the raiser.
     let closed = t2
         .state
-        .apply(
-            rules,
-            at(LATER),
-            Event::Resolved {
-                resolution: Resolution::DisagreementRecorded,
-            },
-        )
+        .apply(rules, at(LATER), Event::DisagreementRecorded(dissent()))
         .unwrap();
     assert_eq!(closed.notifications.len(), 1);
     assert_eq!(closed.notifications[0].to, Recipient::Raiser);
@@ -718,14 +754,12 @@ fn resolved_by_events_is_seen_through_only_where_the_procedure_says_so() {
     ]);
     assert!(s.status.is_open());
     assert_eq!(s.resolved_by_events_at, Some(at(LATER)));
-    let done = s
-        .apply(
-            w.rules(),
-            at(LATER),
-            Event::Resolved {
-                resolution: Resolution::Agreed,
-            },
-        )
+    let proposed = s
+        .apply(w.rules(), at(LATER), propose_agreement())
+        .unwrap()
+        .state;
+    let done = proposed
+        .apply(w.rules(), at(LATER), confirm_agreement())
         .unwrap()
         .state;
     assert_eq!(done.status, Status::Resolved(Resolution::Agreed));
@@ -897,12 +931,7 @@ fn referral_steps_in_every_state() {
         ),
         ("record blank outcome", outcome_text(" \n ")),
         ("escalate", Event::Escalated),
-        (
-            "resolve agreed",
-            Event::Resolved {
-                resolution: Resolution::Agreed,
-            },
-        ),
+        ("propose agreement", propose_agreement()),
         ("convene meeting", Event::ProfessionalsMeetingConvened),
         (
             "old referred-on",
@@ -1250,13 +1279,11 @@ fn meetings_are_arranged_ahead_and_recorded_once_held() {
     assert_eq!(arranged.meetings.len(), 1);
     assert_eq!(arranged.meetings[0].number, 1);
     let closed = arranged
-        .apply(
-            w.rules(),
-            at("2026-12-04T10:00:00Z"),
-            Event::Resolved {
-                resolution: Resolution::Agreed,
-            },
-        )
+        .apply(w.rules(), at("2026-12-04T10:00:00Z"), propose_agreement())
+        .and_then(|t| {
+            t.state
+                .apply(w.rules(), at("2026-12-04T10:00:00Z"), confirm_agreement())
+        })
         .unwrap()
         .state;
     // (state, time, event, expected)
@@ -1394,5 +1421,15 @@ fn stage_meeting_keys_are_checked_with_their_place() {
             rendered.starts_with(&format!("s.toml:{line}:")),
             "{bad}: {rendered}"
         );
+    }
+}
+
+/// A dissent statement (issue 14, item 2).
+fn dissent() -> Dissent {
+    Dissent {
+        who: "The school".to_owned(),
+        why: "It still thinks a home visit is needed.".to_owned(),
+        raising_side_will: "Attend every core group.".to_owned(),
+        receiving_side_will: "Review the plan in four weeks.".to_owned(),
     }
 }

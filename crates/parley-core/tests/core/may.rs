@@ -254,7 +254,7 @@ fn appointments_follow_the_procedure() {
     use parley_core::calendar::BankHolidays;
     use parley_core::deadline::calendar_for;
     use parley_core::escalation::{Event, Rules, Subject, TransitionError, decide};
-    use parley_core::names::{ChildStatus, Resolution};
+    use parley_core::names::ChildStatus;
     let p = parley_core::seeds::get("solihull").unwrap().unwrap();
     let calendar = calendar_for(&p, &BankHolidays::built_in()).unwrap();
     let rules = Rules {
@@ -335,16 +335,19 @@ fn appointments_follow_the_procedure() {
     s = decide(Some(&s), rules, at("2026-03-05T12:00:00Z"), chair("c2"))
         .unwrap()
         .state;
-    s = decide(
-        Some(&s),
-        rules,
-        at("2026-03-05T13:00:00Z"),
-        Event::Resolved {
-            resolution: Resolution::Agreed,
+    for event in [
+        Event::AgreementProposed {
+            proposal: parley_core::agreement::Proposal::Resolution,
+            by: parley_core::names::Side::Receiving,
         },
-    )
-    .unwrap()
-    .state;
+        Event::AgreementConfirmed {
+            by: parley_core::names::Party::RaisingSide,
+        },
+    ] {
+        s = decide(Some(&s), rules, at("2026-03-05T13:00:00Z"), event)
+            .unwrap()
+            .state;
+    }
     assert!(matches!(
         refused(&s, chair("c3")),
         TransitionError::Closed(_)

@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 use std::pin::Pin;
 
 use parley_core::escalation::Event;
-use parley_core::names::Resolution;
 use parley_store::demo::join_all;
 use parley_store::records::{Actor, PersonInput, RaiseInput, Records};
 use parley_store::rows::{EscalationOfficerRow, NamedOfficerRow, Op, ProcedureRow};
@@ -204,8 +203,19 @@ async fn the_record_follows_the_stages_reached_and_who_held_each_post() {
             &w,
             60,
             &strategic,
-            Event::Resolved {
-                resolution: Resolution::Agreed,
+            Event::AgreementProposed {
+                proposal: parley_core::agreement::Proposal::Resolution,
+                by: parley_core::names::Side::Receiving,
+            },
+        )
+        .await;
+        act(
+            &records,
+            &w,
+            60,
+            &strategic,
+            Event::AgreementConfirmed {
+                by: parley_core::names::Party::RaisingSide,
             },
         )
         .await;

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use parley_core::escalation::Event;
-use parley_core::names::Resolution;
 use parley_core::procedure::StageNumber;
 use parley_store::StoreError;
 use parley_store::payload::ChildDetails;
@@ -263,20 +262,35 @@ async fn an_escalation_is_raised_escalated_and_resolved() {
             )
             .await
             .unwrap();
+        // Issue 14, item 2: agreed takes both sides, the other side's confirmation closing it.
         let v = records
             .act(
                 at(80),
                 &teacher,
                 &raised.id,
                 v,
-                &Event::Resolved {
-                    resolution: Resolution::Agreed,
+                &Event::AgreementProposed {
+                    proposal: parley_core::agreement::Proposal::Resolution,
+                    by: parley_core::names::Side::Raising,
                 },
                 None,
             )
             .await
             .unwrap();
-        assert_eq!(v, 4);
+        let v = records
+            .act(
+                at(81),
+                &teacher,
+                &raised.id,
+                v,
+                &Event::AgreementConfirmed {
+                    by: parley_core::names::Party::ReceivingSide,
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(v, 5);
         let row = store.escalation(&raised.id).await.unwrap().unwrap();
         assert_eq!(
             (row.status.as_str(), row.outcome.as_deref()),
@@ -306,7 +320,7 @@ async fn an_escalation_is_raised_escalated_and_resolved() {
 
         // The state rebuilt from the events agrees with the projection.
         let state = records.escalation_state(&raised.id).await.unwrap();
-        assert_eq!(state.version, 4);
+        assert_eq!(state.version, 5);
         assert!(!state.status.is_open());
     }
 }
@@ -474,8 +488,12 @@ async fn rebuilt_projections_answer_every_query_the_same() {
                 Event::Escalated,
             ];
             if i < 2 {
-                steps.push(Event::Resolved {
-                    resolution: Resolution::Agreed,
+                steps.push(Event::AgreementProposed {
+                    proposal: parley_core::agreement::Proposal::Resolution,
+                    by: parley_core::names::Side::Receiving,
+                });
+                steps.push(Event::AgreementConfirmed {
+                    by: parley_core::names::Party::RaisingSide,
                 });
             }
             for (n, step) in (0..).zip(&steps) {

@@ -63,6 +63,8 @@ pub fn routes() -> Vec<Route> {
         crate::service::meeting::StageMeetingView,
         crate::service::day_one::DayOneView,
         crate::service::prompts::PromptView,
+        crate::service::agreement::ProposalView,
+        crate::service::agreement::DissentStatement,
         PersonRef,
         ProcedureRef,
         CurrentStage,
@@ -145,8 +147,12 @@ async fn history(
 }
 
 /// Takes an action, based on the escalation's `version` the caller saw:
-/// `record` (`fields`, optional `stage`), `agree-timescale` (`working_days`), `escalate`,
-/// `resolve` (`outcome`), `convene-meeting`, `refer-on` (`referral`: the escalation stays open
+/// `record` (`fields`, optional `stage`), `agree-timescale` (`working_days`; at a stage whose
+/// timescale is agreed with a person, a proposal for them to confirm), `escalate`,
+/// `resolve` (`outcome`; `agreed` proposes it for the other side to confirm,
+/// `disagreement-recorded` takes the `dissent` statement), `confirm-agreement`,
+/// `refuse-agreement` (`reason`: the stage stays as it was) and `withdraw-proposal` (the
+/// proposal awaiting an answer), `convene-meeting`, `refer-on` (`referral`: the escalation stays open
 /// at the referral step), `record-referral-outcome` (`outcome`: what came of the referral step
 /// it is at, in words; closes it as referred on), `arrange-meeting` (`held_at`, `chair`,
 /// `invited_people`, `invited_agencies`), `record-meeting` (`meeting`, `attended_people`,
@@ -160,7 +166,7 @@ async fn history(
     responses(
         (status = 200, body = EscalationView),
         (status = 401, body = Problem),
-        (status = 403, description = "The caller may see the escalation but not take this action: code `forbidden` when they take no part in it now, `not-permitted` when the procedure gives this action at the current stage to others (the `detail` says who, in the procedure's words)", body = Problem),
+        (status = 403, description = "The caller may see the escalation but not take this action: code `forbidden` when they take no part in it now, `not-permitted` when the procedure gives this action at the current stage to others (the `detail` says who, in the procedure's words), or when a proposal awaits another party's answer than theirs (the other side's, or the person a timescale is agreed with)", body = Problem),
         (status = 404, body = Problem),
         (status = 409, description = "Someone else changed the escalation since `version`", body = Problem),
         (status = 422, description = "The input, or the procedure, refuses the action (`code` `invalid`)", body = Problem)),

@@ -73,6 +73,13 @@ pub fn routes() -> Vec<Route> {
         action_post("/escalations/{id}/redirect", K::Redirect),
         action_get("/escalations/{id}/withdraw", K::Withdraw),
         action_post("/escalations/{id}/withdraw", K::Withdraw),
+        // Issue 14, item 2: answering a proposal, or withdrawing one's own.
+        action_get("/escalations/{id}/confirm-agreement", K::ConfirmAgreement),
+        action_post("/escalations/{id}/confirm-agreement", K::ConfirmAgreement),
+        action_get("/escalations/{id}/refuse-agreement", K::RefuseAgreement),
+        action_post("/escalations/{id}/refuse-agreement", K::RefuseAgreement),
+        action_get("/escalations/{id}/withdraw-proposal", K::WithdrawProposal),
+        action_post("/escalations/{id}/withdraw-proposal", K::WithdrawProposal),
     ]
 }
 
@@ -270,6 +277,8 @@ struct Values {
     attended_agencies: Vec<String>,
     meeting_outcome: String,
     meeting_actions: String,
+    /// The dissent statement (issue 14, item 2).
+    dissent: super::agreement::DissentValues,
 }
 
 impl Values {
@@ -298,6 +307,7 @@ impl Values {
                 "meeting-outcome" => v.meeting_outcome = val.clone(),
                 "meeting-actions" => v.meeting_actions = val.clone(),
                 "reason" => v.reason = val.clone(),
+                other if v.dissent.take(other, val) => {}
                 other => {
                     if let Some(id) = other.strip_prefix("record-") {
                         v.record.insert(id.to_owned(), val.clone());
@@ -347,7 +357,10 @@ impl Values {
                 }
             }
             ActionKind::AgreeTimescale => add("Working days", &self.working_days),
-            ActionKind::Resolve => add("Outcome", choice_label(&offered.outcomes, &self.outcome)),
+            ActionKind::Resolve => {
+                add("Outcome", choice_label(&offered.outcomes, &self.outcome));
+                self.dissent.typed(&mut add);
+            }
             ActionKind::ReferOn => add(
                 "Referred to",
                 choice_label(&offered.referrals, &self.referral),
@@ -383,8 +396,12 @@ impl Values {
                 "Redirected to",
                 choice_label(&offered.redirections, &self.redirection),
             ),
-            ActionKind::Withdraw => {}
-            ActionKind::Escalate | ActionKind::ConveneMeeting => {}
+            ActionKind::Withdraw
+            | ActionKind::Escalate
+            | ActionKind::ConveneMeeting
+            | ActionKind::ConfirmAgreement
+            | ActionKind::RefuseAgreement
+            | ActionKind::WithdrawProposal => {}
         }
         add("Reason", &self.reason);
         out
@@ -399,6 +416,9 @@ fn choice_label<'a>(choices: &'a [Choice], value: &'a str) -> &'a str {
 }
 
 fn title(kind: ActionKind, offered: &Offered) -> String {
+    if let Some(t) = super::agreement::title(kind) {
+        return t.to_owned();
+    }
     match kind {
         ActionKind::Record => "Update the stage record".to_owned(),
         ActionKind::AgreeTimescale => "Agree a timescale for this stage".to_owned(),
@@ -414,6 +434,9 @@ fn title(kind: ActionKind, offered: &Offered) -> String {
         ActionKind::RecordMeeting => "Record a meeting".to_owned(),
         ActionKind::Redirect => "Redirect the escalation to another procedure".to_owned(),
         ActionKind::Withdraw => "Withdraw the escalation".to_owned(),
+        ActionKind::ConfirmAgreement
+        | ActionKind::RefuseAgreement
+        | ActionKind::WithdrawProposal => String::new(),
     }
 }
 
@@ -633,8 +656,12 @@ async fn submit(
             if values.outcome.is_empty() {
                 errors.add(field::OUTCOME, "Select how the disagreement was resolved");
             }
+            // Issue 14, item 2: the statement goes with a recorded disagreement only.
+            let dissent = (values.outcome == "disagreement-recorded")
+                .then(|| values.dissent.input(&mut errors));
             ActionInput::Resolve {
                 outcome: values.outcome.clone(),
+                dissent,
             }
         }
         ActionKind::ConveneMeeting => ActionInput::ConveneMeeting,
@@ -721,6 +748,11 @@ async fn submit(
                 );
             }
             ActionInput::Withdraw
+        }
+        ActionKind::ConfirmAgreement
+        | ActionKind::RefuseAgreement
+        | ActionKind::WithdrawProposal => {
+            super::agreement::input(kind, &values.reason, &mut errors)
         }
     };
     if errors.is_empty() {

@@ -18,6 +18,7 @@ use crate::routes::{Route, Rule, route};
 use crate::service;
 
 pub mod admin;
+mod agreement;
 pub mod appointment;
 pub mod compliments;
 pub mod escalation;

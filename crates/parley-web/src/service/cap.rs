@@ -2,6 +2,7 @@
 //! is agreed past the date the whole escalation is due (Sunderland: "The process should be
 //! completed within a month").
 
+use parley_core::agreement::Proposal;
 use parley_core::escalation::{Escalation, Event, Rules as CoreRules};
 
 use super::escalation::{ActError, field, sentence};
@@ -26,9 +27,22 @@ pub fn agree_limit(state: &Escalation, rules: CoreRules<'_>) -> (Option<u32>, Op
 /// Refuses a new agreement that would run past the overall deadline. A stored one replays
 /// as it was (the state machine caps its date), so the check is made here, before recording.
 pub fn check_new(state: &Escalation, rules: CoreRules<'_>, event: &Event) -> Result<(), ActError> {
-    if let Event::TimescaleAgreed { working_days } = event {
+    // Issue 14, item 2: a timescale proposed, and the one a confirmation makes hold.
+    let agreed = match event {
+        Event::TimescaleAgreed { working_days }
+        | Event::AgreementProposed {
+            proposal: Proposal::Timescale(working_days),
+            ..
+        } => Some(*working_days),
+        Event::AgreementConfirmed { .. } => match state.pending().map(|p| p.proposal) {
+            Some(Proposal::Timescale(working_days)) => Some(working_days),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(working_days) = agreed {
         state
-            .check_agreement(rules, *working_days)
+            .check_agreement(rules, working_days)
             .map_err(|e| ActError::Invalid {
                 field: field::WORKING_DAYS.to_owned(),
                 message: sentence(&e.to_string()),

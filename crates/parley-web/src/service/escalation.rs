@@ -116,6 +116,14 @@ pub async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<Load
         base,
     )
     .ok_or(AppError::NotFound)?;
+    let mut access = access;
+    // Issue 14, item 2: the person who made the proposal awaiting an answer answers it not.
+    access.proposer = read.state.pending().is_some_and(|p| {
+        read.events.iter().any(|l| {
+            u64::try_from(l.stream_version).ok() == Some(p.version)
+                && l.actor.as_deref() == Some(user.id())
+        })
+    });
     let agencies = ctx.agencies.clone();
     Ok(Loaded {
         ctx,
@@ -205,6 +213,12 @@ pub struct EscalationView {
     pub partnership_form: Option<super::partnership_form::PartnershipFormView>,
     /// The page where the signed-in person appoints, when they may appoint someone now.
     pub appoint_href: Option<String>,
+    /// Every agreement proposed, oldest first (issue 14, item 2).
+    pub proposals: Vec<super::agreement::ProposalView>,
+    /// The proposal awaiting an answer, if any (the last of `proposals`).
+    pub proposal: Option<super::agreement::ProposalView>,
+    /// The dissent statement, when it was resolved with the disagreement recorded.
+    pub dissent: Option<super::agreement::DissentStatement>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -354,6 +368,7 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
     let person = |id: &str| person_ref(ctx, agencies, id);
     let (outcome, outcome_label) = outcome_of(p, &s.status);
     let current = s.current();
+    let proposals = super::agreement::views(loaded);
     EscalationView {
         id: row.id.clone(),
         reference: row.reference.clone(),
@@ -434,6 +449,12 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
         partnership_form: super::partnership_form::view(loaded),
         appoint_href: (!super::appointment::options(loaded).is_empty())
             .then(|| format!("/escalations/{}/appoint", row.id)),
+        proposal: proposals.last().filter(|p| p.status == "pending").cloned(),
+        proposals,
+        dissent: s
+            .dissent
+            .as_ref()
+            .map(super::agreement::DissentStatement::from),
     }
 }
 
@@ -701,6 +722,7 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
     let Loaded { ctx, agencies, .. } = loaded;
     let mut stage = StageNumber::FIRST;
     let mut referred_to: Option<String> = None;
+    let mut proposed = None;
     let mut meetings = 0;
     let mut out = Vec::with_capacity(links.len());
     for link in links {
@@ -865,6 +887,14 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
                         .map_or_else(|| "it".to_owned(), |r| referral_label(p, r))
                 )
             }
+            Some(
+                payload @ (Payload::AgreementProposed { .. }
+                | Payload::AgreementConfirmed { .. }
+                | Payload::AgreementRefused { .. }
+                | Payload::ProposalWithdrawn { .. }
+                | Payload::DisagreementRecorded { .. }),
+            ) => super::agreement::history_title(p, payload, stage, &mut proposed, &mut detail)
+                .unwrap_or_else(|| sentence(&link.kind.replace('-', " "))),
             Some(Payload::Withdrawn) => "Withdrawn".to_owned(),
             Some(Payload::Redirected { redirection }) => {
                 let kind = redirection.parse::<RedirectionKind>().ok();
@@ -945,10 +975,16 @@ pub enum ActionKind {
     /// Close it as belonging to another procedure the document names (issue 14, item 7).
     Redirect,
     Withdraw,
+    /// Confirm the other side's proposal (issue 14, item 2): it takes effect.
+    ConfirmAgreement,
+    /// Refuse it, with a reason: the stage stays as it was.
+    RefuseAgreement,
+    /// Withdraw one's own side's proposal.
+    WithdrawProposal,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 11] = [
+    pub const ALL: [ActionKind; 14] = [
         ActionKind::ArrangeMeeting,
         ActionKind::RecordMeeting,
         ActionKind::Record,
@@ -959,6 +995,9 @@ impl ActionKind {
         ActionKind::ReferOn,
         ActionKind::RecordReferralOutcome,
         ActionKind::Redirect,
+        ActionKind::ConfirmAgreement,
+        ActionKind::RefuseAgreement,
+        ActionKind::WithdrawProposal,
         ActionKind::Withdraw,
     ];
 
@@ -976,6 +1015,9 @@ impl ActionKind {
             ActionKind::RecordMeeting => "record-meeting",
             ActionKind::Redirect => "redirect",
             ActionKind::Withdraw => "withdraw",
+            ActionKind::ConfirmAgreement => "confirm-agreement",
+            ActionKind::RefuseAgreement => "refuse-agreement",
+            ActionKind::WithdrawProposal => "withdraw-proposal",
         }
     }
 
@@ -997,6 +1039,9 @@ impl ActionKind {
             ActionKind::RecordMeeting => "record-meeting",
             ActionKind::Redirect => "redirect",
             ActionKind::Withdraw => "withdraw",
+            ActionKind::ConfirmAgreement => "confirm-agreement",
+            ActionKind::RefuseAgreement => "refuse-agreement",
+            ActionKind::WithdrawProposal => "withdraw-proposal",
         }
     }
 
@@ -1010,7 +1055,12 @@ impl ActionKind {
             ActionKind::Record | ActionKind::RecordMeeting => StageAction::Record,
             ActionKind::AgreeTimescale => StageAction::AgreeTimescale,
             ActionKind::Escalate => StageAction::Escalate,
-            ActionKind::Resolve => StageAction::Resolve,
+            // Issue 14, item 2: answering a proposal to resolve by agreement, or withdrawing
+            // one, is part of resolving (`service::agreement` narrows it to the sides).
+            ActionKind::Resolve
+            | ActionKind::ConfirmAgreement
+            | ActionKind::RefuseAgreement
+            | ActionKind::WithdrawProposal => StageAction::Resolve,
             ActionKind::ConveneMeeting | ActionKind::ArrangeMeeting => StageAction::ConveneMeeting,
             ActionKind::ReferOn | ActionKind::RecordReferralOutcome => StageAction::ReferOn,
             ActionKind::Redirect => StageAction::Redirect,
@@ -1065,6 +1115,9 @@ pub struct Offered {
     /// The overall deadline, when it allows fewer days than the stage's own maximum.
     pub whole_due: Option<String>,
     pub agreed_working_days: Option<u32>,
+    /// Who the current stage's timescale is agreed with, in words, where the procedure says
+    /// so (issue 14, item 2: it is proposed, and holds once they confirm it).
+    pub agreed_with: Option<String>,
     pub outcomes: Vec<Choice>,
     pub referrals: Vec<Choice>,
     /// The other procedures the document names, each with its text (issue 14, item 7).
@@ -1131,7 +1184,7 @@ pub fn offer(
     let defaults = May::defaults();
     let may = stage.map_or(&defaults, |s| &s.may);
     let mut consider = |kind: ActionKind, label: String, result: Result<(), String>| {
-        if !kind.permitted(access, may) {
+        if !super::agreement::allows(kind, access, state, p, may) {
             return;
         }
         match result {
@@ -1145,6 +1198,11 @@ pub fn offer(
             }
         }
     };
+
+    // Issue 14, item 2: the proposal awaiting an answer, for those it awaits or who made it.
+    for (kind, label, event) in super::agreement::answers(access, state, may) {
+        consider(kind, label, event.and_then(&try_event));
+    }
 
     // Record: the fields the current stage keeps (Sunderland proforma; Solihull §6).
     let record = record_entries(p, current);
@@ -1166,16 +1224,26 @@ pub fn offer(
     // Agree a timescale: only where the stage has one agreed (Sunderland: at most 5 working
     // days), and only as many days as still fit before the overall deadline (issue 14: no
     // stage runs past the overall limit). One day tests the state and the stage.
+    // Issue 14, item 2: where it is agreed with a person, it is proposed, for them to confirm.
     let (max_working_days, whole_due) = super::cap::agree_limit(state, rules);
+    let agreed_with = super::agreement::agreed_with(p, state);
+    let proposing_days = super::agreement::proposing_side(access, may, StageAction::AgreeTimescale);
     consider(
         ActionKind::AgreeTimescale,
-        if current.agreed.is_some() {
-            "Change the agreed timescale".to_owned()
-        } else {
-            "Agree a timescale".to_owned()
+        match (agreed_with, current.agreed) {
+            (Some(_), _) => "Propose a timescale".to_owned(),
+            (None, Some(_)) => "Change the agreed timescale".to_owned(),
+            (None, None) => "Agree a timescale".to_owned(),
         },
         match WorkingDays::new(1) {
-            Ok(working_days) => try_event(Event::TimescaleAgreed { working_days }).and_then(|()| {
+            Ok(working_days) => try_event(match (agreed_with, proposing_days) {
+                (Some(_), Some(by)) => Event::AgreementProposed {
+                    proposal: parley_core::agreement::Proposal::Timescale(working_days),
+                    by,
+                },
+                _ => Event::TimescaleAgreed { working_days },
+            })
+            .and_then(|()| {
                 state
                     .check_agreement(rules, working_days)
                     .map_err(|e| sentence(&e.to_string()))
@@ -1206,11 +1274,16 @@ pub fn offer(
         try_event(Event::Escalated),
     );
 
-    // Resolve: the outcomes the procedure allows that the state accepts.
+    // Resolve: the outcomes the procedure allows that the state accepts. Issue 14, item 2:
+    // agreed is proposed on the person's side (not by someone on neither side), and a recorded
+    // disagreement takes a dissent statement.
     let mut outcomes = Vec::new();
     let mut last_refusal = None;
     for r in &p.outcomes.allowed {
-        match try_event(Event::Resolved { resolution: *r }) {
+        let Some(event) = super::agreement::trial_resolution(*r, access, may) else {
+            continue;
+        };
+        match try_event(event) {
             Ok(()) => outcomes.push(Choice {
                 value: r.as_str().to_owned(),
                 label: r.label().to_owned(),
@@ -1328,6 +1401,7 @@ pub fn offer(
         max_working_days,
         whole_due,
         agreed_working_days: current.agreed.map(WorkingDays::get),
+        agreed_with: agreed_with.map(|a| a.label().to_owned()),
         outcomes,
         referrals,
         redirections: super::redirect::choices(p),
@@ -1340,9 +1414,13 @@ pub fn offer(
 
 fn resolution_hint(p: &Procedure, r: Resolution) -> Option<String> {
     match r {
-        Resolution::Agreed => Some("Both agencies agree how the disagreement is settled.".to_owned()),
+        // Issue 14, item 2: proposed here, it holds once the other side confirms it.
+        Resolution::Agreed => Some(
+            "Both agencies agree how the disagreement is settled. This proposes it: it is resolved once someone on the other side confirms it."
+                .to_owned(),
+        ),
         Resolution::DisagreementRecorded => Some(
-            "The agencies still disagree; the disagreement is recorded and the escalation closes."
+            "The agencies still disagree; the disagreement is recorded, with who disagrees, why and what each side will do, and the escalation closes."
                 .to_owned(),
         ),
         // Buckinghamshire 2.4.11: "the escalation procedure is still seen through to the end".
@@ -1387,9 +1465,13 @@ pub enum ActionInput {
     },
     /// Move to the next stage.
     Escalate,
-    /// `agreed`, `disagreement-recorded` or `by-events`, as the procedure allows.
+    /// `agreed`, `disagreement-recorded` or `by-events`, as the procedure allows. `agreed`
+    /// proposes it, for the other side to confirm (issue 14, item 2);
+    /// `disagreement-recorded` needs the `dissent` statement, and nothing else takes one.
     Resolve {
         outcome: String,
+        #[serde(default)]
+        dissent: Option<super::agreement::DissentStatement>,
     },
     ConveneMeeting,
     /// A referral id of the procedure.
@@ -1430,6 +1512,12 @@ pub enum ActionInput {
         redirection: String,
     },
     Withdraw,
+    /// Confirm the proposal awaiting your answer (issue 14, item 2).
+    ConfirmAgreement,
+    /// Refuse it; `reason` is required. The stage stays as it was.
+    RefuseAgreement,
+    /// Withdraw your side's proposal.
+    WithdrawProposal,
 }
 
 /// Every member an action request may have, as sent; [`ActionRequest`] is read from it.
@@ -1468,6 +1556,7 @@ pub struct ActionWire {
     actions: Option<String>,
     #[serde(default)]
     redirection: Option<String>,
+    dissent: Option<super::agreement::DissentStatement>,
 }
 
 impl TryFrom<ActionWire> for ActionRequest {
@@ -1478,7 +1567,7 @@ impl TryFrom<ActionWire> for ActionRequest {
         let takes: &[&str] = match w.action {
             ActionKind::Record => &["fields", "stage"],
             ActionKind::AgreeTimescale => &["working_days"],
-            ActionKind::Resolve => &["outcome"],
+            ActionKind::Resolve => &["outcome", "dissent"],
             ActionKind::ReferOn => &["referral"],
             ActionKind::RecordReferralOutcome => &["outcome"],
             ActionKind::ArrangeMeeting => {
@@ -1492,7 +1581,12 @@ impl TryFrom<ActionWire> for ActionRequest {
                 "actions",
             ],
             ActionKind::Redirect => &["redirection"],
-            ActionKind::Escalate | ActionKind::ConveneMeeting | ActionKind::Withdraw => &[],
+            ActionKind::Escalate
+            | ActionKind::ConveneMeeting
+            | ActionKind::Withdraw
+            | ActionKind::ConfirmAgreement
+            | ActionKind::RefuseAgreement
+            | ActionKind::WithdrawProposal => &[],
         };
         let sent = [
             ("fields", w.fields.is_some()),
@@ -1509,6 +1603,7 @@ impl TryFrom<ActionWire> for ActionRequest {
             ("attended_agencies", w.attended_agencies.is_some()),
             ("actions", w.actions.is_some()),
             ("redirection", w.redirection.is_some()),
+            ("dissent", w.dissent.is_some()),
         ];
         if let Some((extra, _)) = sent.iter().find(|(n, s)| *s && !takes.contains(n)) {
             // serde::de::Error::unknown_field's wording.
@@ -1533,6 +1628,7 @@ impl TryFrom<ActionWire> for ActionRequest {
             ActionKind::Escalate => ActionInput::Escalate,
             ActionKind::Resolve => ActionInput::Resolve {
                 outcome: w.outcome.ok_or_else(|| missing("outcome"))?,
+                dissent: w.dissent,
             },
             ActionKind::ConveneMeeting => ActionInput::ConveneMeeting,
             ActionKind::ReferOn => ActionInput::ReferOn {
@@ -1558,6 +1654,9 @@ impl TryFrom<ActionWire> for ActionRequest {
                 redirection: w.redirection.ok_or_else(|| missing("redirection"))?,
             },
             ActionKind::Withdraw => ActionInput::Withdraw,
+            ActionKind::ConfirmAgreement => ActionInput::ConfirmAgreement,
+            ActionKind::RefuseAgreement => ActionInput::RefuseAgreement,
+            ActionKind::WithdrawProposal => ActionInput::WithdrawProposal,
         };
         Ok(ActionRequest {
             version: w.version,
@@ -1581,6 +1680,9 @@ impl ActionInput {
             ActionInput::RecordMeeting { .. } => ActionKind::RecordMeeting,
             ActionInput::Redirect { .. } => ActionKind::Redirect,
             ActionInput::Withdraw => ActionKind::Withdraw,
+            ActionInput::ConfirmAgreement => ActionKind::ConfirmAgreement,
+            ActionInput::RefuseAgreement => ActionKind::RefuseAgreement,
+            ActionInput::WithdrawProposal => ActionKind::WithdrawProposal,
         }
     }
 }
@@ -1649,6 +1751,11 @@ pub mod field {
     pub const MEETING_ACTIONS: &str = "meeting-actions";
     pub const REASON: &str = "reason";
     pub const REDIRECTION: &str = super::super::redirect::FIELD;
+    /// The parts of a dissent statement (issue 14, item 2).
+    pub const DISSENT_WHO: &str = "dissent-who";
+    pub const DISSENT_WHY: &str = "dissent-why";
+    pub const DISSENT_RAISING: &str = "dissent-raising";
+    pub const DISSENT_RECEIVING: &str = "dissent-receiving";
     /// The confirmation button of actions without inputs.
     pub const CONFIRM: &str = "confirm";
 
@@ -1693,9 +1800,12 @@ pub fn record_changes(
 fn to_event(
     p: &Procedure,
     state: &Escalation,
+    access: &Access,
     input: &ActionInput,
     reason: Option<&str>,
 ) -> Result<(Event, Option<String>), ActError> {
+    let defaults = May::defaults();
+    let may = p.stage(state.current_stage()).map_or(&defaults, |s| &s.may);
     let reason = reason.map(normalise).filter(|r| !r.is_empty());
     if reason
         .as_ref()
@@ -1740,20 +1850,28 @@ fn to_event(
                     .collect(),
             }
         }
-        ActionInput::AgreeTimescale { working_days } => Event::TimescaleAgreed {
-            working_days: WorkingDays::new(*working_days).map_err(|_| {
+        ActionInput::AgreeTimescale { working_days } => {
+            let working_days = WorkingDays::new(*working_days).map_err(|_| {
                 invalid(
                     field::WORKING_DAYS,
                     "Enter a number of working days of 1 or more",
                 )
-            })?,
-        },
+            })?;
+            // Issue 14, item 2: agreed with a person, it is proposed for them to confirm.
+            match super::agreement::agreed_with(p, state) {
+                Some(_) => super::agreement::propose_timescale(access, may, working_days)?,
+                None => Event::TimescaleAgreed { working_days },
+            }
+        }
         ActionInput::Escalate => Event::Escalated,
-        ActionInput::Resolve { outcome } => Event::Resolved {
-            resolution: outcome
+        ActionInput::Resolve { outcome, dissent } => super::agreement::resolution(
+            outcome
                 .parse::<Resolution>()
                 .map_err(|_| invalid(field::OUTCOME, "Select how it was resolved"))?,
-        },
+            dissent.as_ref(),
+            access,
+            may,
+        )?,
         ActionInput::ConveneMeeting => Event::ProfessionalsMeetingConvened,
         ActionInput::ReferOn { referral } => {
             if referral.is_empty() {
@@ -1849,6 +1967,14 @@ fn to_event(
             }
             Event::Withdrawn
         }
+        ActionInput::RefuseAgreement if reason.is_none() => {
+            return Err(invalid(field::REASON, "Enter why you refuse the proposal"));
+        }
+        ActionInput::ConfirmAgreement
+        | ActionInput::RefuseAgreement
+        | ActionInput::WithdrawProposal => {
+            super::agreement::answer(input.kind(), access, state, may)?
+        }
     };
     Ok((event, reason))
 }
@@ -1881,6 +2007,15 @@ fn refusal_field(
         | TransitionError::ReferralNotAfter { .. } => field::REFERRAL.to_owned(),
         TransitionError::UnknownRecordField { field: f, .. } => field::record(f),
         TransitionError::NoSuchRedirection(_) => field::REDIRECTION.to_owned(),
+        TransitionError::Agreement(parley_core::agreement::AgreementError::IncompleteDissent(
+            what,
+        )) => match *what {
+            "who disagrees" => field::DISSENT_WHO,
+            "why" => field::DISSENT_WHY,
+            "what the raising side will do" => field::DISSENT_RAISING,
+            _ => field::DISSENT_RECEIVING,
+        }
+        .to_owned(),
         _ => match kind {
             ActionKind::Record => p
                 .stage(state.current_stage())
@@ -1893,8 +2028,11 @@ fn refusal_field(
             ActionKind::ArrangeMeeting => field::HELD_AT.to_owned(),
             ActionKind::RecordMeeting => field::MEETING.to_owned(),
             ActionKind::Redirect => field::REDIRECTION.to_owned(),
-            ActionKind::Withdraw => field::REASON.to_owned(),
-            ActionKind::Escalate | ActionKind::ConveneMeeting => field::CONFIRM.to_owned(),
+            ActionKind::Withdraw | ActionKind::RefuseAgreement => field::REASON.to_owned(),
+            ActionKind::Escalate
+            | ActionKind::ConveneMeeting
+            | ActionKind::ConfirmAgreement
+            | ActionKind::WithdrawProposal => field::CONFIRM.to_owned(),
         },
     }
 }
@@ -1915,6 +2053,7 @@ async fn check_free_text(
         Event::StageRecordUpdated { .. }
             | Event::ReferralOutcomeRecorded { .. }
             | Event::MeetingRecorded { .. }
+            | Event::DisagreementRecorded(_)
     );
     if !record && reason.is_none() {
         // No text to check: the child's details are not read (most actions carry none).
@@ -1951,6 +2090,10 @@ async fn check_free_text(
         )
         .map_err(|m| invalid(field::REFERRAL_OUTCOME, m))?;
     }
+    // Issue 14, item 2: the dissent statement, each part.
+    if let Event::DisagreementRecorded(d) = event {
+        super::agreement::check_dissent(&child, d)?;
+    }
     if let Some(r) = reason {
         free_text::check(&child, Whose::TheChild, "The reason", r)
             .map_err(|m| invalid(field::REASON, m))?;
@@ -1965,10 +2108,16 @@ pub fn permitted(loaded: &Loaded, kind: ActionKind) -> Result<(), AppError> {
     let n = loaded.state.current_stage();
     let defaults = May::defaults();
     let may = p.stage(n).map_or(&defaults, |s| &s.may);
-    if kind.permitted(&loaded.access, may) {
+    if super::agreement::allows(kind, &loaded.access, &loaded.state, p, may) {
         return Ok(());
     }
-    Err(refusal(loaded, kind.stage_action()))
+    // An answer to a proposal says whose answer it awaits (issue 14, item 2).
+    Err(match refusal(loaded, kind.stage_action()) {
+        AppError::NotPermitted(general) => AppError::NotPermitted(
+            super::agreement::who_may(p, &loaded.state, kind).unwrap_or(general),
+        ),
+        other => other,
+    })
 }
 
 /// Why someone who may not take `action` at the current stage is refused: `NotPermitted`
@@ -2027,7 +2176,13 @@ pub async fn act(
         });
     }
     let p = loaded.procedure();
-    let (event, reason) = to_event(p, &loaded.state, &request.action, request.reason.as_deref())?;
+    let (event, reason) = to_event(
+        p,
+        &loaded.state,
+        &loaded.access,
+        &request.action,
+        request.reason.as_deref(),
+    )?;
     super::cap::check_new(&loaded.state, loaded.core_rules(), &event)?;
     // Issue 14, item 6: the people and agencies a meeting names are the partnership's.
     match &event {
@@ -2096,7 +2251,11 @@ pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
         }
         _ => {}
     }
-    Some(match ActionKind::parse(done)? {
+    let kind = ActionKind::parse(done)?;
+    if let Some(message) = super::agreement::done_message(kind, view) {
+        return Some(message);
+    }
+    Some(match kind {
         ActionKind::Record => "The stage record was saved".to_owned(),
         ActionKind::AgreeTimescale => format!(
             "The timescale was agreed: stage {} is now due on {}",
@@ -2132,6 +2291,9 @@ pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
         ActionKind::RecordMeeting => "The meeting was recorded".to_owned(),
         ActionKind::Redirect => super::redirect::done_message(view.outcome_label.as_deref()),
         ActionKind::Withdraw => "The escalation was withdrawn".to_owned(),
+        ActionKind::ConfirmAgreement
+        | ActionKind::RefuseAgreement
+        | ActionKind::WithdrawProposal => return None,
     })
 }
 
@@ -2189,6 +2351,11 @@ mod tests {
             acting: vec![parley_core::names::Actor::Raiser],
             leads_referral_step: false,
             raising_side: vec![parley_core::names::Actor::Raiser],
+            sides: vec![(
+                parley_core::names::Side::Raising,
+                parley_core::names::Actor::Raiser,
+            )],
+            proposer: false,
         }
     }
 
@@ -2284,6 +2451,8 @@ mod tests {
             acting: vec![],
             leads_referral_step: false,
             raising_side: vec![],
+            sides: Vec::new(),
+            proposer: false,
         };
         let o = offer("e1", r, &s, &watcher, at("2026-03-03T10:00:00Z"));
         assert!(o.actions.is_empty());
@@ -2295,6 +2464,10 @@ mod tests {
         let receiver = Access {
             can_withdraw: false,
             acting: vec![parley_core::names::Actor::Receiver],
+            sides: vec![(
+                parley_core::names::Side::Receiving,
+                parley_core::names::Actor::Receiver,
+            )],
             leads_referral_step: false,
             raising_side: vec![],
             ..all_access()
@@ -2441,11 +2614,16 @@ mod tests {
             calendar: &c,
         };
         let s = raised(r, RouteKind::Individual, "other");
-        let field_of =
-            |input: ActionInput, reason: Option<&str>| match to_event(&p, &s, &input, reason) {
-                Err(ActError::Invalid { field, .. }) => field,
-                other => panic!("expected invalid, got {other:?}"),
-            };
+        let field_of = |input: ActionInput, reason: Option<&str>| match to_event(
+            &p,
+            &s,
+            &all_access(),
+            &input,
+            reason,
+        ) {
+            Err(ActError::Invalid { field, .. }) => field,
+            other => panic!("expected invalid, got {other:?}"),
+        };
         assert_eq!(field_of(ActionInput::Withdraw, Some("  ")), "reason");
         assert_eq!(
             field_of(ActionInput::AgreeTimescale { working_days: 0 }, None),
@@ -2454,7 +2632,8 @@ mod tests {
         assert_eq!(
             field_of(
                 ActionInput::Resolve {
-                    outcome: "maybe".into()
+                    outcome: "maybe".into(),
+                    dissent: None,
                 },
                 None
             ),
@@ -2470,8 +2649,14 @@ mod tests {
             ),
             "record-involved"
         );
-        let (event, reason) =
-            to_event(&p, &s, &ActionInput::Withdraw, Some("Sorted out.\r\n")).unwrap();
+        let (event, reason) = to_event(
+            &p,
+            &s,
+            &all_access(),
+            &ActionInput::Withdraw,
+            Some("Sorted out.\r\n"),
+        )
+        .unwrap();
         assert_eq!(event, Event::Withdrawn);
         assert_eq!(reason.as_deref(), Some("Sorted out."));
 

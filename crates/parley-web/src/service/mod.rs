@@ -15,6 +15,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 
 pub mod admin;
+pub mod agreement;
 pub mod appointment;
 pub mod cap;
 pub mod compliments;

@@ -71,6 +71,8 @@ pub fn lead_access(
         acting: Vec::new(),
         leads_referral_step: false,
         raising_side: Vec::new(),
+        sides: Vec::new(),
+        proposer: false,
     });
     access.relations.push(Relation::ReferralLead);
     access.can_act |= acts;

@@ -239,12 +239,29 @@ async fn an_appointed_chair_sees_and_acts_and_another_chair_sees_nothing() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["code"], "not-permitted");
+    // Issue 14, item 2: the chair stands on neither side, so proposes no agreement (the
+    // sides propose and confirm it); they may close it with the disagreement recorded.
     let r = h
         .send_json(
             Method::POST,
             &format!("/api/escalations/{id}/actions"),
             &api,
             &json!({"version": v, "action": "resolve", "outcome": "agreed"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", excerpt(&r.body));
+    assert_eq!(r.json()["code"], "not-permitted");
+    let r = h
+        .send_json(
+            Method::POST,
+            &format!("/api/escalations/{id}/actions"),
+            &api,
+            &json!({"version": v, "action": "resolve", "outcome": "disagreement-recorded", "dissent": {
+                "who": "The school",
+                "why": "It still wants a home visit; the decision stands.",
+                "raising_side_will": "Stay in the core group.",
+                "receiving_side_will": "Review the plan in a month.",
+            }}),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", excerpt(&r.body));

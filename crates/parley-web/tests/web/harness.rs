@@ -219,6 +219,9 @@ pub(crate) struct World {
     pub(crate) procedure: parley_core::procedure::Procedure,
     /// Who is appointed to which escalation, in which role: (escalation, person, role).
     pub(crate) appointed: Vec<(String, String, String)>,
+    /// The proposal each open escalation awaits an answer to, read from the chain (issue 14,
+    /// item 2; `agreement::pending_proposals`).
+    pub(crate) proposals: HashMap<String, crate::agreement::Pending>,
 }
 
 /// What one person may do with one escalation, worked out by brute force from the issue's
@@ -402,6 +405,58 @@ impl World {
         (all, raising)
     }
 
+    /// The capacities in which `person` stands on each side of `e` now, by brute force (issue
+    /// 14, item 2): the raiser, or the receiving person; an officer of that side's agency for
+    /// the current stage still in post; a line manager of any of them. Nobody else.
+    pub(crate) fn sides(
+        &self,
+        person: &PersonRow,
+        e: &EscalationRow,
+    ) -> Vec<(parley_core::names::Side, parley_core::names::Actor)> {
+        use parley_core::names::{Actor, Side};
+        let mut out = Vec::new();
+        if self.sees(person, e).is_none() {
+            return out;
+        }
+        let me = person.id.as_str();
+        for (side, agency, party, actor) in [
+            (
+                Side::Raising,
+                &e.raising_agency_id,
+                Some(e.raised_by.as_str()),
+                Actor::Raiser,
+            ),
+            (
+                Side::Receiving,
+                &e.receiving_agency_id,
+                e.receiving_person_id.as_deref(),
+                Actor::Receiver,
+            ),
+        ] {
+            let leads: Vec<&str> =
+                self.leads_of(e)
+                    .filter(|(_, stage, a, p)| {
+                        a == agency
+                            && *stage == e.current_stage
+                            && self.officers.iter().any(|o| {
+                                o.agency_id == *a && o.stage == *stage && o.person_id == *p
+                            })
+                    })
+                    .map(|(_, _, _, p)| p.as_str())
+                    .collect();
+            if party == Some(me) {
+                out.push((side, actor));
+            }
+            if leads.contains(&me) {
+                out.push((side, Actor::StageLeads));
+            }
+            if party.into_iter().chain(leads).any(|p| self.manages(me, p)) {
+                out.push((side, Actor::Managers));
+            }
+        }
+        out
+    }
+
     /// Whether `manager` is above `person` in the line (a walk up the line-manager links).
     pub(crate) fn manages(&self, manager: &str, person: &str) -> bool {
         let mut at = person;
@@ -572,6 +627,7 @@ impl Harness {
                 .collect(),
             procedure: (*rules.procedure).clone(),
             appointed,
+            proposals: crate::agreement::pending_proposals(store.as_ref(), partnership_id).await,
         }
     }
 

@@ -427,8 +427,8 @@ async fn sweep_as(
 }
 
 /// Issue 13, item 3: the people involved try to write each child's name and identifier into
-/// every text the business team reads (every stage-record field, the reason of an action, a
-/// compliment), through the API. Each must be refused; were one kept, the sweep that follows
+/// every text the business team reads (every stage-record field, the reason of an action, each
+/// part of a dissent statement, a compliment), through the API. Each must be refused; were one kept, the sweep that follows
 /// would find its marker in the business team's pages. Returns how many were tried.
 async fn try_to_seed_children_into_free_text(h: &Harness, w: &World, bt: &PersonRow) -> usize {
     let mut tried = 0;
@@ -470,6 +470,34 @@ async fn try_to_seed_children_into_free_text(h: &Harness, w: &World, bt: &Person
                 attempts.push(
                     serde_json::json!({"version": version, "action": "withdraw", "reason": text}),
                 );
+            }
+            // Issue 14, item 2: each part of a dissent statement, where the raiser may record
+            // the disagreement at the stage.
+            let stage = parley_core::procedure::StageNumber::new(e.current_stage).unwrap();
+            let records_dissent = w
+                .procedure
+                .outcomes
+                .allowed
+                .contains(&parley_core::names::Resolution::DisagreementRecorded)
+                && w.procedure
+                    .may(stage, parley_core::names::StageAction::Resolve)
+                    .contains(&parley_core::names::Actor::Raiser);
+            if e.status == "open" && records_dissent {
+                for part in ["who", "why", "raising_side_will", "receiving_side_will"] {
+                    let mut dissent = serde_json::json!({
+                        "who": "The school",
+                        "why": "A home visit is still needed.",
+                        "raising_side_will": "Stay in the core group.",
+                        "receiving_side_will": "Review the plan.",
+                    });
+                    dissent[part] = serde_json::json!(text);
+                    attempts.push(serde_json::json!({
+                        "version": version,
+                        "action": "resolve",
+                        "outcome": "disagreement-recorded",
+                        "dissent": dissent,
+                    }));
+                }
             }
         }
         for body in attempts {

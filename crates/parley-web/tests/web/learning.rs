@@ -5,7 +5,6 @@
 
 use axum::http::StatusCode;
 use parley_core::escalation::Event;
-use parley_core::names::Resolution;
 use parley_core::procedure::StageNumber;
 use parley_store::records::Actor;
 
@@ -34,10 +33,18 @@ async fn learning_from_a_stage_1_case_reaches_the_business_team_only() {
                 ],
             },
         ),
+        // Issue 14, item 2: agreed takes both sides.
         (
             2,
-            Event::Resolved {
-                resolution: Resolution::Agreed,
+            Event::AgreementProposed {
+                proposal: parley_core::agreement::Proposal::Resolution,
+                by: parley_core::names::Side::Raising,
+            },
+        ),
+        (
+            3,
+            Event::AgreementConfirmed {
+                by: parley_core::names::Party::ReceivingSide,
             },
         ),
     ] {

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod agreement;
 mod appointments;
 mod bodies;
 mod cap;

@@ -62,6 +62,12 @@ pub(crate) enum Need {
     /// procedure provides from a stage the escalation has reached, while it is open; a 403
     /// for anyone else who sees it.
     Appoint,
+    /// Confirming or refusing the proposal it awaits (issue 14, item 2): the party it awaits
+    /// (`agreement::want`), never its proposer; with none pending, those who may resolve.
+    Answer,
+    /// Withdrawing the proposal it awaits: the proposing side's people who may take its
+    /// action; with none pending, those who may resolve.
+    WithdrawProposal,
 }
 
 /// What a POST sends. `{version}` becomes the escalation's current version, so that a form
@@ -253,6 +259,25 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     post(
         "/escalations/{id}/withdraw",
         Escalation(Action(StageAction::Withdraw)),
+        Form(&[("version", "{version}")]),
+    ),
+    // Issue 14, item 2: the answers to a proposal, and its withdrawal by the proposing side.
+    get("/escalations/{id}/confirm-agreement", Escalation(Answer)),
+    post(
+        "/escalations/{id}/confirm-agreement",
+        Escalation(Answer),
+        Form(&[("version", "{version}")]),
+    ),
+    get("/escalations/{id}/refuse-agreement", Escalation(Answer)),
+    post(
+        "/escalations/{id}/refuse-agreement",
+        Escalation(Answer),
+        Form(&[("version", "{version}"), ("reason", "We do not agree yet.")]),
+    ),
+    get("/escalations/{id}/withdraw-proposal", Escalation(WithdrawProposal)),
+    post(
+        "/escalations/{id}/withdraw-proposal",
+        Escalation(WithdrawProposal),
         Form(&[("version", "{version}")]),
     ),
     // Appointing the people of the final stages (issue 14, item 4).
@@ -582,6 +607,14 @@ pub(crate) fn want(who: Who, person: Option<&PersonRow>, target: &Target, live: 
                         Want::Forbidden
                     }
                 }
+                // Issue 14, item 2: proposals and their answers, and a timescale agreed with a
+                // person, proposed by others.
+                Answer | WithdrawProposal => crate::agreement::want(need, world, person, e),
+                Action(StageAction::AgreeTimescale)
+                    if crate::agreement::agreed_with(world, e).is_some() =>
+                {
+                    crate::agreement::want(need, world, person, e)
+                }
                 // Issue 14, item 5: the lead of the referral step it is at records what came
                 // of it and refers it on, whatever the stage's lists say.
                 Action(StageAction::ReferOn) if world.referral_lead(person, e).1 => Want::Allowed,
@@ -709,6 +742,10 @@ pub(crate) struct Cast {
     pub(crate) escalations: Vec<Target>,
     pub(crate) people: Vec<Target>,
     pub(crate) agencies: Vec<Target>,
+    /// The stage lead who proposes to resolve the chosen escalation by agreement before the
+    /// matrix runs (issue 14, item 2: so that the rule for answering and withdrawing is tried
+    /// on a proposal awaiting an answer), with their side.
+    pub(crate) proposer: (String, parley_core::names::Side),
 }
 
 impl Cast {
@@ -818,6 +855,14 @@ pub(crate) async fn cast(h: &Harness, procedure: &str, other: &str) -> Cast {
         label: "stage lead".to_owned(),
         person_id: Some(lead.person_id.clone()),
     });
+    let proposer = (
+        lead.person_id.clone(),
+        if lead.agency_id == chosen.receiving_agency_id {
+            parley_core::names::Side::Receiving
+        } else {
+            parley_core::names::Side::Raising
+        },
+    );
     if let Some(m) = &raiser.line_manager_id {
         personas.push(Persona {
             label: "raiser's line manager".to_owned(),
@@ -915,7 +960,15 @@ pub(crate) async fn cast(h: &Harness, procedure: &str, other: &str) -> Cast {
         escalations,
         people,
         agencies,
+        proposer,
     }
+}
+
+/// A fresh copy of the demo with the cast's proposal made on the chosen escalation.
+async fn harness(cast: &Cast) -> Harness {
+    let h = Harness::new().await;
+    crate::agreement::propose(&h, &cast.escalations[0].value, &cast.proposer).await;
+    h
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -982,8 +1035,10 @@ pub(crate) async fn attempt(
 /// Runs every route of the table for the cast; returns the failures, one line each, and how
 /// many requests expected each outcome.
 async fn run_matrix(procedure: &str, other: &str) -> (Vec<String>, HashMap<Want, usize>) {
-    let h = Arc::new(Harness::new().await);
+    let h = Harness::new().await;
     let cast = Arc::new(cast(&h, procedure, other).await);
+    crate::agreement::propose(&h, &cast.escalations[0].value, &cast.proposer).await;
+    let h = Arc::new(h);
     let parts = [cast.partnership.clone(), cast.other_partnership.clone()];
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let mut failures = Vec::new();
@@ -1047,7 +1102,7 @@ async fn run_matrix(procedure: &str, other: &str) -> (Vec<String>, HashMap<Want,
     // Routes that change something, one after another, each request with a fresh session.
     // What each persona should get is worked out again from the data whenever an allowed
     // request changed it, and the next route gets a fresh copy of the database.
-    let mut h = Harness::new().await;
+    let mut h = harness(&cast).await;
     for (method, path, _) in table.iter().filter(|(m, _, _)| *m != Method::GET) {
         let Some(expect) = expectation(method, path) else {
             continue;
@@ -1091,7 +1146,7 @@ async fn run_matrix(procedure: &str, other: &str) -> (Vec<String>, HashMap<Want,
             eprintln!(
                 "matrix ({procedure}): {method} {path} changed the records; next on a fresh copy"
             );
-            h = Harness::new().await;
+            h = harness(&cast).await;
         }
     }
     (failures, counts)

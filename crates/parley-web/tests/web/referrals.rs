@@ -232,8 +232,9 @@ async fn sunderland_scrutineer_then_inspectorate() {
 
     // At the step, the stages' actions are refused; the outcome must not name the child.
     let refusals: &[(Value, &str)] = &[
+        // (By events: agreed is for the two sides to propose and confirm, issue 14 item 2.)
         (
-            json!({"action": "resolve", "outcome": "agreed"}),
+            json!({"action": "resolve", "outcome": "by-events"}),
             "is with the independent-scrutineer referral",
         ),
         (

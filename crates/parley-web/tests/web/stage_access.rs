@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use axum::http::Method;
 use jiff::{SignedDuration, Timestamp};
 use parley_core::escalation::Event;
-use parley_core::names::{Resolution, StageAction};
+use parley_core::names::StageAction;
 use parley_store::payload::ChildDetails;
 use parley_store::records::{Actor, PersonInput, RaiseInput};
 
@@ -238,8 +238,17 @@ async fn set_scene(h: &Harness) -> Scene {
     act(
         closed.clone(),
         24,
-        Event::Resolved {
-            resolution: Resolution::Agreed,
+        Event::AgreementProposed {
+            proposal: parley_core::agreement::Proposal::Resolution,
+            by: parley_core::names::Side::Receiving,
+        },
+    )
+    .await;
+    act(
+        closed.clone(),
+        24,
+        Event::AgreementConfirmed {
+            by: parley_core::names::Party::RaisingSide,
         },
     )
     .await;
@@ -278,6 +287,15 @@ fn wanted(may: May, need: Need, open: bool, child: bool, person: &str, stage: i6
         // Dorset's procedure provides no appointments, and no form to the partnership.
         (_, Need::Appoint) => Want::Forbidden,
         (_, Need::Action(StageAction::SendPartnershipForm)) => Want::NotFound,
+        // No proposal awaits an answer in the scene: those who may resolve (issue 14, item 2).
+        (_, Need::Answer | Need::WithdrawProposal) => wanted(
+            may,
+            Need::Action(StageAction::Resolve),
+            open,
+            child,
+            person,
+            stage,
+        ),
         (_, Need::Action(action)) => {
             // Whoever takes part is told who may, a raising-side action included.
             if !acts || !(open || action == StageAction::Record) {

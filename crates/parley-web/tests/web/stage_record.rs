@@ -28,6 +28,8 @@ pub(crate) async fn stage_leads(store: &dyn Store, partnership_id: &str) -> BTre
     let mut posts: HashMap<(String, i64), String> = HashMap::new();
     let mut escalations: HashMap<String, Escalation> = HashMap::new();
     let mut led = BTreeSet::new();
+    // Whether each escalation's last proposal was a timescale.
+    let mut timescale: HashMap<String, bool> = HashMap::new();
     let mut after = 0;
     loop {
         let links = store.chain(partnership_id, after, 1000).await.unwrap();
@@ -82,7 +84,16 @@ pub(crate) async fn stage_leads(store: &dyn Store, partnership_id: &str) -> BTre
                     state.at += 1;
                     enter(&posts, id, state, &mut led);
                 }
+                // Issue 14, item 2: what a confirmation closes is the proposal's to say (a
+                // resolution closes it; a timescale does not).
+                Payload::AgreementProposed { working_days, .. } => {
+                    timescale.insert(id.to_owned(), working_days.is_some());
+                }
+                Payload::AgreementConfirmed { .. } if timescale.get(id) == Some(&false) => {
+                    escalations.get_mut(id).unwrap().open = false;
+                }
                 Payload::Resolved { .. }
+                | Payload::DisagreementRecorded { .. }
                 | Payload::ReferredOn { .. }
                 | Payload::ReferralOutcomeRecorded { .. }
                 | Payload::Withdrawn

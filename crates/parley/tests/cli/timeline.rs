@@ -126,3 +126,22 @@ fn bad_input_is_a_clear_error() {
         );
     }
 }
+
+/// Issue 14, item 2: Sunderland step 2's timescale is agreed with the practitioner raising the
+/// concern; the table says so, and the JSON keeps its documented shape.
+#[test]
+fn the_table_names_whom_a_timescale_is_agreed_with() {
+    let out = parley(&["timeline", "sunderland", "--raised", "2026-11-23"]).ok();
+    assert!(
+        out.contains(
+            "Stage 2: the timescale is agreed with the person who raised it; it holds once they confirm it"
+        ),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Stage 1: the timescale is agreed with"),
+        "{out}"
+    );
+    let solihull = parley(&["timeline", "solihull", "--raised", "2026-11-23"]).ok();
+    assert!(!solihull.contains("agreed with"), "{solihull}");
+}
