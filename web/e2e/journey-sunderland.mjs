@@ -159,12 +159,13 @@ test("Sunderland: a dispute walked through the four steps, a resolution meeting,
     const raiser = await j.as(cast.raiser);
     await open(raiser, esc);
     await assertNotOffered(raiser, "Escalate to stage 3", "the raiser at step 2");
-    // "They should do this within an agreed timescale with the practitioner raising the concern"
-    await assertOffered(raiser, "Agree a timescale", "the raiser at step 2");
+    // "They should do this within an agreed timescale with the practitioner raising the
+    // concern": the line managers propose it, the practitioner confirms it (issue 14, item 2).
+    await assertNotOffered(raiser, /timescale/, "the raiser at step 2");
 
     const manager = await j.as(cast.raiserManager);
     await openFromMyWork(manager, esc);
-    await agreeTimescale(j, manager, esc, 3, "the raiser's line manager");
+    await agreeTimescale(j, manager, esc, 3, "the raiser's line manager", cast.raiser);
     assertStep(await read(manager), 2, 3, esc.raisedOn);
     const other = await j.as(cast.receiverManager);
     await openFromMyWork(other, esc);

@@ -510,13 +510,29 @@ export async function escalate(journey, page, escalation, to, stageName, who) {
   return now;
 }
 
-/** Agrees a timescale of `days` working days for the current stage (Sunderland). */
-export async function agreeTimescale(journey, page, escalation, days, who) {
-  await startAction(page, /^(Agree a timescale|Change the agreed timescale)$/, who);
+/**
+ * Agrees a timescale of `days` working days for the current stage (Sunderland). Where the
+ * procedure has it agreed with someone (Sunderland step 2: "with the practitioner raising the
+ * concern"), `who` proposes it and `confirmedBy` (that person) confirms it on their page.
+ */
+export async function agreeTimescale(journey, page, escalation, days, who, confirmedBy) {
+  await startAction(page, /^(Agree a timescale|Change the agreed timescale|Propose a timescale)$/, who);
   await journey.check(page, "agree-timescale form");
-  await page.getByLabel("How many working days were agreed for this stage?").fill(String(days));
-  await confirm(page, escalation, "Agree the timescale", "agree a timescale");
-  await assertDone(page, "The timescale was agreed", "agree a timescale");
+  await page.getByLabel(/How many working days/).fill(String(days));
+  await confirm(page, escalation, /^(Agree|Propose) the timescale$/, "agree a timescale");
+  if (!confirmedBy) {
+    await assertDone(page, "The timescale was agreed", "agree a timescale");
+    return;
+  }
+  assert.match((await read(page)).text, /A proposal awaits an answer|takes effect once/, `${who}: the timescale is not shown awaiting confirmation`);
+  const other = await journey.as(confirmedBy);
+  await open(other, escalation);
+  const button = other.locator("main a.govuk-button", { hasText: "Confirm the timescale" });
+  assert.ok(await button.count(), "the person the timescale is agreed with is not offered to confirm it");
+  await Promise.all([other.waitForNavigation(), button.first().click()]);
+  await journey.check(other, "confirm the timescale form");
+  await confirm(other, escalation, "Confirm the timescale", "confirm the timescale");
+  await open(page, escalation);
 }
 
 /**
