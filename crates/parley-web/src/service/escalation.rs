@@ -2,6 +2,11 @@
 //! leads it, deadline, the full history as a timeline, the stage record, and the actions the
 //! procedure allows now"), its child's details (each reading recorded), and the actions.
 //!
+//! Length: about 2,700 lines, past the 800 the project keeps to. The action machinery (kinds,
+//! offers, inputs, events, refusal fields) is one table per action kind spread over the file;
+//! splitting it into `service/escalation/{view,history,actions}.rs` is the structure issue's
+//! (16) first task, left for it rather than done at the end of this one.
+//!
 //! Pages and the API both build their answers here, so the two cannot disagree:
 //!
 //! - [`load`] finds the escalation and answers 404 unless `access::access` lets the person see
