@@ -57,8 +57,9 @@
 //! not see) goes as the message instead.
 //!
 //! A single message or statement writes from its start, so a connection lost under it leaves
-//! the outcome unknown. The writer then settles it on a new connection: it waits for the heads'
-//! row locks (any transaction of the lost connection still running ends first), then looks for
+//! the outcome unknown. The writer then settles it on a new connection: it ends the lost
+//! connection's server process and waits until it has gone (the batch's bytes may reach the
+//! server after the client saw the connection drop), takes the heads' row locks, then looks for
 //! the batch's first event of each partnership by its hash. Found, the batch committed and is
 //! acknowledged; absent, nothing of it was written, and it is written the two-message way.
 //!
@@ -415,8 +416,9 @@ impl BoundBatch {
     }
 }
 
-/// Whether a one-message batch whose connection was lost committed: opens a transaction on
-/// `conn`, locks the heads (waiting out any transaction of the lost connection), and looks for
+/// Whether a one-message batch whose connection was lost committed, once the lost
+/// connection's process has gone ([`wait_out`]): opens a transaction on `conn`, locks the
+/// heads, and looks for
 /// each partnership's first event of the batch. Leaves the transaction open.
 async fn settle(
     conn: &mut PoolConnection<Postgres>,
@@ -537,7 +539,7 @@ impl PgWriter {
                 guard.armed = true;
                 guard
             }
-            None => Guard::new(self.pool.acquire().await?),
+            None => Guard::open(&self.pool).await?,
         };
         let sent = match one_trip(batch, known) {
             Some((send, one)) => match send {
@@ -574,9 +576,11 @@ impl PgWriter {
                 }
                 Err(e) => {
                     known.forget();
+                    let lost = guard.pid;
                     drop(guard);
                     tracing::info!(error = %e, "the writer's connection was lost under a batch; settling it");
-                    guard = Guard::new(self.pool.acquire().await?);
+                    guard = Guard::open(&self.pool).await?;
+                    wait_out(&mut guard.conn, lost).await?;
                     if settle(&mut guard.conn, &one.firsts).await? {
                         sqlx::raw_sql("COMMIT").execute(&mut *guard.conn).await?;
                         guard.armed = false;
@@ -596,7 +600,7 @@ impl PgWriter {
             {
                 tracing::info!(error = %e, "the writer's connection was lost; reconnecting");
                 drop(guard);
-                guard = Guard::new(self.pool.acquire().await?);
+                guard = Guard::open(&self.pool).await?;
                 write(&mut guard.conn, batch).await
             }
             other => other,
@@ -927,15 +931,66 @@ struct Guard {
     armed: bool,
     /// Every write is prepared on the connection (it has committed a two-message batch).
     prepared: bool,
+    /// The server process behind the connection, to wait out should the connection be lost.
+    pid: i32,
 }
 
 impl Guard {
-    fn new(conn: PoolConnection<Postgres>) -> Guard {
-        Guard {
+    /// Takes a connection from the pool and asks which server process serves it (one round
+    /// trip, once per kept connection).
+    async fn open(pool: &PgPool) -> Result<Guard, StoreError> {
+        let mut conn = pool.acquire().await?;
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(Guard {
             conn,
             armed: true,
             prepared: false,
+            pid,
+        })
+    }
+}
+
+/// How long the writer waits for a lost connection's server process to end.
+const WAIT_OUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Ends the server process `pid` of a lost connection and waits until it has gone, so that
+/// what it was running has committed or rolled back before the writer looks for it. The bytes
+/// of a batch can reach the server after the client saw the connection drop: without this,
+/// the look could come first, find nothing, and the batch then commit behind it.
+async fn wait_out(conn: &mut PoolConnection<Postgres>, pid: i32) -> Result<(), StoreError> {
+    // A role may end its own processes. Refused (a restricted role), the wait still holds:
+    // the server ends the process once it finds its client gone.
+    if let Err(e) = sqlx::query("SELECT pg_terminate_backend($1)")
+        .bind(pid)
+        .execute(&mut **conn)
+        .await
+    {
+        let sqlx::Error::Database(refused) = e else {
+            return Err(e.into());
+        };
+        tracing::info!(error = %refused, pid, "could not end the lost connection's process; waiting for it");
+    }
+    let started = std::time::Instant::now();
+    loop {
+        let alive: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)")
+                .bind(pid)
+                .fetch_one(&mut **conn)
+                .await?;
+        if !alive {
+            return Ok(());
         }
+        if started.elapsed() > WAIT_OUT {
+            return Err(StoreError::Database(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "the server process {pid} of a lost connection is still running; the batch's outcome is unknown"
+                ),
+            ))));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 

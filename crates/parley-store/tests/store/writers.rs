@@ -6,7 +6,7 @@
 //! and a connection lost before or after the server received the batch.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
 use parley_store::audit;
@@ -155,6 +155,15 @@ const CUT_BEFORE: u8 = 1;
 /// Pass the message on, let the server answer (so it has committed), and cut before the
 /// answer reaches the writer.
 const CUT_AFTER: u8 = 2;
+/// Cut the writer's side first, then pass the message on after a pause: the server receives
+/// the batch after the writer has seen its connection go (a pause from [`late_pause`]).
+const CUT_LATE: u8 = 3;
+
+/// The pause of a `CUT_LATE` cut, varied so that the batch reaches the server at different
+/// points of the writer's settling.
+fn late_pause(n: u64) -> Duration {
+    Duration::from_millis(n % 7 * 3)
+}
 
 /// A TCP proxy in front of PostgreSQL that can cut a connection under a batch. Returns its
 /// port and the switch (`PASS`, `CUT_BEFORE`, `CUT_AFTER`; back to `PASS` once used).
@@ -163,16 +172,22 @@ async fn cutting_proxy(server: String) -> (u16, Arc<AtomicU8>) {
     let port = listener.local_addr().unwrap().port();
     let mode = Arc::new(AtomicU8::new(PASS));
     let switch = mode.clone();
+    let late = Arc::new(AtomicU64::new(0));
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
             let upstream = TcpStream::connect(&server).await.unwrap();
-            tokio::spawn(relay(client, upstream, mode.clone()));
+            tokio::spawn(relay(client, upstream, mode.clone(), late.clone()));
         }
     });
     (port, switch)
 }
 
-async fn relay(mut client: TcpStream, mut server: TcpStream, mode: Arc<AtomicU8>) {
+async fn relay(
+    mut client: TcpStream,
+    mut server: TcpStream,
+    mode: Arc<AtomicU8>,
+    late: Arc<AtomicU64>,
+) {
     let (mut up, mut down) = ([0u8; 65536], [0u8; 65536]);
     // The end of the last chunk, so that a mark split across two reads is still seen.
     let mut tail: Vec<u8> = Vec::new();
@@ -186,6 +201,14 @@ async fn relay(mut client: TcpStream, mut server: TcpStream, mode: Arc<AtomicU8>
                 tail = seen[seen.len().saturating_sub(MARK.len() - 1)..].to_vec();
                 let cut = if marked { mode.swap(PASS, Ordering::SeqCst) } else { PASS };
                 if cut == CUT_BEFORE {
+                    return;
+                }
+                if cut == CUT_LATE {
+                    drop(client);
+                    tokio::time::sleep(late_pause(late.fetch_add(1, Ordering::SeqCst))).await;
+                    if server.write_all(&up[..n]).await.is_ok() {
+                        let _ = tokio::time::timeout(Duration::from_secs(10), server.read(&mut down)).await;
+                    }
                     return;
                 }
                 if server.write_all(&up[..n]).await.is_err() {
@@ -226,13 +249,17 @@ async fn a_batch_whose_connection_is_cut_is_settled_not_lost_or_doubled() {
         let through = format!("{credentials}@127.0.0.1:{port}/{database}");
         let store = PgStore::open(&through).await.unwrap();
         let mut version = 0;
-        let cuts = [
+        let mut cuts = vec![
             (CUT_AFTER, false),
             (CUT_BEFORE, false),
             (CUT_AFTER, true),
             (CUT_BEFORE, true),
         ];
-        for (n, (cut, as_message)) in (1..).zip(cuts) {
+        // The batch reaching the server late, at each pause twice over.
+        for _ in 0..14 {
+            cuts.extend([(CUT_LATE, false), (CUT_LATE, true)]);
+        }
+        for (n, &(cut, as_message)) in (1..).zip(&cuts) {
             // Two plain appends: the writer reads first (it forgets after a cut), then knows.
             for _ in 0..2 {
                 version += 1;
@@ -258,7 +285,11 @@ async fn a_batch_whose_connection_is_cut_is_settled_not_lost_or_doubled() {
             let stored = store.stream_version(PARTNERSHIP, "s1").await.unwrap();
             assert_eq!(stored, version, "{case}");
         }
-        assert_eq!(store.procedures(PARTNERSHIP).await.unwrap().len(), 2);
+        let with_procedure = cuts.iter().filter(|(_, as_message)| *as_message).count();
+        assert_eq!(
+            store.procedures(PARTNERSHIP).await.unwrap().len(),
+            with_procedure
+        );
         assert_chain(&store, version, db.backend).await;
         store.close().await;
     }
