@@ -588,28 +588,11 @@ impl Escalation {
     /// stage's and the overall one. A deadline is the end of its day in the procedure's time
     /// zone (DESIGN.md §5), so it has passed once that date is behind us.
     pub fn overdue(&self, rules: Rules<'_>, at: Timestamp) -> Vec<(Deadline, Date)> {
-        if !self.status.is_open() {
-            return Vec::new();
-        }
         let today = rules.local_date(at);
-        let mut out = Vec::new();
-        // At a referral step only its own deadline runs: the stages' and the overall
-        // deadlines are the procedure's, which it has left (Parley default; no document gives
-        // a time limit for the procedure once referred beyond it).
-        if let Some(step) = self.at_referral() {
-            if let Some(due) = step.due.filter(|d| *d < today) {
-                out.push((Deadline::Referral(self.referral_number()), due));
-            }
-            return out;
-        }
-        let current = self.current();
-        if current.due < today {
-            out.push((Deadline::Stage(current.number), current.due));
-        }
-        if let Some(due) = self.overall_due.filter(|d| *d < today) {
-            out.push((Deadline::Overall, due));
-        }
-        out
+        self.running_deadlines()
+            .into_iter()
+            .filter(|(_, due)| *due < today)
+            .collect()
     }
 
     /// Applies one event; the state is unchanged when it is refused.

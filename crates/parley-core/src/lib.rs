@@ -15,6 +15,7 @@ pub mod describe;
 pub mod escalation;
 pub mod identifiers;
 pub mod meeting;
+pub mod monitor;
 pub mod names;
 pub mod partnership_form;
 pub mod procedure;
