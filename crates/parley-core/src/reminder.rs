@@ -17,7 +17,7 @@ use crate::escalation::{Deadline, Escalation, Notification, Reason, Rules, Trans
 use crate::names::Trigger;
 
 impl Escalation {
-    /// The reminder days of a deadline due on `due`: the `before` working days ahead of it in
+    /// The reminder day of a deadline due on `due`: `before` working days ahead of it in
     /// the partnership's calendar (the due date itself does not count, so `before = 1` is the
     /// working day before).
     pub fn reminder_day(
