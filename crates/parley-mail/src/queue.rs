@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use parley_core::Calendar;
+use parley_core::escalation::Reason;
+use parley_core::names::Recipient;
+use parley_core::{Calendar, StageNumber};
 
 use crate::compose::Notice;
 
@@ -21,6 +23,11 @@ pub struct Queued {
     pub person_id: Option<String>,
     /// Where the e-mail goes; `None` only for an undeliverable row, never leased.
     pub address: Option<String>,
+    /// Whom the notification was for, why, and the stage the escalation was at (the outbox
+    /// row's): what [`Queue::describe`] says is built from them.
+    pub recipient: Recipient,
+    pub reason: Reason,
+    pub stage: StageNumber,
     /// Attempts made before this one.
     pub attempts: i64,
     pub created_at_us: i64,

@@ -112,7 +112,9 @@ pub async fn send_once<Q: Queue + ?Sized>(
             .buffer_unordered(settings.concurrency.max(1))
             .collect()
             .await;
+        let mut recorded = 0;
         for (id, outcome) in outcomes {
+            recorded += usize::from(!matches!(outcome, Outcome::Unrecorded(_)));
             match outcome {
                 Outcome::Sent => report.sent += 1,
                 Outcome::Retrying(e) => {
@@ -126,7 +128,9 @@ pub async fn send_once<Q: Queue + ?Sized>(
                 Outcome::Unrecorded(e) => report.problems.push((id, e)),
             }
         }
-        if count < batch {
+        // A short batch is the last; so is one whose outcomes the store could not take (its
+        // rows stay leased until the lease runs out, and the next pass tries again).
+        if count < batch || recorded == 0 {
             break;
         }
     }

@@ -9,7 +9,8 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use parley_core::StageNumber;
 use parley_core::calendar::{BankHolidays, Calendar, Region};
-use parley_core::escalation::Deadline;
+use parley_core::escalation::{Deadline, Reason};
+use parley_core::names::Recipient;
 use parley_mail::{DigestDue, Happening, Needed, Notice, PartnershipCalendar, Queue, Queued};
 
 pub(crate) const PARTNERSHIP: &str = "p-croydon";
@@ -76,6 +77,9 @@ impl MemQueue {
                 escalation_id: Some(format!("esc-{id}")),
                 person_id: person.clone(),
                 address: Some(address.to_owned()),
+                recipient: Recipient::StageLeads,
+                reason: Reason::StageEntered(StageNumber::new(2).unwrap()),
+                stage: StageNumber::new(2).unwrap(),
                 attempts: 0,
                 created_at_us: us,
             },

@@ -5,6 +5,9 @@ use jiff::Timestamp;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::Tls;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use parley_core::StageNumber;
+use parley_core::escalation::Reason;
+use parley_core::names::Recipient;
 use parley_mail::compose::{self, Context};
 use parley_mail::testing::{SinkOptions, assert_no_child_markers, read_maildir};
 use parley_mail::{Failure, Mailbox, Mailer, Queued, SmtpUrl, mail_test};
@@ -29,6 +32,9 @@ fn message(id: &str, to: &str) -> lettre::Message {
         escalation_id: Some(format!("esc-{id}")),
         person_id: None,
         address: Some(to.to_owned()),
+        recipient: Recipient::StageLeads,
+        reason: Reason::StageEntered(StageNumber::new(2).unwrap()),
+        stage: StageNumber::new(2).unwrap(),
         attempts: 0,
         created_at_us: 0,
     };
