@@ -10,6 +10,7 @@
 //!   outcome.
 
 pub mod compose;
+pub mod describe;
 pub mod hours;
 pub mod mailer;
 pub mod queue;
