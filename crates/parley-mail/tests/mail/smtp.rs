@@ -266,3 +266,23 @@ async fn the_canary_check_finds_a_marker_in_any_part() {
         assert!(caught.is_err(), "{marker} was not found");
     }
 }
+
+#[tokio::test]
+async fn smtps_never_falls_back_to_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SinkOptions {
+        auth_log: true,
+        ..SinkOptions::default()
+    };
+    let Some(sink) = sink(dir.path(), &options) else {
+        return;
+    };
+    let mailer = mailer(&format!("smtps://parley:hunter2@127.0.0.1:{}", sink.port));
+    let e = mailer
+        .send(&message("d1", "lead@health.test"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.failure, Failure::Temporary, "{e}");
+    assert!(sink.messages().is_empty());
+    assert_eq!(sink.auth_attempts(), Vec::<String>::new());
+}
