@@ -14,6 +14,7 @@ pub mod describe;
 pub mod hours;
 pub mod mailer;
 pub mod queue;
+pub mod records;
 pub mod send;
 pub mod settings;
 #[cfg(feature = "testing")]
@@ -24,6 +25,7 @@ pub use hours::{MailHours, MailHoursError};
 pub use lettre::message::Mailbox;
 pub use mailer::{Accepted, Failure, Mailer, MailerError, SendError, mail_test};
 pub use queue::{DigestDue, PartnershipCalendar, Queue, Queued};
+pub use records::{QueueError, StoreQueue};
 pub use send::{SendReport, send_once};
 pub use settings::{
     MailFrom, MailSettings, PublicUrl, RetryPolicy, Security, SmtpUrl, SmtpUrlError,

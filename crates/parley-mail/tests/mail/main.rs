@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod queue;
+mod records;
 mod send;
 mod smtp;
 
