@@ -33,11 +33,14 @@ pub enum QueueError {
 /// A partnership's procedure version with its calendar (closure days included).
 type Rules = Arc<(Procedure, Arc<Calendar>)>;
 
+/// (partnership, procedure version, closure days).
+type RulesKey = (String, i64, Vec<String>);
+
 /// The mail queue over `Records`.
 pub struct StoreQueue {
     records: Arc<Records>,
     /// Parsed procedures and calendars by (partnership, version, closure days).
-    rules: Mutex<HashMap<(String, i64, Vec<String>), Rules>>,
+    rules: Mutex<HashMap<RulesKey, Rules>>,
 }
 
 impl std::fmt::Debug for StoreQueue {
