@@ -130,8 +130,8 @@ impl Notice {
         format!("{head}: {}", self.reference)
     }
 
-    /// The first sentence of the body.
-    fn lead(&self, today: Date) -> String {
+    /// The first sentence of the body: what happened, in a sentence (the inbox shows it too).
+    pub fn lead(&self, today: Date) -> String {
         let r = &self.reference;
         match &self.happened {
             Happening::Raised => format!(
@@ -173,7 +173,9 @@ impl Notice {
         ]
     }
 
-    fn needed_sentence(&self, today: Date) -> Option<String> {
+    /// What is needed and by when, as a sentence ("Finish stage 2 (...) by Monday 7
+    /// December."), when something is.
+    pub fn needed_sentence(&self, today: Date) -> Option<String> {
         self.needed.as_ref().map(|n| match n.by {
             Some(by) => format!("{} by {}.", n.what, date_in_words(by, today)),
             None => format!("{}.", n.what),
