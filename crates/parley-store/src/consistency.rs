@@ -148,6 +148,7 @@ pub const ESCALATIONS: ProjectionTable = ProjectionTable {
         ("receiving_person_id", Text),
         ("summary", Text),
         ("updated_at_us", Int),
+        ("wake_on", Text),
     ],
     key: 1,
 };
@@ -526,6 +527,7 @@ impl Tables {
                     opt_text(e.receiving_person_id.as_deref()),
                     text(&e.summary),
                     Value::Int(e.updated_at_us),
+                    Value::Null,
                 ],
                 &[
                     "version",

@@ -91,7 +91,7 @@ async fn sqlite_to_postgres_to_sqlite_keeps_every_byte_and_every_answer() {
     seed(&records_a, 30, 5).await;
     let export_a = export_of(records_a.store().as_ref()).await;
     let answers_a = answers(records_a.store().as_ref()).await;
-    assert!(export_a.starts_with(r#"{"type":"header","format":"parley-export","version":1,"#));
+    assert!(export_a.starts_with(r#"{"type":"header","format":"parley-export","version":2,"#));
     assert!(export_a.contains(r#""backend":"sqlite""#));
     let file_a = write(dir.path(), "a.jsonl", &export_a);
 
@@ -304,8 +304,8 @@ async fn bad_exports_are_refused_with_a_reason_and_change_nothing() {
         ),
         (
             "a newer version",
-            good.replacen(r#""version":1"#, r#""version":2"#, 1),
-            "is a version 2 export",
+            good.replacen(r#""version":2"#, r#""version":3"#, 1),
+            "is a version 3 export",
         ),
         ("tampered", tampered, "does not verify"),
         (
