@@ -899,7 +899,7 @@ macro_rules! impl_store {
                 .fetch_all(&self.pool)
                 .await?;
                 let total = match rows.first() {
-                    Some(r) => r.try_get(24)?,
+                    Some(r) => r.try_get(25)?,
                     None => sqlx::query_scalar(concat!(
                         "SELECT COUNT(*) FROM (",
                         involving_sql!($people_in, " AND status <> 'open'", ""),
@@ -933,7 +933,7 @@ macro_rules! impl_store {
                     .push_bind(offset.max(0));
                 let rows = q.build().fetch_all(&self.pool).await?;
                 let total = match rows.first() {
-                    Some(r) => r.try_get(24)?,
+                    Some(r) => r.try_get(25)?,
                     None => {
                         let mut q = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM escalations");
                         $m::push_escalation_filter(&mut q, partnership_id, filter);
@@ -1288,7 +1288,7 @@ macro_rules! escalation_columns {
     () => {
         "id, partnership_id, reference, procedure_version, version, route, subject, child_status, category, status, \
          outcome, current_stage, stage_due, overall_due, raised_at_us, raised_on, closed_at_us, resolved_by_events, \
-         raised_by, raising_agency_id, receiving_agency_id, receiving_person_id, summary, updated_at_us"
+         raised_by, raising_agency_id, receiving_agency_id, receiving_person_id, summary, updated_at_us, wake_on"
     };
 }
 
@@ -1497,6 +1497,7 @@ macro_rules! generic_writes {
                     receiving_person_id: r.try_get(21)?,
                     summary: r.try_get(22)?,
                     updated_at_us: r.try_get(23)?,
+                    wake_on: r.try_get(24)?,
                 })
             }
 

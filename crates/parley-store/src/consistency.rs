@@ -527,7 +527,7 @@ impl Tables {
                     opt_text(e.receiving_person_id.as_deref()),
                     text(&e.summary),
                     Value::Int(e.updated_at_us),
-                    Value::Null,
+                    opt_text(e.wake_on.as_deref()),
                 ],
                 &[
                     "version",
@@ -539,6 +539,7 @@ impl Tables {
                     "closed_at_us",
                     "resolved_by_events",
                     "updated_at_us",
+                    "wake_on",
                 ],
             ),
             Op::Child {

@@ -175,6 +175,9 @@ pub struct EscalationRow {
     pub receiving_person_id: Option<String>,
     pub summary: String,
     pub updated_at_us: i64,
+    /// `YYYY-MM-DD`: the first date on which the deadline monitor has something to record
+    /// (`Escalation::wake_on`); `None` when it has nothing left (migration 8).
+    pub wake_on: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 mod append_only;
 mod demo;
 mod literals;
+mod monitor;
 mod officers;
 mod projections;
 mod purge;

@@ -892,6 +892,7 @@ async fn the_web_lists_are_fast_with_ten_thousand_escalations() {
                 receiving_person_id: (next(4) > 0).then(|| format!("person-{receiver}")),
                 summary: "A decision challenged".to_owned(),
                 updated_at_us: 0,
+                wake_on: None,
             })));
         }
         ops.extend(entered);
