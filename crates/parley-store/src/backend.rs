@@ -107,7 +107,7 @@ pub type BlockingAppender = Arc<
 
 /// Storage. Both implementations pass the same story tests (`tests/store/`).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: notices::Notices + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// The highest migration applied.
@@ -1293,7 +1293,7 @@ macro_rules! escalation_columns {
 }
 
 mod inline;
-pub(crate) mod notices;
+pub mod notices;
 mod pg_writer;
 mod sqlite_writer;
 mod statements;

@@ -155,6 +155,18 @@ impl Projector {
         Ok(())
     }
 
+    /// The latest local date of `at` in the time zones of the partnership's procedure
+    /// versions (one zone for every built-in procedure, Europe/London): the day the deadline
+    /// monitor looks from. `None` for an unknown partnership or one with no procedure yet.
+    pub fn local_today(&self, partnership_id: &str, at: Timestamp) -> Option<Date> {
+        self.partnerships
+            .get(partnership_id)?
+            .procedures
+            .values()
+            .map(|p| at.to_zoned(p.calendar.time_zone.clone()).date())
+            .max()
+    }
+
     /// The partnership's current procedure version.
     pub fn current_procedure(&self, partnership_id: &str) -> Option<i64> {
         self.partnerships

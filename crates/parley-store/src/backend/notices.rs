@@ -1,11 +1,44 @@
-//! The SQL of notices (issue 15): the deliveries each notification was resolved to, and the
-//! moving of them in exports. Written once with `$N` placeholders and stamped out for both
-//! drivers by `notice_sql!`, as `generic_writes!` does for the appends.
+//! The SQL of notices (issue 15): what the deadline monitor reads, the deliveries each
+//! notification is resolved to, and the moving of them in exports. Written once with `$N`
+//! placeholders and stamped out for both drivers by `notice_sql!`, as `generic_writes!` does
+//! for the appends; [`Notices`] is implemented for each backend over those functions.
 
+use async_trait::async_trait;
 use sqlx::Row;
 
+use super::{PgStore, SqliteStore};
 use crate::StoreError;
 use crate::rows::DeliveryRow;
+
+/// A delivery with what its outbox row says (recipient kind, reason, stage, whether the child's
+/// details are allowed, the event) and the escalation's outcome (what a `closed:` reason
+/// closed with): what `notify::Delivery` is read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinedDelivery {
+    pub row: DeliveryRow,
+    pub recipient: String,
+    pub reason: String,
+    pub stage: i64,
+    pub child_details: bool,
+    pub event_seq: i64,
+    pub outcome: Option<String>,
+}
+
+/// What the deadline monitor and the notices read and write, beside the event log.
+#[async_trait]
+pub trait Notices: Send + Sync {
+    /// The partnership's escalations whose wake date (`escalations.wake_on`) is `today` or
+    /// earlier: those the deadline monitor may have something to record for. Read through the
+    /// `escalations_wake` index, so the cost is what is due, not what is open.
+    async fn due_escalations(
+        &self,
+        partnership_id: &str,
+        today: &str,
+    ) -> Result<Vec<String>, StoreError>;
+}
+
+/// [`Notices::due_escalations`]. The `IS NOT NULL` matches the partial index's condition.
+pub const DUE_ESCALATIONS: &str = "SELECT id FROM escalations WHERE partnership_id = $1 AND wake_on IS NOT NULL AND wake_on <= $2";
 
 macro_rules! delivery_columns {
     () => {
@@ -33,6 +66,19 @@ macro_rules! notice_sql {
 
             type Conn = <$db as sqlx::Database>::Connection;
             type DbRow = <$db as sqlx::Database>::Row;
+            type Pool = sqlx::Pool<$db>;
+
+            pub(crate) async fn due_escalations(
+                pool: &Pool,
+                partnership_id: &str,
+                today: &str,
+            ) -> Result<Vec<String>, StoreError> {
+                Ok(sqlx::query_scalar(DUE_ESCALATIONS)
+                    .bind(partnership_id)
+                    .bind(today)
+                    .fetch_all(pool)
+                    .await?)
+            }
 
             pub(crate) fn delivery_row(r: &DbRow) -> Result<DeliveryRow, StoreError> {
                 Ok(DeliveryRow {
@@ -113,3 +159,25 @@ macro_rules! notice_sql {
 }
 
 notice_sql!(sqlx::Sqlite => sqlite, sqlx::Postgres => pg);
+
+#[async_trait]
+impl Notices for SqliteStore {
+    async fn due_escalations(
+        &self,
+        partnership_id: &str,
+        today: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        sqlite::due_escalations(&self.pool, partnership_id, today).await
+    }
+}
+
+#[async_trait]
+impl Notices for PgStore {
+    async fn due_escalations(
+        &self,
+        partnership_id: &str,
+        today: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        pg::due_escalations(&self.pool, partnership_id, today).await
+    }
+}
