@@ -18,7 +18,11 @@ use parley_core::procedure::StageNumber;
 use crate::StoreError;
 use crate::backend::notices::JoinedDelivery;
 
+mod admin;
 mod deadlines;
+mod inbox;
+mod queue;
+mod resolve;
 
 /// Where a delivery's e-mail stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -113,7 +117,6 @@ pub enum DeliveryFilter {
 
 impl DeliveryFilter {
     /// The mail states it lets through.
-    #[allow(dead_code)] // TEMP: read by notify/admin.rs
     pub(crate) fn states(self) -> &'static [MailState] {
         match self {
             DeliveryFilter::All => &MailState::ALL,
@@ -173,7 +176,6 @@ pub struct PassReport {
 
 impl Delivery {
     /// The typed delivery of a stored row, or `Unreadable` naming the outbox row's event.
-    #[allow(dead_code)] // TEMP: read by notify/*.rs
     pub(crate) fn from_joined(j: JoinedDelivery) -> Result<Delivery, StoreError> {
         let unreadable = |what: String| StoreError::Unreadable {
             partnership: j.row.partnership_id.clone(),
@@ -221,7 +223,6 @@ impl Delivery {
 /// `deadline-passed:referral-N` and `closed:<status>`. A `closed:` reason names the status only;
 /// what it closed with (the resolution, the referral, the redirection) is the escalation's
 /// `outcome` column, read with the delivery.
-#[allow(dead_code)] // TEMP: read by from_joined
 fn parse_reason(text: &str, outcome: Option<&str>) -> Option<Reason> {
     let stage = |n: &str| n.parse::<i64>().ok().and_then(StageNumber::new);
     if text == "raised" {

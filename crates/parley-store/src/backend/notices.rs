@@ -1,14 +1,18 @@
-//! The SQL of notices (issue 15): what the deadline monitor reads, the deliveries each
-//! notification is resolved to, and the moving of them in exports. Written once with `$N`
-//! placeholders and stamped out for both drivers by `notice_sql!`, as `generic_writes!` does
-//! for the appends; [`Notices`] is implemented for each backend over those functions.
+//! What the deadline monitor and the notices (issue 15) read and write beside the event log:
+//! the escalations due, the deliveries each notification is resolved to, the mail queue, the
+//! inbox and the mail settings. [`Notices`] is implemented for each backend over the functions
+//! `notices/sql.rs` stamps out for its driver.
 
 use async_trait::async_trait;
-use sqlx::Row;
 
 use super::{PgStore, SqliteStore};
 use crate::StoreError;
-use crate::rows::DeliveryRow;
+use crate::rows::{DeliveryRow, OutboxRow};
+
+mod sql;
+
+pub use sql::DUE_ESCALATIONS;
+pub(crate) use sql::{pg, sqlite};
 
 /// A delivery with what its outbox row says (recipient kind, reason, stage, whether the child's
 /// details are allowed, the event) and the escalation's outcome (what a `closed:` reason
@@ -24,7 +28,8 @@ pub struct JoinedDelivery {
     pub outcome: Option<String>,
 }
 
-/// What the deadline monitor and the notices read and write, beside the event log.
+/// The notices' storage, beside the event log: every [`Store`](super::Store) has it. A change to
+/// a row that is not there does nothing.
 #[async_trait]
 pub trait Notices: Send + Sync {
     /// The partnership's escalations whose wake date (`escalations.wake_on`) is `today` or
@@ -35,130 +40,128 @@ pub trait Notices: Send + Sync {
         partnership_id: &str,
         today: &str,
     ) -> Result<Vec<String>, StoreError>;
+
+    /// Up to `limit` outbox rows not yet resolved into deliveries, oldest first.
+    async fn unresolved_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError>;
+
+    /// In one write transaction, claims each outbox row (its `sent_at_us` set to `now_us` only
+    /// where it is still NULL) and, for each claimed, inserts its deliveries. Returns for each
+    /// row whether this call claimed it: a row another server resolved first is left alone.
+    async fn resolve_outbox_rows(
+        &self,
+        now_us: i64,
+        rows: &[(String, Vec<DeliveryRow>)],
+    ) -> Result<Vec<bool>, StoreError>;
+
+    /// The mail settings of the partnership's people who chose one: (person, mode).
+    async fn mail_preferences(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// A person's mail setting, if they chose one.
+    async fn mail_preference(&self, person_id: &str) -> Result<Option<String>, StoreError>;
+
+    /// Saves a person's mail setting.
+    async fn set_mail_preference(&self, person_id: &str, mode: &str) -> Result<(), StoreError>;
+
+    /// Leases up to `limit` pending deliveries of the partnerships whose attempt is due at
+    /// `now_us` and whose lease is absent or expired, to `worker` until `until_us`.
+    async fn lease_deliveries(
+        &self,
+        now_us: i64,
+        worker: &str,
+        until_us: i64,
+        limit: i64,
+        partnerships: &[String],
+    ) -> Result<Vec<JoinedDelivery>, StoreError>;
+
+    /// Marks a delivery sent if `worker` holds its lease; whether it did.
+    async fn mark_delivery_sent(
+        &self,
+        id: &str,
+        worker: &str,
+        at_us: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Records a failed attempt if `worker` holds the lease: pending again from `retry_at_us`,
+    /// or failed without one. Whether it did.
+    async fn mark_delivery_failed(
+        &self,
+        id: &str,
+        worker: &str,
+        at_us: i64,
+        error: &str,
+        retry_at_us: Option<i64>,
+    ) -> Result<bool, StoreError>;
+
+    /// The deliveries waiting for a daily summary, by person.
+    async fn digest_deliveries(
+        &self,
+        partnerships: &[String],
+    ) -> Result<Vec<JoinedDelivery>, StoreError>;
+
+    /// Marks deliveries waiting for a summary sent; how many.
+    async fn mark_digest_sent(&self, ids: &[String], at_us: i64) -> Result<u64, StoreError>;
+
+    /// One page of the partnership's deliveries in the given mail states, newest first, and how
+    /// many there are in all.
+    async fn delivery_page(
+        &self,
+        partnership_id: &str,
+        states: &[String],
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<JoinedDelivery>, i64), StoreError>;
+
+    /// One delivery.
+    async fn joined_delivery(&self, id: &str) -> Result<Option<JoinedDelivery>, StoreError>;
+
+    /// An escalation's deliveries, oldest first.
+    async fn escalation_deliveries(
+        &self,
+        escalation_id: &str,
+    ) -> Result<Vec<JoinedDelivery>, StoreError>;
+
+    /// A failed delivery of the partnership pending again from `now_us`; whether there was one.
+    async fn retry_failed_delivery(
+        &self,
+        partnership_id: &str,
+        id: &str,
+        now_us: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Replaces an undeliverable delivery of the partnership by `deliveries`, in one
+    /// transaction; whether there was one.
+    async fn replace_undeliverable(
+        &self,
+        partnership_id: &str,
+        id: &str,
+        deliveries: &[DeliveryRow],
+    ) -> Result<bool, StoreError>;
+
+    /// One page of a person's deliveries, newest first, and how many they have in all.
+    async fn inbox_page(
+        &self,
+        person_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<JoinedDelivery>, i64), StoreError>;
+
+    /// How many of a person's deliveries are unread.
+    async fn unread_deliveries(&self, person_id: &str) -> Result<i64, StoreError>;
+
+    /// Marks one of a person's own deliveries read; whether it was unread.
+    async fn mark_delivery_read(
+        &self,
+        person_id: &str,
+        id: &str,
+        at_us: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Marks every unread delivery of a person read; how many.
+    async fn mark_deliveries_read(&self, person_id: &str, at_us: i64) -> Result<u64, StoreError>;
 }
-
-/// [`Notices::due_escalations`]. The `IS NOT NULL` matches the partial index's condition.
-pub const DUE_ESCALATIONS: &str = "SELECT id FROM escalations WHERE partnership_id = $1 AND wake_on IS NOT NULL AND wake_on <= $2";
-
-macro_rules! delivery_columns {
-    () => {
-        "id, outbox_id, partnership_id, escalation_id, person_id, address, created_at_us, read_at_us, \
-         mail, attempts, last_error, next_attempt_us, lease_until_us, leased_by, sent_at_us"
-    };
-}
-
-/// Rows a loading statement inserts at once (15 parameters each).
-const LOAD_CHUNK: usize = 200;
-
-/// The deliveries of the outbox rows written with a chain's events `after < seq <= upto`, by
-/// outbox row then id (an export places each after its outbox row).
-const DELIVERIES_FOR_EVENTS: &str = concat!(
-    "SELECT d.id, d.outbox_id, d.partnership_id, d.escalation_id, d.person_id, d.address, d.created_at_us, ",
-    "d.read_at_us, d.mail, d.attempts, d.last_error, d.next_attempt_us, d.lease_until_us, d.leased_by, d.sent_at_us ",
-    "FROM deliveries d JOIN outbox o ON o.id = d.outbox_id ",
-    "WHERE o.partnership_id = $1 AND o.event_seq > $2 AND o.event_seq <= $3 ORDER BY d.outbox_id, d.id"
-);
-
-macro_rules! notice_sql {
-    ($($db:ty => $mod:ident),*) => {$(
-        pub(crate) mod $mod {
-            use super::*;
-
-            type Conn = <$db as sqlx::Database>::Connection;
-            type DbRow = <$db as sqlx::Database>::Row;
-            type Pool = sqlx::Pool<$db>;
-
-            pub(crate) async fn due_escalations(
-                pool: &Pool,
-                partnership_id: &str,
-                today: &str,
-            ) -> Result<Vec<String>, StoreError> {
-                Ok(sqlx::query_scalar(DUE_ESCALATIONS)
-                    .bind(partnership_id)
-                    .bind(today)
-                    .fetch_all(pool)
-                    .await?)
-            }
-
-            pub(crate) fn delivery_row(r: &DbRow) -> Result<DeliveryRow, StoreError> {
-                Ok(DeliveryRow {
-                    id: r.try_get(0)?,
-                    outbox_id: r.try_get(1)?,
-                    partnership_id: r.try_get(2)?,
-                    escalation_id: r.try_get(3)?,
-                    person_id: r.try_get(4)?,
-                    address: r.try_get(5)?,
-                    created_at_us: r.try_get(6)?,
-                    read_at_us: r.try_get(7)?,
-                    mail: r.try_get(8)?,
-                    attempts: r.try_get(9)?,
-                    last_error: r.try_get(10)?,
-                    next_attempt_us: r.try_get(11)?,
-                    lease_until_us: r.try_get(12)?,
-                    leased_by: r.try_get(13)?,
-                    sent_at_us: r.try_get(14)?,
-                })
-            }
-
-            /// See [`DELIVERIES_FOR_EVENTS`].
-            pub(crate) async fn deliveries_for_events(
-                conn: &mut Conn,
-                partnership_id: &str,
-                after_seq: i64,
-                upto_seq: i64,
-            ) -> Result<Vec<DeliveryRow>, StoreError> {
-                let rows = sqlx::query(DELIVERIES_FOR_EVENTS)
-                    .bind(partnership_id)
-                    .bind(after_seq)
-                    .bind(upto_seq)
-                    .fetch_all(&mut *conn)
-                    .await?;
-                rows.iter().map(delivery_row).collect()
-            }
-
-            pub(crate) async fn deliveries_count(conn: &mut Conn) -> Result<i64, StoreError> {
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM deliveries")
-                    .fetch_one(&mut *conn)
-                    .await?)
-            }
-
-            /// Inserts deliveries exactly as given (an import), every column.
-            pub(crate) async fn insert_deliveries(
-                conn: &mut Conn,
-                rows: &[DeliveryRow],
-            ) -> Result<(), StoreError> {
-                for chunk in rows.chunks(LOAD_CHUNK) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
-                        "INSERT INTO deliveries (",
-                        delivery_columns!(),
-                        ") "
-                    ));
-                    q.push_values(chunk, |mut b, d| {
-                        b.push_bind(&d.id)
-                            .push_bind(&d.outbox_id)
-                            .push_bind(&d.partnership_id)
-                            .push_bind(&d.escalation_id)
-                            .push_bind(&d.person_id)
-                            .push_bind(&d.address)
-                            .push_bind(d.created_at_us)
-                            .push_bind(d.read_at_us)
-                            .push_bind(&d.mail)
-                            .push_bind(d.attempts)
-                            .push_bind(&d.last_error)
-                            .push_bind(d.next_attempt_us)
-                            .push_bind(d.lease_until_us)
-                            .push_bind(&d.leased_by)
-                            .push_bind(d.sent_at_us);
-                    });
-                    q.build().execute(&mut *conn).await?;
-                }
-                Ok(())
-            }
-        }
-    )*};
-}
-
-notice_sql!(sqlx::Sqlite => sqlite, sqlx::Postgres => pg);
 
 #[async_trait]
 impl Notices for SqliteStore {
@@ -168,6 +171,140 @@ impl Notices for SqliteStore {
         today: &str,
     ) -> Result<Vec<String>, StoreError> {
         sqlite::due_escalations(&self.pool, partnership_id, today).await
+    }
+
+    async fn unresolved_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        sqlite::unresolved_outbox(&self.pool, limit).await
+    }
+
+    async fn resolve_outbox_rows(
+        &self,
+        now_us: i64,
+        rows: &[(String, Vec<DeliveryRow>)],
+    ) -> Result<Vec<bool>, StoreError> {
+        sqlite::resolve_outbox_rows(&self.pool, now_us, rows).await
+    }
+
+    async fn mail_preferences(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        sqlite::mail_preferences(&self.pool, partnership_id).await
+    }
+
+    async fn mail_preference(&self, person_id: &str) -> Result<Option<String>, StoreError> {
+        sqlite::mail_preference(&self.pool, person_id).await
+    }
+
+    async fn set_mail_preference(&self, person_id: &str, mode: &str) -> Result<(), StoreError> {
+        sqlite::set_mail_preference(&self.pool, person_id, mode).await
+    }
+
+    async fn lease_deliveries(
+        &self,
+        now_us: i64,
+        worker: &str,
+        until_us: i64,
+        limit: i64,
+        partnerships: &[String],
+    ) -> Result<Vec<JoinedDelivery>, StoreError> {
+        sqlite::lease(&self.pool, now_us, worker, until_us, limit, partnerships).await
+    }
+
+    async fn mark_delivery_sent(
+        &self,
+        id: &str,
+        worker: &str,
+        at_us: i64,
+    ) -> Result<bool, StoreError> {
+        sqlite::mark_sent(&self.pool, id, worker, at_us).await
+    }
+
+    async fn mark_delivery_failed(
+        &self,
+        id: &str,
+        worker: &str,
+        at_us: i64,
+        error: &str,
+        retry_at_us: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        sqlite::mark_failed(&self.pool, id, worker, at_us, error, retry_at_us).await
+    }
+
+    async fn digest_deliveries(
+        &self,
+        partnerships: &[String],
+    ) -> Result<Vec<JoinedDelivery>, StoreError> {
+        sqlite::digest(&self.pool, partnerships).await
+    }
+
+    async fn mark_digest_sent(&self, ids: &[String], at_us: i64) -> Result<u64, StoreError> {
+        sqlite::digest_sent(&self.pool, ids, at_us).await
+    }
+
+    async fn delivery_page(
+        &self,
+        partnership_id: &str,
+        states: &[String],
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<JoinedDelivery>, i64), StoreError> {
+        sqlite::page(&self.pool, partnership_id, states, limit, offset).await
+    }
+
+    async fn joined_delivery(&self, id: &str) -> Result<Option<JoinedDelivery>, StoreError> {
+        sqlite::one(&self.pool, id).await
+    }
+
+    async fn escalation_deliveries(
+        &self,
+        escalation_id: &str,
+    ) -> Result<Vec<JoinedDelivery>, StoreError> {
+        sqlite::of_escalation(&self.pool, escalation_id).await
+    }
+
+    async fn retry_failed_delivery(
+        &self,
+        partnership_id: &str,
+        id: &str,
+        now_us: i64,
+    ) -> Result<bool, StoreError> {
+        sqlite::retry_failed(&self.pool, partnership_id, id, now_us).await
+    }
+
+    async fn replace_undeliverable(
+        &self,
+        partnership_id: &str,
+        id: &str,
+        deliveries: &[DeliveryRow],
+    ) -> Result<bool, StoreError> {
+        sqlite::replace_undeliverable(&self.pool, partnership_id, id, deliveries).await
+    }
+
+    async fn inbox_page(
+        &self,
+        person_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<JoinedDelivery>, i64), StoreError> {
+        sqlite::inbox(&self.pool, person_id, limit, offset).await
+    }
+
+    async fn unread_deliveries(&self, person_id: &str) -> Result<i64, StoreError> {
+        sqlite::unread(&self.pool, person_id).await
+    }
+
+    async fn mark_delivery_read(
+        &self,
+        person_id: &str,
+        id: &str,
+        at_us: i64,
+    ) -> Result<bool, StoreError> {
+        sqlite::mark_read(&self.pool, person_id, id, at_us).await
+    }
+
+    async fn mark_deliveries_read(&self, person_id: &str, at_us: i64) -> Result<u64, StoreError> {
+        sqlite::mark_all_read(&self.pool, person_id, at_us).await
     }
 }
 
@@ -179,5 +316,139 @@ impl Notices for PgStore {
         today: &str,
     ) -> Result<Vec<String>, StoreError> {
         pg::due_escalations(&self.pool, partnership_id, today).await
+    }
+
+    async fn unresolved_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        pg::unresolved_outbox(&self.pool, limit).await
+    }
+
+    async fn resolve_outbox_rows(
+        &self,
+        now_us: i64,
+        rows: &[(String, Vec<DeliveryRow>)],
+    ) -> Result<Vec<bool>, StoreError> {
+        pg::resolve_outbox_rows(&self.pool, now_us, rows).await
+    }
+
+    async fn mail_preferences(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        pg::mail_preferences(&self.pool, partnership_id).await
+    }
+
+    async fn mail_preference(&self, person_id: &str) -> Result<Option<String>, StoreError> {
+        pg::mail_preference(&self.pool, person_id).await
+    }
+
+    async fn set_mail_preference(&self, person_id: &str, mode: &str) -> Result<(), StoreError> {
+        pg::set_mail_preference(&self.pool, person_id, mode).await
+    }
+
+    async fn lease_deliveries(
+        &self,
+        now_us: i64,
+        worker: &str,
+        until_us: i64,
+        limit: i64,
+        partnerships: &[String],
+    ) -> Result<Vec<JoinedDelivery>, StoreError> {
+        pg::lease(&self.pool, now_us, worker, until_us, limit, partnerships).await
+    }
+
+    async fn mark_delivery_sent(
+        &self,
+        id: &str,
+        worker: &str,
+        at_us: i64,
+    ) -> Result<bool, StoreError> {
+        pg::mark_sent(&self.pool, id, worker, at_us).await
+    }
+
+    async fn mark_delivery_failed(
+        &self,
+        id: &str,
+        worker: &str,
+        at_us: i64,
+        error: &str,
+        retry_at_us: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        pg::mark_failed(&self.pool, id, worker, at_us, error, retry_at_us).await
+    }
+
+    async fn digest_deliveries(
+        &self,
+        partnerships: &[String],
+    ) -> Result<Vec<JoinedDelivery>, StoreError> {
+        pg::digest(&self.pool, partnerships).await
+    }
+
+    async fn mark_digest_sent(&self, ids: &[String], at_us: i64) -> Result<u64, StoreError> {
+        pg::digest_sent(&self.pool, ids, at_us).await
+    }
+
+    async fn delivery_page(
+        &self,
+        partnership_id: &str,
+        states: &[String],
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<JoinedDelivery>, i64), StoreError> {
+        pg::page(&self.pool, partnership_id, states, limit, offset).await
+    }
+
+    async fn joined_delivery(&self, id: &str) -> Result<Option<JoinedDelivery>, StoreError> {
+        pg::one(&self.pool, id).await
+    }
+
+    async fn escalation_deliveries(
+        &self,
+        escalation_id: &str,
+    ) -> Result<Vec<JoinedDelivery>, StoreError> {
+        pg::of_escalation(&self.pool, escalation_id).await
+    }
+
+    async fn retry_failed_delivery(
+        &self,
+        partnership_id: &str,
+        id: &str,
+        now_us: i64,
+    ) -> Result<bool, StoreError> {
+        pg::retry_failed(&self.pool, partnership_id, id, now_us).await
+    }
+
+    async fn replace_undeliverable(
+        &self,
+        partnership_id: &str,
+        id: &str,
+        deliveries: &[DeliveryRow],
+    ) -> Result<bool, StoreError> {
+        pg::replace_undeliverable(&self.pool, partnership_id, id, deliveries).await
+    }
+
+    async fn inbox_page(
+        &self,
+        person_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<JoinedDelivery>, i64), StoreError> {
+        pg::inbox(&self.pool, person_id, limit, offset).await
+    }
+
+    async fn unread_deliveries(&self, person_id: &str) -> Result<i64, StoreError> {
+        pg::unread(&self.pool, person_id).await
+    }
+
+    async fn mark_delivery_read(
+        &self,
+        person_id: &str,
+        id: &str,
+        at_us: i64,
+    ) -> Result<bool, StoreError> {
+        pg::mark_read(&self.pool, person_id, id, at_us).await
+    }
+
+    async fn mark_deliveries_read(&self, person_id: &str, at_us: i64) -> Result<u64, StoreError> {
+        pg::mark_all_read(&self.pool, person_id, at_us).await
     }
 }

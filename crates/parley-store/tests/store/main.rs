@@ -11,6 +11,7 @@ mod append_only;
 mod demo;
 mod literals;
 mod monitor;
+mod notices;
 mod officers;
 mod projections;
 mod purge;
