@@ -76,10 +76,12 @@ pub trait Queue: Send + Sync {
     /// for them.
     async fn describe(&self, item: &Queued) -> Result<Notice, Self::Error>;
 
-    /// The server accepted the message.
-    async fn sent(&self, id: &str, worker: &str, at: Timestamp) -> Result<(), Self::Error>;
+    /// The server accepted the message. `false` when `worker` no longer holds the lease
+    /// (another worker leased the row since): nothing was marked.
+    async fn sent(&self, id: &str, worker: &str, at: Timestamp) -> Result<bool, Self::Error>;
 
-    /// An attempt failed: try again at `retry_at`, or (`None`) give up.
+    /// An attempt failed: try again at `retry_at`, or (`None`) give up. `false` when `worker`
+    /// does not hold the lease: nothing was recorded.
     async fn failed(
         &self,
         id: &str,
@@ -87,7 +89,7 @@ pub trait Queue: Send + Sync {
         at: Timestamp,
         error: &str,
         retry_at: Option<Timestamp>,
-    ) -> Result<(), Self::Error>;
+    ) -> Result<bool, Self::Error>;
 
     /// Deliveries waiting for daily summaries, grouped by person.
     async fn digest_due(&self, partnerships: &[String]) -> Result<Vec<DigestDue>, Self::Error>;

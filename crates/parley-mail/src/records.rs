@@ -1,20 +1,26 @@
 //! The mail queue over Parley's records: the partnerships' calendars and what each notice
-//! says, read from the store. [`StoreQueue`] implements [`crate::Queue`] for `Records`.
+//! says, read from the store. [`StoreQueue`] implements [`crate::Queue`] over `Records`' mail
+//! queue (`resolve_outbox`, `lease_mail`, `mail_sent`, `mail_failed`, `digest_due`,
+//! `digest_sent`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::Timestamp;
 
 use jiff::civil::Date;
 use parley_core::escalation::Reason;
 use parley_core::names::Recipient;
 use parley_core::{Calendar, Procedure, StageNumber};
 use parley_store::StoreError;
+use parley_store::notify::Delivery;
 use parley_store::records::Records;
 use parley_store::rows::PartnershipRow;
 
 use crate::compose::Notice;
 use crate::describe::{self, About, DescribeError};
-use crate::queue::PartnershipCalendar;
+use crate::queue::{DigestDue, PartnershipCalendar, Queue, Queued};
 
 /// What the queue over the records can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -170,5 +176,90 @@ impl StoreQueue {
             reason,
             stage,
         })?)
+    }
+}
+
+fn queued(d: Delivery) -> Queued {
+    Queued {
+        id: d.id,
+        partnership_id: d.partnership_id,
+        escalation_id: d.escalation_id,
+        person_id: d.person_id,
+        address: d.address,
+        recipient: d.recipient,
+        reason: d.reason,
+        stage: d.stage,
+        attempts: d.attempts,
+        created_at_us: d.created_at_us,
+    }
+}
+
+#[async_trait::async_trait]
+impl Queue for StoreQueue {
+    type Error = QueueError;
+
+    async fn partnerships(&self) -> Result<Vec<PartnershipCalendar>, QueueError> {
+        self.calendars().await
+    }
+
+    async fn resolve_outbox(&self, now: Timestamp) -> Result<usize, QueueError> {
+        Ok(self.records.resolve_outbox(now).await?)
+    }
+
+    async fn lease(
+        &self,
+        now: Timestamp,
+        worker: &str,
+        lease: Duration,
+        limit: usize,
+        partnerships: &[String],
+    ) -> Result<Vec<Queued>, QueueError> {
+        let leased = self
+            .records
+            .lease_mail(now, worker, lease, limit, partnerships)
+            .await?;
+        Ok(leased.into_iter().map(queued).collect())
+    }
+
+    async fn describe(&self, item: &Queued) -> Result<Notice, QueueError> {
+        let escalation_id = item.escalation_id.as_deref().ok_or_else(|| {
+            StoreError::NotFound(format!("the escalation of delivery {}", item.id))
+        })?;
+        self.notice(escalation_id, item.recipient, &item.reason, item.stage)
+            .await
+    }
+
+    async fn sent(&self, id: &str, worker: &str, at: Timestamp) -> Result<bool, QueueError> {
+        Ok(self.records.mail_sent(id, worker, at).await?)
+    }
+
+    async fn failed(
+        &self,
+        id: &str,
+        worker: &str,
+        at: Timestamp,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<bool, QueueError> {
+        Ok(self
+            .records
+            .mail_failed(id, worker, at, error, retry_at)
+            .await?)
+    }
+
+    async fn digest_due(&self, partnerships: &[String]) -> Result<Vec<DigestDue>, QueueError> {
+        let due = self.records.digest_due(partnerships).await?;
+        Ok(due
+            .into_iter()
+            .map(|(person_id, address, items)| DigestDue {
+                person_id,
+                address,
+                items: items.into_iter().map(queued).collect(),
+            })
+            .collect())
+    }
+
+    async fn digest_sent(&self, ids: &[String], at: Timestamp) -> Result<(), QueueError> {
+        Ok(self.records.digest_sent(ids, at).await?)
     }
 }

@@ -48,6 +48,8 @@ pub struct SendReport {
     pub problems: Vec<(String, String)>,
 }
 
+const LEASE_LOST: &str = "another worker holds its lease now, so it was not marked";
+
 /// The outcome of one delivery.
 enum Outcome {
     Sent,
@@ -156,15 +158,17 @@ async fn deliver<Q: Queue + ?Sized>(
     let attempt = item.attempts + 1;
     let give_up = |error: String| async move {
         match queue.failed(&item.id, worker, now, &error, None).await {
-            Ok(()) => Outcome::Failed(error),
+            Ok(true) => Outcome::Failed(error),
+            Ok(false) => Outcome::Unrecorded(format!("{error}; {LEASE_LOST}")),
             Err(e) => Outcome::Unrecorded(format!("{error}; recording it failed: {e}")),
         }
     };
     let retry = |error: String, limit: i64| async move {
         let retry_at = (attempt < limit).then(|| settings.retry.retry_at(attempt, now));
         match queue.failed(&item.id, worker, now, &error, retry_at).await {
-            Ok(()) if retry_at.is_some() => Outcome::Retrying(error),
-            Ok(()) => Outcome::Failed(error),
+            Ok(true) if retry_at.is_some() => Outcome::Retrying(error),
+            Ok(true) => Outcome::Failed(error),
+            Ok(false) => Outcome::Unrecorded(format!("{error}; {LEASE_LOST}")),
             Err(e) => Outcome::Unrecorded(format!("{error}; recording it failed: {e}")),
         }
     };
@@ -195,7 +199,10 @@ async fn deliver<Q: Queue + ?Sized>(
     };
     match mailer.send(&message).await {
         Ok(_) => match queue.sent(&item.id, worker, now).await {
-            Ok(()) => Outcome::Sent,
+            Ok(true) => Outcome::Sent,
+            // Another worker leased it meanwhile (this one was slower than its lease): it may
+            // be sent twice, with the same Message-ID.
+            Ok(false) => Outcome::Unrecorded(format!("accepted, but {LEASE_LOST}")),
             // Accepted but not recorded: the lease runs out and it goes again with the same
             // Message-ID (at least once, never lost).
             Err(e) => Outcome::Unrecorded(format!("accepted, but marking it sent failed: {e}")),
@@ -316,10 +323,13 @@ async fn fail_digest<Q: Queue + ?Sized>(
 ) {
     for id in ids {
         match queue.failed(id, &settings.worker, now, error, None).await {
-            Ok(()) => {
+            Ok(true) => {
                 report.failed += 1;
                 report.problems.push((id.clone(), error.to_owned()));
             }
+            Ok(false) => report
+                .problems
+                .push((id.clone(), format!("{error}; the store did not record it"))),
             Err(e) => report
                 .problems
                 .push((id.clone(), format!("{error}; recording it failed: {e}"))),

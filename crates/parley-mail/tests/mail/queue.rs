@@ -178,7 +178,7 @@ impl Queue for MemQueue {
         Ok(notice_for(item))
     }
 
-    async fn sent(&self, id: &str, worker: &str, at: Timestamp) -> Result<(), Infallible> {
+    async fn sent(&self, id: &str, worker: &str, at: Timestamp) -> Result<bool, Infallible> {
         let mut rows = self.rows.lock().unwrap();
         let row = rows.iter_mut().find(|r| r.item.id == id).unwrap();
         assert_eq!(
@@ -190,7 +190,7 @@ impl Queue for MemQueue {
         row.item.attempts += 1;
         row.sent_at_us = Some(at.as_microsecond());
         row.lease_until_us = None;
-        Ok(())
+        Ok(true)
     }
 
     async fn failed(
@@ -200,7 +200,7 @@ impl Queue for MemQueue {
         _at: Timestamp,
         error: &str,
         retry_at: Option<Timestamp>,
-    ) -> Result<(), Infallible> {
+    ) -> Result<bool, Infallible> {
         let mut rows = self.rows.lock().unwrap();
         let row = rows.iter_mut().find(|r| r.item.id == id).unwrap();
         row.item.attempts += 1;
@@ -213,7 +213,7 @@ impl Queue for MemQueue {
             }
             None => row.state = State::Failed,
         }
-        Ok(())
+        Ok(true)
     }
 
     async fn digest_due(&self, partnerships: &[String]) -> Result<Vec<DigestDue>, Infallible> {
