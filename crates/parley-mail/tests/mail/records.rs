@@ -8,9 +8,10 @@ use jiff::Timestamp;
 use parley_core::escalation::{Deadline, Event, Reason};
 use parley_core::names::Recipient;
 use parley_mail::compose::{self, Context};
-use parley_mail::testing::assert_no_child_markers;
-use parley_mail::{Mailbox, Mailer, StoreQueue};
+use parley_mail::testing::{SinkOptions, assert_no_child_markers};
+use parley_mail::{MailHours, MailSettings, Mailbox, Mailer, SmtpUrl, StoreQueue, send_once};
 use parley_store::demo;
+use parley_store::notify::DeliveryFilter;
 use parley_store::records::{Actor, Records};
 
 use crate::{from, public};
@@ -115,4 +116,56 @@ async fn no_e_mail_about_a_demo_escalation_holds_its_child() {
         assert_no_child_markers(&folder, &[demo::MARKER_PREFIX]),
         sent
     );
+}
+
+/// The demo's outbox, resolved and sent through the real sink by `send_once` over the real
+/// records: everything deliverable arrives once, by Message-ID, and holds no child.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_outbox_arrives_once_through_the_sink() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(sink) = crate::sink(dir.path(), &SinkOptions::default()) else {
+        return;
+    };
+    let url = format!("sqlite://{}", dir.path().join("parley.db").display());
+    let records = Arc::new(Records::open(&url).await.unwrap());
+    let now: Timestamp = "2026-11-20T12:00:00Z".parse().unwrap();
+    demo::seed(&records, now, 20, 11, |_, _| {}).await.unwrap();
+    let queue = StoreQueue::new(records.clone());
+    let smtp: SmtpUrl = sink.url().parse().unwrap();
+    let mailer = Mailer::smtp(&smtp, &public(), 4).unwrap();
+    let mut settings = MailSettings::new(from(), public(), "worker-a");
+    settings.hours = MailHours::Always;
+
+    let first = send_once(&queue, &mailer, &settings, now).await.unwrap();
+    assert!(first.resolved > 0, "{first:?}");
+    assert!(first.sent > 0, "{first:?}");
+    assert_eq!((first.retrying, first.failed), (0, 0), "{first:?}");
+    let again = send_once(&queue, &mailer, &settings, now).await.unwrap();
+    assert_eq!(
+        (again.resolved, again.leased, again.sent),
+        (0, 0, 0),
+        "{again:?}"
+    );
+
+    let got = sink.messages();
+    assert_eq!(got.len(), first.sent);
+    let mut ids: Vec<String> = got.iter().map(|m| m.message_id.clone().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), got.len(), "a Message-ID arrived twice");
+    assert!(ids.iter().all(|id| id.ends_with("@parley.test>")));
+    assert_eq!(
+        assert_no_child_markers(&sink.maildir, &[demo::MARKER_PREFIX]),
+        first.sent
+    );
+    let sent = records
+        .deliveries(
+            &records.store().partnerships().await.unwrap()[0].id,
+            DeliveryFilter::Sent,
+            1,
+            1000,
+        )
+        .await
+        .unwrap();
+    assert!(sent.1 > 0);
 }
