@@ -55,6 +55,13 @@ pub fn notice(about: &About<'_>) -> Result<Notice, DescribeError> {
     let (happened, trigger) = match about.reason {
         Reason::Raised => (Happening::Raised, Trigger::Raised),
         Reason::StageEntered(n) => (Happening::StageEntered(*n), Trigger::StageEntered),
+        Reason::DeadlineApproaching(d) => (
+            Happening::DeadlineApproaching {
+                deadline: *d,
+                due: due(*d)?,
+            },
+            Trigger::DeadlineApproaching,
+        ),
         Reason::DeadlinePassed(d) => (
             Happening::DeadlinePassed {
                 deadline: *d,
@@ -62,9 +69,14 @@ pub fn notice(about: &About<'_>) -> Result<Notice, DescribeError> {
             },
             Trigger::DeadlinePassed,
         ),
-        Reason::Closed(status) => (
+        Reason::Closed(closed) => (
             Happening::Closed {
-                outcome: outcome(p, status),
+                // The state's status says how (which resolution, referral or redirection)
+                // when it closed that way; a notice read later still names the closing.
+                outcome: match about.state.status.closed_as() {
+                    Some(now) if now == *closed => outcome(p, &about.state.status),
+                    _ => closed.label().to_owned(),
+                },
             },
             Trigger::Closed,
         ),

@@ -163,7 +163,7 @@ fn a_closed_escalation_says_how_and_asks_nothing() {
     )
     .unwrap()
     .state;
-    let reason = Reason::Closed(s.status.clone());
+    let reason = Reason::Closed(s.status.closed_as().expect("closed"));
     let n = notice(&about(&p, &s, Recipient::Raiser, &reason, 3)).unwrap();
     assert_eq!(
         n.happened,

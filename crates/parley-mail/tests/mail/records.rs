@@ -85,8 +85,10 @@ async fn no_e_mail_about_a_demo_escalation_holds_its_child() {
                 Reason::StageEntered(stage),
                 Reason::DeadlinePassed(Deadline::Stage(stage)),
             ];
-            if !state.status.is_open() {
-                reasons.push(Reason::Closed(state.status.clone()));
+            if let Some(closed) = state.status.closed_as() {
+                reasons.push(Reason::Closed(closed));
+            } else {
+                reasons.push(Reason::DeadlineApproaching(Deadline::Stage(stage)));
             }
             for reason in &reasons {
                 for &recipient in Recipient::ALL {
