@@ -50,6 +50,15 @@ enum Command {
     /// Maintenance: rebuild projections, migrate, grant the application role.
     #[command(subcommand)]
     Admin(crate::admin_cmd::AdminCommand),
+    /// The deadline monitor: record passed deadlines and queue reminders.
+    #[command(subcommand)]
+    Deadlines(crate::deadlines_cmd::DeadlinesCommand),
+    /// Notifications: resolve and send them, list deliveries, retry a failed one.
+    #[command(subcommand)]
+    Notifications(crate::notify_cmd::NotificationsCommand),
+    /// E-mail settings: send a test message.
+    #[command(subcommand)]
+    Mail(crate::notify_cmd::MailCommand),
     /// Run the web application and JSON API.
     Serve(crate::web_cmd::ServeArgs),
     /// Seed demo data into a fresh embedded database and serve it (`demo seed`: only seed).
@@ -193,6 +202,9 @@ pub(crate) fn run() -> ExitCode {
         Command::Timeline(args) => timeline_command(&args, data_dir.as_deref()),
         Command::Audit(c) => block_on(crate::audit_cmd::run(c, ctx)),
         Command::Admin(c) => block_on(crate::admin_cmd::run(c, ctx)),
+        Command::Deadlines(c) => block_on(crate::deadlines_cmd::run(c, ctx)),
+        Command::Notifications(c) => block_on(crate::notify_cmd::notifications(c, ctx)),
+        Command::Mail(c) => block_on(crate::notify_cmd::mail(c, ctx)),
         Command::Serve(a) => block_on(crate::web_cmd::serve(a, ctx)),
         Command::Demo(a) => block_on(crate::web_cmd::demo(a, ctx, database_given)),
         Command::User(c) => block_on(crate::web_cmd::user(c, ctx)),

@@ -4,7 +4,9 @@ mod admin_cmd;
 mod audit_cmd;
 mod cli;
 mod data_cmd;
+mod deadlines_cmd;
 mod demo_cmd;
+mod notify_cmd;
 mod token_cmd;
 mod web_cmd;
 

@@ -42,6 +42,8 @@ pub(crate) struct ServeArgs {
     /// connection's peer and X-Forwarded-For is ignored.
     #[arg(long, value_name = "ADDR[/PREFIX]", value_parser = parley_web::auth::throttle::parse_proxy)]
     trusted_proxy: Vec<parley_web::auth::throttle::IpNet>,
+    #[command(flatten)]
+    mail: crate::notify_cmd::MailArgs,
 }
 
 #[derive(Debug, Args)]
@@ -79,18 +81,35 @@ fn config(args: &ServeArgs) -> Config {
     }
 }
 
+/// Serves the web application, with the deadline monitor and the sender running beside it
+/// (`notify_cmd::spawn_background`). E-mail goes by `mail`'s SMTP server, or into the `.eml`
+/// folder `mail_files` (the demo), or nowhere.
 async fn run_server(
     records: Records,
     config: Config,
     listen: SocketAddr,
     banner: String,
+    mail: &crate::notify_cmd::MailArgs,
+    mail_files: Option<&std::path::Path>,
 ) -> Outcome {
-    let state = AppState::new(Arc::new(records), config, Clock::System);
+    let records = Arc::new(records);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
     let url = format!("http://{}/", listener.local_addr()?);
-    eprintln!("{banner}Parley is running at {url}\nPress Ctrl-C to stop.");
+    let mailer = mail.mailer(mail_files, Some(url.trim_end_matches('/')))?;
+    let mail_line = match &mailer {
+        Some((m, _)) => match m.folder() {
+            Some(dir) => format!("E-mails are written as .eml files to {}\n", dir.display()),
+            None => format!("E-mail goes by {}\n", m.describe()),
+        },
+        None => {
+            "No --smtp-url: notifications go to people's inboxes only, not by e-mail.\n".to_owned()
+        }
+    };
+    crate::notify_cmd::spawn_background(records.clone(), mailer);
+    let state = AppState::new(records, config, Clock::System);
+    eprintln!("{banner}{mail_line}Parley is running at {url}\nPress Ctrl-C to stop.");
     parley_web::serve(state, listener, parley_web::shutdown_signal()).await?;
     Ok("Parley stopped.\n".to_owned())
 }
@@ -102,7 +121,15 @@ pub(crate) async fn serve(args: ServeArgs, ctx: Ctx) -> Outcome {
     let records = Records::open(&ctx.database).await?;
     crate::audit_cmd::check_before_serving(records.store().as_ref(), checkpoint.as_ref()).await?;
     let config = config(&args);
-    run_server(records, config, args.listen, String::new()).await
+    run_server(
+        records,
+        config,
+        args.listen,
+        String::new(),
+        &args.mail,
+        None,
+    )
+    .await
 }
 
 fn start_checkpoint(
@@ -224,7 +251,20 @@ pub(crate) async fn demo(args: DemoArgs, mut ctx: Ctx, database_given: bool) -> 
     let records = Records::open(&ctx.database).await?;
     drop(state);
     crate::audit_cmd::check_before_serving(records.store().as_ref(), checkpoint.as_ref()).await?;
-    run_server(records, config, args.serve.listen, banner).await
+    let folder = crate::notify_cmd::demo_mail_folder(
+        &ctx.data_dir.clone().unwrap_or_else(|| PathBuf::from(".")),
+    );
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| Failure(format!("cannot create {}: {e}", folder.display())))?;
+    run_server(
+        records,
+        config,
+        args.serve.listen,
+        banner,
+        &args.serve.mail,
+        Some(&folder),
+    )
+    .await
 }
 
 #[derive(Debug, Subcommand)]
