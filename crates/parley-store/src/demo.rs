@@ -10,8 +10,10 @@
 //! routes and their entry stages, stage record fields, agreed or fixed timescales,
 //! professionals' meetings, allowed outcomes, see-through (Buckinghamshire 2.4.11), referrals
 //! and redirections. Each planned action is first checked against the core's state machine;
-//! the deadlines that pass on the way are recorded by a nightly "sweep" as a running Parley
-//! would.
+//! the deadlines that pass before an escalation's next action are recorded in its plan, at a
+//! quarter past midnight, as a running Parley's monitor would have; those that pass after its
+//! last one are recorded by the deadline monitor itself (`Records::deadline_pass`), night by
+//! night, once everything else is written.
 //!
 //! Every child's name and identifier carries a unique marker ([`marker`]), so that tests can
 //! sweep every view a partnership can see for a child's details.
@@ -38,6 +40,8 @@ use crate::StoreError;
 use crate::payload::ChildDetails;
 use crate::projector::ProjectError;
 use crate::records::{Actor, PersonInput, RaiseInput, Records};
+
+mod notices;
 
 /// The access roles the product knows, in the order sign-ins are listed.
 pub const ROLES: [&str; 11] = [
@@ -998,10 +1002,23 @@ async fn set_up(
         // The people of the final stages the procedure appoints: partnership people with the
         // role and no agency, with names of their own (no draw from the generator, so the
         // rest of the demo stays as it was).
+        // Then a person for each partnership role the procedure's notifications go to that no
+        // appointment fills (issue 15: every recipient has somebody to reach).
+        let held: Vec<&str> = procedure
+            .appointments
+            .iter()
+            .map(|a| a.role.as_str())
+            .chain(["partnership-business-team"])
+            .collect();
+        let notified = notices::roles_notified(&procedure, &held);
         let mut appointees = Vec::new();
-        for a in &procedure.appointments {
-            let Some((role, person_name, title)) =
-                APPOINTEES.iter().find(|(r, _, _)| *r == a.role.as_str())
+        for (appointment, wanted) in procedure
+            .appointments
+            .iter()
+            .map(|a| (Some(a.role), a.role.as_str()))
+            .chain(notified.into_iter().map(|r| (None, r)))
+        {
+            let Some((role, person_name, title)) = APPOINTEES.iter().find(|(r, _, _)| *r == wanted)
             else {
                 continue;
             };
@@ -1036,7 +1053,9 @@ async fn set_up(
                 email,
                 role: (*role).to_owned(),
             });
-            appointees.push((a.role, person_id));
+            if let Some(role) = appointment {
+                appointees.push((role, person_id));
+            }
         }
         setups.push(Setup {
             id,
@@ -2418,10 +2437,8 @@ impl Planner<'_> {
             }
             stage = stage.next();
         }
-        if tl.state.status.is_open() {
-            // The deadlines that have passed by now, as the sweep has recorded them.
-            tl.sweep(self.now)?;
-        }
+        // The deadlines that pass after the last action are the deadline monitor's to record,
+        // once everything is applied (`notices::monitor_nights`).
         Ok(())
     }
 
@@ -2637,7 +2654,8 @@ pub async fn seed(
         }
     }
 
-    let events = apply(records, &setups, &plans, &mut progress).await?;
+    let events = apply(records, &setups, &plans, &mut progress).await?
+        + notices::monitor_nights(records, &london, now).await?;
 
     // What was made, read back from the store.
     let mut summary = DemoSummary {

@@ -41,6 +41,10 @@ pub trait Notices: Send + Sync {
         today: &str,
     ) -> Result<Vec<String>, StoreError>;
 
+    /// The partnership's earliest wake date (`YYYY-MM-DD`): when the deadline monitor next has
+    /// something to record for it; `None` when nothing is waiting. One index look-up.
+    async fn earliest_wake(&self, partnership_id: &str) -> Result<Option<String>, StoreError>;
+
     /// Up to `limit` outbox rows not yet resolved into deliveries, oldest first.
     async fn unresolved_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError>;
 
@@ -171,6 +175,10 @@ impl Notices for SqliteStore {
         today: &str,
     ) -> Result<Vec<String>, StoreError> {
         sqlite::due_escalations(&self.pool, partnership_id, today).await
+    }
+
+    async fn earliest_wake(&self, partnership_id: &str) -> Result<Option<String>, StoreError> {
+        sqlite::earliest_wake(&self.pool, partnership_id).await
     }
 
     async fn unresolved_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
@@ -316,6 +324,10 @@ impl Notices for PgStore {
         today: &str,
     ) -> Result<Vec<String>, StoreError> {
         pg::due_escalations(&self.pool, partnership_id, today).await
+    }
+
+    async fn earliest_wake(&self, partnership_id: &str) -> Result<Option<String>, StoreError> {
+        pg::earliest_wake(&self.pool, partnership_id).await
     }
 
     async fn unresolved_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {

@@ -101,6 +101,11 @@ async fn a_small_demo_shows_every_status_and_keeps_its_promises() {
             let procedure = parley_core::seeds::get(&p.procedure_id).unwrap().unwrap();
             let mut want: Vec<&str> = ROLES[..5].to_vec();
             want.extend(procedure.appointments.iter().map(|a| a.role.as_str()));
+            // Issue 15: a person for each partnership role notified that no appointment
+            // fills (Sunderland step 4: the statutory safeguarding partners).
+            if p.procedure_id == "sunderland" {
+                want.push("delegated-safeguarding-partner");
+            }
             assert_eq!(roles, want, "{}", p.name);
             assert!(roles.iter().all(|r| ROLES.contains(r)), "{}", p.name);
         }
@@ -225,7 +230,7 @@ async fn a_small_demo_shows_every_status_and_keeps_its_promises() {
                 assert!(l.at_us >= *last, "{} out of order", l.stream);
                 *last = l.at_us;
             }
-            // Deadlines that passed were recorded by the sweep, as a running Parley would.
+            // Deadlines that passed were recorded as a running Parley would.
             assert!(links.iter().any(|l| l.kind == "raised"));
         }
         let kinds = {
@@ -357,5 +362,85 @@ async fn any_now_is_respected() {
             }
         }
         assert!(summary.by_status.contains_key("open"), "{now}");
+    }
+}
+
+/// Issue 15: every notification of the demo reaches somebody, the deadlines that passed after
+/// an escalation's last action were recorded by the deadline monitor on the night after them,
+/// and nothing is left due.
+#[tokio::test]
+async fn the_demos_notifications_reach_somebody_and_its_monitor_is_up_to_date() {
+    use parley_core::names::Recipient;
+    use parley_store::notify::{DeliveryFilter, MailState};
+    for db in backends().await {
+        let b = db.backend;
+        let records = db.records().await;
+        let summary = seed(&records, 60, 11).await;
+        let store = records.store();
+        let london = TimeZone::get("Europe/London").unwrap();
+        let report = records.deadline_pass(now()).await.unwrap();
+        assert_eq!(
+            (report.escalations, report.recorded),
+            (0, 0),
+            "{b:?}: {report:?}"
+        );
+        let mut by_monitor = 0;
+        for p in &summary.partnerships {
+            for l in store.chain(&p.id, 0, i64::MAX).await.unwrap() {
+                if l.kind == "deadline-passed" {
+                    // A quarter past midnight, as Parley itself.
+                    let local = Timestamp::from_microsecond(l.at_us)
+                        .unwrap()
+                        .to_zoned(london.clone());
+                    assert_eq!((local.hour(), local.minute()), (0, 15), "{b:?}");
+                    assert_eq!(l.actor, None);
+                    by_monitor += 1;
+                }
+            }
+        }
+        assert!(by_monitor > 0);
+
+        let resolved = records.resolve_outbox(now()).await.unwrap();
+        assert!(resolved > 0);
+        for p in &summary.partnerships {
+            let (rows, _) = records
+                .deliveries(&p.id, DeliveryFilter::All, 1, 100_000)
+                .await
+                .unwrap();
+            let nobody: Vec<_> = rows
+                .iter()
+                .filter(|d| d.mail == MailState::Undeliverable)
+                .collect();
+            assert!(nobody.is_empty(), "{b:?} {}: {nobody:#?}", p.name);
+            // Every kind of recipient the procedure names has people to reach in the demo,
+            // whether or not this demo's histories called for it yet.
+            let procedure = parley_core::seeds::get(&p.procedure_id).unwrap().unwrap();
+            let people = store.people(&p.id).await.unwrap();
+            let holds = |roles: &[&str]| {
+                people
+                    .iter()
+                    .any(|q| q.active && q.roles.iter().any(|r| roles.contains(&r.as_str())))
+            };
+            for rule in &procedure.notifications {
+                let reached = match rule.to {
+                    Recipient::PartnershipBusinessTeam => holds(&["partnership-business-team"]),
+                    Recipient::IndependentReviewingOfficer => {
+                        holds(&["independent-reviewing-officer"])
+                    }
+                    Recipient::ChildProtectionReviewingServiceManager => {
+                        holds(&["cp-reviewing-service-manager"])
+                    }
+                    Recipient::SafeguardingPartners => holds(&[
+                        "safeguarding-partners-executive",
+                        "delegated-safeguarding-partner",
+                    ]),
+                    // Named officers for every agency and stage, the raiser, the receiver.
+                    Recipient::StageLeads | Recipient::Raiser | Recipient::ReceivingAgency => rows
+                        .iter()
+                        .any(|d| d.recipient == rule.to && d.person_id.is_some()),
+                };
+                assert!(reached, "{b:?} {}: nobody for {:?}", p.name, rule.to);
+            }
+        }
     }
 }

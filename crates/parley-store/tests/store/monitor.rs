@@ -360,3 +360,116 @@ async fn the_pass_reads_only_what_is_due_through_the_index() {
         );
     }
 }
+
+/// A database upgraded to migration 8 in place: its open escalations wake on the day after
+/// their earliest running deadline (none was recorded before this version), closed ones never.
+#[tokio::test]
+async fn an_upgraded_database_wakes_its_open_escalations() {
+    use parley_store::{Backend, Store};
+    for db in backends().await {
+        let dir = match db.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        };
+        let migrations = sqlx::migrate::Migrator::new(std::path::Path::new(&format!(
+            "{}/migrations/{dir}",
+            env!("CARGO_MANIFEST_DIR")
+        )))
+        .await
+        .unwrap();
+        let columns = "id, partnership_id, reference, procedure_version, version, route, subject, category, \
+                       status, current_stage, stage_due, overall_due, raised_at_us, raised_on, resolved_by_events, \
+                       raised_by, raising_agency_id, receiving_agency_id, summary, updated_at_us";
+        let rows = [
+            ("open-stage", "open", "2027-01-06", Some("2027-01-14")),
+            ("open-overall", "open", "2027-01-20", Some("2027-01-14")),
+            ("open-referral", "open", "2027-02-01", None),
+            ("closed", "resolved", "2027-01-06", Some("2027-01-14")),
+        ];
+        let insert = |id: &str, status: &str, stage_due: &str, overall: Option<&str>| {
+            format!(
+                "INSERT INTO escalations ({columns}) VALUES ('{id}', 'p', 'R-{id}', 1, 1, 'individual', 'child', 'c', \
+                 '{status}', 1, '{stage_due}', {}, 0, '2026-12-21', FALSE, 'x', 'a', 'b', 's', 0)",
+                overall.map_or("NULL".to_owned(), |d| format!("'{d}'"))
+            )
+        };
+        // A fresh database taken to migration 7 by the owner, with escalations in it; then
+        // opened by this Parley, which migrates it.
+        let wake: Vec<(String, Option<String>)> = match db.backend {
+            Backend::Sqlite => {
+                let url = format!("{}.old", db.url);
+                let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .connect_with(
+                        url.parse::<sqlx::sqlite::SqliteConnectOptions>()
+                            .unwrap()
+                            .create_if_missing(true)
+                            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal),
+                    )
+                    .await
+                    .unwrap();
+                migrations.run_to(7, &pool).await.unwrap();
+                for (id, status, stage_due, overall) in rows {
+                    sqlx::query(sqlx::AssertSqlSafe(insert(id, status, stage_due, overall)))
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                }
+                pool.close().await;
+                let store = parley_store::open(&url).await.unwrap();
+                assert!(store.schema_version().await.unwrap() >= 8);
+                let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .connect(&url)
+                    .await
+                    .unwrap();
+                sqlx::query_as("SELECT id, wake_on FROM escalations ORDER BY id")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap()
+            }
+            Backend::Postgres => {
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .connect(&db.owner_url)
+                    .await
+                    .unwrap();
+                // The database the harness made is at the newest version already: start again
+                // from an empty schema.
+                sqlx::query("DROP SCHEMA public CASCADE")
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                sqlx::query("CREATE SCHEMA public")
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                migrations.run_to(7, &pool).await.unwrap();
+                for (id, status, stage_due, overall) in rows {
+                    sqlx::query(sqlx::AssertSqlSafe(insert(id, status, stage_due, overall)))
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                }
+                let store = parley_store::backend::PgStore::open(&db.owner_url)
+                    .await
+                    .unwrap();
+                assert!(store.schema_version().await.unwrap() >= 8);
+                store.close().await;
+                sqlx::query_as("SELECT id, wake_on FROM escalations ORDER BY id")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        let some = |d: &str| Some(d.to_owned());
+        assert_eq!(
+            wake,
+            vec![
+                ("closed".to_owned(), None),
+                ("open-overall".to_owned(), some("2027-01-15")),
+                ("open-referral".to_owned(), some("2027-02-02")),
+                ("open-stage".to_owned(), some("2027-01-07")),
+            ],
+            "{:?}",
+            db.backend
+        );
+    }
+}

@@ -65,6 +65,10 @@ macro_rules! joined {
 /// partial index's own condition.
 pub const DUE_ESCALATIONS: &str = "SELECT id FROM escalations WHERE partnership_id = $1 AND wake_on IS NOT NULL AND wake_on <= $2";
 
+/// The first entry of the partnership's part of `escalations_wake`.
+const EARLIEST_WAKE: &str =
+    "SELECT MIN(wake_on) FROM escalations WHERE partnership_id = $1 AND wake_on IS NOT NULL";
+
 /// The outbox rows not yet resolved, oldest first (the `outbox_unsent` index).
 const UNRESOLVED: &str = concat!(
     "SELECT id, partnership_id, event_seq, escalation_id, recipient, reason, stage, child_details, address, ",
@@ -204,6 +208,10 @@ macro_rules! notice_sql {
                     .bind(today)
                     .fetch_all(pool)
                     .await?)
+            }
+
+            pub(crate) async fn earliest_wake(pool: &Pool, partnership_id: &str) -> Result<Option<String>, StoreError> {
+                Ok(sqlx::query_scalar(EARLIEST_WAKE).bind(partnership_id).fetch_one(pool).await?)
             }
 
             pub(crate) async fn unresolved_outbox(pool: &Pool, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
