@@ -26,15 +26,6 @@ async fn wake_on(records: &Records, id: &str) -> Option<String> {
     row.wake_on
 }
 
-/// The day after `date` (`YYYY-MM-DD`).
-fn next_day(date: &str) -> String {
-    date.parse::<jiff::civil::Date>()
-        .unwrap()
-        .tomorrow()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn the_wake_date_follows_the_story_on_every_write_path() {
     for db in backends().await {
@@ -50,13 +41,15 @@ async fn the_wake_date_follows_the_story_on_every_write_path() {
             .unwrap();
         let row = records.store().escalation(&e.id).await.unwrap().unwrap();
         // Raised Monday 21 December 2026: stage 1 is due Wednesday 30 December (25 and 28
-        // December are bank holidays), and passes when that day ends.
+        // December are bank holidays), and passes when that day ends. The stage leads are
+        // reminded one working day before (the file's Parley default): Tuesday 29 December.
         assert_eq!(row.stage_due, "2026-12-30", "{:?}", db.backend);
         assert_eq!(row.overall_due.as_deref(), Some("2027-01-14"));
         let woken = wake_on(&records, &e.id).await;
-        assert_eq!(woken.as_deref(), Some("2026-12-31"), "{:?}", db.backend);
+        assert_eq!(woken.as_deref(), Some("2026-12-29"), "{:?}", db.backend);
 
-        // Escalated on Tuesday 29 December: stage 2 is due on Wednesday 6 January.
+        // Escalated on Tuesday 29 December: stage 2 is due on Wednesday 6 January, its
+        // reminder on Tuesday 5 January.
         let v = records
             .act(
                 day(8, 1),
@@ -71,8 +64,8 @@ async fn the_wake_date_follows_the_story_on_every_write_path() {
         let row = records.store().escalation(&e.id).await.unwrap().unwrap();
         assert_eq!(row.stage_due, "2027-01-06");
         assert_eq!(
-            wake_on(&records, &e.id).await,
-            Some(next_day(&row.stage_due))
+            wake_on(&records, &e.id).await.as_deref(),
+            Some("2027-01-05")
         );
 
         // A record written meanwhile changes nothing the monitor waits for (SQLite writes
@@ -93,11 +86,12 @@ async fn the_wake_date_follows_the_story_on_every_write_path() {
             .unwrap();
         assert_eq!(
             wake_on(&records, &e.id).await.as_deref(),
-            Some("2027-01-07")
+            Some("2027-01-05")
         );
 
-        // Stage 2's deadline recorded on Thursday 7 January, as it passes: the overall one is
-        // next.
+        // Stage 2's deadline recorded on Thursday 7 January, as it passes (its reminder was
+        // never recorded, and is not given once the deadline has passed): the overall one's
+        // reminder, on Wednesday 13 January, is next.
         let stage = StageNumber::new(2).unwrap();
         let v = records
             .act(
@@ -114,7 +108,7 @@ async fn the_wake_date_follows_the_story_on_every_write_path() {
             .unwrap();
         assert_eq!(
             wake_on(&records, &e.id).await.as_deref(),
-            Some("2027-01-15"),
+            Some("2027-01-13"),
             "{:?}",
             db.backend
         );
@@ -189,9 +183,14 @@ async fn a_pass_records_what_is_due_once_and_catches_up_after_days_without_one()
             .await
             .unwrap();
 
-        // Wednesday 30 December, midday: stage 1 is due today, not passed. Nothing is read.
+        // Wednesday 30 December, midday: stage 1 is due today, not passed; the five still at
+        // it are reminded (their reminder day was yesterday, which had no pass).
         let report = records.deadline_pass(day(9, 3)).await.unwrap();
-        assert_eq!((report.escalations, report.recorded), (0, 0), "{b:?}");
+        assert_eq!(
+            (report.escalations, report.recorded, report.reminders),
+            (5, 0, 5),
+            "{b:?}"
+        );
 
         // Just after midnight (London): stage 1 has passed for the five still at it.
         let report = records.deadline_pass(day(9, 16)).await.unwrap();
