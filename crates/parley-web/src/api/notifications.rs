@@ -23,8 +23,8 @@ use crate::service::deliveries::{
 };
 use crate::service::escalation as esc;
 use crate::service::notifications::{
-    self as svc, EmailMode, EmailSettings, EmailSettingsFields, Inbox, InboxEntry,
-    InboxEscalation, NoticeRead, NoticesRead,
+    self as svc, EmailMode, EmailSettings, EmailSettingsFields, Inbox, InboxEntry, InboxEscalation,
+    NoticeRead, NoticesRead,
 };
 
 const ADMIN: Rule = Rule::Roles(&[ADMINISTRATOR]);

@@ -20,11 +20,11 @@ use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
 use crate::routes::{Route, Rule, route};
+use crate::service::deliveries::{self, Told};
 use crate::service::escalation::{
     self as svc, ActError, ActionInput, ActionKind, ActionRequest, ChildView, Choice, Detail,
     EscalationView, HistoryItem, Loaded, Offered, field,
 };
-use crate::service::deliveries::{self, Told};
 use crate::service::{redirect, stage_record};
 use parley_core::procedure::StageNumber;
 
@@ -141,7 +141,8 @@ fn moving_parts(user: &CurrentUser, told: &Told) -> String {
     let json = serde_json::to_vec(told).unwrap_or_default();
     format!(
         "{}|{}",
-        user.unread.map_or_else(|| "-".to_owned(), |n| n.to_string()),
+        user.unread
+            .map_or_else(|| "-".to_owned(), |n| n.to_string()),
         hex::encode(sha2::Sha256::digest(&json))
     )
 }

@@ -58,12 +58,7 @@ pub fn routes() -> Vec<Route> {
             Rule::SignedIn,
             post(settings_save),
         ),
-        route(
-            Method::GET,
-            "/admin/notifications",
-            ADMIN,
-            get(admin_page),
-        ),
+        route(Method::GET, "/admin/notifications", ADMIN, get(admin_page)),
         route(
             Method::POST,
             "/admin/notifications/{id}/retry",
@@ -98,7 +93,13 @@ async fn inbox(
     user: CurrentUser,
     Query(q): Query<InboxQuery>,
 ) -> Result<Html<String>, AppError> {
-    let inbox = svc::inbox(&state, &user, "/notifications", page_number(q.page.as_deref())).await?;
+    let inbox = svc::inbox(
+        &state,
+        &user,
+        "/notifications",
+        page_number(q.page.as_deref()),
+    )
+    .await?;
     let banner = match q.done.as_deref() {
         Some("all-read") => Some("All your notifications are marked as read"),
         Some("read") => Some("Notification marked as read"),
@@ -143,7 +144,9 @@ async fn read(
 ) -> Result<Redirect, AppError> {
     svc::mark_read(&state, &user, &id).await?;
     let page = page_number(form.page.as_deref());
-    Ok(Redirect::to(&format!("/notifications?page={page}&done=read")))
+    Ok(Redirect::to(&format!(
+        "/notifications?page={page}&done=read"
+    )))
 }
 
 #[derive(Deserialize)]

@@ -35,7 +35,10 @@ pub fn mail_words(d: &Delivery) -> (&'static str, String) {
         ),
         MailState::Sent => ("sent", "Sent".to_owned()),
         MailState::Failed => ("failed", "Failed".to_owned()),
-        MailState::Undeliverable => ("undeliverable", "Undeliverable: nobody to send it to".to_owned()),
+        MailState::Undeliverable => (
+            "undeliverable",
+            "Undeliverable: nobody to send it to".to_owned(),
+        ),
         MailState::Digest => ("digest", "In the daily summary".to_owned()),
     }
 }
@@ -94,10 +97,7 @@ pub async fn told(state: &AppState, loaded: &Loaded) -> Result<Told, AppError> {
                 what_happened: what_happened(d, Some(&about)),
                 to: d.recipient.as_str().to_owned(),
                 to_label: d.recipient.label().to_owned(),
-                person: d
-                    .person_id
-                    .as_deref()
-                    .map(|p| loaded.ctx.directory.name(p)),
+                person: d.person_id.as_deref().map(|p| loaded.ctx.directory.name(p)),
                 address: d.address.clone().filter(|_| d.person_id.is_none()),
                 read: d.person_id.as_ref().map(|_| d.read_at_us.is_some()),
                 read_at_us: d.read_at_us,

@@ -56,7 +56,8 @@ pub fn stamp(ctx: &Context, user: &CurrentUser) -> Option<String> {
             "{}|{seq}|{}|{}",
             ctx.config_version,
             ctx.today,
-            user.unread.map_or_else(|| "-".to_owned(), |n| n.to_string())
+            user.unread
+                .map_or_else(|| "-".to_owned(), |n| n.to_string())
         )
     })
 }

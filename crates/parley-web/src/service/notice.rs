@@ -83,7 +83,10 @@ fn closed_words(p: &Procedure, status: &Status) -> String {
         ),
         Status::Withdrawn => "withdrawn".to_owned(),
         Status::Redirected(k) => {
-            format!("redirected to another procedure ({})", k.label().to_lowercase())
+            format!(
+                "redirected to another procedure ({})",
+                k.label().to_lowercase()
+            )
         }
     }
 }
@@ -184,16 +187,9 @@ pub fn needed(p: &Procedure, calendar: &Calendar, state: &Escalation, today: Dat
     }
     let Some((deadline, due)) = state.running_deadlines().into_iter().next() else {
         // At a referral step without a timescale.
-        let name = deadline_name(
-            p,
-            Some(state),
-            Deadline::Referral(state.referral_number()),
-        );
+        let name = deadline_name(p, Some(state), Deadline::Referral(state.referral_number()));
         return Needed {
-            text: format!(
-                "{}: the procedure gives it no deadline",
-                capitalised(&name)
-            ),
+            text: format!("{}: the procedure gives it no deadline", capitalised(&name)),
             due: None,
             overdue: false,
         };

@@ -268,7 +268,8 @@ fn entry(ctx: &Context, d: &Delivery, about: Option<&About>) -> InboxEntry {
     InboxEntry {
         id: d.id.clone(),
         what_happened: what_happened(d, about),
-        rule_text: about.and_then(|a| notice::rule_text(&a.procedure, d.recipient, &d.reason, d.stage)),
+        rule_text: about
+            .and_then(|a| notice::rule_text(&a.procedure, d.recipient, &d.reason, d.stage)),
         due: needed.as_ref().and_then(|n| n.due).map(|d| d.to_string()),
         overdue: needed.as_ref().is_some_and(|n| n.overdue),
         needed: needed.map(|n| n.text),

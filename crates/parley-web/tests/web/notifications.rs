@@ -82,7 +82,9 @@ async fn a_new_notification_shows_on_the_next_page_view() {
     assert_eq!(shown.status, 200);
     assert!(shown.body.contains("Who was told what, when"));
     assert!(
-        shown.body.contains("Nobody has been told anything about it yet."),
+        shown
+            .body
+            .contains("Nobody has been told anything about it yet."),
         "{}",
         excerpt(&shown.body)
     );
@@ -105,7 +107,11 @@ async fn a_new_notification_shows_on_the_next_page_view() {
     assert_eq!(after, before + mine.len() as u64);
 
     let work = h.get("/my-work", &user.auth).await;
-    assert_eq!(header_count(&work.body), after, "My work kept the old count");
+    assert_eq!(
+        header_count(&work.body),
+        after,
+        "My work kept the old count"
+    );
     let shown = h.get(&page, &user.auth).await;
     assert_eq!(
         header_count(&shown.body),
@@ -113,7 +119,9 @@ async fn a_new_notification_shows_on_the_next_page_view() {
         "the escalation kept the old count"
     );
     assert!(
-        !shown.body.contains("Nobody has been told anything about it yet."),
+        !shown
+            .body
+            .contains("Nobody has been told anything about it yet."),
         "the escalation page kept the old list of who was told"
     );
     let told = &shown.body[shown.body.find("id=\"told\"").unwrap()..];
@@ -159,7 +167,12 @@ async fn notifications_are_marked_read_one_at_a_time_or_all_at_once() {
     let h = Harness::new().await;
     let (p, mine) = busiest(&h, "solihull").await;
     let unread: Vec<&Delivery> = mine.iter().filter(|d| d.read_at_us.is_none()).collect();
-    assert!(unread.len() >= 3, "{} has only {} unread", p.name, unread.len());
+    assert!(
+        unread.len() >= 3,
+        "{} has only {} unread",
+        p.name,
+        unread.len()
+    );
     let user = h.session_for("the busiest person", &p).await;
     let count = || async { h.state.records.unread_count(&p.id).await.unwrap() };
     let start = count().await;
@@ -228,12 +241,20 @@ async fn notifications_are_marked_read_one_at_a_time_or_all_at_once() {
     assert_eq!(r.status, 303);
     assert_eq!(count().await, 0);
     let page = h.get(r.location().unwrap(), &user.auth).await;
-    assert!(page.body.contains("All your notifications are marked as read"));
+    assert!(
+        page.body
+            .contains("All your notifications are marked as read")
+    );
     assert!(page.body.contains("You have no unread notifications."));
     assert_eq!(header_count(&page.body), 0);
     assert!(!page.body.contains("Mark all as read"));
     let r = h
-        .send_json(Method::POST, "/api/notifications/read-all", &api, &json!({}))
+        .send_json(
+            Method::POST,
+            "/api/notifications/read-all",
+            &api,
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json(), json!({"marked": 0, "unread": 0}));
@@ -281,7 +302,11 @@ async fn nobody_sees_or_marks_another_persons_notification() {
             )
             .await,
         ] {
-            assert_eq!(r.status, 404, "{} reached {}'s notification", other.name, p.name);
+            assert_eq!(
+                r.status, 404,
+                "{} reached {}'s notification",
+                other.name, p.name
+            );
         }
         let listed = h.get("/api/notifications", &api).await.json();
         assert!(
@@ -325,7 +350,10 @@ async fn the_inbox_is_newest_first_twenty_a_page() {
     }
     let ids: Vec<&str> = listed.iter().map(|(_, id)| id.as_str()).collect();
     let want: Vec<&str> = mine.iter().map(|d| d.id.as_str()).collect();
-    assert_eq!(ids, want, "not every notification once, in the store's order");
+    assert_eq!(
+        ids, want,
+        "not every notification once, in the store's order"
+    );
     assert!(
         listed.windows(2).all(|w| w[0].0 >= w[1].0),
         "not newest first"
@@ -335,7 +363,10 @@ async fn the_inbox_is_newest_first_twenty_a_page() {
         let last = h.get("/notifications?page=999", &user.auth).await;
         assert_eq!(last.status, 200);
         assert!(last.body.contains("Pages of notifications"));
-        assert!(last.body.contains(&format!("notification-{}", mine.last().unwrap().id)));
+        assert!(
+            last.body
+                .contains(&format!("notification-{}", mine.last().unwrap().id))
+        );
     }
     let r = h.get("/api/notifications?pages=2", &api).await;
     assert_eq!(r.status, 422, "an unknown parameter is refused");
@@ -358,10 +389,7 @@ async fn the_child_only_where_the_person_sees_the_child_anyway() {
                 continue;
             }
             let api = h.bearer_for(p).await;
-            let v = h
-                .get("/api/notifications?page=1", &api)
-                .await
-                .json();
+            let v = h.get("/api/notifications?page=1", &api).await.json();
             for n in v["notifications"].as_array().unwrap() {
                 let d = mine.iter().find(|d| n["id"] == json!(d.id)).unwrap();
                 let e = d.escalation_id.as_deref().map(|id| w.escalation(id));
@@ -408,13 +436,19 @@ async fn the_child_only_where_the_person_sees_the_child_anyway() {
 async fn each_person_chooses_how_they_get_email() {
     let h = Harness::new().await;
     let pid = h.partnership_of("sunderland");
-    let p = h.person(&h.sign_in_of(&pid, "practitioner").person_id).await;
+    let p = h
+        .person(&h.sign_in_of(&pid, "practitioner").person_id)
+        .await;
     let user = h.session_for("a practitioner", &p).await;
     let api = h.bearer_for(&p).await;
     let page = h.get("/account/notifications", &user.auth).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains(&p.email));
-    assert!(page.body.contains(r#"value="each" checked"#), "{}", excerpt(&page.body));
+    assert!(
+        page.body.contains(r#"value="each" checked"#),
+        "{}",
+        excerpt(&page.body)
+    );
     assert_eq!(
         h.get("/api/account/notifications", &api).await.json()["mode"],
         json!("each")
@@ -432,7 +466,11 @@ async fn each_person_chooses_how_they_get_email() {
     );
     for (body, field, code) in [
         (json!({"mode": "weekly"}), "mode", "wrong-type"),
-        (json!({"mode": "each", "when": "now"}), "when", "unknown-field"),
+        (
+            json!({"mode": "each", "when": "now"}),
+            "when",
+            "unknown-field",
+        ),
         (json!({}), "mode", "missing-field"),
     ] {
         let r = h
@@ -469,7 +507,9 @@ async fn each_person_chooses_how_they_get_email() {
 async fn administrators_see_deliveries_and_send_failed_ones_again() {
     let h = Harness::new().await;
     let pid = h.partnership_of("solihull");
-    let admin = h.person(&h.sign_in_of(&pid, "administrator").person_id).await;
+    let admin = h
+        .person(&h.sign_in_of(&pid, "administrator").person_id)
+        .await;
     let user = h.session_for("the administrator", &admin).await;
     let api = h.bearer_for(&admin).await;
 
@@ -486,7 +526,10 @@ async fn administrators_see_deliveries_and_send_failed_ones_again() {
         )
         .await
         .unwrap();
-    let failed = leased.first().expect("a delivery waiting to be sent").clone();
+    let failed = leased
+        .first()
+        .expect("a delivery waiting to be sent")
+        .clone();
     h.state
         .records
         .mail_failed(&failed.id, "test", now(), "550 mailbox unavailable", None)
@@ -516,7 +559,10 @@ async fn administrators_see_deliveries_and_send_failed_ones_again() {
         .filter(|d| d.mail == MailState::Undeliverable)
         .take(3)
     {
-        let why = d.last_error.as_deref().expect("an undeliverable one says why");
+        let why = d
+            .last_error
+            .as_deref()
+            .expect("an undeliverable one says why");
         assert!(page.body.contains(why) || undeliverable.len() > 25);
     }
 
@@ -574,15 +620,13 @@ async fn administrators_see_deliveries_and_send_failed_ones_again() {
         )
         .await;
     assert_eq!(r.status, 404);
-    let listed: BTreeSet<String> = h
-        .get("/api/admin/notifications", &theirs)
-        .await
-        .json()["deliveries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap().to_owned())
-        .collect();
+    let listed: BTreeSet<String> =
+        h.get("/api/admin/notifications", &theirs).await.json()["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_owned())
+            .collect();
     assert!(!listed.contains(&failed.id));
 }
 
