@@ -129,7 +129,12 @@ pub fn what_happened(
                 None => format!("Reminder: {name} is due soon"),
             }
         }
-        Reason::Closed(status) => format!("It was closed: {}", closed_words(p, status)),
+        // The reason names how it closed; the state, where there is one, says more (which
+        // resolution, referral or redirection).
+        Reason::Closed(how) => match state.filter(|s| !s.status.is_open()) {
+            Some(s) => format!("It was closed: {}", closed_words(p, &s.status)),
+            None => format!("It was closed: {}", how.label()),
+        },
     }
 }
 
