@@ -209,6 +209,7 @@ fn set_timescale(
     })?;
     let day_one = next.day_one;
     let state = next.current_mut();
+    let was_due = state.due;
     state.agreed = Some(working_days);
     state.due = stage_due(
         p,
@@ -221,6 +222,12 @@ fn set_timescale(
     // A new deadline: an earlier "passed" record for this stage no longer applies.
     next.deadlines_passed
         .retain(|d| *d != Deadline::Stage(current));
+    // Nor, where the date moved, an earlier reminder of it (issue 15: the reminder is sent
+    // again before the new date).
+    if next.current().due != was_due {
+        next.reminders_sent
+            .retain(|(d, _)| *d != Deadline::Stage(current));
+    }
     Ok(())
 }
 

@@ -562,6 +562,19 @@ impl Calendar {
         self.nth_working(self.before[i + 1] as usize + n.get() as usize - 1)
     }
 
+    /// The N-th working day before `date`; `date` itself never counts. The reverse of
+    /// [`Calendar::add_working_days`] on a working day: a reminder `n` working days before a
+    /// deadline due on `date` (issue 15).
+    pub fn working_days_before(&self, date: Date, n: WorkingDays) -> Result<Date, CalendarError> {
+        let i = self.index(date)?;
+        // `before[i]` working days lie strictly before `date`; the last of them is the first
+        // before it.
+        let k = (self.before[i] as usize)
+            .checked_sub(n.get() as usize)
+            .ok_or_else(|| self.out_of_range(date))?;
+        self.nth_working(k)
+    }
+
     /// Day N counting `day_one` as day 1 if it is a working day, otherwise the next working
     /// day as day 1 (Dorset §4; DESIGN.md §5, "Day One").
     #[inline]

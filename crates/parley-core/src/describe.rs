@@ -220,7 +220,7 @@ fn notification_text(n: &NotificationRule) -> String {
     if let Some(address) = &n.address {
         let _ = write!(s, " <{address}>");
     }
-    let _ = write!(s, ", {}", n.on.label());
+    let _ = write!(s, ", {}", n.when());
     if n.from_stage.get() > 1 {
         let _ = write!(s, " (from stage {})", n.from_stage);
     }

@@ -10,10 +10,11 @@ use crate::calendar::{Calendar, CalendarError, WorkingDays};
 use crate::deadline::{overall_due, stage_due};
 use crate::meeting::{Meeting, MeetingPlan, MeetingRecord};
 use crate::names::{
-    Actor, ChildStatus, Party, Recipient, RedirectionKind, Resolution, RouteKind, Side, Trigger,
+    Actor, ChildStatus, ClosedAs, Party, Recipient, RedirectionKind, Resolution, RouteKind, Side,
+    Trigger,
 };
 use crate::partnership_form::SentForm;
-use crate::procedure::{Procedure, StageNumber};
+use crate::procedure::{NotificationRule, Procedure, StageNumber};
 
 /// What the escalation is about: a child (with minimal status only) or a thematic issue with
 /// no child (DESIGN.md §6: thematic escalations have no child).
@@ -98,6 +99,13 @@ pub enum Event {
     Redirected { kind: RedirectionKind },
     /// A deadline passed without the stage or escalation closing; recorded by a sweep.
     DeadlinePassed { deadline: Deadline },
+    /// A reminder of a running deadline, recorded by the deadline monitor on its reminder
+    /// day, `before` working days ahead of it (issue 15; `reminder.rs`): once per deadline
+    /// and `before`, and only while the deadline has not passed.
+    DeadlineApproaching {
+        deadline: Deadline,
+        before: WorkingDays,
+    },
     /// A person was appointed to it in a partnership role (issue 14, item 4; Solihull stage 4:
     /// "allocate a Chair of sufficient seniority, who is independent of the case").
     Appointed { role: Actor, person: String },
@@ -128,6 +136,7 @@ impl Event {
             Event::Withdrawn => "withdrawn",
             Event::Redirected { .. } => "redirected",
             Event::DeadlinePassed { .. } => "deadline-passed",
+            Event::DeadlineApproaching { .. } => "deadline-approaching",
             Event::Appointed { .. } => "appointed",
             Event::PartnershipFormSent { .. } => "partnership-form-sent",
         }
@@ -157,6 +166,17 @@ impl Status {
             Status::ReferredOn(_) => "referred-on",
             Status::Withdrawn => "withdrawn",
             Status::Redirected(_) => "redirected",
+        }
+    }
+
+    /// How it closed, as a notification names it; `None` while it is open.
+    pub fn closed_as(&self) -> Option<ClosedAs> {
+        match self {
+            Status::Open => None,
+            Status::Resolved(_) => Some(ClosedAs::Resolved),
+            Status::ReferredOn(_) => Some(ClosedAs::ReferredOn),
+            Status::Withdrawn => Some(ClosedAs::Withdrawn),
+            Status::Redirected(_) => Some(ClosedAs::Redirected),
         }
     }
 }
@@ -211,6 +231,9 @@ pub struct Escalation {
     pub resolved_by_events_at: Option<Timestamp>,
     /// Deadlines already recorded as passed.
     pub deadlines_passed: Vec<Deadline>,
+    /// The reminders recorded (issue 15): each deadline with how many working days before it
+    /// the reminder went.
+    pub reminders_sent: Vec<(Deadline, WorkingDays)>,
     /// The referral steps it went to, in order (issue 14, item 5); the last one is open while
     /// the escalation is open at it.
     pub referrals: Vec<ReferralStep>,
@@ -230,13 +253,16 @@ pub struct Escalation {
     pub dissent: Option<Dissent>,
 }
 
-/// Why a notification is sent.
+/// Why a notification is sent. Stored as text (`reason.rs`: [`Reason::as_stored`] and
+/// [`Reason::parse`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reason {
     Raised,
     StageEntered(StageNumber),
     DeadlinePassed(Deadline),
-    Closed(Status),
+    /// A reminder that the deadline is near (issue 15).
+    DeadlineApproaching(Deadline),
+    Closed(ClosedAs),
 }
 
 /// A notification a transition calls for, as a value; sending it is someone else's job.
@@ -367,6 +393,25 @@ pub enum TransitionError {
     NoSuchDeadline(Deadline),
     #[error("the {0:?} deadline has already been recorded as passed")]
     DeadlineAlreadyRecorded(Deadline),
+    #[error("the reminder {before} working day{} before the {deadline} (due {due}) is sent from {on}, not on {today}", if .before.get() == 1 { "" } else { "s" })]
+    ReminderNotYet {
+        deadline: Deadline,
+        before: WorkingDays,
+        due: Date,
+        on: Date,
+        today: Date,
+    },
+    #[error("the {deadline} (due {due}) has passed by {today}; it is too late for a reminder")]
+    ReminderTooLate {
+        deadline: Deadline,
+        due: Date,
+        today: Date,
+    },
+    #[error("the reminder {before} working day{} before the {deadline} has already been recorded", if .before.get() == 1 { "" } else { "s" })]
+    ReminderAlreadySent {
+        deadline: Deadline,
+        before: WorkingDays,
+    },
     #[error("this procedure provides no appointment of {role}; its appointments: {}", if .known.is_empty() { "none".to_owned() } else { .known.join(", ") })]
     NoSuchAppointment {
         role: Actor,
@@ -505,6 +550,7 @@ fn raise(
         closed_at: None,
         resolved_by_events_at: None,
         deadlines_passed: Vec::new(),
+        reminders_sent: Vec::new(),
         referrals: Vec::new(),
         meetings: Vec::new(),
         version: 1,
@@ -635,6 +681,7 @@ impl Escalation {
                     | Event::Withdrawn
                     | Event::Redirected { .. }
                     | Event::DeadlinePassed { .. }
+                    | Event::DeadlineApproaching { .. }
             );
             if !allowed {
                 return Err(TransitionError::AtReferral(step.referral.clone()));
@@ -848,6 +895,10 @@ impl Escalation {
                     answers,
                 });
             }
+            Event::DeadlineApproaching { deadline, before } => {
+                notifications =
+                    crate::reminder::record(self, &mut next, rules, at, deadline, before)?;
+            }
             Event::DeadlinePassed { deadline } => {
                 let step = self.at_referral();
                 let due = match deadline {
@@ -901,8 +952,12 @@ impl Escalation {
             step.ended_at.get_or_insert(at);
         }
         self.closed_at = Some(at);
-        self.status = status.clone();
-        self.notifications(rules, Trigger::Closed, &Reason::Closed(status))
+        let closed_as = status.closed_as();
+        self.status = status;
+        match closed_as {
+            Some(c) => self.notifications(rules, Trigger::Closed, &Reason::Closed(c)),
+            None => Vec::new(),
+        }
     }
 
     /// The notifications the procedure's rules call for on `trigger`, given where the
@@ -913,10 +968,20 @@ impl Escalation {
         trigger: Trigger,
         reason: &Reason,
     ) -> Vec<Notification> {
+        self.notifications_for(rules, |rule| rule.on == trigger, reason)
+    }
+
+    /// The notifications of the rules `fires` picks, given where the escalation now is.
+    pub(crate) fn notifications_for(
+        &self,
+        rules: Rules<'_>,
+        fires: impl Fn(&NotificationRule) -> bool,
+        reason: &Reason,
+    ) -> Vec<Notification> {
         let stage = self.current_stage();
         let mut out: Vec<Notification> = Vec::new();
         for rule in &rules.procedure.notifications {
-            if rule.on != trigger || stage < rule.from_stage {
+            if !fires(rule) || stage < rule.from_stage {
                 continue;
             }
             if !rule.child_status.is_empty() {

@@ -19,6 +19,8 @@ pub mod monitor;
 pub mod names;
 pub mod partnership_form;
 pub mod procedure;
+pub mod reason;
+pub mod reminder;
 pub mod seeds;
 pub mod visible;
 

@@ -146,7 +146,20 @@ named_enum! {
         Raised => "raised", "when it is raised";
         StageEntered => "stage-entered", "when a stage begins";
         DeadlinePassed => "deadline-passed", "when a deadline passes";
+        /// A reminder, the rule's `before` working days ahead of a deadline (issue 15).
+        DeadlineApproaching => "deadline-approaching", "before a deadline";
         Closed => "closed", "when it is closed";
+    }
+}
+
+named_enum! {
+    /// How an escalation closed, as a notification names it: its status without the detail
+    /// (which resolution, referral or redirection), as the records store it (`closed:<name>`).
+    ClosedAs, "closing" {
+        Resolved => "resolved", "resolved";
+        ReferredOn => "referred-on", "referred on";
+        Withdrawn => "withdrawn", "withdrawn";
+        Redirected => "redirected", "redirected to another procedure";
     }
 }
 

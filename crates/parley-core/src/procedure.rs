@@ -356,6 +356,9 @@ pub struct Form {
 pub struct NotificationRule {
     pub to: Recipient,
     pub on: Trigger,
+    /// For a reminder (`on = "deadline-approaching"`, and only then): how many working days
+    /// before each running deadline it is sent (issue 15).
+    pub before: Option<WorkingDays>,
     /// Only at this stage or later.
     pub from_stage: StageNumber,
     /// Only for a child with one of these statuses (empty: any escalation).
@@ -367,6 +370,19 @@ pub struct NotificationRule {
     pub child_details: bool,
     pub address: Option<String>,
     pub text: Option<String>,
+}
+
+impl NotificationRule {
+    /// When it is sent, in words: `when a stage begins`, `1 working day before each deadline`.
+    pub fn when(&self) -> String {
+        match self.before {
+            Some(n) => format!(
+                "{n} working day{} before each deadline",
+                if n.get() == 1 { "" } else { "s" }
+            ),
+            None => self.on.label().to_owned(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

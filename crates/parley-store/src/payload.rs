@@ -174,6 +174,12 @@ pub enum Payload {
         /// `overall`, the stage number, or `referral-N` (the escalation's Nth referral step).
         deadline: String,
     },
+    /// A reminder of a running deadline, `before` working days ahead of it (issue 15).
+    DeadlineApproaching {
+        /// As for `DeadlinePassed`.
+        deadline: String,
+        before: i64,
+    },
     /// A person appointed to the escalation in a partnership role (issue 14, item 4).
     Appointed {
         /// One of the procedure's appointed roles (`names::Actor`), e.g. `independent-chair`.
@@ -221,6 +227,10 @@ where
     s.parse().map_err(|e: T::Err| Unreadable(e.to_string()))
 }
 
+fn deadline(s: &str) -> Result<Deadline, Unreadable> {
+    Deadline::parse(s).ok_or_else(|| Unreadable(format!("deadline {s}")))
+}
+
 fn stage(n: i64) -> Result<StageNumber, Unreadable> {
     StageNumber::new(n).ok_or_else(|| Unreadable(format!("stage {n}")))
 }
@@ -255,6 +265,7 @@ impl Payload {
             Payload::Withdrawn => "withdrawn",
             Payload::Redirected { .. } => "redirected",
             Payload::DeadlinePassed { .. } => "deadline-passed",
+            Payload::DeadlineApproaching { .. } => "deadline-approaching",
             Payload::Appointed { .. } => "appointed",
             Payload::PartnershipFormSent { .. } => "partnership-form-sent",
             Payload::ChildDetailsRead { .. } => "child-details-read",
@@ -375,18 +386,15 @@ impl Payload {
             Payload::Redirected { redirection } => Event::Redirected {
                 kind: parse::<RedirectionKind>(redirection)?,
             },
-            Payload::DeadlinePassed { deadline } => Event::DeadlinePassed {
-                deadline: if deadline == "overall" {
-                    Deadline::Overall
-                } else if let Some(n) = deadline.strip_prefix("referral-") {
-                    Deadline::Referral(
-                        Some(parse::<u8>(n)?)
-                            .filter(|n| *n >= 1)
-                            .ok_or_else(|| Unreadable(format!("deadline {deadline}")))?,
-                    )
-                } else {
-                    Deadline::Stage(stage(parse::<i64>(deadline)?)?)
-                },
+            Payload::DeadlinePassed { deadline: d } => Event::DeadlinePassed {
+                deadline: deadline(d)?,
+            },
+            Payload::DeadlineApproaching {
+                deadline: d,
+                before,
+            } => Event::DeadlineApproaching {
+                deadline: deadline(d)?,
+                before: WorkingDays::new(*before).map_err(|e| Unreadable(e.to_string()))?,
             },
             Payload::Appointed { role, person_id } => Event::Appointed {
                 role: parse::<Actor>(role)?,
@@ -470,11 +478,11 @@ impl Payload {
                 redirection: kind.as_str().to_owned(),
             },
             Event::DeadlinePassed { deadline } => Payload::DeadlinePassed {
-                deadline: match deadline {
-                    Deadline::Overall => "overall".to_owned(),
-                    Deadline::Stage(n) => n.to_string(),
-                    Deadline::Referral(n) => format!("referral-{n}"),
-                },
+                deadline: deadline.as_stored(),
+            },
+            Event::DeadlineApproaching { deadline, before } => Payload::DeadlineApproaching {
+                deadline: deadline.as_stored(),
+                before: i64::from(before.get()),
             },
             Event::Appointed { role, person } => Payload::Appointed {
                 role: role.as_str().to_owned(),
@@ -585,6 +593,18 @@ mod tests {
             },
             Event::DeadlinePassed {
                 deadline: Deadline::Referral(2),
+            },
+            Event::DeadlineApproaching {
+                deadline: Deadline::Referral(1),
+                before: WorkingDays::new(2).unwrap(),
+            },
+            Event::DeadlineApproaching {
+                deadline: Deadline::Stage(StageNumber::new(4).unwrap()),
+                before: WorkingDays::new(1).unwrap(),
+            },
+            Event::DeadlineApproaching {
+                deadline: Deadline::Overall,
+                before: WorkingDays::new(3).unwrap(),
             },
             Event::Withdrawn,
             Event::Redirected {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use parley_core::calendar::BankHolidays;
-use parley_core::escalation::{Escalation, Event, Notification, Reason};
+use parley_core::escalation::{Escalation, Event, Notification};
 use parley_core::procedure;
 
 use crate::StoreError;
@@ -124,23 +124,6 @@ impl std::fmt::Debug for Records {
     }
 }
 
-fn notification_reason(r: &Reason) -> String {
-    match r {
-        Reason::Raised => "raised".to_owned(),
-        Reason::StageEntered(n) => format!("stage-entered:{n}"),
-        Reason::DeadlinePassed(parley_core::escalation::Deadline::Overall) => {
-            "deadline-passed:overall".to_owned()
-        }
-        Reason::DeadlinePassed(parley_core::escalation::Deadline::Stage(n)) => {
-            format!("deadline-passed:{n}")
-        }
-        Reason::DeadlinePassed(parley_core::escalation::Deadline::Referral(n)) => {
-            format!("deadline-passed:referral-{n}")
-        }
-        Reason::Closed(status) => format!("closed:{}", status.as_str()),
-    }
-}
-
 fn outbox_rows(notifications: &[Notification], escalation_id: Option<&str>) -> Vec<NewOutbox> {
     notifications
         .iter()
@@ -148,7 +131,7 @@ fn outbox_rows(notifications: &[Notification], escalation_id: Option<&str>) -> V
             event_index: 0,
             escalation_id: escalation_id.map(str::to_owned),
             recipient: n.to.as_str().to_owned(),
-            reason: notification_reason(&n.reason),
+            reason: n.reason.as_stored(),
             stage: i64::from(n.stage.get()),
             child_details: n.child_details,
             address: n.address.clone(),

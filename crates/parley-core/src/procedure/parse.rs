@@ -18,10 +18,13 @@ use super::{
     StageNumber, Timescale,
 };
 use crate::calendar::{CountingRule, Region, UnknownName, WorkingDays};
-use crate::names::{ChildStatus, Recipient, Resolution, Role, Trigger};
+use crate::names::{Resolution, Role};
 
 mod agreed_with;
 mod form;
+mod notification;
+
+use notification::RawNotification;
 
 /// The only format version this build reads.
 pub const FORMAT_VERSION: i64 = 1;
@@ -243,21 +246,6 @@ struct RawForm {
     fields: Vec<S<RawField>>,
     from_stage: Option<S<i64>>,
     meeting_request: Option<S<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawNotification {
-    to: S<String>,
-    on: S<String>,
-    from_stage: Option<S<i64>>,
-    #[serde(default)]
-    child_status: Vec<S<String>>,
-    #[serde(default)]
-    categories: Vec<S<String>>,
-    child_details: S<bool>,
-    address: Option<S<String>>,
-    text: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -906,65 +894,6 @@ impl Checker {
             });
         }
         routes
-    }
-
-    fn notification(
-        &mut self,
-        raw: S<RawNotification>,
-        stages: &BTreeSet<i64>,
-        categories: &BTreeSet<String>,
-    ) -> Option<NotificationRule> {
-        let n = raw.into_inner();
-        let to: Option<Recipient> = self.name(&n.to);
-        let on: Option<Trigger> = self.name(&n.on);
-        let from_stage = match &n.from_stage {
-            Some(s) => self.stage_ref(s, stages, "notification from_stage"),
-            None => Some(StageNumber::FIRST),
-        };
-        let mut child_status = Vec::new();
-        for s in &n.child_status {
-            if let Some(status) = self.name::<ChildStatus>(s) {
-                child_status.push(status);
-            }
-        }
-        let mut cats = Vec::new();
-        for c in n.categories {
-            if categories.contains(c.get_ref()) {
-                cats.push(c.into_inner());
-            } else {
-                self.error(
-                    c.span(),
-                    format!(
-                        "notification names category \"{}\", which is not defined",
-                        c.get_ref()
-                    ),
-                    Some(format!(
-                        "defined categories: {}",
-                        categories.iter().cloned().collect::<Vec<_>>().join(", ")
-                    )),
-                );
-            }
-        }
-        let child_details = *n.child_details.get_ref();
-        if child_details && to == Some(Recipient::PartnershipBusinessTeam) {
-            self.error(
-                n.child_details.span(),
-                "notifications to the partnership business team never carry a child's details",
-                Some("set child_details = false (Croydon Appendix A: no details of any child or family)".to_owned()),
-            );
-        }
-        let address = self.optional_text(n.address, "notification address");
-        let text = self.optional_text(n.text, "notification text");
-        Some(NotificationRule {
-            to: to?,
-            on: on?,
-            from_stage: from_stage?,
-            child_status,
-            categories: cats,
-            child_details,
-            address,
-            text,
-        })
     }
 
     fn outcomes(&mut self, raw: S<RawOutcomes>) -> Option<Outcomes> {

@@ -11,7 +11,7 @@ use parley_core::deadline::calendar_for;
 use parley_core::escalation::{
     Escalation, Event, Reason, Rules, Status, Subject, TransitionError, decide,
 };
-use parley_core::names::{ChildStatus, Party, Recipient, Resolution, RouteKind, Side};
+use parley_core::names::{ChildStatus, ClosedAs, Party, Recipient, Resolution, RouteKind, Side};
 use parley_core::procedure::{self, Procedure, StageNumber};
 use proptest::prelude::*;
 
@@ -182,7 +182,7 @@ fn the_other_side_confirms_and_it_closes() {
         assert_eq!(t.notifications[0].to, Recipient::Raiser);
         assert_eq!(
             t.notifications[0].reason,
-            Reason::Closed(Status::Resolved(Resolution::Agreed))
+            Reason::Closed(ClosedAs::Resolved)
         );
         let done = t.state.proposals.last().unwrap();
         assert_eq!(done.answer.map(|a| a.0), Some(Answer::Confirmed));

@@ -11,7 +11,7 @@ use parley_core::escalation::{
     Deadline, Escalation, Event, Reason, Rules, Status, Subject, TransitionError, decide, replay,
 };
 use parley_core::names::{
-    ChildStatus, Party, Recipient, RedirectionKind, Resolution, RouteKind, Side,
+    ChildStatus, ClosedAs, Party, Recipient, RedirectionKind, Resolution, RouteKind, Side,
 };
 use parley_core::procedure::{self, Procedure, StageNumber};
 
@@ -248,6 +248,20 @@ fn every_event_in_every_state() {
                 deadline: Deadline::Overall,
             },
         ),
+        (
+            "stage 1 reminder",
+            Event::DeadlineApproaching {
+                deadline: Deadline::Stage(stage(1)),
+                before: days(1),
+            },
+        ),
+        (
+            "overall reminder",
+            Event::DeadlineApproaching {
+                deadline: Deadline::Overall,
+                before: days(1),
+            },
+        ),
     ];
     // Expected outcome per state, in the order of `states`:
     // not raised | stage 1 | stage 2 | last stage | seen through | closed
@@ -435,6 +449,29 @@ fn every_event_in_every_state() {
         (
             "overall deadline passed",
             ["NotRaised", "ok", "ok", "ok", "ok", "Closed"],
+        ),
+        // Issue 15: every deadline has passed by then; a reminder is too late.
+        (
+            "stage 1 reminder",
+            [
+                "NotRaised",
+                "ReminderTooLate",
+                "NoSuchDeadline",
+                "NoSuchDeadline",
+                "ReminderTooLate",
+                "Closed",
+            ],
+        ),
+        (
+            "overall reminder",
+            [
+                "NotRaised",
+                "ReminderTooLate",
+                "ReminderTooLate",
+                "ReminderTooLate",
+                "ReminderTooLate",
+                "Closed",
+            ],
         ),
     ];
     let states = states(&w);
@@ -735,7 +772,11 @@ fn notifications_follow_the_rules() {
     assert_eq!(closed.notifications[0].to, Recipient::Raiser);
     assert_eq!(
         closed.notifications[0].reason,
-        Reason::Closed(Status::Resolved(Resolution::DisagreementRecorded))
+        Reason::Closed(ClosedAs::Resolved)
+    );
+    assert_eq!(
+        closed.state.status,
+        Status::Resolved(Resolution::DisagreementRecorded)
     );
 }
 

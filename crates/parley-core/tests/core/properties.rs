@@ -42,6 +42,19 @@ impl Reference {
         d
     }
 
+    /// The N-th working day before X, walking back; X's own date does not count.
+    fn before(&self, x: Date, n: u32) -> Date {
+        let mut d = x;
+        let mut counted = 0;
+        while counted < n {
+            d = d.yesterday().unwrap();
+            if self.is_working(d) {
+                counted += 1;
+            }
+        }
+        d
+    }
+
     /// "The date is day 1 if it is a working day (otherwise the next working day is day 1)."
     fn day_one(&self, x: Date, n: u32) -> Date {
         let mut d = x;
@@ -140,6 +153,24 @@ proptest! {
         let more = WorkingDays::new(i64::from(n.get()) + 1).unwrap();
         prop_assert!(cal.add_working_days(x, more).unwrap() > due);
         prop_assert!(cal.add_working_days(x.tomorrow().unwrap(), n).unwrap() >= due);
+    }
+
+    /// A reminder day (issue 15): N working days before a date, walked back day by day; on a
+    /// working day it is the reverse of adding N working days.
+    #[test]
+    fn counting_back_matches_the_reference_and_reverses_adding(region in region(), x in date(), n in working_days(), closure in date()) {
+        // Far enough into the data for 120 working days back.
+        let x = x.checked_add(200.days()).unwrap();
+        let closures = [closure];
+        let cal = calendar(region, &closures);
+        let reference = Reference::new(region, &closures);
+        let back = cal.working_days_before(x, n).unwrap();
+        prop_assert_eq!(back, reference.before(x, n.get()));
+        prop_assert!(reference.is_working(back) && back < x);
+        prop_assert_eq!(cal.working_days_between(back, x).unwrap(), i64::from(n.get()) - i64::from(!reference.is_working(x)));
+        if reference.is_working(x) {
+            prop_assert_eq!(cal.add_working_days(back, n).unwrap(), x);
+        }
     }
 
     /// DESIGN.md §5, "within a month": the same day next month (clamped to the month's end),

@@ -499,6 +499,51 @@ fn referral_label(p: &Procedure, id: &str) -> String {
         .map_or_else(|| id.to_owned(), |r| r.label.clone())
 }
 
+/// A reminder's line in the history (issue 15): which deadline, and its date while this is
+/// the latest reminder of it (a stage's date moved by an agreed timescale is reminded of
+/// again; the state knows only the latest date).
+fn reminder_title(
+    loaded: &Loaded,
+    deadline: &str,
+    before: i64,
+    later: &[Link],
+    referred_to: Option<&str>,
+) -> String {
+    use parley_core::escalation::Deadline as Due;
+    let p = loaded.procedure();
+    let which = Due::parse(deadline);
+    let what = match which {
+        Some(Due::Stage(n)) => format!("the stage {n} deadline"),
+        Some(Due::Overall) => "the deadline for the whole escalation".to_owned(),
+        Some(Due::Referral(_)) => format!(
+            "the deadline of the referral to {}",
+            referred_to.map_or_else(|| "it".to_owned(), |r| referral_label(p, r))
+        ),
+        None => format!("the {deadline} deadline"),
+    };
+    let reminded_again = later.iter().any(|l| {
+        l.payload
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<Payload>(j).ok())
+            .is_some_and(
+                |x| matches!(x, Payload::DeadlineApproaching { deadline: d, .. } if d == deadline),
+            )
+    });
+    let state = &loaded.state;
+    let due = which.filter(|_| !reminded_again).and_then(|d| match d {
+        Due::Stage(n) => state.stages.iter().find(|s| s.number == n).map(|s| s.due),
+        Due::Overall => state.overall_due,
+        Due::Referral(k) => state.referrals.get(usize::from(k).checked_sub(1)?)?.due,
+    });
+    match due {
+        Some(due) => format!("Reminder: {what} is on {}", due.strftime("%A %-d %B %Y")),
+        None => format!(
+            "Reminder: {before} working day{} before {what}",
+            if before == 1 { "" } else { "s" }
+        ),
+    }
+}
+
 fn stage_title(p: &Procedure, n: StageNumber) -> String {
     p.stage(n)
         .map_or_else(|| format!("Stage {n}"), |s| s.title.clone())
@@ -730,7 +775,7 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
     let mut proposed = None;
     let mut meetings = 0;
     let mut out = Vec::with_capacity(links.len());
-    for link in links {
+    for (i, link) in links.iter().enumerate() {
         let payload = link
             .payload
             .as_deref()
@@ -939,6 +984,13 @@ fn describe_history(loaded: &Loaded, links: &[Link]) -> Vec<HistoryItem> {
                     format!("The stage {deadline} deadline passed")
                 }
             }
+            Some(Payload::DeadlineApproaching { deadline, before }) => reminder_title(
+                loaded,
+                deadline,
+                *before,
+                &links[i + 1..],
+                referred_to.as_deref(),
+            ),
             _ => sentence(&link.kind.replace('-', " ")),
         };
         out.push(HistoryItem {

@@ -170,7 +170,8 @@ pub struct TimescaleView {
 pub struct NotificationView {
     /// Who is told.
     pub to: Labelled,
-    /// What tells them: `raised`, `stage-entered`, `deadline-passed`, `closed`.
+    /// What tells them: `raised`, `stage-entered`, `deadline-passed`, `deadline-approaching`
+    /// (a reminder; `when` says how many working days before), `closed`.
     pub on: Labelled,
     /// From this stage on.
     pub from_stage: u8,
@@ -281,7 +282,7 @@ fn fields(list: &[parley_core::procedure::Field]) -> Vec<FieldView> {
 }
 
 fn notification(p: &Procedure, n: &NotificationRule) -> NotificationView {
-    let mut when = sentence(n.on.label());
+    let mut when = sentence(&n.when());
     if n.from_stage.get() > 1 {
         when = format!("{when}, from stage {}", n.from_stage);
     }

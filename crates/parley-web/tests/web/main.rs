@@ -29,6 +29,7 @@ mod partnership_form;
 mod prompts;
 mod redirect;
 mod referrals;
+mod reminders;
 mod signin;
 mod stage_access;
 mod stage_record;
