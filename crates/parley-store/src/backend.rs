@@ -23,7 +23,7 @@ use crate::StoreError;
 use crate::chain::{self, Link};
 use crate::consistency::{Kind, ProjectionTable, Value};
 use crate::rows::{
-    AccountRow, AgencyRow, ApiTokenRow, ComplimentRow, EscalationAppointmentRow,
+    AccountRow, AgencyRow, ApiTokenRow, ComplimentRow, DeliveryRow, EscalationAppointmentRow,
     EscalationOfficerRow, EscalationRow, NamedOfficerRow, Op, OutboxRow, PartnershipRow, PersonRow,
     ProcedureRow, SessionLookup, SessionRow, StageRow,
 };
@@ -107,7 +107,7 @@ pub type BlockingAppender = Arc<
 
 /// Storage. Both implementations pass the same story tests (`tests/store/`).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: notices::Notices + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// The highest migration applied.
@@ -899,7 +899,7 @@ macro_rules! impl_store {
                 .fetch_all(&self.pool)
                 .await?;
                 let total = match rows.first() {
-                    Some(r) => r.try_get(24)?,
+                    Some(r) => r.try_get(25)?,
                     None => sqlx::query_scalar(concat!(
                         "SELECT COUNT(*) FROM (",
                         involving_sql!($people_in, " AND status <> 'open'", ""),
@@ -933,7 +933,7 @@ macro_rules! impl_store {
                     .push_bind(offset.max(0));
                 let rows = q.build().fetch_all(&self.pool).await?;
                 let total = match rows.first() {
-                    Some(r) => r.try_get(24)?,
+                    Some(r) => r.try_get(25)?,
                     None => {
                         let mut q = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM escalations");
                         $m::push_escalation_filter(&mut q, partnership_id, filter);
@@ -1288,11 +1288,12 @@ macro_rules! escalation_columns {
     () => {
         "id, partnership_id, reference, procedure_version, version, route, subject, child_status, category, status, \
          outcome, current_stage, stage_due, overall_due, raised_at_us, raised_on, closed_at_us, resolved_by_events, \
-         raised_by, raising_agency_id, receiving_agency_id, receiving_person_id, summary, updated_at_us"
+         raised_by, raising_agency_id, receiving_agency_id, receiving_person_id, summary, updated_at_us, wake_on"
     };
 }
 
 mod inline;
+pub mod notices;
 mod pg_writer;
 mod sqlite_writer;
 mod statements;
@@ -1496,6 +1497,7 @@ macro_rules! generic_writes {
                     receiving_person_id: r.try_get(21)?,
                     summary: r.try_get(22)?,
                     updated_at_us: r.try_get(23)?,
+                    wake_on: r.try_get(24)?,
                 })
             }
 
@@ -1866,8 +1868,9 @@ impl PgStore {
     }
 
     /// Gives an application role what it needs and no more: SELECT and INSERT on the event
-    /// log, full use of the query tables and the web's security state (accounts, sessions,
-    /// API tokens). Run as the owner of the schema.
+    /// log, full use of the query tables, the web's security state (accounts, sessions, API
+    /// tokens) and the delivery state (deliveries, mail preferences). Run as the owner of the
+    /// schema.
     pub async fn grant_app_role(&self, role: &str) -> Result<(), StoreError> {
         let valid = !role.is_empty()
             && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
@@ -1890,7 +1893,7 @@ impl PgStore {
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON chain_heads, partnerships, procedures, agencies, people, \
                  named_officers, escalations, escalation_children, escalation_cases, escalation_stages, escalation_officers, \
                  escalation_appointments, compliments, \
-                 outbox, accounts, sessions, api_tokens TO {role}"
+                 outbox, accounts, sessions, api_tokens, deliveries, mail_preferences TO {role}"
             ),
         ];
         for sql in statements {
@@ -1953,6 +1956,16 @@ pub trait Snapshot: Send {
     ) -> Result<Vec<OutboxRow>, StoreError>;
     /// How many outbox rows there are in all.
     async fn outbox_count(&mut self) -> Result<i64, StoreError>;
+    /// The deliveries of the outbox rows written with the chain's events `after_seq < seq <=
+    /// upto_seq`, by outbox row, then id.
+    async fn deliveries_for_events(
+        &mut self,
+        partnership_id: &str,
+        after_seq: i64,
+        upto_seq: i64,
+    ) -> Result<Vec<DeliveryRow>, StoreError>;
+    /// How many deliveries there are in all.
+    async fn deliveries_count(&mut self) -> Result<i64, StoreError>;
     /// Ends the read transaction.
     async fn finish(self: Box<Self>) -> Result<(), StoreError>;
 }
@@ -1969,6 +1982,8 @@ pub trait Loader: Send {
     async fn insert_links(&mut self, links: &[Link]) -> Result<(), StoreError>;
     /// Inserts outbox rows exactly as given, delivery state included.
     async fn insert_outbox(&mut self, rows: &[OutboxRow]) -> Result<(), StoreError>;
+    /// Inserts deliveries exactly as given, their state included.
+    async fn insert_deliveries(&mut self, rows: &[DeliveryRow]) -> Result<(), StoreError>;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
@@ -1976,12 +1991,14 @@ pub trait Loader: Send {
 /// limits on parameters per statement).
 const LOAD_CHUNK: usize = 200;
 
-/// Every table a database holds data in: the event log, chain heads, the outbox and the
-/// projections. A database is empty when all of them are.
-const DATA_TABLES: [&str; 15] = [
+/// Every table a database holds data in: the event log, chain heads, the outbox, the
+/// deliveries it was resolved to (which an export carries) and the projections. A database is
+/// empty when all of them are.
+const DATA_TABLES: [&str; 16] = [
     "events",
     "chain_heads",
     "outbox",
+    "deliveries",
     "partnerships",
     "procedures",
     "agencies",
@@ -2011,7 +2028,7 @@ macro_rules! outbox_columns {
 /// The transfer SQL, the same on both drivers, with each backend's way of opening a consistent
 /// read and a load transaction.
 macro_rules! impl_transfer {
-    ($store:ident, $db:ty, $snapshot:ident, $loader:ident, $m:ident, $read_begin:literal, $write_begin:literal) => {
+    ($store:ident, $db:ty, $snapshot:ident, $loader:ident, $m:ident, $n:ident, $read_begin:literal, $write_begin:literal) => {
         impl $store {
             async fn transfer_is_empty(&self) -> Result<bool, StoreError> {
                 let mut conn = self.pool.acquire().await?;
@@ -2102,6 +2119,19 @@ macro_rules! impl_transfer {
                     .await?)
             }
 
+            async fn deliveries_for_events(
+                &mut self,
+                partnership_id: &str,
+                after_seq: i64,
+                upto_seq: i64,
+            ) -> Result<Vec<DeliveryRow>, StoreError> {
+                notices::$n::deliveries_for_events(&mut self.tx, partnership_id, after_seq, upto_seq).await
+            }
+
+            async fn deliveries_count(&mut self) -> Result<i64, StoreError> {
+                notices::$n::deliveries_count(&mut self.tx).await
+            }
+
             async fn finish(self: Box<Self>) -> Result<(), StoreError> {
                 // Read only: ending it is all that is left to do.
                 self.tx.rollback().await?;
@@ -2183,6 +2213,10 @@ macro_rules! impl_transfer {
                 Ok(())
             }
 
+            async fn insert_deliveries(&mut self, rows: &[DeliveryRow]) -> Result<(), StoreError> {
+                notices::$n::insert_deliveries(&mut self.tx, rows).await
+            }
+
             async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
                 // The chain heads are where the next append links: the last event of each chain.
                 for (partnership_id, (seq, hash)) in &self.heads {
@@ -2230,6 +2264,7 @@ impl_transfer!(
     SqliteSnapshot,
     SqliteLoader,
     sqlite_writes,
+    sqlite,
     // Deferred: the snapshot is taken at the first read and WAL keeps it while writers go on.
     "BEGIN",
     // Take the write lock at once, as every write does.
@@ -2242,6 +2277,7 @@ impl_transfer!(
     PgSnapshot,
     PgLoader,
     pg_writes,
+    pg,
     "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     "BEGIN"
 );

@@ -148,6 +148,7 @@ pub const ESCALATIONS: ProjectionTable = ProjectionTable {
         ("receiving_person_id", Text),
         ("summary", Text),
         ("updated_at_us", Int),
+        ("wake_on", Text),
     ],
     key: 1,
 };
@@ -526,6 +527,7 @@ impl Tables {
                     opt_text(e.receiving_person_id.as_deref()),
                     text(&e.summary),
                     Value::Int(e.updated_at_us),
+                    opt_text(e.wake_on.as_deref()),
                 ],
                 &[
                     "version",
@@ -537,6 +539,7 @@ impl Tables {
                     "closed_at_us",
                     "resolved_by_events",
                     "updated_at_us",
+                    "wake_on",
                 ],
             ),
             Op::Child {

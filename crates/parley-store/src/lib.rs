@@ -7,6 +7,7 @@ pub mod backend;
 pub mod chain;
 pub mod consistency;
 pub mod demo;
+pub mod notify;
 pub mod payload;
 pub mod projector;
 pub mod purge;
@@ -15,6 +16,7 @@ pub mod rows;
 pub mod transfer;
 pub mod writer;
 
+pub use backend::notices::Notices;
 pub use backend::{
     AppendRequest, Appended, Backend, EscalationFilter, NewEvent, NewOutbox, Store, open,
 };

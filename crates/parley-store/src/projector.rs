@@ -155,6 +155,18 @@ impl Projector {
         Ok(())
     }
 
+    /// The latest local date of `at` in the time zones of the partnership's procedure
+    /// versions (one zone for every built-in procedure, Europe/London): the day the deadline
+    /// monitor looks from. `None` for an unknown partnership or one with no procedure yet.
+    pub fn local_today(&self, partnership_id: &str, at: Timestamp) -> Option<Date> {
+        self.partnerships
+            .get(partnership_id)?
+            .procedures
+            .values()
+            .map(|p| at.to_zoned(p.calendar.time_zone.clone()).date())
+            .max()
+    }
+
     /// The partnership's current procedure version.
     pub fn current_procedure(&self, partnership_id: &str) -> Option<i64> {
         self.partnerships
@@ -324,7 +336,7 @@ impl Projector {
                     .to_core()?
                     .ok_or_else(|| ProjectError::Stream(fact.stream.to_owned()))?;
                 let t = decide(None, rules, timestamp(at_us), event)?;
-                let row = raised_row(pid, raised, &t.state, at_us);
+                let row = raised_row(pid, raised, &t.state, rules, at_us);
                 ops.push(Op::Escalation(Box::new(row.clone())));
                 if let Some(child) = &raised.child {
                     ops.push(Op::Child {
@@ -372,7 +384,7 @@ impl Projector {
                 let before = stage_rows(&id, &state.core);
                 let reached = stage_numbers(&state.core);
                 state.core = t.state;
-                update_row(&mut state.row, &state.core, at_us);
+                update_row(&mut state.row, &state.core, rules, at_us);
                 ops.push(Op::Escalation(Box::new(state.row.clone())));
                 // Only the stage rows the event changed (each is an upsert of the whole row).
                 ops.extend(
@@ -404,7 +416,13 @@ impl Projector {
     }
 }
 
-fn raised_row(pid: &str, r: &Raised, state: &Escalation, at_us: i64) -> EscalationRow {
+fn raised_row(
+    pid: &str,
+    r: &Raised,
+    state: &Escalation,
+    rules: Rules<'_>,
+    at_us: i64,
+) -> EscalationRow {
     let mut row = EscalationRow {
         id: r.escalation_id.clone(),
         partnership_id: pid.to_owned(),
@@ -436,12 +454,13 @@ fn raised_row(pid: &str, r: &Raised, state: &Escalation, at_us: i64) -> Escalati
         receiving_person_id: r.receiving_person_id.clone(),
         summary: r.summary.clone(),
         updated_at_us: at_us,
+        wake_on: None,
     };
-    update_row(&mut row, state, at_us);
+    update_row(&mut row, state, rules, at_us);
     row
 }
 
-fn update_row(row: &mut EscalationRow, state: &Escalation, at_us: i64) {
+fn update_row(row: &mut EscalationRow, state: &Escalation, rules: Rules<'_>, at_us: i64) {
     row.version = state.version as i64;
     row.status = state.status.as_str().to_owned();
     row.outcome = match &state.status {
@@ -464,6 +483,9 @@ fn update_row(row: &mut EscalationRow, state: &Escalation, at_us: i64) {
     row.closed_at_us = state.closed_at.map(|t| t.as_microsecond());
     row.resolved_by_events = state.resolved_by_events_at.is_some();
     row.updated_at_us = at_us;
+    // When the deadline monitor next has something to record (issue 15): the index its pass
+    // reads, so that it never looks at an escalation with nothing due.
+    row.wake_on = state.wake_on(rules).map(|d| d.to_string());
 }
 
 fn stage_numbers(state: &Escalation) -> Vec<i64> {

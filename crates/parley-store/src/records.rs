@@ -194,7 +194,7 @@ impl Records {
     /// procedure version's calendar built), and the partnership stream's version. Kept per
     /// partnership and reused while that version stands: one single-row query when current
     /// (none when the caller has just read the version).
-    async fn configuration(
+    pub(crate) async fn configuration(
         &self,
         partnership_id: &str,
         known_version: Option<i64>,
@@ -248,6 +248,36 @@ impl Records {
             }
         }
         Ok(())
+    }
+
+    /// An escalation's state as the next command on it is decided (the partnership's
+    /// configuration, its events replayed), and its stream version, kept for that command: the
+    /// deadline monitor reads what is due from it, then appends through [`Records::act`]
+    /// without reading the events again.
+    pub(crate) async fn decided_escalation(
+        &self,
+        partnership_id: &str,
+        escalation_id: &str,
+    ) -> Result<(Projector, i64), StoreError> {
+        let stream = escalation_stream(escalation_id);
+        let config_version = self
+            .store
+            .stream_version(partnership_id, PARTNERSHIP_STREAM)
+            .await?;
+        let (projector, version) = self
+            .load(partnership_id, &stream, Some(config_version))
+            .await?;
+        self.remember_owner(escalation_id, partnership_id);
+        if let Ok(mut cache) = self.streams.lock() {
+            if cache.len() >= STREAM_CACHE {
+                cache.clear();
+            }
+            cache.insert(
+                (partnership_id.to_owned(), stream),
+                (config_version, version, projector.clone()),
+            );
+        }
+        Ok((projector, version))
     }
 
     /// Decides and appends one event on a stream, based on `expected` (or the current version

@@ -175,6 +175,9 @@ pub struct EscalationRow {
     pub receiving_person_id: Option<String>,
     pub summary: String,
     pub updated_at_us: i64,
+    /// `YYYY-MM-DD`: the first date on which the deadline monitor has something to record
+    /// (`Escalation::wake_on`); `None` when it has nothing left (migration 8).
+    pub wake_on: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -216,6 +219,30 @@ pub struct OutboxRow {
     pub sent_at_us: Option<i64>,
     pub attempts: i64,
     pub last_error: Option<String>,
+}
+
+/// One person or address a notification (an outbox row) was resolved to (`deliveries`,
+/// migration 8): the record of who was told, a person's inbox entry, and the mail queue's row.
+/// Not a projection: its delivery columns change as mail is sent and notifications are read.
+/// `mail` is one of `notify::MailState`'s names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub outbox_id: String,
+    pub partnership_id: String,
+    pub escalation_id: Option<String>,
+    pub person_id: Option<String>,
+    pub address: Option<String>,
+    /// When the notification was made (its outbox row's time).
+    pub created_at_us: i64,
+    pub read_at_us: Option<i64>,
+    pub mail: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub next_attempt_us: i64,
+    pub lease_until_us: Option<i64>,
+    pub leased_by: Option<String>,
+    pub sent_at_us: Option<i64>,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,15 @@
 //! did; the projections are not exported because they are rebuilt from the events
 //! (ARCHITECTURE.md: "Projections are derived"); the outbox is, because it is not derived.
 //!
+//! Delivery state beside the log (migration 8) is mutable like accounts and sessions, but the
+//! deliveries are carried (each after its outbox row) and the mail preferences are not. A
+//! delivery is the record of who was told what and when, and the outbox rows an export carries
+//! are marked resolved: without their deliveries a restored database would neither show who was
+//! told nor send what was still pending, and resolving them again would tell everyone twice. A
+//! mail preference is a person's own setting beside their account, which is not carried either
+//! (a restored database gets new accounts); without it a person gets one e-mail per
+//! notification, which tells them no later than the summary they chose.
+//!
 //! Reading always goes through one [`Snapshot`] (a single read transaction), so an export of a
 //! running database is consistent, and is the PostgreSQL backup. A SQLite backup is a copy of
 //! the database file made by `VACUUM INTO`, also while Parley runs.
@@ -24,13 +33,14 @@ use sha2::{Digest, Sha256};
 use crate::backend::{Loader, PgStore, Snapshot, SqliteStore};
 use crate::chain::{Break, Link, Verifier};
 use crate::records::Records;
-use crate::rows::OutboxRow;
+use crate::rows::{DeliveryRow, OutboxRow};
 use crate::{Backend, Store, StoreError};
 
 /// The name in an export's header.
 pub const FORMAT: &str = "parley-export";
-/// The version of the export format this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The version of the export format this build writes; it reads every version from 1. Version
+/// 2 added the deliveries (`delivery` lines and their count in the end line).
+pub const VERSION: u32 = 2;
 
 /// How many events are read from the database, or inserted, at a time.
 const PAGE: i64 = 1000;
@@ -96,6 +106,10 @@ pub enum TransferError {
         "the outbox has {orphans} row(s) that belong to no exported event; the export is incomplete and was not finished"
     )]
     OrphanOutbox { orphans: i64 },
+    #[error(
+        "{orphans} delivery row(s) belong to no exported outbox row; the export is incomplete and was not finished"
+    )]
+    OrphanDeliveries { orphans: i64 },
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> TransferError + '_ {
@@ -115,6 +129,8 @@ enum Line {
     Header(Header),
     Event(EventLine),
     Outbox(OutboxLine),
+    /// A delivery of the outbox row on the line before it (or before its other deliveries).
+    Delivery(DeliveryLine),
     End(End),
 }
 
@@ -167,12 +183,79 @@ struct OutboxLine {
     last_error: Option<String>,
 }
 
+/// A delivery with every column, its state included.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct DeliveryLine {
+    id: String,
+    outbox_id: String,
+    partnership_id: String,
+    escalation_id: Option<String>,
+    person_id: Option<String>,
+    address: Option<String>,
+    created_at_us: i64,
+    read_at_us: Option<i64>,
+    mail: String,
+    attempts: i64,
+    last_error: Option<String>,
+    next_attempt_us: i64,
+    lease_until_us: Option<i64>,
+    leased_by: Option<String>,
+    sent_at_us: Option<i64>,
+}
+
 /// The last line: what came before it, so that a shortened file is caught.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct End {
     chains: u64,
     events: u64,
     outbox: u64,
+    /// Absent from version 1 files, which had no deliveries.
+    #[serde(default)]
+    deliveries: u64,
+}
+
+impl From<DeliveryRow> for DeliveryLine {
+    fn from(d: DeliveryRow) -> Self {
+        DeliveryLine {
+            id: d.id,
+            outbox_id: d.outbox_id,
+            partnership_id: d.partnership_id,
+            escalation_id: d.escalation_id,
+            person_id: d.person_id,
+            address: d.address,
+            created_at_us: d.created_at_us,
+            read_at_us: d.read_at_us,
+            mail: d.mail,
+            attempts: d.attempts,
+            last_error: d.last_error,
+            next_attempt_us: d.next_attempt_us,
+            lease_until_us: d.lease_until_us,
+            leased_by: d.leased_by,
+            sent_at_us: d.sent_at_us,
+        }
+    }
+}
+
+impl From<DeliveryLine> for DeliveryRow {
+    fn from(d: DeliveryLine) -> Self {
+        DeliveryRow {
+            id: d.id,
+            outbox_id: d.outbox_id,
+            partnership_id: d.partnership_id,
+            escalation_id: d.escalation_id,
+            person_id: d.person_id,
+            address: d.address,
+            created_at_us: d.created_at_us,
+            read_at_us: d.read_at_us,
+            mail: d.mail,
+            attempts: d.attempts,
+            last_error: d.last_error,
+            next_attempt_us: d.next_attempt_us,
+            lease_until_us: d.lease_until_us,
+            leased_by: d.leased_by,
+            sent_at_us: d.sent_at_us,
+        }
+    }
 }
 
 impl From<&Link> for EventLine {
@@ -274,6 +357,7 @@ pub struct ExportSummary {
     pub chains: u64,
     pub events: u64,
     pub outbox: u64,
+    pub deliveries: u64,
 }
 
 fn write_line<W: Write>(out: &mut W, line: &Line) -> Result<(), TransferError> {
@@ -327,12 +411,23 @@ async fn export_from<W: Write + Send>(
             let mut outbox = snapshot.outbox_for_events(id, after, upto).await?;
             outbox.sort_by(|a, b| (a.event_seq, &a.id).cmp(&(b.event_seq, &b.id)));
             let mut outbox = outbox.into_iter().peekable();
+            let mut deliveries: BTreeMap<String, Vec<DeliveryRow>> = BTreeMap::new();
+            for d in snapshot.deliveries_for_events(id, after, upto).await? {
+                deliveries.entry(d.outbox_id.clone()).or_default().push(d);
+            }
             for link in &links {
                 write_line(out, &Line::Event(EventLine::from(link)))?;
                 summary.events += 1;
                 while let Some(row) = outbox.next_if(|r| r.event_seq == link.seq) {
+                    let mut delivered = deliveries.remove(&row.id).unwrap_or_default();
                     write_line(out, &Line::Outbox(row.into()))?;
                     summary.outbox += 1;
+                    // Byte order of the ids, whatever the backend's collation.
+                    delivered.sort_by(|a, b| a.id.cmp(&b.id));
+                    for d in delivered {
+                        write_line(out, &Line::Delivery(d.into()))?;
+                        summary.deliveries += 1;
+                    }
                 }
             }
             // Rows of a sequence number with no event cannot be placed; they are counted as
@@ -346,12 +441,19 @@ async fn export_from<W: Write + Send>(
             orphans: total - summary.outbox as i64,
         });
     }
+    let total = snapshot.deliveries_count().await?;
+    if total != summary.deliveries as i64 {
+        return Err(TransferError::OrphanDeliveries {
+            orphans: total - summary.deliveries as i64,
+        });
+    }
     write_line(
         out,
         &Line::End(End {
             chains: summary.chains,
             events: summary.events,
             outbox: summary.outbox,
+            deliveries: summary.deliveries,
         }),
     )?;
     Ok(summary)
@@ -432,7 +534,7 @@ impl Reader {
     fn header(&mut self) -> Result<Header, TransferError> {
         match self.next()? {
             Some(Line::Header(h)) if h.format == FORMAT => {
-                if h.version != VERSION {
+                if !(1..=VERSION).contains(&h.version) {
                     return Err(TransferError::UnsupportedVersion {
                         path: self.path.clone(),
                         found: h.version,
@@ -484,7 +586,10 @@ pub fn check_export(path: &Path) -> Result<Checked, TransferError> {
         chains: 0,
         events: 0,
         outbox: 0,
+        deliveries: 0,
     };
+    // The outbox row the deliveries that follow it belong to.
+    let mut last_outbox: Option<String> = None;
     let end = loop {
         match r.next()? {
             None => {
@@ -495,6 +600,7 @@ pub fn check_export(path: &Path) -> Result<Checked, TransferError> {
             }
             Some(Line::Header(_)) => return Err(r.malformed("a second header")),
             Some(Line::Event(e)) => {
+                last_outbox = None;
                 let link = e.into_link().map_err(|reason| r.malformed(reason))?;
                 let verifier = verifiers.entry(link.partnership_id.clone()).or_default();
                 verifier
@@ -516,6 +622,16 @@ pub fn check_export(path: &Path) -> Result<Checked, TransferError> {
                     );
                 }
                 counts.outbox += 1;
+                last_outbox = Some(o.id);
+            }
+            Some(Line::Delivery(d)) => {
+                if last_outbox.as_deref() != Some(d.outbox_id.as_str()) {
+                    return Err(r.malformed(format!(
+                        "delivery {} does not follow its outbox row {}",
+                        d.id, d.outbox_id
+                    )));
+                }
+                counts.deliveries += 1;
             }
             Some(Line::End(end)) => break end,
         }
@@ -525,8 +641,15 @@ pub fn check_export(path: &Path) -> Result<Checked, TransferError> {
         return Err(TransferError::Truncated {
             path: r.path.clone(),
             reason: format!(
-                "its end line counts {} chains, {} events and {} outbox rows but the file holds {}, {} and {}",
-                end.chains, end.events, end.outbox, counts.chains, counts.events, counts.outbox
+                "its end line counts {} chains, {} events, {} outbox rows and {} deliveries but the file holds {}, {}, {} and {}",
+                end.chains,
+                end.events,
+                end.outbox,
+                end.deliveries,
+                counts.chains,
+                counts.events,
+                counts.outbox,
+                counts.deliveries
             ),
         });
     }
@@ -557,6 +680,7 @@ pub struct ImportSummary {
     pub chains: u64,
     pub events: u64,
     pub outbox: u64,
+    pub deliveries: u64,
     /// Events replayed into the projections.
     pub replayed: u64,
 }
@@ -615,6 +739,7 @@ pub async fn import_checked(
         chains: checked.end.chains,
         events: checked.end.events,
         outbox: checked.end.outbox,
+        deliveries: checked.end.deliveries,
         replayed,
     })
 }
@@ -629,6 +754,7 @@ async fn load(
     r.header()?;
     let mut links: Vec<Link> = Vec::with_capacity(PAGE as usize);
     let mut outbox: Vec<OutboxRow> = Vec::new();
+    let mut deliveries: Vec<DeliveryRow> = Vec::new();
     while let Some(line) = r.next()? {
         match line {
             Line::Event(e) => {
@@ -645,11 +771,19 @@ async fn load(
                     outbox.clear();
                 }
             }
+            Line::Delivery(d) => {
+                deliveries.push(d.into());
+                if deliveries.len() >= PAGE as usize {
+                    loader.insert_deliveries(&deliveries).await?;
+                    deliveries.clear();
+                }
+            }
             Line::Header(_) | Line::End(_) => {}
         }
     }
     loader.insert_links(&links).await?;
     loader.insert_outbox(&outbox).await?;
+    loader.insert_deliveries(&deliveries).await?;
     let digest: [u8; 32] = r.digest.finalize().into();
     if digest != checked.digest {
         return Err(TransferError::Changed {

@@ -416,6 +416,7 @@ pub(crate) mod tests {
             receiving_person_id: Some("receiver".into()),
             summary: String::new(),
             updated_at_us: 0,
+            wake_on: None,
         }
     }
 

@@ -167,6 +167,7 @@ impl InlineReader {
                     receiving_person_id: r.get(21)?,
                     summary: r.get(22)?,
                     updated_at_us: r.get(23)?,
+                    wake_on: r.get(24)?,
                 })
             })
             .optional()

@@ -166,17 +166,17 @@ pub(crate) const ESCALATION: Sql = Sql {
         "INSERT INTO escalations (",
         escalation_columns!(),
         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ",
-        "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (id) DO UPDATE SET ",
+        "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) ON CONFLICT (id) DO UPDATE SET ",
         "version = excluded.version, status = excluded.status, outcome = excluded.outcome, ",
         "current_stage = excluded.current_stage, stage_due = excluded.stage_due, overall_due = excluded.overall_due, ",
         "closed_at_us = excluded.closed_at_us, resolved_by_events = excluded.resolved_by_events, ",
-        "updated_at_us = excluded.updated_at_us"
+        "updated_at_us = excluded.updated_at_us, wake_on = excluded.wake_on"
     ),
 };
 
 /// SQLite's writer tries this before [`ESCALATION`]: the same update when none of the row's
-/// indexed columns (status, current stage, stage due) moved, which is most actions (a record
-/// added, a meeting held). SQLite rewrites the index entries of every column an UPDATE sets,
+/// indexed columns (status, current stage, stage due, wake date) moved, which is most actions
+/// (a record added, a meeting held). SQLite rewrites the index entries of every column an UPDATE sets,
 /// changed or not, and each index page so touched is one more page in the commit's WAL
 /// frames; naming only the unindexed columns spares them. It changes no row when the indexed
 /// columns did move (or the row is new), and the upsert then does the whole of it.
@@ -185,7 +185,7 @@ pub(crate) const ESCALATION_IN_PLACE: Sql = Sql {
     text: concat!(
         "UPDATE escalations SET version = $2, outcome = $3, overall_due = $4, closed_at_us = $5, ",
         "resolved_by_events = $6, updated_at_us = $7 ",
-        "WHERE id = $1 AND status = $8 AND current_stage = $9 AND stage_due = $10"
+        "WHERE id = $1 AND status = $8 AND current_stage = $9 AND stage_due = $10 AND wake_on IS $11"
     ),
 };
 
@@ -208,6 +208,7 @@ pub(crate) fn escalation_in_place(op: &Op) -> Option<Statement<'_>> {
             Text(&e.status),
             Int(e.current_stage),
             Text(&e.stage_due),
+            OptText(e.wake_on.as_deref()),
         ],
     })
 }
@@ -541,6 +542,7 @@ pub(crate) fn op(op: &Op) -> Statement<'_> {
                 OptText(e.receiving_person_id.as_deref()),
                 Text(&e.summary),
                 Int(e.updated_at_us),
+                OptText(e.wake_on.as_deref()),
             ],
         ),
         Op::Child {

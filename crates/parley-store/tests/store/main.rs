@@ -10,6 +10,8 @@
 mod append_only;
 mod demo;
 mod literals;
+mod monitor;
+mod notices;
 mod officers;
 mod projections;
 mod purge;

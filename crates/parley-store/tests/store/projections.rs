@@ -238,6 +238,13 @@ async fn every_edited_column_is_named_with_its_table_and_key() {
             ),
             (
                 "escalations",
+                "wake_on",
+                "'2000-01-01'".to_owned(),
+                escalation.clone(),
+                format!("id=\"{esc}\""),
+            ),
+            (
+                "escalations",
                 "child_status",
                 "'looked-after'".to_owned(),
                 escalation.clone(),

@@ -33,6 +33,18 @@ async fn answers(store: &dyn Store) -> String {
             store.compliments(&p.id).await.unwrap(),
             store.outbox(&p.id).await.unwrap(),
         ));
+        // Who each notification reached, and where its delivery stands.
+        let states: Vec<String> = parley_store::notify::MailState::ALL
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect();
+        out.push_str(&format!(
+            "{:?}\n",
+            store
+                .delivery_page(&p.id, &states, i64::MAX, 0)
+                .await
+                .unwrap()
+        ));
         let escalations = store.escalations(&p.id).await.unwrap();
         out.push_str(&format!("{escalations:?}\n"));
         for e in &escalations {
@@ -57,6 +69,39 @@ async fn answers(store: &dyn Store) -> String {
         ));
     }
     out
+}
+
+/// Marks one delivery read and sends another.
+async fn deliver_some(records: &Records) {
+    let partnership = records.store().partnerships().await.unwrap()[0].id.clone();
+    let (rows, _) = records
+        .deliveries(
+            &partnership,
+            parley_store::notify::DeliveryFilter::All,
+            1,
+            100,
+        )
+        .await
+        .unwrap();
+    let person = rows.iter().find_map(|d| d.person_id.clone()).unwrap();
+    let (inbox, _) = records.inbox(&person, 1, 1).await.unwrap();
+    assert!(
+        records
+            .mark_read(&person, &inbox[0].id, now())
+            .await
+            .unwrap()
+    );
+    let leased = records
+        .lease_mail(
+            now(),
+            "w",
+            std::time::Duration::from_secs(60),
+            1,
+            &[partnership],
+        )
+        .await
+        .unwrap();
+    assert!(records.mail_sent(&leased[0].id, "w", now()).await.unwrap());
 }
 
 async fn export_of(store: &dyn Store) -> String {
@@ -89,10 +134,15 @@ async fn sqlite_to_postgres_to_sqlite_keeps_every_byte_and_every_answer() {
     let a = sqlite_db().await;
     let records_a = a.records().await;
     seed(&records_a, 30, 5).await;
+    // The notifications resolved, one read and one sent: the deliveries travel with them.
+    assert!(records_a.resolve_outbox(now()).await.unwrap() > 0);
+    deliver_some(&records_a).await;
     let export_a = export_of(records_a.store().as_ref()).await;
     let answers_a = answers(records_a.store().as_ref()).await;
-    assert!(export_a.starts_with(r#"{"type":"header","format":"parley-export","version":1,"#));
+    assert!(export_a.starts_with(r#"{"type":"header","format":"parley-export","version":2,"#));
     assert!(export_a.contains(r#""backend":"sqlite""#));
+    assert!(export_a.contains(r#"{"type":"delivery","#));
+    assert!(export_a.contains(r#""mail":"sent""#));
     let file_a = write(dir.path(), "a.jsonl", &export_a);
 
     // PostgreSQL in the middle (when there is a server; the harness fails under CI without).
@@ -304,8 +354,8 @@ async fn bad_exports_are_refused_with_a_reason_and_change_nothing() {
         ),
         (
             "a newer version",
-            good.replacen(r#""version":1"#, r#""version":2"#, 1),
-            "is a version 2 export",
+            good.replacen(r#""version":2"#, r#""version":3"#, 1),
+            "is a version 3 export",
         ),
         ("tampered", tampered, "does not verify"),
         (
@@ -350,4 +400,45 @@ async fn bad_exports_are_refused_with_a_reason_and_change_nothing() {
             assert!(leftovers.is_empty(), "{leftovers:?}");
         }
     }
+}
+
+/// A version 1 export (before deliveries) still imports; a delivery away from its outbox row is
+/// refused.
+#[tokio::test]
+async fn version_one_exports_import_and_deliveries_must_follow_their_notification() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = sqlite_db().await;
+    let records = source.records().await;
+    seed(&records, 6, 3).await;
+    let plain = export_of(records.store().as_ref()).await;
+    let v1 = plain
+        .replacen(r#""version":2"#, r#""version":1"#, 1)
+        .replace(r#","deliveries":0}"#, "}");
+    assert!(!v1.contains("deliveries"));
+    let file = write(dir.path(), "v1.jsonl", &v1);
+    let target = sqlite_db().await;
+    let imported = import_into(&target, &file).await;
+    assert_eq!(
+        answers(imported.store().as_ref()).await,
+        answers(records.store().as_ref()).await
+    );
+
+    records.resolve_outbox(now()).await.unwrap();
+    let with = export_of(records.store().as_ref()).await;
+    let lines: Vec<&str> = with.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with(r#"{"type":"delivery""#))
+        .unwrap();
+    // The delivery moved before its outbox row.
+    let mut moved = lines.clone();
+    moved.swap(at - 1, at);
+    let text: String = moved.iter().map(|l| format!("{l}\n")).collect();
+    let file = write(dir.path(), "moved.jsonl", &text);
+    let fresh = sqlite_db().await.records().await;
+    let err = transfer::import(&fresh, &file).await.unwrap_err();
+    assert!(
+        err.to_string().contains("does not follow its outbox row"),
+        "{err}"
+    );
 }

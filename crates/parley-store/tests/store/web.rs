@@ -892,6 +892,7 @@ async fn the_web_lists_are_fast_with_ten_thousand_escalations() {
                 receiving_person_id: (next(4) > 0).then(|| format!("person-{receiver}")),
                 summary: "A decision challenged".to_owned(),
                 updated_at_us: 0,
+                wake_on: None,
             })));
         }
         ops.extend(entered);
@@ -1091,6 +1092,8 @@ async fn reading_child_details_is_recorded_apart_from_the_escalation() {
 // PostgreSQL privileges
 
 const WEB_TABLES: [&str; 3] = ["accounts", "sessions", "api_tokens"];
+/// The delivery state of migration 8.
+const DELIVERY_TABLES: [&str; 2] = ["deliveries", "mail_preferences"];
 
 async fn privileges(url: &str) -> Vec<(String, bool, bool)> {
     let pool = sqlx::postgres::PgPoolOptions::new()
@@ -1100,7 +1103,11 @@ async fn privileges(url: &str) -> Vec<(String, bool, bool)> {
         .unwrap();
     let mut out = Vec::new();
     // The record of officers (migration 4) as well: a projection the writer keeps.
-    for table in WEB_TABLES.iter().chain(&["escalation_officers", "events"]) {
+    for table in WEB_TABLES
+        .iter()
+        .chain(&DELIVERY_TABLES)
+        .chain(&["escalation_officers", "events"])
+    {
         let (all, change): (bool, bool) = sqlx::query_as(
             "SELECT has_table_privilege(current_user, $1, 'SELECT, INSERT'), \
              has_table_privilege(current_user, $1, 'UPDATE') OR has_table_privilege(current_user, $1, 'DELETE')",
@@ -1151,6 +1158,8 @@ async fn the_app_role_on_postgres_can_use_the_web_tables() {
             ("accounts".to_owned(), true, true),
             ("sessions".to_owned(), true, true),
             ("api_tokens".to_owned(), true, true),
+            ("deliveries".to_owned(), true, true),
+            ("mail_preferences".to_owned(), true, true),
             ("escalation_officers".to_owned(), true, true),
             ("events".to_owned(), true, false),
         ];
