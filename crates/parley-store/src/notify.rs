@@ -11,8 +11,8 @@
 
 use std::str::FromStr;
 
-use parley_core::escalation::{Deadline, Reason, Status};
-use parley_core::names::{Recipient, RedirectionKind, Resolution};
+use parley_core::escalation::Reason;
+use parley_core::names::Recipient;
 use parley_core::procedure::StageNumber;
 
 use crate::StoreError;
@@ -215,98 +215,9 @@ impl Delivery {
     }
 }
 
-/// The reason an outbox row was written with, back into the core's type.
-///
-/// A stand-in, to be replaced by the core's parser of these strings when it lands (issue 15,
-/// the core's part: `Reason::parse`): it reads the strings `records.rs::notification_reason`
-/// writes today, `raised`, `stage-entered:N`, `deadline-passed:N`, `deadline-passed:overall`,
-/// `deadline-passed:referral-N` and `closed:<status>`. A `closed:` reason names the status only;
-/// what it closed with (the resolution, the referral, the redirection) is the escalation's
-/// `outcome` column, read with the delivery.
-fn parse_reason(text: &str, outcome: Option<&str>) -> Option<Reason> {
-    let stage = |n: &str| n.parse::<i64>().ok().and_then(StageNumber::new);
-    if text == "raised" {
-        return Some(Reason::Raised);
-    }
-    if let Some(n) = text.strip_prefix("stage-entered:") {
-        return stage(n).map(Reason::StageEntered);
-    }
-    if let Some(d) = text.strip_prefix("deadline-passed:") {
-        let deadline = match d {
-            "overall" => Deadline::Overall,
-            d => match d.strip_prefix("referral-") {
-                Some(n) => Deadline::Referral(n.parse().ok()?),
-                None => Deadline::Stage(stage(d)?),
-            },
-        };
-        return Some(Reason::DeadlinePassed(deadline));
-    }
-    let status = match text.strip_prefix("closed:")? {
-        "resolved" => Status::Resolved(Resolution::from_str(outcome?).ok()?),
-        "referred-on" => Status::ReferredOn(outcome?.to_owned()),
-        "withdrawn" => Status::Withdrawn,
-        "redirected" => Status::Redirected(RedirectionKind::from_str(outcome?).ok()?),
-        _ => return None,
-    };
-    Some(Reason::Closed(status))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every reason `records.rs` writes reads back as itself.
-    #[test]
-    fn stored_reasons_read_back() {
-        let two = StageNumber::new(2).unwrap_or_else(|| unreachable!());
-        let cases = [
-            ("raised", None, Reason::Raised),
-            ("stage-entered:2", None, Reason::StageEntered(two)),
-            (
-                "deadline-passed:2",
-                None,
-                Reason::DeadlinePassed(Deadline::Stage(two)),
-            ),
-            (
-                "deadline-passed:overall",
-                None,
-                Reason::DeadlinePassed(Deadline::Overall),
-            ),
-            (
-                "deadline-passed:referral-1",
-                None,
-                Reason::DeadlinePassed(Deadline::Referral(1)),
-            ),
-            (
-                "closed:resolved",
-                Some("agreed"),
-                Reason::Closed(Status::Resolved(Resolution::Agreed)),
-            ),
-            (
-                "closed:referred-on",
-                Some("independent-scrutineer"),
-                Reason::Closed(Status::ReferredOn("independent-scrutineer".to_owned())),
-            ),
-            ("closed:withdrawn", None, Reason::Closed(Status::Withdrawn)),
-            (
-                "closed:redirected",
-                Some("complaint"),
-                Reason::Closed(Status::Redirected(RedirectionKind::Complaint)),
-            ),
-        ];
-        for (text, outcome, reason) in cases {
-            assert_eq!(parse_reason(text, outcome), Some(reason), "{text}");
-        }
-        for bad in [
-            "",
-            "stage-entered:0",
-            "stage-entered:x",
-            "deadline-passed:referral-",
-            "closed:open",
-            "closed:resolved",
-            "reminder",
-        ] {
-            assert_eq!(parse_reason(bad, None), None, "{bad}");
-        }
-    }
+/// The reason an outbox row was written with, back into the core's type (`Reason::parse`,
+/// which reads exactly what `records.rs::notification_reason` writes). The escalation's
+/// `outcome` is no longer needed: a `closed:` reason names how it closed.
+fn parse_reason(text: &str, _outcome: Option<&str>) -> Option<Reason> {
+    Reason::parse(text)
 }

@@ -19,7 +19,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::routes::{Route, Rule, route};
 use crate::service::deliveries::{
-    self, AdminDeliveries, AdminDelivery, DeliveryShown, Retried, Told, ToldEntry,
+    self, AdminDeliveries, AdminDelivery, DeliveryShown, Retried, RetriedDelivery, Told, ToldEntry,
 };
 use crate::service::escalation as esc;
 use crate::service::notifications::{
@@ -102,6 +102,7 @@ pub fn routes() -> Vec<Route> {
         ToldEntry,
         AdminDeliveries,
         AdminDelivery,
+        RetriedDelivery,
         DeliveryShown
     )),
     tags((name = "notifications", description = "The caller's notifications (their inbox), how they get e-mail about them, who was told what about an escalation, and for administrators every notification sent in their partnership."))
@@ -268,16 +269,17 @@ async fn admin_list(
     ))
 }
 
-/// Sends a failed or undeliverable notification again, now, to the same person or address.
-/// No body. Administrators only, within their partnership.
+/// Sends a failed notification again now, to the same person or address; an undeliverable
+/// one is resolved again, to whoever holds the part now (replacing it). No body.
+/// Administrators only, within their partnership.
 #[utoipa::path(post, path = "/api/admin/notifications/{id}/retry", tag = "notifications",
     params(("id" = String, Path, description = "The delivery's id")),
     responses(
-        (status = 200, body = AdminDelivery, description = "Waiting to be sent again"),
+        (status = 200, body = RetriedDelivery, description = "To be sent again"),
         (status = 401, body = Problem),
         (status = 403, body = Problem),
         (status = 404, description = "No such notification in the caller's partnership", body = Problem),
-        (status = 409, description = "It is not failed or undeliverable: nothing to send again", body = Problem)),
+        (status = 409, description = "Nothing to send again: it is not failed, or it is undeliverable and still reaches nobody (`detail` says which)", body = Problem)),
     security(("token" = [])))]
 async fn admin_retry(
     State(state): State<AppState>,
@@ -286,13 +288,10 @@ async fn admin_retry(
     _: NoBody,
 ) -> Result<Response, AppError> {
     match deliveries::retry(&state, &user, &id).await? {
-        Retried::Queued(d) => {
+        Retried::Queued(r) => {
             tracing::info!(by = %user.id(), delivery = %id, "notification to be sent again");
-            Ok((StatusCode::OK, Json(d)).into_response())
+            Ok((StatusCode::OK, Json(*r)).into_response())
         }
-        Retried::NotFailed(d) => Err(AppError::Conflict(format!(
-            "This notification is not failed or undeliverable ({}): there is nothing to send again",
-            d.mail_text.to_lowercase()
-        ))),
+        Retried::Refused(why) => Err(AppError::Conflict(why)),
     }
 }

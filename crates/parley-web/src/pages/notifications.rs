@@ -246,7 +246,7 @@ struct AdminPage {
     v: AdminDeliveries,
     filters: Vec<FilterItem>,
     filter_words: String,
-    banner: Option<String>,
+    banner: Option<&'static str>,
 }
 
 async fn admin_page(
@@ -263,10 +263,17 @@ async fn admin_page(
         "/admin/notifications",
     )
     .await?;
-    let banner = q.retried.as_deref().map(|r| match r {
-        "no" => "That notification is not failed or undeliverable: there was nothing to send again"
-            .to_owned(),
-        _ => "The notification will be sent again in the next round of sending".to_owned(),
+    // A fixed sentence per outcome (never text from the address).
+    let banner = q.retried.as_deref().and_then(|r| match r {
+        "queued" => Some("The notification will be sent again in the next round of sending"),
+        "replaced" => {
+            Some("The notification was resolved again: it goes to whoever holds that part now")
+        }
+        "nobody" => {
+            Some("The notification still reaches nobody: give someone that part, then try again")
+        }
+        "not-failed" => Some("The notification is not failed: there was nothing to send again"),
+        _ => None,
     });
     render(
         &state,
@@ -311,16 +318,29 @@ async fn admin_retry(
     Path(id): Path<String>,
     CsrfForm(user, form): CsrfForm<RetryForm>,
 ) -> Result<Redirect, AppError> {
-    let retried = deliveries::retry(&state, &user, &id).await?;
-    let queued = matches!(retried, Retried::Queued(_));
-    if queued {
-        tracing::info!(by = %user.id(), delivery = %id, "notification to be sent again");
-    }
+    let found = state.records.delivery(&id).await?;
+    let said = match deliveries::retry(&state, &user, &id).await? {
+        Retried::Queued(r) => {
+            tracing::info!(by = %user.id(), delivery = %id, "notification to be sent again");
+            if r.delivery.is_some() {
+                "queued"
+            } else {
+                "replaced"
+            }
+        }
+        Retried::Refused(_)
+            if found.is_some_and(|d| d.mail == parley_store::notify::MailState::Undeliverable) =>
+        {
+            "nobody"
+        }
+        Retried::Refused(_) => "not-failed",
+    };
     let filter = DeliveryShown::parse(form.filter.as_deref());
-    Ok(Redirect::to(&format!(
-        "/admin/notifications?filter={}&page={}&retried={}",
-        filter.as_str(),
-        page_number(form.page.as_deref()),
-        if queued { "yes" } else { "no" }
-    )))
+    let query = serde_urlencoded::to_string([
+        ("filter", filter.as_str()),
+        ("page", &page_number(form.page.as_deref()).to_string()),
+        ("retried", said),
+    ])
+    .unwrap_or_default();
+    Ok(Redirect::to(&format!("/admin/notifications?{query}")))
 }

@@ -290,17 +290,30 @@ pub async fn deliveries(
 }
 
 /// What a retry came to.
-#[derive(Debug)]
-pub enum Retried {
-    /// Waiting to be sent again now.
-    Queued(AdminDelivery),
-    /// Not failed or undeliverable: nothing to retry (it is as `mail_text` says).
-    NotFailed(AdminDelivery),
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct RetriedDelivery {
+    /// The delivery asked for.
+    pub id: String,
+    /// What happened, in words.
+    pub text: String,
+    /// The delivery as it now is, waiting to be sent again; `None` when an undeliverable one
+    /// was resolved again and replaced by the deliveries it now reaches (someone holds the
+    /// part now: see the list).
+    pub delivery: Option<AdminDelivery>,
 }
 
-/// Sends a failed or undeliverable delivery of the administrator's partnership again (its
-/// recipients are not resolved again: an undeliverable one that still has nobody fails
-/// again, saying so). Another partnership's, or one that does not exist, is a 404.
+/// A retry that sent nothing, and why.
+#[derive(Debug)]
+pub enum Retried {
+    Queued(Box<RetriedDelivery>),
+    /// Not failed: nothing to send again; or undeliverable and still reaching nobody. The
+    /// sentence says which.
+    Refused(String),
+}
+
+/// Sends a failed delivery of the administrator's partnership again, or resolves an
+/// undeliverable one again (to whoever holds the part now). Another partnership's, or one
+/// that does not exist, is a 404.
 pub async fn retry(state: &AppState, user: &CurrentUser, id: &str) -> Result<Retried, AppError> {
     admin(user)?;
     let ctx = Context::load(state, user).await?;
@@ -314,13 +327,38 @@ pub async fn retry(state: &AppState, user: &CurrentUser, id: &str) -> Result<Ret
         .records
         .retry_delivery(user.partnership_id(), id, state.now())
         .await?;
-    let now = state.records.delivery(id).await?.unwrap_or(found);
-    let abouts = abouts(state, user, &ctx, std::slice::from_ref(&now), false).await?;
-    let about = now.escalation_id.as_deref().and_then(|e| abouts.get(e));
-    let view = admin_delivery(&ctx, &now, about);
-    Ok(if queued {
-        Retried::Queued(view)
-    } else {
-        Retried::NotFailed(view)
-    })
+    if !queued {
+        return Ok(Retried::Refused(match found.mail {
+            MailState::Undeliverable => format!(
+                "It still reaches nobody{}: give someone that part, then try again",
+                found
+                    .last_error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            ),
+            _ => format!(
+                "It is not failed ({}): there is nothing to send again",
+                mail_words(&found).1.to_lowercase()
+            ),
+        }));
+    }
+    let now = state.records.delivery(id).await?;
+    let delivery = match &now {
+        Some(d) => {
+            let abouts = abouts(state, user, &ctx, std::slice::from_ref(d), false).await?;
+            let about = d.escalation_id.as_deref().and_then(|e| abouts.get(e));
+            Some(admin_delivery(&ctx, d, about))
+        }
+        None => None,
+    };
+    Ok(Retried::Queued(Box::new(RetriedDelivery {
+        id: id.to_owned(),
+        text: if delivery.is_some() {
+            "It will be sent again in the next round of sending".to_owned()
+        } else {
+            "It was resolved again and goes to whoever holds that part now".to_owned()
+        },
+        delivery,
+    })))
 }
