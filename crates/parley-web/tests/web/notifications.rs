@@ -15,12 +15,19 @@ use crate::harness::*;
 
 /// The unread count the header shows ("Notifications (3 unread)"), 0 when it shows none.
 fn header_count(html: &str) -> u64 {
-    let Some(at) = html.find("href=\"/notifications\"") else {
-        panic!("no Notifications link in the header: {}", excerpt(html));
-    };
-    let tail = &html[at..html.len().min(at + 400)];
-    match tail.find("Notifications (") {
-        Some(i) => tail[i + "Notifications (".len()..]
+    let nav = html
+        .find("govuk-service-navigation__list")
+        .and_then(|at| {
+            let end = at + html[at..].find("</ul>")?;
+            Some(&html[at..end])
+        })
+        .unwrap_or_else(|| panic!("no service navigation: {}", excerpt(html)));
+    assert!(
+        nav.contains("notifications\""),
+        "no Notifications link in the header: {nav}"
+    );
+    match nav.find("Notifications (") {
+        Some(i) => nav[i + "Notifications (".len()..]
             .chars()
             .take_while(char::is_ascii_digit)
             .collect::<String>()
@@ -33,6 +40,60 @@ fn header_count(html: &str) -> u64 {
 /// Every one of a person's notifications, newest first, from the store.
 async fn all_of(h: &Harness, person: &str) -> Vec<Delivery> {
     h.state.records.inbox(person, 1, 100_000).await.unwrap().0
+}
+
+/// Raises a child's escalation (the child's status `status`) in the partnership running
+/// `procedure`, now, as its demo practitioner, with another agency; its id.
+async fn raise(h: &Harness, procedure: &str, status: &str) -> String {
+    let partnership = h.partnership_of(procedure);
+    let raiser = h
+        .person(&h.sign_in_of(&partnership, "practitioner").person_id)
+        .await;
+    let agency = raiser.agency_id.clone().unwrap();
+    let other = h
+        .state
+        .store
+        .agencies(&partnership)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.id != agency)
+        .unwrap();
+    let category = parley_core::seeds::get(procedure)
+        .unwrap()
+        .unwrap()
+        .categories[0]
+        .id
+        .clone();
+    h.state
+        .records
+        .raise(
+            now(),
+            &parley_store::records::Actor::person(&raiser.id),
+            &partnership,
+            parley_store::records::RaiseInput {
+                route: "individual".to_owned(),
+                child_status: Some(status.to_owned()),
+                child: Some(parley_store::payload::ChildDetails {
+                    name: "INBOX-CHILD".to_owned(),
+                    date_of_birth: None,
+                    identifier: None,
+                }),
+                category,
+                raised_by: raiser.id.clone(),
+                raising_agency_id: agency,
+                receiving_agency_id: other.id,
+                receiving_person_id: None,
+                summary: "A plan that needs a second look".to_owned(),
+                decision: "The decision.".to_owned(),
+                evidence: "The evidence.".to_owned(),
+                outcome_wanted: "Another decision.".to_owned(),
+                decided_on: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id
 }
 
 /// The person of the partnership with the most notifications, and them.
@@ -379,6 +440,43 @@ async fn the_inbox_is_newest_first_twenty_a_page() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_child_only_where_the_person_sees_the_child_anyway() {
     let h = Harness::new().await;
+    // A notification that may carry the child, to someone who may not see it: Solihull §7
+    // tells the child's Independent Reviewing Officer when a child on a protection plan is
+    // escalated; with nobody appointed to the escalation, everyone holding the role is told,
+    // and none of them sees the escalation.
+    let solihull = h.partnership_of("solihull");
+    let iro = h
+        .state
+        .records
+        .save_person(
+            now(),
+            &parley_store::records::Actor::SYSTEM,
+            &solihull,
+            None,
+            parley_store::records::PersonInput {
+                agency_id: None,
+                name: "Indra Reviewing".to_owned(),
+                email: "iro.notifications@solihull.example.org".to_owned(),
+                job_title: "Independent Reviewing Officer".to_owned(),
+                roles: vec!["independent-reviewing-officer".to_owned()],
+                line_manager_id: None,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+    let c = raise(&h, "solihull", "child-protection-plan").await;
+    h.state.records.resolve_outbox(now()).await.unwrap();
+    let to_iro = h
+        .state
+        .records
+        .escalation_deliveries(&c)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.person_id.as_deref() == Some(iro.as_str()))
+        .expect("the Independent Reviewing Officer was not told");
+    assert!(to_iro.child_details);
     let mut problems = Vec::new();
     let (mut offered, mut flag_only) = (0, 0);
     for part in &h.summary.partnerships {
@@ -442,7 +540,7 @@ async fn each_person_chooses_how_they_get_email() {
     let user = h.session_for("a practitioner", &p).await;
     let api = h.bearer_for(&p).await;
     let page = h.get("/account/notifications", &user.auth).await;
-    assert_eq!(page.status, 200);
+    assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains(&p.email));
     assert!(
         page.body.contains(r#"value="each" checked"#),
