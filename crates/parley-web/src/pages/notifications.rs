@@ -206,11 +206,9 @@ async fn settings_save(
     State(state): State<AppState>,
     CsrfForm(user, form): CsrfForm<SettingsForm>,
 ) -> Result<Response, AppError> {
-    let mode = match form.mode.as_deref() {
-        Some("each") => EmailMode::Each,
-        Some("daily") => EmailMode::Daily,
-        // Only the two radios can send anything; nothing chosen keeps the setting.
-        _ => return Ok(Redirect::to("/account/notifications").into_response()),
+    // Only the two radios can send anything; nothing chosen keeps the setting.
+    let Some(mode) = form.mode.as_deref().and_then(EmailMode::parse) else {
+        return Ok(Redirect::to("/account/notifications").into_response());
     };
     svc::set_email_mode(&state, &user, mode).await?;
     Ok(Redirect::to("/account/notifications?saved=1").into_response())

@@ -146,7 +146,21 @@ pub struct EmailSettings {
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailSettingsFields {
-    pub mode: EmailMode,
+    /// `each` or `daily`. Read as text and checked here, so that a mode Parley does not know
+    /// is refused naming the field, like every value the service checks.
+    #[schema(value_type = EmailMode)]
+    pub mode: String,
+}
+
+impl EmailMode {
+    /// A mode as the API and the form send it.
+    pub fn parse(s: &str) -> Option<EmailMode> {
+        match s {
+            "each" => Some(EmailMode::Each),
+            "daily" => Some(EmailMode::Daily),
+            _ => None,
+        }
+    }
 }
 
 /// What a notification's escalation is, read once per escalation of a page.
