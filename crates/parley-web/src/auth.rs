@@ -35,6 +35,9 @@ pub struct CurrentUser {
     /// The partnership chain's head as read for this request (sessions only): while it stands,
     /// nothing in the partnership has changed.
     pub partnership_seq: Option<i64>,
+    /// The person's unread notifications as read for this request: pages only (a session
+    /// outside `/api/`), for the header's count; `None` otherwise.
+    pub unread: Option<u64>,
 }
 
 impl CurrentUser {
@@ -150,7 +153,8 @@ pub async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
-    match identify(&state, request.headers()).await {
+    let page = !request.uri().path().starts_with("/api/");
+    match identify(&state, request.headers(), page).await {
         Ok(Some(user)) => {
             request.extensions_mut().insert(user);
         }
@@ -164,7 +168,11 @@ pub async fn authenticate(
 /// hot path does not write on every request.
 const TOUCH_EVERY_US: i64 = 60_000_000;
 
-async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentUser>, AppError> {
+async fn identify(
+    state: &AppState,
+    headers: &HeaderMap,
+    page: bool,
+) -> Result<Option<CurrentUser>, AppError> {
     let now = state.now().as_microsecond();
     if let Some(token) = bearer(headers) {
         let Some(row) = state.store.api_token(&token_hash(token)).await? else {
@@ -212,12 +220,21 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Curren
         .configuration_at(&found.partnership_id, found.config_version)
         .await?;
     let person_id = session.person_id.clone();
-    Ok(
-        signed_in(config, &person_id, Some(session)).map(|user| CurrentUser {
-            partnership_seq: Some(found.chain_seq),
-            ..user
-        }),
-    )
+    let Some(user) = signed_in(config, &person_id, Some(session)) else {
+        return Ok(None);
+    };
+    // The header shows the unread count on every page (issue 15, item 3), so a page reads it
+    // with the session. The API leaves it out: `/api/notifications` says it.
+    let unread = if page {
+        Some(state.records.unread_count(&person_id).await?)
+    } else {
+        None
+    };
+    Ok(Some(CurrentUser {
+        partnership_seq: Some(found.chain_seq),
+        unread,
+        ..user
+    }))
 }
 
 /// The person, as their partnership's current configuration has them, if active.
@@ -237,6 +254,7 @@ fn signed_in(
         session,
         config: Some(config),
         partnership_seq: None,
+        unread: None,
     })
 }
 

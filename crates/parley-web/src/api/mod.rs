@@ -21,6 +21,7 @@ pub mod body;
 pub mod compliments;
 pub mod escalation;
 pub mod learning;
+pub mod notifications;
 pub mod partnership;
 pub mod partnership_form;
 pub mod procedure;
@@ -52,6 +53,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(learning::routes());
     r.extend(procedure::routes());
     r.extend(admin::routes());
+    r.extend(notifications::routes());
     r
 }
 
@@ -112,6 +114,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         learning::doc(),
         procedure::doc(),
         admin::doc(),
+        notifications::doc(),
     ] {
         doc.merge(area);
     }

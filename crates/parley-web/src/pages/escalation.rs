@@ -20,6 +20,7 @@ use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
 use crate::routes::{Route, Rule, route};
+use crate::service::deliveries::{self, Told};
 use crate::service::escalation::{
     self as svc, ActError, ActionInput, ActionKind, ActionRequest, ChildView, Choice, Detail,
     EscalationView, HistoryItem, Loaded, Offered, field,
@@ -128,6 +129,22 @@ struct ShowPage {
     /// Newest first.
     history: Vec<HistoryItem>,
     done: Option<String>,
+    /// Who was told what, when (issue 15, item 2).
+    told: Told,
+}
+
+/// What the page shows that moves without the escalation's version: the header's unread
+/// count, and each delivery's state (read, e-mail sent...), which change as notifications are
+/// resolved, read and sent. A digest of them goes into the cached page's stamp.
+fn moving_parts(user: &CurrentUser, told: &Told) -> String {
+    use sha2::Digest as _;
+    let json = serde_json::to_vec(told).unwrap_or_default();
+    format!(
+        "{}|{}",
+        user.unread
+            .map_or_else(|| "-".to_owned(), |n| n.to_string()),
+        hex::encode(sha2::Sha256::digest(&json))
+    )
 }
 
 async fn show(
@@ -138,8 +155,10 @@ async fn show(
 ) -> Result<Html<String>, AppError> {
     let loaded = svc::load(&state, &user, &id).await?;
     let now = state.now();
+    let told = deliveries::told(&state, &loaded).await?;
     // The page as last rendered for this session, while the escalation's version, the
-    // partnership's configuration and the minute (what is offered depends on the time) stand.
+    // partnership's configuration, the minute (what is offered depends on the time), the
+    // unread count and who was told what (`moving_parts`) stand.
     let kept = user.session.as_ref().map(|s| {
         (
             format!(
@@ -148,10 +167,11 @@ async fn show(
                 q.done.as_deref().unwrap_or("")
             ),
             format!(
-                "{}|{}|{}",
+                "{}|{}|{}|{}",
                 loaded.ctx.config_version,
                 loaded.version(),
-                now.as_second().div_euclid(60)
+                now.as_second().div_euclid(60),
+                moving_parts(&user, &told)
             ),
         )
     });
@@ -172,6 +192,7 @@ async fn show(
             e,
             history,
             done,
+            told,
         },
     )?;
     if let Some((key, stamp)) = kept {

@@ -24,6 +24,7 @@ pub mod compliments;
 pub mod escalation;
 pub mod learning;
 pub mod my_work;
+pub mod notifications;
 pub mod partnership;
 pub mod partnership_form;
 pub mod procedure;
@@ -56,6 +57,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(procedure::routes());
     r.extend(admin::routes());
     r.extend(tokens::routes());
+    r.extend(notifications::routes());
     r
 }
 
@@ -84,7 +86,10 @@ pub fn render(
 #[derive(Serialize)]
 struct NavItem {
     href: &'static str,
-    text: &'static str,
+    text: String,
+    /// Markup we build ourselves (never anything a person typed), used instead of `text`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    html: Option<String>,
     active: bool,
 }
 
@@ -93,26 +98,44 @@ fn common(user: Option<&CurrentUser>, current: &str) -> minijinja::Value {
         return minijinja::context! {};
     };
     let mut nav = Vec::new();
-    let mut item = |href: &'static str, text: &'static str| {
+    let mut item = |href: &'static str, text: &str, html: Option<String>| {
         let active = current == href || (href != "/" && current.starts_with(href));
-        nav.push(NavItem { href, text, active });
+        nav.push(NavItem {
+            href,
+            text: text.to_owned(),
+            html,
+            active,
+        });
     };
-    item("/my-work", "My work");
+    item("/my-work", "My work", None);
+    // Issue 15, item 3: the unread count, read with the session for every page (see
+    // `auth::identify`). Cached pages carry it in their stamp, so a page is never served
+    // again with a count that has moved (`pages::my_work`, `pages::escalation`).
+    match user.unread {
+        Some(n) if n > 0 => item(
+            "/notifications",
+            &format!("Notifications ({n} unread)"),
+            Some(format!(
+                "Notifications ({n}<span class=\"govuk-visually-hidden\"> unread</span>)"
+            )),
+        ),
+        _ => item("/notifications", "Notifications", None),
+    }
     let can_raise = service::raise::raising_agency(&user.person).is_some();
     if can_raise {
-        item("/raise", "Raise a challenge");
+        item("/raise", "Raise a challenge", None);
     }
     if user.has(BUSINESS_TEAM) {
-        item("/partnership", "Partnership view");
+        item("/partnership", "Partnership view", None);
     }
     // Only where the procedure invites compliments (Dorset §2); the page itself stays, so that
     // compliments already given can still be read.
     if user.config.as_ref().is_none_or(|c| c.compliments) {
-        item("/compliments", "Compliments");
+        item("/compliments", "Compliments", None);
     }
-    item("/procedure", "Procedure");
+    item("/procedure", "Procedure", None);
     if user.has(ADMINISTRATOR) {
-        item("/admin", "Administration");
+        item("/admin", "Administration", None);
     }
     let roles_text = user
         .person

@@ -431,6 +431,7 @@ mod tests {
                     session: None,
                     config: None,
                     partnership_seq: None,
+                    unread: None,
                 }
             }
         };

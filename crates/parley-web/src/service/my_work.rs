@@ -43,9 +43,23 @@ pub struct MyLine {
 /// changed (its chain head and configuration) and it is the same day, the list is the same,
 /// and a person looks at it often. `None` when the request did not read the chain head (API
 /// tokens): not kept.
+///
+/// The page's header also shows the person's unread notifications (issue 15, item 3), which
+/// move without the chain: resolving the outbox into deliveries and marking them read are not
+/// events. The count is in the stamp rather than left out of the kept HTML: it is one number,
+/// read with the session anyway (`auth::identify`), and whatever the header shows is then
+/// exactly what the stamp says, so a kept page never shows a count other than the one just
+/// read.
 pub fn stamp(ctx: &Context, user: &CurrentUser) -> Option<String> {
-    user.partnership_seq
-        .map(|seq| format!("{}|{seq}|{}", ctx.config_version, ctx.today))
+    user.partnership_seq.map(|seq| {
+        format!(
+            "{}|{seq}|{}|{}",
+            ctx.config_version,
+            ctx.today,
+            user.unread
+                .map_or_else(|| "-".to_owned(), |n| n.to_string())
+        )
+    })
 }
 
 /// What awaits the person, what else is open, and page `closed_page` (from 1) of the closed

@@ -861,6 +861,7 @@ mod tests {
             session: None,
             config: None,
             partnership_seq: None,
+            unread: None,
         }
     }
 

@@ -96,6 +96,10 @@ async fn build_template() -> Template {
             .await
             .unwrap();
     }
+    // Issue 15: the notifications the demo's events called for, resolved to the people and
+    // addresses they go to, as `parley serve` does as it starts (the inboxes and the
+    // deliveries pages then have something to show).
+    state.records.resolve_outbox(now()).await.unwrap();
     let snapshot = dir.path().join("snapshot.db");
     SqliteStore::open(&db.display().to_string())
         .await

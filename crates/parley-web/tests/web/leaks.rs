@@ -235,6 +235,7 @@ async fn crawl(h: &Harness, rules: &Rules, user: &User, f: &mut Findings) -> BTr
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut queue: VecDeque<String> = [
         "/my-work",
+        "/notifications",
         "/partnership",
         "/partnership/learning",
         "/compliments",
@@ -311,6 +312,11 @@ async fn sweep_routes(
     let mut escalations = Vec::new();
     let mut people = Vec::new();
     let mut agencies = Vec::new();
+    // Issue 15: every notification delivered to a person, owned by them (for the inbox's
+    // routes) and by their partnership (for the administrators').
+    let mut notifications = Vec::new();
+    let mut deliveries = Vec::new();
+    let mut whose: HashMap<String, String> = HashMap::new();
     for (pid, w) in &rules.worlds {
         let take = if *pid == person.partnership_id || pid == focus {
             usize::MAX
@@ -341,7 +347,33 @@ async fn sweep_routes(
         {
             agencies.push(Target::new(a.name, a.id, owner.clone()));
         }
+        let (all, _) = h
+            .state
+            .records
+            .deliveries(pid, parley_store::notify::DeliveryFilter::All, 1, 100_000)
+            .await
+            .unwrap();
+        for d in all.iter().filter(|d| d.person_id.is_some()) {
+            let to = d.person_id.clone().unwrap_or_default();
+            whose.insert(d.id.clone(), to.clone());
+            if notifications.len() < 400 || *pid == person.partnership_id {
+                notifications.push(Target::new(
+                    format!("the notification {} of {to}", d.id),
+                    d.id.clone(),
+                    Owner::Person(to),
+                ));
+                deliveries.push(Target::new(
+                    format!("the delivery {}", d.id),
+                    d.id.clone(),
+                    owner.clone(),
+                ));
+            }
+        }
     }
+    assert!(
+        !notifications.is_empty(),
+        "no notification was delivered to anyone in the demo"
+    );
     for (method, path, _) in parley_web::routes::table() {
         if path.starts_with("/static/") {
             continue;
@@ -361,6 +393,8 @@ async fn sweep_routes(
             match expect.param {
                 Param::Person => people.clone(),
                 Param::Agency => agencies.clone(),
+                Param::Notification => notifications.clone(),
+                Param::Delivery => deliveries.clone(),
                 Param::Version => vec![Target::new("1", "1", Owner::Everyone)],
                 Param::Fixed(v) => vec![Target::new(v, v, Owner::Everyone)],
                 Param::Implied => match expect.who {
@@ -391,7 +425,38 @@ async fn sweep_routes(
                 &r,
                 f,
             );
+            // Issue 15: nobody reaches anyone else's notification.
+            if matches!(expect.who, Who::OwnNotification)
+                && t.owner != Owner::Person(person.id.clone())
+                && r.status != 404
+            {
+                f.problems.push(format!(
+                    "{method} {url} ({}) as {}: {}, not 404",
+                    t.label, user.label, r.status
+                ));
+            }
         }
+    }
+    // And the inbox lists only the person's own, on every page.
+    let mut page = 1;
+    loop {
+        let url = format!("/api/notifications?page={page}");
+        let r = h.get(&url, api).await;
+        rules.check(person, &user.label, &format!("GET {url}"), &r, f);
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+        for n in v["notifications"].as_array().into_iter().flatten() {
+            let id = n["id"].as_str().unwrap_or_default();
+            if whose.get(id) != Some(&person.id) {
+                f.problems.push(format!(
+                    "GET {url} as {}: lists {id}, not one of theirs",
+                    user.label
+                ));
+            }
+        }
+        if page >= v["pagination"]["pages"].as_i64().unwrap_or(0) {
+            break;
+        }
+        page += 1;
     }
 }
 

@@ -24,6 +24,7 @@ mod learning;
 mod matrix;
 mod meetings;
 mod not_carried;
+mod notifications;
 mod partnership_form;
 mod prompts;
 mod redirect;

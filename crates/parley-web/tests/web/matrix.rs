@@ -41,6 +41,9 @@ pub(crate) enum Who {
     /// Anyone signed in whose partnership's procedure invites compliments (Dorset §2); a
     /// 404 for everyone else signed in (issue 14, item 9).
     ComplimentsInvited,
+    /// `{id}` is a notification (issue 15, item 3): its recipient only; a 404 for everyone
+    /// else signed in, whatever their roles (nobody sees or marks another's).
+    OwnNotification,
 }
 
 /// What an escalation route needs beyond seeing the escalation.
@@ -93,6 +96,12 @@ pub(crate) enum Param {
     Agency,
     /// A procedure version of the person's own partnership (1, and one that does not exist).
     Version,
+    /// A notification delivered to a person (the chosen escalation's raiser's, the stage
+    /// lead's, one of another partnership, one that does not exist).
+    Notification,
+    /// A delivery of a notification, for administrators (one of the partnership's, one of
+    /// another partnership, one that does not exist).
+    Delivery,
     /// Always this value.
     Fixed(&'static str),
 }
@@ -169,6 +178,25 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
         Form(&[("to", ""), ("message", "")]),
     ),
     get("/api/compliments", SignedIn),
+    // Issue 15: everyone's own notifications, and how they get e-mail about them. Anyone
+    // else's notification is a 404 (see notifications.rs).
+    get("/notifications", SignedIn),
+    post("/notifications/read-all", SignedIn, Form(&[])),
+    get("/notifications/{id}", OwnNotification).with(Param::Notification),
+    post("/notifications/{id}/read", OwnNotification, Form(&[("page", "1")]))
+        .with(Param::Notification),
+    get("/account/notifications", SignedIn),
+    post("/account/notifications", SignedIn, Form(&[("mode", "daily")])),
+    get("/api/notifications", SignedIn),
+    post("/api/notifications/read-all", SignedIn, Json("{}")),
+    post("/api/notifications/{id}/read", OwnNotification, Json("{}"))
+        .with(Param::Notification),
+    get("/api/account/notifications", SignedIn),
+    put(
+        "/api/account/notifications",
+        SignedIn,
+        Json(r#"{"mode": "daily"}"#),
+    ),
     // Everyone's own API tokens (a token of anyone else is a 404: see tokens.rs).
     get("/account/tokens", SignedIn),
     post("/account/tokens/revoke", SignedIn, Form(&[("token", "")])),
@@ -179,6 +207,8 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     ),
     // One escalation
     get("/escalations/{id}", Escalation(See)),
+    // Who was told what, when (issue 15): everyone who sees it.
+    get("/api/escalations/{id}/notifications", Escalation(See)),
     // The GET shows a button; the POST (with the form token) reads and records.
     get("/escalations/{id}/child", Escalation(Child)),
     post("/escalations/{id}/child", Escalation(Child), Form(&[])),
@@ -380,6 +410,21 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
         Roles(ADMINISTRATOR),
         Form(&[("date", CLOSURE_DAY)]),
     ),
+    // Issue 15: every notification sent in the partnership, and sending a failed one again.
+    get("/admin/notifications", Roles(ADMINISTRATOR)),
+    post(
+        "/admin/notifications/{id}/retry",
+        Scoped(ADMINISTRATOR),
+        Form(&[("filter", "all")]),
+    )
+    .with(Param::Delivery),
+    get("/api/admin/notifications", Roles(ADMINISTRATOR)),
+    post(
+        "/api/admin/notifications/{id}/retry",
+        Scoped(ADMINISTRATOR),
+        Json("{}"),
+    )
+    .with(Param::Delivery),
     // The partnership's API tokens (another partnership's token is a 404: see tokens.rs).
     get("/admin/tokens", Roles(ADMINISTRATOR)),
     post(
@@ -462,6 +507,8 @@ pub(crate) enum Want {
 pub(crate) enum Owner {
     /// A partnership's (a person, an agency, an escalation).
     Partnership(String),
+    /// One person's (a notification delivered to them).
+    Person(String),
     /// Whoever asks has one (a procedure version, a static file, a fixed value).
     Everyone,
     /// It does not exist.
@@ -549,6 +596,10 @@ pub(crate) fn want(who: Who, person: Option<&PersonRow>, target: &Target, live: 
     let has = |roles: &[&str]| person.roles.iter().any(|r| roles.contains(&r.as_str()));
     match who {
         Anyone | SignedIn => Want::Allowed,
+        OwnNotification => match &target.owner {
+            Owner::Person(p) if *p == person.id => Want::Allowed,
+            _ => Want::NotFound,
+        },
         ComplimentsInvited => {
             let invited = live
                 .worlds
@@ -742,6 +793,10 @@ pub(crate) struct Cast {
     pub(crate) escalations: Vec<Target>,
     pub(crate) people: Vec<Target>,
     pub(crate) agencies: Vec<Target>,
+    /// Notifications for `{id}` (`Param::Notification`), each owned by its recipient.
+    pub(crate) notifications: Vec<Target>,
+    /// Deliveries for `{id}` (`Param::Delivery`), owned by their partnership.
+    pub(crate) deliveries: Vec<Target>,
     /// The stage lead who proposes to resolve the chosen escalation by agreement before the
     /// matrix runs (issue 14, item 2: so that the rule for answering and withdrawing is tried
     /// on a proposal awaiting an answer), with their side.
@@ -770,6 +825,8 @@ impl Cast {
             },
             Param::Person => self.people.clone(),
             Param::Agency => self.agencies.clone(),
+            Param::Notification => self.notifications.clone(),
+            Param::Delivery => self.deliveries.clone(),
             Param::Version => vec![
                 Target::new("procedure version 1", "1", Owner::Everyone),
                 Target::new(
@@ -953,6 +1010,45 @@ pub(crate) async fn cast(h: &Harness, procedure: &str, other: &str) -> Cast {
         ),
         Target::new("an agency that does not exist", MISSING, Owner::Nobody),
     ];
+    // Issue 15: a notification of the raiser, of the stage lead and of a person of the other
+    // partnership (each owned by its recipient), and one that does not exist; the same
+    // deliveries for the administrators' retry, owned by their partnership.
+    let mut notifications = Vec::new();
+    let mut deliveries = Vec::new();
+    for (label, person, partnership) in [
+        ("the raiser", chosen.raised_by.clone(), a.clone()),
+        ("the stage lead", lead.person_id.clone(), a.clone()),
+        (
+            "a practitioner of the other partnership",
+            h.sign_in_of(&b, "practitioner").person_id.clone(),
+            b.clone(),
+        ),
+    ] {
+        let (mine, _) = h.state.records.inbox(&person, 1, 1).await.unwrap();
+        let d = mine
+            .first()
+            .unwrap_or_else(|| panic!("{procedure}: {label} has no notification in the demo"));
+        notifications.push(Target::new(
+            format!("a notification of {label}"),
+            d.id.clone(),
+            Owner::Person(person),
+        ));
+        deliveries.push(Target::new(
+            format!("a delivery to {label}"),
+            d.id.clone(),
+            Owner::Partnership(partnership),
+        ));
+    }
+    notifications.push(Target::new(
+        "a notification that does not exist",
+        MISSING,
+        Owner::Nobody,
+    ));
+    deliveries.push(Target::new(
+        "a delivery that does not exist",
+        MISSING,
+        Owner::Nobody,
+    ));
     Cast {
         partnership: a,
         other_partnership: b,
@@ -960,6 +1056,8 @@ pub(crate) async fn cast(h: &Harness, procedure: &str, other: &str) -> Cast {
         escalations,
         people,
         agencies,
+        notifications,
+        deliveries,
         proposer,
     }
 }
@@ -1221,7 +1319,9 @@ fn expectations_agree_with_the_declared_rules() {
         let agrees = match (rule, e.who) {
             (Rule::Public, Anyone) => true,
             (Rule::Public, _) | (_, Anyone) => false,
-            (Rule::SignedIn, SignedIn | Escalation(_) | ComplimentsInvited) => true,
+            (Rule::SignedIn, SignedIn | Escalation(_) | ComplimentsInvited | OwnNotification) => {
+                true
+            }
             // The handler narrows a signed-in route further.
             (Rule::SignedIn, Roles(_) | Scoped(_)) => true,
             (Rule::Roles(declared), Roles(expected) | Scoped(expected)) => {
