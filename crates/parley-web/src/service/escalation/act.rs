@@ -1,0 +1,630 @@
+//! Taking an action: who may, the version seen, free text checked for the child, the event
+//! appended through the records.
+
+use crate::access::Access;
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::permissions;
+use parley_core::WorkingDays;
+use parley_core::escalation::{Escalation, Event, StageState, TransitionError};
+use parley_core::names::{Resolution, StageAction};
+use parley_core::procedure::{May, Procedure, StageNumber};
+use parley_store::StoreError;
+use parley_store::projector::ProjectError;
+use parley_store::records::Actor;
+use std::collections::BTreeMap;
+
+use super::*;
+
+/// Why an action was not taken.
+#[derive(Debug)]
+pub enum ActError {
+    /// Someone acted meanwhile: the escalation is at `current`, the person saw `seen`.
+    Conflict {
+        seen: i64,
+        current: i64,
+    },
+    /// The input, or the state machine, refuses it: `field` is the form field at fault (its
+    /// id on the page), `message` a sentence.
+    Invalid {
+        field: String,
+        message: String,
+    },
+    Other(AppError),
+}
+
+impl From<AppError> for ActError {
+    fn from(e: AppError) -> Self {
+        ActError::Other(e)
+    }
+}
+
+impl ActError {
+    /// The error as the API reports it.
+    pub fn into_app_error(self) -> AppError {
+        match self {
+            ActError::Conflict { seen, current } => {
+                AppError::Conflict(conflict_message(seen, current))
+            }
+            ActError::Invalid { message, .. } => AppError::BadRequest(message),
+            ActError::Other(e) => e,
+        }
+    }
+}
+
+pub fn conflict_message(seen: i64, current: i64) -> String {
+    format!(
+        "someone else changed this escalation meanwhile: it is at version {current}, your change was based on version {seen}. Reload it, check what changed and try again."
+    )
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ActError {
+    ActError::Invalid {
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The page field ids of each action's inputs.
+pub mod field {
+    pub const WORKING_DAYS: &str = "working-days";
+    pub const OUTCOME: &str = "outcome";
+    pub const REFERRAL: &str = "referral";
+    pub const REFERRAL_OUTCOME: &str = "referral-outcome";
+    pub const HELD_AT: &str = "held-at-day";
+    pub const CHAIR: &str = "chair";
+    pub const INVITED_PEOPLE: &str = "invited-people";
+    pub const MEETING: &str = "meeting";
+    pub const ATTENDED_PEOPLE: &str = "attended-people";
+    pub const MEETING_OUTCOME: &str = "meeting-outcome";
+    pub const MEETING_ACTIONS: &str = "meeting-actions";
+    pub const REASON: &str = "reason";
+    pub const REDIRECTION: &str = crate::service::redirect::FIELD;
+    /// The parts of a dissent statement (issue 14, item 2).
+    pub const DISSENT_WHO: &str = "dissent-who";
+    pub const DISSENT_WHY: &str = "dissent-why";
+    pub const DISSENT_RAISING: &str = "dissent-raising";
+    pub const DISSENT_RECEIVING: &str = "dissent-receiving";
+    /// The confirmation button of actions without inputs.
+    pub const CONFIRM: &str = "confirm";
+
+    /// A stage-record field's input.
+    pub fn record(id: &str) -> String {
+        format!("record-{id}")
+    }
+}
+
+/// Line endings as `\n` and no trailing white space: what a textarea sends, kept the same
+/// however the browser sends it.
+pub fn normalise(text: &str) -> String {
+    text.replace("\r\n", "\n").trim_end().to_owned()
+}
+
+/// The fields of a stage's record that `submitted` changes: only those whose text differs
+/// from what is recorded (an empty field never written is no change).
+pub fn record_changes(
+    state: &StageState,
+    kept: &[String],
+    submitted: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    kept.iter()
+        .filter_map(|id| {
+            let text = normalise(submitted.get(id)?);
+            let before = state
+                .record
+                .iter()
+                .find(|(f, _)| f == id)
+                .map(|(_, t)| t.as_str());
+            match before {
+                Some(b) if b == text => None,
+                None if text.is_empty() => None,
+                _ => Some((id.clone(), text)),
+            }
+        })
+        .collect()
+}
+
+/// The state-machine event for an input, with the reason to record; the page's form field at
+/// fault when the input is not one.
+pub(super) fn to_event(
+    p: &Procedure,
+    state: &Escalation,
+    access: &Access,
+    input: &ActionInput,
+    reason: Option<&str>,
+) -> Result<(Event, Option<String>), ActError> {
+    let defaults = May::defaults();
+    let may = p.stage(state.current_stage()).map_or(&defaults, |s| &s.may);
+    let reason = reason.map(normalise).filter(|r| !r.is_empty());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_TEXT)
+    {
+        return Err(invalid(
+            field::REASON,
+            format!("The reason must be {MAX_TEXT} characters or fewer"),
+        ));
+    }
+    let event = match input {
+        ActionInput::Record { fields, stage } => {
+            let number = match stage {
+                None => state.current_stage(),
+                Some(n) => StageNumber::new(*n)
+                    .ok_or_else(|| invalid("record", format!("There is no stage {n}")))?,
+            };
+            let first = p
+                .stage(number)
+                .and_then(|s| s.record.first())
+                .map_or_else(|| "record".to_owned(), |f| field::record(f));
+            for (id, text) in fields {
+                if text.chars().count() > MAX_TEXT {
+                    let label = p.record_field(id).map_or(id.as_str(), |f| f.label.as_str());
+                    return Err(invalid(
+                        &field::record(id),
+                        format!("{label} must be {MAX_TEXT} characters or fewer"),
+                    ));
+                }
+            }
+            if fields.is_empty() {
+                return Err(invalid(
+                    &first,
+                    "Change at least one field of the record before saving it",
+                ));
+            }
+            Event::StageRecordUpdated {
+                stage: number,
+                fields: fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), normalise(v)))
+                    .collect(),
+            }
+        }
+        ActionInput::AgreeTimescale { working_days } => {
+            let working_days = WorkingDays::new(*working_days).map_err(|_| {
+                invalid(
+                    field::WORKING_DAYS,
+                    "Enter a number of working days of 1 or more",
+                )
+            })?;
+            // Issue 14, item 2: agreed with a person, it is proposed for them to confirm.
+            match crate::service::agreement::agreed_with(p, state) {
+                Some(_) => crate::service::agreement::propose_timescale(access, may, working_days)?,
+                None => Event::TimescaleAgreed { working_days },
+            }
+        }
+        ActionInput::Escalate => Event::Escalated,
+        ActionInput::Resolve { outcome, dissent } => crate::service::agreement::resolution(
+            outcome
+                .parse::<Resolution>()
+                .map_err(|_| invalid(field::OUTCOME, "Select how it was resolved"))?,
+            dissent.as_ref(),
+            access,
+            may,
+        )?,
+        ActionInput::ConveneMeeting => Event::ProfessionalsMeetingConvened,
+        ActionInput::ReferOn { referral } => {
+            if referral.is_empty() {
+                return Err(invalid(field::REFERRAL, "Select who it is referred to"));
+            }
+            Event::ReferralMade {
+                referral: referral.clone(),
+            }
+        }
+        ActionInput::RecordReferralOutcome { outcome } => {
+            let outcome = normalise(outcome);
+            if outcome.trim().is_empty() {
+                return Err(invalid(
+                    field::REFERRAL_OUTCOME,
+                    "Enter what came of the referral",
+                ));
+            }
+            if outcome.chars().count() > MAX_TEXT {
+                return Err(invalid(
+                    field::REFERRAL_OUTCOME,
+                    format!("What came of the referral must be {MAX_TEXT} characters or fewer"),
+                ));
+            }
+            Event::ReferralOutcomeRecorded { outcome }
+        }
+        ActionInput::ArrangeMeeting {
+            held_at,
+            chair,
+            invited_people,
+            invited_agencies,
+        } => {
+            let held_at = crate::service::meeting::parse_local(&p.calendar.time_zone, held_at)
+                .ok_or_else(|| invalid(field::HELD_AT, "Enter the date and time of the meeting"))?;
+            if invited_people.is_empty() {
+                return Err(invalid(
+                    field::INVITED_PEOPLE,
+                    "Select at least one person invited to the meeting",
+                ));
+            }
+            Event::MeetingArranged(parley_core::meeting::MeetingPlan {
+                held_at,
+                chair: chair.clone().filter(|c| !c.is_empty()),
+                invited_people: dedup(invited_people),
+                invited_agencies: dedup(invited_agencies),
+            })
+        }
+        ActionInput::RecordMeeting {
+            meeting,
+            attended_people,
+            attended_agencies,
+            outcome,
+            actions,
+        } => {
+            let number = u32::try_from(*meeting)
+                .ok()
+                .filter(|m| state.meetings.iter().any(|x| x.number == *m))
+                .ok_or_else(|| invalid(field::MEETING, "Select the meeting to record"))?;
+            let outcome = normalise(outcome);
+            let actions = actions.as_deref().map(normalise).unwrap_or_default();
+            if outcome.trim().is_empty() {
+                return Err(invalid(
+                    field::MEETING_OUTCOME,
+                    "Enter the outcome of the meeting",
+                ));
+            }
+            for (f, text, what) in [
+                (field::MEETING_OUTCOME, &outcome, "The outcome"),
+                (field::MEETING_ACTIONS, &actions, "The actions"),
+            ] {
+                if text.chars().count() > MAX_TEXT {
+                    return Err(invalid(
+                        f,
+                        format!("{what} must be {MAX_TEXT} characters or fewer"),
+                    ));
+                }
+            }
+            Event::MeetingRecorded {
+                meeting: number,
+                record: parley_core::meeting::MeetingRecord {
+                    attended_people: dedup(attended_people),
+                    attended_agencies: dedup(attended_agencies),
+                    outcome,
+                    actions,
+                },
+            }
+        }
+        ActionInput::Redirect { redirection } => {
+            crate::service::redirect::event(p, redirection, reason.as_deref())?
+        }
+        ActionInput::Withdraw => {
+            if reason.is_none() {
+                return Err(invalid(field::REASON, "Enter why you are withdrawing it"));
+            }
+            Event::Withdrawn
+        }
+        ActionInput::RefuseAgreement if reason.is_none() => {
+            return Err(invalid(field::REASON, "Enter why you refuse the proposal"));
+        }
+        ActionInput::ConfirmAgreement
+        | ActionInput::RefuseAgreement
+        | ActionInput::WithdrawProposal => {
+            crate::service::agreement::answer(input.kind(), access, state, may)?
+        }
+    };
+    Ok((event, reason))
+}
+
+fn dedup(ids: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        if !id.is_empty() && !out.contains(id) {
+            out.push(id.clone());
+        }
+    }
+    out
+}
+
+/// The form field a refusal of the state machine is about.
+pub(super) fn refusal_field(
+    p: &Procedure,
+    state: &Escalation,
+    kind: ActionKind,
+    e: &TransitionError,
+) -> String {
+    match e {
+        TransitionError::AgreedTimescaleTooLong { .. }
+        | TransitionError::AgreedTimescalePastOverall { .. } => field::WORKING_DAYS.to_owned(),
+        TransitionError::OutcomeNotAllowed { .. } | TransitionError::AlreadyResolvedByEvents => {
+            field::OUTCOME.to_owned()
+        }
+        TransitionError::UnknownReferral { .. }
+        | TransitionError::ReferralTooEarly { .. }
+        | TransitionError::ReferralNotAfter { .. } => field::REFERRAL.to_owned(),
+        TransitionError::UnknownRecordField { field: f, .. } => field::record(f),
+        TransitionError::NoSuchRedirection(_) => field::REDIRECTION.to_owned(),
+        TransitionError::Agreement(parley_core::agreement::AgreementError::IncompleteDissent(
+            what,
+        )) => match *what {
+            "who disagrees" => field::DISSENT_WHO,
+            "why" => field::DISSENT_WHY,
+            "what the raising side will do" => field::DISSENT_RAISING,
+            _ => field::DISSENT_RECEIVING,
+        }
+        .to_owned(),
+        _ => match kind {
+            ActionKind::Record => p
+                .stage(state.current_stage())
+                .and_then(|s| s.record.first())
+                .map_or_else(|| field::CONFIRM.to_owned(), |f| field::record(f)),
+            ActionKind::AgreeTimescale => field::WORKING_DAYS.to_owned(),
+            ActionKind::Resolve => field::OUTCOME.to_owned(),
+            ActionKind::ReferOn => field::REFERRAL.to_owned(),
+            ActionKind::RecordReferralOutcome => field::REFERRAL_OUTCOME.to_owned(),
+            ActionKind::ArrangeMeeting => field::HELD_AT.to_owned(),
+            ActionKind::RecordMeeting => field::MEETING.to_owned(),
+            ActionKind::Redirect => field::REDIRECTION.to_owned(),
+            ActionKind::Withdraw | ActionKind::RefuseAgreement => field::REASON.to_owned(),
+            ActionKind::Escalate
+            | ActionKind::ConveneMeeting
+            | ActionKind::ConfirmAgreement
+            | ActionKind::WithdrawProposal => field::CONFIRM.to_owned(),
+        },
+    }
+}
+
+/// Issue 13, item 3: the stage record and the reason given with an action are read by the
+/// partnership business team, who never see the child: neither may identify the child of the
+/// escalation, and neither may be invisible or hold bidirectional controls (item 11). The
+/// form field at fault is named, by its label in the message.
+async fn check_free_text(
+    state: &AppState,
+    loaded: &Loaded,
+    event: &Event,
+    reason: Option<&str>,
+) -> Result<(), ActError> {
+    use crate::service::free_text::{self, Whose};
+    let record = matches!(
+        event,
+        Event::StageRecordUpdated { .. }
+            | Event::ReferralOutcomeRecorded { .. }
+            | Event::MeetingRecorded { .. }
+            | Event::DisagreementRecorded(_)
+    );
+    if !record && reason.is_none() {
+        // No text to check: the child's details are not read (most actions carry none).
+        return Ok(());
+    }
+    let child: Vec<_> = free_text::child_of(state, &loaded.row)
+        .await?
+        .into_iter()
+        .collect();
+    if let Event::StageRecordUpdated { fields, .. } = event {
+        for (id, text) in fields {
+            let label = loaded
+                .procedure()
+                .record_field(id)
+                .map_or(id.as_str(), |f| f.label.as_str());
+            free_text::check(&child, Whose::TheChild, &format!("“{label}”"), text)
+                .map_err(|m| invalid(&field::record(id), m))?;
+        }
+    }
+    if let Event::MeetingRecorded { record, .. } = event {
+        free_text::check(&child, Whose::TheChild, "The outcome", &record.outcome)
+            .map_err(|m| invalid(field::MEETING_OUTCOME, m))?;
+        if !record.actions.is_empty() {
+            free_text::check(&child, Whose::TheChild, "The actions", &record.actions)
+                .map_err(|m| invalid(field::MEETING_ACTIONS, m))?;
+        }
+    }
+    if let Event::ReferralOutcomeRecorded { outcome } = event {
+        free_text::check(
+            &child,
+            Whose::TheChild,
+            "What came of the referral",
+            outcome,
+        )
+        .map_err(|m| invalid(field::REFERRAL_OUTCOME, m))?;
+    }
+    // Issue 14, item 2: the dissent statement, each part.
+    if let Event::DisagreementRecorded(d) = event {
+        crate::service::agreement::check_dissent(&child, d)?;
+    }
+    if let Some(r) = reason {
+        free_text::check(&child, Whose::TheChild, "The reason", r)
+            .map_err(|m| invalid(field::REASON, m))?;
+    }
+    Ok(())
+}
+
+/// `Forbidden` for someone who takes no part in the escalation now; `NotPermitted`, saying who
+/// may, for someone who does but whom the procedure does not give this action at its stage.
+pub fn permitted(loaded: &Loaded, kind: ActionKind) -> Result<(), AppError> {
+    let p = loaded.procedure();
+    let n = loaded.state.current_stage();
+    let defaults = May::defaults();
+    let may = p.stage(n).map_or(&defaults, |s| &s.may);
+    if crate::service::agreement::allows(kind, &loaded.access, &loaded.state, p, may) {
+        return Ok(());
+    }
+    // An answer to a proposal says whose answer it awaits (issue 14, item 2).
+    Err(match refusal(loaded, kind.stage_action()) {
+        AppError::NotPermitted(general) => AppError::NotPermitted(
+            crate::service::agreement::who_may(p, &loaded.state, kind).unwrap_or(general),
+        ),
+        other => other,
+    })
+}
+
+/// Why someone who may not take `action` at the current stage is refused: `NotPermitted`
+/// (saying who may) when they take part in any capacity and it is open (or it is the record),
+/// also for the raising side's actions, so that the receiving side learns it is not theirs
+/// (issue 14, item 7); `Forbidden` otherwise.
+pub fn refusal(loaded: &Loaded, action: StageAction) -> AppError {
+    let takes_part = !loaded.access.acting.is_empty();
+    if takes_part && (loaded.access.open || action == StageAction::Record) {
+        AppError::NotPermitted(permissions::who_may(
+            loaded.procedure(),
+            loaded.state.current_stage(),
+            action,
+        ))
+    } else {
+        AppError::Forbidden
+    }
+}
+
+/// Takes an action on escalation `id` for `user`, based on the version they saw. Returns the
+/// new version.
+///
+/// `NotFound` unless they may see it, `Forbidden` unless they may take this action, a
+/// conflict when someone acted since `version`, `Invalid` when the input or the procedure
+/// refuses it. Nothing is written unless every check passes.
+pub async fn act(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    request: &ActionRequest,
+) -> Result<i64, ActError> {
+    let loaded = load(state, user, id).await?;
+    let kind = request.action.kind();
+    // Issue 14, item 8: the record of a stage that has ended, also by those who led it;
+    // item 3: anything else as the procedure's `may` list for the current stage says.
+    let ended =
+        |n: StageNumber| n != loaded.state.current_stage() || !loaded.state.status.is_open();
+    match &request.action {
+        ActionInput::Record { stage: Some(n), .. } => match StageNumber::new(*n) {
+            Some(n) if ended(n) && loaded.state.stages.iter().any(|s| s.number == n) => {
+                if !crate::service::stage_record::may_record(state, user, &loaded, n).await? {
+                    return Err(ActError::Other(AppError::Forbidden));
+                }
+            }
+            // The current stage, or one never reached (the state machine says so, to
+            // whoever may record).
+            _ => permitted(&loaded, kind)?,
+        },
+        _ => permitted(&loaded, kind)?,
+    }
+    let current = loaded.version();
+    if request.version != current {
+        return Err(ActError::Conflict {
+            seen: request.version,
+            current,
+        });
+    }
+    let p = loaded.procedure();
+    let (event, reason) = to_event(
+        p,
+        &loaded.state,
+        &loaded.access,
+        &request.action,
+        request.reason.as_deref(),
+    )?;
+    crate::service::cap::check_new(&loaded.state, loaded.core_rules(), &event)?;
+    // Issue 14, item 6: the people and agencies a meeting names are the partnership's.
+    match &event {
+        Event::MeetingArranged(plan) => {
+            let people: Vec<&String> = plan.chair.iter().chain(&plan.invited_people).collect();
+            let agencies: Vec<&String> = plan.invited_agencies.iter().collect();
+            crate::service::meeting::check_names(&loaded, &people, &agencies)
+                .map_err(|m| invalid(field::INVITED_PEOPLE, m))?;
+        }
+        Event::MeetingRecorded { record, .. } => {
+            let people: Vec<&String> = record.attended_people.iter().collect();
+            let agencies: Vec<&String> = record.attended_agencies.iter().collect();
+            crate::service::meeting::check_names(&loaded, &people, &agencies)
+                .map_err(|m| invalid(field::ATTENDED_PEOPLE, m))?;
+        }
+        _ => {}
+    }
+    check_free_text(state, &loaded, &event, reason.as_deref()).await?;
+    let result = state
+        .records
+        .act(
+            state.now(),
+            &Actor::person(user.id()),
+            id,
+            request.version,
+            &event,
+            reason.as_deref(),
+        )
+        .await;
+    match result {
+        Ok(v) => Ok(v),
+        Err(StoreError::Conflict {
+            expected, actual, ..
+        }) => Err(ActError::Conflict {
+            seen: expected,
+            current: actual,
+        }),
+        Err(StoreError::Project(ProjectError::Transition(e))) => Err(ActError::Invalid {
+            field: refusal_field(p, &loaded.state, kind, &e),
+            message: sentence(&e.to_string()),
+        }),
+        Err(e) => Err(ActError::Other(e.into())),
+    }
+}
+
+/// The message shown after an action succeeded (`done` is the action's API name).
+pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
+    match done {
+        // The appoint page (issue 14, item 4) comes back here too, with `done=appointed`.
+        "appointed" => {
+            return Some(view.appointees.iter().max_by_key(|a| a.at_us).map_or_else(
+                || "The appointment was made".to_owned(),
+                |a| {
+                    format!(
+                        "{} was appointed to this escalation: {}",
+                        a.name, a.role_label
+                    )
+                },
+            ));
+        }
+        "partnership-form-sent" => {
+            return Some(match &view.partnership_form {
+                Some(f) => format!("{} was sent", f.title),
+                None => "The partnership form was sent".to_owned(),
+            });
+        }
+        _ => {}
+    }
+    let kind = ActionKind::parse(done)?;
+    if let Some(message) = crate::service::agreement::done_message(kind, view) {
+        return Some(message);
+    }
+    Some(match kind {
+        ActionKind::Record => "The stage record was saved".to_owned(),
+        ActionKind::AgreeTimescale => format!(
+            "The timescale was agreed: stage {} is now due on {}",
+            view.current_stage.number,
+            view.stage_deadline
+                .due
+                .parse::<jiff::civil::Date>()
+                .map_or_else(
+                    |_| view.stage_deadline.due.clone(),
+                    |d| d.strftime("%A %-d %B %Y").to_string()
+                )
+        ),
+        ActionKind::Escalate => format!(
+            "The escalation moved to {}",
+            lower_first(&view.current_stage.name)
+        ),
+        ActionKind::Resolve => match &view.outcome_label {
+            Some(l) => format!("The escalation was closed: {}", l.to_lowercase()),
+            None => "The resolution was recorded".to_owned(),
+        },
+        ActionKind::ConveneMeeting => "The professionals’ meeting was recorded".to_owned(),
+        ActionKind::ReferOn => match view.referrals.last() {
+            Some(r) => format!(
+                "The escalation was referred on to {}: it stays open until what came of it is recorded",
+                r.label
+            ),
+            None => "The escalation was referred on".to_owned(),
+        },
+        ActionKind::RecordReferralOutcome => {
+            "What came of the referral was recorded, and the escalation closed".to_owned()
+        }
+        ActionKind::ArrangeMeeting => "The meeting was arranged".to_owned(),
+        ActionKind::RecordMeeting => "The meeting was recorded".to_owned(),
+        ActionKind::Redirect => {
+            crate::service::redirect::done_message(view.outcome_label.as_deref())
+        }
+        ActionKind::Withdraw => "The escalation was withdrawn".to_owned(),
+        ActionKind::ConfirmAgreement
+        | ActionKind::RefuseAgreement
+        | ActionKind::WithdrawProposal => return None,
+    })
+}
