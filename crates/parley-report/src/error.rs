@@ -23,6 +23,14 @@ pub enum ReportError {
         expected: usize,
         found: usize,
     },
+    /// Facts of two partnerships given to one report.
+    #[error(
+        "one report is of one partnership, but it was given escalations of {first} and of {other}"
+    )]
+    MixedPartnerships { first: String, other: String },
+    /// An escalation with no stage, which cannot be: its first stage begins when it is raised.
+    #[error("escalation {reference} has no stage")]
+    NoStages { reference: String },
     /// Working days could not be counted for a date in the figures.
     #[error("counting working days for escalation {reference}: {source}")]
     Calendar {
