@@ -464,4 +464,4 @@ fn counts<K: Ord>(values: impl IntoIterator<Item = K>) -> Counts<K> {
 
 #[cfg(test)]
 #[path = "figures_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::period::Preset;
 
-fn calendar() -> Calendar {
+pub(crate) fn calendar() -> Calendar {
     Calendar::new(Region::EnglandAndWales, &BankHolidays::built_in(), &[]).unwrap()
 }
 
@@ -85,7 +85,7 @@ fn facts(
 }
 
 /// Five escalations around March 2026 (no bank holidays in March; 2 March is a Monday).
-fn march() -> Vec<EscalationFacts> {
+pub(crate) fn march() -> Vec<EscalationFacts> {
     use RouteKind::*;
     let d = |m, day| date(2026, m, day);
     let mut e1 = facts("E1", Individual, threshold(), police(), csc(), d(3, 2));
@@ -123,11 +123,11 @@ fn march() -> Vec<EscalationFacts> {
     vec![e1, e2, e3, e4, e6]
 }
 
-fn march_period() -> Period {
+pub(crate) fn march_period() -> Period {
     Preset::Month.containing(date(2026, 3, 1)).unwrap()
 }
 
-fn compliments() -> Vec<Date> {
+pub(crate) fn compliments() -> Vec<Date> {
     vec![date(2026, 3, 1), date(2026, 3, 15), date(2026, 4, 2)]
 }
 
