@@ -1,0 +1,467 @@
+//! The figures of a report period (issue 17, item 1), from one fact sheet per escalation.
+//!
+//! Everything is counted as the records stood at the end of the period, or on `as_of` (the
+//! day the facts were read, which the caller gives: nothing here reads the clock) if that is
+//! sooner: call it the period's *end*. Which period a thing falls in:
+//!
+//! - **raised** (by route, category, agencies, the agencies' matrix, the highest stage, the
+//!   months): raised from the period's first day to its end. The highest stage is the highest
+//!   one begun by the end.
+//! - **deadlines**: a stage's deadline is *met* on the day the stage ended, if that was on or
+//!   before its due date, and *missed* on its due date otherwise (the deadline is the end of
+//!   that working day), once that day is over; it counts in the period it was met or missed in.
+//!   Lateness is in working days after the due date, up to the day the stage ended or the
+//!   period's end.
+//! - **outcomes** and **time to close**: closed in the period. Time to close is in working days
+//!   after the day it was raised, up to and including the day it closed (0 when closed on the
+//!   day it was raised).
+//! - **open at the end**: raised by the end and not closed by then; how long is in **working
+//!   days** after the day it was raised up to the end (the procedures' own unit).
+//! - **meetings, referrals, compliments, learning**: on their own dates.
+//!
+//! The facts carry no child's details: there is no field for them.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use parley_core::escalation::Status;
+use parley_core::names::{ClosedAs, RedirectionKind, Resolution, RouteKind};
+use parley_core::{Calendar, ProcedureId, StageNumber};
+
+use crate::ReportError;
+use crate::period::Period;
+use crate::spread::Spread;
+
+mod learning;
+mod open;
+
+pub use learning::{LearningGroup, LearningLine, LearningPair};
+pub use open::{OpenAtEnd, OpenBand, OpenLine};
+
+/// Something a report groups by: its stable id, and the name it shows. Ordered by the name
+/// (then the id), as a report lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Named {
+    pub id: String,
+    pub label: String,
+}
+
+impl Ord for Named {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.label, &self.id).cmp(&(&other.label, &other.id))
+    }
+}
+
+impl PartialOrd for Named {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Named {
+    pub fn new(id: &str, label: &str) -> Named {
+        Named {
+            id: id.to_owned(),
+            label: label.to_owned(),
+        }
+    }
+}
+
+/// How an escalation closed, as a report counts it: the three resolutions of the core's
+/// [`Resolution`] and the other three ways out of [`Status`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    Agreed,
+    DisagreementRecorded,
+    ByEvents,
+    ReferredOn,
+    Withdrawn,
+    Redirected,
+}
+
+impl Outcome {
+    pub const ALL: &'static [Outcome] = &[
+        Outcome::Agreed,
+        Outcome::DisagreementRecorded,
+        Outcome::ByEvents,
+        Outcome::ReferredOn,
+        Outcome::Withdrawn,
+        Outcome::Redirected,
+    ];
+
+    pub fn resolved(resolution: Resolution) -> Outcome {
+        match resolution {
+            Resolution::Agreed => Outcome::Agreed,
+            Resolution::DisagreementRecorded => Outcome::DisagreementRecorded,
+            Resolution::ByEvents => Outcome::ByEvents,
+        }
+    }
+
+    /// The outcome of a closed escalation; `None` while it is open.
+    pub fn of(status: &Status) -> Option<Outcome> {
+        match status {
+            Status::Open => None,
+            Status::Resolved(r) => Some(Outcome::resolved(*r)),
+            Status::ReferredOn(_) => Some(Outcome::ReferredOn),
+            Status::Withdrawn => Some(Outcome::Withdrawn),
+            Status::Redirected(_) => Some(Outcome::Redirected),
+        }
+    }
+
+    pub fn closed_as(self) -> ClosedAs {
+        match self {
+            Outcome::Agreed | Outcome::DisagreementRecorded | Outcome::ByEvents => {
+                ClosedAs::Resolved
+            }
+            Outcome::ReferredOn => ClosedAs::ReferredOn,
+            Outcome::Withdrawn => ClosedAs::Withdrawn,
+            Outcome::Redirected => ClosedAs::Redirected,
+        }
+    }
+
+    /// The name used in files, the API and CSV: the core's names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Agreed => Resolution::Agreed.as_str(),
+            Outcome::DisagreementRecorded => Resolution::DisagreementRecorded.as_str(),
+            Outcome::ByEvents => Resolution::ByEvents.as_str(),
+            other => other.closed_as().as_str(),
+        }
+    }
+
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Agreed => Resolution::Agreed.label(),
+            Outcome::DisagreementRecorded => Resolution::DisagreementRecorded.label(),
+            Outcome::ByEvents => Resolution::ByEvents.label(),
+            Outcome::ReferredOn => "Referred on",
+            Outcome::Withdrawn => "Withdrawn",
+            Outcome::Redirected => "Redirected to another procedure",
+        }
+    }
+}
+
+/// How and when an escalation closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Closed {
+    pub on: Date,
+    pub outcome: Outcome,
+    /// For a redirection, where to (`None` otherwise).
+    pub redirected: Option<RedirectionKind>,
+}
+
+/// The learning identified at a stage (the procedure's `learning = true` record field; issue
+/// 14, item 8). Its text was checked for a child's identifiers when it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LearningFact {
+    /// The day its latest text was written.
+    pub recorded_on: Date,
+    /// The record field's label, e.g. "Learning identified".
+    pub label: String,
+    pub text: String,
+}
+
+/// One stage as it ran.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageFacts {
+    pub stage: StageNumber,
+    pub started_on: Date,
+    /// The governing due date (the earlier of the stage's and the overall deadline).
+    pub due: Date,
+    /// The day it ended (escalated, or the escalation closed); `None` while it runs.
+    pub ended_on: Option<Date>,
+    pub learning: Vec<LearningFact>,
+}
+
+/// What a report needs to know of one escalation, and nothing about the child.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EscalationFacts {
+    pub reference: String,
+    /// The partnership's id: every escalation of one report is of one partnership.
+    pub partnership: String,
+    pub procedure: ProcedureId,
+    pub route: RouteKind,
+    pub category: Named,
+    pub raising_agency: Named,
+    pub receiving_agency: Named,
+    pub raised_on: Date,
+    /// Its stages in the order they began; the first began the day it was raised.
+    pub stages: Vec<StageFacts>,
+    pub closed: Option<Closed>,
+    /// The days its meetings were held (or arranged for, until held).
+    pub meetings: Vec<Date>,
+    /// The days it was referred on (Sunderland: Independent Scrutineer, an inspectorate).
+    pub referrals: Vec<Date>,
+}
+
+impl EscalationFacts {
+    /// The highest stage begun by `end`.
+    fn stage_on(&self, end: Date) -> Option<StageNumber> {
+        self.stages
+            .iter()
+            .filter(|s| s.started_on <= end)
+            .map(|s| s.stage)
+            .max()
+    }
+
+    fn open_on(&self, end: Date) -> bool {
+        self.raised_on <= end && self.closed.is_none_or(|c| c.on > end)
+    }
+}
+
+/// Counts by something, in the order the report shows them.
+pub type Counts<K> = Vec<(K, u64)>;
+
+/// Counts by two things: `counts[row][col]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Matrix<R, C> {
+    pub rows: Vec<R>,
+    pub cols: Vec<C>,
+    pub counts: Vec<Vec<u64>>,
+}
+
+impl<R: Ord + Clone, C: Ord + Clone> Matrix<R, C> {
+    /// From pairs, rows and columns in their order.
+    fn of(pairs: impl IntoIterator<Item = (R, C)>) -> Matrix<R, C> {
+        let mut cells: BTreeMap<(R, C), u64> = BTreeMap::new();
+        for pair in pairs {
+            *cells.entry(pair).or_default() += 1;
+        }
+        let mut rows: Vec<R> = cells.keys().map(|(r, _)| r.clone()).collect();
+        rows.dedup();
+        let mut cols: Vec<C> = cells.keys().map(|(_, c)| c.clone()).collect();
+        cols.sort();
+        cols.dedup();
+        let counts = rows
+            .iter()
+            .map(|r| {
+                cols.iter()
+                    .map(|c| cells.get(&(r.clone(), c.clone())).copied().unwrap_or(0))
+                    .collect()
+            })
+            .collect();
+        Matrix { rows, cols, counts }
+    }
+}
+
+/// Deadlines of one stage met and missed in the period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlineRow {
+    pub stage: StageNumber,
+    pub met: u64,
+    pub missed: u64,
+    /// How many working days late the missed ones were.
+    pub late: Option<Spread>,
+}
+
+/// The escalations raised in one month of the period, by the highest stage they reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthRow {
+    /// The month, cut to the period.
+    pub month: Period,
+    /// One count per stage of [`Figures::highest_stage`], in its order.
+    pub by_stage: Vec<u64>,
+}
+
+/// The figures of one period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Figures {
+    pub period: Period,
+    /// The day the period is counted to: its last day, or `as_of` if sooner.
+    pub end: Date,
+    pub raised: u64,
+    /// Every route, zeros included.
+    pub by_route: Counts<RouteKind>,
+    /// Those raised in the period, by their label.
+    pub by_category: Counts<Named>,
+    pub by_raising_agency: Counts<Named>,
+    pub by_receiving_agency: Counts<Named>,
+    /// Raising agency (rows) by receiving agency (columns).
+    pub agencies: Matrix<Named, Named>,
+    /// The highest stage reached by the end, from stage 1 to the highest any reached.
+    pub highest_stage: Counts<StageNumber>,
+    /// Raised in each month of the period, by the highest stage reached.
+    pub by_month: Vec<MonthRow>,
+    /// Every stage with a deadline met or missed in the period.
+    pub deadlines: Vec<DeadlineRow>,
+    /// Every outcome, zeros included.
+    pub outcomes: Counts<Outcome>,
+    /// Closed in the period: receiving agency (rows) by outcome (columns).
+    pub outcomes_by_receiving_agency: Matrix<Named, Outcome>,
+    /// Closed in the period: raising agency (rows) by outcome (columns).
+    pub outcomes_by_raising_agency: Matrix<Named, Outcome>,
+    /// Working days from raising to closing, of those closed in the period.
+    pub time_to_close: Option<Spread>,
+    pub open_at_end: OpenAtEnd,
+    pub meetings: u64,
+    pub referrals: u64,
+    pub compliments: u64,
+    pub learning: Vec<LearningGroup>,
+}
+
+/// The figures of `period` from `escalations` (all of one partnership) and the days
+/// compliments were given, counted on `calendar` as the records stood on `as_of`.
+pub fn figures(
+    escalations: &[EscalationFacts],
+    compliments: &[Date],
+    period: Period,
+    as_of: Date,
+    calendar: &Calendar,
+) -> Result<Figures, ReportError> {
+    if let Some(first) = escalations.first()
+        && let Some(other) = escalations
+            .iter()
+            .find(|e| e.partnership != first.partnership)
+    {
+        return Err(ReportError::MixedPartnerships {
+            first: first.partnership.clone(),
+            other: other.partnership.clone(),
+        });
+    }
+    let end = period.to().min(as_of);
+    let within = |d: Date| period.from() <= d && d <= end;
+    let working_days = |e: &EscalationFacts, a: Date, b: Date| -> Result<u32, ReportError> {
+        calendar
+            .working_days_between(a, b)
+            .map(|n| u32::try_from(n.max(0)).unwrap_or(u32::MAX))
+            .map_err(|source| ReportError::Calendar {
+                reference: e.reference.clone(),
+                source,
+            })
+    };
+
+    let mut raised = Vec::new();
+    for e in escalations.iter().filter(|e| within(e.raised_on)) {
+        let stage = e.stage_on(end).ok_or_else(|| ReportError::NoStages {
+            reference: e.reference.clone(),
+        })?;
+        raised.push((e, stage));
+    }
+    let top = raised.iter().map(|(_, s)| s.get()).max().unwrap_or(0);
+    let stages: Vec<StageNumber> = (1..=i64::from(top)).filter_map(StageNumber::new).collect();
+    let highest_stage = stages
+        .iter()
+        .map(|&s| (s, raised.iter().filter(|(_, h)| *h == s).count() as u64))
+        .collect();
+    let by_month = period
+        .months()
+        .into_iter()
+        .filter(|m| m.from() <= end)
+        .map(|month| MonthRow {
+            by_stage: stages
+                .iter()
+                .map(|&s| {
+                    raised
+                        .iter()
+                        .filter(|(e, h)| *h == s && month.contains(e.raised_on))
+                        .count() as u64
+                })
+                .collect(),
+            month,
+        })
+        .collect();
+
+    let mut deadlines: BTreeMap<StageNumber, (u64, u64, Vec<u32>)> = BTreeMap::new();
+    for e in escalations {
+        for s in &e.stages {
+            let met_on = s.ended_on.filter(|&ended| ended <= s.due);
+            if let Some(ended) = met_on {
+                if within(ended) {
+                    deadlines.entry(s.stage).or_default().0 += 1;
+                }
+            } else if s.due < as_of && within(s.due) {
+                // Missed once its due day is over, which must be before `as_of`.
+                let upto = s.ended_on.map_or(end, |d| d.min(end));
+                let late = working_days(e, s.due, upto)?;
+                let row = deadlines.entry(s.stage).or_default();
+                row.1 += 1;
+                row.2.push(late);
+            }
+        }
+    }
+    let deadlines = deadlines
+        .into_iter()
+        .map(|(stage, (met, missed, late))| DeadlineRow {
+            stage,
+            met,
+            missed,
+            late: Spread::of(&late),
+        })
+        .collect();
+
+    let closed: Vec<(&EscalationFacts, Closed)> = escalations
+        .iter()
+        .filter_map(|e| e.closed.filter(|c| within(c.on)).map(|c| (e, c)))
+        .collect();
+    let mut to_close = Vec::with_capacity(closed.len());
+    for (e, c) in &closed {
+        to_close.push(working_days(e, e.raised_on, c.on)?);
+    }
+
+    let count_dates =
+        |dates: &mut dyn Iterator<Item = &Date>| dates.filter(|&&d| within(d)).count() as u64;
+    Ok(Figures {
+        period,
+        end,
+        raised: raised.len() as u64,
+        by_route: RouteKind::ALL
+            .iter()
+            .map(|&r| {
+                (
+                    r,
+                    raised.iter().filter(|(e, _)| e.route == r).count() as u64,
+                )
+            })
+            .collect(),
+        by_category: counts(raised.iter().map(|(e, _)| e.category.clone())),
+        by_raising_agency: counts(raised.iter().map(|(e, _)| e.raising_agency.clone())),
+        by_receiving_agency: counts(raised.iter().map(|(e, _)| e.receiving_agency.clone())),
+        agencies: Matrix::of(
+            raised
+                .iter()
+                .map(|(e, _)| (e.raising_agency.clone(), e.receiving_agency.clone())),
+        ),
+        highest_stage,
+        by_month,
+        deadlines,
+        outcomes: Outcome::ALL
+            .iter()
+            .map(|&o| {
+                (
+                    o,
+                    closed.iter().filter(|(_, c)| c.outcome == o).count() as u64,
+                )
+            })
+            .collect(),
+        outcomes_by_receiving_agency: Matrix::of(
+            closed
+                .iter()
+                .map(|(e, c)| (e.receiving_agency.clone(), c.outcome)),
+        ),
+        outcomes_by_raising_agency: Matrix::of(
+            closed
+                .iter()
+                .map(|(e, c)| (e.raising_agency.clone(), c.outcome)),
+        ),
+        time_to_close: Spread::of(&to_close),
+        open_at_end: open::at_end(escalations, end, as_of, working_days)?,
+        meetings: count_dates(&mut escalations.iter().flat_map(|e| &e.meetings)),
+        referrals: count_dates(&mut escalations.iter().flat_map(|e| &e.referrals)),
+        compliments: count_dates(&mut compliments.iter()),
+        learning: learning::groups(escalations, period.from(), end),
+    })
+}
+
+/// Counts of each value, in the values' order.
+fn counts<K: Ord>(values: impl IntoIterator<Item = K>) -> Counts<K> {
+    let mut by: BTreeMap<K, u64> = BTreeMap::new();
+    for v in values {
+        *by.entry(v).or_default() += 1;
+    }
+    by.into_iter().collect()
+}
+
+#[cfg(test)]
+#[path = "figures_tests.rs"]
+pub(crate) mod tests;

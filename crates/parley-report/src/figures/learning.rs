@@ -1,0 +1,84 @@
+//! The learning log of a period (issue 17: "every stage's 'learning identified', without child
+//! details, grouped by category and agency"): the learning written in the period, grouped by
+//! the escalation's category, then by its pair of agencies. Only the text, the field's label,
+//! the reference, the stage and the date are kept; the facts have nothing else to give.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use parley_core::StageNumber;
+
+use super::{EscalationFacts, Named};
+
+/// One piece of learning.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LearningLine {
+    pub reference: String,
+    pub stage: StageNumber,
+    pub recorded_on: Date,
+    /// The record field's label, e.g. "Learning identified".
+    pub label: String,
+    pub text: String,
+}
+
+/// The learning of one pair of agencies within a category.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LearningPair {
+    pub raising_agency: Named,
+    pub receiving_agency: Named,
+    /// Oldest first.
+    pub lines: Vec<LearningLine>,
+}
+
+/// The learning of one category.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LearningGroup {
+    pub category: Named,
+    pub pairs: Vec<LearningPair>,
+}
+
+pub(super) fn groups(escalations: &[EscalationFacts], from: Date, end: Date) -> Vec<LearningGroup> {
+    let mut by: BTreeMap<Named, BTreeMap<(Named, Named), Vec<LearningLine>>> = BTreeMap::new();
+    for e in escalations {
+        for s in &e.stages {
+            for l in &s.learning {
+                if l.recorded_on < from || l.recorded_on > end || l.text.trim().is_empty() {
+                    continue;
+                }
+                by.entry(e.category.clone())
+                    .or_default()
+                    .entry((e.raising_agency.clone(), e.receiving_agency.clone()))
+                    .or_default()
+                    .push(LearningLine {
+                        reference: e.reference.clone(),
+                        stage: s.stage,
+                        recorded_on: l.recorded_on,
+                        label: l.label.clone(),
+                        text: l.text.clone(),
+                    });
+            }
+        }
+    }
+    by.into_iter()
+        .map(|(category, pairs)| LearningGroup {
+            category,
+            pairs: pairs
+                .into_iter()
+                .map(|((raising_agency, receiving_agency), mut lines)| {
+                    lines.sort_by(|a, b| {
+                        (a.recorded_on, &a.reference, a.stage).cmp(&(
+                            b.recorded_on,
+                            &b.reference,
+                            b.stage,
+                        ))
+                    });
+                    LearningPair {
+                        raising_agency,
+                        receiving_agency,
+                        lines,
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
