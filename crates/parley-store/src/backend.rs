@@ -1524,7 +1524,7 @@ macro_rules! generic_writes {
                 };
                 let current = read(tx, &req.stream).await?;
                 let partnership = match req.partnership_version {
-                    Some(_) => Some(read(tx, crate::records::PARTNERSHIP_STREAM).await?),
+                    Some(_) => Some(read(tx, crate::stream::PARTNERSHIP).await?),
                     None => None,
                 };
                 statements::check_versions(req, current, partnership)

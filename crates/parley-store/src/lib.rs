@@ -13,6 +13,7 @@ pub mod projector;
 pub mod purge;
 pub mod records;
 pub mod rows;
+pub mod stream;
 pub mod transfer;
 pub mod writer;
 

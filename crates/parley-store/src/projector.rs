@@ -17,6 +17,7 @@ use crate::rows::{
     AgencyRow, ComplimentRow, EscalationAppointmentRow, EscalationRow, NamedOfficerRow, Op,
     PartnershipRow, PersonRow, ProcedureRow, StageRow,
 };
+use crate::stream::Stream;
 
 /// An event as the projector needs it.
 #[derive(Clone, Debug)]
@@ -72,21 +73,11 @@ pub struct Projector {
     escalations: HashMap<String, EscalationState>,
 }
 
-/// The stream an escalation's events go on.
-pub fn escalation_stream(id: &str) -> String {
-    format!("escalation:{id}")
-}
-
-/// The stream that records who was shown an escalation's child details: apart from the
-/// escalation's own, so that reading never moves the version a form is based on.
-pub fn access_stream(escalation_id: &str) -> String {
-    format!("access:{escalation_id}")
-}
-
-fn escalation_id(stream: &str) -> Result<&str, ProjectError> {
-    stream
-        .strip_prefix("escalation:")
-        .ok_or_else(|| ProjectError::Stream(stream.to_owned()))
+fn escalation_id(name: &str) -> Result<String, ProjectError> {
+    match name.parse::<Stream>() {
+        Ok(Stream::Escalation(id)) => Ok(id),
+        _ => Err(ProjectError::Stream(name.to_owned())),
+    }
 }
 
 fn timestamp(us: i64) -> Timestamp {
@@ -364,7 +355,7 @@ impl Projector {
                 let Some(event) = other.to_core()? else {
                     return Ok((ops, notifications));
                 };
-                let id = escalation_id(fact.stream)?.to_owned();
+                let id = escalation_id(fact.stream)?;
                 let version = self
                     .escalations
                     .get(&id)

@@ -26,7 +26,7 @@ pub const ADMINISTRATOR_ROLE: &str = "administrator";
 
 /// The stream a purge of event `seq` goes on.
 pub fn purge_stream(seq: i64) -> String {
-    format!("purge:{seq}")
+    crate::stream::Stream::Purge(seq).to_string()
 }
 
 /// What to purge, on whose authority and why.

@@ -15,12 +15,10 @@ use crate::backend::{AppendRequest, Appended, NewEvent, NewOutbox, Store};
 use crate::chain::Link;
 use crate::consistency::parse_payload;
 use crate::payload::{Payload, Raised};
-use crate::projector::{Fact, Projector, access_stream, escalation_stream};
+use crate::projector::{Fact, Projector};
 use crate::rows::EscalationRow;
+use crate::stream::{self, Stream};
 use crate::writer::Writer;
-
-/// The partnership-wide stream: creation, procedures, closure days.
-pub const PARTNERSHIP_STREAM: &str = "partnership";
 
 /// Who did something: a person, or Parley itself (demo data, sweeps).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,7 +177,7 @@ impl Records {
     ) -> Result<(Projector, i64), StoreError> {
         let (mut projector, config_version) =
             self.configuration(partnership_id, config_version).await?;
-        if stream == PARTNERSHIP_STREAM {
+        if stream == stream::PARTNERSHIP {
             return Ok((projector, config_version));
         }
         let events = self
@@ -203,7 +201,7 @@ impl Records {
             Some(v) => v,
             None => {
                 self.store
-                    .stream_version(partnership_id, PARTNERSHIP_STREAM)
+                    .stream_version(partnership_id, stream::PARTNERSHIP)
                     .await?
             }
         };
@@ -217,7 +215,7 @@ impl Records {
         }
         let config = self
             .store
-            .stream_events(partnership_id, &[PARTNERSHIP_STREAM.to_owned()])
+            .stream_events(partnership_id, &[stream::PARTNERSHIP.to_owned()])
             .await?;
         let version = config.last().map_or(0, |l| l.stream_version);
         let mut p = Projector::new(self.holidays.clone());
@@ -259,10 +257,10 @@ impl Records {
         partnership_id: &str,
         escalation_id: &str,
     ) -> Result<(Projector, i64), StoreError> {
-        let stream = escalation_stream(escalation_id);
+        let stream = stream::escalation(escalation_id);
         let config_version = self
             .store
-            .stream_version(partnership_id, PARTNERSHIP_STREAM)
+            .stream_version(partnership_id, stream::PARTNERSHIP)
             .await?;
         let (projector, version) = self
             .load(partnership_id, &stream, Some(config_version))
@@ -298,7 +296,7 @@ impl Records {
         // configuration is still the version that state was decided with; when it has moved,
         // the command is decided again on a fresh configuration (once: a second move is a
         // conflict for the caller).
-        let cacheable = stream.starts_with("escalation:");
+        let cacheable = matches!(stream.parse::<Stream>(), Ok(Stream::Escalation(_)));
         let key = (partnership_id.to_owned(), stream.to_owned());
         let mut use_cache = cacheable;
         let mut decided_again = false;
@@ -317,7 +315,7 @@ impl Records {
                 None if cacheable => {
                     let config_version = self
                         .store
-                        .stream_version(partnership_id, PARTNERSHIP_STREAM)
+                        .stream_version(partnership_id, stream::PARTNERSHIP)
                         .await?;
                     let (p, v) = self
                         .load(partnership_id, stream, Some(config_version))
@@ -345,7 +343,10 @@ impl Records {
                 at_us,
                 payload: &payload,
             })?;
-            let escalation_id = stream.strip_prefix("escalation:");
+            let escalation_id = match stream.parse::<Stream>() {
+                Ok(Stream::Escalation(id)) => Some(id),
+                _ => None,
+            };
             let request = AppendRequest {
                 partnership_id: partnership_id.to_owned(),
                 stream: stream.to_owned(),
@@ -360,7 +361,7 @@ impl Records {
                         .map_err(|e| StoreError::Invalid(e.to_string()))?,
                 }],
                 ops,
-                outbox: outbox_rows(&notifications, escalation_id),
+                outbox: outbox_rows(&notifications, escalation_id.as_deref()),
             };
             let result = self.writer.append(request).await;
             if cacheable && let Ok(mut cache) = self.streams.lock() {
@@ -381,7 +382,7 @@ impl Records {
             }
             match result {
                 Err(StoreError::Conflict { stream: moved, .. })
-                    if !decided_again && moved == PARTNERSHIP_STREAM =>
+                    if !decided_again && moved == stream::PARTNERSHIP =>
                 {
                     decided_again = true;
                     use_cache = false;
@@ -405,7 +406,7 @@ impl Records {
             name: name.to_owned(),
             short_name: short_name.map(str::to_owned),
         };
-        self.commit(&id, PARTNERSHIP_STREAM, Some(0), at, actor, None, created)
+        self.commit(&id, stream::PARTNERSHIP, Some(0), at, actor, None, created)
             .await?;
         self.adopt_procedure(at, actor, &id, procedure_source)
             .await?;
@@ -423,7 +424,7 @@ impl Records {
     ) -> Result<i64, StoreError> {
         let parsed =
             procedure::parse(source).map_err(|e| StoreError::Invalid(format!("procedure: {e}")))?;
-        let (projector, _) = self.load(partnership_id, PARTNERSHIP_STREAM, None).await?;
+        let (projector, _) = self.load(partnership_id, stream::PARTNERSHIP, None).await?;
         let version = projector.current_procedure(partnership_id).unwrap_or(0) + 1;
         let payload = Payload::ProcedureAdopted {
             version,
@@ -432,7 +433,7 @@ impl Records {
         };
         self.commit(
             partnership_id,
-            PARTNERSHIP_STREAM,
+            stream::PARTNERSHIP,
             None,
             at,
             actor,
@@ -453,7 +454,7 @@ impl Records {
         let payload = Payload::ClosureDaysSet { days };
         self.commit(
             partnership_id,
-            PARTNERSHIP_STREAM,
+            stream::PARTNERSHIP,
             None,
             at,
             actor,
@@ -480,7 +481,7 @@ impl Records {
         };
         self.commit(
             partnership_id,
-            &format!("agency:{id}"),
+            &Stream::Agency(id.to_owned()).to_string(),
             Some(0),
             at,
             actor,
@@ -516,7 +517,7 @@ impl Records {
         };
         self.commit(
             partnership_id,
-            &format!("person:{id}"),
+            &Stream::Person(id.to_owned()).to_string(),
             expected,
             at,
             actor,
@@ -541,7 +542,11 @@ impl Records {
             stage,
             person_id: person_id.map(str::to_owned),
         };
-        let stream = format!("named-officer:{agency_id}:{stage}");
+        let stream = Stream::NamedOfficer {
+            agency: agency_id.to_owned(),
+            stage,
+        }
+        .to_string();
         self.commit(partnership_id, &stream, None, at, actor, None, payload)
             .await?;
         Ok(())
@@ -565,7 +570,7 @@ impl Records {
         };
         self.commit(
             partnership_id,
-            &format!("compliment:{id}"),
+            &Stream::Compliment(id.to_owned()).to_string(),
             Some(0),
             at,
             actor,
@@ -587,7 +592,7 @@ impl Records {
         // Time-ordered, so a new escalation's rows (and its stream's events) go at the end of
         // every index keyed by it, not at random places: fewer pages written per raise.
         let id = uuid::Uuid::now_v7().to_string();
-        let stream = escalation_stream(&id);
+        let stream = stream::escalation(&id);
         let partnership = self
             .store
             .partnerships()
@@ -697,7 +702,7 @@ impl Records {
                 .to_owned(),
             )
         })?;
-        let stream = escalation_stream(escalation_id);
+        let stream = stream::escalation(escalation_id);
         let appended = self
             .commit(
                 &partnership_id,
@@ -753,7 +758,7 @@ impl Records {
         at: Timestamp,
     ) -> Result<(), StoreError> {
         let partnership_id = self.partnership_of(escalation_id).await?;
-        let stream = access_stream(escalation_id);
+        let stream = stream::access(escalation_id);
         let payload = Payload::ChildDetailsRead {
             reader: reader_person_id.to_owned(),
         };
@@ -797,7 +802,7 @@ impl Records {
         let partnership_id = self.partnership_of(escalation_id).await?;
         let links = self
             .store
-            .stream_events(&partnership_id, &[access_stream(escalation_id)])
+            .stream_events(&partnership_id, &[stream::access(escalation_id)])
             .await?;
         let mut log = Vec::with_capacity(links.len());
         for link in &links {
@@ -849,7 +854,7 @@ impl Records {
         if let Some(read) = kept {
             return Ok(read);
         }
-        let stream = escalation_stream(&row.id);
+        let stream = stream::escalation(&row.id);
         let (mut projector, _) = self.configuration(&row.partnership_id, None).await?;
         let events = self
             .store

@@ -24,6 +24,7 @@ use axum::middleware::from_fn_with_state;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
 
 pub use app::{AppState, Clock, Config, Rules};
 pub use error::AppError;
@@ -32,7 +33,9 @@ pub use error::AppError;
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The whole application: routes, then (inside out) sign-in lookup, cross-origin refusal, error
-/// pages, body limit, panic catching, security headers and request ids.
+/// pages, body limit, panic catching, the request's span, security headers and request ids.
+/// The span (`security::span`) names the request id, so every log line written while a request
+/// is handled carries it.
 pub fn router(state: AppState) -> Router {
     let mut csrf = CsrfLayer::new();
     for origin in &state.config.trusted_origins {
@@ -50,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             AppError::Internal("a handler panicked".to_owned()).into_response_inner()
         }))
+        .layer(TraceLayer::new_for_http().make_span_with(security::span))
         .layer(from_fn_with_state(
             security::Hsts(state.config.served_over_https()),
             security::headers,

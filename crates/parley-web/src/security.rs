@@ -9,6 +9,22 @@ use axum::response::Response;
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
+/// The span of one request, made inside [`headers`] (which gives the request its id): the
+/// request id, the method and the path. The query is left out: it may carry what a person
+/// typed.
+pub fn span(request: &Request) -> tracing::Span {
+    let id = request
+        .extensions()
+        .get::<RequestId>()
+        .map_or("", |r| r.0.as_str());
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+    )
+}
+
 /// No inline script or style anywhere (the GOV.UK Frontend JS starts from /static/init.js);
 /// nothing from other hosts; no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

@@ -75,7 +75,7 @@ use sqlx::{PgPool, Postgres, Row};
 
 use super::statements::{self, Arg, Statement};
 use crate::chain::GENESIS;
-use crate::records::PARTNERSHIP_STREAM;
+use crate::stream;
 use crate::{AppendRequest, Appended, StoreError};
 
 /// How the second message ended.
@@ -137,7 +137,7 @@ fn one_trip(batch: &[AppendRequest], known: &Known) -> Option<(Send, OneTrip)> {
             None => return None,
         };
         let partnership = match request.partnership_version {
-            Some(_) => Some(version_of(&versions, p, PARTNERSHIP_STREAM)?),
+            Some(_) => Some(version_of(&versions, p, stream::PARTNERSHIP)?),
             None => None,
         };
         statements::check_versions(request, current, partnership).ok()?;
@@ -713,7 +713,7 @@ async fn read(
                 ", ({}, {}, {})",
                 n + i,
                 text(&r.partnership_id)?,
-                text(PARTNERSHIP_STREAM)?
+                text(stream::PARTNERSHIP)?
             );
         }
     }
@@ -788,7 +788,7 @@ async fn write_rows(
         let p = &request.partnership_id;
         seen.push((p.clone(), request.stream.clone(), current));
         if request.partnership_version.is_some() {
-            seen.push((p.clone(), PARTNERSHIP_STREAM.to_owned(), partnership));
+            seen.push((p.clone(), stream::PARTNERSHIP.to_owned(), partnership));
         }
     }
     for ((request, &current), &partnership) in batch.iter().zip(streams).zip(partnership_streams) {

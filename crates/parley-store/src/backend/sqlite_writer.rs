@@ -240,7 +240,7 @@ fn stream_version_for(conn: &Connection, req: &AppendRequest) -> Result<i64, Sto
     };
     let current = read(&req.stream)?;
     let partnership = match req.partnership_version {
-        Some(_) => Some(read(crate::records::PARTNERSHIP_STREAM)?),
+        Some(_) => Some(read(crate::stream::PARTNERSHIP)?),
         None => None,
     };
     statements::check_versions(req, current, partnership)

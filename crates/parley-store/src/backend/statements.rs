@@ -9,8 +9,8 @@
 use crate::StoreError;
 use crate::backend::{AppendRequest, Appended, NewEvent, NewOutbox, json_list, salt};
 use crate::chain::{self, Content, Fixed};
-use crate::records::PARTNERSHIP_STREAM;
 use crate::rows::Op;
+use crate::stream;
 
 /// `sql` with its `$N` placeholders as SQLite's `?N`, for rusqlite, which binds by position
 /// (SQLite numbers a `$N` by where it first appears, not by N).
@@ -69,7 +69,7 @@ pub(crate) fn check_versions(
         && expected != actual
     {
         return Err(StoreError::Conflict {
-            stream: PARTNERSHIP_STREAM.to_owned(),
+            stream: stream::PARTNERSHIP.to_owned(),
             expected,
             actual,
         });

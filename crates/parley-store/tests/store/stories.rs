@@ -696,7 +696,7 @@ async fn an_append_decided_on_a_moved_configuration_is_a_conflict() {
         let w = world(&records, "solihull").await;
         let store = records.store();
         let config = store
-            .stream_version(&w.partnership, parley_store::records::PARTNERSHIP_STREAM)
+            .stream_version(&w.partnership, parley_store::stream::PARTNERSHIP)
             .await
             .unwrap();
         let request = |partnership_version| parley_store::AppendRequest {

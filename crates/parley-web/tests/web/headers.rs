@@ -164,6 +164,81 @@ async fn static_files_have_their_content_types() {
     }
 }
 
+/// A log writer the test reads back.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+/// Every log line written while a request is handled names the request's id, the one the
+/// response's `X-Request-Id` gives (the span of `security::span`), and never the query.
+#[tokio::test]
+async fn log_lines_carry_the_request_id() {
+    let h = Harness::new().await;
+    let log = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let mut ids = Vec::new();
+    for path in [
+        "/sign-in?next=/secret-query",
+        "/no-such-page",
+        "/static/parley.css",
+    ] {
+        let r = h.get(path, &Auth::Anonymous).await;
+        let id = r.header("x-request-id").expect("a request id").to_owned();
+        assert_eq!(id.len(), 32, "{path}: {id}");
+        ids.push((path, id));
+    }
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("tower_http::trace"))
+        .collect();
+    for (path, id) in &ids {
+        let path = path.split('?').next().unwrap();
+        let mine: Vec<&&str> = lines
+            .iter()
+            .filter(|l| l.contains(&format!("request_id={id}")))
+            .collect();
+        assert!(
+            mine.iter()
+                .any(|l| l.contains("finished processing request")),
+            "no finished line for {path} ({id}) in:\n{text}"
+        );
+        assert!(
+            mine.iter().all(|l| l.contains(&format!("path={path}"))),
+            "{path}: {mine:?}"
+        );
+    }
+    assert!(
+        lines.iter().all(|l| l.contains("request_id=")),
+        "a request's line without its id:\n{text}"
+    );
+    assert!(
+        !text.contains("secret-query"),
+        "the query was logged:\n{text}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sessions
 

@@ -9,7 +9,7 @@ use clap::Args;
 use parley_store::Store;
 use parley_store::chain::Verifier;
 use parley_store::payload::Payload;
-use parley_store::projector::escalation_stream;
+use parley_store::stream;
 
 use super::load::{Ack, record_text};
 use crate::cli::{Failure, Outcome};
@@ -127,7 +127,7 @@ async fn check_acknowledged(
     }
     for ((partnership, escalation), acks) in by_stream {
         let links = store
-            .stream_events(partnership, &[escalation_stream(escalation)])
+            .stream_events(partnership, &[stream::escalation(escalation)])
             .await?;
         let stored: HashMap<i64, Option<String>> = links
             .iter()
@@ -213,7 +213,7 @@ async fn check_chain(
     let rows = store.escalations(partnership).await?;
     found.escalations += rows.len() as u64;
     for row in &rows {
-        let stream = escalation_stream(&row.id);
+        let stream = stream::escalation(&row.id);
         let stored = versions.remove(&stream).unwrap_or(0);
         if row.version != stored {
             found.problem(format!(
@@ -222,7 +222,10 @@ async fn check_chain(
             ));
         }
     }
-    for stream in versions.keys().filter(|s| s.starts_with("escalation:")) {
+    for stream in versions
+        .keys()
+        .filter(|s| matches!(s.parse(), Ok(stream::Stream::Escalation(_))))
+    {
         found.problem(format!(
             "{stream}: events without a projected escalation row"
         ));

@@ -15,8 +15,9 @@ use parley_core::escalation::Event;
 use parley_core::procedure::StageNumber;
 use parley_store::chain::Link;
 use parley_store::payload::Payload;
-use parley_store::projector::{Fact, Projector, escalation_stream};
-use parley_store::records::{Actor, PARTNERSHIP_STREAM, PersonInput, RaiseInput, Records};
+use parley_store::projector::{Fact, Projector};
+use parley_store::records::{Actor, PersonInput, RaiseInput, Records};
+use parley_store::stream;
 use parley_store::writer::Writer;
 use parley_store::{AppendRequest, NewEvent, StoreError};
 
@@ -505,7 +506,10 @@ async fn append(
 /// `--path writer`: a projector holding the partnership and one escalation, to decide each
 /// write in memory.
 async fn decider(setup: &Setup, escalation: &str) -> Result<Projector, Failure> {
-    let streams = [PARTNERSHIP_STREAM.to_owned(), escalation_stream(escalation)];
+    let streams = [
+        stream::PARTNERSHIP.to_owned(),
+        stream::escalation(escalation),
+    ];
     let links = setup
         .records
         .store()
@@ -540,7 +544,7 @@ async fn append_direct(
         stage: 1,
         fields: vec![(FIELD.to_owned(), text.to_owned())],
     };
-    let stream = escalation_stream(escalation);
+    let stream = stream::escalation(escalation);
     let at_us = Timestamp::now().as_microsecond();
     let (ops, notifications) = projector.apply(&Fact {
         partnership_id: &setup.partnership,
@@ -581,7 +585,7 @@ async fn stored_text(
     let links = setup
         .records
         .store()
-        .stream_events(&setup.partnership, &[escalation_stream(escalation)])
+        .stream_events(&setup.partnership, &[stream::escalation(escalation)])
         .await?;
     Ok(links
         .iter()
