@@ -21,12 +21,12 @@ use sqlx::{Acquire, Row};
 
 use crate::StoreError;
 use crate::chain::{self, Link};
-use crate::consistency::{Kind, ProjectionTable, Value};
 use crate::rows::{
     AccountRow, AgencyRow, ApiTokenRow, ComplimentRow, DeliveryRow, EscalationAppointmentRow,
     EscalationOfficerRow, EscalationRow, NamedOfficerRow, Op, OutboxRow, PartnershipRow, PersonRow,
     ProcedureRow, SessionLookup, SessionRow, StageRow,
 };
+use crate::tables::{Kind, ProjectionTable, Value, json_list};
 
 /// Which database a store runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -373,10 +373,6 @@ fn salt() -> Result<[u8; 16], StoreError> {
     let mut s = [0u8; 16];
     getrandom::fill(&mut s).map_err(|e| StoreError::Random(e.to_string()))?;
     Ok(s)
-}
-
-pub(crate) fn json_list(v: &[String]) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
 }
 
 fn from_json_list(s: &str) -> Vec<String> {
@@ -1295,6 +1291,7 @@ macro_rules! escalation_columns {
 mod inline;
 pub mod notices;
 mod pg_writer;
+pub mod probe;
 mod sqlite_writer;
 mod statements;
 
@@ -1683,10 +1680,10 @@ impl SqliteStore {
         self.pool.close().await;
     }
 
-    /// `writer::probe::raw_ceiling` on SQLite: the loop on the writer's driver and settings.
+    /// `backend::probe::raw_ceiling` on SQLite: the loop on the writer's driver and settings.
     pub(crate) async fn raw_insert_loop(
         &self,
-        shape: crate::writer::probe::RawShape,
+        shape: crate::backend::probe::RawShape,
         run_for: Duration,
     ) -> Result<(u64, Duration), StoreError> {
         let writer = self.writer.clone().ok_or_else(|| {

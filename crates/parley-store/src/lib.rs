@@ -14,6 +14,7 @@ pub mod purge;
 pub mod records;
 pub mod rows;
 pub mod stream;
+pub mod tables;
 pub mod transfer;
 pub mod writer;
 

@@ -8,8 +8,6 @@
 //! hand-offs cost more than sharing a commit saves. The first time another caller queues behind
 //! it, commands go through the thread again.
 
-pub mod probe;
-
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 

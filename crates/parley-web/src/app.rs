@@ -54,7 +54,7 @@ pub struct Config {
     /// the client is the socket's peer and the header is ignored (`auth::throttle`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Failed sign-ins a client address may make (in front of the per-account lockout).
-    pub sign_in_limit: crate::auth::throttle::AddressLimit,
+    pub sign_in_limit: crate::throttle::AddressLimit,
 }
 
 /// What the sign-in page shows in demo mode.
@@ -83,7 +83,7 @@ impl Default for Config {
             trusted_origins: Vec::new(),
             demo: None,
             trusted_proxies: Vec::new(),
-            sign_in_limit: crate::auth::throttle::AddressLimit::default(),
+            sign_in_limit: crate::throttle::AddressLimit::default(),
         }
     }
 }
@@ -152,11 +152,11 @@ pub struct AppState(pub Arc<Inner>);
 pub struct Inner {
     pub records: Arc<Records>,
     pub store: Arc<dyn Store>,
-    pub templates: minijinja::Environment<'static>,
+    pub templates: Arc<minijinja::Environment<'static>>,
     pub config: Config,
     pub clock: Clock,
     /// Sign-in throttling by client address, and the count of password checks.
-    pub sign_in: crate::auth::throttle::SignInGuard,
+    pub sign_in: crate::throttle::SignInGuard,
     holidays: BankHolidays,
     rules: Mutex<HashMap<RulesKey, Rules>>,
     configurations: Mutex<HashMap<String, Arc<Configuration>>>,
@@ -213,8 +213,8 @@ impl AppState {
         AppState(Arc::new(Inner {
             records,
             store,
-            templates: crate::templates::environment(),
-            sign_in: crate::auth::throttle::SignInGuard::new(config.sign_in_limit),
+            templates: Arc::new(crate::templates::environment()),
+            sign_in: crate::throttle::SignInGuard::new(config.sign_in_limit),
             config,
             clock,
             holidays: BankHolidays::built_in(),

@@ -19,7 +19,7 @@ use crate::error::AppError;
 
 mod next;
 pub mod password_policy;
-pub mod throttle;
+use crate::throttle;
 pub mod tokens;
 pub use next::safe_next;
 pub use password_policy::{WeakPassword, check_password};

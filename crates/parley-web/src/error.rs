@@ -2,13 +2,14 @@
 //! or, under `/api/`, a JSON problem body (RFC 9457) with a stable `code`. A 500 shows the
 //! request id and nothing of the internals; the internals go to the log.
 
+use std::sync::Arc;
+
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::security::RequestId;
 
 #[derive(Debug, thiserror::Error)]
@@ -128,7 +129,7 @@ fn title(status: StatusCode) -> &'static str {
 /// Gives every error response a body: JSON under `/api/`, the error page elsewhere. Also
 /// covers the errors axum makes itself (unknown route, wrong method, bad form body).
 pub async fn render_errors(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::State(templates): axum::extract::State<Arc<minijinja::Environment<'static>>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -209,8 +210,7 @@ pub async fn render_errors(
         )
             .into_response();
     }
-    let body = state
-        .templates
+    let body = templates
         .get_template("error.html")
         .and_then(|t| {
             t.render(minijinja::context! {

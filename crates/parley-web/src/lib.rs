@@ -10,12 +10,15 @@ pub mod app;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod hints;
 pub mod pages;
 pub mod permissions;
+pub mod route;
 pub mod routes;
 pub mod security;
 pub mod service;
 pub mod templates;
+pub mod throttle;
 
 use std::net::SocketAddr;
 
@@ -48,7 +51,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound })
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(csrf)
-        .layer(from_fn_with_state(state.clone(), error::render_errors))
+        .layer(from_fn_with_state(
+            state.templates.clone(),
+            error::render_errors,
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_| {
             AppError::Internal("a handler panicked".to_owned()).into_response_inner()

@@ -7,51 +7,12 @@ use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::MethodRouter;
 
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 
-/// Who may reach a route at all. Escalation routes are `SignedIn`: the handler then shows an
-/// escalation only to those `access::access` allows, and a 404 to anyone else (never
-/// revealing that it exists).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Rule {
-    /// Anyone, signed in or not (sign-in, health, assets, the API document).
-    Public,
-    /// Any signed-in person.
-    SignedIn,
-    /// A signed-in person with one of these access roles.
-    Roles(&'static [&'static str]),
-}
-
-pub struct Route {
-    pub method: Method,
-    pub path: &'static str,
-    pub rule: Rule,
-    pub handler: MethodRouter<AppState>,
-}
-
-impl std::fmt::Debug for Route {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {} {:?}", self.method, self.path, self.rule)
-    }
-}
-
-pub fn route(
-    method: Method,
-    path: &'static str,
-    rule: Rule,
-    handler: MethodRouter<AppState>,
-) -> Route {
-    Route {
-        method,
-        path,
-        rule,
-        handler,
-    }
-}
+pub use crate::route::{Route, Rule, route};
 
 /// Every route of the product.
 pub fn all() -> Vec<Route> {

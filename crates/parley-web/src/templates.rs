@@ -16,11 +16,8 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("date_time", date_time);
     env.add_filter("label", label);
     // The hints beside every box the partnership reads (issue 13, item 3).
-    env.add_global("partnership_reads_hint", crate::service::free_text::HINT);
-    env.add_global(
-        "compliment_hint",
-        crate::service::free_text::COMPLIMENT_HINT,
-    );
+    env.add_global("partnership_reads_hint", crate::hints::HINT);
+    env.add_global("compliment_hint", crate::hints::COMPLIMENT_HINT);
     env
 }
 

@@ -7,7 +7,7 @@ mod load;
 use clap::Subcommand;
 use parley_store::records::Records;
 
-use crate::cli::{Ctx, Failure, Outcome};
+use crate::command::{Ctx, Failure, Outcome};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AdminCommand {

@@ -14,7 +14,7 @@ use parley_store::consistency::{self, ProjectionReport};
 use parley_store::purge::{self, PurgeRequest};
 use parley_store::records::Records;
 
-use crate::cli::{Ctx, Failure, Outcome};
+use crate::command::{Ctx, Failure, Outcome};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuditCommand {

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing, reading files, printing results. Every
 //! decision is made in `parley-core`; this module only moves text in and out.
 
+use crate::command::{Ctx, Failure, Outcome};
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -153,26 +154,6 @@ struct TimelineArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-}
-
-/// A failure to report: the message goes to stderr and the exit code is non-zero.
-#[derive(Debug)]
-pub(crate) struct Failure(pub(crate) String);
-
-impl<E: std::fmt::Display> From<E> for Failure {
-    fn from(e: E) -> Self {
-        Failure(e.to_string())
-    }
-}
-
-pub(crate) type Outcome = Result<String, Failure>;
-
-/// What every command that touches data needs.
-#[derive(Debug, Clone)]
-pub(crate) struct Ctx {
-    pub(crate) data_dir: Option<PathBuf>,
-    /// The database URL (flag, environment, or the default file in the data directory).
-    pub(crate) database: String,
 }
 
 /// Runs an async command on a fresh runtime.

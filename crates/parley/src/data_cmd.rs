@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use parley_store::records::Records;
 use parley_store::transfer::{self, BackupSummary, RestoreSummary};
 
-use crate::cli::{Ctx, Failure, Outcome};
+use crate::command::{Ctx, Failure, Outcome};
 
 #[derive(Debug, Args)]
 pub(crate) struct BackupArgs {

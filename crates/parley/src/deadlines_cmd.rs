@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use jiff::Timestamp;
 use parley_store::records::Records;
 
-use crate::cli::{Ctx, Failure, Outcome};
+use crate::command::{Ctx, Failure, Outcome};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum DeadlinesCommand {

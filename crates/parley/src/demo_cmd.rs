@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use parley_store::demo::{self, DemoSummary};
 use parley_store::records::Records;
 
-use crate::cli::{Ctx, Outcome};
+use crate::command::{Ctx, Outcome};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum DemoCommand {

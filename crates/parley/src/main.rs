@@ -3,6 +3,7 @@
 mod admin_cmd;
 mod audit_cmd;
 mod cli;
+mod command;
 mod data_cmd;
 mod deadlines_cmd;
 mod demo_cmd;

@@ -20,7 +20,7 @@ use parley_mail::{
 use parley_store::notify::{Delivery, DeliveryFilter};
 use parley_store::records::Records;
 
-use crate::cli::{Ctx, Failure, Outcome};
+use crate::command::{Ctx, Failure, Outcome};
 
 /// How to send e-mail. Without `--smtp-url` no e-mail is sent (the inbox still fills).
 #[derive(Debug, Args, Clone)]

@@ -5,7 +5,7 @@ use parley_store::rows::{ApiTokenRow, PersonRow};
 use parley_web::auth::tokens::{self, TokenState};
 use parley_web::{AppError, AppState};
 
-use crate::cli::{Failure, Outcome};
+use crate::command::{Failure, Outcome};
 
 fn when(us: Option<i64>) -> String {
     us.and_then(|u| Timestamp::from_microsecond(u).ok())

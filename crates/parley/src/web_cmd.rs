@@ -13,7 +13,7 @@ use parley_store::records::{Actor, PersonInput, Records};
 use parley_web::app::{Demo, DemoSignIn};
 use parley_web::{AppState, Clock, Config};
 
-use crate::cli::{Ctx, Failure, Outcome};
+use crate::command::{Ctx, Failure, Outcome};
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
@@ -40,8 +40,8 @@ pub(crate) struct ServeArgs {
     /// X-Forwarded-For names the client, for throttling sign-ins by client address: the
     /// right-most entry that is not a trusted proxy (repeatable). Without it the client is the
     /// connection's peer and X-Forwarded-For is ignored.
-    #[arg(long, value_name = "ADDR[/PREFIX]", value_parser = parley_web::auth::throttle::parse_proxy)]
-    trusted_proxy: Vec<parley_web::auth::throttle::IpNet>,
+    #[arg(long, value_name = "ADDR[/PREFIX]", value_parser = parley_web::throttle::parse_proxy)]
+    trusted_proxy: Vec<parley_web::throttle::IpNet>,
     #[command(flatten)]
     mail: crate::notify_cmd::MailArgs,
 }

@@ -20,7 +20,7 @@ use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::statements::{self, Arg, Statement};
-use crate::writer::probe::RawShape;
+use crate::backend::probe::RawShape;
 use crate::{AppendRequest, Appended, StoreError};
 
 #[derive(Debug)]

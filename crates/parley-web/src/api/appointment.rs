@@ -12,7 +12,7 @@ use super::body::ApiJson;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::service::appointment::{self as svc, AppointRequest, AppointeeView};
 use crate::service::escalation::{self as esc, EscalationView};
 

@@ -15,7 +15,7 @@ use super::body::{ApiJson, NoBody};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::service::escalation::{
     self as svc, AccessView, ActionInput, ActionKind, ActionRequest, AgencyLeads, CaseView,
     ChildView, CurrentStage, Detail, EscalationView, HistoryItem, Offer, PersonRef, ProcedureRef,

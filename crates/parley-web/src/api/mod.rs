@@ -12,7 +12,7 @@ use utoipa::OpenApi;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::service::my_work::{MyWork, my_work};
 
 pub mod admin;
@@ -148,7 +148,10 @@ pub fn complete_errors(doc: &mut serde_json::Value) {
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
         })
     };
-    for (method, path, rule) in crate::routes::table() {
+    for Route {
+        method, path, rule, ..
+    } in routes()
+    {
         let Some(op) = doc
             .get_mut("paths")
             .and_then(|p| p.get_mut(path))
@@ -253,13 +256,13 @@ async fn me(user: CurrentUser) -> Json<Me> {
 /// What awaits the caller's action, what else open they are involved in, and a page of the
 /// closed ones (newest first, `page` from 1).
 #[utoipa::path(get, path = "/api/my-work", tag = "escalations",
-    params(crate::pages::my_work::PageQuery),
+    params(crate::service::my_work::PageQuery),
     responses((status = 200, body = MyWork), (status = 401, body = Problem)),
     security(("token" = [])))]
 async fn api_my_work(
     State(state): State<AppState>,
     user: CurrentUser,
-    body::ApiQuery(q): body::ApiQuery<crate::pages::my_work::PageQuery>,
+    body::ApiQuery(q): body::ApiQuery<crate::service::my_work::PageQuery>,
 ) -> Result<Json<MyWork>, AppError> {
     let ctx = crate::service::Context::load(&state, &user).await?;
     Ok(Json(
@@ -391,7 +394,10 @@ mod tests {
     #[test]
     fn every_route_is_documented_with_its_errors() {
         let doc = document();
-        for (method, path, rule) in crate::routes::table() {
+        for Route {
+            method, path, rule, ..
+        } in routes()
+        {
             if !path.starts_with("/api/") || path == "/api/openapi.json" || path == "/api/docs" {
                 continue;
             }

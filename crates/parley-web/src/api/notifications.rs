@@ -17,7 +17,7 @@ use crate::access::ADMINISTRATOR;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::security::RequestId;
 use crate::service::admin::InputError;
 use crate::service::deliveries::{

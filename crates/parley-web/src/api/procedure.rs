@@ -10,7 +10,7 @@ use super::Problem;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::service::not_carried::{NotCarriedEntry, NotCarriedSection};
 use crate::service::procedure::{
     self, Adoption, CalendarView, FieldView, FormView, Labelled, NotificationView, OutcomesView,

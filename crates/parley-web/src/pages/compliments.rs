@@ -11,7 +11,7 @@ use super::{FieldErrors, invalid, render};
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::service::compliments::{
     self, ComplimentView, Compliments, GiveCompliment, Given, MESSAGE_MAX,
 };

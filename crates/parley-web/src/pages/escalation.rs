@@ -19,7 +19,7 @@ use super::{FieldErrors, render};
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::service::deliveries::{self, Told};
 use crate::service::escalation::{
     self as svc, ActError, ActionInput, ActionKind, ActionRequest, ChildView, Choice, Detail,

@@ -14,7 +14,7 @@ use crate::access::{self, ADMINISTRATOR, BUSINESS_TEAM};
 use crate::app::AppState;
 use crate::auth::{self, Client, CsrfForm, CurrentUser, MaybeUser, SignIn};
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::service;
 
 pub mod admin;

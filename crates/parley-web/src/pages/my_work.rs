@@ -1,16 +1,17 @@
 //! My work.
 
+use crate::service::my_work::PageQuery;
 use axum::extract::{Query, State};
 use axum::http::Method;
 use axum::response::Html;
 use axum::routing::get;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::render;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::service::Context;
 use crate::service::my_work::{MyWork, my_work, stamp};
 
@@ -22,25 +23,6 @@ pub fn routes() -> Vec<Route> {
 struct Page {
     page_title: &'static str,
     work: MyWork,
-}
-
-/// `?page=N`: the page of closed escalations.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct PageQuery {
-    /// The page of closed escalations (from 1).
-    page: Option<String>,
-}
-
-impl PageQuery {
-    /// The page asked for; anything but a positive number is the first.
-    pub(crate) fn number(&self) -> i64 {
-        self.page
-            .as_deref()
-            .and_then(|p| p.trim().parse::<i64>().ok())
-            .filter(|n| *n >= 1)
-            .unwrap_or(1)
-    }
 }
 
 async fn page(

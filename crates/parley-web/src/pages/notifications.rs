@@ -16,7 +16,7 @@ use crate::access::ADMINISTRATOR;
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::service::deliveries::{self, AdminDeliveries, DeliveryShown, Retried};
 use crate::service::notifications::{self as svc, EmailMode, EmailSettings, Inbox};
 

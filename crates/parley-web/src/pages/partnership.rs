@@ -17,7 +17,7 @@ use crate::access::BUSINESS_TEAM;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::service::partnership::{self, FilterOption, FilterQuery, PartnershipView};
 
 pub fn routes() -> Vec<Route> {

@@ -12,7 +12,7 @@ use super::{FieldErrors, render};
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::service::escalation::{self as esc, ActError, EscalationView};
 use crate::service::partnership_form::{self as svc, FormAnswer, SendRequest};
 

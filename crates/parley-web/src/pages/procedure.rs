@@ -13,7 +13,7 @@ use super::render;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::service::procedure::{self, DIAGRAM_PATH, ProcedureView};
 
 pub fn routes() -> Vec<Route> {

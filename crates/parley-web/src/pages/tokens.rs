@@ -19,7 +19,7 @@ use crate::app::AppState;
 use crate::auth::tokens::{self, TokenView};
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 
 const ADMIN: Rule = Rule::Roles(&[ADMINISTRATOR]);
 

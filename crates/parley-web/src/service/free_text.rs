@@ -20,11 +20,7 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 
-/// The hint beside every box the partnership reads.
-pub const HINT: &str = "The partnership reads this, so do not name the child or family, or give their date of birth, address or case number.";
-
-/// The hint beside the compliment box: a compliment has no child at all.
-pub const COMPLIMENT_HINT: &str = "A compliment is about a colleague’s work, not a child: the partnership business team reads every compliment, so do not name any child or family, or give their date of birth, address or case number.";
+pub use crate::hints::{COMPLIMENT_HINT, HINT};
 
 /// Whose details a refused text holds, for the message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! raised or are involved in, with due dates and working days left.
 
 use parley_store::rows::{EscalationOfficerRow, EscalationRow};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::partnership::{Pagination, pagination};
 use super::{Context, EscalationLine};
@@ -27,6 +27,25 @@ pub struct MyWork {
 
 /// Closed escalations listed per page (open ones are always listed in full).
 pub const CLOSED_PER_PAGE: i64 = 20;
+
+/// `?page=N`: the page of closed escalations.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// The page of closed escalations (from 1).
+    page: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for; anything but a positive number is the first.
+    pub fn number(&self) -> i64 {
+        self.page
+            .as_deref()
+            .and_then(|p| p.trim().parse::<i64>().ok())
+            .filter(|n| *n >= 1)
+            .unwrap_or(1)
+    }
+}
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MyLine {

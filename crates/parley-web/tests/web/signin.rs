@@ -220,11 +220,11 @@ async fn unknown_wrong_and_locked_get_one_answer_after_the_same_work() {
         let h = Harness::with_config(parley_web::Config {
             trusted_proxies: trusted
                 .iter()
-                .map(|p| parley_web::auth::throttle::parse_proxy(p).unwrap())
+                .map(|p| parley_web::throttle::parse_proxy(p).unwrap())
                 .collect(),
             // Room for every attempt of the table from one address (throttling is tested
             // below).
-            sign_in_limit: parley_web::auth::throttle::AddressLimit {
+            sign_in_limit: parley_web::throttle::AddressLimit {
                 attempts: 1_000,
                 per: jiff::SignedDuration::from_mins(10),
             },
@@ -293,7 +293,7 @@ async fn unknown_wrong_and_locked_get_one_answer_after_the_same_work() {
 
 #[tokio::test]
 async fn throttling_by_address_is_not_bypassed_by_a_forged_forwarded_for() {
-    let limit = parley_web::auth::throttle::AddressLimit {
+    let limit = parley_web::throttle::AddressLimit {
         attempts: 5,
         per: jiff::SignedDuration::from_mins(10),
     };
@@ -360,11 +360,11 @@ async fn throttling_by_address_is_not_bypassed_by_a_forged_forwarded_for() {
 #[tokio::test]
 async fn behind_a_trusted_proxy_the_forwarded_client_is_throttled() {
     let h = Harness::with_config(parley_web::Config {
-        sign_in_limit: parley_web::auth::throttle::AddressLimit {
+        sign_in_limit: parley_web::throttle::AddressLimit {
             attempts: 3,
             per: jiff::SignedDuration::from_mins(10),
         },
-        trusted_proxies: vec![parley_web::auth::throttle::parse_proxy("10.0.0.0/8").unwrap()],
+        trusted_proxies: vec![parley_web::throttle::parse_proxy("10.0.0.0/8").unwrap()],
         ..parley_web::Config::default()
     })
     .await;

@@ -12,7 +12,7 @@ use parley_store::payload::Payload;
 use parley_store::stream;
 
 use super::load::{Ack, record_text};
-use crate::cli::{Failure, Outcome};
+use crate::command::{Failure, Outcome};
 
 /// How many problems to list before summing up the rest.
 const SHOW_PROBLEMS: usize = 20;
@@ -77,7 +77,7 @@ pub(crate) async fn check_acks(args: CheckAcksArgs, database: &str) -> Outcome {
     for id in &ids {
         check_chain(&*store, id, heads.get(id), &mut found).await?;
     }
-    let integrity = match parley_store::writer::probe::integrity_check(database).await? {
+    let integrity = match parley_store::backend::probe::integrity_check(database).await? {
         None => "not applicable".to_owned(),
         Some(lines) if lines == ["ok"] => "ok".to_owned(),
         Some(lines) => {

@@ -21,7 +21,7 @@ use parley_store::stream;
 use parley_store::writer::Writer;
 use parley_store::{AppendRequest, NewEvent, StoreError};
 
-use crate::cli::{Failure, Outcome};
+use crate::command::{Failure, Outcome};
 
 /// The built-in procedure the load partnership runs; its stage 1 records a `discussion`.
 const PROCEDURE: &str = "croydon";
@@ -601,9 +601,9 @@ pub(crate) async fn raw_ceiling(args: RawCeilingArgs, database: &str) -> Outcome
         )));
     }
     let run_for = Duration::from_secs_f64(args.seconds);
-    let shape = parley_store::writer::probe::RawShape::new(args.rows, args.row_bytes);
+    let shape = parley_store::backend::probe::RawShape::new(args.rows, args.row_bytes);
     let shaped = (args.rows, args.row_bytes) != (1, 0);
-    let c = parley_store::writer::probe::raw_ceiling(database, shape, run_for).await?;
+    let c = parley_store::backend::probe::raw_ceiling(database, shape, run_for).await?;
     Ok(format!(
         "raw-ceiling backend={} {} seconds={:.2} rate={:.1}/s {}\n",
         match c.backend {

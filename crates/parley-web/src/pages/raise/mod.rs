@@ -23,7 +23,7 @@ use axum::routing::{get, post};
 
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
-use crate::routes::{Route, Rule, route};
+use crate::route::{Route, Rule, route};
 use crate::service::raise::RAISING_ROLES;
 
 mod steps;
