@@ -49,10 +49,13 @@ pub fn stage_due(
         } => calendar.due(rule, day_one, working_days),
         Timescale::Agreed { max } => calendar.due(rule, started_on, agreed.unwrap_or(max)),
     }?;
-    Ok(crate::cap::governing(
-        own,
-        overall_due(procedure, calendar, day_one)?,
-    ))
+    Ok(governing(own, overall_due(procedure, calendar, day_one)?))
+}
+
+/// The date that governs a stage: its own due date, or the overall one when that is earlier
+/// (issue 14, item 1: no stage runs past the overall limit).
+pub fn governing(own: Date, overall: Option<Date>) -> Date {
+    overall.map_or(own, |o| own.min(o))
 }
 
 /// When the whole escalation is due, if the procedure caps it (Buckinghamshire 2.4.24:

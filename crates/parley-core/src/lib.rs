@@ -5,10 +5,7 @@
 //! procedure are always arguments, so every function gives the same answer for the same
 //! inputs.
 
-pub mod agreement;
-pub mod appointment;
 pub mod calendar;
-pub mod cap;
 pub mod day_one;
 pub mod deadline;
 pub mod describe;
@@ -17,12 +14,12 @@ pub mod identifiers;
 pub mod meeting;
 pub mod monitor;
 pub mod names;
-pub mod partnership_form;
 pub mod procedure;
 pub mod reason;
-pub mod reminder;
 pub mod seeds;
 pub mod visible;
 
 pub use calendar::{BankHolidays, Calendar, CalendarError, CountingRule, Region, WorkingDays};
+/// The parts of the escalation's state machine, also by their own names.
+pub use escalation::{agreement, appointment, cap, partnership_form, reminder};
 pub use procedure::{Procedure, ProcedureId, StageNumber};

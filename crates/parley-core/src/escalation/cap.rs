@@ -9,10 +9,7 @@ use crate::calendar::{Calendar, CalendarError, CountingRule, WorkingDays};
 use crate::escalation::{Escalation, Rules, TransitionError};
 use crate::procedure::Timescale;
 
-/// The date that governs a stage: its own due date, or the overall one when that is earlier.
-pub fn governing(own: Date, overall: Option<Date>) -> Date {
-    overall.map_or(own, |o| own.min(o))
-}
+pub use crate::deadline::governing;
 
 /// The most working days, up to `max`, that can be agreed for a stage started on `started_on`
 /// without its due date running past `overall` (0 when not even one fits); `max` when there is
