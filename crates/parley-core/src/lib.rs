@@ -16,6 +16,7 @@ pub mod monitor;
 pub mod names;
 pub mod procedure;
 pub mod reason;
+pub mod roles;
 pub mod seeds;
 pub mod visible;
 

@@ -6,7 +6,6 @@ pub mod audit;
 pub mod backend;
 pub mod chain;
 pub mod consistency;
-pub mod demo;
 pub mod notify;
 pub mod payload;
 pub mod projector;

@@ -481,7 +481,7 @@ impl Records {
         };
         self.commit(
             partnership_id,
-            &Stream::Agency(id.to_owned()).to_string(),
+            &Stream::Agency(id.clone()).to_string(),
             Some(0),
             at,
             actor,
@@ -517,7 +517,7 @@ impl Records {
         };
         self.commit(
             partnership_id,
-            &Stream::Person(id.to_owned()).to_string(),
+            &Stream::Person(id.clone()).to_string(),
             expected,
             at,
             actor,
@@ -570,7 +570,7 @@ impl Records {
         };
         self.commit(
             partnership_id,
-            &Stream::Compliment(id.to_owned()).to_string(),
+            &Stream::Compliment(id.clone()).to_string(),
             Some(0),
             at,
             actor,

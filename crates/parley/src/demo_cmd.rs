@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use clap::Subcommand;
 use jiff::Timestamp;
-use parley_store::demo::{self, DemoSummary};
+use parley_demo::{self as demo, DemoSummary};
 use parley_store::records::Records;
 
 use crate::command::{Ctx, Outcome};

@@ -184,7 +184,7 @@ pub(crate) async fn demo(args: DemoArgs, mut ctx: Ctx, database_given: bool) -> 
         "Seeding {} demo escalations into {} ...",
         args.escalations, ctx.database
     );
-    let summary = parley_store::demo::seed(&records, now, args.escalations, 1, |done, total| {
+    let summary = parley_demo::seed(&records, now, args.escalations, 1, |done, total| {
         if std::io::stderr().is_terminal() {
             eprint!("\r  {done}/{total}");
         }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use parley_core::escalation::{Deadline, Event, Reason};
 use parley_core::names::Recipient;
+use parley_demo as demo;
 use parley_mail::compose::{self, Context};
 use parley_mail::testing::{SinkOptions, assert_no_child_markers};
 use parley_mail::{MailHours, MailSettings, Mailbox, Mailer, SmtpUrl, StoreQueue, send_once};
-use parley_store::demo;
 use parley_store::notify::DeliveryFilter;
 use parley_store::records::{Actor, Records};
 

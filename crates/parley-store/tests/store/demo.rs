@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use parley_store::demo::{self, DemoSummary, MARKER_PREFIX, ROLES};
+use parley_demo::{self as demo, DemoSummary, MARKER_PREFIX, ROLES};
 use parley_store::payload::ChildDetails;
 use parley_store::records::Records;
 use parley_store::transfer;

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::pin::Pin;
 
 use parley_core::escalation::Event;
-use parley_store::demo::join_all;
+use parley_demo::join_all;
 use parley_store::records::{Actor, PersonInput, RaiseInput, Records};
 use parley_store::rows::{EscalationOfficerRow, NamedOfficerRow, Op, ProcedureRow};
 use parley_store::{AppendRequest, NewEvent, Store, StoreError};

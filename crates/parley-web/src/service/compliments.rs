@@ -410,7 +410,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("parley.db").display());
         let records = parley_store::records::Records::open(&url).await.unwrap();
-        let summary = parley_store::demo::seed(&records, now, 10, 3, |_, _| {})
+        let summary = parley_demo::seed(&records, now, 10, 3, |_, _| {})
             .await
             .unwrap();
         let state = AppState::new(Arc::new(records), Config::default(), Clock::Fixed(now));

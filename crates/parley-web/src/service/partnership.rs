@@ -845,10 +845,10 @@ mod tests {
         "2026-11-23T10:00:00Z".parse().unwrap()
     }
 
-    async fn demo(dir: &tempfile::TempDir) -> (AppState, parley_store::demo::DemoSummary) {
+    async fn demo(dir: &tempfile::TempDir) -> (AppState, parley_demo::DemoSummary) {
         let url = format!("sqlite://{}", dir.path().join("parley.db").display());
         let records = Records::open(&url).await.unwrap();
-        let summary = parley_store::demo::seed(&records, now(), 100, 7, |_, _| {})
+        let summary = parley_demo::seed(&records, now(), 100, 7, |_, _| {})
             .await
             .unwrap();
         let state = AppState::new(Arc::new(records), Config::default(), Clock::Fixed(now()));

@@ -371,5 +371,5 @@ async fn the_appoint_page_says_who_was_appointed() {
 /// The demo declares the access roles a second time: the two lists are the same.
 #[test]
 fn the_demo_knows_every_access_role() {
-    assert_eq!(parley_store::demo::ROLES, parley_web::access::ROLES);
+    assert_eq!(parley_demo::ROLES, parley_web::access::ROLES);
 }

@@ -9,7 +9,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
-use parley_store::demo::MARKER_PREFIX;
+use parley_demo::MARKER_PREFIX;
 
 use crate::harness::*;
 

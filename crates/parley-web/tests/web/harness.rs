@@ -12,8 +12,8 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt as _;
 use jiff::Timestamp;
+use parley_demo::{DemoSummary, SignIn};
 use parley_store::backend::SqliteStore;
-use parley_store::demo::{DemoSummary, SignIn};
 use parley_store::records::Records;
 use parley_store::rows::{ApiTokenRow, EscalationRow, NamedOfficerRow, PersonRow, SessionRow};
 use parley_web::{AppState, Clock, Config};
@@ -65,7 +65,7 @@ async fn build_template() -> Template {
     let records = Records::open(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();
-    let summary = parley_store::demo::seed(&records, now(), ESCALATIONS, 1, |_, _| {})
+    let summary = parley_demo::seed(&records, now(), ESCALATIONS, 1, |_, _| {})
         .await
         .unwrap();
     let hash = parley_web::auth::hash_password(PASSWORD.to_owned())

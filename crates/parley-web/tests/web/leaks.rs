@@ -21,7 +21,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use axum::http::Method;
-use parley_store::demo::MARKER_PREFIX;
+use parley_demo::MARKER_PREFIX;
 use parley_store::rows::PersonRow;
 
 use crate::harness::*;

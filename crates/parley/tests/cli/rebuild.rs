@@ -68,7 +68,7 @@ fn rebuilding_gives_back_the_record_of_officers_row_for_row() {
         let store = SqliteStore::open(&db.display().to_string()).await.unwrap();
         let records = Records::new(Arc::new(store.clone()));
         let now: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
-        let summary = parley_store::demo::seed(&records, now, 60, 7, |_, _| {})
+        let summary = parley_demo::seed(&records, now, 60, 7, |_, _| {})
             .await
             .unwrap();
         // In every partnership, each stage-2 post of an agency with open escalations at stage

@@ -8,8 +8,8 @@ use parley_core::names::{Recipient, ReferralLead};
 use parley_core::procedure::Procedure;
 
 use super::{date_error, local};
-use crate::StoreError;
-use crate::records::Records;
+use parley_store::StoreError;
+use parley_store::records::Records;
 
 /// The partnership roles the procedure's notifications go to that none of `held` fills, one
 /// role for each recipient kind: the demo gives each a person.
@@ -86,6 +86,7 @@ pub(super) async fn monitor_nights(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parley_core::roles;
 
     #[test]
     fn only_the_roles_nobody_holds_are_added() {
@@ -95,17 +96,14 @@ mod tests {
         assert_eq!(
             roles_notified(
                 &sunderland,
-                &["independent-scrutineer", "partnership-business-team"]
+                &[roles::INDEPENDENT_SCRUTINEER, roles::BUSINESS_TEAM]
             ),
-            vec!["delegated-safeguarding-partner"]
+            vec![roles::DELEGATED_SAFEGUARDING_PARTNER]
         );
         assert!(
             roles_notified(
                 &sunderland,
-                &[
-                    "safeguarding-partners-executive",
-                    "partnership-business-team"
-                ]
+                &[roles::SAFEGUARDING_PARTNERS_EXECUTIVE, roles::BUSINESS_TEAM]
             )
             .is_empty()
         );
