@@ -330,7 +330,8 @@ async fn pg_database() -> Option<(sqlx::PgPool, String)> {
             return None;
         }
     };
-    let name = format!("parley_mail_{}", uuid::Uuid::new_v4().simple());
+    // `parley_t_`: scripts/test drops what earlier runs left.
+    let name = format!("parley_t_mail_{}", uuid::Uuid::new_v4().simple());
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&admin)
         .await
