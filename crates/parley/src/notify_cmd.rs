@@ -45,6 +45,17 @@ pub(crate) struct MailArgs {
         default_value = "08:00-18:00"
     )]
     mail_hours: MailHours,
+    /// How long a sender holds the e-mails it has taken to send, in seconds. Another
+    /// `parley serve` on the same database sends a stopped instance's e-mails once this has
+    /// run out; keep it well above the time one batch takes to send.
+    #[arg(
+        long,
+        env = "PARLEY_MAIL_LEASE",
+        value_name = "SECONDS",
+        default_value_t = 300,
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    mail_lease: u64,
 }
 
 /// A process's name on the leases it takes: host, process id and a random part, so that two
@@ -92,6 +103,7 @@ impl MailArgs {
         };
         let mut settings = MailSettings::new(from, public_url.clone(), worker_id());
         settings.hours = self.mail_hours;
+        settings.lease = Duration::from_secs(self.mail_lease);
         let mailer = match (&self.smtp_url, files) {
             (Some(url), _) => {
                 let pool = u32::try_from(settings.concurrency).unwrap_or(4);

@@ -846,8 +846,13 @@ impl Harness {
 
     /// An API token for a person, made in the store as `parley user token` makes it.
     pub(crate) async fn bearer_for(&self, person: &PersonRow) -> Auth {
+        self.bearer_at(person, now()).await
+    }
+
+    /// An API token made at `t` (with [`Harness::at`]), good for a day.
+    pub(crate) async fn bearer_at(&self, person: &PersonRow, t: Timestamp) -> Auth {
         let token = parley_web::auth::new_token().unwrap();
-        let now = now().as_microsecond();
+        let now = t.as_microsecond();
         self.state
             .store
             .create_api_token(&ApiTokenRow {

@@ -33,5 +33,6 @@ mod reminders;
 mod signin;
 mod stage_access;
 mod stage_record;
+mod stories;
 mod tokens;
 mod who_may;

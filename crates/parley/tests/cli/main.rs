@@ -8,6 +8,7 @@ mod calendar;
 mod crash;
 mod data;
 mod load;
+mod mail;
 mod procedure;
 mod purge;
 mod rebuild;
