@@ -1,309 +1,56 @@
-//! The escalation page, its child's details (each showing recorded) and one page per action,
-//! each a form posted back to the same path (POST/redirect/GET).
-//!
-//! Every route is `SignedIn`: an escalation the person may not see is a 404 (never saying it
-//! exists); an action they may not take is a 403. A form carries the escalation's version the
-//! person saw: if someone acted meanwhile, the answer is a 409 page that says what changed and
-//! shows back what they typed, so that nothing is lost. What the procedure refuses is a 422
-//! with the form re-shown and the state machine's reason beside the field.
+//! The action pages of an escalation: each action's form, its answer, and the page re-shown with what was wrong.
 
-use std::collections::BTreeMap;
-
-use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
-
-use super::{FieldErrors, render};
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::route::{Route, Rule, route};
-use crate::service::deliveries::{self, Told};
+use crate::pages::{FieldErrors, render};
 use crate::service::escalation::{
-    self as svc, ActError, ActionInput, ActionKind, ActionRequest, ChildView, Choice, Detail,
-    EscalationView, HistoryItem, Loaded, Offered, field,
+    self as svc, ActError, ActionInput, ActionKind, ActionRequest, Choice, Detail, EscalationView,
+    HistoryItem, Loaded, Offered, field,
 };
 use crate::service::{redirect, stage_record};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use parley_core::procedure::StageNumber;
-
-pub fn routes() -> Vec<Route> {
-    use ActionKind as K;
-    vec![
-        route(Method::GET, "/escalations/{id}", Rule::SignedIn, get(show)),
-        // GET (and HEAD) only offer the button; the POST, with the form token, reads and
-        // records the reading.
-        route(
-            Method::GET,
-            "/escalations/{id}/child",
-            Rule::SignedIn,
-            get(child_offer),
-        ),
-        route(
-            Method::POST,
-            "/escalations/{id}/child",
-            Rule::SignedIn,
-            post(child),
-        ),
-        action_get("/escalations/{id}/record", K::Record),
-        action_post("/escalations/{id}/record", K::Record),
-        action_get("/escalations/{id}/timescale", K::AgreeTimescale),
-        action_post("/escalations/{id}/timescale", K::AgreeTimescale),
-        action_get("/escalations/{id}/escalate", K::Escalate),
-        action_post("/escalations/{id}/escalate", K::Escalate),
-        action_get("/escalations/{id}/resolve", K::Resolve),
-        action_post("/escalations/{id}/resolve", K::Resolve),
-        action_get("/escalations/{id}/meeting", K::ConveneMeeting),
-        action_post("/escalations/{id}/meeting", K::ConveneMeeting),
-        action_get("/escalations/{id}/refer", K::ReferOn),
-        action_post("/escalations/{id}/refer", K::ReferOn),
-        action_get(
-            "/escalations/{id}/referral-outcome",
-            K::RecordReferralOutcome,
-        ),
-        action_post(
-            "/escalations/{id}/referral-outcome",
-            K::RecordReferralOutcome,
-        ),
-        action_get("/escalations/{id}/arrange-meeting", K::ArrangeMeeting),
-        action_post("/escalations/{id}/arrange-meeting", K::ArrangeMeeting),
-        action_get("/escalations/{id}/record-meeting", K::RecordMeeting),
-        action_post("/escalations/{id}/record-meeting", K::RecordMeeting),
-        action_get("/escalations/{id}/redirect", K::Redirect),
-        action_post("/escalations/{id}/redirect", K::Redirect),
-        action_get("/escalations/{id}/withdraw", K::Withdraw),
-        action_post("/escalations/{id}/withdraw", K::Withdraw),
-        // Issue 14, item 2: answering a proposal, or withdrawing one's own.
-        action_get("/escalations/{id}/confirm-agreement", K::ConfirmAgreement),
-        action_post("/escalations/{id}/confirm-agreement", K::ConfirmAgreement),
-        action_get("/escalations/{id}/refuse-agreement", K::RefuseAgreement),
-        action_post("/escalations/{id}/refuse-agreement", K::RefuseAgreement),
-        action_get("/escalations/{id}/withdraw-proposal", K::WithdrawProposal),
-        action_post("/escalations/{id}/withdraw-proposal", K::WithdrawProposal),
-    ]
-}
-
-fn action_get(path: &'static str, kind: ActionKind) -> Route {
-    route(
-        Method::GET,
-        path,
-        Rule::SignedIn,
-        get(
-            move |state: State<AppState>,
-                  user: CurrentUser,
-                  id: Path<String>,
-                  q: Query<StageQuery>| { action_page(state, user, id, q, kind) },
-        ),
-    )
-}
-
-fn action_post(path: &'static str, kind: ActionKind) -> Route {
-    route(
-        Method::POST,
-        path,
-        Rule::SignedIn,
-        post(
-            move |state: State<AppState>,
-                  id: Path<String>,
-                  q: Query<StageQuery>,
-                  form: CsrfForm<Vec<(String, String)>>| {
-                submit(state, id, q, form, kind)
-            },
-        ),
-    )
-}
-
-// ---------------------------------------------------------------------------------------------
-// The escalation
-
-#[derive(Deserialize)]
-struct ShowQuery {
-    done: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ShowPage {
-    page_title: String,
-    e: EscalationView,
-    /// Newest first.
-    history: Vec<HistoryItem>,
-    done: Option<String>,
-    /// Who was told what, when (issue 15, item 2).
-    told: Told,
-}
-
-/// What the page shows that moves without the escalation's version: the header's unread
-/// count, and each delivery's state (read, e-mail sent...), which change as notifications are
-/// resolved, read and sent. A digest of them goes into the cached page's stamp.
-fn moving_parts(user: &CurrentUser, told: &Told) -> String {
-    use sha2::Digest as _;
-    let json = serde_json::to_vec(told).unwrap_or_default();
-    format!(
-        "{}|{}",
-        user.unread
-            .map_or_else(|| "-".to_owned(), |n| n.to_string()),
-        hex::encode(sha2::Sha256::digest(&json))
-    )
-}
-
-async fn show(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<String>,
-    Query(q): Query<ShowQuery>,
-) -> Result<Html<String>, AppError> {
-    let loaded = svc::load(&state, &user, &id).await?;
-    let now = state.now();
-    let told = deliveries::told(&state, &loaded).await?;
-    // The page as last rendered for this session, while the escalation's version, the
-    // partnership's configuration, the minute (what is offered depends on the time), the
-    // unread count and who was told what (`moving_parts`) stand.
-    let kept = user.session.as_ref().map(|s| {
-        (
-            format!(
-                "{}|/escalations/{id}|{}",
-                s.token_hash,
-                q.done.as_deref().unwrap_or("")
-            ),
-            format!(
-                "{}|{}|{}|{}",
-                loaded.ctx.config_version,
-                loaded.version(),
-                now.as_second().div_euclid(60),
-                moving_parts(&user, &told)
-            ),
-        )
-    });
-    if let Some(html) = kept.as_ref().and_then(|(k, v)| state.pages.get(k, v)) {
-        return Ok(Html(html));
-    }
-    let e = svc::view(&state, &loaded, now).await?;
-    let mut history = svc::history(&loaded);
-    history.reverse();
-    let done = q.done.as_deref().and_then(|d| svc::done_message(d, &e));
-    let html = render(
-        &state,
-        Some(&user),
-        &format!("/escalations/{id}"),
-        "escalation/show.html",
-        ShowPage {
-            page_title: format!("Escalation {}", e.reference),
-            e,
-            history,
-            done,
-            told,
-        },
-    )?;
-    if let Some((key, stamp)) = kept {
-        state.pages.put(key, stamp, &html.0);
-    }
-    Ok(html)
-}
-
-#[derive(Serialize)]
-struct ChildPage {
-    page_title: String,
-    child: ChildView,
-    /// The date of birth as GOV.UK writes dates, when it is one.
-    date_of_birth: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ChildOffer {
-    page_title: String,
-    escalation_id: String,
-    reference: String,
-}
-
-/// The button that shows the child's details (a form posting the session's token). Records
-/// nothing, so that a link or an image on another site cannot record a reading in the
-/// name of whoever follows it (issue 13 item 10); 404 for anyone not allowed the details.
-async fn child_offer(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Html<String>, AppError> {
-    let loaded = svc::child_allowed(&state, &user, &id).await?;
-    render(
-        &state,
-        Some(&user),
-        &format!("/escalations/{id}/child"),
-        "escalation/child_offer.html",
-        ChildOffer {
-            page_title: format!("The child’s details: {}", loaded.row.reference),
-            escalation_id: loaded.row.id,
-            reference: loaded.row.reference,
-        },
-    )
-}
-
-/// The form has no fields but its token.
-#[derive(Deserialize)]
-struct NoFields {}
-
-/// Records the reading, then shows the child's details; 404 for anyone not allowed them.
-/// Only a POST from this site with the session's form token gets here (`CsrfForm`).
-async fn child(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    CsrfForm(user, _): CsrfForm<NoFields>,
-) -> Result<Html<String>, AppError> {
-    let child = svc::child(&state, &user, &id).await?;
-    render(
-        &state,
-        Some(&user),
-        &format!("/escalations/{id}/child"),
-        "escalation/child.html",
-        ChildPage {
-            page_title: format!("The child’s details: {}", child.reference),
-            date_of_birth: child.date_of_birth.as_deref().map(|d| {
-                d.parse::<jiff::civil::Date>()
-                    .map_or_else(|_| d.to_owned(), |d| d.strftime("%-d %B %Y").to_string())
-            }),
-            child,
-        },
-    )
-}
-
-// ---------------------------------------------------------------------------------------------
-// Actions
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What a form holds, kept as typed so that it can be shown back.
 #[derive(Clone, Debug, Default, Serialize)]
-struct Values {
+pub(crate) struct Values {
     /// Stage-record field id -> text.
-    record: BTreeMap<String, String>,
-    working_days: String,
-    outcome: String,
-    referral: String,
-    referral_outcome: String,
+    pub(crate) record: BTreeMap<String, String>,
+    pub(crate) working_days: String,
+    pub(crate) outcome: String,
+    pub(crate) referral: String,
+    pub(crate) referral_outcome: String,
     /// The other procedure it is redirected to (issue 14, item 7).
-    redirection: String,
-    reason: String,
+    pub(crate) redirection: String,
+    pub(crate) reason: String,
     /// The stage whose record the form writes, when it names one (`?stage=`).
     #[serde(skip)]
-    stage: Option<i64>,
+    pub(crate) stage: Option<i64>,
     // A meeting (issue 14, item 6).
-    held_day: String,
-    held_month: String,
-    held_year: String,
-    held_hour: String,
-    held_minute: String,
-    chair: String,
-    invited_people: Vec<String>,
-    invited_agencies: Vec<String>,
-    meeting: String,
-    attended_people: Vec<String>,
-    attended_agencies: Vec<String>,
-    meeting_outcome: String,
-    meeting_actions: String,
+    pub(crate) held_day: String,
+    pub(crate) held_month: String,
+    pub(crate) held_year: String,
+    pub(crate) held_hour: String,
+    pub(crate) held_minute: String,
+    pub(crate) chair: String,
+    pub(crate) invited_people: Vec<String>,
+    pub(crate) invited_agencies: Vec<String>,
+    pub(crate) meeting: String,
+    pub(crate) attended_people: Vec<String>,
+    pub(crate) attended_agencies: Vec<String>,
+    pub(crate) meeting_outcome: String,
+    pub(crate) meeting_actions: String,
     /// The dissent statement (issue 14, item 2).
-    dissent: super::agreement::DissentValues,
+    pub(crate) dissent: crate::pages::agreement::DissentValues,
 }
 
 impl Values {
-    fn from_pairs(pairs: &[(String, String)]) -> (Values, Option<String>) {
+    pub(crate) fn from_pairs(pairs: &[(String, String)]) -> (Values, Option<String>) {
         let mut v = Values::default();
         let mut version = None;
         for (k, val) in pairs {
@@ -340,7 +87,7 @@ impl Values {
     }
 
     /// A fresh form: the stage record as recorded, the timescale as agreed.
-    fn initial(offered: &Offered) -> Values {
+    pub(crate) fn initial(offered: &Offered) -> Values {
         Values {
             record: offered
                 .record
@@ -356,7 +103,7 @@ impl Values {
     }
 
     /// What was typed, in words, for the conflict page.
-    fn typed(&self, kind: ActionKind, offered: &Offered) -> Vec<Detail> {
+    pub(crate) fn typed(&self, kind: ActionKind, offered: &Offered) -> Vec<Detail> {
         let mut out = Vec::new();
         let mut add = |label: &str, text: &str| {
             if !text.trim().is_empty() {
@@ -429,15 +176,15 @@ impl Values {
     }
 }
 
-fn choice_label<'a>(choices: &'a [Choice], value: &'a str) -> &'a str {
+pub(crate) fn choice_label<'a>(choices: &'a [Choice], value: &'a str) -> &'a str {
     choices
         .iter()
         .find(|c| c.value == value)
         .map_or(value, |c| c.label.as_str())
 }
 
-fn title(kind: ActionKind, offered: &Offered) -> String {
-    if let Some(t) = super::agreement::title(kind) {
+pub(crate) fn title(kind: ActionKind, offered: &Offered) -> String {
+    if let Some(t) = crate::pages::agreement::title(kind) {
         return t.to_owned();
     }
     match kind {
@@ -462,22 +209,22 @@ fn title(kind: ActionKind, offered: &Offered) -> String {
 }
 
 #[derive(Serialize)]
-struct ActionPage {
-    page_title: String,
-    has_errors: bool,
-    errors: FieldErrors,
-    action: &'static str,
-    form_action: String,
-    e: EscalationView,
-    version: i64,
+pub(crate) struct ActionPage {
+    pub(crate) page_title: String,
+    pub(crate) has_errors: bool,
+    pub(crate) errors: FieldErrors,
+    pub(crate) action: &'static str,
+    pub(crate) form_action: String,
+    pub(crate) e: EscalationView,
+    pub(crate) version: i64,
     /// Whether the procedure allows this now; if not, `refused` says why and no form shows.
-    available: bool,
-    refused: Option<String>,
-    offered: Offered,
-    values: Values,
+    pub(crate) available: bool,
+    pub(crate) refused: Option<String>,
+    pub(crate) offered: Offered,
+    pub(crate) values: Values,
 }
 
-fn action_view(
+pub(crate) fn action_view(
     loaded: &Loaded,
     kind: ActionKind,
     offered: Offered,
@@ -500,7 +247,7 @@ fn action_view(
     }
 }
 
-fn render_action(
+pub(crate) fn render_action(
     state: &AppState,
     user: &CurrentUser,
     page: ActionPage,
@@ -511,13 +258,13 @@ fn render_action(
 
 /// `?stage=N` on the record form: the record of a stage the escalation went through.
 #[derive(Deserialize)]
-struct StageQuery {
-    stage: Option<String>,
+pub(crate) struct StageQuery {
+    pub(crate) stage: Option<String>,
 }
 
 /// The stage a record form is about when `?stage=` names one (issue 14, item 8), after
 /// checking that the person may write it.
-async fn given_stage(
+pub(crate) async fn given_stage(
     state: &AppState,
     user: &CurrentUser,
     loaded: &svc::Loaded,
@@ -540,7 +287,7 @@ async fn given_stage(
 }
 
 /// The record form for `stage` instead of the current one.
-fn for_stage(page: &mut ActionPage, loaded: &svc::Loaded, stage: StageNumber) {
+pub(crate) fn for_stage(page: &mut ActionPage, loaded: &svc::Loaded, stage: StageNumber) {
     page.offered.record = stage_record::entries(loaded, stage);
     page.values.record = page
         .offered
@@ -560,14 +307,14 @@ fn for_stage(page: &mut ActionPage, loaded: &svc::Loaded, stage: StageNumber) {
     page.refused = (!page.available).then(|| format!("Stage {stage} keeps no record"));
 }
 
-fn lower_stage(name: &str) -> String {
+pub(crate) fn lower_stage(name: &str) -> String {
     let mut c = name.chars();
     c.next().map_or_else(String::new, |f| {
         f.to_lowercase().collect::<String>() + c.as_str()
     })
 }
 
-async fn action_page(
+pub(crate) async fn action_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
@@ -598,7 +345,7 @@ async fn action_page(
     render_action(&state, &user, page)
 }
 
-async fn submit(
+pub(crate) async fn submit(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<StageQuery>,
@@ -773,7 +520,7 @@ async fn submit(
         ActionKind::ConfirmAgreement
         | ActionKind::RefuseAgreement
         | ActionKind::WithdrawProposal => {
-            super::agreement::input(kind, &values.reason, &mut errors)
+            crate::pages::agreement::input(kind, &values.reason, &mut errors)
         }
     };
     if errors.is_empty() {
@@ -806,25 +553,25 @@ async fn submit(
     if let Some(n) = stage {
         for_stage(&mut page, &loaded, n);
     }
-    Ok(super::invalid(render_action(&state, &user, page)?))
+    Ok(crate::pages::invalid(render_action(&state, &user, page)?))
 }
 
 #[derive(Serialize)]
-struct ConflictPage {
-    page_title: &'static str,
-    e: EscalationView,
-    seen: i64,
-    current: i64,
-    action_title: String,
-    form_action: String,
+pub(crate) struct ConflictPage {
+    pub(crate) page_title: &'static str,
+    pub(crate) e: EscalationView,
+    pub(crate) seen: i64,
+    pub(crate) current: i64,
+    pub(crate) action_title: String,
+    pub(crate) form_action: String,
     /// What happened since the version the person saw, oldest first.
-    changes: Vec<HistoryItem>,
+    pub(crate) changes: Vec<HistoryItem>,
     /// What they typed, to copy into the form again.
-    typed: Vec<Detail>,
+    pub(crate) typed: Vec<Detail>,
 }
 
 /// 409: someone acted since `seen`. Says what changed and shows back what was typed.
-async fn conflict(
+pub(crate) async fn conflict(
     state: &AppState,
     user: &CurrentUser,
     loaded: &Loaded,
