@@ -124,7 +124,10 @@ impl std::fmt::Debug for Records {
     }
 }
 
-fn outbox_rows(notifications: &[Notification], escalation_id: Option<&str>) -> Vec<NewOutbox> {
+pub(crate) fn outbox_rows(
+    notifications: &[Notification],
+    escalation_id: Option<&str>,
+) -> Vec<NewOutbox> {
     notifications
         .iter()
         .map(|n| NewOutbox {
@@ -231,7 +234,7 @@ impl Records {
         Ok((p, version))
     }
 
-    fn replay(
+    pub(crate) fn replay(
         &self,
         projector: &mut Projector,
         partnership_id: &str,
