@@ -22,6 +22,7 @@ pub enum Template {
 }
 
 /// The template every other one imports: page, fonts, language, headings and shared pieces.
+#[cfg_attr(not(feature = "pdf"), allow(dead_code))]
 pub(crate) const BASE: (&str, &str) = ("base.typ", include_str!("../templates/base.typ"));
 
 impl Template {
@@ -42,6 +43,7 @@ impl Template {
         }
     }
 
+    #[cfg_attr(not(feature = "pdf"), allow(dead_code))]
     pub(crate) fn source(self) -> &'static str {
         match self {
             Template::Report => include_str!("../templates/report.typ"),
@@ -124,4 +126,39 @@ impl Document {
 pub struct Rendered {
     pub pdf: Vec<u8>,
     pub warnings: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_is_listed_once_with_its_own_file() {
+        let mut files: Vec<&str> = Template::ALL.iter().map(|t| t.file()).collect();
+        files.push(BASE.0);
+        let n = files.len();
+        files.sort_unstable();
+        files.dedup();
+        assert_eq!(files.len(), n);
+        for t in Template::ALL {
+            assert!(
+                t.source().contains("#import \"base.typ\": *"),
+                "{}",
+                t.file()
+            );
+            assert!(t.source().contains("#import sys: inputs"), "{}", t.file());
+        }
+    }
+
+    #[cfg(not(feature = "pdf"))]
+    #[test]
+    fn without_the_pdf_feature_a_document_says_so() {
+        let doc = Document::new(Template::Report, "A report".to_owned(), Vec::new());
+        assert_eq!(
+            doc.pdf(),
+            Err(DocumentError::PdfNotBuilt {
+                document: "the period report"
+            })
+        );
+    }
 }

@@ -63,34 +63,27 @@ fn section(s: &FormSection) -> Data {
 impl PartnershipNotification {
     pub fn document(&self) -> Document {
         let mut inputs = heading(&self.heading);
-        let mut sections: Vec<Data> = self.sections.iter().map(section).collect();
-        if !self.submissions.is_empty() {
-            // Croydon Appendix A: "submitted at Stage 3 and subsequently updated if Stage 4
-            // and 5 are used": each sending, in order.
-            let sent: Vec<String> = self
-                .submissions
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let how = if i == 0 { "Submitted" } else { "Updated" };
-                    format!(
-                        "{how} at {} on {}.",
-                        s.stage,
-                        parley_report::period::long_date(s.on)
-                    )
-                })
-                .collect();
-            sections.push(section(&FormSection {
-                label: "Sent to the partnership".to_owned(),
-                hint: None,
-                value: sent.join("\n"),
-            }));
-        }
+        // Croydon Appendix A: "submitted at Stage 3 and subsequently updated if Stage 4 and 5
+        // are used": each sending, in order.
+        let sent: Vec<String> = self
+            .submissions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let how = if i == 0 { "Submitted" } else { "Updated" };
+                format!(
+                    "{how} at {} on {}.",
+                    s.stage,
+                    parley_report::period::long_date(s.on)
+                )
+            })
+            .collect();
         inputs.extend([
             ("completed_by", data::person(&self.completed_by)),
             ("agency", Data::str(&self.agency)),
             ("contact", Data::str(&self.contact)),
-            ("sections", Data::Array(sections)),
+            ("sections", Data::list(&self.sections, section)),
+            ("sent", Data::Str(sent.join("\n"))),
             (
                 "meeting_request",
                 Data::opt(self.meeting_request.as_ref(), section),
@@ -148,7 +141,7 @@ impl StageRecordForm {
         ));
         if let Some(r) = receiver {
             lines.push(Entry::new(
-                "Receiving",
+                "Receiving person",
                 &format!("{}, {}", r.name, r.designation),
             ));
         }

@@ -285,9 +285,13 @@ mod tests {
         assert_eq!(problems("buckinghamshire", ""), []);
     }
 
+    /// Text added to a seed, the seed, and the problems expected: (line within the text,
+    /// message).
+    type Case = (&'static str, &'static str, &'static [(usize, &'static str)]);
+
     #[test]
     fn bad_forms_are_reported_where_they_are() {
-        let cases: &[(&str, &str, &[(usize, &str)])] = &[
+        let cases: &[Case] = &[
             (
                 "[[form]]\nid = \"A\"\nlayout = \"stage-record\"\ntitle = \"R\"\n",
                 "croydon",

@@ -17,16 +17,17 @@ use parley_report::{Period, Preset};
 
 /// Text that typst would read as code or markup if it were ever put into a template's
 /// source: a call, a closing bracket, maths, strong emphasis, a label, and HTML.
-pub const HOSTILE: &str = "#panic(\"boom\") ] $x^2$ *strong* _em_ <script>alert(1)</script>";
+pub(crate) const HOSTILE: &str = "#panic(\"boom\") ] $x^2$ *strong* _em_ <script>alert(1)</script>";
 
 /// The child's details: found only where the child may be seen.
-pub const CHILD_MARKERS: [&str; 3] = ["Quillifer Zanzibar", "943 476 5919", "29 February 2012"];
+pub(crate) const CHILD_MARKERS: [&str; 3] =
+    ["Quillifer Zanzibar", "943 476 5919", "29 February 2012"];
 
-pub fn calendar() -> Calendar {
+pub(crate) fn calendar() -> Calendar {
     Calendar::new(Region::EnglandAndWales, &BankHolidays::built_in(), &[]).unwrap()
 }
 
-pub fn march() -> Period {
+pub(crate) fn march() -> Period {
     Preset::Month.containing(date(2026, 3, 1)).unwrap()
 }
 
@@ -37,7 +38,7 @@ fn n(s: i64) -> StageNumber {
 /// Eleven escalations in March 2026: seven about thresholds between the police and
 /// children's social care (enough to publish), three about information sharing, and one
 /// whose category is [`HOSTILE`]. Some close, some reach stage 3.
-pub fn month_of_escalations(hostile_category: &str) -> Vec<EscalationFacts> {
+pub(crate) fn month_of_escalations(hostile_category: &str) -> Vec<EscalationFacts> {
     let agencies = [
         Named::new("a-police", "Police"),
         Named::new("a-csc", "Children's social care"),
@@ -117,7 +118,7 @@ pub fn month_of_escalations(hostile_category: &str) -> Vec<EscalationFacts> {
     out
 }
 
-pub fn march_figures(hostile_category: &str) -> Figures {
+pub(crate) fn march_figures(hostile_category: &str) -> Figures {
     figures(
         &month_of_escalations(hostile_category),
         &[date(2026, 3, 10)],
@@ -128,7 +129,7 @@ pub fn march_figures(hostile_category: &str) -> Figures {
     .unwrap()
 }
 
-pub fn stage_name(s: StageNumber) -> String {
+pub(crate) fn stage_name(s: StageNumber) -> String {
     format!("Stage {s}")
 }
 
@@ -144,7 +145,7 @@ fn on(d: (i16, i8, i8)) -> Option<Date> {
 }
 
 /// An escalation at stage 3 of Croydon's procedure; `text` goes into every free-text value.
-pub fn case(text: &str) -> Case {
+pub(crate) fn case(text: &str) -> Case {
     let record = |title: &str, started, ended| StageRecord {
         title: title.to_owned(),
         started_on: on(started),
@@ -199,7 +200,7 @@ pub fn case(text: &str) -> Case {
     }
 }
 
-pub fn stage_record(case: Case) -> StageRecordForm {
+pub(crate) fn stage_record(case: Case) -> StageRecordForm {
     StageRecordForm {
         heading: FormHeading {
             title: "Record of Escalation, Challenge and Conflict Resolution between Practitioners or Agencies".to_owned(),
@@ -212,7 +213,7 @@ pub fn stage_record(case: Case) -> StageRecordForm {
 }
 
 /// Croydon Appendix A for `case`: the form takes only its summary.
-pub fn croydon(case: &Case, text: &str) -> PartnershipNotification {
+pub(crate) fn croydon(case: &Case, text: &str) -> PartnershipNotification {
     PartnershipNotification {
         heading: FormHeading {
             title: "Escalation Notification to Croydon Safeguarding Children Board".to_owned(),
@@ -261,7 +262,7 @@ pub fn croydon(case: &Case, text: &str) -> PartnershipNotification {
 }
 
 /// Sunderland Appendix 1 for `case`, signed by the referrer's confirmation.
-pub fn sunderland(case: &Case, text: &str) -> ReferralProforma {
+pub(crate) fn sunderland(case: &Case, text: &str) -> ReferralProforma {
     let step = |title: &str, outcome: &str| StageRecord {
         title: title.to_owned(),
         started_on: None,

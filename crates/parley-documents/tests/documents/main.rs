@@ -1,12 +1,18 @@
 //! The documents as PDF, read back with poppler-utils: their text (pdftotext), their
 //! properties (pdfinfo: tagged, titled) and a page drawn as an image (pdftoppm).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod fixtures;
 mod tools;
 
 use std::collections::BTreeSet;
 
 use fixtures::{CHILD_MARKERS, HOSTILE, case, croydon, march_figures, stage_name, sunderland};
+use parley_core::procedure::FormLayout;
+use parley_documents::input::{
+    FormHeading, PartnershipNotification, ReferralProforma, StageRecordForm,
+};
 use parley_documents::{Document, Publication, ReportInput, Template, report};
 use parley_report::suppress::Threshold;
 
@@ -114,7 +120,7 @@ fn forms_for_the_partnership_never_hold_the_child() {
             report_of("Plain words", Publication::Published(Threshold::DEFAULT)),
         ),
     ];
-    let record = fixtures::stage_record(c.clone()).document();
+    let record = fixtures::stage_record(c).document();
     for marker in CHILD_MARKERS {
         assert!(
             record.inputs.strings().iter().any(|s| s.contains(marker)),
@@ -231,4 +237,50 @@ fn the_published_report_shows_no_small_number() {
     assert!(!text.contains("is left out of this form"), "{text}");
     assert!(text.contains("Learning log"), "{text}");
     assert!(text.contains("Share the plan sooner (1)"), "{text}");
+}
+
+#[test]
+fn every_form_of_the_built_in_procedures_prints() {
+    let poppler = tools::poppler();
+    let c = case("Plain words");
+    let mut layouts = BTreeSet::new();
+    for p in parley_core::seeds::all().unwrap() {
+        for spec in &p.forms {
+            let heading = FormHeading::of(&p, spec);
+            let doc = match Template::for_layout(spec.layout) {
+                Template::PartnershipNotification => PartnershipNotification {
+                    heading,
+                    ..croydon(&c, "Plain words")
+                }
+                .document(),
+                Template::ReferralProforma => ReferralProforma {
+                    heading,
+                    ..sunderland(&c, "Plain words")
+                }
+                .document(),
+                Template::StageRecord | Template::Report => StageRecordForm {
+                    heading,
+                    case: c.clone(),
+                }
+                .document(),
+            };
+            let name = format!("{}-{}", p.id, spec.id);
+            assert_eq!(doc.template, Template::for_layout(spec.layout), "{name}");
+            assert_eq!(doc.title, spec.title, "{name}");
+            layouts.insert(spec.layout);
+            let rendered = doc.render().unwrap();
+            assert_eq!(rendered.warnings, Vec::<String>::new(), "{name}");
+            let Some(t) = &poppler else { continue };
+            let text = t.flat_text(&name, &rendered.pdf);
+            assert!(text.contains(&spec.title), "{name}: {text}");
+            if let Some(r) = &spec.reference {
+                assert!(text.contains(r.as_str()), "{name}: {text}");
+            }
+        }
+    }
+    assert_eq!(
+        layouts.len(),
+        FormLayout::ALL.len(),
+        "a layout no procedure uses"
+    );
 }

@@ -10,12 +10,12 @@ use tempfile::TempDir;
 
 /// The three tools, found on the PATH.
 #[derive(Debug)]
-pub struct Poppler {
+pub(crate) struct Poppler {
     dir: TempDir,
 }
 
 /// The tools, or `None` (having said so) when they are missing outside CI.
-pub fn poppler() -> Option<Poppler> {
+pub(crate) fn poppler() -> Option<Poppler> {
     let missing: Vec<&str> = ["pdftotext", "pdftoppm", "pdfinfo"]
         .into_iter()
         .filter(|t| Command::new(t).arg("-v").output().is_err())
@@ -54,14 +54,14 @@ impl Poppler {
     }
 
     /// The text of every page, in reading order.
-    pub fn text(&self, name: &str, pdf: &[u8]) -> String {
+    pub(crate) fn text(&self, name: &str, pdf: &[u8]) -> String {
         let path = self.write(name, pdf);
         String::from_utf8(run(Command::new("pdftotext").arg(&path).arg("-"))).unwrap()
     }
 
     /// The text with every run of white space made one space, for looking for phrases that
     /// a line may have broken.
-    pub fn flat_text(&self, name: &str, pdf: &[u8]) -> String {
+    pub(crate) fn flat_text(&self, name: &str, pdf: &[u8]) -> String {
         self.text(name, pdf)
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -69,14 +69,14 @@ impl Poppler {
     }
 
     /// pdfinfo's report: `Title:`, `Tagged:`, `Pages:` ...
-    pub fn info(&self, name: &str, pdf: &[u8]) -> String {
+    pub(crate) fn info(&self, name: &str, pdf: &[u8]) -> String {
         let path = self.write(name, pdf);
         String::from_utf8(run(Command::new("pdfinfo").arg(&path))).unwrap()
     }
 
     /// A page as PNG at 50 dpi, and the share of its pixels that are not white (from the same
     /// page as greyscale).
-    pub fn page(&self, name: &str, pdf: &[u8], page: u32) -> Page {
+    pub(crate) fn page(&self, name: &str, pdf: &[u8], page: u32) -> Page {
         let path = self.write(name, pdf);
         let root = self.dir.path().join(format!("{name}-{page}"));
         let n = page.to_string();
@@ -102,15 +102,15 @@ impl Poppler {
 
 /// A rendered page.
 #[derive(Debug)]
-pub struct Page {
-    pub png: Vec<u8>,
+pub(crate) struct Page {
+    pub(crate) png: Vec<u8>,
     /// The share of pixels darker than light grey.
-    pub ink: f64,
+    pub(crate) ink: f64,
 }
 
 impl Page {
     /// Width and height from the PNG's header.
-    pub fn size(&self) -> (u32, u32) {
+    pub(crate) fn size(&self) -> (u32, u32) {
         assert_eq!(&self.png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
         let be = |at: usize| u32::from_be_bytes(self.png[at..at + 4].try_into().unwrap());
         (be(16), be(20))
