@@ -1,5 +1,6 @@
 //! The documents as PDF, read back with poppler-utils: their text (pdftotext), their
-//! properties (pdfinfo: tagged, titled) and a page drawn as an image (pdftoppm).
+//! properties (pdfinfo: tagged, titled, PDF/UA-1, en-GB) and a page drawn as an image
+//! (pdftoppm).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,6 +11,7 @@ use std::collections::BTreeSet;
 
 use fixtures::{CHILD_MARKERS, HOSTILE, case, croydon, march_figures, stage_name, sunderland};
 use parley_core::procedure::FormLayout;
+use parley_documents::data::Data;
 use parley_documents::input::{
     FormHeading, PartnershipNotification, ReferralProforma, StageRecordForm,
 };
@@ -47,6 +49,30 @@ fn every_document(text: &str) -> Vec<(&'static str, Document)> {
     ]
 }
 
+/// The value of `key` in a dictionary of the inputs.
+fn field<'a>(d: &'a Data, key: &str) -> &'a Data {
+    match d {
+        Data::Dict(entries) => entries
+            .iter()
+            .find_map(|(k, v)| (*k == key).then_some(v))
+            .unwrap_or_else(|| panic!("no {key}")),
+        other => panic!("not a dictionary: {other:?}"),
+    }
+}
+
+trait List {
+    fn array(&self) -> &[Data];
+}
+
+impl List for Data {
+    fn array(&self) -> &[Data] {
+        match self {
+            Data::Array(items) => items,
+            other => panic!("not a list: {other:?}"),
+        }
+    }
+}
+
 fn no_space(s: &str) -> String {
     s.split_whitespace().collect()
 }
@@ -62,6 +88,11 @@ fn every_template_makes_a_tagged_titled_a4_pdf() {
         let rendered = doc.render().unwrap();
         assert!(rendered.pdf.starts_with(b"%PDF-"), "{name}");
         assert_eq!(rendered.warnings, Vec::<String>::new(), "{name}");
+        assert_eq!(
+            doc.pdf().unwrap(),
+            rendered.pdf,
+            "{name}: the same input, another PDF"
+        );
         // To look at them: PARLEY_DOCUMENTS_OUT=DIR cargo test -p parley-documents.
         if let Ok(dir) = std::env::var("PARLEY_DOCUMENTS_OUT") {
             std::fs::write(format!("{dir}/{name}.pdf"), &rendered.pdf).unwrap();
@@ -76,6 +107,10 @@ fn every_template_makes_a_tagged_titled_a4_pdf() {
         assert_eq!(field("Tagged:"), "yes", "{name}");
         assert_eq!(field("Title:"), doc.title, "{name}");
         assert_eq!(field("Page size:"), "595.276 x 841.89 pts (A4)", "{name}");
+        let meta = p.meta(name, &rendered.pdf);
+        for claim in ["<pdfuaid:part>1</pdfuaid:part>", "<rdf:li>en-GB</rdf:li>"] {
+            assert!(meta.contains(claim), "{name}: no {claim} in\n{meta}");
+        }
         let page = p.page(name, &rendered.pdf, 1);
         assert_eq!(page.size(), (414, 585), "{name}: A4 at 50 dpi");
         assert!(
@@ -200,6 +235,27 @@ fn sunderland_appendix_1_is_signed_by_the_recorded_confirmation() {
 fn the_published_report_shows_no_small_number() {
     let published = report_of("Plain words", Publication::Published(Threshold::DEFAULT));
     let exact = report_of("Plain words", Publication::Exact);
+    // Every count of every published table is 0, at least 5, or hidden.
+    let mut counts = 0;
+    for s in field(&published.inputs, "sections").array() {
+        for row in field(s, "rows").array() {
+            for cell in &row.array()[1..] {
+                let Data::Str(text) = cell else {
+                    panic!("{cell:?}")
+                };
+                if let Ok(n) = text.parse::<u64>() {
+                    assert!(n == 0 || n >= 5, "{text} in {row:?}");
+                    counts += 1;
+                } else {
+                    assert!(
+                        ["fewer than 5", "suppressed"].contains(&text.as_str()),
+                        "{text}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(counts > 20, "only {counts} counts");
     let strings = published.inputs.strings();
     assert!(strings.iter().any(|s| s.starts_with("fewer than 5")));
     assert!(!strings.iter().any(|s| s.contains("CR-0")), "a reference");

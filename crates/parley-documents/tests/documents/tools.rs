@@ -74,6 +74,12 @@ impl Poppler {
         String::from_utf8(run(Command::new("pdfinfo").arg(&path))).unwrap()
     }
 
+    /// The document's XMP metadata (pdfinfo -meta).
+    pub(crate) fn meta(&self, name: &str, pdf: &[u8]) -> String {
+        let path = self.write(name, pdf);
+        String::from_utf8(run(Command::new("pdfinfo").arg("-meta").arg(&path))).unwrap()
+    }
+
     /// A page as PNG at 50 dpi, and the share of its pixels that are not white (from the same
     /// page as greyscale).
     pub(crate) fn page(&self, name: &str, pdf: &[u8], page: u32) -> Page {
