@@ -1,7 +1,7 @@
 //! The period report as a document (issue 17, items 1 to 3): its title and period, every
 //! table of [`count_sections`] in order, each of the four charts of [`charts`] with the
 //! table of its figures, and, in the business team's exact form only, the lists that name
-//! escalations (what is open, the learning log).
+//! escalations (what is open, the learning log), up to [`LIST_ROWS`] rows each.
 //!
 //! Marking. [`Publication::Published`] is "For publication": every table goes through
 //! suppression, so a count from 1 to the threshold less one reads "fewer than 5", and a chart
@@ -21,6 +21,11 @@ use parley_report::suppress::{Cell, Threshold};
 use crate::DocumentError;
 use crate::data::Data;
 use crate::document::{Document, Template};
+
+/// The most rows of a list (what is open, the learning log) that the PDF prints. A year's
+/// list can run to thousands of rows, hundreds of pages and minutes of layout; the CSV
+/// download has every row, and the PDF says how many it leaves out.
+pub const LIST_ROWS: usize = 200;
 
 /// Which form of the report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -197,6 +202,17 @@ fn section(
 }
 
 fn list(title: &str, note: &str, table: &CsvTable) -> Data {
+    let rows = table.rows();
+    let shown = &rows[..rows.len().min(LIST_ROWS)];
+    let note = if shown.len() < rows.len() {
+        format!(
+            "{note} The first {} of {} rows are shown here; the CSV download has them all.",
+            shown.len(),
+            rows.len()
+        )
+    } else {
+        note.to_owned()
+    };
     let text = |v: &Value| match v {
         Value::Text(s) => s.clone(),
         Value::Count(n) => n.to_string(),
@@ -207,11 +223,55 @@ fn list(title: &str, note: &str, table: &CsvTable) -> Data {
     };
     Data::dict([
         ("title", Data::str(title)),
-        ("note", Data::str(note)),
+        ("note", Data::Str(note)),
         ("columns", Data::list(table.headers(), |h| Data::str(h))),
         (
             "rows",
-            Data::list(table.rows(), |r| Data::list(r, |v| Data::Str(text(v)))),
+            Data::list(shown, |r| Data::list(r, |v| Data::Str(text(v)))),
         ),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn table(n: usize) -> CsvTable {
+        let mut t = CsvTable::new(&["Reference"]);
+        for i in 0..n {
+            t.push(vec![Value::Text(format!("E-{i}"))]).unwrap();
+        }
+        t
+    }
+
+    fn rows_and_note(d: &Data) -> (usize, String) {
+        let Data::Dict(entries) = d else {
+            panic!("{d:?}")
+        };
+        let get = |k: &str| entries.iter().find(|(key, _)| *key == k).unwrap().1.clone();
+        match (get("rows"), get("note")) {
+            (Data::Array(rows), Data::Str(note)) => (rows.len(), note),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_long_list_is_cut_and_says_so() {
+        assert_eq!(
+            rows_and_note(&list("Open", "Longest first.", &table(LIST_ROWS))),
+            (LIST_ROWS, "Longest first.".to_owned())
+        );
+        assert_eq!(
+            rows_and_note(&list("Open", "Longest first.", &table(LIST_ROWS + 50))),
+            (
+                LIST_ROWS,
+                format!(
+                    "Longest first. The first {LIST_ROWS} of {} rows are shown here; the CSV download has them all.",
+                    LIST_ROWS + 50
+                )
+            )
+        );
+    }
 }
