@@ -669,6 +669,23 @@ fn is_weekday(date: Date) -> bool {
     !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday)
 }
 
+/// The months' names in English, January first: for dates written in words ("Monday
+/// 7 December", "April 2026") by the e-mails and the reports.
+pub const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

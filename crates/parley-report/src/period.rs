@@ -13,20 +13,7 @@ use jiff::civil::Date;
 
 use crate::ReportError;
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+use parley_core::calendar::MONTH_NAMES as MONTHS;
 
 /// The name of a month, 1 for January.
 pub fn month_name(month: i8) -> &'static str {

@@ -13,20 +13,7 @@ pub fn date_in_words(date: Date, today: Date) -> String {
         Weekday::Saturday => "Saturday",
         Weekday::Sunday => "Sunday",
     };
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
+    use parley_core::calendar::MONTH_NAMES as MONTHS;
     let month = MONTHS[usize::from(date.month().unsigned_abs()) - 1];
     if date.year() == today.year() {
         format!("{day} {} {month}", date.day())

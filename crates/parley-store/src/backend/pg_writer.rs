@@ -2,6 +2,11 @@
 //! batch depends on (one statement, or one message of several), two otherwise, however many
 //! commands it holds.
 //!
+//! Longer than 800 lines: the one-trip message, the one-statement batch, the two-message path
+//! and the settling of a lost batch share one connection guard and one memory of chain heads;
+//! the structure issue (16) replaces the literal-built messages with bound arrays, and the file
+//! is divided then.
+//!
 //! sqlx sends one statement at a time and waits for each answer, so a batch written statement
 //! by statement costs a round trip per row (about 0.1 ms each on loopback, measured with
 //! `scripts/bench-store`: most of a batch's time). Here a batch the writer cannot decide from
