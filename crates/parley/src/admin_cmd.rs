@@ -1,8 +1,10 @@
 //! `parley admin`: maintenance of a database, and (hidden from `--help`) the load and crash-check
-//! tools that `scripts/bench-store`, `scripts/pg-crash-test` and the crash test run.
+//! tools that `scripts/bench-store`, `scripts/bench-deadlines`, `scripts/pg-crash-test` and the
+//! crash test run.
 
 mod check;
 mod load;
+mod seed;
 
 use clap::Subcommand;
 use parley_store::records::Records;
@@ -30,6 +32,10 @@ pub(crate) enum AdminCommand {
     /// Test tool: check acknowledged writes, chains and projections after a crash.
     #[command(hide = true)]
     CheckAcks(check::CheckAcksArgs),
+    /// Benchmark tool: raise open escalations, some with a deadline passed at `--now`, for
+    /// `scripts/bench-deadlines`.
+    #[command(hide = true)]
+    SeedDeadlines(seed::SeedDeadlinesArgs),
 }
 
 pub(crate) async fn run(command: AdminCommand, ctx: Ctx) -> Outcome {
@@ -61,5 +67,6 @@ pub(crate) async fn run(command: AdminCommand, ctx: Ctx) -> Outcome {
         AdminCommand::WriteLoad(args) => load::write_load(args, &ctx.database).await,
         AdminCommand::RawCeiling(args) => load::raw_ceiling(args, &ctx.database).await,
         AdminCommand::CheckAcks(args) => check::check_acks(args, &ctx.database).await,
+        AdminCommand::SeedDeadlines(args) => seed::seed_deadlines(args, &ctx.database).await,
     }
 }

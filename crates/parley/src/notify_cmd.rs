@@ -213,16 +213,22 @@ async fn send(args: SendArgs, ctx: &Ctx) -> Outcome {
     let now = args.now.unwrap_or_else(Timestamp::now);
     let records = Arc::new(Records::open(&ctx.database).await?);
     let Some((mailer, settings)) = args.mail.mailer(None, None)? else {
+        let started = std::time::Instant::now();
         let resolved = records.resolve_outbox(now).await?;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
         return Ok(format!(
-            "{resolved} notifications put in people's inboxes; no --smtp-url, so no e-mail was sent\n"
+            "{resolved} notifications put in people's inboxes; no --smtp-url, so no e-mail was sent (ms={ms:.1})\n"
         ));
     };
+    let started = std::time::Instant::now();
     let report = send_once(&StoreQueue::new(records), &mailer, &settings, now)
         .await
         .map_err(|e| Failure(e.to_string()))?;
+    // How long the round took (resolving, leasing, sending, recording), for operators and
+    // scripts/bench-deadlines.
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
     let mut out = format!(
-        "resolved={} leased={} sent={} retrying={} failed={} digests={} (holding {}) via {}\n",
+        "resolved={} leased={} sent={} retrying={} failed={} digests={} (holding {}) via {} ms={ms:.1}\n",
         report.resolved,
         report.leased,
         report.sent,
