@@ -10,6 +10,7 @@ use crate::StoreError;
 use crate::rows::{DeliveryRow, OutboxRow};
 
 mod sql;
+mod streams;
 
 pub use sql::DUE_ESCALATIONS;
 pub(crate) use sql::{pg, sqlite};
@@ -40,6 +41,15 @@ pub trait Notices: Send + Sync {
         partnership_id: &str,
         today: &str,
     ) -> Result<Vec<String>, StoreError>;
+
+    /// The events of the partnership's escalations `escalation_ids` (their `escalation:` streams),
+    /// ordered by stream and, within each, by version: what the deadline monitor decides a
+    /// group of due escalations on, in one query.
+    async fn escalations_events(
+        &self,
+        partnership_id: &str,
+        escalation_ids: &[String],
+    ) -> Result<Vec<crate::chain::Link>, StoreError>;
 
     /// The partnership's earliest wake date (`YYYY-MM-DD`): when the deadline monitor next has
     /// something to record for it; `None` when nothing is waiting. One index look-up.
@@ -175,6 +185,14 @@ impl Notices for SqliteStore {
         today: &str,
     ) -> Result<Vec<String>, StoreError> {
         sqlite::due_escalations(&self.pool, partnership_id, today).await
+    }
+
+    async fn escalations_events(
+        &self,
+        partnership_id: &str,
+        escalation_ids: &[String],
+    ) -> Result<Vec<crate::chain::Link>, StoreError> {
+        streams::sqlite(&self.pool, partnership_id, escalation_ids).await
     }
 
     async fn earliest_wake(&self, partnership_id: &str) -> Result<Option<String>, StoreError> {
@@ -324,6 +342,14 @@ impl Notices for PgStore {
         today: &str,
     ) -> Result<Vec<String>, StoreError> {
         pg::due_escalations(&self.pool, partnership_id, today).await
+    }
+
+    async fn escalations_events(
+        &self,
+        partnership_id: &str,
+        escalation_ids: &[String],
+    ) -> Result<Vec<crate::chain::Link>, StoreError> {
+        streams::pg(&self.pool, partnership_id, escalation_ids).await
     }
 
     async fn earliest_wake(&self, partnership_id: &str) -> Result<Option<String>, StoreError> {

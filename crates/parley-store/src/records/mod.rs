@@ -125,7 +125,7 @@ impl std::fmt::Debug for Records {
     }
 }
 
-fn outbox_rows(notifications: &[Notification], escalation_id: Option<&str>) -> Vec<NewOutbox> {
+pub(crate) fn outbox_rows(notifications: &[Notification], escalation_id: Option<&str>) -> Vec<NewOutbox> {
     notifications
         .iter()
         .map(|n| NewOutbox {
@@ -232,7 +232,7 @@ impl Records {
         Ok((p, version))
     }
 
-    fn replay(
+    pub(crate) fn replay(
         &self,
         projector: &mut Projector,
         partnership_id: &str,

@@ -262,6 +262,54 @@ async fn two_servers_passing_at_once_record_each_deadline_once() {
     }
 }
 
+/// A pass over more escalations than it decides together (a group is read in one query and
+/// written in one transaction, the next read while the last is written) records every deadline
+/// once, with the chain intact and the query tables what the events say.
+#[tokio::test]
+async fn a_pass_over_many_groups_records_each_deadline_once_with_the_chain_intact() {
+    for db in backends().await {
+        let b = db.backend;
+        let records = db.records().await;
+        let w = world(&records, "buckinghamshire").await;
+        raise_many(&records, &w, 1100).await;
+        // Three weeks on: the stage and the overall deadline of every escalation.
+        let report = records.deadline_pass(day(30, 0)).await.unwrap();
+        assert!(report.failed.is_empty(), "{b:?}: {report:?}");
+        assert_eq!(
+            (report.escalations, report.recorded, report.conflicts),
+            (1100, 2200, 0),
+            "{b:?}"
+        );
+        assert_eq!(
+            recorded_deadlines(&records, &w.partnership).await.len(),
+            2200
+        );
+        let outbox = records.store().outbox(&w.partnership).await.unwrap();
+        assert_eq!(
+            outbox
+                .iter()
+                .filter(|o| o.reason.starts_with("deadline-passed"))
+                .count(),
+            // Buckinghamshire's stage leads are told of each deadline that passes.
+            2200,
+            "{b:?}"
+        );
+        let again = records.deadline_pass(day(30, 1)).await.unwrap();
+        assert_eq!((again.escalations, again.recorded), (0, 0), "{b:?}");
+        let audit = parley_store::audit::verify(records.store().as_ref())
+            .await
+            .unwrap();
+        assert!(audit.first_break().is_none(), "{b:?}");
+        assert_eq!(
+            consistency::check(records.store().as_ref(), records.holidays().clone())
+                .await
+                .unwrap(),
+            ProjectionReport::Consistent,
+            "{b:?}"
+        );
+    }
+}
+
 /// The pass reads the due escalations through `escalations_wake`, whatever else is open: its
 /// cost is what is due. Asserted on each backend's plan, over a table with many rows not due.
 #[tokio::test]
