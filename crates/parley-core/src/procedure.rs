@@ -3,6 +3,7 @@
 //! (`docs/procedure-format.md`) and checked before use.
 
 mod counting;
+mod forms;
 mod not_carried;
 mod parse;
 mod prompts;
@@ -18,6 +19,7 @@ pub use crate::names::{
     Role, RouteKind, StageAction, Trigger,
 };
 pub use counting::DayOne;
+pub use forms::{FormLayout, FormSpec};
 pub use not_carried::{NotCarried, normalise_whitespace};
 pub use parse::{Diagnostic, FORMAT_VERSION, ProcedureErrors, line_col, parse};
 pub use prompts::{OLDEST_AGE, Prompt, age_on};
@@ -100,6 +102,8 @@ pub struct Procedure {
     pub stages: Vec<Stage>,
     pub record_fields: Vec<Field>,
     pub partnership_form: Option<Form>,
+    /// The forms printed as documents (`[[form]]`), in the file's order.
+    pub forms: Vec<FormSpec>,
     pub notifications: Vec<NotificationRule>,
     pub categories: Vec<Field>,
     pub outcomes: Outcomes,
@@ -437,6 +441,10 @@ impl Procedure {
 
     pub fn record_field(&self, id: &str) -> Option<&Field> {
         self.record_fields.iter().find(|c| c.id == id)
+    }
+
+    pub fn form(&self, id: &str) -> Option<&FormSpec> {
+        self.forms.iter().find(|f| f.id == id)
     }
 
     pub fn referral(&self, id: &str) -> Option<&Referral> {

@@ -71,6 +71,16 @@ impl CsvTable {
         Ok(())
     }
 
+    /// The column names, as people see them.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// The rows, one value per column (for showing the same table elsewhere: the PDF).
+    pub fn rows(&self) -> &[Vec<Value>] {
+        &self.rows
+    }
+
     /// The CSV text.
     pub fn write(&self) -> String {
         let mut out = String::new();

@@ -7,7 +7,7 @@
 use parley_core::StageNumber;
 
 use crate::ReportError;
-use crate::chart::{ChartData, Series};
+use crate::chart::{ChartData, Series, bar, stacked_bar};
 use crate::csv::{CsvTable, Value};
 use crate::figures::{Figures, LearningGroup, OpenAtEnd};
 use crate::suppress::{Cell, CountTable, Threshold, suppress};
@@ -361,6 +361,17 @@ pub fn charts(f: &Figures, stage_name: StageName<'_>) -> Vec<ChartData> {
             ],
         },
     ]
+}
+
+/// A chart of [`charts`] drawn as SVG: the page and the PDF both draw it here, so both show
+/// the same picture. Counts of one thing by another whose bars add up to a whole (by month
+/// and stage, by agency and outcome) are stacked; the categories are one series; deadlines
+/// met and missed sit side by side so the two can be compared stage by stage.
+pub fn chart_svg(chart: &ChartData) -> Result<String, ReportError> {
+    match chart.id.as_str() {
+        "raised-by-month" | "outcomes-by-receiving-agency" => stacked_bar(chart),
+        _ => bar(chart),
+    }
 }
 
 /// What was open at the end, one row each, for the business team only (it names them).

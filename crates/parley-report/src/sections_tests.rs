@@ -82,6 +82,10 @@ fn the_charts_draw_with_their_tables() {
         ]
     );
     for c in &charts {
+        let drawn = chart_svg(c).unwrap();
+        let stacked = ["raised-by-month", "outcomes-by-receiving-agency"].contains(&c.id.as_str());
+        let expected = if stacked { stacked_bar(c) } else { bar(c) };
+        assert_eq!(drawn, expected.unwrap(), "{}", c.id);
         for svg in [bar(c), stacked_bar(c), line(c)] {
             assert!(svg.unwrap().starts_with("<svg"), "{}", c.id);
         }

@@ -114,6 +114,8 @@ struct RawFile {
     record_field: Vec<S<RawField>>,
     partnership_form: Option<RawForm>,
     #[serde(default)]
+    form: Vec<S<super::forms::RawFormSpec>>,
+    #[serde(default)]
     notification: Vec<S<RawNotification>>,
     #[serde(default)]
     category: Vec<S<RawField>>,
@@ -486,6 +488,8 @@ impl Checker {
         let partnership_form = raw
             .partnership_form
             .map(|f| self.partnership_form(f, &stage_numbers));
+        let forms =
+            super::forms::check(raw.form, partnership_form.is_some(), &mut self.diagnostics);
         let notifications: Vec<NotificationRule> = raw
             .notification
             .into_iter()
@@ -524,6 +528,7 @@ impl Checker {
             stages: stages?,
             record_fields,
             partnership_form,
+            forms,
             notifications,
             categories,
             outcomes: outcomes?,

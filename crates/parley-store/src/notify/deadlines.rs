@@ -21,8 +21,9 @@ use crate::StoreError;
 use crate::backend::{AppendRequest, NewEvent};
 use crate::notify::PassReport;
 use crate::payload::Payload;
-use crate::projector::{Fact, Projector, escalation_stream};
+use crate::projector::{Fact, Projector};
 use crate::records::{Actor, Records, outbox_rows};
+use crate::stream;
 
 /// How many due escalations are read together and recorded in one transaction. Each
 /// transaction is a commit (an fsync): 10,000 due in groups of 512 are 20 commits, where the
@@ -266,7 +267,7 @@ fn decide(
     versions: &HashMap<&str, i64>,
     now: Timestamp,
 ) -> Result<Vec<(AppendRequest, bool)>, StoreError> {
-    let stream = escalation_stream(escalation_id);
+    let stream = stream::escalation(escalation_id);
     let not_found = || StoreError::NotFound(format!("escalation {escalation_id}"));
     let version = *versions.get(stream.as_str()).ok_or_else(not_found)?;
     let (state, procedure_version) = projector

@@ -125,7 +125,10 @@ impl std::fmt::Debug for Records {
     }
 }
 
-pub(crate) fn outbox_rows(notifications: &[Notification], escalation_id: Option<&str>) -> Vec<NewOutbox> {
+pub(crate) fn outbox_rows(
+    notifications: &[Notification],
+    escalation_id: Option<&str>,
+) -> Vec<NewOutbox> {
     notifications
         .iter()
         .map(|n| NewOutbox {

@@ -17,7 +17,7 @@ use parley_store::StoreError;
 use parley_store::records::{Actor, PersonInput, RaiseInput, RaisedEscalation, Records};
 use tokio::task::{JoinError, JoinSet};
 
-use crate::cli::{Failure, Outcome};
+use crate::command::{Failure, Outcome};
 
 /// Croydon: each stage "no longer than 7 working days", the stage leads reminded one working
 /// day before (Parley's default), no overall limit. An escalation raised today has nothing due

@@ -6,7 +6,7 @@
 
 use crate::StoreError;
 use crate::chain::Link;
-use crate::projector::escalation_stream;
+use crate::stream;
 
 /// The events of the listed streams (a JSON list of text), each stream in its own order.
 const SQLITE: &str = concat!(
@@ -23,7 +23,7 @@ const PG: &str = concat!(
 fn streams(escalation_ids: &[String]) -> String {
     let streams: Vec<String> = escalation_ids
         .iter()
-        .map(|id| escalation_stream(id))
+        .map(|id| stream::escalation(id))
         .collect();
     crate::backend::json_list(&streams)
 }
