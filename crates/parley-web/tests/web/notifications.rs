@@ -768,3 +768,58 @@ async fn who_was_told_is_shown_to_those_who_see_the_escalation() {
         .await;
     assert_eq!(r.status, 404);
 }
+
+/// Issue 14, item 9 ("keep the words true to what is built"): since notices reach the inbox
+/// and e-mail, no page may still tell people that Parley sends nothing and that they must
+/// pass the word on themselves. For every built-in procedure, the procedure page's "Who is
+/// told" section and the administrators' named-officers page say where notices go.
+#[tokio::test]
+async fn the_pages_say_where_notices_go() {
+    let h = Harness::new().await;
+    for procedure in [
+        "solihull",
+        "croydon",
+        "dorset",
+        "sunderland",
+        "buckinghamshire",
+    ] {
+        let pid = h.partnership_of(procedure);
+        let admin = h
+            .person(&h.sign_in_of(&pid, "administrator").person_id)
+            .await;
+        let user = h.session_for("the administrator", &admin).await;
+        let page = h.get("/procedure", &user.auth).await;
+        assert_eq!(page.status, 200, "{procedure}");
+        let told = page
+            .body
+            .find("id=\"notifications\"")
+            .map(|at| &page.body[at..])
+            .unwrap_or_else(|| panic!("{procedure}: no \"Who is told\" section"));
+        let told = &told[..told.find("</p>").expect("a paragraph")];
+        assert!(
+            told.contains("appears in their notifications") && told.contains("e-mail"),
+            "{procedure}: {told}"
+        );
+        let officers = h.get("/admin/named-officers", &user.auth).await;
+        assert_eq!(officers.status, 200, "{procedure}");
+        assert!(
+            officers
+                .body
+                .contains("sends them the notices the procedure calls for"),
+            "{procedure}: {}",
+            excerpt(&officers.body)
+        );
+        for (path, body) in [
+            ("/procedure", &page.body),
+            ("/admin/named-officers", &officers.body),
+        ] {
+            for untrue in [
+                "sends no e-mail",
+                "tell the others themselves",
+                "(it sends no",
+            ] {
+                assert!(!body.contains(untrue), "{procedure} {path} says {untrue:?}");
+            }
+        }
+    }
+}

@@ -9,6 +9,7 @@ mod crash;
 mod data;
 mod load;
 mod mail;
+mod operators;
 mod procedure;
 mod purge;
 mod rebuild;
