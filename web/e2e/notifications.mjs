@@ -46,8 +46,10 @@ async function headerCount(page) {
 
 /** Presses a button and waits for the page it leads to. */
 async function press(page, button) {
+  // The label is read first: the page the button leads to may no longer have it.
+  const label = await button.innerText();
   const [response] = await Promise.all([page.waitForNavigation(), button.click()]);
-  return ok(response, `pressing ${await button.innerText()}`);
+  return ok(response, `pressing ${label}`);
 }
 
 /** A demo sign-in (Solihull first) with at least `n` unread notifications, signed in. */
