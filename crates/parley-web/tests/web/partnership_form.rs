@@ -204,6 +204,16 @@ async fn the_form_page_keeps_what_was_typed_and_sends_it() {
         form.body
             .contains("The partnership reads this, so do not name the child or family")
     );
+    // Every box carries the hint beside it (issue 13, item 3), not only the page's warning.
+    let boxes = form.body.matches("<textarea").count();
+    assert!(boxes >= 3, "{boxes} boxes");
+    assert_eq!(
+        form.body
+            .matches("The partnership reads this, so do not name the child or family, or give their date of birth, address or case number.")
+            .count(),
+        boxes,
+        "a box of the partnership form without the hint"
+    );
     let version = c.view(&h, &c.raiser).await.json()["version"].to_string();
     let named = format!("{CHILD} was not assessed.");
     let r = h
