@@ -282,3 +282,67 @@ async fn procedures_without_a_form_have_no_form_page() {
         Value::Null
     );
 }
+
+/// Issue 13, item 3, for the form that goes to the partnership: the child named in any
+/// disguise (parts of the name, invisible characters, look-alike letters, full-width letters,
+/// the date of birth as people write it) is refused in every box, by name of the box, and
+/// nothing is sent.
+#[tokio::test]
+async fn the_child_in_any_disguise_is_refused_in_every_box() {
+    let h = Harness::new().await;
+    let c = case(&h, "croydon", 3).await;
+    let (_, officer) = raising_officer(&h, &c).await;
+    let form = c.view(&h, &c.raiser).await.json()["partnership_form"].clone();
+    let fields: Vec<String> = form["fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no fields: {form}"))
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(fields.len() >= 3, "{form}");
+    // The child of `referrals::case`: Morgan Pennington-Vale, born 2 March 2015.
+    let disguises = [
+        "Morgan was not seen",
+        "the PENNINGTON-VALE family",
+        "Pennington Vale household",
+        "Mor\u{200B}gan attended",
+        "Mor\u{00AD}gan attended",
+        "M-o-r-g-a-n attended",
+        "\u{041C}organ attended",
+        "Penningt\u{043E}n-Vale family",
+        "\u{FF2D}\u{FF4F}\u{FF52}\u{FF47}\u{FF41}\u{FF4E} attended",
+        "Mórgan attended",
+        "born 2/3/2015",
+        "born 02.03.15",
+        "born 2 March 2015",
+        "born March 2, 2015",
+        "born 2015-03-02",
+    ];
+    let mut problems = Vec::new();
+    for field in &fields {
+        for text in disguises {
+            let r = send(&h, &c, &officer, json!({ field.as_str(): text })).await;
+            if r.status != StatusCode::UNPROCESSABLE_ENTITY
+                || !r.body.contains("must not identify the child")
+            {
+                problems.push(format!(
+                    "{field} {text:?}: {} {}",
+                    r.status,
+                    excerpt(&r.body)
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} texts naming the child were not refused:\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
+    let v = c.view(&h, &c.raiser).await.json();
+    assert!(
+        v["partnership_form"]["sent"].as_array().unwrap().is_empty(),
+        "something was sent: {}",
+        v["partnership_form"]
+    );
+}
