@@ -13,6 +13,7 @@
 //! opening catches up on its first pass.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use futures_util::StreamExt;
 use futures_util::stream;
@@ -49,6 +50,13 @@ pub struct SendReport {
 }
 
 const LEASE_LOST: &str = "another worker holds its lease now, so it was not marked";
+const LEASE_ENDING: &str = "not sent: its lease was near its end, so another worker may have taken it; it goes once the lease has run out";
+
+/// The share of a lease a batch may use for sending. A message is sent only while its lease
+/// has this much of its time behind it at most, so that a slow batch (a slow relay, a busy
+/// machine) stops before another worker can take the rest of it, rather than sending those
+/// messages at the same time as that worker.
+const LEASE_USE: f64 = 0.8;
 
 /// The outcome of one delivery.
 enum Outcome {
@@ -103,12 +111,19 @@ pub async fn send_once<Q: Queue + ?Sized>(
             .map_err(MailError::queue)?;
         let count = items.len();
         report.leased += count;
+        // Measured on this process's own clock: `now` may be given (`--now`), and is the
+        // same for the whole pass.
+        let send_until = Instant::now() + settings.lease.mul_f64(LEASE_USE);
         let outcomes: Vec<(String, Outcome)> = stream::iter(items)
             .map(|item| async {
                 let today = open
                     .get(&item.partnership_id)
                     .map(|(p, _)| local_date(now, p));
-                let outcome = deliver(queue, mailer, settings, now, today, &item).await;
+                let outcome = if Instant::now() < send_until {
+                    deliver(queue, mailer, settings, now, today, &item).await
+                } else {
+                    Outcome::Unrecorded(LEASE_ENDING.to_owned())
+                };
                 (item.id, outcome)
             })
             .buffer_unordered(settings.concurrency.max(1))

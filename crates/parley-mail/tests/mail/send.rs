@@ -259,3 +259,42 @@ async fn a_daily_summary_goes_once_a_day_with_what_came_before_opening() {
         0
     );
 }
+
+/// A batch whose lease is (almost) over sends nothing more: another worker may take those rows
+/// once the lease runs out, and both would send them. Here the lease is over before the first
+/// message: nothing reaches the sink and nothing is marked; once the lease has run out, a pass
+/// with a lease long enough sends each message once.
+#[tokio::test]
+async fn nothing_is_sent_once_its_lease_is_near_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(sink) = sink(dir.path(), &SinkOptions::default()) else {
+        return;
+    };
+    let queue = MemQueue::new();
+    queue.push("a", "one@health.test", t0());
+    queue.push("b", "two@police.test", t0());
+    let mailer = mailer(sink.port);
+    let mut short = settings(MailHours::Always);
+    short.lease = std::time::Duration::ZERO;
+    let report = send_once(&queue, &mailer, &short, t0()).await.unwrap();
+    assert_eq!(
+        (report.leased, report.sent, report.retrying, report.failed),
+        (2, 0, 0, 0),
+        "{report:?}"
+    );
+    assert!(
+        report
+            .problems
+            .iter()
+            .all(|(_, why)| why.contains("lease was near its end")),
+        "{report:?}"
+    );
+    assert!(ids(&sink).is_empty());
+    assert_eq!(queue.row("a").item.attempts, 0);
+
+    let report = send_once(&queue, &mailer, &settings(MailHours::Always), plus(t0(), 1))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 2, "{report:?}");
+    assert_eq!(ids(&sink), ["<a@parley.test>", "<b@parley.test>"]);
+}

@@ -260,8 +260,8 @@ impl Serve {
                 "--mail-hours",
                 "always",
             ])
-            // Leases of 3 seconds: a killed server's rows go to the other soon.
-            .args(["--mail-lease", "3"])
+            // Leases of 6 seconds: a killed server's rows go to the other soon.
+            .args(["--mail-lease", "6"])
             .env("PARLEY_DATA_DIR", dir)
             .env("PARLEY_LOG", "warn")
             .env_remove("XDG_DATA_HOME")
