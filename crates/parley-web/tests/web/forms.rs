@@ -19,15 +19,23 @@ use crate::referrals::{CHILD, Case, case};
 /// The child's date of birth as the forms print it (`case` raises with 2015-03-02).
 const CHILD_BORN: &str = "2 March 2015";
 
-/// pdftotext, or `None` (said loudly) outside CI when poppler-utils is missing
-/// (`scripts/pdf-tools` installs it).
-fn pdftotext(pdf: &[u8]) -> Option<String> {
-    if Command::new("pdftotext").arg("-v").output().is_err() {
-        let message = "pdftotext not found: run scripts/pdf-tools (Debian's poppler-utils)";
-        if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
-            panic!("{message}; CI needs it");
-        }
-        eprintln!("!!!! SKIPPED: {message} !!!!");
+/// Whether pdftotext is missing, said loudly; outside CI only (`scripts/pdf-tools` installs
+/// Debian's poppler-utils), as the documents' tests do.
+pub(crate) fn no_pdftotext() -> bool {
+    if Command::new("pdftotext").arg("-v").output().is_ok() {
+        return false;
+    }
+    let message = "pdftotext not found: run scripts/pdf-tools (Debian's poppler-utils)";
+    if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+        panic!("{message}; CI needs it");
+    }
+    eprintln!("!!!! SKIPPED: {message} !!!!");
+    true
+}
+
+/// The PDF's text with white space made single spaces, or `None` without pdftotext.
+pub(crate) fn pdftotext(pdf: &[u8]) -> Option<String> {
+    if no_pdftotext() {
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -334,7 +342,7 @@ async fn check_procedure(procedure: &str) {
             }
         }
     }
-    assert!(checked_text > 0 || pdftotext(b"").is_none());
+    assert!(checked_text > 0 || no_pdftotext());
 
     // A form the procedure does not have, and a name without `.pdf`.
     let r = h
@@ -435,5 +443,5 @@ async fn forms_the_business_team_downloads_hold_no_child_marker() {
             }
         }
     }
-    assert!(swept > 0 || pdftotext(b"").is_none(), "nothing was swept");
+    assert!(swept > 0 || no_pdftotext(), "nothing was swept");
 }
