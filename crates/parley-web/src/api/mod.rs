@@ -20,6 +20,7 @@ pub mod appointment;
 pub mod body;
 pub mod compliments;
 pub mod escalation;
+pub mod forms;
 pub mod learning;
 pub mod notifications;
 pub mod partnership;
@@ -46,6 +47,7 @@ pub fn routes() -> Vec<Route> {
     ];
     r.extend(raise::routes());
     r.extend(escalation::routes());
+    r.extend(forms::routes());
     r.extend(appointment::routes());
     r.extend(partnership_form::routes());
     r.extend(compliments::routes());
@@ -107,6 +109,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     for area in [
         raise::doc(),
         escalation::doc(),
+        forms::doc(),
         appointment::doc(),
         partnership_form::doc(),
         compliments::doc(),

@@ -22,6 +22,7 @@ mod agreement;
 pub mod appointment;
 pub mod compliments;
 pub mod escalation;
+pub mod forms;
 pub mod learning;
 pub mod my_work;
 pub mod notifications;
@@ -49,6 +50,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(my_work::routes());
     r.extend(raise::routes());
     r.extend(escalation::routes());
+    r.extend(forms::routes());
     r.extend(appointment::routes());
     r.extend(partnership_form::routes());
     r.extend(compliments::routes());

@@ -22,6 +22,7 @@ pub mod compliments;
 pub mod day_one;
 pub mod deliveries;
 pub mod escalation;
+pub mod forms;
 pub mod free_text;
 pub mod learning;
 pub mod meeting;

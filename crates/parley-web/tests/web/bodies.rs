@@ -22,6 +22,8 @@ use crate::matrix::{self, Who, expectation};
 /// body (an empty one, or `{}`).
 const SHAPES: &[(&str, &str, &str)] = &[
     ("POST", "/api/escalations/{id}/child", ""),
+    // The stage record with the child's details (issue 17, item 4): no body.
+    ("POST", "/api/escalations/{id}/forms/{form}", ""),
     (
         "POST",
         "/api/compliments",
@@ -352,7 +354,7 @@ async fn malformed_bodies_are_refused_naming_the_field_and_change_nothing() {
             }
             other => panic!("{method} {route}: who sends it ({other:?})? teach bodies.rs"),
         };
-        let path = route.replace(
+        let path = route.replace("{form}", "stage-record").replace(
             "{id}",
             if route.starts_with("/api/people/") {
                 &practitioner_person.id

@@ -251,6 +251,7 @@ fn the_validator_catches_drift() {
             status: StatusCode::from_u16(status).unwrap(),
             headers,
             body: body.to_owned(),
+            bytes: body.as_bytes().to_vec(),
         }
     };
     let good_problem = r#"{"type":"/api/problems/x","title":"t","status":401,"code":"unauthenticated","detail":"d","request_id":"r"}"#;

@@ -124,6 +124,8 @@ pub(crate) struct Resp {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: String,
+    /// The body as sent (a PDF is not text).
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -662,6 +664,7 @@ impl Harness {
             status: parts.status,
             headers: parts.headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         };
         let problems = security_header_problems(&resp);
         assert!(

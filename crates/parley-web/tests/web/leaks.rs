@@ -138,6 +138,8 @@ fn same_site(link: &str) -> Option<String> {
 #[derive(Default)]
 struct Findings {
     fetched: usize,
+    /// PDFs whose text was searched.
+    pdfs: usize,
     problems: Vec<String>,
 }
 
@@ -196,7 +198,16 @@ impl Rules {
             f.problems
                 .push(format!("{what} as {label}: {} (a server error)", r.status));
         }
-        for m in markers_in(&r.body) {
+        // A PDF (issue 17, item 4: the procedures' forms) is searched by its text, which its
+        // compressed streams hide from a search of the bytes.
+        // A line broken after a marker's hyphen is joined again.
+        let pdf_text = (r.header("content-type") == Some("application/pdf"))
+            .then(|| crate::forms::pdftotext(&r.bytes))
+            .flatten()
+            .map(|t| t.replace("- ", "-"));
+        f.pdfs += usize::from(pdf_text.is_some());
+        let body = pdf_text.as_deref().unwrap_or(&r.body);
+        for m in markers_in(body) {
             let allowed = self.markers.get(&m).is_some_and(|(e, p)| {
                 let w = &self.worlds[p];
                 w.sees(person, w.escalation(e))
@@ -216,7 +227,7 @@ impl Rules {
             && person.roles.len() == 1
         {
             for (text, reference) in &self.case_texts {
-                if r.body.contains(text.as_str()) {
+                if body.contains(text.as_str()) {
                     f.problems.push(format!(
                         "{what} as {label}: {} shows the case as put of {reference} (\"{}\")",
                         r.status,
@@ -672,13 +683,17 @@ async fn no_child_details_reach_the_business_team_or_unrelated_people() {
     while let Some(done) = tasks.join_next().await {
         let (label, (f, pages)) = done.unwrap();
         summary.push(format!(
-            "{label}: {pages} pages crawled, {} responses",
-            f.fetched
+            "{label}: {pages} pages crawled, {} responses, {} PDFs read",
+            f.fetched, f.pdfs
         ));
         // The partnership view and its filters were reached (the crawl is not trivially
-        // small).
+        // small), and the forms it may download were read (when pdftotext is there).
         if label.contains("business team") {
             assert!(pages > 20, "{label}: only {pages} pages crawled");
+            assert!(
+                f.pdfs > 0 || crate::forms::no_pdftotext(),
+                "{label}: no PDF was read"
+            );
         }
         problems.extend(f.problems);
     }

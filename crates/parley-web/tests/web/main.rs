@@ -15,6 +15,7 @@ mod conformance;
 mod day_one;
 mod errors;
 mod every_stage;
+mod forms;
 mod freshness;
 mod harness;
 mod headers;

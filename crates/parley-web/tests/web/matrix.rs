@@ -209,6 +209,12 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     get("/escalations/{id}", Escalation(See)),
     // Who was told what, when (issue 15): everyone who sees it.
     get("/api/escalations/{id}/notifications", Escalation(See)),
+    // The procedure's forms as PDF (issue 17, item 4): everyone who sees it; with the
+    // child's details (a POST, recorded as a reading) only those who may see the child.
+    get("/escalations/{id}/forms/{file}", Escalation(See)),
+    post("/escalations/{id}/forms/{file}", Escalation(Child), Form(&[])),
+    get("/api/escalations/{id}/forms/{form}", Escalation(See)),
+    post("/api/escalations/{id}/forms/{form}", Escalation(Child), Json("{}")),
     // The GET shows a button; the POST (with the form token) reads and records.
     get("/escalations/{id}/child", Escalation(Child)),
     post("/escalations/{id}/child", Escalation(Child), Form(&[])),
@@ -543,9 +549,14 @@ impl Target {
     }
 }
 
-/// Fills a route's path parameter (a route has at most one).
+/// Fills a route's path parameter (a route has at most one, besides a form's name).
 pub(crate) fn fill(path: &str, target: &Target) -> String {
-    let mut out = path.replace("{*path}", "parley.css");
+    // A form's file (issue 17, item 4): the stage record, which every procedure the matrix
+    // runs (Solihull, Dorset) and the other casts (Croydon) have, beside `{id}`.
+    let mut out = path
+        .replace("{*path}", "parley.css")
+        .replace("{file}", "stage-record.pdf")
+        .replace("{form}", "stage-record");
     if let (Some(start), Some(end)) = (out.find('{'), out.find('}')) {
         out.replace_range(start..=end, &target.value);
     }
@@ -1540,6 +1551,7 @@ fn verdicts_catch_what_they_should() {
             status: StatusCode::from_u16(status).unwrap(),
             headers,
             body: body.to_owned(),
+            bytes: body.as_bytes().to_vec(),
         }
     };
     let get = Method::GET;

@@ -87,6 +87,8 @@ pub struct EscalationView {
     /// The form sent to the partnership, where the procedure has one (Croydon Appendix A,
     /// Sunderland Appendix 1): never the child's details, so shown to all who see it.
     pub partnership_form: Option<crate::service::partnership_form::PartnershipFormView>,
+    /// The procedure's forms that apply now, each a PDF to download (issue 17, item 4).
+    pub forms: Vec<crate::service::forms::FormLink>,
     /// The page where the signed-in person appoints, when they may appoint someone now.
     pub appoint_href: Option<String>,
     /// Every agreement proposed, oldest first (issue 14, item 2).
@@ -323,6 +325,7 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
         actions,
         appointees: crate::service::appointment::appointees(loaded),
         partnership_form: crate::service::partnership_form::view(loaded),
+        forms: crate::service::forms::links(loaded),
         appoint_href: (!crate::service::appointment::options(loaded).is_empty())
             .then(|| format!("/escalations/{}/appoint", row.id)),
         proposal: proposals.last().filter(|p| p.status == "pending").cloned(),

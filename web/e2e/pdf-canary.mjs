@@ -1,0 +1,94 @@
+// The canary sweep over the PDFs the partnership business team can download (issue 17: "The
+// canary sweep extends to every PDF ... that the business team ... can download: none of the
+// demo's child markers may be found"). Signed in as each partnership's business team, it lists
+// the escalations the team sees (the API's partnership view, every page), downloads every
+// form each escalation offers (`forms[].api_href`), reads the PDF's text with pdftotext
+// (Debian's poppler-utils; scripts/pdf-tools installs it) and looks for the markers of the
+// demo children and of the browser journeys' children. It fails if it read no PDF at all.
+//
+//   node --test web/e2e/pdf-canary.mjs      (through scripts/browser-test, which sets PARLEY_URL)
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { demoSignIns, launch, signedIn, url } from "./lib.mjs";
+
+// As scripts/mail_canary.py: the demo children's marker prefix, and the journeys' children.
+const MARKERS = [
+  "MARKER-",
+  "Journeytest",
+  "Nojs",
+  "14 March 2016",
+  "Solihulltest",
+  "Croydontest",
+  "Dorsettest",
+  "Sunderlandtest",
+  "Buckstest",
+];
+// At most this many escalations per partnership (each PDF is laid out on request).
+const PER_PARTNERSHIP = 40;
+
+let browser;
+let dir;
+
+before(async () => {
+  browser = await launch();
+  dir = mkdtempSync(path.join(tmpdir(), "parley-pdf-canary-"));
+});
+
+after(async () => {
+  await browser?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function pdfText(bytes, name) {
+  const file = path.join(dir, `${name.replace(/[^A-Za-z0-9-]/g, "")}.pdf`);
+  writeFileSync(file, bytes);
+  return execFileSync("pdftotext", [file, "-"], { encoding: "utf8" });
+}
+
+test("no PDF the business team can download holds a child's marker", async () => {
+  const signIns = (await demoSignIns(browser)).filter((s) => s.role === "Partnership business team");
+  assert.ok(signIns.length > 0, "no business team sign-in on the demo's sign-in page");
+  let read = 0;
+  const found = [];
+  for (const s of signIns) {
+    const { context } = await signedIn(browser, s.email);
+    try {
+      const api = context.request;
+      const ids = [];
+      for (let page = 1; ids.length < PER_PARTNERSHIP; page++) {
+        const r = await api.get(url(`/api/partnership/escalations?page=${page}`));
+        assert.equal(r.status(), 200, `${s.partnership}: the partnership view`);
+        const v = await r.json();
+        ids.push(...v.escalations.map((e) => e.id));
+        if (page >= v.pagination.pages) break;
+      }
+      for (const id of ids.slice(0, PER_PARTNERSHIP)) {
+        const r = await api.get(url(`/api/escalations/${id}`));
+        assert.equal(r.status(), 200, `${s.partnership}: escalation ${id}`);
+        const e = await r.json();
+        for (const f of e.forms) {
+          assert.equal(f.with_child_href, null, `${e.reference}: the business team is offered the child`);
+          const pdf = await api.get(url(f.api_href));
+          assert.equal(pdf.status(), 200, `${e.reference} ${f.id}`);
+          assert.equal(pdf.headers()["content-type"], "application/pdf", `${e.reference} ${f.id}`);
+          const text = pdfText(await pdf.body(), `${e.reference}-${f.id}`);
+          assert.ok(text.includes(e.reference), `${e.reference} ${f.id}: the PDF does not name its escalation`);
+          const lower = text.toLowerCase();
+          for (const m of MARKERS) {
+            if (lower.includes(m.toLowerCase())) found.push(`${s.partnership}: ${e.reference} ${f.id} holds ${m}`);
+          }
+          read += 1;
+        }
+      }
+    } finally {
+      await context.close();
+    }
+  }
+  assert.deepEqual(found, [], "child markers in the business team's PDFs");
+  assert.ok(read > 0, "no PDF was read: the sweep would prove nothing");
+  console.log(`pdf canary: ${read} PDFs of ${signIns.length} business teams searched for ${MARKERS.length} child markers: none found`);
+});
