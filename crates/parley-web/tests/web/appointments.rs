@@ -373,3 +373,92 @@ async fn the_appoint_page_says_who_was_appointed() {
 fn the_demo_knows_every_access_role() {
     assert_eq!(parley_demo::ROLES, parley_web::access::ROLES);
 }
+
+/// The other appointments of the built-in procedures (issue 14, item 4): Solihull's Delegated
+/// Safeguarding Partner at stage 4 (appointed by the business team, no child; the DSP
+/// "instigate[s] the stage 4 meeting", so may allocate its independent chair), Solihull's
+/// Independent Reviewing Officer at stage 1 (§7, brought in by the stage's leads, the child
+/// included) and Buckinghamshire's Child Protection Reviewing Service Manager at stage 2
+/// (2.4.16, alerted by the stage's leads, the child included). Before the appointment the
+/// person sees nothing; after it, the escalation, in My work, and the child only where the
+/// file allows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_other_appointment_sees_what_the_procedure_allows() {
+    let h = Harness::new().await;
+    // (procedure, escalated, role, who appoints: a scene key or "bt", sees the child)
+    let table = [
+        ("solihull", 3, "delegated-safeguarding-partner", "bt", false),
+        ("solihull", 0, "independent-reviewing-officer", "a1", true),
+        (
+            "buckinghamshire",
+            1,
+            "cp-reviewing-service-manager",
+            "a2",
+            true,
+        ),
+    ];
+    for (procedure, escalated, role, by, child) in table {
+        let s = scene(&h, procedure, escalated).await;
+        let id = &s.escalation;
+        let key = format!("{procedure}-{role}");
+        let appointee = partnership_person(&h, procedure, &key, role).await;
+        let row = h.person(&appointee).await;
+        let api = h.bearer_for(&row).await;
+        let r = h.get(&format!("/api/escalations/{id}"), &api).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{key}: seen before");
+
+        let appointer = if by == "bt" {
+            let partnership = h.partnership_of(procedure);
+            h.person(
+                &h.sign_in_of(&partnership, "partnership-business-team")
+                    .person_id,
+            )
+            .await
+        } else {
+            h.person(&s.people[by]).await
+        };
+        let r = appoint(&h, &h.bearer_for(&appointer).await, id, role, &appointee).await;
+        assert_eq!(r.status, StatusCode::OK, "{key}: {}", excerpt(&r.body));
+
+        let view = h.get(&format!("/api/escalations/{id}"), &api).await;
+        assert_eq!(
+            view.status,
+            StatusCode::OK,
+            "{key}: {}",
+            excerpt(&view.body)
+        );
+        assert_eq!(view.json()["access"]["child_details"], child, "{key}");
+        let work = h.get("/api/my-work", &api).await.body;
+        assert!(work.contains(id.as_str()), "{key}: not in My work");
+        let read = h
+            .send_json(
+                Method::POST,
+                &format!("/api/escalations/{id}/child"),
+                &api,
+                &json!({}),
+            )
+            .await;
+        if child {
+            assert_eq!(
+                read.status,
+                StatusCode::OK,
+                "{key}: {}",
+                excerpt(&read.body)
+            );
+            assert!(read.body.contains("WHO-CHILD"), "{key}");
+        } else {
+            assert_eq!(read.status, StatusCode::NOT_FOUND, "{key}");
+            assert!(!view.body.contains("WHO-CHILD"), "{key}");
+        }
+        if role == "delegated-safeguarding-partner" {
+            let chair = partnership_person(&h, procedure, "dsp-chair", "independent-chair").await;
+            let r = appoint(&h, &api, id, "independent-chair", &chair).await;
+            assert_eq!(
+                r.status,
+                StatusCode::OK,
+                "the DSP allocates the chair: {}",
+                excerpt(&r.body)
+            );
+        }
+    }
+}
