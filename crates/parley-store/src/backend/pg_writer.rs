@@ -292,7 +292,7 @@ impl Tables {
         match sql.name {
             // Every event and notification of a batch is a new row.
             n if n == statements::EVENT.name || n == statements::OUTBOX.name => Some(0),
-            n if n == statements::ESCALATION.name => Some(1),
+            n if n == statements::ESCALATION.name || n == statements::FACTS.name => Some(1),
             n if n == statements::STAGE.name => Some(2),
             _ => None,
         }
