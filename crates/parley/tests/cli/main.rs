@@ -12,6 +12,7 @@ mod mail;
 mod procedure;
 mod purge;
 mod rebuild;
+mod report;
 mod serve;
 mod timeline;
 
