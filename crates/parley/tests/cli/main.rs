@@ -86,6 +86,7 @@ fn every_command_has_help() {
         vec!["calendar", "list", "--help"],
         vec!["calendar", "import", "--help"],
         vec!["timeline", "--help"],
+        vec!["report", "--help"],
         vec!["serve", "--help"],
         vec!["demo", "--help"],
         vec!["user", "add", "--help"],
