@@ -115,6 +115,7 @@ async fn the_reports_page_and_api_for_the_business_team_and_administrators() {
     for (query, field, code) in [
         ("from=2026-02-30&to=2026-03-31", "from", "wrong-type"),
         ("from=2026-03-31&to=2026-03-01", "to", "wrong-type"),
+        ("from=1900-01-01&to=2026-03-01", "from", "wrong-type"),
         ("from=2026-03-01", "to", "missing-field"),
         (
             "from=2026-03-01&to=2026-03-31&colour=red",

@@ -156,6 +156,9 @@ pub fn pdf(report: &Report, publish: bool) -> Result<Vec<u8>, AppError> {
         .map_err(|e| AppError::Internal(format!("report PDF: {e}")))
 }
 
+/// The longest period a report covers, in days (ten years and their leap days).
+pub const MAX_DAYS: i64 = 3653;
+
 /// A period from what a form or query gave: a preset (with the day it should contain,
 /// `today` when none), or a range from `from` to `to`. The message names the field.
 pub fn period_of(
@@ -202,6 +205,13 @@ pub fn period_of(
             "The last day must be the same as or after the first day".to_owned(),
         )
     })?;
+    // A report by month over centuries would be megabytes of chart: ten years is plenty.
+    if range.days() > MAX_DAYS {
+        return Err((
+            "from",
+            "A report covers at most 10 years: choose a later first day".to_owned(),
+        ));
+    }
     // A range that is a whole month, quarter or year is that period: it is named so, and
     // compared with the one before it of the same kind.
     Ok(Preset::ALL
