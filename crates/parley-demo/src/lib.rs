@@ -31,6 +31,7 @@ use parley_core::roles;
 use parley_store::StoreError;
 use parley_store::projector::ProjectError;
 
+pub mod expected;
 mod notices;
 
 /// The access roles the product knows, in the order sign-ins are listed.

@@ -23,8 +23,8 @@ use crate::StoreError;
 use crate::chain::{self, Link};
 use crate::rows::{
     AccountRow, AgencyRow, ApiTokenRow, ComplimentRow, DeliveryRow, EscalationAppointmentRow,
-    EscalationOfficerRow, EscalationRow, NamedOfficerRow, Op, OutboxRow, PartnershipRow, PersonRow,
-    ProcedureRow, SessionLookup, SessionRow, StageRow,
+    EscalationOfficerRow, EscalationRow, FactsRow, NamedOfficerRow, Op, OutboxRow, PartnershipRow,
+    PersonRow, ProcedureRow, SessionLookup, SessionRow, StageRow,
 };
 use crate::tables::{Kind, ProjectionTable, Value, json_list};
 
@@ -189,6 +189,15 @@ pub trait Store: notices::Notices + Send + Sync + 'static {
         escalation_id: &str,
     ) -> Result<Option<(String, String, String)>, StoreError>;
     async fn compliments(&self, partnership_id: &str) -> Result<Vec<ComplimentRow>, StoreError>;
+    /// The report facts rows (migration 9) of the partnership's escalations raised on or
+    /// before `to` that are open, or whose last fact is on or after `from` (`YYYY-MM-DD`):
+    /// those a report of the period from `from` to `to` counts, in no order.
+    async fn escalation_facts(
+        &self,
+        partnership_id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<FactsRow>, StoreError>;
     async fn outbox(&self, partnership_id: &str) -> Result<Vec<OutboxRow>, StoreError>;
 
     /// A stream's current version (0 when it has no events). One index look-up.
@@ -384,7 +393,7 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-const PROJECTION_TABLES: [&str; 13] = [
+const PROJECTION_TABLES: [&str; 14] = [
     "partnerships",
     "procedures",
     "agencies",
@@ -396,6 +405,7 @@ const PROJECTION_TABLES: [&str; 13] = [
     "escalation_stages",
     "escalation_officers",
     "escalation_appointments",
+    "escalation_facts",
     "compliments",
     "chain_heads_unused",
 ];
@@ -712,6 +722,40 @@ macro_rules! impl_store {
                     .fetch_optional(&self.pool)
                     .await?;
                 row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
+            }
+
+            async fn escalation_facts(
+                &self,
+                partnership_id: &str,
+                from: &str,
+                to: &str,
+            ) -> Result<Vec<FactsRow>, StoreError> {
+                // Two index ranges of (partnership, last_on): the open ones, and those active
+                // on or after `from`; each then checked for being raised by `to`.
+                let rows = sqlx::query(concat!(
+                    "SELECT escalation_id, partnership_id, raised_on, closed_on, last_on, facts FROM escalation_facts ",
+                    "WHERE partnership_id = $1 AND raised_on <= $3 AND last_on IS NULL ",
+                    "UNION ALL ",
+                    "SELECT escalation_id, partnership_id, raised_on, closed_on, last_on, facts FROM escalation_facts ",
+                    "WHERE partnership_id = $1 AND raised_on <= $3 AND last_on >= $2"
+                ))
+                .bind(partnership_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(FactsRow {
+                            escalation_id: r.try_get(0)?,
+                            partnership_id: r.try_get(1)?,
+                            raised_on: r.try_get(2)?,
+                            closed_on: r.try_get(3)?,
+                            last_on: r.try_get(4)?,
+                            facts: r.try_get(5)?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn compliments(&self, partnership_id: &str) -> Result<Vec<ComplimentRow>, StoreError> {
@@ -1889,7 +1933,7 @@ impl PgStore {
             format!(
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON chain_heads, partnerships, procedures, agencies, people, \
                  named_officers, escalations, escalation_children, escalation_cases, escalation_stages, escalation_officers, \
-                 escalation_appointments, compliments, \
+                 escalation_appointments, escalation_facts, compliments, \
                  outbox, accounts, sessions, api_tokens, deliveries, mail_preferences TO {role}"
             ),
         ];
@@ -1991,7 +2035,7 @@ const LOAD_CHUNK: usize = 200;
 /// Every table a database holds data in: the event log, chain heads, the outbox, the
 /// deliveries it was resolved to (which an export carries) and the projections. A database is
 /// empty when all of them are.
-const DATA_TABLES: [&str; 16] = [
+const DATA_TABLES: [&str; 17] = [
     "events",
     "chain_heads",
     "outbox",
@@ -2007,6 +2051,7 @@ const DATA_TABLES: [&str; 16] = [
     "escalation_stages",
     "escalation_officers",
     "escalation_appointments",
+    "escalation_facts",
     "compliments",
 ];
 

@@ -334,6 +334,18 @@ impl Tables {
                 ],
                 &["due", "agreed_days", "ended_at_us", "record", "meetings"],
             ),
+            Op::Facts(f) => self.upsert(
+                &ESCALATION_FACTS,
+                vec![
+                    text(&f.escalation_id),
+                    text(&f.partnership_id),
+                    text(&f.raised_on),
+                    opt_text(f.closed_on.as_deref()),
+                    opt_text(f.last_on.as_deref()),
+                    text(&f.facts),
+                ],
+                &["raised_on", "closed_on", "last_on", "facts"],
+            ),
             Op::Compliment(c) => self.upsert(
                 &COMPLIMENTS,
                 vec![

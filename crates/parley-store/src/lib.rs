@@ -6,6 +6,7 @@ pub mod audit;
 pub mod backend;
 pub mod chain;
 pub mod consistency;
+pub mod facts;
 pub mod notify;
 pub mod payload;
 pub mod projector;
@@ -56,6 +57,13 @@ pub enum StoreError {
     Invalid(String),
     #[error(transparent)]
     Project(#[from] projector::ProjectError),
+    /// A stored query-table value that does not parse, with the table and the row's key.
+    #[error("{table} row {key} is unreadable: {message}")]
+    UnreadableRow {
+        table: &'static str,
+        key: String,
+        message: String,
+    },
     #[error("stored event {seq} of {partnership} is unreadable: {message}")]
     Unreadable {
         partnership: String,

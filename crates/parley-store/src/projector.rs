@@ -12,10 +12,11 @@ use parley_core::escalation::{Escalation, Notification, Rules, Status, Subject, 
 use parley_core::procedure::{self, Procedure};
 use sha2::{Digest, Sha256};
 
+use crate::facts::{self, Written};
 use crate::payload::{Payload, Raised};
 use crate::rows::{
-    AgencyRow, ComplimentRow, EscalationAppointmentRow, EscalationRow, NamedOfficerRow, Op,
-    PartnershipRow, PersonRow, ProcedureRow, StageRow,
+    AgencyRow, ComplimentRow, EscalationAppointmentRow, EscalationRow, FactsRow, NamedOfficerRow,
+    Op, PartnershipRow, PersonRow, ProcedureRow, StageRow,
 };
 use crate::stream::Stream;
 
@@ -63,6 +64,10 @@ struct PartnershipState {
 struct EscalationState {
     core: Escalation,
     row: EscalationRow,
+    /// When each stage-record field was last written, for the learning's dates.
+    written: Written,
+    /// Its report facts as last written (written again only when they change).
+    facts: FactsRow,
 }
 
 /// Everything projected so far, enough to project the next event.
@@ -343,10 +348,18 @@ impl Projector {
                 });
                 ops.extend(stage_rows(&raised.escalation_id, &t.state));
                 ops.extend(stages_entered(&row, &[], &t.state, at_us));
+                let written = Written::new();
+                let facts = facts_row(&row, &t.state, &procedure, &written);
+                ops.push(Op::Facts(Box::new(facts.clone())));
                 notifications = t.notifications;
                 self.escalations.insert(
                     raised.escalation_id.clone(),
-                    EscalationState { core: t.state, row },
+                    EscalationState {
+                        core: t.state,
+                        row,
+                        written,
+                        facts,
+                    },
                 );
             }
             // An access record: in the chain, in no query table.
@@ -371,7 +384,18 @@ impl Projector {
                     .escalations
                     .get_mut(&id)
                     .ok_or_else(|| ProjectError::UnknownEscalation(id.clone()))?;
+                let fields_written = match &event {
+                    parley_core::escalation::Event::StageRecordUpdated { stage, fields } => fields
+                        .iter()
+                        .map(|(f, _)| (stage.get(), f.clone()))
+                        .collect(),
+                    _ => Vec::new(),
+                };
                 let t = state.core.apply(rules, timestamp(at_us), event)?;
+                let on = rules.local_date(timestamp(at_us));
+                for key in fields_written {
+                    state.written.insert(key, on);
+                }
                 let before = stage_rows(&id, &state.core);
                 let reached = stage_numbers(&state.core);
                 state.core = t.state;
@@ -384,6 +408,11 @@ impl Projector {
                         .filter(|row| !before.contains(row)),
                 );
                 ops.extend(stages_entered(&state.row, &reached, &state.core, at_us));
+                let facts = facts_row(&state.row, &state.core, &procedure, &state.written);
+                if facts != state.facts {
+                    ops.push(Op::Facts(Box::new(facts.clone())));
+                    state.facts = facts;
+                }
                 if let Payload::Appointed { role, person_id } = other {
                     ops.push(Op::Appointment(EscalationAppointmentRow {
                         escalation_id: id.clone(),
@@ -477,6 +506,15 @@ fn update_row(row: &mut EscalationRow, state: &Escalation, rules: Rules<'_>, at_
     // When the deadline monitor next has something to record (issue 15): the index its pass
     // reads, so that it never looks at an escalation with nothing due.
     row.wake_on = state.wake_on(rules).map(|d| d.to_string());
+}
+
+fn facts_row(
+    row: &EscalationRow,
+    state: &Escalation,
+    procedure: &Procedure,
+    written: &Written,
+) -> FactsRow {
+    facts::row(row, state, procedure, written)
 }
 
 fn stage_numbers(state: &Escalation) -> Vec<i64> {

@@ -50,6 +50,8 @@ pub enum Op {
     /// A person appointed to an escalation in a partnership role (issue 14, item 4).
     Appointment(EscalationAppointmentRow),
     Compliment(ComplimentRow),
+    /// An escalation's report facts (migration 9; `facts.rs`), written whenever they change.
+    Facts(Box<FactsRow>),
     /// Moves the partnership's configuration version on by one (see
     /// [`Op::changes_configuration`]).
     ConfigurationChanged {
@@ -191,6 +193,22 @@ pub struct StageRow {
     pub ended_at_us: Option<i64>,
     pub record: Vec<(String, String)>,
     pub meetings: i64,
+}
+
+/// What the period reports read of one escalation (`escalation_facts`, migration 9; see
+/// `facts.rs`). Dates are `YYYY-MM-DD` in the procedure's time zone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FactsRow {
+    pub escalation_id: String,
+    pub partnership_id: String,
+    pub raised_on: String,
+    /// The day it closed; `None` while open.
+    pub closed_on: Option<String>,
+    /// Once closed, the last day any of its facts falls on (closing, learning written
+    /// later, meetings, referrals); `None` while open.
+    pub last_on: Option<String>,
+    /// The JSON of its facts (`facts::Stored`).
+    pub facts: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -211,9 +211,23 @@ pub const ESCALATION_APPOINTMENTS: ProjectionTable = ProjectionTable {
     key: 3,
 };
 
+/// What the period reports read of each escalation (migration 9; `facts.rs`).
+pub const ESCALATION_FACTS: ProjectionTable = ProjectionTable {
+    name: "escalation_facts",
+    columns: &[
+        ("escalation_id", Text),
+        ("partnership_id", Text),
+        ("raised_on", Text),
+        ("closed_on", Text),
+        ("last_on", Text),
+        ("facts", Text),
+    ],
+    key: 1,
+};
+
 /// Every query table. A new projection table goes here too, or `audit verify` cannot see it
 /// (`tests/store/schema.rs` checks the list against the migrations).
-pub const TABLES: [&ProjectionTable; 12] = [
+pub const TABLES: [&ProjectionTable; 13] = [
     &PARTNERSHIPS,
     &PROCEDURES,
     &AGENCIES,
@@ -226,6 +240,7 @@ pub const TABLES: [&ProjectionTable; 12] = [
     &COMPLIMENTS,
     &ESCALATION_OFFICERS,
     &ESCALATION_APPOINTMENTS,
+    &ESCALATION_FACTS,
 ];
 
 /// One stored value.

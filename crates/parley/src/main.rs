@@ -8,6 +8,7 @@ mod data_cmd;
 mod deadlines_cmd;
 mod demo_cmd;
 mod notify_cmd;
+mod report_cmd;
 mod token_cmd;
 mod web_cmd;
 

@@ -51,8 +51,8 @@
 //! unique key.
 //!
 //! **One statement.** When such a batch is of one partnership and writes only what escalation
-//! commands usually write (events, escalation and stage rows, notifications, each escalation
-//! and stage once), it goes as a single statement instead ([`BoundBatch`]): the same head
+//! commands usually write (events, escalation, stage and report-facts rows, notifications, each
+//! escalation and stage once), it goes as a single statement instead ([`BoundBatch`]): the same head
 //! move as a `WITH` query, and one `INSERT ... SELECT ... FROM unnest(...)` per table with the
 //! rows bound as arrays. sqlx prepares it once per connection and it commits on its own, so
 //! the server neither parses literals nor plans anything per batch (PostgreSQL's CPU per
@@ -292,7 +292,7 @@ impl Tables {
         match sql.name {
             // Every event and notification of a batch is a new row.
             n if n == statements::EVENT.name || n == statements::OUTBOX.name => Some(0),
-            n if n == statements::ESCALATION.name => Some(1),
+            n if n == statements::ESCALATION.name || n == statements::FACTS.name => Some(1),
             n if n == statements::STAGE.name => Some(2),
             _ => None,
         }

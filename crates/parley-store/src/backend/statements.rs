@@ -280,8 +280,19 @@ pub(crate) const APPOINTMENT: Sql = Sql {
     ),
 };
 
+/// An escalation's report facts ([`Op::Facts`]; migration 9).
+pub(crate) const FACTS: Sql = Sql {
+    name: "parley_facts",
+    text: concat!(
+        "INSERT INTO escalation_facts (escalation_id, partnership_id, raised_on, closed_on, last_on, facts) ",
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (escalation_id) DO UPDATE SET ",
+        "raised_on = excluded.raised_on, closed_on = excluded.closed_on, last_on = excluded.last_on, ",
+        "facts = excluded.facts"
+    ),
+};
+
 /// Every write, for PostgreSQL's writer to prepare.
-pub(crate) const WRITES: [&Sql; 18] = [
+pub(crate) const WRITES: [&Sql; 19] = [
     &EVENT,
     &OUTBOX,
     &PARTNERSHIP,
@@ -299,6 +310,7 @@ pub(crate) const WRITES: [&Sql; 18] = [
     &OFFICER_NAMED,
     &COMPLIMENT,
     &APPOINTMENT,
+    &FACTS,
     &WRITE_HEAD,
 ];
 
@@ -620,6 +632,17 @@ pub(crate) fn op(op: &Op) -> Statement<'_> {
                 Int(*at_us),
                 Text(partnership_id),
                 Int(*stage),
+            ],
+        ),
+        Op::Facts(f) => (
+            &FACTS,
+            vec![
+                Text(&f.escalation_id),
+                Text(&f.partnership_id),
+                Text(&f.raised_on),
+                OptText(f.closed_on.as_deref()),
+                OptText(f.last_on.as_deref()),
+                Text(&f.facts),
             ],
         ),
         Op::Compliment(c) => (

@@ -22,6 +22,9 @@ use crate::writer::Writer;
 
 mod configuration;
 mod escalations;
+mod reports;
+
+pub use reports::ReportInputs;
 
 /// Who did something: a person, or Parley itself (demo data, sweeps).
 #[derive(Clone, Debug, PartialEq, Eq)]

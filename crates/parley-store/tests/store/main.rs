@@ -15,6 +15,7 @@ mod notices;
 mod officers;
 mod projections;
 mod purge;
+mod reports;
 mod schema;
 mod start;
 mod stories;

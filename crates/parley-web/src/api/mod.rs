@@ -27,6 +27,7 @@ pub mod partnership;
 pub mod partnership_form;
 pub mod procedure;
 pub mod raise;
+pub mod reports;
 
 pub fn routes() -> Vec<Route> {
     let mut r = vec![
@@ -53,6 +54,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(compliments::routes());
     r.extend(partnership::routes());
     r.extend(learning::routes());
+    r.extend(reports::routes());
     r.extend(procedure::routes());
     r.extend(admin::routes());
     r.extend(notifications::routes());
@@ -115,6 +117,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         compliments::doc(),
         partnership::doc(),
         learning::doc(),
+        reports::doc(),
         procedure::doc(),
         admin::doc(),
         notifications::doc(),

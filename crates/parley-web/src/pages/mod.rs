@@ -30,6 +30,7 @@ pub mod partnership;
 pub mod partnership_form;
 pub mod procedure;
 pub mod raise;
+pub mod reports;
 pub mod tokens;
 
 /// Every page route.
@@ -56,6 +57,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(compliments::routes());
     r.extend(partnership::routes());
     r.extend(learning::routes());
+    r.extend(reports::routes());
     r.extend(procedure::routes());
     r.extend(admin::routes());
     r.extend(tokens::routes());
@@ -134,6 +136,9 @@ fn common(user: Option<&CurrentUser>, current: &str) -> minijinja::Value {
     // compliments already given can still be read.
     if user.config.as_ref().is_none_or(|c| c.compliments) {
         item("/compliments", "Compliments", None);
+    }
+    if user.has(BUSINESS_TEAM) || user.has(ADMINISTRATOR) {
+        item("/reports", "Reports", None);
     }
     item("/procedure", "Procedure", None);
     if user.has(ADMINISTRATOR) {

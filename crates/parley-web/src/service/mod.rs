@@ -37,6 +37,7 @@ pub mod prompts;
 pub mod raise;
 pub mod redirect;
 pub mod referral;
+pub mod reports;
 pub mod stage_record;
 
 /// The partnership of the signed-in person, its current rules and its directory.

@@ -572,14 +572,20 @@ async fn unknown_query_parameters_are_refused() {
             );
             tried += 1;
         }
-        // What the document lists is still read.
-        let r = h.get(&format!("{path}?page=1"), who).await;
-        assert_eq!(
-            r.status,
-            StatusCode::OK,
-            "GET {path}?page=1: {}",
-            excerpt(&r.body)
-        );
+        // What the document lists is still read (where it lists `page`: a report's period is
+        // required, so `page` alone is not a request it can answer).
+        let lists_page = op["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query" && p["name"] == "page"));
+        if lists_page {
+            let r = h.get(&format!("{path}?page=1"), who).await;
+            assert_eq!(
+                r.status,
+                StatusCode::OK,
+                "GET {path}?page=1: {}",
+                excerpt(&r.body)
+            );
+        }
     }
     assert!(tried >= 12, "{tried}");
 }

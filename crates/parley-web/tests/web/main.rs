@@ -31,6 +31,7 @@ mod prompts;
 mod redirect;
 mod referrals;
 mod reminders;
+mod reports;
 mod signin;
 mod stage_access;
 mod stage_record;

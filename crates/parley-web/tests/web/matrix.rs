@@ -154,6 +154,7 @@ use Who::*;
 
 const BUSINESS_TEAM: &[&str] = &["partnership-business-team"];
 const ADMINISTRATOR: &[&str] = &["administrator"];
+const REPORT_READERS: &[&str] = &["partnership-business-team", "administrator"];
 const RAISERS: &[&str] = &["practitioner", "manager", "senior-manager"];
 
 /// Every route, and who may use it.
@@ -363,6 +364,12 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     // The learning log (issue 14, item 8): the business team only.
     get("/partnership/learning", Roles(BUSINESS_TEAM)),
     get("/api/partnership/learning", Roles(BUSINESS_TEAM)),
+    // Period reports (issue 17): the business team and administrators (`fill` gives the
+    // API's routes a period).
+    get("/reports", Roles(REPORT_READERS)),
+    get("/api/reports", Roles(REPORT_READERS)),
+    get("/api/reports/csv", Roles(REPORT_READERS)),
+    get("/api/reports/pdf", Roles(REPORT_READERS)),
     // The procedure: everyone signed in reads their own partnership's.
     get("/procedure", SignedIn),
     get("/procedure/diagram.svg", SignedIn),
@@ -564,7 +571,18 @@ pub(crate) fn fill(path: &str, target: &Target) -> String {
         !out.contains('{'),
         "no substitution for a parameter of {path}: teach matrix::fill about it"
     );
+    out.push_str(query(path));
     out
+}
+
+/// The query a route needs to answer at all (issue 17: a report's period and table), so that
+/// the matrix, the leak sweep and the header checks reach the report itself.
+fn query(path: &str) -> &'static str {
+    match path {
+        "/api/reports" | "/api/reports/pdf" => "?from=2026-11-01&to=2026-11-30",
+        "/api/reports/csv" => "?from=2026-11-01&to=2026-11-30&table=open-at-end",
+        _ => "",
+    }
 }
 
 /// Everything the expectations are worked out from: the worlds of the partnerships

@@ -13,6 +13,7 @@ mod operators;
 mod procedure;
 mod purge;
 mod rebuild;
+mod report;
 mod serve;
 mod timeline;
 
@@ -86,6 +87,7 @@ fn every_command_has_help() {
         vec!["calendar", "list", "--help"],
         vec!["calendar", "import", "--help"],
         vec!["timeline", "--help"],
+        vec!["report", "--help"],
         vec!["serve", "--help"],
         vec!["demo", "--help"],
         vec!["user", "add", "--help"],

@@ -1,0 +1,204 @@
+//! The period reports' facts (issue 17, item 1; `escalation_facts`, migration 9), on both
+//! backends: the figures made from what the store returns for a period agree with an
+//! independent calculation over the events (`parley_demo::expected`, replaying them with the
+//! core), for several periods of the demo data; a rebuild writes the same rows; an edited row
+//! is named by the consistency check; an unreadable one is an error naming it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::{Date, date};
+use parley_demo::expected::{Expected, expected};
+use parley_report::figures::{Figures, figures};
+use parley_report::{Period, Preset};
+use parley_store::StoreError;
+use parley_store::consistency::{self, ProjectionReport};
+use parley_store::records::Records;
+
+use super::backends;
+use super::demo::seed;
+use super::tamper::Owner;
+
+/// The demo's "now" (2026-11-20) as a London date.
+const AS_OF: Date = date(2026, 11, 20);
+
+fn periods() -> Vec<Period> {
+    let mut out = Vec::new();
+    for preset in [
+        Preset::Month,
+        Preset::Quarter,
+        Preset::CalendarYear,
+        Preset::FinancialYear,
+    ] {
+        let p = preset.containing(AS_OF).unwrap();
+        out.push(p.previous().unwrap());
+        out.push(p);
+    }
+    out.push(Period::range(date(2026, 3, 17), date(2026, 9, 2)).unwrap());
+    out
+}
+
+/// The figures in the independent calculation's terms.
+fn as_expected(f: &Figures) -> Expected {
+    let nonzero = |n: &u64| *n > 0;
+    Expected {
+        raised: f.raised,
+        by_category: f
+            .by_category
+            .iter()
+            .map(|(c, n)| (c.id.clone(), *n))
+            .collect(),
+        highest_stage: f
+            .highest_stage
+            .iter()
+            .filter(|(_, n)| nonzero(n))
+            .map(|(s, n)| (s.get(), *n))
+            .collect(),
+        outcomes: f
+            .outcomes
+            .iter()
+            .filter(|(_, n)| nonzero(n))
+            .map(|(o, n)| (o.as_str().to_owned(), *n))
+            .collect(),
+        open_at_end: f
+            .open_at_end
+            .lines
+            .iter()
+            .map(|l| l.reference.clone())
+            .collect::<BTreeSet<_>>(),
+        meetings: f.meetings,
+        referrals: f.referrals,
+        learning: f
+            .learning
+            .iter()
+            .flat_map(|g| &g.pairs)
+            .map(|p| p.lines.len() as u64)
+            .sum(),
+        compliments: f.compliments,
+    }
+}
+
+async fn report(records: &Records, partnership: &str, period: Period) -> Figures {
+    let inputs = records.report_inputs(partnership, period).await.unwrap();
+    figures(
+        &inputs.facts.escalations,
+        &inputs.facts.compliments,
+        period,
+        AS_OF,
+        &inputs.calendar,
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_figures_of_the_demo_agree_with_the_events_for_every_period() {
+    for db in backends().await {
+        let records = db.records().await;
+        let summary = seed(&records, 80, 17).await;
+        let store = records.store().clone();
+        let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
+        for p in &summary.partnerships {
+            for period in periods() {
+                let got = as_expected(&report(&records, &p.id, period).await);
+                let end = period.to().min(AS_OF);
+                let want = expected(store.as_ref(), &p.id, period.from(), end)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    got, want,
+                    "{:?} {} {}: the report (left) against the events (right)",
+                    db.backend, p.short_name, period
+                );
+                *totals.entry("raised").or_default() += want.raised;
+                *totals.entry("closed").or_default() += want.outcomes.values().sum::<u64>();
+                *totals.entry("open").or_default() += want.open_at_end.len() as u64;
+                *totals.entry("learning").or_default() += want.learning;
+                *totals.entry("meetings").or_default() += want.meetings;
+                *totals.entry("referrals").or_default() += want.referrals;
+            }
+        }
+        // The comparison means something only where the demo has something to count.
+        for (what, n) in &totals {
+            assert!(
+                *n > 0,
+                "{:?}: nothing {what} in any period: {totals:?}",
+                db.backend
+            );
+        }
+
+        // A rebuild writes the same rows, and the check finds them consistent.
+        let before = store
+            .escalation_facts(&summary.partnerships[0].id, "2000-01-01", "2100-01-01")
+            .await
+            .unwrap();
+        assert!(!before.is_empty());
+        records.rebuild_projections().await.unwrap();
+        let mut after = store
+            .escalation_facts(&summary.partnerships[0].id, "2000-01-01", "2100-01-01")
+            .await
+            .unwrap();
+        let mut before = before;
+        before.sort_by(|a, b| a.escalation_id.cmp(&b.escalation_id));
+        after.sort_by(|a, b| a.escalation_id.cmp(&b.escalation_id));
+        assert_eq!(before, after, "{:?}", db.backend);
+        assert_eq!(
+            consistency::check(store.as_ref(), records.holidays().clone())
+                .await
+                .unwrap(),
+            ProjectionReport::Consistent,
+            "{:?}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_edited_facts_row_is_named_and_an_unreadable_one_is_an_error() {
+    for db in backends().await {
+        let records = db.records().await;
+        let summary = seed(&records, 10, 3).await;
+        let store = records.store().clone();
+        let p = &summary.partnerships[0].id;
+        let rows = store
+            .escalation_facts(p, "2000-01-01", "2100-01-01")
+            .await
+            .unwrap();
+        let row = rows.first().expect("a facts row");
+        let owner = Owner::connect(&db).await;
+
+        // An edit behind Parley's back: the check names the table and the row.
+        let changed = owner
+            .exec(&format!(
+                "UPDATE escalation_facts SET facts = REPLACE(facts, '\"stages\"', '\"stages\" ') WHERE escalation_id = '{}'",
+                row.escalation_id
+            ))
+            .await;
+        assert_eq!(changed, 1);
+        let report = consistency::check(store.as_ref(), records.holidays().clone())
+            .await
+            .unwrap();
+        let text = format!("{report:?}");
+        assert!(
+            text.contains("escalation_facts") && text.contains(&row.escalation_id),
+            "{:?}: {text}",
+            db.backend
+        );
+
+        // A value that does not parse is an error naming the row, never a default.
+        owner
+            .exec(&format!(
+                "UPDATE escalation_facts SET facts = REPLACE(facts, '\"raised_on\":\"', '\"raised_on\":\"x') WHERE escalation_id = '{}'",
+                row.escalation_id
+            ))
+            .await;
+        let period = Period::range(date(2000, 1, 1), date(2100, 1, 1)).unwrap();
+        match records.report_inputs(p, period).await {
+            Err(StoreError::UnreadableRow { table, key, .. }) => {
+                assert_eq!(
+                    (table, key.as_str()),
+                    ("escalation_facts", row.escalation_id.as_str())
+                );
+            }
+            other => panic!("{:?}: {other:?}", db.backend),
+        }
+    }
+}

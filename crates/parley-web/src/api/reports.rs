@@ -1,0 +1,241 @@
+//! API: period reports (issue 17), for the partnership business team and administrators: the
+//! figures as JSON, each table as CSV and the report as PDF, exact or for publication. A date
+//! that does not parse, or a period that ends before it starts, is the API's one 422 problem
+//! (`errors[]` naming `from` or `to`).
+
+use axum::Json;
+use axum::extract::{Extension, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use utoipa::OpenApi;
+
+use super::Problem;
+use super::body::{ApiQuery, invalid};
+use crate::access::{ADMINISTRATOR, BUSINESS_TEAM};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::route::{Route, Rule, route};
+use crate::security::RequestId;
+use crate::service::Context;
+use crate::service::admin::InputError;
+use crate::service::reports::json::{
+    PeriodReport, ReportCount, ReportDeadline, ReportFigures, ReportLearning, ReportMatrix,
+    ReportMonth, ReportNamed, ReportOpen, ReportOpenLine, ReportPeriod, ReportSpread,
+};
+use crate::service::reports::{self, Report};
+
+/// Who may read reports: the business team, whose job they are, and administrators.
+pub const READERS: Rule = Rule::Roles(&[BUSINESS_TEAM, ADMINISTRATOR]);
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        route(Method::GET, "/api/reports", READERS, get(figures)),
+        route(Method::GET, "/api/reports/csv", READERS, get(csv)),
+        route(Method::GET, "/api/reports/pdf", READERS, get(pdf)),
+    ]
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(figures, csv, pdf),
+    components(schemas(
+        PeriodReport,
+        ReportFigures,
+        ReportPeriod,
+        ReportCount,
+        ReportNamed,
+        ReportMatrix,
+        ReportMonth,
+        ReportDeadline,
+        ReportSpread,
+        ReportOpen,
+        ReportOpenLine,
+        ReportLearning
+    ))
+)]
+struct Doc;
+
+/// This area's part of the OpenAPI document.
+pub fn doc() -> utoipa::openapi::OpenApi {
+    Doc::openapi()
+}
+
+/// A period.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PeriodQuery {
+    /// The first day, `YYYY-MM-DD`.
+    from: String,
+    /// The last day, `YYYY-MM-DD`, on or after `from`.
+    to: String,
+}
+
+/// A table of a period's report.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CsvQuery {
+    /// The first day, `YYYY-MM-DD`.
+    from: String,
+    /// The last day, `YYYY-MM-DD`, on or after `from`.
+    to: String,
+    /// The table's id (`raised-by-route`, `raised-by-category` ..., `open-at-end`,
+    /// `learning-log`), as the page links to it.
+    table: String,
+    /// `true` for the form for publication: small numbers suppressed (not the lists that
+    /// name escalations, which are never published).
+    publish: Option<bool>,
+}
+
+/// A period's report as a document.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PdfQuery {
+    /// The first day, `YYYY-MM-DD`.
+    from: String,
+    /// The last day, `YYYY-MM-DD`, on or after `from`.
+    to: String,
+    /// `true` for the form for publication: small numbers suppressed, no lists.
+    publish: Option<bool>,
+}
+
+/// The report of the period, or the 422 problem naming the field.
+async fn load(
+    state: &AppState,
+    user: &CurrentUser,
+    from: &str,
+    to: &str,
+    request_id: Option<&RequestId>,
+) -> Result<Result<Report, Response>, AppError> {
+    let ctx = Context::load(state, user).await?;
+    let period = match reports::period_of(Some(from), Some(to), None, None, ctx.today) {
+        Ok(p) => p,
+        Err((field, message)) => {
+            let error = InputError {
+                code: Some("wrong-type".to_owned()),
+                ..InputError::new(field, message)
+            };
+            return Ok(Err(invalid(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                request_id,
+                vec![error],
+            )));
+        }
+    };
+    Ok(Ok(reports::make(
+        state.records.as_ref(),
+        &ctx.partnership,
+        period,
+        ctx.today,
+    )
+    .await?))
+}
+
+fn download(content_type: &'static str, name: &str, body: Vec<u8>) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // The name is made of dates and ids of our own: ASCII letters, digits and hyphens.
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+/// The exact figures of a period and of the period of the same length before it: raised by
+/// route, category and agency, the agencies' matrix, the highest stage, deadlines met and
+/// missed, outcomes, time to close, what was open at the end, meetings, referrals,
+/// compliments and the learning log. No child's details.
+#[utoipa::path(get, path = "/api/reports", tag = "reports",
+    params(PeriodQuery),
+    responses(
+        (status = 200, body = PeriodReport),
+        (status = 401, body = Problem),
+        (status = 403, body = Problem, description = "Not in the partnership business team or an administrator"),
+        (status = 422, body = Problem, description = "A date that is not YYYY-MM-DD, or a period that ends before it starts")
+    ),
+    security(("token" = [])))]
+async fn figures(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    request_id: Option<Extension<RequestId>>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> Result<Response, AppError> {
+    let id = request_id.as_ref().map(|e| &e.0);
+    Ok(match load(&state, &user, &q.from, &q.to, id).await? {
+        Ok(report) => Json(reports::json::of(&report)).into_response(),
+        Err(problem) => problem,
+    })
+}
+
+/// One table of a period's report as CSV (UTF-8, a header row of the column names shown, ISO
+/// dates, cells that a spreadsheet would take for a formula neutralised). With
+/// `publish=true`, small numbers are suppressed.
+#[utoipa::path(get, path = "/api/reports/csv", tag = "reports",
+    params(CsvQuery),
+    responses(
+        (status = 200, content_type = "text/csv", body = String),
+        (status = 401, body = Problem),
+        (status = 403, body = Problem, description = "Not in the partnership business team or an administrator"),
+        (status = 404, body = Problem, description = "No such table (the lists are never published)"),
+        (status = 422, body = Problem, description = "A date that is not YYYY-MM-DD, or a period that ends before it starts")
+    ),
+    security(("token" = [])))]
+async fn csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    request_id: Option<Extension<RequestId>>,
+    ApiQuery(q): ApiQuery<CsvQuery>,
+) -> Result<Response, AppError> {
+    let id = request_id.as_ref().map(|e| &e.0);
+    let report = match load(&state, &user, &q.from, &q.to, id).await? {
+        Ok(r) => r,
+        Err(problem) => return Ok(problem),
+    };
+    let publish = q.publish.unwrap_or(false);
+    let text = reports::csv(&report, &q.table, publish)?.ok_or(AppError::NotFound)?;
+    let name = reports::file_name(&report, &q.table, publish, "csv");
+    Ok(download(
+        "text/csv; charset=utf-8",
+        &name,
+        text.into_bytes(),
+    ))
+}
+
+/// A period's report as PDF (tagged, A4): exact figures for the business team, or with
+/// `publish=true` the form for publication.
+#[utoipa::path(get, path = "/api/reports/pdf", tag = "reports",
+    params(PdfQuery),
+    responses(
+        (status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, body = Problem),
+        (status = 403, body = Problem, description = "Not in the partnership business team or an administrator"),
+        (status = 422, body = Problem, description = "A date that is not YYYY-MM-DD, or a period that ends before it starts")
+    ),
+    security(("token" = [])))]
+async fn pdf(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    request_id: Option<Extension<RequestId>>,
+    ApiQuery(q): ApiQuery<PdfQuery>,
+) -> Result<Response, AppError> {
+    let id = request_id.as_ref().map(|e| &e.0);
+    let report = match load(&state, &user, &q.from, &q.to, id).await? {
+        Ok(r) => r,
+        Err(problem) => return Ok(problem),
+    };
+    let publish = q.publish.unwrap_or(false);
+    // Laying out a year's report takes a while: off the async threads.
+    let bytes = tokio::task::spawn_blocking(move || {
+        let name = reports::file_name(&report, "report", publish, "pdf");
+        reports::pdf(&report, publish).map(|b| (name, b))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("report PDF: {e}")))??;
+    Ok(download("application/pdf", &bytes.0, bytes.1))
+}
