@@ -9,7 +9,7 @@
 
 mod append_only;
 mod demo;
-mod literals;
+mod texts;
 mod monitor;
 mod notices;
 mod officers;
