@@ -418,4 +418,3 @@ pub(crate) fn op(op: &Op) -> Statement<'_> {
 fn record_json(v: &[(String, String)]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
 }
-

@@ -9,7 +9,6 @@
 
 mod append_only;
 mod demo;
-mod texts;
 mod monitor;
 mod notices;
 mod officers;
@@ -19,6 +18,7 @@ mod schema;
 mod start;
 mod stories;
 mod tamper;
+mod texts;
 mod transfer;
 mod versions;
 mod web;

@@ -41,8 +41,10 @@ impl Column {
     fn fits(&self, arg: &Arg<'_>) -> bool {
         matches!(
             (self, arg),
-            (Column::Text(_), Arg::Text(_) | Arg::OptText(_) | Arg::Owned(_))
-                | (Column::Int(_), Arg::Int(_) | Arg::OptInt(_))
+            (
+                Column::Text(_),
+                Arg::Text(_) | Arg::OptText(_) | Arg::Owned(_)
+            ) | (Column::Int(_), Arg::Int(_) | Arg::OptInt(_))
                 | (Column::Bool(_), Arg::Bool(_))
                 | (Column::Bytes(_), Arg::Blob(_))
         )
@@ -207,15 +209,20 @@ impl Plan {
     }
 
     /// Whether the writes can be parts of one statement, all of which see the database as it
-    /// was before it: plain inserts, one write per table.
+    /// was before it: one write per table, and none reading a table another writes.
     pub(super) fn single(&self) -> bool {
         self.0.iter().enumerate().all(|(i, w)| {
-            w.sql.is_insert() && self.0[..i].iter().all(|v| v.sql.table != w.sql.table)
+            self.0.iter().enumerate().all(|(j, v)| {
+                i == j || (v.sql.table != w.sql.table && !w.sql.reads.contains(&v.sql.table))
+            })
         })
     }
 
     /// Each write as a statement of its own, in order (inside the caller's transaction).
-    pub(super) async fn execute(self, conn: &mut PoolConnection<Postgres>) -> Result<(), StoreError> {
+    pub(super) async fn execute(
+        self,
+        conn: &mut PoolConnection<Postgres>,
+    ) -> Result<(), StoreError> {
         for write in self.0 {
             write.execute(conn).await?;
         }
@@ -307,9 +314,10 @@ mod tests {
     use crate::backend::statements;
     use crate::rows::Op;
 
-    /// The record of officers is read from rows the same batch wrote before (an escalation's
-    /// stage, a named officer): the one-statement path, whose parts all see the database as it
-    /// was before the statement, must never take those writes.
+    /// The parts of one statement all see the database as it was before it: a write that
+    /// reads a table another write of the batch writes (the record of officers is made from
+    /// the named officers and the escalations), or two writes of one table, are never one
+    /// statement.
     #[test]
     fn writes_that_read_earlier_rows_are_never_one_statement() {
         let entered = Op::StageEntered {
@@ -345,16 +353,27 @@ mod tests {
             }
             plan
         };
-        // A stage row alone is what the one statement takes.
-        assert!(plan(std::slice::from_ref(&stage)).single());
+        // Reading a table nothing else in the batch writes: one statement.
         for ops in [
+            vec![stage.clone()],
             vec![entered.clone()],
-            vec![named.clone()],
-            vec![stage.clone(), entered],
-            vec![stage, named],
+            vec![stage.clone(), entered.clone()],
+            vec![stage, named.clone()],
+        ] {
+            assert!(plan(&ops).single(), "{ops:?}");
+        }
+        for ops in [
+            vec![officer("a1", 3, "x"), entered.clone()],
+            vec![entered, named.clone()],
         ] {
             assert!(!plan(&ops).single(), "{ops:?}");
         }
+        // An escalation row written before an officer is named.
+        let mut escalation_then_named = plan(&[named]);
+        escalation_then_named
+            .0
+            .insert(0, Write::new(&statements::ESCALATION));
+        assert!(!escalation_then_named.single());
     }
 
     fn officer(agency: &str, stage: i64, person: &str) -> Op {
@@ -413,7 +432,11 @@ mod tests {
         );
         // A stage entered reads the named officers: a naming after it may not pass it.
         assert_eq!(
-            kinds(&[officer("a1", 1, "x"), entered.clone(), officer("a2", 2, "y")]),
+            kinds(&[
+                officer("a1", 1, "x"),
+                entered.clone(),
+                officer("a2", 2, "y")
+            ]),
             [
                 ("parley_named_officer", 1),
                 ("parley_stage_entered", 1),

@@ -10,8 +10,8 @@
 //! and commit. Every value is bound; a statement per kind of row, not per row.
 
 use sqlx::Postgres;
-use sqlx::pool::PoolConnection;
 use sqlx::Row;
+use sqlx::pool::PoolConnection;
 
 use super::batch::{Plan, Write, lock_heads, storable};
 use crate::backend::statements::{self, Arg};

@@ -16,16 +16,16 @@
 //! versions it knows as of that head ([`known`]). A batch whose partnerships and streams are
 //! all known is decided in memory:
 //!
-//! 1. Of one partnership, writing only plain inserts and upserts, one row per key (events,
-//!    escalation and stage rows, notifications: what escalation commands usually write): a
-//!    single statement ([`batch::Plan::statement`]). It moves the head only from the one
-//!    remembered (`UPDATE chain_heads ... WHERE seq = ... AND hash = ... RETURNING 1`, as a
-//!    `WITH` query), and each table's insert runs only if that moved a row; it commits on its
-//!    own and answers how many heads it moved. None (another instance or a restore moved the
-//!    head): nothing was written, the memory is forgotten and the batch goes the third way. A
-//!    write that reads rows written earlier in the batch (a stage entered or an officer named
-//!    read the record of officers), an update or a delete does not go this way: the parts of
-//!    one statement all see the database as it was before it.
+//! 1. Of one partnership, with one write per table and none reading a table another writes
+//!    (what commands usually write: events, escalation and stage rows, notifications, the
+//!    record of officers of a stage entered, appointments): a single statement
+//!    ([`batch::Plan::statement`]). It moves the head only from the one remembered
+//!    (`UPDATE chain_heads ... WHERE seq = ... AND hash = ... RETURNING 1`, as a `WITH`
+//!    query), and each write's rows are there only if that moved a row; it commits on its own
+//!    and answers how many heads it moved. None (another instance or a restore moved the
+//!    head): nothing was written, the memory is forgotten and the batch goes the third way.
+//!    The parts of one statement all see the database as it was before it, hence the rule: an
+//!    officer named while the batch also writes escalation rows, say, goes the second way.
 //! 2. Otherwise: `BEGIN`, one statement moving every head only from the one remembered
 //!    (returning those moved: fewer than the batch's partnerships and the transaction is
 //!    rolled back and the batch goes the third way), the rows as a statement per kind, and
@@ -152,9 +152,11 @@ fn from_memory(batch: &[AppendRequest], known: &Known) -> Option<(Send, FromMemo
     }
     heads.sort_by(|a, b| a.0.cmp(&b.0));
     let send = match heads.as_slice() {
-        [(partnership_id, new)] if plan.single() => {
-            Send::Statement(plan.statement(partnership_id, &known.0.get(partnership_id)?.head, new)?)
-        }
+        [(partnership_id, new)] if plan.single() => Send::Statement(plan.statement(
+            partnership_id,
+            &known.0.get(partnership_id)?.head,
+            new,
+        )?),
         _ => {
             let mut moves = Vec::with_capacity(heads.len());
             for (partnership_id, new) in &heads {

@@ -2,8 +2,8 @@
 //! whether it committed is unknown until the lost connection's server process has gone and
 //! its first events are looked for.
 
-use sqlx::pool::PoolConnection;
 use sqlx::Postgres;
+use sqlx::pool::PoolConnection;
 
 use super::batch::lock_heads;
 use crate::StoreError;

@@ -115,30 +115,28 @@ impl Sql {
     }
 
     /// The write of many rows, each argument bound as an array (`$first` onwards, in order);
-    /// with `gate`, an insert writes nothing unless the query `gate` names has a row. `None`
-    /// for a write never made for many rows.
+    /// with `gate`, the rows are there only if the query `gate` names has a row, so that the
+    /// write writes nothing otherwise. `None` for a write never made for many rows.
     pub(crate) fn rows_text(&self, first: usize, gate: Option<&str>) -> Option<String> {
         let arrays: Vec<String> = (first..)
             .zip(self.args)
             .map(|(n, (_, t))| format!("${n}::{}", t.array()))
             .collect();
         let names: Vec<String> = (1..=self.args.len()).map(|k| format!("c{k}")).collect();
-        let rows = format!("unnest({}) AS u({})", arrays.join(", "), names.join(", "));
+        let (arrays, names) = (arrays.join(", "), names.join(", "));
+        let rows = match gate {
+            None => format!("unnest({arrays}) AS u({names})"),
+            Some(gate) => format!(
+                "(SELECT * FROM unnest({arrays}) AS v({names}) WHERE EXISTS (SELECT 1 FROM {gate})) AS u"
+            ),
+        };
         match &self.shape {
             Shape::Insert { .. } => {
-                let columns: Vec<String> = names.iter().map(|c| format!("u.{c}")).collect();
-                let mut from = format!("FROM {rows}");
-                if let Some(gate) = gate {
-                    from.push_str(&format!(" WHERE EXISTS (SELECT 1 FROM {gate})"));
-                }
-                Some(self.insert_text(&columns.join(", "), Some(&from)))
+                let columns: Vec<String> =
+                    (1..=self.args.len()).map(|k| format!("u.c{k}")).collect();
+                Some(self.insert_text(&columns.join(", "), Some(&format!("FROM {rows}"))))
             }
-            Shape::Given { rows: text, .. } => {
-                if gate.is_some() {
-                    return None;
-                }
-                Some(text.as_ref()?.replace(ROWS, &rows))
-            }
+            Shape::Given { rows: text, .. } => Some(text.as_ref()?.replace(ROWS, &rows)),
         }
     }
 
@@ -185,11 +183,6 @@ impl Sql {
             Shape::Given { unique, .. } => unique.to_vec(),
         }
     }
-
-    /// Whether the write only inserts rows from its arguments (reading no table).
-    pub(crate) fn is_insert(&self) -> bool {
-        matches!(self.shape, Shape::Insert { .. })
-    }
 }
 
 use Type as T;
@@ -198,9 +191,15 @@ use Type as T;
 pub(crate) static WRITE_HEAD: Sql = Sql::given(
     "parley_write_head",
     "chain_heads",
-    &[("partnership_id", T::Text), ("seq", T::Int), ("hash", T::Bytes)],
+    &[
+        ("partnership_id", T::Text),
+        ("seq", T::Int),
+        ("hash", T::Bytes),
+    ],
     "UPDATE chain_heads SET seq = $2, hash = $3 WHERE partnership_id = $1",
-    Some("UPDATE chain_heads h SET seq = u.c2, hash = u.c3 FROM ROWS WHERE h.partnership_id = u.c1"),
+    Some(
+        "UPDATE chain_heads h SET seq = u.c2, hash = u.c3 FROM ROWS WHERE h.partnership_id = u.c1",
+    ),
     &[0],
     &[],
 );
@@ -210,7 +209,11 @@ pub(crate) static WRITE_HEAD: Sql = Sql::given(
 pub(crate) static NEW_HEAD: Sql = Sql::insert(
     "parley_new_head",
     "chain_heads",
-    &[("partnership_id", T::Text), ("seq", T::Int), ("hash", T::Bytes)],
+    &[
+        ("partnership_id", T::Text),
+        ("seq", T::Int),
+        ("hash", T::Bytes),
+    ],
     &[],
     None,
 );
@@ -254,7 +257,11 @@ pub(crate) static OUTBOX: Sql = Sql::insert(
         ("address", T::Text),
         ("created_at_us", T::Int),
     ],
-    &[("sent_at_us", "NULL"), ("attempts", "0"), ("last_error", "NULL")],
+    &[
+        ("sent_at_us", "NULL"),
+        ("attempts", "0"),
+        ("last_error", "NULL"),
+    ],
     None,
 );
 
@@ -273,7 +280,13 @@ pub(crate) static PARTNERSHIP: Sql = Sql::insert(
     &[],
     Some((
         &["id"],
-        &["name", "short_name", "procedure_id", "procedure_version", "closure_days"],
+        &[
+            "name",
+            "short_name",
+            "procedure_id",
+            "procedure_version",
+            "closure_days",
+        ],
     )),
 );
 
@@ -322,7 +335,15 @@ pub(crate) static PERSON: Sql = Sql::insert(
     &[],
     Some((
         &["id"],
-        &["agency_id", "name", "email", "job_title", "roles", "line_manager_id", "active"],
+        &[
+            "agency_id",
+            "name",
+            "email",
+            "job_title",
+            "roles",
+            "line_manager_id",
+            "active",
+        ],
     )),
 );
 
@@ -344,7 +365,9 @@ pub(crate) static CONFIGURATION_CHANGED: Sql = Sql::given(
     "partnerships",
     &[("id", T::Text)],
     "UPDATE partnerships SET config_version = config_version + 1 WHERE id = $1",
-    Some("UPDATE partnerships p SET config_version = p.config_version + 1 FROM ROWS WHERE p.id = u.c1"),
+    Some(
+        "UPDATE partnerships p SET config_version = p.config_version + 1 FROM ROWS WHERE p.id = u.c1",
+    ),
     // Two changes of one partnership would count once in one update.
     &[0],
     &[],
@@ -588,7 +611,6 @@ pub(crate) static APPOINTMENT: Sql = Sql::insert(
     None,
 );
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -598,25 +620,82 @@ mod tests {
     #[test]
     fn one_row_texts_are_unchanged() {
         let expected: &[(&'static Sql, &str)] = &[
-            (&WRITE_HEAD, "UPDATE chain_heads SET seq = $2, hash = $3 WHERE partnership_id = $1"),
-            (&EVENT, "INSERT INTO events (partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, salt, content_hash, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"),
-            (&OUTBOX, "INSERT INTO outbox (id, partnership_id, event_seq, escalation_id, recipient, reason, stage, child_details, address, created_at_us, sent_at_us, attempts, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, NULL)"),
-            (&PARTNERSHIP, "INSERT INTO partnerships (id, name, short_name, procedure_id, procedure_version, closure_days, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = excluded.name, short_name = excluded.short_name, procedure_id = excluded.procedure_id, procedure_version = excluded.procedure_version, closure_days = excluded.closure_days"),
-            (&PROCEDURE, "INSERT INTO procedures (partnership_id, version, procedure_id, source, sha256, adopted_at_us) VALUES ($1, $2, $3, $4, $5, $6)"),
-            (&AGENCY, "INSERT INTO agencies (id, partnership_id, name, sector) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET name = excluded.name, sector = excluded.sector"),
-            (&PERSON, "INSERT INTO people (id, partnership_id, agency_id, name, email, job_title, roles, line_manager_id, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET agency_id = excluded.agency_id, name = excluded.name, email = excluded.email, job_title = excluded.job_title, roles = excluded.roles, line_manager_id = excluded.line_manager_id, active = excluded.active"),
-            (&NAMED_OFFICER, "INSERT INTO named_officers (partnership_id, agency_id, stage, person_id) VALUES ($1, $2, $3, $4) ON CONFLICT (agency_id, stage) DO UPDATE SET person_id = excluded.person_id"),
-            (&CONFIGURATION_CHANGED, "UPDATE partnerships SET config_version = config_version + 1 WHERE id = $1"),
-            (&REMOVE_NAMED_OFFICER, "DELETE FROM named_officers WHERE agency_id = $1 AND stage = $2"),
-            (&ESCALATION, "INSERT INTO escalations (id, partnership_id, reference, procedure_version, version, route, subject, child_status, category, status, outcome, current_stage, stage_due, overall_due, raised_at_us, raised_on, closed_at_us, resolved_by_events, raised_by, raising_agency_id, receiving_agency_id, receiving_person_id, summary, updated_at_us, wake_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, outcome = excluded.outcome, current_stage = excluded.current_stage, stage_due = excluded.stage_due, overall_due = excluded.overall_due, closed_at_us = excluded.closed_at_us, resolved_by_events = excluded.resolved_by_events, updated_at_us = excluded.updated_at_us, wake_on = excluded.wake_on"),
-            (&ESCALATION_IN_PLACE, "UPDATE escalations SET version = $2, outcome = $3, overall_due = $4, closed_at_us = $5, resolved_by_events = $6, updated_at_us = $7 WHERE id = $1 AND status = $8 AND current_stage = $9 AND stage_due = $10 AND wake_on IS $11"),
-            (&CHILD, "INSERT INTO escalation_children (escalation_id, details) VALUES ($1, $2) ON CONFLICT (escalation_id) DO UPDATE SET details = excluded.details"),
-            (&CASE, "INSERT INTO escalation_cases (escalation_id, decision, evidence, outcome_wanted) VALUES ($1, $2, $3, $4) ON CONFLICT (escalation_id) DO UPDATE SET decision = excluded.decision, evidence = excluded.evidence, outcome_wanted = excluded.outcome_wanted"),
-            (&STAGE, "INSERT INTO escalation_stages (escalation_id, stage, started_at_us, started_on, due, agreed_days, ended_at_us, record, meetings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (escalation_id, stage) DO UPDATE SET due = excluded.due, agreed_days = excluded.agreed_days, ended_at_us = excluded.ended_at_us, record = excluded.record, meetings = excluded.meetings"),
-            (&COMPLIMENT, "INSERT INTO compliments (id, partnership_id, from_person_id, to_person_id, message, given_at_us) VALUES ($1, $2, $3, $4, $5, $6)"),
-            (&STAGE_ENTERED, "INSERT INTO escalation_officers (escalation_id, partnership_id, stage, agency_id, person_id, since_us) SELECT CAST($1 AS TEXT), n.partnership_id, n.stage, n.agency_id, n.person_id, CAST($2 AS BIGINT) FROM named_officers n WHERE n.partnership_id = $3 AND n.stage = $4 AND n.agency_id IN ($5, $6) ON CONFLICT DO NOTHING"),
-            (&OFFICER_NAMED, "INSERT INTO escalation_officers (escalation_id, partnership_id, stage, agency_id, person_id, since_us) SELECT e.id, e.partnership_id, e.current_stage, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT) FROM escalations e WHERE e.partnership_id = $4 AND e.status = 'open' AND e.current_stage = $5 AND (e.raising_agency_id = $1 OR e.receiving_agency_id = $1) ON CONFLICT DO NOTHING"),
-            (&APPOINTMENT, "INSERT INTO escalation_appointments (escalation_id, partnership_id, role, person_id, stage, at_us) VALUES ($1, $2, $3, $4, $5, $6)"),
+            (
+                &WRITE_HEAD,
+                "UPDATE chain_heads SET seq = $2, hash = $3 WHERE partnership_id = $1",
+            ),
+            (
+                &EVENT,
+                "INSERT INTO events (partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, salt, content_hash, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            ),
+            (
+                &OUTBOX,
+                "INSERT INTO outbox (id, partnership_id, event_seq, escalation_id, recipient, reason, stage, child_details, address, created_at_us, sent_at_us, attempts, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, NULL)",
+            ),
+            (
+                &PARTNERSHIP,
+                "INSERT INTO partnerships (id, name, short_name, procedure_id, procedure_version, closure_days, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = excluded.name, short_name = excluded.short_name, procedure_id = excluded.procedure_id, procedure_version = excluded.procedure_version, closure_days = excluded.closure_days",
+            ),
+            (
+                &PROCEDURE,
+                "INSERT INTO procedures (partnership_id, version, procedure_id, source, sha256, adopted_at_us) VALUES ($1, $2, $3, $4, $5, $6)",
+            ),
+            (
+                &AGENCY,
+                "INSERT INTO agencies (id, partnership_id, name, sector) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET name = excluded.name, sector = excluded.sector",
+            ),
+            (
+                &PERSON,
+                "INSERT INTO people (id, partnership_id, agency_id, name, email, job_title, roles, line_manager_id, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET agency_id = excluded.agency_id, name = excluded.name, email = excluded.email, job_title = excluded.job_title, roles = excluded.roles, line_manager_id = excluded.line_manager_id, active = excluded.active",
+            ),
+            (
+                &NAMED_OFFICER,
+                "INSERT INTO named_officers (partnership_id, agency_id, stage, person_id) VALUES ($1, $2, $3, $4) ON CONFLICT (agency_id, stage) DO UPDATE SET person_id = excluded.person_id",
+            ),
+            (
+                &CONFIGURATION_CHANGED,
+                "UPDATE partnerships SET config_version = config_version + 1 WHERE id = $1",
+            ),
+            (
+                &REMOVE_NAMED_OFFICER,
+                "DELETE FROM named_officers WHERE agency_id = $1 AND stage = $2",
+            ),
+            (
+                &ESCALATION,
+                "INSERT INTO escalations (id, partnership_id, reference, procedure_version, version, route, subject, child_status, category, status, outcome, current_stage, stage_due, overall_due, raised_at_us, raised_on, closed_at_us, resolved_by_events, raised_by, raising_agency_id, receiving_agency_id, receiving_person_id, summary, updated_at_us, wake_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, outcome = excluded.outcome, current_stage = excluded.current_stage, stage_due = excluded.stage_due, overall_due = excluded.overall_due, closed_at_us = excluded.closed_at_us, resolved_by_events = excluded.resolved_by_events, updated_at_us = excluded.updated_at_us, wake_on = excluded.wake_on",
+            ),
+            (
+                &ESCALATION_IN_PLACE,
+                "UPDATE escalations SET version = $2, outcome = $3, overall_due = $4, closed_at_us = $5, resolved_by_events = $6, updated_at_us = $7 WHERE id = $1 AND status = $8 AND current_stage = $9 AND stage_due = $10 AND wake_on IS $11",
+            ),
+            (
+                &CHILD,
+                "INSERT INTO escalation_children (escalation_id, details) VALUES ($1, $2) ON CONFLICT (escalation_id) DO UPDATE SET details = excluded.details",
+            ),
+            (
+                &CASE,
+                "INSERT INTO escalation_cases (escalation_id, decision, evidence, outcome_wanted) VALUES ($1, $2, $3, $4) ON CONFLICT (escalation_id) DO UPDATE SET decision = excluded.decision, evidence = excluded.evidence, outcome_wanted = excluded.outcome_wanted",
+            ),
+            (
+                &STAGE,
+                "INSERT INTO escalation_stages (escalation_id, stage, started_at_us, started_on, due, agreed_days, ended_at_us, record, meetings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (escalation_id, stage) DO UPDATE SET due = excluded.due, agreed_days = excluded.agreed_days, ended_at_us = excluded.ended_at_us, record = excluded.record, meetings = excluded.meetings",
+            ),
+            (
+                &COMPLIMENT,
+                "INSERT INTO compliments (id, partnership_id, from_person_id, to_person_id, message, given_at_us) VALUES ($1, $2, $3, $4, $5, $6)",
+            ),
+            (
+                &STAGE_ENTERED,
+                "INSERT INTO escalation_officers (escalation_id, partnership_id, stage, agency_id, person_id, since_us) SELECT CAST($1 AS TEXT), n.partnership_id, n.stage, n.agency_id, n.person_id, CAST($2 AS BIGINT) FROM named_officers n WHERE n.partnership_id = $3 AND n.stage = $4 AND n.agency_id IN ($5, $6) ON CONFLICT DO NOTHING",
+            ),
+            (
+                &OFFICER_NAMED,
+                "INSERT INTO escalation_officers (escalation_id, partnership_id, stage, agency_id, person_id, since_us) SELECT e.id, e.partnership_id, e.current_stage, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT) FROM escalations e WHERE e.partnership_id = $4 AND e.status = 'open' AND e.current_stage = $5 AND (e.raising_agency_id = $1 OR e.receiving_agency_id = $1) ON CONFLICT DO NOTHING",
+            ),
+            (
+                &APPOINTMENT,
+                "INSERT INTO escalation_appointments (escalation_id, partnership_id, role, person_id, stage, at_us) VALUES ($1, $2, $3, $4, $5, $6)",
+            ),
         ];
         for (sql, text) in expected {
             assert_eq!(sql.text(), *text, "{}", sql.name);
