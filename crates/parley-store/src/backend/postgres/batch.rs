@@ -264,12 +264,18 @@ impl Plan {
     }
 }
 
+/// A chain head: sequence and hash.
+pub(super) type Head = (i64, Vec<u8>);
+
+/// A head's move: partnership, the head remembered, the new head.
+pub(super) type Move = (String, Head, Head);
+
 /// Moves the chain heads of a batch decided from memory, each only from the head remembered:
 /// `(partnership, old, new)`, in partnership order. Returns how many moved: fewer than given
 /// when another writer (another instance, a restore) moved one.
 pub(super) async fn move_heads(
     conn: &mut PoolConnection<Postgres>,
-    heads: &[(String, (i64, Vec<u8>), (i64, Vec<u8>))],
+    heads: &[Move],
 ) -> Result<usize, StoreError> {
     // A nested loop over the sorted rows takes the heads' row locks in partnership order, as
     // every other path does; should the planner choose otherwise and two instances deadlock,
@@ -432,11 +438,7 @@ mod tests {
         );
         // A stage entered reads the named officers: a naming after it may not pass it.
         assert_eq!(
-            kinds(&[
-                officer("a1", 1, "x"),
-                entered.clone(),
-                officer("a2", 2, "y")
-            ]),
+            kinds(&[officer("a1", 1, "x"), entered, officer("a2", 2, "y")]),
             [
                 ("parley_named_officer", 1),
                 ("parley_stage_entered", 1),

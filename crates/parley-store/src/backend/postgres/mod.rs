@@ -87,7 +87,7 @@ enum Send {
     /// One statement, committing on its own, answering how many heads it moved.
     Statement(Query<'static, Postgres, PgArguments>),
     /// A transaction: the heads moved `(partnership, old, new)`, then the rows.
-    Transaction(Vec<(String, (i64, Vec<u8>), (i64, Vec<u8>))>, Plan),
+    Transaction(Vec<batch::Move>, Plan),
 }
 
 /// The batch decided in memory, if every command in it can be decided from what the writer
