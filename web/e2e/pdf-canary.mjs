@@ -5,6 +5,8 @@
 // form each escalation offers (`forms[].api_href`), reads the PDF's text with pdftotext
 // (Debian's poppler-utils; scripts/pdf-tools installs it) and looks for the markers of the
 // demo children and of the browser journeys' children. It fails if it read no PDF at all.
+// Then every download of the Reports page (each table as CSV and the report as PDF, exact and
+// for publication) and the report's JSON, for three periods, the same way.
 //
 //   node --test web/e2e/pdf-canary.mjs      (through scripts/browser-test, which sets PARLEY_URL)
 import assert from "node:assert/strict";
@@ -14,6 +16,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { demoSignIns, launch, signedIn, url } from "./lib.mjs";
+import { Buffer } from "node:buffer";
 
 // As scripts/mail_canary.py: the demo children's marker prefix, and the journeys' children.
 const MARKERS = [
@@ -91,4 +94,48 @@ test("no PDF the business team can download holds a child's marker", async () =>
   assert.deepEqual(found, [], "child markers in the business team's PDFs");
   assert.ok(read > 0, "no PDF was read: the sweep would prove nothing");
   console.log(`pdf canary: ${read} PDFs of ${signIns.length} business teams searched for ${MARKERS.length} child markers: none found`);
+});
+
+// Every download of the Reports page (each table as CSV, exact and for publication, and the
+// report as PDF both ways), for a financial year and a calendar year around the demo's
+// escalations, and the report's JSON: none may hold a child's marker.
+test("no report the business team can download holds a child's marker", async () => {
+  const signIns = (await demoSignIns(browser)).filter((s) => s.role === "Partnership business team");
+  let read = 0;
+  const found = [];
+  const search = (what, text) => {
+    const lower = text.toLowerCase();
+    for (const m of MARKERS) {
+      if (lower.includes(m.toLowerCase())) found.push(`${what} holds ${m}`);
+    }
+    read += 1;
+  };
+  for (const s of signIns) {
+    const { context, page } = await signedIn(browser, s.email);
+    try {
+      for (const preset of ["This financial year", "Last calendar year", "This calendar year"]) {
+        await page.goto(url("/reports"));
+        await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: preset, exact: true }).click()]);
+        const hrefs = await page.locator("main a[download]").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+        assert.ok(hrefs.length >= 4, `${s.partnership} ${preset}: ${hrefs.length} downloads`);
+        for (const href of hrefs) {
+          const r = await context.request.get(url(href));
+          assert.equal(r.status(), 200, `${s.partnership}: ${href}`);
+          const type = r.headers()["content-type"];
+          const body = Buffer.from(await r.body());
+          const text = type === "application/pdf" ? pdfText(body, `report-${read}`) : body.toString("utf8");
+          search(`${s.partnership}: ${href}`, text);
+        }
+        const query = new URL(page.url()).search;
+        const json = await context.request.get(url(`/api/reports${query}`));
+        assert.equal(json.status(), 200, `${s.partnership}: /api/reports${query}`);
+        search(`${s.partnership}: /api/reports${query}`, await json.text());
+      }
+    } finally {
+      await context.close();
+    }
+  }
+  assert.deepEqual(found, [], "child markers in the business team's reports");
+  assert.ok(read > 0, "no report was read: the sweep would prove nothing");
+  console.log(`report canary: ${read} downloads (PDF, CSV, JSON) of ${signIns.length} business teams searched for ${MARKERS.length} child markers: none found`);
 });
