@@ -9,7 +9,7 @@ use std::process::Command;
 
 use jiff::Timestamp;
 use parley_mail::testing::{SinkOptions, SmtpSink, read_maildir};
-use parley_store::notify::{DeliveryFilter, MailState};
+use parley_store::notify::{Delivery, DeliveryFilter, MailState};
 use parley_store::records::Records;
 
 use crate::audit::block_on;
@@ -111,6 +111,19 @@ fn a_deadline_pass_records_each_deadline_once_however_often_it_runs() {
     assert_eq!(block_on(events_of(&url, "deadline-passed")), after);
 }
 
+/// Every delivery of every partnership that `filter` lets through.
+fn deliveries(records: &Records, filter: DeliveryFilter) -> Vec<Delivery> {
+    let mut out = Vec::new();
+    for p in block_on(records.store().partnerships()).unwrap() {
+        out.extend(
+            block_on(records.deliveries(&p.id, filter, 1, 100_000))
+                .unwrap()
+                .0,
+        );
+    }
+    out
+}
+
 /// `parley` with the e-mail settings in the environment instead of flags.
 fn parley_env(dir: &Path, args: &[&str], smtp: &str) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_parley"))
@@ -152,13 +165,10 @@ fn mail_test_and_retry_work_from_the_command_line() {
     )
     .ok();
     assert!(resolved.contains("no --smtp-url"), "{resolved}");
-    let mut addresses = Vec::new();
-    for p in block_on(records.store().partnerships()).unwrap() {
-        let (rows, _) =
-            block_on(records.deliveries(&p.id, DeliveryFilter::All, 1, 100_000)).unwrap();
-        addresses.extend(rows.into_iter().filter_map(|d| d.address));
-    }
-    let refused = addresses.first().cloned().expect("someone to mail");
+    let refused = deliveries(&records, DeliveryFilter::All)
+        .into_iter()
+        .find_map(|d| d.address)
+        .expect("someone to mail");
 
     let refusing = dir.path().join("refusing");
     std::fs::create_dir_all(&refusing).unwrap();
@@ -232,27 +242,18 @@ fn mail_test_and_retry_work_from_the_command_line() {
         .ok();
     }
     drop(sink);
-    let failed: Vec<String> = {
-        let mut out = Vec::new();
-        for p in block_on(records.store().partnerships()).unwrap() {
-            let (rows, _) =
-                block_on(records.deliveries(&p.id, DeliveryFilter::Failed, 1, 100_000)).unwrap();
-            out.extend(rows.into_iter().map(|d| d.id));
-        }
-        out
-    };
+    let failed: Vec<String> = deliveries(&records, DeliveryFilter::Failed)
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
     assert!(!failed.is_empty());
 
     // A sent one cannot be retried; an unknown id is named; a failed one goes again.
-    let sent = {
-        let mut found = None;
-        for p in block_on(records.store().partnerships()).unwrap() {
-            let (rows, _) =
-                block_on(records.deliveries(&p.id, DeliveryFilter::All, 1, 100_000)).unwrap();
-            found = found.or(rows.into_iter().find(|d| d.mail == MailState::Sent));
-        }
-        found.expect("a sent delivery").id
-    };
+    let sent = deliveries(&records, DeliveryFilter::All)
+        .into_iter()
+        .find(|d| d.mail == MailState::Sent)
+        .expect("a sent delivery")
+        .id;
     let why = parley_in(
         dir.path(),
         &["--database", &url, "notifications", "retry", &sent],
