@@ -10,7 +10,9 @@ Run through scripts/smtp-sink, which makes the virtualenv holding aiosmtpd. The 
   accepted recipient in front, as a mail server delivering it would;
 - offers AUTH (PLAIN, LOGIN) without TLS only when --auth-log FILE is given, and then writes
   one line per attempt (`AUTH <mechanism> <username>`): a client that is willing to send a
-  password in clear shows up there. It never offers STARTTLS.
+  password in clear shows up there. It never offers STARTTLS;
+- with --delay-ms N, waits N milliseconds before answering each DATA, as a slow relay does
+  (a test that must catch a sender in the middle of a batch uses it).
 
 It stops on SIGTERM or SIGINT.
 """
@@ -35,10 +37,11 @@ logging.getLogger("mail.log").addFilter(
 class Sink:
     """The aiosmtpd handler: refuses some recipients, stores the rest."""
 
-    def __init__(self, maildir: str, reject: set[str], defer: set[str]) -> None:
+    def __init__(self, maildir: str, reject: set[str], defer: set[str], delay_ms: int) -> None:
         self.maildir = mailbox.Maildir(maildir, create=True)
         self.reject = reject
         self.defer = defer
+        self.delay = delay_ms / 1000
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         key = address.lower()
@@ -50,6 +53,8 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         content = envelope.original_content or envelope.content
         if isinstance(content, str):
             content = content.encode("utf-8")
@@ -76,6 +81,7 @@ async def serve(args: argparse.Namespace) -> None:
         args.maildir,
         {a.lower() for a in args.reject},
         {a.lower() for a in args.defer},
+        args.delay_ms,
     )
     options = {"hostname": "smtp-sink.invalid", "enable_SMTPUTF8": True}
     if args.auth_log:
@@ -105,6 +111,8 @@ def main() -> int:
                         help="answer 550 to RCPT for this address (repeatable)")
     parser.add_argument("--defer", action="append", default=[], metavar="ADDRESS",
                         help="answer 451 to RCPT for this address (repeatable)")
+    parser.add_argument("--delay-ms", type=int, default=0, metavar="N",
+                        help="wait N milliseconds before answering each DATA")
     parser.add_argument("--auth-log", metavar="FILE",
                         help="offer AUTH without TLS and log each attempt to FILE")
     args = parser.parse_args()

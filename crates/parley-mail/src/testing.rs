@@ -44,6 +44,8 @@ pub struct SinkOptions {
     pub defer: Vec<String>,
     /// Offer AUTH without TLS and log each attempt (see [`SmtpSink::auth_attempts`]).
     pub auth_log: bool,
+    /// Milliseconds to wait before answering each DATA (a slow relay); 0: none.
+    pub delay_ms: u64,
 }
 
 /// A running sink; stopped (by its own process id) when dropped.
@@ -77,6 +79,9 @@ impl SmtpSink {
         }
         for a in &options.defer {
             cmd.args(["--defer", a]);
+        }
+        if options.delay_ms > 0 {
+            cmd.args(["--delay-ms", &options.delay_ms.to_string()]);
         }
         let auth_log = options.auth_log.then(|| dir.join("auth.log"));
         if let Some(log) = &auth_log {
