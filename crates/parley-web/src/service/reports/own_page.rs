@@ -39,8 +39,9 @@ pub struct OwnReportView {
     pub pdf_published: Option<String>,
     pub csv: String,
     pub json: String,
+    /// From the period due, the one before it.
     pub earlier: Option<PeriodLink>,
-    pub later: Option<PeriodLink>,
+    /// From any other period, the one due.
     pub due: Option<PeriodLink>,
 }
 
@@ -81,19 +82,14 @@ pub fn view(report: &OwnReport) -> Result<OwnReportView, AppError> {
         label: q.label(),
         href: href(&q),
     };
-    let preset = Preset::from(spec.every);
-    let earlier = preset
+    // Beside the period due, the one before it; from any other, the one due. Other periods
+    // are the form's: a chain of links would run back for ever.
+    let due = due_period(spec.every, report.as_of).ok();
+    let earlier = Preset::from(spec.every)
         .containing(p.from())
         .and_then(|c| c.previous())
         .ok()
-        .map(link);
-    let due = due_period(spec.every, report.as_of).ok();
-    let later = p
-        .to()
-        .tomorrow()
-        .ok()
-        .and_then(|d| preset.containing(d).ok())
-        .filter(|l| due.is_some_and(|d| l.from() <= d.from()))
+        .filter(|_| due == Some(p))
         .map(link);
     let (lines, summary, previous_period, figures) = match &report.body {
         Body::Escalations(lines) => (
@@ -158,7 +154,6 @@ pub fn view(report: &OwnReport) -> Result<OwnReportView, AppError> {
         csv: format!("{API}/{}/csv?{q}", spec.id),
         json: format!("{API}/{}?{q}", spec.id),
         earlier,
-        later,
         due: due.filter(|d| *d != p).map(link),
     })
 }
