@@ -3,8 +3,8 @@
 //!
 //! A deadline: `<stage number>`, `overall`, or `referral-<n>`. A reason: `raised`,
 //! `stage-entered:<stage>`, `deadline-passed:<deadline>`, `deadline-approaching:<deadline>`,
-//! or `closed:<how>` (`resolved`, `referred-on`, `withdrawn`, `redirected`: the escalation's
-//! status name). Reading accepts exactly what writing gives, nothing else: anything else
+//! `closed:<how>` (`resolved`, `referred-on`, `withdrawn`, `redirected`: the escalation's
+//! status name), or `report-due:<report id>:<first day>:<last day>`. Reading accepts exactly what writing gives, nothing else: anything else
 //! stored is unreadable, and the caller says where it was.
 
 use std::fmt;
@@ -64,6 +64,7 @@ impl Reason {
             Reason::DeadlinePassed(d) => format!("deadline-passed:{}", d.as_stored()),
             Reason::DeadlineApproaching(d) => format!("deadline-approaching:{}", d.as_stored()),
             Reason::Closed(c) => format!("closed:{c}"),
+            Reason::ReportDue { report, from, to } => format!("report-due:{report}:{from}:{to}"),
         }
     }
 
@@ -81,9 +82,33 @@ impl Reason {
             "deadline-passed" => Deadline::parse(rest).map(Reason::DeadlinePassed),
             "deadline-approaching" => Deadline::parse(rest).map(Reason::DeadlineApproaching),
             "closed" => rest.parse::<ClosedAs>().ok().map(Reason::Closed),
+            "report-due" => report_due(rest),
             _ => None,
         }
     }
+}
+
+/// `<report id>:<first day>:<last day>`, as [`Reason::as_stored`] writes it: an id of
+/// lowercase letters, digits and hyphens, and two `YYYY-MM-DD` dates in order.
+fn report_due(rest: &str) -> Option<Reason> {
+    let mut parts = rest.split(':');
+    let (report, from, to) = (parts.next()?, parts.next()?, parts.next()?);
+    let id = (2..=40).contains(&report.len())
+        && report.starts_with(|c: char| c.is_ascii_lowercase())
+        && report
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let date = |s: &str| {
+        (s.len() == 10)
+            .then(|| s.parse::<jiff::civil::Date>().ok())
+            .flatten()
+    };
+    let (from, to) = (date(from)?, date(to)?);
+    (id && parts.next().is_none() && from <= to).then(|| Reason::ReportDue {
+        report: report.to_owned(),
+        from,
+        to,
+    })
 }
 
 #[cfg(test)]
@@ -111,6 +136,13 @@ mod tests {
             "closed:resolved:agreed",
             "Raised",
             "reminder:1",
+            "report-due:",
+            "report-due:monthly",
+            "report-due:monthly:2026-11-01",
+            "report-due:monthly:2026-11-01:2026-10-31",
+            "report-due:Monthly:2026-11-01:2026-11-30",
+            "report-due:monthly:2026-11-1:2026-11-30",
+            "report-due:monthly:2026-11-01:2026-11-30:x",
         ] {
             assert_eq!(Reason::parse(bad), None, "{bad:?}");
         }
@@ -118,6 +150,16 @@ mod tests {
             Reason::parse("closed:referred-on"),
             Some(Reason::Closed(ClosedAs::ReferredOn))
         );
+        let due = Reason::ReportDue {
+            report: "stage-3-and-above".to_owned(),
+            from: jiff::civil::date(2026, 11, 1),
+            to: jiff::civil::date(2026, 11, 30),
+        };
+        assert_eq!(
+            due.as_stored(),
+            "report-due:stage-3-and-above:2026-11-01:2026-11-30"
+        );
+        assert_eq!(Reason::parse(&due.as_stored()), Some(due));
         assert_eq!(
             Reason::parse("deadline-approaching:referral-2"),
             Some(Reason::DeadlineApproaching(Deadline::Referral(2)))

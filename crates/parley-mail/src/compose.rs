@@ -1,4 +1,5 @@
-//! Composing e-mails: a notice about one escalation, and a person's daily summary.
+//! Composing e-mails: a notice about one escalation or a report that has fallen due (a
+//! procedure's `[[report]]`), and a person's daily summary.
 //!
 //! **An e-mail never carries a child's details** (DESIGN.md §6: e-mail is not a safe channel
 //! for them; Croydon Appendix A: "Do not include details of any child or family"). That holds
@@ -11,6 +12,7 @@
 //! CR-2026-0042"), short sentences, dates in words ("by Monday 7 December"). Plain text with an
 //! HTML alternative.
 
+mod report;
 mod words;
 
 use jiff::Timestamp;
@@ -22,11 +24,74 @@ use parley_core::StageNumber;
 use parley_core::escalation::Deadline;
 
 use crate::settings::{MailFrom, PublicUrl};
+pub use report::ReportNotice;
 pub use words::{date_in_words, escape_html};
+
+/// What one e-mail says: about an escalation, or a report the procedure calls for. Neither
+/// has a field for a child's details.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    Escalation(EscalationNotice),
+    /// A report the procedure calls for has fallen due (issue 17): for the business team.
+    ReportDue(ReportNotice),
+}
+
+impl From<EscalationNotice> for Notice {
+    fn from(n: EscalationNotice) -> Notice {
+        Notice::Escalation(n)
+    }
+}
+
+impl From<ReportNotice> for Notice {
+    fn from(n: ReportNotice) -> Notice {
+        Notice::ReportDue(n)
+    }
+}
+
+impl Notice {
+    pub fn subject(&self, today: Date) -> String {
+        match self {
+            Notice::Escalation(n) => n.subject(today),
+            Notice::ReportDue(n) => n.subject(),
+        }
+    }
+
+    pub fn lead(&self, today: Date) -> String {
+        match self {
+            Notice::Escalation(n) => n.lead(today),
+            Notice::ReportDue(n) => n.lead(today),
+        }
+    }
+
+    pub fn needed_sentence(&self, today: Date) -> Option<String> {
+        match self {
+            Notice::Escalation(n) => n.needed_sentence(today),
+            Notice::ReportDue(n) => Some(n.needed_sentence()),
+        }
+    }
+
+    pub fn render(&self, ctx: &Context<'_>) -> Rendered {
+        match self {
+            Notice::Escalation(n) => n.render(ctx),
+            Notice::ReportDue(n) => n.render(ctx),
+        }
+    }
+
+    /// Where the e-mail's link goes, and its words in a summary.
+    fn link(&self, public_url: &PublicUrl) -> (String, String) {
+        match self {
+            Notice::Escalation(n) => (
+                public_url.escalation(&n.escalation_id),
+                format!("See escalation {}", n.reference),
+            ),
+            Notice::ReportDue(n) => (public_url.path(&n.path), format!("See {}", n.title)),
+        }
+    }
+}
 
 /// What one e-mail about an escalation says. No field for a child's details, by design.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notice {
+pub struct EscalationNotice {
     pub escalation_id: String,
     /// `CR-2026-0042`.
     pub reference: String,
@@ -113,7 +178,7 @@ fn when(due: Date, today: Date) -> String {
     }
 }
 
-impl Notice {
+impl EscalationNotice {
     /// The subject: what happened first, then the reference.
     pub fn subject(&self, today: Date) -> String {
         let head = match &self.happened {
@@ -184,80 +249,135 @@ impl Notice {
 
     /// The notice as text and HTML.
     pub fn render(&self, ctx: &Context<'_>) -> Rendered {
-        let subject = self.subject(ctx.today);
-        let link = ctx.public_url.escalation(&self.escalation_id);
-        let inbox = ctx.public_url.inbox();
-        let lead = self.lead(ctx.today);
-        let needed = self.needed_sentence(ctx.today);
-
-        let mut text = format!("{lead}\n\n");
-        let mut html = String::new();
-        html.push_str(&html_open(&subject));
-        html.push_str(&format!("<h1 {H1}>{}</h1>\n", escape_html(&subject)));
-        html.push_str(&format!("<p {P}>{}</p>\n", escape_html(&lead)));
-
-        if let Some(needed) = &needed {
-            text.push_str(&format!("What you need to do\n{needed}\n\n"));
-            html.push_str(&format!(
-                "<h2 {H2}>What you need to do</h2>\n<p {P}>{}</p>\n",
-                escape_html(needed)
-            ));
-        }
-
-        html.push_str(&format!("<table {TABLE}>\n"));
-        for (label, value) in self.facts() {
-            text.push_str(&format!("{label}: {value}\n"));
-            html.push_str(&format!(
-                "<tr><th scope=\"row\" {TH}>{label}</th><td {TD}>{}</td></tr>\n",
-                escape_html(&value)
-            ));
-        }
-        html.push_str("</table>\n");
-        text.push('\n');
-
+        let mut extra = Vec::new();
         if let Some(rule) = &self.rule_text {
-            text.push_str(&format!("What the procedure says\n{rule}\n\n"));
-            html.push_str(&format!(
-                "<h2 {H2}>What the procedure says</h2>\n<p {P}>{}</p>\n",
-                escape_html(rule)
+            extra.push(Section::Text("What the procedure says", rule.clone()));
+        }
+        if !self.partnership_form.is_empty() {
+            extra.push(Section::Table(
+                "Partnership form",
+                self.partnership_form.clone(),
             ));
         }
+        render(
+            ctx,
+            &Parts {
+                subject: self.subject(ctx.today),
+                lead: self.lead(ctx.today),
+                needed: self.needed_sentence(ctx.today),
+                facts: self
+                    .facts()
+                    .into_iter()
+                    .map(|(l, v)| (l.to_owned(), v))
+                    .collect(),
+                extra,
+                link: ctx.public_url.escalation(&self.escalation_id),
+                link_text: "Sign in to Parley to see the escalation",
+            },
+        )
+    }
+}
 
-        if !self.partnership_form.is_empty() {
-            text.push_str("Partnership form\n");
-            html.push_str(&format!(
-                "<h2 {H2}>Partnership form</h2>\n<table {TABLE}>\n"
-            ));
-            for (label, answer) in &self.partnership_form {
-                text.push_str(&format!("{label}: {answer}\n"));
+/// A part of a notice after its facts.
+enum Section {
+    /// A heading and a paragraph.
+    Text(&'static str, String),
+    /// A heading and a table of (label, value).
+    Table(&'static str, Vec<(String, String)>),
+}
+
+/// What a notice is rendered from.
+struct Parts {
+    subject: String,
+    lead: String,
+    needed: Option<String>,
+    facts: Vec<(String, String)>,
+    extra: Vec<Section>,
+    link: String,
+    link_text: &'static str,
+}
+
+/// A notice as text and HTML: what happened, what is needed, the facts, the rest, the link.
+fn render(ctx: &Context<'_>, parts: &Parts) -> Rendered {
+    let Parts {
+        subject,
+        lead,
+        needed,
+        facts,
+        extra,
+        link,
+        link_text,
+    } = parts;
+    let inbox = ctx.public_url.inbox();
+    let mut text = format!("{lead}\n\n");
+    let mut html = String::new();
+    html.push_str(&html_open(subject));
+    html.push_str(&format!("<h1 {H1}>{}</h1>\n", escape_html(subject)));
+    html.push_str(&format!("<p {P}>{}</p>\n", escape_html(lead)));
+
+    if let Some(needed) = needed {
+        text.push_str(&format!("What you need to do\n{needed}\n\n"));
+        html.push_str(&format!(
+            "<h2 {H2}>What you need to do</h2>\n<p {P}>{}</p>\n",
+            escape_html(needed)
+        ));
+    }
+
+    html.push_str(&format!("<table {TABLE}>\n"));
+    for (label, value) in facts {
+        text.push_str(&format!("{label}: {value}\n"));
+        html.push_str(&format!(
+            "<tr><th scope=\"row\" {TH}>{}</th><td {TD}>{}</td></tr>\n",
+            escape_html(label),
+            escape_html(value)
+        ));
+    }
+    html.push_str("</table>\n");
+    text.push('\n');
+
+    for section in extra {
+        match section {
+            Section::Text(heading, body) => {
+                text.push_str(&format!("{heading}\n{body}\n\n"));
                 html.push_str(&format!(
-                    "<tr><th scope=\"row\" {TH}>{}</th><td {TD}>{}</td></tr>\n",
-                    escape_html(label),
-                    escape_html(answer)
+                    "<h2 {H2}>{heading}</h2>\n<p {P}>{}</p>\n",
+                    escape_html(body)
                 ));
             }
-            text.push('\n');
-            html.push_str("</table>\n");
+            Section::Table(heading, rows) => {
+                text.push_str(&format!("{heading}\n"));
+                html.push_str(&format!("<h2 {H2}>{heading}</h2>\n<table {TABLE}>\n"));
+                for (label, answer) in rows {
+                    text.push_str(&format!("{label}: {answer}\n"));
+                    html.push_str(&format!(
+                        "<tr><th scope=\"row\" {TH}>{}</th><td {TD}>{}</td></tr>\n",
+                        escape_html(label),
+                        escape_html(answer)
+                    ));
+                }
+                text.push('\n');
+                html.push_str("</table>\n");
+            }
         }
+    }
 
-        text.push_str(&format!(
-            "Sign in to Parley to see the escalation:\n{link}\n\nAll your notifications:\n{inbox}\n\n"
-        ));
-        html.push_str(&format!(
-            "<p {P}><a href=\"{0}\" {A}>Sign in to Parley to see the escalation</a></p>\n\
-             <p {P}><a href=\"{1}\" {A}>All your notifications</a></p>\n",
-            escape_html(&link),
-            escape_html(&inbox)
-        ));
-        text.push_str(FOOTER);
-        text.push('\n');
-        html.push_str(&format!("<p {SMALL}>{}</p>\n", escape_html(FOOTER)));
-        html.push_str(HTML_CLOSE);
-        Rendered {
-            subject,
-            text,
-            html,
-        }
+    text.push_str(&format!(
+        "{link_text}:\n{link}\n\nAll your notifications:\n{inbox}\n\n"
+    ));
+    html.push_str(&format!(
+        "<p {P}><a href=\"{0}\" {A}>{link_text}</a></p>\n\
+         <p {P}><a href=\"{1}\" {A}>All your notifications</a></p>\n",
+        escape_html(link),
+        escape_html(&inbox)
+    ));
+    text.push_str(FOOTER);
+    text.push('\n');
+    html.push_str(&format!("<p {SMALL}>{}</p>\n", escape_html(FOOTER)));
+    html.push_str(HTML_CLOSE);
+    Rendered {
+        subject: subject.clone(),
+        text,
+        html,
     }
 }
 
@@ -295,7 +415,7 @@ impl Digest {
         for notice in &self.notices {
             let head = notice.subject(ctx.today);
             let lead = notice.lead(ctx.today);
-            let link = ctx.public_url.escalation(&notice.escalation_id);
+            let (link, link_words) = notice.link(ctx.public_url);
             text.push_str(&format!("{head}\n{lead}\n"));
             html.push_str(&format!(
                 "<h2 {H2}>{}</h2>\n<p {P}>{}</p>\n",
@@ -308,9 +428,9 @@ impl Digest {
             }
             text.push_str(&format!("{link}\n\n"));
             html.push_str(&format!(
-                "<p {P}><a href=\"{}\" {A}>See escalation {}</a></p>\n",
+                "<p {P}><a href=\"{}\" {A}>{}</a></p>\n",
                 escape_html(&link),
-                escape_html(&notice.reference)
+                escape_html(&link_words)
             ));
         }
         text.push_str(&format!("All your notifications:\n{inbox}\n\n{FOOTER}\n"));

@@ -8,7 +8,7 @@ use parley_core::escalation::{Deadline, Escalation, Reason, Status};
 use parley_core::names::{Recipient, Trigger};
 use parley_core::{Procedure, StageNumber};
 
-use crate::compose::{Happening, Needed, Notice};
+use crate::compose::{EscalationNotice, Happening, Needed};
 
 /// The escalation a notice is about, and why it is sent.
 #[derive(Clone, Copy, Debug)]
@@ -34,7 +34,7 @@ pub struct DescribeError {
 }
 
 /// The notice for `about`.
-pub fn notice(about: &About<'_>) -> Result<Notice, DescribeError> {
+pub fn notice(about: &About<'_>) -> Result<EscalationNotice, DescribeError> {
     let fail = |problem: String| DescribeError {
         reference: about.reference.to_owned(),
         problem,
@@ -80,6 +80,12 @@ pub fn notice(about: &About<'_>) -> Result<Notice, DescribeError> {
             },
             Trigger::Closed,
         ),
+        // About no escalation: `records::StoreQueue::report_notice` writes it.
+        Reason::ReportDue { report, .. } => {
+            return Err(fail(format!(
+                "the reminder of report {report} is about no escalation"
+            )));
+        }
     };
     let rule_text = p
         .notifications
@@ -91,7 +97,7 @@ pub fn notice(about: &About<'_>) -> Result<Notice, DescribeError> {
     } else {
         Vec::new()
     };
-    Ok(Notice {
+    Ok(EscalationNotice {
         escalation_id: about.escalation_id.to_owned(),
         reference: about.reference.to_owned(),
         procedure: p.name.clone(),

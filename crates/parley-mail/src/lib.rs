@@ -20,7 +20,10 @@ pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use compose::{Context, Digest, Happening, Needed, Notice, Rendered, message_id};
+pub use compose::{
+    Context, Digest, EscalationNotice, Happening, Needed, Notice, Rendered, ReportNotice,
+    message_id,
+};
 pub use hours::{MailHours, MailHoursError};
 pub use lettre::message::Mailbox;
 pub use mailer::{Accepted, Failure, Mailer, MailerError, SendError, mail_test};

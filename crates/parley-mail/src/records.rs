@@ -18,7 +18,7 @@ use parley_store::notify::Delivery;
 use parley_store::records::Records;
 use parley_store::rows::PartnershipRow;
 
-use crate::compose::Notice;
+use crate::compose::{EscalationNotice, Notice, ReportNotice};
 use crate::describe::{self, About, DescribeError};
 use crate::queue::{DigestDue, PartnershipCalendar, Queue, Queued};
 
@@ -133,6 +133,43 @@ impl StoreQueue {
         Ok(out)
     }
 
+    /// What the e-mail reminding the business team of a report the partnership's procedure
+    /// calls for says: the report as the current procedure names it (by its id where the
+    /// procedure no longer has it), the period, and the link to the report for that period.
+    pub async fn report_notice(
+        &self,
+        partnership_id: &str,
+        report: &str,
+        from: Date,
+        to: Date,
+    ) -> Result<ReportNotice, QueueError> {
+        let partnership = self.partnership(partnership_id).await?;
+        let rules = self
+            .rules(&partnership, partnership.procedure_version)
+            .await?;
+        let procedure = &rules.0;
+        let spec = procedure.report(report);
+        let period = parley_report::Period::named(from, to).map_err(|e| {
+            QueueError::Partnership {
+                partnership: partnership_id.to_owned(),
+                problem: format!("report {report}: {e}"),
+            }
+        })?;
+        Ok(ReportNotice {
+            report_id: report.to_owned(),
+            title: spec.map_or_else(|| report.to_owned(), |s| s.title.clone()),
+            procedure: procedure.name.clone(),
+            period: period.label(),
+            from,
+            to,
+            every: spec.map_or_else(String::new, |s| s.every.label().to_owned()),
+            audience: spec.map_or_else(String::new, |s| s.audience.clone()),
+            reference: spec.and_then(|s| s.reference.clone()),
+            // The web's page of a procedure's report (`parley_web::service::reports::own`).
+            path: format!("/reports/procedure/{report}?from={from}&to={to}"),
+        })
+    }
+
     /// What the e-mail about `escalation_id` says to `recipient`, for `reason` at `stage`.
     pub async fn notice(
         &self,
@@ -140,7 +177,7 @@ impl StoreQueue {
         recipient: Recipient,
         reason: &Reason,
         stage: StageNumber,
-    ) -> Result<Notice, QueueError> {
+    ) -> Result<EscalationNotice, QueueError> {
         let store = self.records.store();
         let row = store
             .escalation(escalation_id)
@@ -222,11 +259,19 @@ impl Queue for StoreQueue {
     }
 
     async fn describe(&self, item: &Queued) -> Result<Notice, QueueError> {
+        if let Reason::ReportDue { report, from, to } = &item.reason {
+            return Ok(self
+                .report_notice(&item.partnership_id, report, *from, *to)
+                .await?
+                .into());
+        }
         let escalation_id = item.escalation_id.as_deref().ok_or_else(|| {
             StoreError::NotFound(format!("the escalation of delivery {}", item.id))
         })?;
-        self.notice(escalation_id, item.recipient, &item.reason, item.stage)
-            .await
+        Ok(self
+            .notice(escalation_id, item.recipient, &item.reason, item.stage)
+            .await?
+            .into())
     }
 
     async fn sent(&self, id: &str, worker: &str, at: Timestamp) -> Result<bool, QueueError> {

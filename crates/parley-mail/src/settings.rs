@@ -255,6 +255,11 @@ impl PublicUrl {
     pub fn inbox(&self) -> String {
         format!("{}/notifications", self.base)
     }
+
+    /// A page of the site, by its path (`/reports?from=...`).
+    pub fn path(&self, path: &str) -> String {
+        format!("{}/{}", self.base, path.trim_start_matches('/'))
+    }
 }
 
 impl fmt::Display for PublicUrl {

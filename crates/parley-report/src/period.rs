@@ -172,6 +172,17 @@ impl Period {
         })
     }
 
+    /// The range from `from` to `to`; when it is a whole month, quarter or year, that period
+    /// (named so, and compared with the one before it of the same kind).
+    pub fn named(from: Date, to: Date) -> Result<Period, ReportError> {
+        let range = Period::range(from, to)?;
+        Ok(Preset::ALL
+            .iter()
+            .filter_map(|p| p.containing(from).ok())
+            .find(|p| p.from() == from && p.to() == to)
+            .unwrap_or(range))
+    }
+
     pub fn from(&self) -> Date {
         self.from
     }

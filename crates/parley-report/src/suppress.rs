@@ -36,7 +36,9 @@ impl Threshold {
     pub const DEFAULT: Threshold = Threshold(5);
     /// A threshold of 1 would hide nothing, so it is not a publication threshold.
     pub const MIN: u32 = 2;
-    pub const MAX: u32 = 100;
+    /// A partnership sets its own from `MIN` to this: beyond 20 a partnership's yearly
+    /// tables would be mostly hidden.
+    pub const MAX: u32 = 20;
 
     pub fn new(n: u32) -> Result<Threshold, ReportError> {
         if (Self::MIN..=Self::MAX).contains(&n) {

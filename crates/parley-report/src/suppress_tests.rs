@@ -19,7 +19,7 @@ fn texts(p: &Published) -> Vec<Vec<String>> {
 fn the_threshold_is_checked() {
     assert_eq!(Threshold::default().get(), 5);
     assert_eq!(Threshold::new(10).unwrap().get(), 10);
-    for bad in [0, 1, 101] {
+    for bad in [0, 1, 21, 100] {
         assert!(matches!(
             Threshold::new(bad),
             Err(ReportError::Threshold { given, .. }) if given == bad
@@ -238,20 +238,30 @@ fn assert_no_cell_can_be_worked_out(p: &Published, table: &CountTable) {
     }
 }
 
-/// Counts that are often small or zero, sometimes large.
-fn count() -> impl Strategy<Value = u64> {
+/// Counts that are often small (below `threshold`) or zero, sometimes large.
+fn count(threshold: u32) -> impl Strategy<Value = u64> {
+    let t = u64::from(threshold);
     prop_oneof![
         3 => Just(0u64),
-        4 => 1u64..5,
-        3 => 5u64..40,
+        4 => 1u64..t,
+        3 => t..8 * t,
     ]
 }
 
-fn any_table() -> impl Strategy<Value = CountTable> {
-    (1usize..6, 1usize..6, any::<bool>(), any::<bool>()).prop_flat_map(|(rows, cols, rt, ct)| {
-        proptest::collection::vec(proptest::collection::vec(count(), cols), rows)
+fn table_for(threshold: u32) -> impl Strategy<Value = CountTable> {
+    (1usize..6, 1usize..6, any::<bool>(), any::<bool>()).prop_flat_map(move |(rows, cols, rt, ct)| {
+        proptest::collection::vec(proptest::collection::vec(count(threshold), cols), rows)
             .prop_map(move |r| CountTable::new(cols, &r, rt, ct).unwrap())
     })
+}
+
+fn any_table() -> impl Strategy<Value = CountTable> {
+    table_for(Threshold::DEFAULT.get())
+}
+
+/// Any threshold a partnership may set, with a table whose counts lie around it.
+fn threshold_and_table() -> impl Strategy<Value = (u32, CountTable)> {
+    (Threshold::MIN..=Threshold::MAX).prop_flat_map(|t| (Just(t), table_for(t)))
 }
 
 proptest! {
@@ -259,8 +269,7 @@ proptest! {
 
     #[test]
     fn no_published_cell_is_small_and_no_hidden_cell_can_be_worked_out(
-        table in any_table(),
-        threshold in 2u32..8,
+        (threshold, table) in threshold_and_table(),
     ) {
         let threshold = Threshold::new(threshold).unwrap();
         let p = suppress(&table, threshold);

@@ -167,6 +167,9 @@ pub struct PassReport {
     pub recorded: usize,
     /// Other events the monitor recorded: the reminders before a deadline.
     pub reminders: usize,
+    /// Reports the procedures call for that fell due and were recorded (`report-due`, one
+    /// per report and period), each a reminder to the business team.
+    pub reports_due: usize,
     /// Commands that met another writer's change (another server's pass, a person acting)
     /// and were decided again on it.
     pub conflicts: usize,

@@ -66,6 +66,19 @@ pub enum Payload {
     ClosureDaysSet {
         days: Vec<String>,
     },
+    /// The partnership's threshold for published reports (issue 17, item 3: "counts between
+    /// 1 and the partnership's threshold (default 5)").
+    ReportThresholdSet {
+        threshold: u32,
+    },
+    /// A report the procedure calls for fell due for a period (on the stream
+    /// `report:<id>`): the business team is reminded.
+    ReportDue {
+        report: String,
+        /// `YYYY-MM-DD`, the period's first and last days.
+        from: String,
+        to: String,
+    },
     AgencyAdded {
         agency_id: String,
         name: String,
@@ -242,6 +255,8 @@ impl Payload {
             Payload::PartnershipCreated { .. } => "partnership-created",
             Payload::ProcedureAdopted { .. } => "procedure-adopted",
             Payload::ClosureDaysSet { .. } => "closure-days-set",
+            Payload::ReportThresholdSet { .. } => "report-threshold-set",
+            Payload::ReportDue { .. } => "report-due",
             Payload::AgencyAdded { .. } => "agency-added",
             Payload::PersonSaved { .. } => "person-saved",
             Payload::NamedOfficerSet { .. } => "named-officer-set",

@@ -10,6 +10,7 @@ use parley_core::calendar::{BankHolidays, Calendar};
 use parley_core::deadline::calendar_for;
 use parley_core::escalation::{Escalation, Notification, Rules, Status, Subject, decide};
 use parley_core::procedure::{self, Procedure};
+use parley_report::suppress::Threshold;
 use sha2::{Digest, Sha256};
 
 use crate::facts::{self, Written};
@@ -56,6 +57,10 @@ struct PartnershipState {
     row: PartnershipRow,
     procedures: HashMap<i64, Arc<Procedure>>,
     closure_days: Vec<Date>,
+    /// The threshold of published reports, where the partnership set one (the default
+    /// otherwise). In no query table: read from the partnership's stream like its
+    /// procedures.
+    report_threshold: Option<Threshold>,
     /// Calendars by procedure version, built on first use.
     calendars: HashMap<i64, Arc<Calendar>>,
 }
@@ -163,6 +168,17 @@ impl Projector {
             .max()
     }
 
+    /// The threshold of the partnership's published reports, if it set one.
+    pub fn report_threshold(&self, partnership_id: &str) -> Option<Threshold> {
+        self.partnerships.get(partnership_id)?.report_threshold
+    }
+
+    /// The partnership's current procedure, if it has adopted one.
+    pub fn procedure_now(&self, partnership_id: &str) -> Option<Arc<Procedure>> {
+        let p = self.partnerships.get(partnership_id)?;
+        p.procedures.get(&p.row.procedure_version).cloned()
+    }
+
     /// The partnership's current procedure version.
     pub fn current_procedure(&self, partnership_id: &str) -> Option<i64> {
         self.partnerships
@@ -210,6 +226,7 @@ impl Projector {
                         row,
                         procedures: HashMap::new(),
                         closure_days: Vec::new(),
+                        report_threshold: None,
                         calendars: HashMap::new(),
                     },
                 );
@@ -248,6 +265,32 @@ impl Projector {
                 p.calendars.clear();
                 p.row.closure_days.clone_from(days);
                 ops.push(Op::Partnership(p.row.clone()));
+            }
+            Payload::ReportThresholdSet { threshold } => {
+                // Set only through `Threshold`: a value out of its range was not written by
+                // Parley, and is unreadable rather than a default.
+                let t = Threshold::new(*threshold).map_err(|e| {
+                    crate::payload::Unreadable(format!("report threshold {threshold}: {e}"))
+                })?;
+                self.partnership(pid)?.report_threshold = Some(t);
+            }
+            // A report the procedure calls for fell due: the business team is reminded. In no
+            // query table; the stream's last event says which period was reminded of.
+            Payload::ReportDue { report, from, to } => {
+                let date = |d: &String| d.parse::<Date>().map_err(|_| ProjectError::Date(d.clone()));
+                notifications.push(Notification {
+                    to: parley_core::names::Recipient::PartnershipBusinessTeam,
+                    reason: parley_core::escalation::Reason::ReportDue {
+                        report: report.clone(),
+                        from: date(from)?,
+                        to: date(to)?,
+                    },
+                    // About no escalation: the column wants a stage, and nothing reads it.
+                    stage: parley_core::StageNumber::FIRST,
+                    // Croydon Appendix A: "Do not include details of any child or family".
+                    child_details: false,
+                    address: None,
+                });
             }
             Payload::AgencyAdded {
                 agency_id,

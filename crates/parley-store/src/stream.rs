@@ -16,6 +16,7 @@
 //! | `access:{escalation id}`        | who was shown an escalation's child details              |
 //! | `compliment:{id}`               | one compliment                                           |
 //! | `purge:{seq}`                   | the purge of one event's content                         |
+//! | `report:{id}`                   | a report the procedure calls for: each period it fell due |
 
 use std::fmt;
 use std::str::FromStr;
@@ -39,6 +40,9 @@ pub enum Stream {
     Access(String),
     Compliment(String),
     Purge(i64),
+    /// A report the procedure calls for (`[[report]]`, by its id): one event each period it
+    /// falls due, so that the business team is reminded once.
+    Report(String),
 }
 
 impl Stream {
@@ -72,6 +76,7 @@ impl fmt::Display for Stream {
             Stream::Access(id) => write!(f, "access:{id}"),
             Stream::Compliment(id) => write!(f, "compliment:{id}"),
             Stream::Purge(seq) => write!(f, "purge:{seq}"),
+            Stream::Report(id) => write!(f, "report:{id}"),
         }
     }
 }
@@ -100,6 +105,7 @@ impl FromStr for Stream {
             "escalation" => Stream::Escalation(owned),
             "access" => Stream::Access(owned),
             "compliment" => Stream::Compliment(owned),
+            "report" => Stream::Report(owned),
             "purge" => Stream::Purge(rest.parse().map_err(|_| unknown())?),
             "named-officer" => {
                 // The agency id may itself hold a colon: the stage is after the last one.
@@ -135,6 +141,7 @@ mod tests {
             Stream::Access("e-1".into()),
             Stream::Compliment("c-1".into()),
             Stream::Purge(42),
+            Stream::Report("stage-3-and-above".into()),
         ];
         for s in all {
             assert_eq!(s.to_string().parse::<Stream>(), Ok(s.clone()), "{s}");
@@ -156,6 +163,7 @@ mod tests {
             "named-officer::2",
             "named-officer:ag:two",
             "case:1",
+            "report:",
             "Escalation:1",
         ] {
             assert_eq!(

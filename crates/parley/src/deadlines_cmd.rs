@@ -12,7 +12,9 @@ use crate::command::{Ctx, Failure, Outcome};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum DeadlinesCommand {
-    /// Record every deadline that has passed, and queue every reminder that is due.
+    /// Record every deadline that has passed, and queue every reminder that is due (the
+    /// stage leads' before a deadline, and the business team's when a report the procedure
+    /// calls for falls due).
     Run(RunArgs),
 }
 
@@ -44,10 +46,11 @@ async fn run_once(args: RunArgs, ctx: &Ctx) -> Outcome {
     let report = records.deadline_pass(now).await?;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let mut out = format!(
-        "deadline pass at {now}: escalations={} recorded={} reminders={} conflicts={} failed={} ms={ms:.1}\n",
+        "deadline pass at {now}: escalations={} recorded={} reminders={} reports_due={} conflicts={} failed={} ms={ms:.1}\n",
         report.escalations,
         report.recorded,
         report.reminders,
+        report.reports_due,
         report.conflicts,
         report.failed.len(),
     );

@@ -337,10 +337,13 @@ pub(crate) fn spawn_background(records: Arc<Records>, mail: Option<(Mailer, Mail
             let now = Timestamp::now();
             if round.is_multiple_of(DEADLINE_EVERY) {
                 match records.deadline_pass(now).await {
-                    Ok(r) if r.recorded + r.reminders > 0 || !r.failed.is_empty() => {
+                    Ok(r)
+                        if r.recorded + r.reminders + r.reports_due > 0 || !r.failed.is_empty() =>
+                    {
                         tracing::info!(
                             recorded = r.recorded,
                             reminders = r.reminders,
+                            reports_due = r.reports_due,
                             failed = r.failed.len(),
                             "deadline pass"
                         );

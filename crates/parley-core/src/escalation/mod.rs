@@ -274,6 +274,14 @@ pub enum Reason {
     /// A reminder that the deadline is near (issue 15).
     DeadlineApproaching(Deadline),
     Closed(ClosedAs),
+    /// A report the procedure calls for (`[[report]]`, by its id) has fallen due for the
+    /// period from `from` to `to` (issue 17: "the deadline monitor reminds the business team
+    /// when one falls due"). About no escalation.
+    ReportDue {
+        report: String,
+        from: Date,
+        to: Date,
+    },
 }
 
 /// A notification a transition calls for, as a value; sending it is someone else's job.

@@ -12,8 +12,8 @@ fn stage(n: i64) -> StageNumber {
 
 /// Croydon, stage 3: the partnership is told, with Appendix A's answers (Croydon Appendix A:
 /// "Completed forms should be returned to SafeguardingChildrenBoard@croydon.gov.uk").
-fn croydon_stage_3() -> Notice {
-    Notice {
+fn croydon_stage_3() -> EscalationNotice {
+    EscalationNotice {
         escalation_id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".to_owned(),
         reference: "CR-2026-0042".to_owned(),
         procedure: "Croydon Safeguarding Children Partnership escalation policy".to_owned(),
@@ -43,8 +43,8 @@ fn croydon_stage_3() -> Notice {
     }
 }
 
-fn deadline_tomorrow() -> Notice {
-    Notice {
+fn deadline_tomorrow() -> EscalationNotice {
+    EscalationNotice {
         happened: Happening::DeadlineApproaching {
             deadline: Deadline::Stage(stage(2)),
             due: date(2026, 12, 7),
@@ -81,7 +81,7 @@ fn subjects_front_load_what_happened() {
         n.subject(date(2026, 12, 1)),
         "Stage 2 deadline on Monday 7 December: CR-2026-0042"
     );
-    let passed = Notice {
+    let passed = EscalationNotice {
         happened: Happening::DeadlinePassed {
             deadline: Deadline::Overall,
             due: date(2026, 12, 4),
@@ -92,7 +92,7 @@ fn subjects_front_load_what_happened() {
         passed.subject(today),
         "Overall deadline passed: CR-2026-0042"
     );
-    let raised = Notice {
+    let raised = EscalationNotice {
         happened: Happening::Raised,
         ..n.clone()
     };
@@ -100,7 +100,7 @@ fn subjects_front_load_what_happened() {
         raised.subject(today),
         "New escalation from Croydon Health Services: CR-2026-0042"
     );
-    let closed = Notice {
+    let closed = EscalationNotice {
         happened: Happening::Closed {
             outcome: "resolved by agreement".to_owned(),
         },
@@ -128,7 +128,7 @@ fn a_partnership_notice_carries_the_form() {
 #[test]
 fn a_deadline_in_another_year_gives_the_year() {
     let public = public();
-    let n = Notice {
+    let n = EscalationNotice {
         happened: Happening::DeadlinePassed {
             deadline: Deadline::Stage(stage(1)),
             due: date(2026, 12, 31),
@@ -156,7 +156,7 @@ fn a_deadline_in_another_year_gives_the_year() {
 #[test]
 fn html_escapes_what_people_typed() {
     let public = public();
-    let n = Notice {
+    let n = EscalationNotice {
         raising_agency: "<script>alert(1)</script> & Co".to_owned(),
         partnership_form: vec![("<b>".to_owned(), "\"quoted\" 'text'".to_owned())],
         ..croydon_stage_3()
@@ -176,7 +176,7 @@ fn html_escapes_what_people_typed() {
 #[test]
 fn a_daily_summary_lists_each_notice() {
     let public = public();
-    let second = Notice {
+    let second = EscalationNotice {
         escalation_id: "0190a1b2-0000-7000-8000-000000000002".to_owned(),
         reference: "CR-2026-0043".to_owned(),
         happened: Happening::Raised,
@@ -184,14 +184,14 @@ fn a_daily_summary_lists_each_notice() {
         ..deadline_tomorrow()
     };
     let digest = Digest {
-        notices: vec![deadline_tomorrow(), second],
+        notices: vec![deadline_tomorrow().into(), second.into()],
     };
     assert_eq!(digest.subject(), "Daily summary: 2 Parley notifications");
     let r = digest.render(&ctx(&public, date(2026, 12, 6)));
     insta::assert_snapshot!("digest_text", r.text);
     insta::assert_snapshot!("digest_html", r.html);
     let one = Digest {
-        notices: vec![deadline_tomorrow()],
+        notices: vec![deadline_tomorrow().into()],
     };
     assert_eq!(one.subject(), "Daily summary: 1 Parley notification");
 }

@@ -11,7 +11,9 @@ use parley_core::StageNumber;
 use parley_core::calendar::{BankHolidays, Calendar, Region};
 use parley_core::escalation::{Deadline, Reason};
 use parley_core::names::Recipient;
-use parley_mail::{DigestDue, Happening, Needed, Notice, PartnershipCalendar, Queue, Queued};
+use parley_mail::{
+    DigestDue, EscalationNotice, Happening, Needed, Notice, PartnershipCalendar, Queue, Queued,
+};
 
 pub(crate) const PARTNERSHIP: &str = "p-croydon";
 
@@ -107,7 +109,7 @@ impl MemQueue {
 /// What the escalation `esc-<id>` says: nothing about any child, by construction.
 pub(crate) fn notice_for(item: &Queued) -> Notice {
     let stage = StageNumber::new(2).unwrap();
-    Notice {
+    Notice::Escalation(EscalationNotice {
         escalation_id: item.escalation_id.clone().unwrap_or_default(),
         reference: format!("CR-2026-{}", item.id),
         procedure: "Croydon escalation policy".to_owned(),
@@ -125,7 +127,7 @@ pub(crate) fn notice_for(item: &Queued) -> Notice {
             by: Some(jiff::civil::date(2026, 12, 7)),
         }),
         partnership_form: vec![],
-    }
+    })
 }
 
 #[async_trait::async_trait]

@@ -11,6 +11,9 @@
 //! action (`Records::act`). A deadline already recorded is no longer due
 //! (`Escalation::due_events`), so a pass is idempotent, and a pass after days without one
 //! records every deadline that passed meanwhile, once each.
+//!
+//! Each pass also records the reports the partnership's procedure calls for that have fallen
+//! due (`Records::record_reports_due`), once a period, reminding the business team.
 
 use std::collections::HashMap;
 
@@ -74,6 +77,9 @@ impl Records {
             let Some(today) = config.local_today(pid, now) else {
                 continue;
             };
+            report.reports_due += self
+                .record_reports_due(pid, &config, today, now)
+                .await?;
             let due = self
                 .store()
                 .due_escalations(pid, &today.to_string())

@@ -77,6 +77,42 @@ impl Records {
         Ok(())
     }
 
+    /// Sets the threshold below which the partnership's published reports hide counts (issue
+    /// 17, item 3: "the partnership's threshold (default 5)"), as an event on its stream.
+    pub async fn set_report_threshold(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        partnership_id: &str,
+        threshold: parley_report::suppress::Threshold,
+    ) -> Result<(), StoreError> {
+        let payload = Payload::ReportThresholdSet {
+            threshold: threshold.get(),
+        };
+        self.commit(
+            partnership_id,
+            stream::PARTNERSHIP,
+            None,
+            at,
+            actor,
+            None,
+            payload,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The threshold of the partnership's published reports: the one it set, or the default.
+    pub async fn report_threshold(
+        &self,
+        partnership_id: &str,
+    ) -> Result<parley_report::suppress::Threshold, StoreError> {
+        let (projector, _) = self.configuration(partnership_id, None).await?;
+        Ok(projector
+            .report_threshold(partnership_id)
+            .unwrap_or_default())
+    }
+
     pub async fn add_agency(
         &self,
         at: Timestamp,

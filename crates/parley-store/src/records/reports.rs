@@ -1,16 +1,27 @@
 //! What a period report is made from (issue 17, item 1): the facts of the partnership's
-//! escalations (`facts.rs`), the compliments' days, and the procedure and working-day
-//! calendar the figures count on, from the partnership's current configuration.
+//! escalations (`facts.rs`), the compliments' days, the procedure and working-day calendar
+//! the figures count on, and the threshold of the published form, from the partnership's
+//! current configuration. And the reports the procedure calls for (`[[report]]`) as they
+//! fall due: the deadline monitor records each once a period, which reminds the business
+//! team.
 
 use std::sync::Arc;
 
 use parley_core::Calendar;
 use parley_core::procedure::Procedure;
+use jiff::Timestamp;
+use jiff::civil::Date;
 use parley_report::Period;
+use parley_report::period::due_period;
+use parley_report::suppress::Threshold;
 
-use super::Records;
+use super::{Actor, Records};
 use crate::StoreError;
+use crate::consistency::parse_payload;
 use crate::facts::{self, ReportFacts};
+use crate::payload::Payload;
+use crate::projector::Projector;
+use crate::stream::Stream;
 
 /// A report's inputs for one period of one partnership.
 #[derive(Clone, Debug)]
@@ -20,6 +31,8 @@ pub struct ReportInputs {
     pub procedure: Arc<Procedure>,
     /// Its calendar, closure days included: working days are counted on it.
     pub calendar: Arc<Calendar>,
+    /// The threshold of its published reports (the default unless it set one).
+    pub threshold: Threshold,
 }
 
 impl Records {
@@ -60,6 +73,76 @@ impl Records {
             facts,
             procedure,
             calendar,
+            threshold: projector
+                .report_threshold(partnership_id)
+                .unwrap_or_default(),
         })
+    }
+}
+
+impl Records {
+    /// Records, as Parley itself, each report of the partnership's current procedure whose
+    /// period has ended by `today` (the last whole month, quarter or year: Dorset §10, "the
+    /// previous month") and was not recorded for that period yet: one `report-due` event on
+    /// `report:<id>`, whose notification reaches the business team's inboxes and e-mail.
+    /// Once a period: the stream's last event names the period it was recorded for, and the
+    /// append expects the version read, so a second pass or a second server records nothing
+    /// (the one that loses meets a conflict and leaves it). Only the latest period is ever
+    /// recorded: a monitor that was down for months reminds once. Returns how many it
+    /// recorded.
+    pub(crate) async fn record_reports_due(
+        &self,
+        partnership_id: &str,
+        config: &Projector,
+        today: Date,
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let Some(procedure) = config.procedure_now(partnership_id) else {
+            return Ok(0);
+        };
+        let mut recorded = 0;
+        for spec in &procedure.reports {
+            let Ok(due) = due_period(spec.every, today) else {
+                continue;
+            };
+            let stream = Stream::Report(spec.id.clone()).to_string();
+            let links = self
+                .store
+                .stream_events(partnership_id, std::slice::from_ref(&stream))
+                .await?;
+            let version = links.last().map_or(0, |l| l.stream_version);
+            let (from, to) = (due.from().to_string(), due.to().to_string());
+            if let Some(last) = links.last()
+                && let Some(Payload::ReportDue {
+                    from: f, to: t, ..
+                }) = parse_payload(last)?
+                && (f.as_str(), t.as_str()) == (from.as_str(), to.as_str())
+            {
+                continue;
+            }
+            let payload = Payload::ReportDue {
+                report: spec.id.clone(),
+                from,
+                to,
+            };
+            match self
+                .commit(
+                    partnership_id,
+                    &stream,
+                    Some(version),
+                    now,
+                    &Actor::SYSTEM,
+                    None,
+                    payload,
+                )
+                .await
+            {
+                Ok(_) => recorded += 1,
+                // Another pass recorded it first.
+                Err(StoreError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(recorded)
     }
 }

@@ -15,6 +15,7 @@ mod notices;
 mod officers;
 mod projections;
 mod purge;
+mod report_reminders;
 mod reports;
 mod schema;
 mod start;

@@ -94,7 +94,7 @@ pub async fn told(state: &AppState, loaded: &Loaded) -> Result<Told, AppError> {
             ToldEntry {
                 id: d.id.clone(),
                 at_us: d.created_at_us,
-                what_happened: what_happened(d, Some(&about)),
+                what_happened: what_happened(d, Some(&about), &loaded.ctx.rules.procedure),
                 to: d.recipient.as_str().to_owned(),
                 to_label: d.recipient.label().to_owned(),
                 person: d.person_id.as_deref().map(|p| loaded.ctx.directory.name(p)),
@@ -226,7 +226,7 @@ fn admin_delivery(ctx: &Context, d: &Delivery, about: Option<&About>) -> AdminDe
         created_at_us: d.created_at_us,
         escalation_id: d.escalation_id.clone(),
         reference: about.map(|a| a.row.reference.clone()),
-        what_happened: what_happened(d, about),
+        what_happened: what_happened(d, about, &ctx.rules.procedure),
         to: d.recipient.as_str().to_owned(),
         to_label: d.recipient.label().to_owned(),
         person_id: d.person_id.clone(),

@@ -135,18 +135,30 @@ pub fn what_happened(
             Some(s) => format!("It was closed: {}", closed_words(p, &s.status)),
             None => format!("It was closed: {}", how.label()),
         },
+        Reason::ReportDue { report, from, to } => report_due(p, report, *from, *to),
     }
 }
 
-/// The trigger a reason comes from.
-fn trigger(reason: &Reason) -> Trigger {
-    match reason {
+/// A report the procedure calls for has fallen due: "Report due: Escalations to Stage Three
+/// and above, October 2026" (by its id where the procedure no longer has it).
+pub fn report_due(p: &Procedure, report: &str, from: Date, to: Date) -> String {
+    let title = p.report(report).map_or(report, |r| r.title.as_str());
+    let period = parley_report::Period::named(from, to)
+        .map_or_else(|_| format!("{from} to {to}"), |p| p.label());
+    format!("Report due: {title}, {period}")
+}
+
+/// The trigger a reason comes from; none for a report's reminder, which no `[[notification]]`
+/// rule calls for.
+fn trigger(reason: &Reason) -> Option<Trigger> {
+    Some(match reason {
         Reason::Raised => Trigger::Raised,
         Reason::StageEntered(_) => Trigger::StageEntered,
         Reason::DeadlinePassed(_) => Trigger::DeadlinePassed,
         Reason::DeadlineApproaching(_) => Trigger::DeadlineApproaching,
         Reason::Closed(_) => Trigger::Closed,
-    }
+        Reason::ReportDue { .. } => return None,
+    })
 }
 
 /// The procedure rule's own text for a notification to `to` for `reason` at `stage`: the
@@ -158,7 +170,7 @@ pub fn rule_text(
     reason: &Reason,
     stage: StageNumber,
 ) -> Option<String> {
-    let on = trigger(reason);
+    let on = trigger(reason)?;
     p.notifications
         .iter()
         .filter(|r| r.to == to && r.on == on && r.from_stage <= stage)

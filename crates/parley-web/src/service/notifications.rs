@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 use parley_core::calendar::Calendar;
-use parley_core::escalation::Escalation;
+use parley_core::escalation::{Escalation, Reason};
 use parley_core::procedure::Procedure;
 use parley_store::notify::{Delivery, MailMode};
 use parley_store::rows::EscalationRow;
@@ -247,8 +247,12 @@ pub(crate) fn local_date(p: &Procedure, at_us: i64) -> Option<Date> {
     Some(at.to_zoned(p.calendar.time_zone.clone()).date())
 }
 
-/// What happened, in words, for a delivery whose escalation is `about`.
-pub(crate) fn what_happened(d: &Delivery, about: Option<&About>) -> String {
+/// What happened, in words, for a delivery whose escalation is `about`; a report's reminder
+/// is named from the partnership's `current` procedure.
+pub(crate) fn what_happened(d: &Delivery, about: Option<&About>, current: &Procedure) -> String {
+    if let Reason::ReportDue { report, from, to } = &d.reason {
+        return notice::report_due(current, report, *from, *to);
+    }
     match about {
         Some(a) => {
             let on = local_date(&a.procedure, d.created_at_us).unwrap_or(a.state.raised_on);
@@ -258,7 +262,44 @@ pub(crate) fn what_happened(d: &Delivery, about: Option<&About>) -> String {
     }
 }
 
+/// What a report's reminder asks: to read the report and share it with whom it is for.
+fn report_needed(ctx: &Context, report: &str) -> String {
+    match ctx.rules.procedure.report(report) {
+        Some(r) => format!(
+            "Read the report and share it with {}",
+            lower_first(r.audience.trim_end_matches('.'))
+        ),
+        None => "Read the report".to_owned(),
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
 fn entry(ctx: &Context, d: &Delivery, about: Option<&About>) -> InboxEntry {
+    if let Reason::ReportDue { report, .. } = &d.reason {
+        return InboxEntry {
+            id: d.id.clone(),
+            what_happened: what_happened(d, None, &ctx.rules.procedure),
+            rule_text: None,
+            needed: Some(report_needed(ctx, report)),
+            due: None,
+            overdue: false,
+            to: d.recipient.as_str().to_owned(),
+            to_label: d.recipient.label().to_owned(),
+            arrived_at_us: d.created_at_us,
+            read: d.read_at_us.is_some(),
+            read_at_us: d.read_at_us,
+            escalation: None,
+            // Opens the report (`open`), marking this read.
+            open_href: Some(format!("/notifications/{}", d.id)),
+            child_href: None,
+        };
+    }
     let sees = about.and_then(|a| a.access.as_ref());
     let needed = about.map(|a| notice::needed(&a.procedure, &a.calendar, &a.state, ctx.today));
     let escalation = about.map(|a| InboxEscalation {
@@ -281,7 +322,7 @@ fn entry(ctx: &Context, d: &Delivery, about: Option<&About>) -> InboxEntry {
         .map(|a| format!("/escalations/{}/child", a.row.id));
     InboxEntry {
         id: d.id.clone(),
-        what_happened: what_happened(d, about),
+        what_happened: what_happened(d, about, &ctx.rules.procedure),
         rule_text: about
             .and_then(|a| notice::rule_text(&a.procedure, d.recipient, &d.reason, d.stage)),
         due: needed.as_ref().and_then(|n| n.due).map(|d| d.to_string()),
@@ -383,6 +424,18 @@ pub async fn open(state: &AppState, user: &CurrentUser, id: &str) -> Result<Stri
     let d = own(state, user, id).await?;
     if d.read_at_us.is_none() {
         state.records.mark_read(user.id(), id, state.now()).await?;
+    }
+    // A report's reminder opens the report for its period, for those who read reports.
+    if let Reason::ReportDue { report, from, to } = &d.reason {
+        let readers = [crate::access::BUSINESS_TEAM, crate::access::ADMINISTRATOR];
+        return Ok(if readers.iter().any(|r| user.has(r)) {
+            format!(
+                "{}/{report}?from={from}&to={to}",
+                super::reports::own::PAGE
+            )
+        } else {
+            "/notifications".to_owned()
+        });
     }
     let Some(escalation) = d.escalation_id else {
         return Ok("/notifications".to_owned());

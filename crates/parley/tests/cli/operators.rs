@@ -99,16 +99,60 @@ fn a_deadline_pass_records_each_deadline_once_however_often_it_runs() {
     let after = block_on(events_of(&url, "deadline-passed"));
     assert_eq!(after - before, i64::try_from(recorded).unwrap(), "{first}");
 
+    // The reports the procedures call for that fell due meanwhile, each once: Dorset's list
+    // for December and Solihull's review of October to December (issue 17).
+    let due = block_on(events_of(&url, "report-due"));
+    assert!(figure(&first, "reports_due") >= 2, "{first}");
+    for (stream, period) in [
+        ("report:stage-3-and-above", "\"from\":\"2026-12-01\",\"to\":\"2026-12-31\""),
+        ("report:quarterly-review", "\"from\":\"2026-10-01\",\"to\":\"2026-12-31\""),
+    ] {
+        assert_eq!(block_on(report_due(&url, stream, period)), 1, "{stream} {period}");
+    }
+
     // Again at the same instant, and once more a minute later: nothing new.
     for now in [later, "2027-01-06T09:01:00Z"] {
         let again = pass(dir.path(), &url, now);
         assert_eq!(
-            (figure(&again, "recorded"), figure(&again, "reminders")),
-            (0, 0),
+            (
+                figure(&again, "recorded"),
+                figure(&again, "reminders"),
+                figure(&again, "reports_due")
+            ),
+            (0, 0, 0),
             "{again}"
         );
     }
     assert_eq!(block_on(events_of(&url, "deadline-passed")), after);
+    assert_eq!(block_on(events_of(&url, "report-due")), due);
+}
+
+/// How many `report-due` events of a stream name a period, and queued as many reminders for
+/// the business team, read by SQL.
+async fn report_due(url: &str, stream: &str, period: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    let events: Vec<(String, i64, String)> = sqlx::query_as(
+        "SELECT partnership_id, seq, payload FROM events WHERE kind = 'report-due' AND stream = ?",
+    )
+    .bind(stream)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut n = 0;
+    for (partnership, seq, _) in events.into_iter().filter(|(_, _, p)| p.contains(period)) {
+        let queued: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE partnership_id = ? AND event_seq = ? AND recipient = 'partnership-business-team' AND escalation_id IS NULL",
+        )
+        .bind(partnership)
+        .bind(seq)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(queued, 1, "{stream}: event {seq}");
+        n += 1;
+    }
+    pool.close().await;
+    n
 }
 
 /// Every delivery of every partnership that `filter` lets through.

@@ -216,9 +216,5 @@ pub fn period_of(
     }
     // A range that is a whole month, quarter or year is that period: it is named so, and
     // compared with the one before it of the same kind.
-    Ok(Preset::ALL
-        .iter()
-        .filter_map(|p| p.containing(from).ok())
-        .find(|p| p.from() == from && p.to() == to)
-        .unwrap_or(range))
+    Ok(Period::named(from, to).unwrap_or(range))
 }
