@@ -23,7 +23,7 @@ use crate::service::admin::{
     self as svc, AdminAgency, AdminError, AdminPerson, AgencyFields, AgencyOfficers, ClosureDay,
     ClosureDays, ClosureDaysFields, InputError, NamedOfficerFields, NamedOfficers, OfficerCell,
     OfficerStage, PersonFields, ProcedureFields, ProcedureSource, ProcedureVersion,
-    ProcedureVersions,
+    ProcedureVersions, ReportThreshold, ReportThresholdFields,
 };
 
 const ADMIN: Rule = Rule::Roles(&[ADMINISTRATOR]);
@@ -78,6 +78,18 @@ pub fn routes() -> Vec<Route> {
             ADMIN,
             put(set_closure_days),
         ),
+        route(
+            Method::GET,
+            "/api/report-threshold",
+            ADMIN,
+            get(get_report_threshold),
+        ),
+        route(
+            Method::PUT,
+            "/api/report-threshold",
+            ADMIN,
+            put(set_report_threshold),
+        ),
     ]
 }
 
@@ -96,7 +108,9 @@ pub fn routes() -> Vec<Route> {
         adopt_version,
         get_version,
         get_closure_days,
-        set_closure_days
+        set_closure_days,
+        get_report_threshold,
+        set_report_threshold
     ),
     components(schemas(
         AdminAgency,
@@ -115,9 +129,11 @@ pub fn routes() -> Vec<Route> {
         ClosureDays,
         ClosureDay,
         ClosureDaysFields,
+        ReportThreshold,
+        ReportThresholdFields,
         InputError
     )),
-    tags((name = "administration", description = "A partnership's set-up: agencies, people, named officers, procedure versions and closure days. Administrators only."))
+    tags((name = "administration", description = "A partnership's set-up: agencies, people, named officers, procedure versions, closure days and the threshold of published reports. Administrators only."))
 )]
 struct Doc;
 
@@ -382,4 +398,39 @@ mod tests {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The threshold of published reports
+
+/// The threshold below which a count in a report for publication (PDF and CSV) shows as
+/// "fewer than" it (issue 17), and what it may be.
+#[utoipa::path(get, path = "/api/report-threshold", tag = "administration",
+    responses((status = 200, body = ReportThreshold), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("token" = [])))]
+async fn get_report_threshold(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<ReportThreshold>, AppError> {
+    Ok(Json(svc::report_threshold(&state, &user).await?))
+}
+
+/// Sets the threshold of published reports: a whole number from 2 to 20 (a 422 naming
+/// `threshold` otherwise). Recorded as an event on the partnership's stream.
+#[utoipa::path(put, path = "/api/report-threshold", tag = "administration",
+    request_body = ReportThresholdFields,
+    responses((status = 200, body = ReportThreshold), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)),
+    security(("token" = [])))]
+async fn set_report_threshold(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    request_id: Option<Extension<RequestId>>,
+    ApiJson(f): ApiJson<ReportThresholdFields>,
+) -> Result<Response, AppError> {
+    answer(
+        svc::set_report_threshold(&state, &user, svc::threshold_of(&f)).await,
+        StatusCode::OK,
+        request_id,
+    )
 }

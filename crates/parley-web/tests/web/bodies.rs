@@ -75,6 +75,8 @@ const SHAPES: &[(&str, &str, &str)] = &[
         r#"{"source": "not [ toml"}"#,
     ),
     ("PUT", "/api/closure-days", r#"{"days": ["not-a-date"]}"#),
+    // Issue 17: the threshold of published reports, a whole number from 2 to 20.
+    ("PUT", "/api/report-threshold", r#"{"threshold": 1}"#),
     // Issue 15: the inbox's marks and the administrators' retry take nothing; the e-mail
     // setting a mode it knows (this one it does not).
     ("POST", "/api/notifications/read-all", ""),

@@ -423,6 +423,12 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     ),
     get("/admin/procedure/versions/{version}", Scoped(ADMINISTRATOR)).with(Param::Version),
     get("/admin/closure-days", Roles(ADMINISTRATOR)),
+    get("/admin/reports", Roles(ADMINISTRATOR)),
+    post(
+        "/admin/reports",
+        Roles(ADMINISTRATOR),
+        Form(&[("threshold", "")]),
+    ),
     post(
         "/admin/closure-days",
         Roles(ADMINISTRATOR),
@@ -476,6 +482,12 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     post("/api/procedure/versions", Roles(ADMINISTRATOR), Json("{}")),
     get("/api/procedure/versions/{version}", Scoped(ADMINISTRATOR)).with(Param::Version),
     get("/api/closure-days", Roles(ADMINISTRATOR)),
+    get("/api/report-threshold", Roles(ADMINISTRATOR)),
+    put(
+        "/api/report-threshold",
+        Roles(ADMINISTRATOR),
+        Json(r#"{"threshold": 5}"#),
+    ),
     put(
         "/api/closure-days",
         Roles(ADMINISTRATOR),

@@ -429,3 +429,113 @@ async fn the_partnership_list_as_csv() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "no page: every escalation");
 }
+
+/// The partnership's threshold for published reports (issue 17, item 3): an administrator
+/// sets it, a whole number from 2 to 20 (a 422 naming `threshold` otherwise, on the page and
+/// in the API); the published CSV and PDF then hide counts below it, "fewer than N"; the
+/// Reports page says so; the exact forms are unchanged; another partnership keeps its own.
+#[tokio::test]
+async fn the_partnership_sets_the_threshold_of_published_reports() {
+    let h = Harness::new().await;
+    let solihull = h.partnership_of("solihull");
+    let admin_person = h
+        .person(&h.sign_in_of(&solihull, "administrator").person_id)
+        .await;
+    let admin = h.session_at(&admin_person, now()).await;
+    let api = h.bearer_for(&admin_person).await;
+    let team = h
+        .person(&h.sign_in_of(&solihull, "partnership-business-team").person_id)
+        .await;
+    let team = h.session_at(&team, now()).await;
+
+    let r = h.get("/api/report-threshold", &api).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["threshold"], 5);
+    let before = h.state.store.chain_heads().await.unwrap();
+    for body in [
+        r#"{"threshold": 1}"#,
+        r#"{"threshold": 21}"#,
+        r#"{"threshold": -3}"#,
+        r#"{"threshold": 5.5}"#,
+        r#"{"threshold": "ten"}"#,
+        r#"{}"#,
+    ] {
+        let r = h
+            .send_json(
+                axum::http::Method::PUT,
+                "/api/report-threshold",
+                &api,
+                &serde_json::from_str::<serde_json::Value>(body).unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", r.body);
+        assert_eq!(r.json()["errors"][0]["field"], "threshold", "{body}");
+    }
+    assert_eq!(
+        h.state.store.chain_heads().await.unwrap(),
+        before,
+        "nothing recorded for a refused threshold"
+    );
+    // The page: the box again with the GOV.UK error summary.
+    let r = h.post_form("/admin/reports", &admin, &[("threshold", "twenty")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("govuk-error-summary") && r.body.contains("href=\"#threshold\""));
+    assert!(r.body.contains("Enter a whole number from 2 to 20"), "{}", r.body);
+
+    // Set on the page; the API reads it back; recorded as an event.
+    let r = h.post_form("/admin/reports", &admin, &[("threshold", "12")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(h.get("/api/report-threshold", &admin).await.json()["threshold"], 12);
+    let kinds: Vec<String> = h
+        .state
+        .store
+        .chain(&solihull, 0, i64::MAX)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.kind)
+        .collect();
+    assert_eq!(kinds.last().map(String::as_str), Some("report-threshold-set"));
+    let page = h.get("/admin/reports", &admin).await;
+    assert!(page.body.contains("“fewer than 12”"), "{}", page.body);
+
+    // The published CSV hides counts below 12, as "fewer than 12"; the exact one does not.
+    let year = "from=2026-04-01&to=2027-03-31";
+    let published = h
+        .get(&format!("/api/reports/csv?{year}&table=raised-by-category&publish=true"), &team)
+        .await;
+    assert_eq!(published.status, StatusCode::OK);
+    let exact = h
+        .get(&format!("/api/reports/csv?{year}&table=raised-by-category"), &team)
+        .await;
+    let small = exact
+        .body
+        .lines()
+        .skip(1)
+        .flat_map(|l| l.split(',').skip(1))
+        .filter_map(|c| c.trim_matches('"').parse::<u64>().ok())
+        .any(|n| (1..12).contains(&n));
+    assert!(small, "the demo must have a count below 12: {}", exact.body);
+    assert!(published.body.contains("fewer than 12"), "{}", published.body);
+    for line in published.body.lines().skip(1) {
+        for cell in line.split(',').skip(1) {
+            if let Ok(n) = cell.trim_matches('"').parse::<u64>() {
+                assert!(n == 0 || n >= 12, "a count below 12 published: {line}");
+            }
+        }
+    }
+    let page = h.get(&format!("/reports?{year}"), &team).await;
+    assert!(page.body.contains("“fewer than 12”"), "the page's note");
+    let pdf = h
+        .get(&format!("/api/reports/pdf?{year}&publish=true"), &team)
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+
+    // Another partnership keeps the default.
+    let dorset = h.partnership_of("dorset");
+    let other = h
+        .person(&h.sign_in_of(&dorset, "administrator").person_id)
+        .await;
+    let other = h.session_at(&other, now()).await;
+    assert_eq!(h.get("/api/report-threshold", &other).await.json()["threshold"], 5);
+}

@@ -4,7 +4,8 @@
 //! the input kept when something is wrong, 303 to the page with a success banner when not.
 //!
 //! This file holds the routes, what the forms share and the overview; each form has its own
-//! file: `agencies`, `people`, `named_officers`, `versions` (the procedure) and `closure_days`.
+//! file: `agencies`, `people`, `named_officers`, `versions` (the procedure), `closure_days` and
+//! `report_threshold` (small numbers in published reports).
 
 use axum::extract::State;
 use axum::http::Method;
@@ -34,6 +35,9 @@ use versions::*;
 
 mod closure_days;
 use closure_days::*;
+
+mod report_threshold;
+use report_threshold::*;
 
 const ADMIN: Rule = Rule::Roles(&[ADMINISTRATOR]);
 
@@ -101,6 +105,8 @@ pub fn routes() -> Vec<Route> {
             ADMIN,
             post(closure_remove),
         ),
+        route(Method::GET, "/admin/reports", ADMIN, get(threshold_page)),
+        route(Method::POST, "/admin/reports", ADMIN, post(threshold_save)),
     ]
 }
 

@@ -9,8 +9,8 @@
 //! the same words.
 //!
 //! This file holds the vocabularies, the shared error and the overview; each area has its own
-//! file: `agencies`, `people`, `named_officers`, `versions` (procedure versions) and
-//! `closure_days`.
+//! file: `agencies`, `people`, `named_officers`, `versions` (procedure versions),
+//! `closure_days` and `report_threshold` (small numbers in published reports).
 
 use std::collections::HashSet;
 
@@ -73,6 +73,9 @@ pub use versions::*;
 
 mod closure_days;
 pub use closure_days::*;
+
+mod report_threshold;
+pub use report_threshold::*;
 
 #[cfg(test)]
 mod tests;
@@ -228,6 +231,8 @@ pub struct Overview {
     pub procedure_name: String,
     pub procedure_version: i64,
     pub closure_days: usize,
+    /// The threshold of published reports ("fewer than 5").
+    pub report_threshold: u32,
 }
 
 pub async fn overview(state: &AppState, user: &CurrentUser) -> Result<Overview, AppError> {
@@ -256,6 +261,7 @@ pub async fn overview(state: &AppState, user: &CurrentUser) -> Result<Overview, 
         procedure_name: rules.procedure.name.clone(),
         procedure_version: partnership.procedure_version,
         closure_days: partnership.closure_days.len(),
+        report_threshold: state.records.report_threshold(&partnership.id).await?.get(),
         partnership: partnership.name,
     })
 }

@@ -27,10 +27,6 @@ pub mod own;
 pub mod own_page;
 pub mod page;
 
-/// The threshold below which the published form hides counts (issue 17, item 3: "the
-/// partnership's threshold (default 5)"; no partnership sets its own yet).
-pub const THRESHOLD: Threshold = Threshold::DEFAULT;
-
 /// A period's report: its figures and those of the period before, for comparison.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -40,6 +36,9 @@ pub struct Report {
     pub previous: Figures,
     /// The day the figures were read ("today" in the procedure's time zone).
     pub as_of: Date,
+    /// The threshold below which the published form hides counts (issue 17, item 3: "the
+    /// partnership's threshold (default 5)"), as the partnership's administrators set it.
+    pub threshold: Threshold,
 }
 
 impl Report {
@@ -91,6 +90,7 @@ pub async fn make(
         previous: of(previous)?,
         procedure: inputs.procedure,
         as_of,
+        threshold: inputs.threshold,
     })
 }
 
@@ -115,7 +115,7 @@ pub fn table_ids(report: &Report) -> Vec<String> {
 pub fn csv(report: &Report, table: &str, publish: bool) -> Result<Option<String>, AppError> {
     let stage_name = |n| report.stage_name(n);
     let f = &report.current;
-    let threshold = publish.then_some(THRESHOLD);
+    let threshold = publish.then_some(report.threshold);
     let out = match table {
         OPEN_TABLE if !publish => open_csv(&f.open_at_end, &stage_name).map_err(report_error)?,
         LEARNING_TABLE if !publish => {
@@ -147,7 +147,7 @@ pub fn pdf(report: &Report, publish: bool) -> Result<Vec<u8>, AppError> {
         figures: &report.current,
         stage_name: &stage_name,
         publication: if publish {
-            Publication::Published(THRESHOLD)
+            Publication::Published(report.threshold)
         } else {
             Publication::Exact
         },

@@ -10,7 +10,7 @@ use parley_report::sections::{chart_svg, charts, count_sections};
 use parley_report::{Period, Preset};
 use serde::Serialize;
 
-use super::{LEARNING_TABLE, OPEN_TABLE, Report, THRESHOLD, report_error};
+use super::{LEARNING_TABLE, OPEN_TABLE, Report, report_error};
 use crate::error::AppError;
 
 #[derive(Clone, Debug, Serialize)]
@@ -223,7 +223,7 @@ pub fn view(report: &Report, api: &str) -> Result<ReportView, AppError> {
         from: p.from().to_string(),
         to: p.to().to_string(),
         as_of: report.as_of.to_string(),
-        threshold: THRESHOLD.get(),
+        threshold: report.threshold.get(),
         summary: summary_rows(report),
         sections,
         charts: chart_views,
