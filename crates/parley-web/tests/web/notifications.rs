@@ -508,13 +508,15 @@ async fn the_child_only_where_the_person_sees_the_child_anyway() {
                         n["child_href"]
                     ));
                 }
-                if n["open_href"].is_null() == sees.is_some() {
+                // A report's reminder (issue 17) is about no escalation: it opens the report.
+                let linked = match d.reason {
+                    parley_core::escalation::Reason::ReportDue { .. } => true,
+                    _ => sees.is_some(),
+                };
+                if n["open_href"].is_null() == linked {
                     problems.push(format!(
-                        "{}: {} links the escalation {}, the rule says {}",
-                        p.name,
-                        d.id,
-                        n["open_href"],
-                        sees.is_some()
+                        "{}: {} links the escalation {}, the rule says {linked}",
+                        p.name, d.id, n["open_href"],
                     ));
                 }
             }

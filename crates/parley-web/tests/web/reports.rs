@@ -539,3 +539,68 @@ async fn the_partnership_sets_the_threshold_of_published_reports() {
     let other = h.session_at(&other, now()).await;
     assert_eq!(h.get("/api/report-threshold", &other).await.json()["threshold"], 5);
 }
+
+/// The deadline monitor's reminder that a report the procedure calls for is due (issue 17)
+/// reaches the business team's inbox, names the report and its period, and opens the report
+/// for that period; nobody else is told.
+#[tokio::test]
+async fn the_business_team_is_reminded_when_a_report_falls_due() {
+    let h = Harness::new().await;
+    let dorset = h.partnership_of("dorset");
+    // The demo's own monitor ran up to today; once more changes nothing.
+    h.state.records.deadline_pass(now()).await.unwrap();
+    h.state.records.resolve_outbox(now()).await.unwrap();
+    let person = h
+        .person(&h.sign_in_of(&dorset, "partnership-business-team").person_id)
+        .await;
+    let api = h.bearer_for(&person).await;
+    let inbox = h.get("/api/notifications?page=1", &api).await.json();
+    let entry = inbox["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| {
+            n["what_happened"] == "Report due: Escalations to Stage Three and above, October 2026"
+        })
+        .unwrap_or_else(|| panic!("no reminder of October's report: {inbox}"))
+        .clone();
+    assert!(entry["escalation"].is_null());
+    assert!(
+        entry["needed"]
+            .as_str()
+            .unwrap()
+            .starts_with("Read the report and share it with the place-based"),
+        "{entry}"
+    );
+    let session = h.session_at(&person, now()).await;
+    let r = h
+        .get(entry["open_href"].as_str().unwrap(), &session)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.location(),
+        Some("/reports/procedure/stage-3-and-above?from=2026-10-01&to=2026-10-31")
+    );
+    // Once: the reminder of October is in the chain once, whoever passes again.
+    let again = h.state.records.deadline_pass(now()).await.unwrap();
+    assert_eq!(again.reports_due, 0);
+    let reminders = h
+        .state
+        .store
+        .chain(&dorset, 0, i64::MAX)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.kind == "report-due" && l.stream == "report:stage-3-and-above")
+        .filter(|l| l.payload.as_deref().is_some_and(|p| p.contains("2026-10-01")))
+        .count();
+    assert_eq!(reminders, 1);
+    // A practitioner of the partnership has no such reminder.
+    let practitioner = h
+        .person(&h.sign_in_of(&dorset, "practitioner").person_id)
+        .await;
+    let theirs = h
+        .get("/api/notifications?page=1", &h.bearer_for(&practitioner).await)
+        .await;
+    assert!(!theirs.body.contains("Report due"));
+}
