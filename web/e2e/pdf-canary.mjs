@@ -6,7 +6,8 @@
 // (Debian's poppler-utils; scripts/pdf-tools installs it) and looks for the markers of the
 // demo children and of the browser journeys' children. It fails if it read no PDF at all.
 // Then every download of the Reports page (each table as CSV and the report as PDF, exact and
-// for publication) and the report's JSON, for three periods, the same way.
+// for publication) and the report's JSON, for three periods, the same way; and the partnership
+// list as CSV and the reports the procedures call for.
 //
 //   node --test web/e2e/pdf-canary.mjs      (through scripts/browser-test, which sets PARLEY_URL)
 import assert from "node:assert/strict";
@@ -138,4 +139,68 @@ test("no report the business team can download holds a child's marker", async ()
   assert.deepEqual(found, [], "child markers in the business team's reports");
   assert.ok(read > 0, "no report was read: the sweep would prove nothing");
   console.log(`report canary: ${read} downloads (PDF, CSV, JSON) of ${signIns.length} business teams searched for ${MARKERS.length} child markers: none found`);
+});
+
+// The partnership list as CSV (the page's "Download CSV" link, which carries its filters)
+// and the reports the procedure calls for (each one's page from the Reports page, its
+// downloads and its JSON): none may hold a child's marker.
+test("no list or procedure report the business team can download holds a child's marker", async () => {
+  const signIns = (await demoSignIns(browser)).filter((s) => s.role === "Partnership business team");
+  let csvs = 0;
+  let own = 0;
+  const found = [];
+  const search = (what, text) => {
+    const lower = text.toLowerCase();
+    for (const m of MARKERS) {
+      if (lower.includes(m.toLowerCase())) found.push(`${what} holds ${m}`);
+    }
+  };
+  for (const s of signIns) {
+    const { context, page } = await signedIn(browser, s.email);
+    try {
+      for (const filter of ["", "?status=open"]) {
+        await page.goto(url(`/partnership${filter}`));
+        const link = page.getByRole("link", { name: /^Download CSV/ });
+        if ((await link.count()) === 0) continue; // nothing to list
+        const href = await link.getAttribute("href");
+        assert.ok(href.startsWith("/partnership/escalations.csv"), `${s.partnership}: ${href}`);
+        if (filter) assert.ok(href.includes("status=open"), `${s.partnership}: ${href} keeps the filter`);
+        const r = await context.request.get(url(href));
+        assert.equal(r.status(), 200, `${s.partnership}: ${href}`);
+        assert.match(r.headers()["content-type"], /^text\/csv/, href);
+        const text = await r.text();
+        assert.ok(text.startsWith('"Reference","Raised","Summary"'), `${s.partnership}: ${href}: ${text.slice(0, 80)}`);
+        search(`${s.partnership}: ${href}`, text);
+        csvs += 1;
+      }
+      await page.goto(url("/reports"));
+      const reports = await page
+        .locator("#procedure-reports + table a")
+        .evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+      for (const href of reports) {
+        await page.goto(url(href));
+        search(`${s.partnership}: ${href}`, await page.content());
+        const downloads = await page.locator("main a[download]").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+        assert.ok(downloads.length >= 1, `${s.partnership} ${href}: no download`);
+        for (const d of downloads) {
+          const r = await context.request.get(url(d));
+          assert.equal(r.status(), 200, `${s.partnership}: ${d}`);
+          const body = Buffer.from(await r.body());
+          const text = r.headers()["content-type"] === "application/pdf" ? pdfText(body, `own-${own}`) : body.toString("utf8");
+          search(`${s.partnership}: ${d}`, text);
+          own += 1;
+        }
+        const [pathPart, query] = href.split("?");
+        const json = await context.request.get(url(`/api${pathPart}?${query}`));
+        assert.equal(json.status(), 200, `${s.partnership}: /api${href}`);
+        search(`${s.partnership}: /api${href}`, await json.text());
+      }
+    } finally {
+      await context.close();
+    }
+  }
+  assert.deepEqual(found, [], "child markers in the business team's lists and procedure reports");
+  assert.ok(csvs > 0, "no partnership list was downloaded: the sweep would prove nothing");
+  assert.ok(own > 0, "no procedure report was downloaded: the sweep would prove nothing");
+  console.log(`list canary: ${csvs} partnership lists as CSV and ${own} downloads of the procedures' reports searched for ${MARKERS.length} child markers: none found`);
 });

@@ -6,7 +6,11 @@
 //      before, four charts (SVG with a title and a description), each with its data table;
 //   3. downloads a table as CSV (a header row of the column names shown) and the report as PDF,
 //      exact and for publication;
-//   4. a practitioner has no Reports link and gets 403 at /reports.
+//   4. Dorset's business team opens the report its procedure calls for (§10's monthly list of
+//      escalations to stage 3 and above) from the Reports page, downloads it as CSV and looks
+//      at the month before; Solihull's administrator sets the threshold of published reports
+//      (a refused value gets the error summary);
+//   5. a practitioner has no Reports link and gets 403 at /reports.
 //
 // axe-core runs on every state, and must find nothing. A screenshot of the report's first
 // screen goes to the artifacts directory (reports-page.png; the README's picture is one).
@@ -92,6 +96,54 @@ test("the business team reads a year's report and downloads it", async () => {
       assert.equal(pdf.headers()["content-type"], "application/pdf", name);
       assert.equal((await pdf.body()).subarray(0, 5).toString(), "%PDF-", name);
     }
+  } finally {
+    await context.close();
+  }
+});
+
+test("the business team reads the report its procedure calls for", async () => {
+  const { context, page } = await signedIn(browser, signInOf("Partnership business team", "Dorset"));
+  try {
+    // Dorset §10: the monthly list of escalations to stage 3 and above, for the month due.
+    await page.goto(url("/reports"));
+    const listed = page.locator("#procedure-reports + table");
+    assert.equal(await listed.count(), 1, "the Reports page lists no report of the procedure");
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === "/reports/procedure/stage-3-and-above"),
+      listed.getByRole("link", { name: "Escalations to Stage Three and above" }).click(),
+    ]);
+    assert.match(await page.locator("h1").innerText(), /Escalations to Stage Three and above/);
+    const text = await mainText(page);
+    assert.match(text, /\(due now\)/);
+    assert.match(text, /place-based child safeguarding arrangements/);
+    violations.push(...(await axe(page, "procedure-report")));
+    const href = await page.getByRole("link", { name: "Download the list as CSV" }).getAttribute("href");
+    const csv = ok(await page.request.get(url(href)), "the list as CSV");
+    assert.match(csv.headers()["content-type"], /^text\/csv/);
+    assert.ok((await csv.text()).startsWith('"Reference","Route","Category"'), "the list's header row");
+    // The month before, from the page.
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: /^The period before/ }).click()]);
+    assert.doesNotMatch(await mainText(page), /\(due now\)/);
+    violations.push(...(await axe(page, "procedure-report-earlier")));
+  } finally {
+    await context.close();
+  }
+});
+
+test("an administrator sets the threshold of published reports", async () => {
+  const { context, page } = await signedIn(browser, signInOf("Administrator", "Solihull"));
+  try {
+    await page.goto(url("/admin"));
+    await Promise.all([page.waitForURL((u) => u.pathname === "/admin/reports"), page.getByRole("link", { name: "Small numbers in published reports" }).click()]);
+    violations.push(...(await axe(page, "admin-threshold")));
+    await page.getByLabel("Threshold").fill("1");
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Save threshold" }).click()]);
+    assert.equal(await page.locator('.govuk-error-summary a[href="#threshold"]').count(), 1, "no error summary for a threshold of 1");
+    violations.push(...(await axe(page, "admin-threshold-error")));
+    // Saved as it was: the demo's reports are unchanged for the other tests.
+    await page.getByLabel("Threshold").fill("5");
+    await Promise.all([page.waitForURL((u) => u.search.includes("saved")), page.getByRole("button", { name: "Save threshold" }).click()]);
+    assert.match(await mainText(page), /The threshold has been saved/);
   } finally {
     await context.close();
   }
