@@ -149,12 +149,11 @@ impl StoreQueue {
             .await?;
         let procedure = &rules.0;
         let spec = procedure.report(report);
-        let period = parley_report::Period::named(from, to).map_err(|e| {
-            QueueError::Partnership {
+        let period =
+            parley_report::Period::named(from, to).map_err(|e| QueueError::Partnership {
                 partnership: partnership_id.to_owned(),
                 problem: format!("report {report}: {e}"),
-            }
-        })?;
+            })?;
         Ok(ReportNotice {
             report_id: report.to_owned(),
             title: spec.map_or_else(|| report.to_owned(), |s| s.title.clone()),

@@ -249,10 +249,12 @@ fn count(threshold: u32) -> impl Strategy<Value = u64> {
 }
 
 fn table_for(threshold: u32) -> impl Strategy<Value = CountTable> {
-    (1usize..6, 1usize..6, any::<bool>(), any::<bool>()).prop_flat_map(move |(rows, cols, rt, ct)| {
-        proptest::collection::vec(proptest::collection::vec(count(threshold), cols), rows)
-            .prop_map(move |r| CountTable::new(cols, &r, rt, ct).unwrap())
-    })
+    (1usize..6, 1usize..6, any::<bool>(), any::<bool>()).prop_flat_map(
+        move |(rows, cols, rt, ct)| {
+            proptest::collection::vec(proptest::collection::vec(count(threshold), cols), rows)
+                .prop_map(move |r| CountTable::new(cols, &r, rt, ct).unwrap())
+        },
+    )
 }
 
 fn any_table() -> impl Strategy<Value = CountTable> {

@@ -277,7 +277,8 @@ impl Projector {
             // A report the procedure calls for fell due: the business team is reminded. In no
             // query table; the stream's last event says which period was reminded of.
             Payload::ReportDue { report, from, to } => {
-                let date = |d: &String| d.parse::<Date>().map_err(|_| ProjectError::Date(d.clone()));
+                let date =
+                    |d: &String| d.parse::<Date>().map_err(|_| ProjectError::Date(d.clone()));
                 notifications.push(Notification {
                     to: parley_core::names::Recipient::PartnershipBusinessTeam,
                     reason: parley_core::escalation::Reason::ReportDue {

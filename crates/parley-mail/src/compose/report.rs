@@ -137,13 +137,28 @@ mod tests {
         assert!(r.text.contains(
             "https://parley.dorset.example/reports/procedure/stage-3-and-above?from=2026-10-01&to=2026-10-31"
         ));
-        assert!(r.html.contains("from=2026-10-01&amp;to=2026-10-31"), "{}", r.html);
-        assert!(r.text.contains("This e-mail never includes details of a child"));
+        assert!(
+            r.html.contains("from=2026-10-01&amp;to=2026-10-31"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.text
+                .contains("This e-mail never includes details of a child")
+        );
         let digest = Digest {
             notices: vec![Notice::from(dorset())],
         }
         .render(&ctx);
-        assert!(digest.text.contains("Report due: Escalations to Stage Three and above"));
-        assert!(digest.html.contains(">See Escalations to Stage Three and above</a>"));
+        assert!(
+            digest
+                .text
+                .contains("Report due: Escalations to Stage Three and above")
+        );
+        assert!(
+            digest
+                .html
+                .contains(">See Escalations to Stage Three and above</a>")
+        );
     }
 }

@@ -77,9 +77,7 @@ impl Records {
             let Some(today) = config.local_today(pid, now) else {
                 continue;
             };
-            report.reports_due += self
-                .record_reports_due(pid, &config, today, now)
-                .await?;
+            report.reports_due += self.record_reports_due(pid, &config, today, now).await?;
             let due = self
                 .store()
                 .due_escalations(pid, &today.to_string())

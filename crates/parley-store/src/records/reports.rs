@@ -7,10 +7,10 @@
 
 use std::sync::Arc;
 
-use parley_core::Calendar;
-use parley_core::procedure::Procedure;
 use jiff::Timestamp;
 use jiff::civil::Date;
+use parley_core::Calendar;
+use parley_core::procedure::Procedure;
 use parley_report::Period;
 use parley_report::period::due_period;
 use parley_report::suppress::Threshold;
@@ -113,9 +113,7 @@ impl Records {
             let version = links.last().map_or(0, |l| l.stream_version);
             let (from, to) = (due.from().to_string(), due.to().to_string());
             if let Some(last) = links.last()
-                && let Some(Payload::ReportDue {
-                    from: f, to: t, ..
-                }) = parse_payload(last)?
+                && let Some(Payload::ReportDue { from: f, to: t, .. }) = parse_payload(last)?
                 && (f.as_str(), t.as_str()) == (from.as_str(), to.as_str())
             {
                 continue;

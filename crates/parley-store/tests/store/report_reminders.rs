@@ -74,7 +74,10 @@ async fn each_report_is_due_once_a_period_and_reaches_the_business_team() {
         assert_eq!(reminders(&records, &w.partnership).await, [november]);
 
         // Again, and from a second server: nothing more this month.
-        assert_eq!(records.deadline_pass(day(0, 2)).await.unwrap().reports_due, 0);
+        assert_eq!(
+            records.deadline_pass(day(0, 2)).await.unwrap().reports_due,
+            0
+        );
         let other = db.records().await;
         assert_eq!(other.deadline_pass(day(3, 0)).await.unwrap().reports_due, 0);
 
@@ -84,7 +87,11 @@ async fn each_report_is_due_once_a_period_and_reaches_the_business_team() {
             other.deadline_pass(day(11, 1))
         );
         let (one, two) = (one.unwrap(), two.unwrap());
-        assert_eq!(one.reports_due + two.reports_due, 1, "{b:?}: {one:?} {two:?}");
+        assert_eq!(
+            one.reports_due + two.reports_due,
+            1,
+            "{b:?}: {one:?} {two:?}"
+        );
         let december = "report-due:stage-3-and-above:2026-12-01:2026-12-31";
         assert_eq!(
             reminders(&records, &w.partnership).await,
@@ -92,7 +99,14 @@ async fn each_report_is_due_once_a_period_and_reaches_the_business_team() {
         );
 
         // No pass from January to April: one reminder, for March, never a backlog.
-        assert_eq!(records.deadline_pass(day(105, 0)).await.unwrap().reports_due, 1);
+        assert_eq!(
+            records
+                .deadline_pass(day(105, 0))
+                .await
+                .unwrap()
+                .reports_due,
+            1
+        );
         assert_eq!(reminders(&records, &w.partnership).await.len(), 3);
 
         // Resolved into the business team's inbox, as a reminder about no escalation.
@@ -112,14 +126,28 @@ async fn each_report_is_due_once_a_period_and_reaches_the_business_team() {
 
         // Croydon: the Annual Report, by financial year.
         let croydon = world(&records, "croydon").await;
-        assert_eq!(records.deadline_pass(day(106, 0)).await.unwrap().reports_due, 1);
+        assert_eq!(
+            records
+                .deadline_pass(day(106, 0))
+                .await
+                .unwrap()
+                .reports_due,
+            1
+        );
         assert_eq!(
             reminders(&records, &croydon.partnership).await,
             ["report-due:annual-report:2026-04-01:2027-03-31"]
         );
         // Buckinghamshire calls for none.
         let bucks = world(&records, "buckinghamshire").await;
-        assert_eq!(records.deadline_pass(day(107, 0)).await.unwrap().reports_due, 0);
+        assert_eq!(
+            records
+                .deadline_pass(day(107, 0))
+                .await
+                .unwrap()
+                .reports_due,
+            0
+        );
         assert!(reminders(&records, &bucks.partnership).await.is_empty());
         consistent(&records).await;
     }
@@ -161,7 +189,13 @@ async fn the_threshold_of_published_reports_is_the_partnerships_own() {
             .into_iter()
             .map(|l| l.kind)
             .collect();
-        assert_eq!(kinds.iter().filter(|k| *k == "report-threshold-set").count(), 1);
+        assert_eq!(
+            kinds
+                .iter()
+                .filter(|k| *k == "report-threshold-set")
+                .count(),
+            1
+        );
         consistent(&other).await;
     }
 }

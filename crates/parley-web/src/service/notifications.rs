@@ -429,10 +429,7 @@ pub async fn open(state: &AppState, user: &CurrentUser, id: &str) -> Result<Stri
     if let Reason::ReportDue { report, from, to } = &d.reason {
         let readers = [crate::access::BUSINESS_TEAM, crate::access::ADMINISTRATOR];
         return Ok(if readers.iter().any(|r| user.has(r)) {
-            format!(
-                "{}/{report}?from={from}&to={to}",
-                super::reports::own::PAGE
-            )
+            format!("{}/{report}?from={from}&to={to}", super::reports::own::PAGE)
         } else {
             "/notifications".to_owned()
         });

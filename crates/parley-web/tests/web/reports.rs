@@ -230,9 +230,7 @@ async fn the_procedures_own_reports() {
     let body = r.body.replace("&#x2f;", "/");
     assert!(body.contains("Reports your procedure calls for"), "{body}");
     assert!(
-        body.contains(
-            "/reports/procedure/stage-3-and-above?from=2026-10-01&amp;to=2026-10-31"
-        ),
+        body.contains("/reports/procedure/stage-3-and-above?from=2026-10-01&amp;to=2026-10-31"),
         "{body}"
     );
     let r = h.get("/api/reports/procedure", &team).await;
@@ -256,7 +254,10 @@ async fn the_procedures_own_reports() {
             .await
             .unwrap();
         let r = h
-            .get(&format!("/api/reports/procedure/stage-3-and-above?{q}"), &team)
+            .get(
+                &format!("/api/reports/procedure/stage-3-and-above?{q}"),
+                &team,
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let got: std::collections::BTreeSet<String> = r.json()["escalations"]
@@ -273,7 +274,10 @@ async fn the_procedures_own_reports() {
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         assert!(!page.body.contains(MARKER_PREFIX));
         for reference in &want {
-            assert!(page.body.contains(reference.as_str()), "{reference} on the page");
+            assert!(
+                page.body.contains(reference.as_str()),
+                "{reference} on the page"
+            );
         }
         let csv = h
             .get(
@@ -283,9 +287,10 @@ async fn the_procedures_own_reports() {
             .await;
         assert_eq!(csv.status, StatusCode::OK);
         assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
-        assert!(csv.header("content-disposition").is_some_and(|d| d.contains(
-            &format!("stage-3-and-above-{from}-to-{to}.csv")
-        )));
+        assert!(
+            csv.header("content-disposition")
+                .is_some_and(|d| d.contains(&format!("stage-3-and-above-{from}-to-{to}.csv")))
+        );
         assert_eq!(csv.body.matches("\r\n").count(), want.len() + 1);
         assert!(!csv.body.contains(MARKER_PREFIX));
         listed += want.len();
@@ -301,7 +306,11 @@ async fn the_procedures_own_reports() {
         "/api/reports/procedure/quarterly-review",
         "/api/reports/procedure/nothing/csv",
     ] {
-        assert_eq!(h.get(path, &team).await.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            h.get(path, &team).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     let r = h
         .get(
@@ -312,7 +321,10 @@ async fn the_procedures_own_reports() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["errors"][0]["field"], "to");
     let r = h
-        .get("/reports/procedure/stage-3-and-above?from=2026-13-01&to=2026-10-31", &team)
+        .get(
+            "/reports/procedure/stage-3-and-above?from=2026-13-01&to=2026-10-31",
+            &team,
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("govuk-error-summary"));
@@ -320,23 +332,42 @@ async fn the_procedures_own_reports() {
     // Solihull's quarterly review: the figures of the quarter, beside the one before.
     let solihull = h.partnership_of("solihull");
     let team = h
-        .person(&h.sign_in_of(&solihull, "partnership-business-team").person_id)
+        .person(
+            &h.sign_in_of(&solihull, "partnership-business-team")
+                .person_id,
+        )
         .await;
     let team = h.session_at(&team, now()).await;
-    let r = h.get("/api/reports/procedure/quarterly-review", &team).await;
+    let r = h
+        .get("/api/reports/procedure/quarterly-review", &team)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let v = r.json();
     assert_eq!(v["period"]["from"], "2026-07-01");
     assert!(v["escalations"].is_null());
-    let want = expected(store.as_ref(), &solihull, date(2026, 7, 1), date(2026, 9, 30))
-        .await
-        .unwrap();
-    assert_eq!(v["figures"]["current"]["raised"].as_u64(), Some(want.raised));
+    let want = expected(
+        store.as_ref(),
+        &solihull,
+        date(2026, 7, 1),
+        date(2026, 9, 30),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        v["figures"]["current"]["raised"].as_u64(),
+        Some(want.raised)
+    );
     let r = h.get("/reports/procedure/quarterly-review", &team).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Key figures"), "{}", r.body);
-    let r = h.get("/api/reports/procedure/quarterly-review/csv", &team).await;
-    assert!(r.body.starts_with("\"Figure\",\"July to September 2026\""), "{}", r.body);
+    let r = h
+        .get("/api/reports/procedure/quarterly-review/csv", &team)
+        .await;
+    assert!(
+        r.body.starts_with("\"Figure\",\"July to September 2026\""),
+        "{}",
+        r.body
+    );
 }
 
 /// The partnership list as CSV (issue 17, item 5): the page's "Download CSV" link carries its
@@ -358,7 +389,10 @@ async fn the_partnership_list_as_csv() {
         let href = if query.is_empty() {
             "/partnership/escalations.csv\"".to_owned()
         } else {
-            format!("/partnership/escalations.csv?{}\"", query.replace('&', "&amp;"))
+            format!(
+                "/partnership/escalations.csv?{}\"",
+                query.replace('&', "&amp;")
+            )
         };
         let body = page.body.replace("&#x2f;", "/");
         // Every query here matches something in the demo, so the link is shown.
@@ -403,7 +437,11 @@ async fn the_partnership_list_as_csv() {
             .map(|r| r.split(',').next().unwrap().trim_matches('"').to_owned())
             .collect();
         assert_eq!(got, want, "?{query}: CSV (left), list (right)");
-        assert_eq!(csv.body.matches("\r\n").count(), want.len() + 1, "one line each");
+        assert_eq!(
+            csv.body.matches("\r\n").count(),
+            want.len() + 1,
+            "one line each"
+        );
         // The raising day is an ISO date, the second cell of every row.
         for row in csv.body.split("\r\n").skip(1).filter(|r| !r.is_empty()) {
             let raised = row.split("\",").nth(1).unwrap_or_default();
@@ -427,7 +465,11 @@ async fn the_partnership_list_as_csv() {
     let r = h
         .get("/api/partnership/escalations/csv?page=2", &team)
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "no page: every escalation");
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no page: every escalation"
+    );
 }
 
 /// The partnership's threshold for published reports (issue 17, item 3): an administrator
@@ -444,7 +486,10 @@ async fn the_partnership_sets_the_threshold_of_published_reports() {
     let admin = h.session_at(&admin_person, now()).await;
     let api = h.bearer_for(&admin_person).await;
     let team = h
-        .person(&h.sign_in_of(&solihull, "partnership-business-team").person_id)
+        .person(
+            &h.sign_in_of(&solihull, "partnership-business-team")
+                .person_id,
+        )
         .await;
     let team = h.session_at(&team, now()).await;
 
@@ -468,7 +513,12 @@ async fn the_partnership_sets_the_threshold_of_published_reports() {
                 &serde_json::from_str::<serde_json::Value>(body).unwrap(),
             )
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.body
+        );
         assert_eq!(r.json()["errors"][0]["field"], "threshold", "{body}");
     }
     assert_eq!(
@@ -477,15 +527,26 @@ async fn the_partnership_sets_the_threshold_of_published_reports() {
         "nothing recorded for a refused threshold"
     );
     // The page: the box again with the GOV.UK error summary.
-    let r = h.post_form("/admin/reports", &admin, &[("threshold", "twenty")]).await;
+    let r = h
+        .post_form("/admin/reports", &admin, &[("threshold", "twenty")])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("govuk-error-summary") && r.body.contains("href=\"#threshold\""));
-    assert!(r.body.contains("Enter a whole number from 2 to 20"), "{}", r.body);
+    assert!(
+        r.body.contains("Enter a whole number from 2 to 20"),
+        "{}",
+        r.body
+    );
 
     // Set on the page; the API reads it back; recorded as an event.
-    let r = h.post_form("/admin/reports", &admin, &[("threshold", "12")]).await;
+    let r = h
+        .post_form("/admin/reports", &admin, &[("threshold", "12")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(h.get("/api/report-threshold", &admin).await.json()["threshold"], 12);
+    assert_eq!(
+        h.get("/api/report-threshold", &admin).await.json()["threshold"],
+        12
+    );
     let kinds: Vec<String> = h
         .state
         .store
@@ -495,18 +556,27 @@ async fn the_partnership_sets_the_threshold_of_published_reports() {
         .into_iter()
         .map(|l| l.kind)
         .collect();
-    assert_eq!(kinds.last().map(String::as_str), Some("report-threshold-set"));
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("report-threshold-set")
+    );
     let page = h.get("/admin/reports", &admin).await;
     assert!(page.body.contains("“fewer than 12”"), "{}", page.body);
 
     // The published CSV hides counts below 12, as "fewer than 12"; the exact one does not.
     let year = "from=2026-04-01&to=2027-03-31";
     let published = h
-        .get(&format!("/api/reports/csv?{year}&table=raised-by-category&publish=true"), &team)
+        .get(
+            &format!("/api/reports/csv?{year}&table=raised-by-category&publish=true"),
+            &team,
+        )
         .await;
     assert_eq!(published.status, StatusCode::OK);
     let exact = h
-        .get(&format!("/api/reports/csv?{year}&table=raised-by-category"), &team)
+        .get(
+            &format!("/api/reports/csv?{year}&table=raised-by-category"),
+            &team,
+        )
         .await;
     let small = exact
         .body
@@ -516,7 +586,11 @@ async fn the_partnership_sets_the_threshold_of_published_reports() {
         .filter_map(|c| c.trim_matches('"').parse::<u64>().ok())
         .any(|n| (1..12).contains(&n));
     assert!(small, "the demo must have a count below 12: {}", exact.body);
-    assert!(published.body.contains("fewer than 12"), "{}", published.body);
+    assert!(
+        published.body.contains("fewer than 12"),
+        "{}",
+        published.body
+    );
     for line in published.body.lines().skip(1) {
         for cell in line.split(',').skip(1) {
             if let Ok(n) = cell.trim_matches('"').parse::<u64>() {
@@ -537,7 +611,10 @@ async fn the_partnership_sets_the_threshold_of_published_reports() {
         .person(&h.sign_in_of(&dorset, "administrator").person_id)
         .await;
     let other = h.session_at(&other, now()).await;
-    assert_eq!(h.get("/api/report-threshold", &other).await.json()["threshold"], 5);
+    assert_eq!(
+        h.get("/api/report-threshold", &other).await.json()["threshold"],
+        5
+    );
 }
 
 /// The deadline monitor's reminder that a report the procedure calls for is due (issue 17)
@@ -573,9 +650,7 @@ async fn the_business_team_is_reminded_when_a_report_falls_due() {
         "{entry}"
     );
     let session = h.session_at(&person, now()).await;
-    let r = h
-        .get(entry["open_href"].as_str().unwrap(), &session)
-        .await;
+    let r = h.get(entry["open_href"].as_str().unwrap(), &session).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(
         r.location(),
@@ -592,7 +667,11 @@ async fn the_business_team_is_reminded_when_a_report_falls_due() {
         .unwrap()
         .into_iter()
         .filter(|l| l.kind == "report-due" && l.stream == "report:stage-3-and-above")
-        .filter(|l| l.payload.as_deref().is_some_and(|p| p.contains("2026-10-01")))
+        .filter(|l| {
+            l.payload
+                .as_deref()
+                .is_some_and(|p| p.contains("2026-10-01"))
+        })
         .count();
     assert_eq!(reminders, 1);
     // A practitioner of the partnership has no such reminder.
@@ -600,7 +679,10 @@ async fn the_business_team_is_reminded_when_a_report_falls_due() {
         .person(&h.sign_in_of(&dorset, "practitioner").person_id)
         .await;
     let theirs = h
-        .get("/api/notifications?page=1", &h.bearer_for(&practitioner).await)
+        .get(
+            "/api/notifications?page=1",
+            &h.bearer_for(&practitioner).await,
+        )
         .await;
     assert!(!theirs.body.contains("Report due"));
 }

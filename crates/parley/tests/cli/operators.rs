@@ -104,10 +104,20 @@ fn a_deadline_pass_records_each_deadline_once_however_often_it_runs() {
     let due = block_on(events_of(&url, "report-due"));
     assert!(figure(&first, "reports_due") >= 2, "{first}");
     for (stream, period) in [
-        ("report:stage-3-and-above", "\"from\":\"2026-12-01\",\"to\":\"2026-12-31\""),
-        ("report:quarterly-review", "\"from\":\"2026-10-01\",\"to\":\"2026-12-31\""),
+        (
+            "report:stage-3-and-above",
+            "\"from\":\"2026-12-01\",\"to\":\"2026-12-31\"",
+        ),
+        (
+            "report:quarterly-review",
+            "\"from\":\"2026-10-01\",\"to\":\"2026-12-31\"",
+        ),
     ] {
-        assert_eq!(block_on(report_due(&url, stream, period)), 1, "{stream} {period}");
+        assert_eq!(
+            block_on(report_due(&url, stream, period)),
+            1,
+            "{stream} {period}"
+        );
     }
 
     // Again at the same instant, and once more a minute later: nothing new.

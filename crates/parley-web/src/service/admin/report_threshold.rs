@@ -46,25 +46,26 @@ pub fn threshold_message() -> String {
     )
 }
 
-/// A threshold from a form's text: a whole number from 2 to 20.
-pub fn parse_threshold(text: &str) -> Result<Threshold, InputError> {
+/// A threshold from a form's text: a whole number from 2 to 20 (the message says what is
+/// wrong otherwise).
+pub fn parse_threshold(text: &str) -> Result<Threshold, String> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(InputError::new(
-            "threshold",
-            format!("Enter the threshold, {}", threshold_message().to_lowercase()),
+        return Err(format!(
+            "Enter the threshold, {}",
+            threshold_message().to_lowercase()
         ));
     }
     text.parse::<i64>()
-        .map_err(|_| InputError::new("threshold", threshold_message()))
+        .map_err(|_| threshold_message())
         .and_then(check)
 }
 
-fn check(n: i64) -> Result<Threshold, InputError> {
+fn check(n: i64) -> Result<Threshold, String> {
     u32::try_from(n)
         .ok()
         .and_then(|n| Threshold::new(n).ok())
-        .ok_or_else(|| InputError::new("threshold", threshold_message()))
+        .ok_or_else(threshold_message)
 }
 
 pub async fn report_threshold(
@@ -80,14 +81,15 @@ pub async fn report_threshold(
     ))
 }
 
-/// Sets the threshold (a new event only when it changes).
+/// Sets the threshold (a new event only when it changes); a refused one is the field
+/// `threshold`'s problem.
 pub async fn set_report_threshold(
     state: &AppState,
     user: &CurrentUser,
-    threshold: Result<Threshold, InputError>,
+    threshold: Result<Threshold, String>,
 ) -> Result<ReportThreshold, AdminError> {
     admin(user)?;
-    let threshold = threshold.map_err(|e| AdminError::Invalid(vec![e]))?;
+    let threshold = threshold.or_else(|m| invalid("threshold", m))?;
     let pid = user.partnership_id();
     if state.records.report_threshold(pid).await? != threshold {
         state
@@ -100,7 +102,7 @@ pub async fn set_report_threshold(
 }
 
 /// The API's body, checked.
-pub fn threshold_of(f: &ReportThresholdFields) -> Result<Threshold, InputError> {
+pub fn threshold_of(f: &ReportThresholdFields) -> Result<Threshold, String> {
     check(f.threshold)
 }
 
@@ -114,9 +116,8 @@ mod tests {
             assert!(parse_threshold(good).is_ok(), "{good}");
         }
         for bad in ["", "1", "21", "-3", "5.5", "five", "99999999999999999999"] {
-            let e = parse_threshold(bad).unwrap_err();
-            assert_eq!(e.field, "threshold");
-            assert!(e.message.contains("from 2 to 20"), "{bad}: {}", e.message);
+            let message = parse_threshold(bad).unwrap_err();
+            assert!(message.contains("from 2 to 20"), "{bad}: {message}");
         }
     }
 }
