@@ -7,6 +7,7 @@ mod forms;
 mod not_carried;
 mod parse;
 mod prompts;
+mod reports;
 
 use std::fmt;
 
@@ -23,6 +24,7 @@ pub use forms::{FormLayout, FormSpec};
 pub use not_carried::{NotCarried, normalise_whitespace};
 pub use parse::{Diagnostic, FORMAT_VERSION, ProcedureErrors, line_col, parse};
 pub use prompts::{OLDEST_AGE, Prompt, age_on};
+pub use reports::{ReportContent, ReportEvery, ReportSpec};
 
 /// A procedure id: lowercase letters, digits and hyphens, starting with a letter.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -117,6 +119,8 @@ pub struct Procedure {
     pub compliments: Option<Compliments>,
     /// What the people involved are shown when a condition holds (`[[prompt]]`).
     pub prompts: Vec<Prompt>,
+    /// The reports the document calls for, and how often (`[[report]]`), in the file's order.
+    pub reports: Vec<ReportSpec>,
 }
 
 /// The procedure's invitation to compliment good practice (`[compliments]`).
@@ -445,6 +449,10 @@ impl Procedure {
 
     pub fn form(&self, id: &str) -> Option<&FormSpec> {
         self.forms.iter().find(|f| f.id == id)
+    }
+
+    pub fn report(&self, id: &str) -> Option<&ReportSpec> {
+        self.reports.iter().find(|r| r.id == id)
     }
 
     pub fn referral(&self, id: &str) -> Option<&Referral> {

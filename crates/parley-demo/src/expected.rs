@@ -48,13 +48,25 @@ struct Stream {
     events: Vec<(Timestamp, Event)>,
 }
 
-/// The figures of the period from `from` to `end` (both included) for the partnership.
-pub async fn expected(
-    store: &dyn Store,
-    partnership_id: &str,
-    from: Date,
-    end: Date,
-) -> Result<Expected, StoreError> {
+/// One escalation replayed: its stream, reference, procedure (closure days included) and
+/// state.
+struct Replayed {
+    stream: String,
+    reference: String,
+    procedure: Procedure,
+    state: Escalation,
+}
+
+/// The partnership's whole chain read and every escalation replayed with the core.
+struct History {
+    escalations: Vec<Replayed>,
+    /// (stream, stage, field) -> the day it was last written.
+    written: BTreeMap<(String, i64, String), Date>,
+    compliments: Vec<Timestamp>,
+    zone: Option<jiff::tz::TimeZone>,
+}
+
+async fn history(store: &dyn Store, partnership_id: &str) -> Result<History, StoreError> {
     let links = store.chain(partnership_id, 0, i64::MAX).await?;
     let holidays = BankHolidays::built_in();
     let mut procedures: HashMap<i64, Procedure> = HashMap::new();
@@ -112,8 +124,7 @@ pub async fn expected(
             stream.events.push((at, event));
         }
     }
-    let mut out = Expected::default();
-    let within = |d: Date| from <= d && d <= end;
+    let mut escalations = Vec::new();
     for (stream, s) in streams {
         let Stream {
             version,
@@ -137,6 +148,47 @@ pub async fn expected(
         let state: Escalation = replay(rules, events)
             .map_err(|(i, e)| unreadable(format!("{reference} event {i}: {e}")))?
             .ok_or_else(|| unreadable(format!("{reference}: nothing to replay")))?;
+        escalations.push(Replayed {
+            stream,
+            reference,
+            procedure,
+            state,
+        });
+    }
+    let zone = procedures
+        .values()
+        .next()
+        .map(|p| p.calendar.time_zone.clone());
+    Ok(History {
+        escalations,
+        written,
+        compliments,
+        zone,
+    })
+}
+
+/// The figures of the period from `from` to `end` (both included) for the partnership.
+pub async fn expected(
+    store: &dyn Store,
+    partnership_id: &str,
+    from: Date,
+    end: Date,
+) -> Result<Expected, StoreError> {
+    let History {
+        escalations,
+        written,
+        compliments,
+        zone,
+    } = history(store, partnership_id).await?;
+    let mut out = Expected::default();
+    let within = |d: Date| from <= d && d <= end;
+    for Replayed {
+        stream,
+        reference,
+        procedure,
+        state,
+    } in escalations
+    {
         let day = |t: Timestamp| t.to_zoned(procedure.calendar.time_zone.clone()).date();
         let closed_on = state.closed_at.map(day);
         if within(state.raised_on) {
@@ -196,10 +248,6 @@ pub async fn expected(
             }
         }
     }
-    let zone = procedures
-        .values()
-        .next()
-        .map(|p| p.calendar.time_zone.clone());
     if let Some(zone) = zone {
         out.compliments = compliments
             .iter()
@@ -207,4 +255,27 @@ pub async fn expected(
             .count() as u64;
     }
     Ok(out)
+}
+
+/// The references of the escalations that began a stage from `from_stage` on between `from`
+/// and `end` (a procedure's list report, Dorset §10: "details of all escalations to Stage
+/// Three and above occurring in the previous month"), from the replayed states.
+pub async fn reached(
+    store: &dyn Store,
+    partnership_id: &str,
+    from_stage: u8,
+    from: Date,
+    end: Date,
+) -> Result<BTreeSet<String>, StoreError> {
+    let history = history(store, partnership_id).await?;
+    Ok(history
+        .escalations
+        .into_iter()
+        .filter(|e| {
+            e.state.stages.iter().any(|s| {
+                s.number.get() >= from_stage && from <= s.started_on && s.started_on <= end
+            })
+        })
+        .map(|e| e.reference)
+        .collect())
 }

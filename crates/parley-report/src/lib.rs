@@ -12,6 +12,7 @@ pub mod csv;
 mod error;
 pub mod figures;
 pub mod period;
+pub mod reached;
 pub mod sections;
 pub mod spread;
 pub mod suppress;

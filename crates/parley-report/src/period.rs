@@ -95,6 +95,29 @@ impl Preset {
     }
 }
 
+/// A procedure's report (`[[report]]`) covers one whole period of its kind.
+impl From<parley_core::procedure::ReportEvery> for Preset {
+    fn from(every: parley_core::procedure::ReportEvery) -> Preset {
+        use parley_core::procedure::ReportEvery;
+        match every {
+            ReportEvery::Month => Preset::Month,
+            ReportEvery::Quarter => Preset::Quarter,
+            ReportEvery::CalendarYear => Preset::CalendarYear,
+            ReportEvery::FinancialYear => Preset::FinancialYear,
+        }
+    }
+}
+
+/// The period a report made `every` so often is due for on `today`: the last whole one
+/// before the period containing `today` (Dorset §10: "the previous month"). It falls due the
+/// day after it ends.
+pub fn due_period(
+    every: parley_core::procedure::ReportEvery,
+    today: Date,
+) -> Result<Period, ReportError> {
+    Preset::from(every).containing(today)?.previous()
+}
+
 impl fmt::Display for Preset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -238,3 +238,37 @@ proptest! {
         prop_assert_eq!(days_between(b, a), -n);
     }
 }
+
+#[test]
+fn a_procedure_report_is_due_for_the_last_whole_period() {
+    use parley_core::procedure::ReportEvery;
+    let due = |every, on| {
+        let p = super::due_period(every, on).unwrap();
+        (p.from(), p.to())
+    };
+    // Dorset §10: "the previous month", from the first day of the next.
+    assert_eq!(
+        due(ReportEvery::Month, date(2026, 12, 1)),
+        (date(2026, 11, 1), date(2026, 11, 30))
+    );
+    assert_eq!(
+        due(ReportEvery::Month, date(2027, 1, 31)),
+        (date(2026, 12, 1), date(2026, 12, 31))
+    );
+    assert_eq!(
+        due(ReportEvery::Quarter, date(2027, 1, 1)),
+        (date(2026, 10, 1), date(2026, 12, 31))
+    );
+    assert_eq!(
+        due(ReportEvery::CalendarYear, date(2027, 6, 30)),
+        (date(2026, 1, 1), date(2026, 12, 31))
+    );
+    assert_eq!(
+        due(ReportEvery::FinancialYear, date(2027, 3, 31)),
+        (date(2025, 4, 1), date(2026, 3, 31))
+    );
+    assert_eq!(
+        due(ReportEvery::FinancialYear, date(2027, 4, 1)),
+        (date(2026, 4, 1), date(2027, 3, 31))
+    );
+}

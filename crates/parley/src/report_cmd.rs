@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use jiff::Timestamp;
 use parley_store::records::Records;
+use parley_web::service::reports::own::{self, OwnReport};
 use parley_web::service::reports::{self, Report};
 
 use crate::command::{Ctx, Failure, Outcome};
@@ -38,6 +39,11 @@ pub(crate) struct ReportArgs {
     /// With --preset: the period containing this day (default today).
     #[arg(long, value_name = "YYYY-MM-DD", requires = "preset")]
     on: Option<String>,
+    /// A report the procedure calls for (its `[[report]]` id, e.g. stage-3-and-above), for
+    /// the last whole period (due now) or --from and --to. An ID the procedure does not
+    /// declare is refused, naming those it does.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["preset", "table", "publish"])]
+    procedure_report: Option<String>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
     format: ReportFormat,
     /// The form for publication: small numbers suppressed (PDF and CSV; the lists that name
@@ -72,6 +78,9 @@ pub(crate) async fn run(args: ReportArgs, ctx: Ctx) -> Outcome {
     let today = records
         .local_today(&partnership.id, Timestamp::now())
         .await?;
+    if let Some(id) = &args.procedure_report {
+        return procedure_report(&records, partnership, id, &args, today).await;
+    }
     let period = reports::period_of(
         args.from.as_deref(),
         args.to.as_deref(),
@@ -104,9 +113,14 @@ pub(crate) async fn run(args: ReportArgs, ctx: Ctx) -> Outcome {
                 .into_bytes()
         }
     };
-    match args.out {
+    write(&args, bytes)
+}
+
+/// Writes the output to `--out`, or stdout.
+fn write(args: &ReportArgs, bytes: Vec<u8>) -> Outcome {
+    match &args.out {
         Some(path) => {
-            std::fs::write(&path, &bytes)
+            std::fs::write(path, &bytes)
                 .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
             Ok(format!(
                 "wrote {} ({} bytes)\n",
@@ -154,5 +168,63 @@ fn csv(report: &Report, table: Option<&str>, publish: bool) -> Result<String, Fa
             }
             Ok(out)
         }
+    }
+}
+
+/// `--procedure-report ID`: a report the partnership's current procedure calls for.
+async fn procedure_report(
+    records: &Records,
+    partnership: &parley_store::rows::PartnershipRow,
+    id: &str,
+    args: &ReportArgs,
+    today: jiff::civil::Date,
+) -> Outcome {
+    let row = records
+        .store()
+        .procedures(&partnership.id)
+        .await?
+        .into_iter()
+        .find(|p| p.version == partnership.procedure_version)
+        .ok_or_else(|| Failure(format!("{} has no procedure", partnership.name)))?;
+    let procedure = parley_core::procedure::parse(&row.source)
+        .map_err(|e| Failure(format!("its procedure does not parse: {e}")))?;
+    let spec = procedure.report(id).ok_or_else(|| {
+        let known: Vec<&str> = procedure.reports.iter().map(|r| r.id.as_str()).collect();
+        Failure(if known.is_empty() {
+            format!("{}'s procedure calls for no report of its own", partnership.name)
+        } else {
+            format!("no procedure report \"{id}\"; the procedure's: {}", known.join(", "))
+        })
+    })?;
+    let period = own::period_for(spec, args.from.as_deref(), args.to.as_deref(), today)
+        .map_err(|(field, message)| Failure(format!("--{field}: {message}")))?;
+    let report = own::make(records, partnership, spec, period, today)
+        .await
+        .map_err(|e| Failure(e.to_string()))?;
+    let bytes = match args.format {
+        ReportFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&own::json(&report))?;
+            text.push('\n');
+            text.into_bytes()
+        }
+        ReportFormat::Csv => own::csv(&report)
+            .map_err(|e| Failure(e.to_string()))?
+            .into_bytes(),
+        ReportFormat::Html => parley_web::pages::reports::standalone_own_html(&report)
+            .map_err(|e| Failure(e.to_string()))?
+            .into_bytes(),
+        ReportFormat::Pdf => own_pdf(&report)?,
+    };
+    write(args, bytes)
+}
+
+/// A report of figures as the period report's PDF; a list has none (its CSV is the download).
+fn own_pdf(report: &OwnReport) -> Result<Vec<u8>, Failure> {
+    match &report.body {
+        own::Body::Figures(r) => reports::pdf(r, false).map_err(|e| Failure(e.to_string())),
+        own::Body::Escalations(_) => Err(Failure(format!(
+            "\"{}\" is a list of escalations: ask for --format csv, json or html",
+            report.spec.id
+        ))),
     }
 }

@@ -134,6 +134,8 @@ struct RawFile {
     compliments: Option<RawCompliments>,
     #[serde(default)]
     prompt: Vec<S<super::prompts::RawPrompt>>,
+    #[serde(default)]
+    report: Vec<S<super::reports::RawReport>>,
 }
 
 #[derive(Deserialize)]
@@ -506,6 +508,7 @@ impl Checker {
             text: self.text(c.text, "compliments.text").unwrap_or_default(),
         });
         let prompts = super::prompts::check(raw.prompt, &mut self.diagnostics);
+        let reports = super::reports::check(raw.report, &stage_numbers, &mut self.diagnostics);
 
         Some(Procedure {
             id: id?,
@@ -541,6 +544,7 @@ impl Checker {
             not_carried,
             compliments,
             prompts,
+            reports,
         })
     }
 }

@@ -26,6 +26,7 @@ pub mod notifications;
 pub mod partnership;
 pub mod partnership_form;
 pub mod procedure;
+pub mod procedure_reports;
 pub mod raise;
 pub mod reports;
 
@@ -55,6 +56,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(partnership::routes());
     r.extend(learning::routes());
     r.extend(reports::routes());
+    r.extend(procedure_reports::routes());
     r.extend(procedure::routes());
     r.extend(admin::routes());
     r.extend(notifications::routes());
@@ -118,6 +120,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         partnership::doc(),
         learning::doc(),
         reports::doc(),
+        procedure_reports::doc(),
         procedure::doc(),
         admin::doc(),
         notifications::doc(),

@@ -8,7 +8,7 @@
 
 use axum::extract::{Query, State};
 use axum::http::Method;
-use axum::response::Html;
+use axum::response::{Html, Response};
 use axum::routing::get;
 use serde::Serialize;
 
@@ -21,12 +21,39 @@ use crate::route::{Route, Rule, route};
 use crate::service::partnership::{self, FilterOption, FilterQuery, PartnershipView};
 
 pub fn routes() -> Vec<Route> {
-    vec![route(
-        Method::GET,
-        "/partnership",
-        Rule::Roles(&[BUSINESS_TEAM]),
-        get(page),
-    )]
+    vec![
+        route(
+            Method::GET,
+            "/partnership",
+            Rule::Roles(&[BUSINESS_TEAM]),
+            get(page),
+        ),
+        // The list as CSV, with the page's filters (issue 17, item 5).
+        route(
+            Method::GET,
+            "/partnership/escalations.csv",
+            Rule::Roles(&[BUSINESS_TEAM]),
+            get(csv),
+        ),
+    ]
+}
+
+/// Every escalation that passes the filters as CSV. As on the page, a filter value that
+/// names nothing is left out (the page's own link carries only those it applied).
+async fn csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(mut q): Query<FilterQuery>,
+) -> Result<Response, AppError> {
+    q.page = None;
+    q.per_page = None;
+    let prepared = partnership::prepare(&state, &user, &q).await?;
+    let (name, text) = partnership::csv::csv(&state, prepared).await?;
+    Ok(crate::api::reports::download(
+        "text/csv; charset=utf-8",
+        &name,
+        text.into_bytes(),
+    ))
 }
 
 #[derive(Serialize)]

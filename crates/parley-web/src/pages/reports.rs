@@ -3,7 +3,7 @@
 //! then the report of the period (`service::reports::page`), with links to download its
 //! tables as CSV and the whole as PDF from `/api/reports`. Works without JavaScript.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -16,11 +16,18 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::route::{Route, route};
 use crate::service::Context;
+use crate::service::reports::own::{self, ProcedureReportInfo};
+use crate::service::reports::own_page::{self, OwnReportView};
 use crate::service::reports::page::{PresetLink, ReportView, presets, view};
 use crate::service::reports::{self, period_of};
 
 pub fn routes() -> Vec<Route> {
-    vec![route(Method::GET, "/reports", READERS, get(page))]
+    vec![
+        route(Method::GET, "/reports", READERS, get(page)),
+        // A report the procedure calls for (`[[report]]`), by its id: a 404 for one the
+        // partnership's procedure does not declare.
+        route(Method::GET, "/reports/procedure/{report}", READERS, get(own_report)),
+    ]
 }
 
 /// The form as sent. Every field is optional: with none, this month.
@@ -44,6 +51,8 @@ struct Page {
     form: Form,
     errors: FieldErrors,
     presets: Vec<PresetLink>,
+    /// The reports the procedure calls for, each for the period due now.
+    own: Vec<ProcedureReportInfo>,
     report: Option<ReportView>,
 }
 
@@ -107,6 +116,7 @@ async fn page(
             form,
             errors,
             presets: presets("/reports", ctx.today),
+            own: own::offered(&ctx.rules.procedure, ctx.today),
             report,
         },
     )?;
@@ -133,9 +143,104 @@ pub fn standalone_html(report: &reports::Report) -> Result<String, AppError> {
         },
         errors: FieldErrors::default(),
         presets: presets("/reports", report.as_of),
+        own: own::offered(&report.procedure, report.as_of),
         report: Some(view(report, "/api/reports")?),
     };
     template
         .render(minijinja::Value::from(minijinja::value::Serde(&page)))
         .map_err(|e| AppError::Internal(format!("template reports.html: {e:#}")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct OwnQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+#[derive(Serialize)]
+struct OwnPage {
+    page_title: String,
+    form: Form,
+    errors: FieldErrors,
+    report: Option<OwnReportView>,
+}
+
+/// A report the procedure calls for, for the period due now or the one asked for.
+async fn own_report(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<OwnQuery>,
+) -> Result<Response, AppError> {
+    let ctx = Context::load(&state, &user).await?;
+    let spec = own::spec(&ctx.rules.procedure, &id)?.clone();
+    let mut errors = FieldErrors::default();
+    let chosen = own::period_for(&spec, q.from.as_deref(), q.to.as_deref(), ctx.today);
+    let (form, report) = match chosen {
+        Ok(period) => {
+            let made = own::make(
+                state.records.as_ref(),
+                &ctx.partnership,
+                &spec,
+                period,
+                ctx.today,
+            )
+            .await?;
+            (
+                Form {
+                    from: period.from().to_string(),
+                    to: period.to().to_string(),
+                },
+                Some(own_page::view(&made)?),
+            )
+        }
+        Err((field, message)) => {
+            errors.add(field, message);
+            (
+                Form {
+                    from: q.from.clone().unwrap_or_default(),
+                    to: q.to.clone().unwrap_or_default(),
+                },
+                None,
+            )
+        }
+    };
+    let failed = !errors.is_empty();
+    let html = render(
+        &state,
+        Some(&user),
+        "/reports",
+        "reports_procedure.html",
+        OwnPage {
+            page_title: spec.title.clone(),
+            form,
+            errors,
+            report,
+        },
+    )?;
+    Ok(if failed {
+        invalid(html)
+    } else {
+        html.into_response()
+    })
+}
+
+/// A procedure's report as a page for `parley report --procedure-report ID --format html`.
+pub fn standalone_own_html(report: &own::OwnReport) -> Result<String, AppError> {
+    let env = crate::templates::environment();
+    let template = env
+        .get_template("reports_procedure.html")
+        .map_err(|e| AppError::Internal(format!("template reports_procedure.html: {e}")))?;
+    let page = OwnPage {
+        page_title: report.spec.title.clone(),
+        form: Form {
+            from: report.period.from().to_string(),
+            to: report.period.to().to_string(),
+        },
+        errors: FieldErrors::default(),
+        report: Some(own_page::view(report)?),
+    };
+    template
+        .render(minijinja::Value::from(minijinja::value::Serde(&page)))
+        .map_err(|e| AppError::Internal(format!("template reports_procedure.html: {e:#}")))
 }

@@ -408,6 +408,12 @@ async fn sweep_routes(
                 Param::Delivery => deliveries.clone(),
                 Param::Version => vec![Target::new("1", "1", Owner::Everyone)],
                 Param::Fixed(v) => vec![Target::new(v, v, Owner::Everyone)],
+                // Every report a built-in procedure calls for (a 404 where the person's
+                // procedure calls for another).
+                Param::ProcedureReport => parley_core::seeds::ids()
+                    .flat_map(|id| parley_core::seeds::get(id).unwrap().unwrap().reports)
+                    .map(|r| Target::new(r.id.clone(), r.id, Owner::Everyone))
+                    .collect(),
                 Param::Implied => match expect.who {
                     Who::Escalation(_) => escalations.clone(),
                     _ => panic!("{path}: say what its parameter names (matrix::Param)"),

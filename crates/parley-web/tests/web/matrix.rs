@@ -102,6 +102,9 @@ pub(crate) enum Param {
     /// A delivery of a notification, for administrators (one of the partnership's, one of
     /// another partnership, one that does not exist).
     Delivery,
+    /// A report the partnership's procedure calls for (`[[report]]`; one of its own, one of
+    /// the other partnership's procedure, one no procedure has).
+    ProcedureReport,
     /// Always this value.
     Fixed(&'static str),
 }
@@ -361,6 +364,8 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     // The partnership view: the business team only.
     get("/partnership", Roles(BUSINESS_TEAM)),
     get("/api/partnership/escalations", Roles(BUSINESS_TEAM)),
+    get("/partnership/escalations.csv", Roles(BUSINESS_TEAM)),
+    get("/api/partnership/escalations/csv", Roles(BUSINESS_TEAM)),
     // The learning log (issue 14, item 8): the business team only.
     get("/partnership/learning", Roles(BUSINESS_TEAM)),
     get("/api/partnership/learning", Roles(BUSINESS_TEAM)),
@@ -370,6 +375,12 @@ pub(crate) const EXPECTATIONS: &[Expect] = &[
     get("/api/reports", Roles(REPORT_READERS)),
     get("/api/reports/csv", Roles(REPORT_READERS)),
     get("/api/reports/pdf", Roles(REPORT_READERS)),
+    // The procedure's own reports (`[[report]]`): those it declares, a 404 for any other.
+    get("/reports/procedure/{report}", Scoped(REPORT_READERS)).with(Param::ProcedureReport),
+    get("/api/reports/procedure", Roles(REPORT_READERS)),
+    get("/api/reports/procedure/{report}", Scoped(REPORT_READERS)).with(Param::ProcedureReport),
+    get("/api/reports/procedure/{report}/csv", Scoped(REPORT_READERS))
+        .with(Param::ProcedureReport),
     // The procedure: everyone signed in reads their own partnership's.
     get("/procedure", SignedIn),
     get("/procedure/diagram.svg", SignedIn),
@@ -826,6 +837,9 @@ pub(crate) struct Cast {
     pub(crate) notifications: Vec<Target>,
     /// Deliveries for `{id}` (`Param::Delivery`), owned by their partnership.
     pub(crate) deliveries: Vec<Target>,
+    /// The procedures' reports for `{report}` (`Param::ProcedureReport`), owned by the
+    /// partnership whose procedure declares them.
+    pub(crate) reports: Vec<Target>,
     /// The stage lead who proposes to resolve the chosen escalation by agreement before the
     /// matrix runs (issue 14, item 2: so that the rule for answering and withdrawing is tried
     /// on a proposal awaiting an answer), with their side.
@@ -856,6 +870,7 @@ impl Cast {
             Param::Agency => self.agencies.clone(),
             Param::Notification => self.notifications.clone(),
             Param::Delivery => self.deliveries.clone(),
+            Param::ProcedureReport => self.reports.clone(),
             Param::Version => vec![
                 Target::new("procedure version 1", "1", Owner::Everyone),
                 Target::new(
@@ -1078,9 +1093,27 @@ pub(crate) async fn cast(h: &Harness, procedure: &str, other: &str) -> Cast {
         MISSING,
         Owner::Nobody,
     ));
+    // The first report each procedure calls for (all three the matrix runs call for one).
+    let mut reports = Vec::new();
+    for (name, partnership) in [(procedure, &a), (other, &b)] {
+        let declared = parley_core::seeds::get(name).unwrap().unwrap().reports;
+        if let Some(r) = declared.first() {
+            reports.push(Target::new(
+                format!("{name}'s report {}", r.id),
+                r.id.clone(),
+                Owner::Partnership(partnership.clone()),
+            ));
+        }
+    }
+    reports.push(Target::new(
+        "a report no procedure calls for",
+        "no-such-report",
+        Owner::Nobody,
+    ));
     Cast {
         partnership: a,
         other_partnership: b,
+        reports,
         personas,
         escalations,
         people,

@@ -208,3 +208,224 @@ async fn the_reports_page_and_api_for_the_business_team_and_administrators() {
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
     }
 }
+
+/// The reports the procedures call for (`[[report]]`): the Reports page lists them with the
+/// period due; Dorset's monthly list of escalations to stage 3 and above names exactly those
+/// the events say reached stage 3 or 4 in the month (`parley_demo::expected::reached`), on its
+/// page, in JSON and in CSV, with no child's marker; Solihull's quarterly review is the
+/// quarter's figures; a report the procedure does not declare is a 404, a bad date a 422.
+#[tokio::test]
+async fn the_procedures_own_reports() {
+    let h = Harness::new().await;
+    let dorset = h.partnership_of("dorset");
+    let team = h
+        .person(&h.sign_in_of(&dorset, "partnership-business-team").person_id)
+        .await;
+    let team = h.session_at(&team, now()).await;
+
+    // Listed on the Reports page and in the API, each for the last whole month (October, as
+    // the demo's today is 23 November 2026).
+    let r = h.get("/reports", &team).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let body = r.body.replace("&#x2f;", "/");
+    assert!(body.contains("Reports your procedure calls for"), "{body}");
+    assert!(
+        body.contains(
+            "/reports/procedure/stage-3-and-above?from=2026-10-01&amp;to=2026-10-31"
+        ),
+        "{body}"
+    );
+    let r = h.get("/api/reports/procedure", &team).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = r.json();
+    assert_eq!(list["reports"][0]["id"], "stage-3-and-above");
+    assert_eq!(list["reports"][0]["every"], "month");
+    assert_eq!(list["reports"][0]["from_stage"], 3);
+    assert_eq!(list["reports"][0]["due_period"]["from"], "2026-10-01");
+    assert_eq!(list["reports"][0]["due_on"], "2026-11-01");
+
+    let store = h.state.store.clone();
+    let mut listed = 0;
+    for (from, to) in [
+        (date(2026, 10, 1), date(2026, 10, 31)),
+        (date(2026, 9, 1), date(2026, 9, 30)),
+        (date(2026, 4, 1), date(2026, 11, 22)),
+    ] {
+        let q = format!("from={from}&to={to}");
+        let want = parley_demo::expected::reached(store.as_ref(), &dorset, 3, from, to)
+            .await
+            .unwrap();
+        let r = h
+            .get(&format!("/api/reports/procedure/stage-3-and-above?{q}"), &team)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let got: std::collections::BTreeSet<String> = r.json()["escalations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["reference"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(got, want, "{q}: report (left), events (right)");
+        assert!(!r.body.contains(MARKER_PREFIX));
+        let page = h
+            .get(&format!("/reports/procedure/stage-3-and-above?{q}"), &team)
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(!page.body.contains(MARKER_PREFIX));
+        for reference in &want {
+            assert!(page.body.contains(reference.as_str()), "{reference} on the page");
+        }
+        let csv = h
+            .get(
+                &format!("/api/reports/procedure/stage-3-and-above/csv?{q}"),
+                &team,
+            )
+            .await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+        assert!(csv.header("content-disposition").is_some_and(|d| d.contains(
+            &format!("stage-3-and-above-{from}-to-{to}.csv")
+        )));
+        assert_eq!(csv.body.matches("\r\n").count(), want.len() + 1);
+        assert!(!csv.body.contains(MARKER_PREFIX));
+        listed += want.len();
+    }
+    assert!(listed > 0, "the demo must reach stage 3 in some month");
+
+    // Without dates: the month due. A report the procedure does not declare, and bad dates.
+    let r = h.get("/reports/procedure/stage-3-and-above", &team).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("October 2026 (due now)"), "{}", r.body);
+    for path in [
+        "/reports/procedure/quarterly-review",
+        "/api/reports/procedure/quarterly-review",
+        "/api/reports/procedure/nothing/csv",
+    ] {
+        assert_eq!(h.get(path, &team).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let r = h
+        .get(
+            "/api/reports/procedure/stage-3-and-above?from=2026-10-01&to=2026-09-30",
+            &team,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "to");
+    let r = h
+        .get("/reports/procedure/stage-3-and-above?from=2026-13-01&to=2026-10-31", &team)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("govuk-error-summary"));
+
+    // Solihull's quarterly review: the figures of the quarter, beside the one before.
+    let solihull = h.partnership_of("solihull");
+    let team = h
+        .person(&h.sign_in_of(&solihull, "partnership-business-team").person_id)
+        .await;
+    let team = h.session_at(&team, now()).await;
+    let r = h.get("/api/reports/procedure/quarterly-review", &team).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["period"]["from"], "2026-07-01");
+    assert!(v["escalations"].is_null());
+    let want = expected(store.as_ref(), &solihull, date(2026, 7, 1), date(2026, 9, 30))
+        .await
+        .unwrap();
+    assert_eq!(v["figures"]["current"]["raised"].as_u64(), Some(want.raised));
+    let r = h.get("/reports/procedure/quarterly-review", &team).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Key figures"), "{}", r.body);
+    let r = h.get("/api/reports/procedure/quarterly-review/csv", &team).await;
+    assert!(r.body.starts_with("\"Figure\",\"July to September 2026\""), "{}", r.body);
+}
+
+/// The partnership list as CSV (issue 17, item 5): the page's "Download CSV" link carries its
+/// filters; the file is every escalation that passes them (not a page), with a header row of
+/// the column names shown and ISO dates, the same from the API, which refuses a filter that
+/// names nothing; no child's marker.
+#[tokio::test]
+async fn the_partnership_list_as_csv() {
+    let h = Harness::new().await;
+    let dorset = h.partnership_of("dorset");
+    let team = h
+        .person(&h.sign_in_of(&dorset, "partnership-business-team").person_id)
+        .await;
+    let team = h.session_at(&team, now()).await;
+
+    for query in ["", "status=open", "stage=3&status=open", "overdue=yes"] {
+        let page = h.get(&format!("/partnership?{query}"), &team).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let href = if query.is_empty() {
+            "/partnership/escalations.csv\"".to_owned()
+        } else {
+            format!("/partnership/escalations.csv?{}\"", query.replace('&', "&amp;"))
+        };
+        let body = page.body.replace("&#x2f;", "/");
+        // Every query here matches something in the demo, so the link is shown.
+        assert!(body.contains(&href), "{href} on /partnership?{query}");
+
+        // What the list says, every page of it.
+        let mut want = std::collections::BTreeSet::new();
+        let mut n = 1;
+        loop {
+            let r = h
+                .get(
+                    &format!("/api/partnership/escalations?{query}&per_page=200&page={n}"),
+                    &team,
+                )
+                .await;
+            let v = r.json();
+            for e in v["escalations"].as_array().unwrap() {
+                want.insert(e["reference"].as_str().unwrap().to_owned());
+            }
+            if n >= v["pagination"]["pages"].as_i64().unwrap() {
+                break;
+            }
+            n += 1;
+        }
+        let csv = h
+            .get(&format!("/partnership/escalations.csv?{query}"), &team)
+            .await;
+        assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+        assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+        assert!(csv.header("content-disposition").is_some_and(|d| {
+            d == "attachment; filename=\"partnership-escalations-2026-11-23.csv\""
+        }));
+        let mut rows = csv.body.split("\r\n");
+        assert_eq!(
+            rows.next(),
+            Some(
+                "\"Reference\",\"Raised\",\"Summary\",\"Category\",\"Raising agency\",\"Receiving agency\",\"Stage\",\"Status\",\"Due\",\"Overdue\""
+            )
+        );
+        let got: std::collections::BTreeSet<String> = rows
+            .filter(|r| !r.is_empty())
+            .map(|r| r.split(',').next().unwrap().trim_matches('"').to_owned())
+            .collect();
+        assert_eq!(got, want, "?{query}: CSV (left), list (right)");
+        assert_eq!(csv.body.matches("\r\n").count(), want.len() + 1, "one line each");
+        // The raising day is an ISO date, the second cell of every row.
+        for row in csv.body.split("\r\n").skip(1).filter(|r| !r.is_empty()) {
+            let raised = row.split("\",").nth(1).unwrap_or_default();
+            assert!(
+                raised.len() >= 10 && raised[..10].parse::<jiff::civil::Date>().is_ok(),
+                "{row}"
+            );
+        }
+        assert!(!csv.body.contains(MARKER_PREFIX));
+        let api = h
+            .get(&format!("/api/partnership/escalations/csv?{query}"), &team)
+            .await;
+        assert_eq!(api.status, StatusCode::OK);
+        assert_eq!(api.body, csv.body, "the API's CSV is the page's");
+    }
+
+    let r = h
+        .get("/api/partnership/escalations/csv?status=lost", &team)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = h
+        .get("/api/partnership/escalations/csv?page=2", &team)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "no page: every escalation");
+}

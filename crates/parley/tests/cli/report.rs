@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use jiff::civil::{Date, date};
-use parley_demo::expected::{Expected, expected};
+use parley_demo::expected::{Expected, expected, reached};
 use parley_store::records::Records;
 use serde_json::Value;
 
@@ -292,6 +292,153 @@ fn report_figures_agree_with_the_events_and_every_format_reads_back() {
     )
     .fails();
     assert!(unknown.contains("no partnership \"NOPE\""), "{unknown}");
+}
+
+/// `--procedure-report`: the reports the procedures call for (`[[report]]`). Dorset's monthly
+/// list of escalations to stage 3 and above names exactly those the events say reached stage 3
+/// or 4 in the month (the core replaying them), in every format; Solihull's quarterly review
+/// is the quarter's figures; a procedure that calls for none, and an unknown id, say so.
+#[test]
+fn procedure_reports_list_what_the_events_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let partnerships = seeded(dir.path());
+    let id_of = |short: &str| {
+        partnerships
+            .iter()
+            .find(|(s, _)| s == short)
+            .map(|(_, id)| id.clone())
+            .unwrap()
+    };
+    let url = format!("sqlite://{}", dir.path().join("parley.db").display());
+    let dorset = id_of("DSCP");
+    let mut listed = 0;
+    for (from, to) in [
+        (date(2026, 9, 1), date(2026, 9, 30)),
+        (date(2026, 10, 1), date(2026, 10, 31)),
+        (date(2025, 4, 1), date(2026, 11, 19)),
+    ] {
+        let (from_s, to_s) = (from.to_string(), to.to_string());
+        let base = [
+            "--partnership",
+            "DSCP",
+            "--procedure-report",
+            "stage-3-and-above",
+            "--from",
+            from_s.as_str(),
+            "--to",
+            to_s.as_str(),
+        ];
+        let with = |format: &'static str| {
+            let mut v = base.to_vec();
+            v.extend(["--format", format]);
+            report(dir.path(), &v).ok()
+        };
+        let json: Value = serde_json::from_str(&with("json")).unwrap();
+        let got: BTreeSet<String> = json["escalations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["reference"].as_str().unwrap().to_owned())
+            .collect();
+        let want = block_on(async {
+            let records = Records::open(&url).await.unwrap();
+            reached(records.store().as_ref(), &dorset, 3, from, to)
+                .await
+                .unwrap()
+        });
+        assert_eq!(got, want, "{from} to {to}: report (left), events (right)");
+        assert_eq!(json["report"]["every"], "month");
+        assert_eq!(json["period"]["from"], from_s.as_str());
+        for e in json["escalations"].as_array().unwrap() {
+            assert!(e["highest_stage"]["stage"].as_u64().unwrap() >= 3, "{e}");
+            assert!(!e["reached"].as_array().unwrap().is_empty(), "{e}");
+        }
+        listed += got.len();
+        let csv = with("csv");
+        assert!(
+            csv.starts_with("\"Reference\",\"Route\",\"Category\""),
+            "{csv}"
+        );
+        assert_eq!(csv.matches("\r\n").count(), got.len() + 1, "{csv}");
+        for r in &got {
+            assert!(csv.contains(&format!("\"{r}\"")), "{r} in {csv}");
+        }
+        let html = with("html");
+        assert!(
+            html.contains("Escalations to Stage Three and above"),
+            "{html}"
+        );
+        for r in &got {
+            assert!(html.contains(r.as_str()), "{r} on the page");
+        }
+    }
+    assert!(listed > 0, "the demo must reach stage 3 in some month");
+
+    // Without dates, the month due now (the last whole month).
+    let due = report(
+        dir.path(),
+        &[
+            "--partnership",
+            "DSCP",
+            "--procedure-report",
+            "stage-3-and-above",
+        ],
+    )
+    .ok();
+    let due: Value = serde_json::from_str(&due).unwrap();
+    assert_eq!(due["period"], due["report"]["due_period"]);
+    assert_eq!(due["period"]["preset"], "month");
+
+    // Solihull's quarterly review: the figures of the quarter.
+    let solihull = report(
+        dir.path(),
+        &[
+            "--partnership",
+            "SSCP",
+            "--procedure-report",
+            "quarterly-review",
+            "--from",
+            "2026-07-01",
+            "--to",
+            "2026-09-30",
+        ],
+    )
+    .ok();
+    let solihull: Value = serde_json::from_str(&solihull).unwrap();
+    assert!(solihull["escalations"].is_null());
+    assert_eq!(
+        solihull["figures"]["current"]["raised"].as_u64().unwrap(),
+        want(dir.path(), &id_of("SSCP"), date(2026, 7, 1), date(2026, 9, 30)).raised
+    );
+
+    let none = report(
+        dir.path(),
+        &["--partnership", "BSCP", "--procedure-report", "monthly"],
+    )
+    .fails();
+    assert!(none.contains("calls for no report of its own"), "{none}");
+    let unknown = report(
+        dir.path(),
+        &["--partnership", "DSCP", "--procedure-report", "weekly"],
+    )
+    .fails();
+    assert!(
+        unknown.contains("no procedure report \"weekly\"; the procedure's: stage-3-and-above"),
+        "{unknown}"
+    );
+    let no_pdf = report(
+        dir.path(),
+        &[
+            "--partnership",
+            "DSCP",
+            "--procedure-report",
+            "stage-3-and-above",
+            "--format",
+            "pdf",
+        ],
+    )
+    .fails();
+    assert!(no_pdf.contains("is a list of escalations"), "{no_pdf}");
 }
 
 /// The text of a PDF (pdftotext, from `scripts/pdf-tools`); `None`, loudly, when the tool is

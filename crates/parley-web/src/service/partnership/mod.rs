@@ -21,6 +21,7 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 
+pub mod csv;
 #[cfg(test)]
 mod tests;
 
@@ -443,6 +444,8 @@ pub struct PartnershipView {
     pub totals: Option<Totals>,
     /// What each filter can be.
     pub options: FilterOptions,
+    /// Every escalation that passes the filters (not only this page) as CSV.
+    pub csv: String,
 }
 
 /// The filters checked, before anything is listed.
@@ -494,6 +497,7 @@ pub async fn view(
     } = p;
     let pid = ctx.partnership.id.clone();
     let query = filters.query(with_per_page);
+    let csv = csv_href(base, &filters);
     let Some(from) = ctx.business_from else {
         return Ok(PartnershipView {
             partnership: ctx.partnership.name.clone(),
@@ -504,6 +508,7 @@ pub async fn view(
             escalations: Vec::new(),
             totals: None,
             options,
+            csv,
         });
     };
     let agencies = state.store.agencies(&pid).await?;
@@ -614,5 +619,19 @@ pub async fn view(
             by_category,
         }),
         options,
+        csv,
     })
+}
+
+/// Where the list with these filters is as CSV: beside the page, or the API's.
+fn csv_href(base: &str, filters: &Filters) -> String {
+    let path = if base.starts_with("/api/") {
+        format!("{base}/csv")
+    } else {
+        format!("{base}/escalations.csv")
+    };
+    match filters.query(false) {
+        q if q.is_empty() => path,
+        q => format!("{path}?{q}"),
+    }
 }

@@ -23,6 +23,8 @@ use parley_store::rows::PartnershipRow;
 use crate::error::AppError;
 
 pub mod json;
+pub mod own;
+pub mod own_page;
 pub mod page;
 
 /// The threshold below which the published form hides counts (issue 17, item 3: "the

@@ -152,6 +152,19 @@ fn summary(f: &Figures) -> Vec<(String, String)> {
     ]
 }
 
+/// The key figures of the period beside those of the period before.
+pub(crate) fn summary_rows(report: &Report) -> Vec<SummaryRow> {
+    summary(&report.current)
+        .into_iter()
+        .zip(summary(&report.previous))
+        .map(|((label, current), (_, previous))| SummaryRow {
+            label,
+            current,
+            previous,
+        })
+        .collect()
+}
+
 /// The page's view of a report; `api` is where the downloads are (`/api/reports`).
 pub fn view(report: &Report, api: &str) -> Result<ReportView, AppError> {
     let f = &report.current;
@@ -203,8 +216,6 @@ pub fn view(report: &Report, api: &str) -> Result<ReportView, AppError> {
             rows: table.rows,
         });
     }
-    let current = summary(f);
-    let previous = summary(&report.previous);
     Ok(ReportView {
         partnership: report.partnership.clone(),
         period: p.label(),
@@ -213,15 +224,7 @@ pub fn view(report: &Report, api: &str) -> Result<ReportView, AppError> {
         to: p.to().to_string(),
         as_of: report.as_of.to_string(),
         threshold: THRESHOLD.get(),
-        summary: current
-            .into_iter()
-            .zip(previous)
-            .map(|((label, current), (_, previous))| SummaryRow {
-                label,
-                current,
-                previous,
-            })
-            .collect(),
+        summary: summary_rows(report),
         sections,
         charts: chart_views,
         open: f
