@@ -1334,7 +1334,7 @@ macro_rules! escalation_columns {
 
 mod inline;
 pub mod notices;
-mod pg_writer;
+mod postgres;
 pub mod probe;
 mod sqlite_writer;
 mod statements;
@@ -1587,7 +1587,7 @@ macro_rules! generic_writes {
             }
 
             pub(super) async fn write_head(tx: &mut Tx<'_>, partnership_id: &str, head: &(i64, Vec<u8>)) -> Result<(), StoreError> {
-                sqlx::query(statements::WRITE_HEAD.text)
+                sqlx::query(statements::WRITE_HEAD.text())
                     .bind(partnership_id)
                     .bind(head.0)
                     .bind(&head.1)
@@ -1626,7 +1626,7 @@ macro_rules! generic_writes {
                 s: &'q statements::Statement<'q>,
             ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
                 use statements::Arg;
-                let mut q = sqlx::query(s.sql.text);
+                let mut q = sqlx::query(s.sql.text());
                 for a in &s.args {
                     q = match a {
                         Arg::Text(v) => q.bind(*v),
@@ -1815,8 +1815,8 @@ static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postg
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
-    /// Writes the append batches (see `backend/pg_writer.rs`).
-    writer: Arc<pg_writer::PgWriter>,
+    /// Writes the append batches (see `backend/postgres/mod.rs`).
+    writer: Arc<postgres::PgWriter>,
 }
 
 impl PgStore {
@@ -1830,7 +1830,7 @@ impl PgStore {
         None
     }
 
-    /// Writes an append batch in two round trips (`backend/pg_writer.rs`); gives the batch back
+    /// Writes an append batch in two round trips (`backend/postgres/mod.rs`); gives the batch back
     /// when the server refused one of its statements, to be written a command at a time.
     async fn write_fast(
         &self,
@@ -1903,7 +1903,7 @@ impl PgStore {
             PG_MIGRATOR.run(&pool).await?;
         }
         Ok(PgStore {
-            writer: Arc::new(pg_writer::PgWriter::new(pool.clone())),
+            writer: Arc::new(postgres::PgWriter::new(pool.clone())),
             pool,
         })
     }

@@ -227,7 +227,7 @@ fn append_one(conn: &Connection, request: &AppendRequest) -> Result<Appended, St
 }
 
 fn execute(conn: &Connection, s: &Statement<'_>) -> rusqlite::Result<usize> {
-    conn.prepare_cached(&statements::sqlite_text(s.sql.text))?
+    conn.prepare_cached(&statements::sqlite_text(s.sql.text()))?
         .execute(rusqlite::params_from_iter(s.args.iter()))
 }
 
@@ -269,7 +269,7 @@ fn write_head(
     partnership_id: &str,
     head: &(i64, Vec<u8>),
 ) -> Result<(), StoreError> {
-    conn.prepare_cached(&statements::sqlite_text(statements::WRITE_HEAD.text))?
+    conn.prepare_cached(&statements::sqlite_text(statements::WRITE_HEAD.text()))?
         .execute(rusqlite::params![partnership_id, head.0, head.1])?;
     Ok(())
 }
