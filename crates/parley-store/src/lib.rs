@@ -18,9 +18,9 @@ pub mod tables;
 pub mod transfer;
 pub mod writer;
 
-pub use backend::notices::Notices;
 pub use backend::{
-    AppendRequest, Appended, Backend, EscalationFilter, NewEvent, NewOutbox, Store, open,
+    Accounts, AppendRequest, Appended, Backend, Directory, EscalationFilter, Escalations, EventLog,
+    NewEvent, NewOutbox, Notices, Projections, Store, Transfer, open,
 };
 
 /// What can go wrong in the store.

@@ -28,6 +28,7 @@ pub(crate) enum Arg<'a> {
     OptInt(Option<i64>),
     Bool(bool),
     Blob(&'a [u8]),
+    OptBlob(Option<&'a [u8]>),
     /// Text made for this statement (a JSON list).
     Owned(String),
 }
@@ -45,7 +46,7 @@ pub(crate) struct Statement<'a> {
 /// The highest version of one stream (NULL when it has no events). Written as the newest row
 /// of the stream's index rather than `MAX(...)`: PostgreSQL, its statistics stale, otherwise
 /// sometimes reads every version of a long stream.
-pub(crate) const STREAM_VERSION: &str = "SELECT (SELECT stream_version FROM events WHERE partnership_id = $1 AND stream = $2 ORDER BY stream_version DESC LIMIT 1)";
+pub(crate) const STREAM_VERSION: &str = "SELECT (SELECT stream_version FROM events WHERE partnership_id = $1 AND stream = $2 ORDER BY stream_version DESC LIMIT 1) AS version";
 
 /// Checks the versions a request was decided on against those just read: its stream's, and
 /// (when it names one) the partnership stream's, that is the configuration it was decided
@@ -73,12 +74,6 @@ pub(crate) fn check_versions(
     }
     Ok(current)
 }
-
-/// Gives a partnership's chain its genesis head if it has none.
-pub(crate) const ENSURE_HEAD: &str = "INSERT INTO chain_heads (partnership_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (partnership_id) DO NOTHING";
-
-/// A chain's head (the backend adds its row lock).
-pub(crate) const READ_HEAD: &str = "SELECT seq, hash FROM chain_heads WHERE partnership_id = $1";
 
 /// An event chained onto the head before it: its place and its hashes.
 #[derive(Debug)]

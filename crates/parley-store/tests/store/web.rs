@@ -12,7 +12,7 @@ use parley_store::rows::{
     AccountRow, ApiTokenRow, EscalationAppointmentRow, EscalationOfficerRow, EscalationRow,
     NamedOfficerRow, Op, SessionRow,
 };
-use parley_store::{Backend, EscalationFilter, Store, StoreError, audit, transfer};
+use parley_store::{Backend, EscalationFilter, EventLog, Store, StoreError, audit, transfer};
 
 use super::demo::{now, seed};
 use super::stories::{raise_input, world};

@@ -12,7 +12,7 @@ use std::time::Duration;
 use parley_store::audit;
 use parley_store::backend::PgStore;
 use parley_store::rows::{Op, ProcedureRow};
-use parley_store::{AppendRequest, Backend, NewEvent, Store, StoreError};
+use parley_store::{AppendRequest, Backend, Directory, EventLog, NewEvent, Store, StoreError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 

@@ -10,12 +10,13 @@
 //! write of its kind, after the others: a batch of commands of one kind is a handful of
 //! statements, and only rows that depend on each other take more.
 
+use sqlx::Postgres;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
-use sqlx::{Postgres, Row};
 
 use crate::StoreError;
+use crate::backend::cells::Cells;
 use crate::backend::statements::{Arg, Sql, Statement, Type};
 
 /// One column of rows, bound as one array.
@@ -46,7 +47,7 @@ impl Column {
                 Arg::Text(_) | Arg::OptText(_) | Arg::Owned(_)
             ) | (Column::Int(_), Arg::Int(_) | Arg::OptInt(_))
                 | (Column::Bool(_), Arg::Bool(_))
-                | (Column::Bytes(_), Arg::Blob(_))
+                | (Column::Bytes(_), Arg::Blob(_) | Arg::OptBlob(_))
         )
     }
 
@@ -59,6 +60,7 @@ impl Column {
             (Column::Int(v), Arg::OptInt(i)) => v.push(*i),
             (Column::Bool(v), Arg::Bool(b)) => v.push(Some(*b)),
             (Column::Bytes(v), Arg::Blob(b)) => v.push(Some(b.to_vec())),
+            (Column::Bytes(v), Arg::OptBlob(b)) => v.push(b.map(<[u8]>::to_vec)),
             _ => {} // refused by `fits` before
         }
     }
@@ -73,6 +75,7 @@ impl Column {
             (Column::Int(v), Arg::OptInt(n)) => v[i] == *n,
             (Column::Bool(v), Arg::Bool(b)) => v[i] == Some(*b),
             (Column::Bytes(v), Arg::Blob(b)) => v[i].as_deref() == Some(*b),
+            (Column::Bytes(v), Arg::OptBlob(b)) => v[i].as_deref() == *b,
             _ => false,
         }
     }
@@ -248,7 +251,7 @@ impl Plan {
             sql.push_str(&format!(", w{t} AS ({text})"));
             n += write.columns.len();
         }
-        sql.push_str(" SELECT count(*) FROM moved");
+        sql.push_str(" SELECT count(*) AS moved FROM moved");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(new.0)
             .bind(new.1.clone())
@@ -310,7 +313,10 @@ pub(super) async fn lock_heads(
     .fetch_all(&mut **conn)
     .await?;
     rows.iter()
-        .map(|row| Ok((row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?))))
+        .map(|row| {
+            let c = Cells::new(row, "chain_heads", &["partnership_id"]);
+            Ok((c.text("partnership_id")?, (c.int("seq")?, c.bytes("hash")?)))
+        })
         .collect()
 }
 

@@ -10,14 +10,15 @@
 //! and commit. Every value is bound; a statement per kind of row, not per row.
 
 use sqlx::Postgres;
-use sqlx::Row;
 use sqlx::pool::PoolConnection;
 
 use super::batch::{Plan, Write, lock_heads, storable};
+use crate::StoreError;
+use crate::backend::cells::Cells;
+use crate::backend::request::{AppendRequest, Appended};
 use crate::backend::statements::{self, Arg};
 use crate::chain::GENESIS;
 use crate::stream;
-use crate::{AppendRequest, Appended, StoreError};
 
 /// How the writing ended.
 pub(super) enum Written {
@@ -83,8 +84,8 @@ async fn read(
         }
     }
     let rows = sqlx::query(concat!(
-        "SELECT s.n, (SELECT e.stream_version FROM events e WHERE e.partnership_id = s.p AND e.stream = s.st ",
-        "ORDER BY e.stream_version DESC LIMIT 1) FROM unnest($1::int8[], $2::text[], $3::text[]) AS s(n, p, st)"
+        "SELECT s.n, s.p, s.st, (SELECT e.stream_version FROM events e WHERE e.partnership_id = s.p AND e.stream = s.st ",
+        "ORDER BY e.stream_version DESC LIMIT 1) AS version FROM unnest($1::int8[], $2::text[], $3::text[]) AS s(n, p, st)"
     ))
     .bind(at)
     .bind(p)
@@ -93,8 +94,9 @@ async fn read(
     .await?;
     let mut versions = vec![0; 2 * n];
     for row in rows {
-        let i: i64 = row.try_get(0)?;
-        let v: Option<i64> = row.try_get(1)?;
+        let c = Cells::new(&row, "events", &["p", "st"]);
+        let i = c.int("n")?;
+        let v = c.opt_int("version")?;
         if let Some(slot) = usize::try_from(i).ok().and_then(|i| versions.get_mut(i)) {
             *slot = v.unwrap_or(0);
         }

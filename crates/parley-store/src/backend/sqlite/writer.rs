@@ -19,9 +19,14 @@ use std::time::Duration;
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use super::statements::{self, Arg, Statement};
+use super::inline::Lite;
+use crate::StoreError;
+use crate::backend::careful::{ENSURE_HEAD, READ_HEAD};
+use crate::backend::cells::Cells;
+use crate::backend::driver::Dialect;
 use crate::backend::probe::RawShape;
-use crate::{AppendRequest, Appended, StoreError};
+use crate::backend::request::{AppendRequest, Appended};
+use crate::backend::statements::{self, Arg, Statement};
 
 #[derive(Debug)]
 pub(crate) struct SqliteWriter {
@@ -38,11 +43,13 @@ impl rusqlite::ToSql for Arg<'_> {
                 ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes()))
             }
             Arg::Owned(v) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
-            Arg::OptText(None) | Arg::OptInt(None) => ToSqlOutput::Owned(Value::Null),
+            Arg::OptText(None) | Arg::OptInt(None) | Arg::OptBlob(None) => {
+                ToSqlOutput::Owned(Value::Null)
+            }
             Arg::Int(v) | Arg::OptInt(Some(v)) => ToSqlOutput::Owned(Value::Integer(*v)),
             // As sqlx stores a bool in SQLite: 0 or 1.
             Arg::Bool(v) => ToSqlOutput::Owned(Value::Integer(i64::from(*v))),
-            Arg::Blob(v) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
+            Arg::Blob(v) | Arg::OptBlob(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
         })
     }
 }
@@ -233,10 +240,12 @@ fn execute(conn: &Connection, s: &Statement<'_>) -> rusqlite::Result<usize> {
 
 fn stream_version_for(conn: &Connection, req: &AppendRequest) -> Result<i64, StoreError> {
     let read = |stream: &str| -> Result<i64, StoreError> {
-        let v: Option<i64> = conn
-            .prepare_cached(&statements::sqlite_text(statements::STREAM_VERSION))?
-            .query_row([req.partnership_id.as_str(), stream], |r| r.get(0))?;
-        Ok(v.unwrap_or(0))
+        conn.prepare_cached(&statements::sqlite_text(statements::STREAM_VERSION))?
+            .query_row([req.partnership_id.as_str(), stream], |r| {
+                let lite = Lite(r);
+                Ok(Cells::new(&lite, "events", &[]).opt_int("version"))
+            })?
+            .map(|v| v.unwrap_or(0))
     };
     let current = read(&req.stream)?;
     let partnership = match req.partnership_version {
@@ -248,15 +257,21 @@ fn stream_version_for(conn: &Connection, req: &AppendRequest) -> Result<i64, Sto
 
 /// The chain's head, made at genesis if it has none (the write lock is already held).
 fn read_head(conn: &Connection, partnership_id: &str) -> Result<(i64, Vec<u8>), StoreError> {
-    let read = || {
-        conn.prepare_cached(&statements::sqlite_text(statements::READ_HEAD))?
-            .query_row([partnership_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
+    let read = || -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+        let head = conn
+            .prepare_cached(READ_HEAD.get(Dialect::Sqlite))?
+            .query_row([partnership_id], |r| {
+                let lite = Lite(r);
+                let c = Cells::new(&lite, "chain_heads", &["partnership_id"]);
+                Ok(c.int("seq").and_then(|seq| Ok((seq, c.bytes("hash")?))))
+            })
+            .optional()?;
+        head.transpose()
     };
     if let Some(head) = read()? {
         return Ok(head);
     }
-    conn.prepare_cached(&statements::sqlite_text(statements::ENSURE_HEAD))?
+    conn.prepare_cached(&statements::sqlite_text(ENSURE_HEAD))?
         .execute(rusqlite::params![
             partnership_id,
             crate::chain::GENESIS.as_slice()
