@@ -173,14 +173,14 @@ impl<S: SqlStore> Accounts for S {
     }
 
     async fn account(&self, person_id: &str) -> Result<Option<AccountRow>, StoreError> {
-        let row = self.row(ACCOUNT, &[Arg::Text(person_id)]).await?;
-        row.as_ref().map(account_row).transpose()
+        self.one(ACCOUNT, &[Arg::Text(person_id)], account_row)
+            .await
     }
 
     async fn account_by_email(&self, email: &str) -> Result<Option<AccountRow>, StoreError> {
         let email = email.to_lowercase();
-        let row = self.row(ACCOUNT_BY_EMAIL, &[Arg::Text(&email)]).await?;
-        row.as_ref().map(account_row).transpose()
+        self.one(ACCOUNT_BY_EMAIL, &[Arg::Text(&email)], account_row)
+            .await
     }
 
     async fn note_sign_in_failure(
@@ -221,8 +221,8 @@ impl<S: SqlStore> Accounts for S {
     }
 
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError> {
-        let row = self.row(SESSION, &[Arg::Text(token_hash)]).await?;
-        row.as_ref().map(session_row).transpose()
+        self.one(SESSION, &[Arg::Text(token_hash)], session_row)
+            .await
     }
 
     async fn session_with_partnership(
@@ -235,10 +235,12 @@ impl<S: SqlStore> Accounts for S {
         {
             return Ok(found);
         }
-        let row = self
-            .row(SESSION_WITH_PARTNERSHIP, &[Arg::Text(token_hash)])
-            .await?;
-        row.as_ref().map(session_lookup).transpose()
+        self.one(
+            SESSION_WITH_PARTNERSHIP,
+            &[Arg::Text(token_hash)],
+            session_lookup,
+        )
+        .await
     }
 
     async fn touch_session(
@@ -298,8 +300,8 @@ impl<S: SqlStore> Accounts for S {
     }
 
     async fn api_token(&self, token_hash: &str) -> Result<Option<ApiTokenRow>, StoreError> {
-        let row = self.row(TOKEN, &[Arg::Text(token_hash)]).await?;
-        row.as_ref().map(api_token_row).transpose()
+        self.one(TOKEN, &[Arg::Text(token_hash)], api_token_row)
+            .await
     }
 
     async fn revoke_api_token(&self, token_hash: &str, now_us: i64) -> Result<(), StoreError> {
@@ -318,18 +320,20 @@ impl<S: SqlStore> Accounts for S {
     }
 
     async fn person_api_tokens(&self, person_id: &str) -> Result<Vec<ApiTokenRow>, StoreError> {
-        let rows = self.rows(PERSON_TOKENS, &[Arg::Text(person_id)]).await?;
-        rows.iter().map(api_token_row).collect()
+        self.all(PERSON_TOKENS, &[Arg::Text(person_id)], api_token_row)
+            .await
     }
 
     async fn partnership_api_tokens(
         &self,
         partnership_id: &str,
     ) -> Result<Vec<ApiTokenRow>, StoreError> {
-        let rows = self
-            .rows(PARTNERSHIP_TOKENS, &[Arg::Text(partnership_id)])
-            .await?;
-        rows.iter().map(api_token_row).collect()
+        self.all(
+            PARTNERSHIP_TOKENS,
+            &[Arg::Text(partnership_id)],
+            api_token_row,
+        )
+        .await
     }
 
     async fn touch_api_token(&self, token_hash: &str, now_us: i64) -> Result<(), StoreError> {

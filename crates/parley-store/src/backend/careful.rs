@@ -111,10 +111,7 @@ async fn write_request<DB: Driver>(
     let chained = statements::chain_events(req, current, head)?;
     for (i, row) in statements::request_rows(req, &chained).iter().enumerate() {
         if let Err(e) = run::<DB>(conn, row).await {
-            return Err(match statements::lost_race(req, &chained, i) {
-                Some(conflict) if e.is_unique_violation() => conflict,
-                _ => e,
-            });
+            return Err(statements::refusal(req, &chained, i, e));
         }
     }
     Ok(statements::appended(&chained, current, head))

@@ -51,43 +51,38 @@ pub trait Directory: Send + Sync {
 #[async_trait]
 impl<S: SqlStore> Directory for S {
     async fn partnerships(&self) -> Result<Vec<PartnershipRow>, StoreError> {
-        let rows = self.rows(PARTNERSHIPS, &[]).await?;
-        rows.iter().map(partnership).collect()
+        self.all(PARTNERSHIPS, &[], partnership).await
     }
 
     async fn procedures(&self, partnership_id: &str) -> Result<Vec<ProcedureRow>, StoreError> {
-        let rows = self.rows(PROCEDURES, &[Arg::Text(partnership_id)]).await?;
-        rows.iter().map(procedure).collect()
+        self.all(PROCEDURES, &[Arg::Text(partnership_id)], procedure)
+            .await
     }
 
     async fn agencies(&self, partnership_id: &str) -> Result<Vec<AgencyRow>, StoreError> {
-        let rows = self.rows(AGENCIES, &[Arg::Text(partnership_id)]).await?;
-        rows.iter().map(agency).collect()
+        self.all(AGENCIES, &[Arg::Text(partnership_id)], agency)
+            .await
     }
 
     async fn people(&self, partnership_id: &str) -> Result<Vec<PersonRow>, StoreError> {
-        let rows = self.rows(PEOPLE, &[Arg::Text(partnership_id)]).await?;
-        rows.iter().map(person).collect()
+        self.all(PEOPLE, &[Arg::Text(partnership_id)], person).await
     }
 
     async fn person(&self, id: &str) -> Result<Option<PersonRow>, StoreError> {
-        let row = self.row(PERSON, &[Arg::Text(id)]).await?;
-        row.as_ref().map(person).transpose()
+        self.one(PERSON, &[Arg::Text(id)], person).await
     }
 
     async fn named_officers(
         &self,
         partnership_id: &str,
     ) -> Result<Vec<NamedOfficerRow>, StoreError> {
-        let rows = self
-            .rows(NAMED_OFFICERS, &[Arg::Text(partnership_id)])
-            .await?;
-        rows.iter().map(named_officer).collect()
+        self.all(NAMED_OFFICERS, &[Arg::Text(partnership_id)], named_officer)
+            .await
     }
 
     async fn compliments(&self, partnership_id: &str) -> Result<Vec<ComplimentRow>, StoreError> {
-        let rows = self.rows(COMPLIMENTS, &[Arg::Text(partnership_id)]).await?;
-        rows.iter().map(compliment).collect()
+        self.all(COMPLIMENTS, &[Arg::Text(partnership_id)], compliment)
+            .await
     }
 
     async fn config_version(&self, partnership_id: &str) -> Result<Option<i64>, StoreError> {

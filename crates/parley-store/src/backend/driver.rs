@@ -357,6 +357,26 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
         row::<Self::Db>(&mut *conn, sql, args).await
     }
 
+    /// Every row `sql` returns, each read by `read`.
+    async fn all<T: Send>(
+        &self,
+        sql: &'static str,
+        args: &[Arg<'_>],
+        read: for<'r> fn(&'r <Self::Db as Database>::Row) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.rows(sql, args).await?.iter().map(read).collect()
+    }
+
+    /// The row `sql` returns, if any, read by `read`.
+    async fn one<T: Send>(
+        &self,
+        sql: &'static str,
+        args: &[Arg<'_>],
+        read: for<'r> fn(&'r <Self::Db as Database>::Row) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        self.row(sql, args).await?.as_ref().map(read).transpose()
+    }
+
     /// Runs `sql` on a connection of the pool; how many rows it changed.
     async fn execute(&self, sql: &'static str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
         let mut conn = self.pool().acquire().await?;

@@ -234,19 +234,19 @@ impl<S: SqlStore> Escalations for S {
         if let Some(found) = self.inline().and_then(|i| i.escalation(id)) {
             return Ok(found);
         }
-        let row = self.row(S::Db::sql(&ESCALATION), &[Arg::Text(id)]).await?;
-        row.as_ref().map(escalation_row).transpose()
+        self.one(S::Db::sql(&ESCALATION), &[Arg::Text(id)], escalation_row)
+            .await
     }
 
     async fn escalations(&self, partnership_id: &str) -> Result<Vec<EscalationRow>, StoreError> {
         let sql = S::Db::sql(&ESCALATIONS);
-        let rows = self.rows(sql, &[Arg::Text(partnership_id)]).await?;
-        rows.iter().map(escalation_row).collect()
+        self.all(sql, &[Arg::Text(partnership_id)], escalation_row)
+            .await
     }
 
     async fn stages(&self, escalation_id: &str) -> Result<Vec<StageRow>, StoreError> {
-        let rows = self.rows(STAGES, &[Arg::Text(escalation_id)]).await?;
-        rows.iter().map(stage_row).collect()
+        self.all(STAGES, &[Arg::Text(escalation_id)], stage_row)
+            .await
     }
 
     async fn child_details(&self, escalation_id: &str) -> Result<Option<String>, StoreError> {
@@ -280,8 +280,7 @@ impl<S: SqlStore> Escalations for S {
         to: &str,
     ) -> Result<Vec<FactsRow>, StoreError> {
         let args = [Arg::Text(partnership_id), Arg::Text(from), Arg::Text(to)];
-        let rows = self.rows(FACTS, &args).await?;
-        rows.iter().map(facts_row).collect()
+        self.all(FACTS, &args, facts_row).await
     }
 
     async fn count_references(&self, pattern: &str) -> Result<i64, StoreError> {
@@ -295,8 +294,8 @@ impl<S: SqlStore> Escalations for S {
         people: &[String],
     ) -> Result<Vec<EscalationRow>, StoreError> {
         let args = [Arg::Text(partnership_id), Arg::Owned(json_list(people))];
-        let rows = self.rows(S::Db::sql(&INVOLVING), &args).await?;
-        rows.iter().map(escalation_row).collect()
+        self.all(S::Db::sql(&INVOLVING), &args, escalation_row)
+            .await
     }
 
     async fn open_escalations_involving(
@@ -305,8 +304,8 @@ impl<S: SqlStore> Escalations for S {
         people: &[String],
     ) -> Result<Vec<EscalationRow>, StoreError> {
         let args = [Arg::Text(partnership_id), Arg::Owned(json_list(people))];
-        let rows = self.rows(S::Db::sql(&OPEN_INVOLVING), &args).await?;
-        rows.iter().map(escalation_row).collect()
+        self.all(S::Db::sql(&OPEN_INVOLVING), &args, escalation_row)
+            .await
     }
 
     async fn closed_escalations_involving(
@@ -381,8 +380,8 @@ impl<S: SqlStore> Escalations for S {
             return Ok(found);
         }
         let sql = S::Db::sql(&OFFICERS);
-        let rows = self.rows(sql, &[Arg::Text(escalation_id)]).await?;
-        rows.iter().map(officer_row).collect()
+        self.all(sql, &[Arg::Text(escalation_id)], officer_row)
+            .await
     }
 
     async fn officers_of_escalations(
@@ -394,8 +393,7 @@ impl<S: SqlStore> Escalations for S {
             Arg::Text(partnership_id),
             Arg::Owned(json_list(escalation_ids)),
         ];
-        let rows = self.rows(S::Db::sql(&OFFICERS_OF), &args).await?;
-        rows.iter().map(officer_row).collect()
+        self.all(S::Db::sql(&OFFICERS_OF), &args, officer_row).await
     }
 
     async fn escalation_appointments(
@@ -403,8 +401,8 @@ impl<S: SqlStore> Escalations for S {
         escalation_id: &str,
     ) -> Result<Vec<EscalationAppointmentRow>, StoreError> {
         let sql = S::Db::sql(&APPOINTMENTS);
-        let rows = self.rows(sql, &[Arg::Text(escalation_id)]).await?;
-        rows.iter().map(appointment_row).collect()
+        self.all(sql, &[Arg::Text(escalation_id)], appointment_row)
+            .await
     }
 
     async fn appointments_of_escalations(
@@ -416,8 +414,8 @@ impl<S: SqlStore> Escalations for S {
             Arg::Text(partnership_id),
             Arg::Owned(json_list(escalation_ids)),
         ];
-        let rows = self.rows(S::Db::sql(&APPOINTMENTS_OF), &args).await?;
-        rows.iter().map(appointment_row).collect()
+        self.all(S::Db::sql(&APPOINTMENTS_OF), &args, appointment_row)
+            .await
     }
 }
 

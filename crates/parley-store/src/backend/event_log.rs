@@ -28,7 +28,7 @@ const STREAM_EVENTS: &str = concat!(
     "content_hash, prev_hash, hash FROM events WHERE partnership_id = $1 AND stream = $2 ORDER BY stream_version"
 );
 
-pub(crate) const CHAIN: &str = concat!(
+const CHAIN: &str = concat!(
     "SELECT partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, salt, ",
     "content_hash, prev_hash, hash FROM events WHERE partnership_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
 );
@@ -36,8 +36,7 @@ pub(crate) const CHAIN: &str = concat!(
 const CHAIN_HEADS: &str =
     "SELECT partnership_id, seq, hash FROM chain_heads ORDER BY partnership_id";
 
-pub(crate) const CHAIN_IDS: &str =
-    "SELECT DISTINCT partnership_id FROM events ORDER BY partnership_id";
+const CHAIN_IDS: &str = "SELECT DISTINCT partnership_id FROM events ORDER BY partnership_id";
 
 /// Empties an event's content. SQLite: the trigger of migration 6 lets this through only under
 /// a recorded purge.
@@ -112,13 +111,8 @@ impl<S: SqlStore> EventLog for S {
     }
 
     async fn schema_version(&self) -> Result<i64, StoreError> {
-        let row = self.row(SCHEMA_VERSION, &[]).await?;
-        Ok(match row {
-            Some(r) => Cells::new(&r, "_sqlx_migrations", &[])
-                .opt_int("version")?
-                .unwrap_or(0),
-            None => 0,
-        })
+        let mut conn = self.pool().acquire().await?;
+        schema_version::<S::Db>(&mut conn).await
     }
 
     async fn append_batch(
@@ -205,12 +199,8 @@ impl<S: SqlStore> EventLog for S {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<Link>, StoreError> {
-        let args = [
-            Arg::Text(partnership_id),
-            Arg::Int(after_seq),
-            Arg::Int(limit),
-        ];
-        self.rows(CHAIN, &args).await?.iter().map(link).collect()
+        let mut conn = self.pool().acquire().await?;
+        chain::<S::Db>(&mut conn, partnership_id, after_seq, limit).await
     }
 
     async fn chain_heads(&self) -> Result<Vec<(String, i64, Vec<u8>)>, StoreError> {
@@ -224,10 +214,8 @@ impl<S: SqlStore> EventLog for S {
     }
 
     async fn chain_ids(&self) -> Result<Vec<String>, StoreError> {
-        let rows = self.rows(CHAIN_IDS, &[]).await?;
-        rows.iter()
-            .map(|r| Cells::new(r, "events", &["partnership_id"]).text("partnership_id"))
-            .collect()
+        let mut conn = self.pool().acquire().await?;
+        chain_ids::<S::Db>(&mut conn).await
     }
 
     async fn stream_version(&self, partnership_id: &str, stream: &str) -> Result<i64, StoreError> {
@@ -240,6 +228,45 @@ impl<S: SqlStore> EventLog for S {
         let mut conn = self.pool().acquire().await?;
         careful::stream_version::<S::Db>(&mut *conn, partnership_id, stream).await
     }
+}
+
+/// The highest migration applied, on a connection or in a snapshot's transaction.
+pub(crate) async fn schema_version<DB: Driver>(
+    conn: &mut DB::Connection,
+) -> Result<i64, StoreError> {
+    let row = driver::row::<DB>(conn, SCHEMA_VERSION, &[]).await?;
+    Ok(match row {
+        Some(r) => Cells::new(&r, "_sqlx_migrations", &[])
+            .opt_int("version")?
+            .unwrap_or(0),
+        None => 0,
+    })
+}
+
+/// Up to `limit` events of a chain after `after_seq`, in order.
+pub(crate) async fn chain<DB: Driver>(
+    conn: &mut DB::Connection,
+    partnership_id: &str,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<Link>, StoreError> {
+    let args = [
+        Arg::Text(partnership_id),
+        Arg::Int(after_seq),
+        Arg::Int(limit),
+    ];
+    let rows = driver::rows::<DB>(conn, CHAIN, &args).await?;
+    rows.iter().map(link).collect()
+}
+
+/// Every partnership that has events.
+pub(crate) async fn chain_ids<DB: Driver>(
+    conn: &mut DB::Connection,
+) -> Result<Vec<String>, StoreError> {
+    let rows = driver::rows::<DB>(conn, CHAIN_IDS, &[]).await?;
+    rows.iter()
+        .map(|r| Cells::new(r, "events", &["partnership_id"]).text("partnership_id"))
+        .collect()
 }
 
 /// An event row (its columns [`EVENT_COLUMNS`]).

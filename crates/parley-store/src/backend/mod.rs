@@ -32,7 +32,7 @@ pub mod probe;
 mod projections;
 mod request;
 mod sqlite;
-mod statements;
+pub(crate) mod statements;
 mod transfer;
 
 pub use accounts::Accounts;
@@ -68,19 +68,8 @@ pub trait Store:
 {
 }
 
-impl<T> Store for T where
-    T: EventLog
-        + Projections
-        + Directory
-        + Escalations
-        + Accounts
-        + Transfer
-        + Notices
-        + Send
-        + Sync
-        + 'static
-{
-}
+impl Store for SqliteStore {}
+impl Store for PgStore {}
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing) or `postgres://...`.
 pub async fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {

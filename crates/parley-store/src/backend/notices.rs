@@ -209,8 +209,7 @@ impl<S: SqlStore> Notices for S {
             .map(|id| crate::stream::escalation(id))
             .collect();
         let args = [Arg::Text(partnership_id), Arg::Owned(json_list(&streams))];
-        let rows = self.rows(S::Db::sql(&STREAMS_EVENTS), &args).await?;
-        rows.iter().map(link).collect()
+        self.all(S::Db::sql(&STREAMS_EVENTS), &args, link).await
     }
 
     async fn earliest_wake(&self, partnership_id: &str) -> Result<Option<String>, StoreError> {
@@ -224,13 +223,12 @@ impl<S: SqlStore> Notices for S {
     }
 
     async fn outbox(&self, partnership_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows = self.rows(OUTBOX, &[Arg::Text(partnership_id)]).await?;
-        rows.iter().map(outbox_row).collect()
+        self.all(OUTBOX, &[Arg::Text(partnership_id)], outbox_row)
+            .await
     }
 
     async fn unresolved_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows = self.rows(UNRESOLVED, &[Arg::Int(limit)]).await?;
-        rows.iter().map(outbox_row).collect()
+        self.all(UNRESOLVED, &[Arg::Int(limit)], outbox_row).await
     }
 
     async fn resolve_outbox_rows(
@@ -339,8 +337,7 @@ impl<S: SqlStore> Notices for S {
         partnerships: &[String],
     ) -> Result<Vec<JoinedDelivery>, StoreError> {
         let args = [Arg::Owned(json_list(partnerships))];
-        let rows = self.rows(S::Db::sql(&DIGEST), &args).await?;
-        rows.iter().map(joined_row).collect()
+        self.all(S::Db::sql(&DIGEST), &args, joined_row).await
     }
 
     async fn mark_digest_sent(&self, ids: &[String], at_us: i64) -> Result<u64, StoreError> {
@@ -372,8 +369,8 @@ impl<S: SqlStore> Notices for S {
     }
 
     async fn joined_delivery(&self, id: &str) -> Result<Option<JoinedDelivery>, StoreError> {
-        let row = self.row(S::Db::sql(&ONE), &[Arg::Text(id)]).await?;
-        row.as_ref().map(joined_row).transpose()
+        self.one(S::Db::sql(&ONE), &[Arg::Text(id)], joined_row)
+            .await
     }
 
     async fn escalation_deliveries(
@@ -381,8 +378,7 @@ impl<S: SqlStore> Notices for S {
         escalation_id: &str,
     ) -> Result<Vec<JoinedDelivery>, StoreError> {
         let sql = S::Db::sql(&OF_ESCALATION);
-        let rows = self.rows(sql, &[Arg::Text(escalation_id)]).await?;
-        rows.iter().map(joined_row).collect()
+        self.all(sql, &[Arg::Text(escalation_id)], joined_row).await
     }
 
     async fn retry_failed_delivery(

@@ -75,6 +75,21 @@ pub(crate) fn check_versions(
     Ok(current)
 }
 
+/// What refused the `i`-th row of a request: a unique key taken by an event of its stream is
+/// another writer's event at that version (a lost race, so a `Conflict`); anything else is
+/// the error itself.
+pub(crate) fn refusal(
+    req: &AppendRequest,
+    chained: &[Chained],
+    i: usize,
+    e: StoreError,
+) -> StoreError {
+    match lost_race(req, chained, i) {
+        Some(conflict) if e.is_unique_violation() => conflict,
+        _ => e,
+    }
+}
+
 /// An event chained onto the head before it: its place and its hashes.
 #[derive(Debug)]
 pub(crate) struct Chained {
@@ -151,11 +166,7 @@ pub(crate) fn request_rows<'a>(
 
 /// Row `index` of [`request_rows`] was refused as a duplicate: when it is an event, another
 /// writer took that stream version first.
-pub(crate) fn lost_race(
-    req: &AppendRequest,
-    chained: &[Chained],
-    index: usize,
-) -> Option<StoreError> {
+fn lost_race(req: &AppendRequest, chained: &[Chained], index: usize) -> Option<StoreError> {
     chained.get(index).map(|c| StoreError::Conflict {
         stream: req.stream.clone(),
         expected: req.expected_version,

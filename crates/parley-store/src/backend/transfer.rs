@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use super::cells::Cells;
 use super::driver::{self, Dialect, Driver, SqlStore};
-use super::event_log::{self, CHAIN, CHAIN_IDS, EVENT_COLUMNS};
+use super::event_log::{self, EVENT_COLUMNS};
 use super::notices::{self, OUTBOX_COLUMNS};
 use super::statements::Arg;
 use crate::StoreError;
@@ -40,9 +39,6 @@ const DATA_TABLES: [&str; 17] = [
     "escalation_facts",
     "compliments",
 ];
-
-const SCHEMA_VERSION: &str =
-    "SELECT MAX(version) AS version FROM _sqlx_migrations WHERE success = TRUE";
 
 const OUTBOX_FOR_EVENTS: &str = concat!(
     "SELECT id, partnership_id, event_seq, escalation_id, recipient, reason, stage, child_details, address, ",
@@ -164,20 +160,11 @@ pub(crate) struct SqlSnapshot<DB: Driver> {
 #[async_trait]
 impl<DB: Driver> Snapshot for SqlSnapshot<DB> {
     async fn schema_version(&mut self) -> Result<i64, StoreError> {
-        let row = driver::row::<DB>(&mut *self.tx, SCHEMA_VERSION, &[]).await?;
-        Ok(match row {
-            Some(r) => Cells::new(&r, "_sqlx_migrations", &[])
-                .opt_int("version")?
-                .unwrap_or(0),
-            None => 0,
-        })
+        event_log::schema_version::<DB>(&mut self.tx).await
     }
 
     async fn chain_ids(&mut self) -> Result<Vec<String>, StoreError> {
-        let rows = driver::rows::<DB>(&mut *self.tx, CHAIN_IDS, &[]).await?;
-        rows.iter()
-            .map(|r| Cells::new(r, "events", &["partnership_id"]).text("partnership_id"))
-            .collect()
+        event_log::chain_ids::<DB>(&mut self.tx).await
     }
 
     async fn chain(
@@ -186,13 +173,7 @@ impl<DB: Driver> Snapshot for SqlSnapshot<DB> {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<Link>, StoreError> {
-        let args = [
-            Arg::Text(partnership_id),
-            Arg::Int(after_seq),
-            Arg::Int(limit),
-        ];
-        let rows = driver::rows::<DB>(&mut *self.tx, CHAIN, &args).await?;
-        rows.iter().map(event_log::link).collect()
+        event_log::chain::<DB>(&mut self.tx, partnership_id, after_seq, limit).await
     }
 
     async fn outbox_for_events(

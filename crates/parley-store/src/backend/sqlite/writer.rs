@@ -85,8 +85,10 @@ impl SqliteWriter {
         )?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
-        let journal: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
-        let synchronous: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        let journal: String =
+            conn.query_row("PRAGMA journal_mode", [], |r| r.get("journal_mode"))?;
+        let synchronous: i64 =
+            conn.query_row("PRAGMA synchronous", [], |r| r.get("synchronous"))?;
         if !journal.eq_ignore_ascii_case("wal") || synchronous < 2 {
             return Err(StoreError::Durability(format!(
                 "the SQLite writer found journal_mode={journal} synchronous={synchronous}; Parley needs WAL and FULL"
@@ -309,10 +311,7 @@ fn write_request(
             continue;
         }
         if let Err(e) = execute(conn, row) {
-            return Err(match statements::lost_race(req, &chained, i) {
-                Some(conflict) if crate::is_sqlite_unique_violation(&e) => conflict,
-                _ => e.into(),
-            });
+            return Err(statements::refusal(req, &chained, i, e.into()));
         }
     }
     Ok(statements::appended(&chained, current, head))

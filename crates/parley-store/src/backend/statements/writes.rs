@@ -168,6 +168,18 @@ impl Sql {
         sql
     }
 
+    /// The columns an upsert replaces when its key is taken (none for a plain insert): what
+    /// `consistency.rs` applies to its copy of the tables, so that it cannot disagree.
+    pub(crate) fn replaced(&self) -> &'static [&'static str] {
+        match &self.shape {
+            Shape::Insert {
+                update: Some((_, set)),
+                ..
+            } => set,
+            _ => &[],
+        }
+    }
+
     /// The arguments that must differ between the rows of one write over many: the key an
     /// upsert replaces on (one `INSERT ... ON CONFLICT DO UPDATE` may not touch a row twice).
     pub(crate) fn unique(&self) -> Vec<usize> {
