@@ -40,7 +40,7 @@ pub enum StoreError {
     Durability(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    /// From SQLite's writer connection (`backend/sqlite_writer.rs`), which is not sqlx's.
+    /// From SQLite's writer connection (`backend/sqlite/writer.rs`), which is not sqlx's.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("migration error: {0}")]

@@ -229,10 +229,7 @@ impl<S: SqlStore> Accounts for S {
         &self,
         token_hash: &str,
     ) -> Result<Option<SessionLookup>, StoreError> {
-        if let Some(found) = self
-            .inline()
-            .and_then(|i| i.session_with_partnership(token_hash))
-        {
+        if let Some(found) = self.inline_session(token_hash) {
             return Ok(found);
         }
         self.one(

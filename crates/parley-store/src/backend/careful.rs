@@ -4,7 +4,7 @@
 //! stale version refused it, and the caller then writes each request in a savepoint of its
 //! own, so that one bad command only takes itself out. A purge appends this way too.
 
-use super::driver::{self, DialectSql, Driver};
+use super::driver::{self, DialectSql, Driver, Read};
 use super::request::{AppendRequest, Appended};
 use super::statements::{self, Arg, Statement};
 use crate::StoreError;
@@ -48,19 +48,10 @@ pub(crate) async fn stream_version<DB: Driver>(
         &[Arg::Text(partnership_id), Arg::Text(stream)],
     )
     .await?;
-    read_version::<DB>(row.as_ref(), partnership_id, stream)
-}
-
-/// The version in a row of [`statements::STREAM_VERSION`] (NULL for a stream without events).
-pub(crate) fn read_version<DB: Driver>(
-    row: Option<&DB::Row>,
-    partnership_id: &str,
-    stream: &str,
-) -> Result<i64, StoreError> {
-    use super::driver::Read;
     let Some(row) = row else {
         return Ok(0);
     };
+    // NULL for a stream without events.
     let version = row.int("version").map_err(|e| StoreError::UnreadableRow {
         table: "events",
         key: format!("{partnership_id} {stream}"),

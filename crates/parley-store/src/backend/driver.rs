@@ -18,9 +18,9 @@ use sqlx::error::BoxDynError;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use super::request::{AppendRequest, Appended, BlockingAppender};
-use super::sqlite::inline::InlineReader;
 use super::statements::Arg;
 use crate::StoreError;
+use crate::rows::{EscalationOfficerRow, EscalationRow, SessionLookup};
 
 /// Which SQL a driver speaks where the two differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -303,6 +303,25 @@ pub(crate) async fn execute<DB: Driver>(
     Ok(conn.execute(sql.into_sql_str(), args).await?.rows())
 }
 
+/// `INSERT INTO table (columns) VALUES (...), (...)` for `rows` rows, each value a placeholder
+/// (`$1` onwards, row by row).
+pub(crate) fn insert_rows(table: &str, columns: &str, rows: usize) -> sqlx::AssertSqlSafe<String> {
+    let width = columns.split(',').count();
+    let mut sql = format!("INSERT INTO {table} ({columns}) VALUES ");
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        let placeholders: Vec<String> = (1..=width)
+            .map(|k| format!("${}", row * width + k))
+            .collect();
+        sql.push('(');
+        sql.push_str(&placeholders.join(", "));
+        sql.push(')');
+    }
+    sqlx::AssertSqlSafe(sql)
+}
+
 /// A store on a sqlx pool: what the shared code needs of `SqliteStore` and `PgStore`, and the
 /// places where a backend does something of its own.
 #[async_trait]
@@ -311,8 +330,22 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
 
     fn pool(&self) -> &sqlx::Pool<Self::Db>;
 
-    /// SQLite's reads on the calling thread (`sqlite/inline.rs`); `None` elsewhere.
-    fn inline(&self) -> Option<&InlineReader> {
+    // SQLite's reads on the calling thread (`sqlite/inline.rs`): `None` when the backend has
+    // none, or they could not answer here and the pool is to be asked.
+
+    fn inline_session(&self, _token_hash: &str) -> Option<Option<SessionLookup>> {
+        None
+    }
+
+    fn inline_escalation(&self, _id: &str) -> Option<Option<EscalationRow>> {
+        None
+    }
+
+    fn inline_escalation_officers(&self, _id: &str) -> Option<Vec<EscalationOfficerRow>> {
+        None
+    }
+
+    fn inline_stream_version(&self, _partnership_id: &str, _stream: &str) -> Option<i64> {
         None
     }
 

@@ -231,7 +231,7 @@ pub trait Escalations: Send + Sync {
 #[async_trait]
 impl<S: SqlStore> Escalations for S {
     async fn escalation(&self, id: &str) -> Result<Option<EscalationRow>, StoreError> {
-        if let Some(found) = self.inline().and_then(|i| i.escalation(id)) {
+        if let Some(found) = self.inline_escalation(id) {
             return Ok(found);
         }
         self.one(S::Db::sql(&ESCALATION), &[Arg::Text(id)], escalation_row)
@@ -373,10 +373,7 @@ impl<S: SqlStore> Escalations for S {
         &self,
         escalation_id: &str,
     ) -> Result<Vec<EscalationOfficerRow>, StoreError> {
-        if let Some(found) = self
-            .inline()
-            .and_then(|i| i.escalation_officers(escalation_id))
-        {
+        if let Some(found) = self.inline_escalation_officers(escalation_id) {
             return Ok(found);
         }
         let sql = S::Db::sql(&OFFICERS);

@@ -219,10 +219,7 @@ impl<S: SqlStore> EventLog for S {
     }
 
     async fn stream_version(&self, partnership_id: &str, stream: &str) -> Result<i64, StoreError> {
-        if let Some(found) = self
-            .inline()
-            .and_then(|i| i.stream_version(partnership_id, stream))
-        {
+        if let Some(found) = self.inline_stream_version(partnership_id, stream) {
             return Ok(found);
         }
         let mut conn = self.pool().acquire().await?;

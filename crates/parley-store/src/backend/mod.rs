@@ -17,7 +17,6 @@
 //! every write an append makes, for both writers and the careful path (`careful.rs`).
 
 use crate::StoreError;
-use crate::tables::json_list;
 
 mod accounts;
 mod careful;
@@ -84,11 +83,4 @@ pub async fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
         let scheme = url.split(':').next().unwrap_or(url);
         Err(StoreError::UnsupportedUrl(scheme.to_owned()))
     }
-}
-
-/// A fresh salt for an event's content digest.
-fn salt() -> Result<[u8; 16], StoreError> {
-    let mut s = [0u8; 16];
-    getrandom::fill(&mut s).map_err(|e| StoreError::Random(e.to_string()))?;
-    Ok(s)
 }

@@ -1,17 +1,19 @@
 //! What an append writes, as SQL with its arguments (each kind of write described in
-//! `statements/writes.rs`), built once for every driver: sqlx binds
-//! them on PostgreSQL (and for rebuilds on both backends), rusqlite on SQLite's writer
-//! connection (`backend/sqlite_writer.rs`). The chaining of a request's events lives here too,
-//! so both writers compute exactly the same hashes.
+//! `statements/writes.rs`), built once for every driver: sqlx binds them one row at a time on
+//! the careful path and in rebuilds (`backend/careful.rs`, both backends) and many rows at a
+//! time as arrays on PostgreSQL's writer (`backend/postgres/batch.rs`), rusqlite on SQLite's
+//! writer connection (`backend/sqlite/writer.rs`). The chaining of a request's events lives
+//! here too, so every writer computes exactly the same hashes.
 //!
 //! Placeholders are `$N`, numbered in the order they first appear, which sqlx accepts on both
 //! databases; the SQLite writer turns them into `?N`.
 
+use super::request::{AppendRequest, Appended, NewEvent, NewOutbox};
 use crate::StoreError;
-use crate::backend::{AppendRequest, Appended, NewEvent, NewOutbox, json_list, salt};
 use crate::chain::{self, Content, Fixed};
 use crate::rows::Op;
 use crate::stream;
+use crate::tables::json_list;
 
 /// `sql` with its `$N` placeholders as SQLite's `?N`, for rusqlite, which binds by position
 /// (SQLite numbers a `$N` by where it first appears, not by N).
@@ -88,6 +90,13 @@ pub(crate) fn refusal(
         Some(conflict) if e.is_unique_violation() => conflict,
         _ => e,
     }
+}
+
+/// A fresh salt for an event's content digest.
+fn salt() -> Result<[u8; 16], StoreError> {
+    let mut s = [0u8; 16];
+    getrandom::fill(&mut s).map_err(|e| StoreError::Random(e.to_string()))?;
+    Ok(s)
 }
 
 /// An event chained onto the head before it: its place and its hashes.

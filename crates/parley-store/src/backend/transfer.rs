@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use super::driver::{self, Dialect, Driver, SqlStore};
+use super::driver::{self, Dialect, Driver, SqlStore, insert_rows};
 use super::event_log::{self, EVENT_COLUMNS};
 use super::notices::{self, OUTBOX_COLUMNS};
 use super::statements::Arg;
@@ -321,23 +321,4 @@ async fn tables_empty<DB: Driver>(conn: &mut DB::Connection) -> Result<bool, Sto
         }
     }
     Ok(true)
-}
-
-/// `INSERT INTO table (columns) VALUES (...), (...)` for `rows` rows, each value a placeholder
-/// (`$1` onwards, row by row).
-pub(crate) fn insert_rows(table: &str, columns: &str, rows: usize) -> sqlx::AssertSqlSafe<String> {
-    let width = columns.split(',').count();
-    let mut sql = format!("INSERT INTO {table} ({columns}) VALUES ");
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        let placeholders: Vec<String> = (1..=width)
-            .map(|k| format!("${}", row * width + k))
-            .collect();
-        sql.push('(');
-        sql.push_str(&placeholders.join(", "));
-        sql.push(')');
-    }
-    sqlx::AssertSqlSafe(sql)
 }

@@ -945,7 +945,7 @@ async fn the_web_lists_are_fast_with_ten_thousand_escalations() {
         }
         eprintln!("{b:?}: slowest web list over {N} escalations: {slowest:?}");
         // Generous, for a loaded test machine (SQLite's plan itself is checked by a unit test
-        // in backend.rs).
+        // in backend/escalations.rs).
         assert!(slowest < Duration::from_secs(2), "{b:?}: {slowest:?}");
     }
 }

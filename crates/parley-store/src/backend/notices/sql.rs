@@ -5,9 +5,8 @@
 use super::JoinedDelivery;
 use crate::StoreError;
 use crate::backend::cells::Cells;
-use crate::backend::driver::{self, DialectSql, Driver, Read};
+use crate::backend::driver::{self, DialectSql, Driver, Read, insert_rows};
 use crate::backend::statements::Arg;
-use crate::backend::transfer::insert_rows;
 use crate::rows::{DeliveryRow, OutboxRow};
 
 /// The columns of a delivery, as [`delivery_row`] reads them.

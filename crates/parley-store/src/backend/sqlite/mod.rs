@@ -14,9 +14,9 @@ use sqlx::sqlite::{
 };
 
 use super::driver::{Dialect, Driver, SqlStore};
-use super::probe::RawShape;
 use super::request::{AppendRequest, Appended, BlockingAppender};
 use crate::StoreError;
+use crate::rows::{EscalationOfficerRow, EscalationRow, SessionLookup};
 
 pub(crate) mod inline;
 pub(crate) mod writer;
@@ -116,16 +116,18 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// `backend::probe::raw_ceiling` on SQLite: the loop on the writer's driver and settings.
+    /// `backend::probe::raw_ceiling` on SQLite: the loop on the writer's driver and settings,
+    /// each transaction `rows` rows of the text `note`.
     pub(crate) async fn raw_insert_loop(
         &self,
-        shape: RawShape,
+        rows: u32,
+        note: String,
         run_for: Duration,
     ) -> Result<(u64, Duration), StoreError> {
         let writer = self.writer.clone().ok_or_else(|| {
             StoreError::Invalid("the raw ceiling needs a database file".to_owned())
         })?;
-        tokio::task::spawn_blocking(move || writer.raw_insert_loop(&shape, run_for))
+        tokio::task::spawn_blocking(move || writer.raw_insert_loop(rows, &note, run_for))
             .await
             .map_err(|e| {
                 StoreError::Database(sqlx::Error::Io(std::io::Error::other(e.to_string())))
@@ -141,8 +143,20 @@ impl SqlStore for SqliteStore {
         &self.pool
     }
 
-    fn inline(&self) -> Option<&inline::InlineReader> {
-        self.inline.as_deref()
+    fn inline_session(&self, token_hash: &str) -> Option<Option<SessionLookup>> {
+        self.inline.as_ref()?.session_with_partnership(token_hash)
+    }
+
+    fn inline_escalation(&self, id: &str) -> Option<Option<EscalationRow>> {
+        self.inline.as_ref()?.escalation(id)
+    }
+
+    fn inline_escalation_officers(&self, id: &str) -> Option<Vec<EscalationOfficerRow>> {
+        self.inline.as_ref()?.escalation_officers(id)
+    }
+
+    fn inline_stream_version(&self, partnership_id: &str, stream: &str) -> Option<i64> {
+        self.inline.as_ref()?.stream_version(partnership_id, stream)
     }
 
     /// On the writer connection, from a blocking thread; the batch is given back when there is

@@ -24,7 +24,6 @@ use crate::StoreError;
 use crate::backend::careful::{ENSURE_HEAD, READ_HEAD};
 use crate::backend::cells::Cells;
 use crate::backend::driver::Dialect;
-use crate::backend::probe::RawShape;
 use crate::backend::request::{AppendRequest, Appended};
 use crate::backend::statements::{self, Arg, Statement};
 
@@ -98,11 +97,12 @@ impl SqliteWriter {
     }
 
     /// The raw ceiling on this connection's driver and settings: one transaction (`BEGIN
-    /// IMMEDIATE`, `shape.rows` single-row INSERTs, `COMMIT`) after another into `raw_ceiling`
+    /// IMMEDIATE`, `rows` single-row INSERTs of `note`, `COMMIT`) after another into `raw_ceiling`
     /// for `run_for`. Returns how many committed and the time taken. Blocks.
     pub(crate) fn raw_insert_loop(
         &self,
-        shape: &RawShape,
+        rows: u32,
+        note: &str,
         run_for: Duration,
     ) -> Result<(u64, Duration), StoreError> {
         let mut conn = self.open()?;
@@ -110,11 +110,11 @@ impl SqliteWriter {
         let mut commits = 0u64;
         while started.elapsed() < run_for {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for _ in 0..shape.rows {
+            for _ in 0..rows {
                 tx.prepare_cached("INSERT INTO raw_ceiling (at_us, note) VALUES (?1, ?2)")?
                     .execute(rusqlite::params![
                         jiff::Timestamp::now().as_microsecond(),
-                        shape.note
+                        note
                     ])?;
             }
             tx.commit()?;
@@ -123,7 +123,7 @@ impl SqliteWriter {
         Ok((commits, started.elapsed()))
     }
 
-    /// Writes a batch of requests in one transaction (see `Store::append_batch`). Blocks until
+    /// Writes a batch of requests in one transaction (see `EventLog::append_batch`). Blocks until
     /// the commit is durable: call it from a blocking thread.
     pub(crate) fn append_batch(
         &self,
