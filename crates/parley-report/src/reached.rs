@@ -108,7 +108,11 @@ pub fn reached_csv(
         "Closed on",
     ]);
     for l in lines {
-        let (stage, on) = l.reached.first().copied().unwrap_or((l.highest, l.raised_on));
+        let (stage, on) = l
+            .reached
+            .first()
+            .copied()
+            .unwrap_or((l.highest, l.raised_on));
         out.push(vec![
             Value::text(&l.reference),
             Value::text(l.route.label()),

@@ -191,9 +191,15 @@ async fn procedure_report(
     let spec = procedure.report(id).ok_or_else(|| {
         let known: Vec<&str> = procedure.reports.iter().map(|r| r.id.as_str()).collect();
         Failure(if known.is_empty() {
-            format!("{}'s procedure calls for no report of its own", partnership.name)
+            format!(
+                "{}'s procedure calls for no report of its own",
+                partnership.name
+            )
         } else {
-            format!("no procedure report \"{id}\"; the procedure's: {}", known.join(", "))
+            format!(
+                "no procedure report \"{id}\"; the procedure's: {}",
+                known.join(", ")
+            )
         })
     })?;
     let period = own::period_for(spec, args.from.as_deref(), args.to.as_deref(), today)

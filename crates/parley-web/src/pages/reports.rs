@@ -26,7 +26,12 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/reports", READERS, get(page)),
         // A report the procedure calls for (`[[report]]`), by its id: a 404 for one the
         // partnership's procedure does not declare.
-        route(Method::GET, "/reports/procedure/{report}", READERS, get(own_report)),
+        route(
+            Method::GET,
+            "/reports/procedure/{report}",
+            READERS,
+            get(own_report),
+        ),
     ]
 }
 

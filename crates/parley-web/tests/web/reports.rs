@@ -230,9 +230,7 @@ async fn the_procedures_own_reports() {
     let body = r.body.replace("&#x2f;", "/");
     assert!(body.contains("Reports your procedure calls for"), "{body}");
     assert!(
-        body.contains(
-            "/reports/procedure/stage-3-and-above?from=2026-10-01&amp;to=2026-10-31"
-        ),
+        body.contains("/reports/procedure/stage-3-and-above?from=2026-10-01&amp;to=2026-10-31"),
         "{body}"
     );
     let r = h.get("/api/reports/procedure", &team).await;
@@ -256,7 +254,10 @@ async fn the_procedures_own_reports() {
             .await
             .unwrap();
         let r = h
-            .get(&format!("/api/reports/procedure/stage-3-and-above?{q}"), &team)
+            .get(
+                &format!("/api/reports/procedure/stage-3-and-above?{q}"),
+                &team,
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let got: std::collections::BTreeSet<String> = r.json()["escalations"]
@@ -273,7 +274,10 @@ async fn the_procedures_own_reports() {
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         assert!(!page.body.contains(MARKER_PREFIX));
         for reference in &want {
-            assert!(page.body.contains(reference.as_str()), "{reference} on the page");
+            assert!(
+                page.body.contains(reference.as_str()),
+                "{reference} on the page"
+            );
         }
         let csv = h
             .get(
@@ -283,9 +287,10 @@ async fn the_procedures_own_reports() {
             .await;
         assert_eq!(csv.status, StatusCode::OK);
         assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
-        assert!(csv.header("content-disposition").is_some_and(|d| d.contains(
-            &format!("stage-3-and-above-{from}-to-{to}.csv")
-        )));
+        assert!(
+            csv.header("content-disposition")
+                .is_some_and(|d| d.contains(&format!("stage-3-and-above-{from}-to-{to}.csv")))
+        );
         assert_eq!(csv.body.matches("\r\n").count(), want.len() + 1);
         assert!(!csv.body.contains(MARKER_PREFIX));
         listed += want.len();
@@ -301,7 +306,11 @@ async fn the_procedures_own_reports() {
         "/api/reports/procedure/quarterly-review",
         "/api/reports/procedure/nothing/csv",
     ] {
-        assert_eq!(h.get(path, &team).await.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            h.get(path, &team).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     let r = h
         .get(
@@ -312,7 +321,10 @@ async fn the_procedures_own_reports() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["errors"][0]["field"], "to");
     let r = h
-        .get("/reports/procedure/stage-3-and-above?from=2026-13-01&to=2026-10-31", &team)
+        .get(
+            "/reports/procedure/stage-3-and-above?from=2026-13-01&to=2026-10-31",
+            &team,
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("govuk-error-summary"));
@@ -320,23 +332,42 @@ async fn the_procedures_own_reports() {
     // Solihull's quarterly review: the figures of the quarter, beside the one before.
     let solihull = h.partnership_of("solihull");
     let team = h
-        .person(&h.sign_in_of(&solihull, "partnership-business-team").person_id)
+        .person(
+            &h.sign_in_of(&solihull, "partnership-business-team")
+                .person_id,
+        )
         .await;
     let team = h.session_at(&team, now()).await;
-    let r = h.get("/api/reports/procedure/quarterly-review", &team).await;
+    let r = h
+        .get("/api/reports/procedure/quarterly-review", &team)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let v = r.json();
     assert_eq!(v["period"]["from"], "2026-07-01");
     assert!(v["escalations"].is_null());
-    let want = expected(store.as_ref(), &solihull, date(2026, 7, 1), date(2026, 9, 30))
-        .await
-        .unwrap();
-    assert_eq!(v["figures"]["current"]["raised"].as_u64(), Some(want.raised));
+    let want = expected(
+        store.as_ref(),
+        &solihull,
+        date(2026, 7, 1),
+        date(2026, 9, 30),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        v["figures"]["current"]["raised"].as_u64(),
+        Some(want.raised)
+    );
     let r = h.get("/reports/procedure/quarterly-review", &team).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Key figures"), "{}", r.body);
-    let r = h.get("/api/reports/procedure/quarterly-review/csv", &team).await;
-    assert!(r.body.starts_with("\"Figure\",\"July to September 2026\""), "{}", r.body);
+    let r = h
+        .get("/api/reports/procedure/quarterly-review/csv", &team)
+        .await;
+    assert!(
+        r.body.starts_with("\"Figure\",\"July to September 2026\""),
+        "{}",
+        r.body
+    );
 }
 
 /// The partnership list as CSV (issue 17, item 5): the page's "Download CSV" link carries its
@@ -358,7 +389,10 @@ async fn the_partnership_list_as_csv() {
         let href = if query.is_empty() {
             "/partnership/escalations.csv\"".to_owned()
         } else {
-            format!("/partnership/escalations.csv?{}\"", query.replace('&', "&amp;"))
+            format!(
+                "/partnership/escalations.csv?{}\"",
+                query.replace('&', "&amp;")
+            )
         };
         let body = page.body.replace("&#x2f;", "/");
         // Every query here matches something in the demo, so the link is shown.
@@ -403,7 +437,11 @@ async fn the_partnership_list_as_csv() {
             .map(|r| r.split(',').next().unwrap().trim_matches('"').to_owned())
             .collect();
         assert_eq!(got, want, "?{query}: CSV (left), list (right)");
-        assert_eq!(csv.body.matches("\r\n").count(), want.len() + 1, "one line each");
+        assert_eq!(
+            csv.body.matches("\r\n").count(),
+            want.len() + 1,
+            "one line each"
+        );
         // The raising day is an ISO date, the second cell of every row.
         for row in csv.body.split("\r\n").skip(1).filter(|r| !r.is_empty()) {
             let raised = row.split("\",").nth(1).unwrap_or_default();
@@ -427,5 +465,9 @@ async fn the_partnership_list_as_csv() {
     let r = h
         .get("/api/partnership/escalations/csv?page=2", &team)
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "no page: every escalation");
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no page: every escalation"
+    );
 }

@@ -408,7 +408,13 @@ fn procedure_reports_list_what_the_events_say() {
     assert!(solihull["escalations"].is_null());
     assert_eq!(
         solihull["figures"]["current"]["raised"].as_u64().unwrap(),
-        want(dir.path(), &id_of("SSCP"), date(2026, 7, 1), date(2026, 9, 30)).raised
+        want(
+            dir.path(),
+            &id_of("SSCP"),
+            date(2026, 7, 1),
+            date(2026, 9, 30)
+        )
+        .raised
     );
 
     let none = report(

@@ -45,7 +45,10 @@ fn status_text(l: &EscalationLine) -> String {
 
 fn date(field: &str, l: &EscalationLine, s: &str) -> Result<Value, AppError> {
     s.parse::<Date>().map(Value::Date).map_err(|e| {
-        AppError::Internal(format!("escalation {}: its {field} {s:?}: {e}", l.reference))
+        AppError::Internal(format!(
+            "escalation {}: its {field} {s:?}: {e}",
+            l.reference
+        ))
     })
 }
 

@@ -99,10 +99,7 @@ pub fn view(report: &OwnReport) -> Result<OwnReportView, AppError> {
                     reference: l.reference.clone(),
                     route: l.route.label().to_owned(),
                     category: l.category.label.clone(),
-                    agencies: format!(
-                        "{} to {}",
-                        l.raising_agency.label, l.receiving_agency.label
-                    ),
+                    agencies: format!("{} to {}", l.raising_agency.label, l.receiving_agency.label),
                     raised_on: l.raised_on.to_string(),
                     reached: l
                         .reached
@@ -120,12 +117,7 @@ pub fn view(report: &OwnReport) -> Result<OwnReportView, AppError> {
             String::new(),
             false,
         ),
-        Body::Figures(r) => (
-            Vec::new(),
-            summary_rows(r),
-            r.previous.period.label(),
-            true,
-        ),
+        Body::Figures(r) => (Vec::new(), summary_rows(r), r.previous.period.label(), true),
     };
     let q = query(&p);
     Ok(OwnReportView {
