@@ -16,6 +16,7 @@ use parley_core::calendar::BankHolidays;
 
 use crate::StoreError;
 use crate::backend::Store;
+use crate::backend::statements;
 use crate::chain::Link;
 use crate::payload::Payload;
 use crate::projector::{Fact, Projector};
@@ -88,13 +89,7 @@ impl Tables {
                     Value::Int(p.created_at_us),
                     Value::Int(0),
                 ],
-                &[
-                    "name",
-                    "short_name",
-                    "procedure_id",
-                    "procedure_version",
-                    "closure_days",
-                ],
+                statements::PARTNERSHIP.replaced(),
             ),
             Op::ConfigurationChanged { partnership_id } => {
                 let i = PARTNERSHIPS.index("config_version") - PARTNERSHIPS.key;
@@ -117,7 +112,7 @@ impl Tables {
                     text(&p.sha256),
                     Value::Int(p.adopted_at_us),
                 ],
-                &[],
+                statements::PROCEDURE.replaced(),
             ),
             Op::Agency(a) => self.upsert(
                 &AGENCIES,
@@ -127,7 +122,7 @@ impl Tables {
                     text(&a.name),
                     text(&a.sector),
                 ],
-                &["name", "sector"],
+                statements::AGENCY.replaced(),
             ),
             Op::Person(p) => self.upsert(
                 &PEOPLE,
@@ -142,15 +137,7 @@ impl Tables {
                     opt_text(p.line_manager_id.as_deref()),
                     Value::Bool(p.active),
                 ],
-                &[
-                    "agency_id",
-                    "name",
-                    "email",
-                    "job_title",
-                    "roles",
-                    "line_manager_id",
-                    "active",
-                ],
+                statements::PERSON.replaced(),
             ),
             Op::NamedOfficer(n) => self.upsert(
                 &NAMED_OFFICERS,
@@ -160,7 +147,7 @@ impl Tables {
                     text(&n.partnership_id),
                     text(&n.person_id),
                 ],
-                &["person_id"],
+                statements::NAMED_OFFICER.replaced(),
             ),
             Op::RemoveNamedOfficer { agency_id, stage } => {
                 if let Some(rows) = self.tables.get_mut(NAMED_OFFICERS.name) {
@@ -252,7 +239,7 @@ impl Tables {
                     Value::Int(a.stage),
                     Value::Int(a.at_us),
                 ],
-                &[],
+                statements::APPOINTMENT.replaced(),
             ),
             Op::Escalation(e) => self.upsert(
                 &ESCALATIONS,
@@ -283,18 +270,7 @@ impl Tables {
                     Value::Int(e.updated_at_us),
                     opt_text(e.wake_on.as_deref()),
                 ],
-                &[
-                    "version",
-                    "status",
-                    "outcome",
-                    "current_stage",
-                    "stage_due",
-                    "overall_due",
-                    "closed_at_us",
-                    "resolved_by_events",
-                    "updated_at_us",
-                    "wake_on",
-                ],
+                statements::ESCALATION.replaced(),
             ),
             Op::Child {
                 escalation_id,
@@ -302,7 +278,7 @@ impl Tables {
             } => self.upsert(
                 &ESCALATION_CHILDREN,
                 vec![text(escalation_id), text(details)],
-                &["details"],
+                statements::CHILD.replaced(),
             ),
             Op::Case {
                 escalation_id,
@@ -317,7 +293,7 @@ impl Tables {
                     text(evidence),
                     text(outcome_wanted),
                 ],
-                &["decision", "evidence", "outcome_wanted"],
+                statements::CASE.replaced(),
             ),
             Op::Stage(s) => self.upsert(
                 &ESCALATION_STAGES,
@@ -332,7 +308,7 @@ impl Tables {
                     Value::Text(serde_json::to_string(&s.record).unwrap_or_default()),
                     Value::Int(s.meetings),
                 ],
-                &["due", "agreed_days", "ended_at_us", "record", "meetings"],
+                statements::STAGE.replaced(),
             ),
             Op::Facts(f) => self.upsert(
                 &ESCALATION_FACTS,
@@ -344,7 +320,7 @@ impl Tables {
                     opt_text(f.last_on.as_deref()),
                     text(&f.facts),
                 ],
-                &["raised_on", "closed_on", "last_on", "facts"],
+                statements::FACTS.replaced(),
             ),
             Op::Compliment(c) => self.upsert(
                 &COMPLIMENTS,
@@ -356,7 +332,7 @@ impl Tables {
                     text(&c.message),
                     Value::Int(c.given_at_us),
                 ],
-                &[],
+                statements::COMPLIMENT.replaced(),
             ),
         }
     }

@@ -18,9 +18,9 @@ pub mod tables;
 pub mod transfer;
 pub mod writer;
 
-pub use backend::notices::Notices;
 pub use backend::{
-    AppendRequest, Appended, Backend, EscalationFilter, NewEvent, NewOutbox, Store, open,
+    Accounts, AppendRequest, Appended, Backend, Directory, EscalationFilter, Escalations, EventLog,
+    NewEvent, NewOutbox, Notices, Projections, Store, Transfer, open,
 };
 
 /// What can go wrong in the store.
@@ -40,7 +40,7 @@ pub enum StoreError {
     Durability(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    /// From SQLite's writer connection (`backend/sqlite_writer.rs`), which is not sqlx's.
+    /// From SQLite's writer connection (`backend/sqlite/writer.rs`), which is not sqlx's.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("migration error: {0}")]

@@ -6,7 +6,7 @@
 //! is purged once at most), naming the purged event's sequence number, hash and kind, the
 //! authority (the legal basis, the DPO's reference) and the reason, written by an
 //! administrator of the partnership. The purge record and the emptying commit together
-//! ([`Store::append_purge`]); the database refuses the emptying without the record (migration
+//! ([`EventLog::append_purge`](crate::EventLog::append_purge)); the database refuses the emptying without the record (migration
 //! 6), and `audit verify` fails on any emptied content that no purge record accounts for.
 //!
 //! Only content the query tables no longer depend on can go: replaying the partnership's

@@ -316,7 +316,7 @@ pub struct ApiTokenRow {
 pub struct SessionLookup {
     pub session: SessionRow,
     pub partnership_id: String,
-    /// `Store::config_version`.
+    /// `Directory::config_version`.
     pub config_version: i64,
     /// The partnership chain's newest sequence number: it moves with every event.
     pub chain_seq: i64,

@@ -414,7 +414,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::backend::{NewEvent, SqliteStore};
+    use crate::backend::{EventLog, NewEvent, SqliteStore};
 
     fn request(stream: &str) -> AppendRequest {
         AppendRequest {

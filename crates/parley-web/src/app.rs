@@ -134,7 +134,7 @@ type RulesKey = (String, i64, Vec<String>);
 
 /// What every page of a partnership reads: the partnership, its people and named officers,
 /// its agencies. Kept per partnership while its configuration version
-/// ([`Store::config_version`]) stands, so a page costs one single-row query for all of it.
+/// (`Directory::config_version`) stands, so a page costs one single-row query for all of it.
 #[derive(Debug)]
 pub struct Configuration {
     pub version: i64,

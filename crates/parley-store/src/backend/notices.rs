@@ -1,19 +1,25 @@
 //! What the deadline monitor and the notices (issue 15) read and write beside the event log:
-//! the escalations due, the deliveries each notification is resolved to, the mail queue, the
-//! inbox and the mail settings. [`Notices`] is implemented for each backend over the functions
-//! `notices/sql.rs` stamps out for its driver.
+//! the escalations due, the outbox, the deliveries each notification is resolved to, the mail
+//! queue, the inbox and the mail settings. The SQL is in `notices/sql.rs`.
 
 use async_trait::async_trait;
 
-use super::{PgStore, SqliteStore};
+use super::cells::Cells;
+use super::driver::{self, Driver, SqlStore};
+use super::event_log::link;
+use super::statements::Arg;
 use crate::StoreError;
+use crate::chain::Link;
 use crate::rows::{DeliveryRow, OutboxRow};
+use crate::tables::json_list;
 
 mod sql;
-mod streams;
 
 pub use sql::DUE_ESCALATIONS;
-pub(crate) use sql::{pg, sqlite};
+use sql::*;
+pub(crate) use sql::{
+    OUTBOX_COLUMNS, count, deliveries_count, deliveries_for_events, insert_deliveries, outbox_row,
+};
 
 /// A delivery with what its outbox row says (recipient kind, reason, stage, whether the child's
 /// details are allowed, the event) and the escalation's outcome (what a `closed:` reason
@@ -29,8 +35,7 @@ pub struct JoinedDelivery {
     pub outcome: Option<String>,
 }
 
-/// The notices' storage, beside the event log: every [`Store`](super::Store) has it. A change to
-/// a row that is not there does nothing.
+/// The notices' storage, beside the event log. A change to a row that is not there does nothing.
 #[async_trait]
 pub trait Notices: Send + Sync {
     /// The partnership's escalations whose wake date (`escalations.wake_on`) is `today` or
@@ -49,11 +54,14 @@ pub trait Notices: Send + Sync {
         &self,
         partnership_id: &str,
         escalation_ids: &[String],
-    ) -> Result<Vec<crate::chain::Link>, StoreError>;
+    ) -> Result<Vec<Link>, StoreError>;
 
     /// The partnership's earliest wake date (`YYYY-MM-DD`): when the deadline monitor next has
     /// something to record for it; `None` when nothing is waiting. One index look-up.
     async fn earliest_wake(&self, partnership_id: &str) -> Result<Option<String>, StoreError>;
+
+    /// The partnership's outbox rows, by event.
+    async fn outbox(&self, partnership_id: &str) -> Result<Vec<OutboxRow>, StoreError>;
 
     /// Up to `limit` outbox rows not yet resolved into deliveries, oldest first.
     async fn unresolved_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError>;
@@ -178,29 +186,49 @@ pub trait Notices: Send + Sync {
 }
 
 #[async_trait]
-impl Notices for SqliteStore {
+impl<S: SqlStore> Notices for S {
     async fn due_escalations(
         &self,
         partnership_id: &str,
         today: &str,
     ) -> Result<Vec<String>, StoreError> {
-        sqlite::due_escalations(&self.pool, partnership_id, today).await
+        let args = [Arg::Text(partnership_id), Arg::Text(today)];
+        let rows = self.rows(DUE_ESCALATIONS, &args).await?;
+        rows.iter()
+            .map(|r| Cells::new(r, "escalations", &["id"]).text("id"))
+            .collect()
     }
 
     async fn escalations_events(
         &self,
         partnership_id: &str,
         escalation_ids: &[String],
-    ) -> Result<Vec<crate::chain::Link>, StoreError> {
-        streams::sqlite(&self.pool, partnership_id, escalation_ids).await
+    ) -> Result<Vec<Link>, StoreError> {
+        let streams: Vec<String> = escalation_ids
+            .iter()
+            .map(|id| crate::stream::escalation(id))
+            .collect();
+        let args = [Arg::Text(partnership_id), Arg::Owned(json_list(&streams))];
+        self.all(S::Db::sql(&STREAMS_EVENTS), &args, link).await
     }
 
     async fn earliest_wake(&self, partnership_id: &str) -> Result<Option<String>, StoreError> {
-        sqlite::earliest_wake(&self.pool, partnership_id).await
+        let row = self
+            .row(EARLIEST_WAKE, &[Arg::Text(partnership_id)])
+            .await?;
+        match row {
+            Some(r) => Cells::new(&r, "escalations", &[]).opt_text("wake_on"),
+            None => Ok(None),
+        }
+    }
+
+    async fn outbox(&self, partnership_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
+        self.all(OUTBOX, &[Arg::Text(partnership_id)], outbox_row)
+            .await
     }
 
     async fn unresolved_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-        sqlite::unresolved_outbox(&self.pool, limit).await
+        self.all(UNRESOLVED, &[Arg::Int(limit)], outbox_row).await
     }
 
     async fn resolve_outbox_rows(
@@ -208,22 +236,44 @@ impl Notices for SqliteStore {
         now_us: i64,
         rows: &[(String, Vec<DeliveryRow>)],
     ) -> Result<Vec<bool>, StoreError> {
-        sqlite::resolve_outbox_rows(&self.pool, now_us, rows).await
+        let mut tx = self.begin_write().await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for (outbox_id, deliveries) in rows {
+            let args = [Arg::Text(outbox_id), Arg::Int(now_us)];
+            let mine = driver::execute::<S::Db>(&mut *tx, CLAIM, &args).await? == 1;
+            if mine {
+                insert_deliveries::<S::Db>(&mut *tx, deliveries).await?;
+            }
+            claimed.push(mine);
+        }
+        tx.commit().await?;
+        Ok(claimed)
     }
 
     async fn mail_preferences(
         &self,
         partnership_id: &str,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        sqlite::mail_preferences(&self.pool, partnership_id).await
+        let rows = self.rows(PREFERENCES, &[Arg::Text(partnership_id)]).await?;
+        rows.iter()
+            .map(|r| {
+                let c = Cells::new(r, "mail_preferences", &["person_id"]);
+                Ok((c.text("person_id")?, c.text("mode")?))
+            })
+            .collect()
     }
 
     async fn mail_preference(&self, person_id: &str) -> Result<Option<String>, StoreError> {
-        sqlite::mail_preference(&self.pool, person_id).await
+        let row = self.row(PREFERENCE, &[Arg::Text(person_id)]).await?;
+        row.as_ref()
+            .map(|r| Cells::new(r, "mail_preferences", &["person_id"]).text("mode"))
+            .transpose()
     }
 
     async fn set_mail_preference(&self, person_id: &str, mode: &str) -> Result<(), StoreError> {
-        sqlite::set_mail_preference(&self.pool, person_id, mode).await
+        let args = [Arg::Text(person_id), Arg::Text(mode)];
+        self.execute(SET_PREFERENCE, &args).await?;
+        Ok(())
     }
 
     async fn lease_deliveries(
@@ -234,7 +284,24 @@ impl Notices for SqliteStore {
         limit: i64,
         partnerships: &[String],
     ) -> Result<Vec<JoinedDelivery>, StoreError> {
-        sqlite::lease(&self.pool, now_us, worker, until_us, limit, partnerships).await
+        // One write transaction: the lease, then the rows leased.
+        let mut tx = self.begin_write().await?;
+        let args = [
+            Arg::Int(now_us),
+            Arg::Int(until_us),
+            Arg::Text(worker),
+            Arg::Int(limit),
+            Arg::Owned(json_list(partnerships)),
+        ];
+        let leased = driver::rows::<S::Db>(&mut *tx, S::Db::sql(&LEASE), &args).await?;
+        let ids = leased
+            .iter()
+            .map(|r| Cells::new(r, "deliveries", &["id"]).text("id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let args = [Arg::Owned(json_list(&ids))];
+        let rows = driver::rows::<S::Db>(&mut *tx, S::Db::sql(&LEASED), &args).await?;
+        tx.commit().await?;
+        rows.iter().map(joined_row).collect()
     }
 
     async fn mark_delivery_sent(
@@ -243,7 +310,8 @@ impl Notices for SqliteStore {
         worker: &str,
         at_us: i64,
     ) -> Result<bool, StoreError> {
-        sqlite::mark_sent(&self.pool, id, worker, at_us).await
+        let args = [Arg::Text(id), Arg::Text(worker), Arg::Int(at_us)];
+        Ok(self.execute(SENT, &args).await? == 1)
     }
 
     async fn mark_delivery_failed(
@@ -254,18 +322,27 @@ impl Notices for SqliteStore {
         error: &str,
         retry_at_us: Option<i64>,
     ) -> Result<bool, StoreError> {
-        sqlite::mark_failed(&self.pool, id, worker, at_us, error, retry_at_us).await
+        let args = [
+            Arg::Text(id),
+            Arg::Text(worker),
+            Arg::Int(at_us),
+            Arg::Text(error),
+            Arg::OptInt(retry_at_us),
+        ];
+        Ok(self.execute(FAILED, &args).await? == 1)
     }
 
     async fn digest_deliveries(
         &self,
         partnerships: &[String],
     ) -> Result<Vec<JoinedDelivery>, StoreError> {
-        sqlite::digest(&self.pool, partnerships).await
+        let args = [Arg::Owned(json_list(partnerships))];
+        self.all(S::Db::sql(&DIGEST), &args, joined_row).await
     }
 
     async fn mark_digest_sent(&self, ids: &[String], at_us: i64) -> Result<u64, StoreError> {
-        sqlite::digest_sent(&self.pool, ids, at_us).await
+        let args = [Arg::Owned(json_list(ids)), Arg::Int(at_us)];
+        self.execute(S::Db::sql(&DIGEST_SENT), &args).await
     }
 
     async fn delivery_page(
@@ -275,18 +352,33 @@ impl Notices for SqliteStore {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<JoinedDelivery>, i64), StoreError> {
-        sqlite::page(&self.pool, partnership_id, states, limit, offset).await
+        let states = json_list(states);
+        let args = [
+            Arg::Text(partnership_id),
+            Arg::Text(&states),
+            Arg::Int(limit),
+            Arg::Int(offset),
+        ];
+        let rows = self.rows(S::Db::sql(&PAGE), &args).await?;
+        let total = self.row(S::Db::sql(&PAGE_COUNT), &args[..2]).await?;
+        let total = count(total.as_ref(), "deliveries")?;
+        Ok((
+            rows.iter().map(joined_row).collect::<Result<_, _>>()?,
+            total,
+        ))
     }
 
     async fn joined_delivery(&self, id: &str) -> Result<Option<JoinedDelivery>, StoreError> {
-        sqlite::one(&self.pool, id).await
+        self.one(S::Db::sql(&ONE), &[Arg::Text(id)], joined_row)
+            .await
     }
 
     async fn escalation_deliveries(
         &self,
         escalation_id: &str,
     ) -> Result<Vec<JoinedDelivery>, StoreError> {
-        sqlite::of_escalation(&self.pool, escalation_id).await
+        let sql = S::Db::sql(&OF_ESCALATION);
+        self.all(sql, &[Arg::Text(escalation_id)], joined_row).await
     }
 
     async fn retry_failed_delivery(
@@ -295,7 +387,8 @@ impl Notices for SqliteStore {
         id: &str,
         now_us: i64,
     ) -> Result<bool, StoreError> {
-        sqlite::retry_failed(&self.pool, partnership_id, id, now_us).await
+        let args = [Arg::Text(partnership_id), Arg::Text(id), Arg::Int(now_us)];
+        Ok(self.execute(RETRY_FAILED, &args).await? == 1)
     }
 
     async fn replace_undeliverable(
@@ -304,7 +397,14 @@ impl Notices for SqliteStore {
         id: &str,
         deliveries: &[DeliveryRow],
     ) -> Result<bool, StoreError> {
-        sqlite::replace_undeliverable(&self.pool, partnership_id, id, deliveries).await
+        let mut tx = self.begin_write().await?;
+        let args = [Arg::Text(partnership_id), Arg::Text(id)];
+        if driver::execute::<S::Db>(&mut *tx, DROP_UNDELIVERABLE, &args).await? != 1 {
+            return Ok(false);
+        }
+        insert_deliveries::<S::Db>(&mut *tx, deliveries).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn inbox_page(
@@ -313,11 +413,19 @@ impl Notices for SqliteStore {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<JoinedDelivery>, i64), StoreError> {
-        sqlite::inbox(&self.pool, person_id, limit, offset).await
+        let args = [Arg::Text(person_id), Arg::Int(limit), Arg::Int(offset)];
+        let rows = self.rows(S::Db::sql(&INBOX), &args).await?;
+        let total = self.row(INBOX_COUNT, &args[..1]).await?;
+        let total = count(total.as_ref(), "deliveries")?;
+        Ok((
+            rows.iter().map(joined_row).collect::<Result<_, _>>()?,
+            total,
+        ))
     }
 
     async fn unread_deliveries(&self, person_id: &str) -> Result<i64, StoreError> {
-        sqlite::unread(&self.pool, person_id).await
+        let row = self.row(UNREAD, &[Arg::Text(person_id)]).await?;
+        count(row.as_ref(), "deliveries")
     }
 
     async fn mark_delivery_read(
@@ -326,167 +434,12 @@ impl Notices for SqliteStore {
         id: &str,
         at_us: i64,
     ) -> Result<bool, StoreError> {
-        sqlite::mark_read(&self.pool, person_id, id, at_us).await
+        let args = [Arg::Text(person_id), Arg::Text(id), Arg::Int(at_us)];
+        Ok(self.execute(MARK_READ, &args).await? == 1)
     }
 
     async fn mark_deliveries_read(&self, person_id: &str, at_us: i64) -> Result<u64, StoreError> {
-        sqlite::mark_all_read(&self.pool, person_id, at_us).await
-    }
-}
-
-#[async_trait]
-impl Notices for PgStore {
-    async fn due_escalations(
-        &self,
-        partnership_id: &str,
-        today: &str,
-    ) -> Result<Vec<String>, StoreError> {
-        pg::due_escalations(&self.pool, partnership_id, today).await
-    }
-
-    async fn escalations_events(
-        &self,
-        partnership_id: &str,
-        escalation_ids: &[String],
-    ) -> Result<Vec<crate::chain::Link>, StoreError> {
-        streams::pg(&self.pool, partnership_id, escalation_ids).await
-    }
-
-    async fn earliest_wake(&self, partnership_id: &str) -> Result<Option<String>, StoreError> {
-        pg::earliest_wake(&self.pool, partnership_id).await
-    }
-
-    async fn unresolved_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-        pg::unresolved_outbox(&self.pool, limit).await
-    }
-
-    async fn resolve_outbox_rows(
-        &self,
-        now_us: i64,
-        rows: &[(String, Vec<DeliveryRow>)],
-    ) -> Result<Vec<bool>, StoreError> {
-        pg::resolve_outbox_rows(&self.pool, now_us, rows).await
-    }
-
-    async fn mail_preferences(
-        &self,
-        partnership_id: &str,
-    ) -> Result<Vec<(String, String)>, StoreError> {
-        pg::mail_preferences(&self.pool, partnership_id).await
-    }
-
-    async fn mail_preference(&self, person_id: &str) -> Result<Option<String>, StoreError> {
-        pg::mail_preference(&self.pool, person_id).await
-    }
-
-    async fn set_mail_preference(&self, person_id: &str, mode: &str) -> Result<(), StoreError> {
-        pg::set_mail_preference(&self.pool, person_id, mode).await
-    }
-
-    async fn lease_deliveries(
-        &self,
-        now_us: i64,
-        worker: &str,
-        until_us: i64,
-        limit: i64,
-        partnerships: &[String],
-    ) -> Result<Vec<JoinedDelivery>, StoreError> {
-        pg::lease(&self.pool, now_us, worker, until_us, limit, partnerships).await
-    }
-
-    async fn mark_delivery_sent(
-        &self,
-        id: &str,
-        worker: &str,
-        at_us: i64,
-    ) -> Result<bool, StoreError> {
-        pg::mark_sent(&self.pool, id, worker, at_us).await
-    }
-
-    async fn mark_delivery_failed(
-        &self,
-        id: &str,
-        worker: &str,
-        at_us: i64,
-        error: &str,
-        retry_at_us: Option<i64>,
-    ) -> Result<bool, StoreError> {
-        pg::mark_failed(&self.pool, id, worker, at_us, error, retry_at_us).await
-    }
-
-    async fn digest_deliveries(
-        &self,
-        partnerships: &[String],
-    ) -> Result<Vec<JoinedDelivery>, StoreError> {
-        pg::digest(&self.pool, partnerships).await
-    }
-
-    async fn mark_digest_sent(&self, ids: &[String], at_us: i64) -> Result<u64, StoreError> {
-        pg::digest_sent(&self.pool, ids, at_us).await
-    }
-
-    async fn delivery_page(
-        &self,
-        partnership_id: &str,
-        states: &[String],
-        limit: i64,
-        offset: i64,
-    ) -> Result<(Vec<JoinedDelivery>, i64), StoreError> {
-        pg::page(&self.pool, partnership_id, states, limit, offset).await
-    }
-
-    async fn joined_delivery(&self, id: &str) -> Result<Option<JoinedDelivery>, StoreError> {
-        pg::one(&self.pool, id).await
-    }
-
-    async fn escalation_deliveries(
-        &self,
-        escalation_id: &str,
-    ) -> Result<Vec<JoinedDelivery>, StoreError> {
-        pg::of_escalation(&self.pool, escalation_id).await
-    }
-
-    async fn retry_failed_delivery(
-        &self,
-        partnership_id: &str,
-        id: &str,
-        now_us: i64,
-    ) -> Result<bool, StoreError> {
-        pg::retry_failed(&self.pool, partnership_id, id, now_us).await
-    }
-
-    async fn replace_undeliverable(
-        &self,
-        partnership_id: &str,
-        id: &str,
-        deliveries: &[DeliveryRow],
-    ) -> Result<bool, StoreError> {
-        pg::replace_undeliverable(&self.pool, partnership_id, id, deliveries).await
-    }
-
-    async fn inbox_page(
-        &self,
-        person_id: &str,
-        limit: i64,
-        offset: i64,
-    ) -> Result<(Vec<JoinedDelivery>, i64), StoreError> {
-        pg::inbox(&self.pool, person_id, limit, offset).await
-    }
-
-    async fn unread_deliveries(&self, person_id: &str) -> Result<i64, StoreError> {
-        pg::unread(&self.pool, person_id).await
-    }
-
-    async fn mark_delivery_read(
-        &self,
-        person_id: &str,
-        id: &str,
-        at_us: i64,
-    ) -> Result<bool, StoreError> {
-        pg::mark_read(&self.pool, person_id, id, at_us).await
-    }
-
-    async fn mark_deliveries_read(&self, person_id: &str, at_us: i64) -> Result<u64, StoreError> {
-        pg::mark_all_read(&self.pool, person_id, at_us).await
+        let args = [Arg::Text(person_id), Arg::Int(at_us)];
+        self.execute(MARK_ALL_READ, &args).await
     }
 }

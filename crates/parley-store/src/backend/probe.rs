@@ -94,7 +94,9 @@ pub async fn raw_ceiling(
                 .await?;
             grow_wal(pool).await?;
             // On the driver and connection settings the store's writer uses.
-            let (commits, elapsed) = store.raw_insert_loop(shape, run_for).await?;
+            let (commits, elapsed) = store
+                .raw_insert_loop(shape.rows, shape.note, run_for)
+                .await?;
             Ok(RawCeiling {
                 backend: Backend::Sqlite,
                 commits,

@@ -1,16 +1,19 @@
-//! What an append writes, as SQL with its arguments, built once for every driver: sqlx binds
-//! them on PostgreSQL (and for rebuilds on both backends), rusqlite on SQLite's writer
-//! connection (`backend/sqlite_writer.rs`). The chaining of a request's events lives here too,
-//! so both writers compute exactly the same hashes.
+//! What an append writes, as SQL with its arguments (each kind of write described in
+//! `statements/writes.rs`), built once for every driver: sqlx binds them one row at a time on
+//! the careful path and in rebuilds (`backend/careful.rs`, both backends) and many rows at a
+//! time as arrays on PostgreSQL's writer (`backend/postgres/batch.rs`), rusqlite on SQLite's
+//! writer connection (`backend/sqlite/writer.rs`). The chaining of a request's events lives
+//! here too, so every writer computes exactly the same hashes.
 //!
 //! Placeholders are `$N`, numbered in the order they first appear, which sqlx accepts on both
 //! databases; the SQLite writer turns them into `?N`.
 
+use super::request::{AppendRequest, Appended, NewEvent, NewOutbox};
 use crate::StoreError;
-use crate::backend::{AppendRequest, Appended, NewEvent, NewOutbox, json_list, salt};
 use crate::chain::{self, Content, Fixed};
 use crate::rows::Op;
 use crate::stream;
+use crate::tables::json_list;
 
 /// `sql` with its `$N` placeholders as SQLite's `?N`, for rusqlite, which binds by position
 /// (SQLite numbers a `$N` by where it first appears, not by N).
@@ -27,16 +30,13 @@ pub(crate) enum Arg<'a> {
     OptInt(Option<i64>),
     Bool(bool),
     Blob(&'a [u8]),
+    OptBlob(Option<&'a [u8]>),
     /// Text made for this statement (a JSON list).
     Owned(String),
 }
 
-/// A statement's text, and the name PostgreSQL's writer prepares it under.
-#[derive(Debug)]
-pub(crate) struct Sql {
-    pub name: &'static str,
-    pub text: &'static str,
-}
+mod writes;
+pub(crate) use writes::*;
 
 /// SQL and the arguments for its placeholders, in order.
 #[derive(Debug)]
@@ -48,7 +48,7 @@ pub(crate) struct Statement<'a> {
 /// The highest version of one stream (NULL when it has no events). Written as the newest row
 /// of the stream's index rather than `MAX(...)`: PostgreSQL, its statistics stale, otherwise
 /// sometimes reads every version of a long stream.
-pub(crate) const STREAM_VERSION: &str = "SELECT (SELECT stream_version FROM events WHERE partnership_id = $1 AND stream = $2 ORDER BY stream_version DESC LIMIT 1)";
+pub(crate) const STREAM_VERSION: &str = "SELECT (SELECT stream_version FROM events WHERE partnership_id = $1 AND stream = $2 ORDER BY stream_version DESC LIMIT 1) AS version";
 
 /// Checks the versions a request was decided on against those just read: its stream's, and
 /// (when it names one) the partnership stream's, that is the configuration it was decided
@@ -77,242 +77,27 @@ pub(crate) fn check_versions(
     Ok(current)
 }
 
-/// Gives a partnership's chain its genesis head if it has none.
-pub(crate) const ENSURE_HEAD: &str = "INSERT INTO chain_heads (partnership_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (partnership_id) DO NOTHING";
-
-/// A chain's head (the backend adds its row lock).
-pub(crate) const READ_HEAD: &str = "SELECT seq, hash FROM chain_heads WHERE partnership_id = $1";
-
-pub(crate) const WRITE_HEAD: Sql = Sql {
-    name: "parley_write_head",
-    text: "UPDATE chain_heads SET seq = $2, hash = $3 WHERE partnership_id = $1",
-};
-
-// The writes, one per kind of row.
-
-pub(crate) const EVENT: Sql = Sql {
-    name: "parley_event",
-    text: concat!(
-        "INSERT INTO events (partnership_id, seq, stream, stream_version, at_us, kind, actor, reason, payload, ",
-        "salt, content_hash, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-    ),
-};
-
-pub(crate) const OUTBOX: Sql = Sql {
-    name: "parley_outbox",
-    text: concat!(
-        "INSERT INTO outbox (id, partnership_id, event_seq, escalation_id, recipient, reason, stage, child_details, ",
-        "address, created_at_us, sent_at_us, attempts, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, NULL)"
-    ),
-};
-
-pub(crate) const PARTNERSHIP: Sql = Sql {
-    name: "parley_partnership",
-    text: concat!(
-        "INSERT INTO partnerships (id, name, short_name, procedure_id, procedure_version, closure_days, created_at_us) ",
-        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = excluded.name, ",
-        "short_name = excluded.short_name, procedure_id = excluded.procedure_id, ",
-        "procedure_version = excluded.procedure_version, closure_days = excluded.closure_days"
-    ),
-};
-
-pub(crate) const PROCEDURE: Sql = Sql {
-    name: "parley_procedure",
-    text: concat!(
-        "INSERT INTO procedures (partnership_id, version, procedure_id, source, sha256, adopted_at_us) ",
-        "VALUES ($1, $2, $3, $4, $5, $6)"
-    ),
-};
-
-pub(crate) const AGENCY: Sql = Sql {
-    name: "parley_agency",
-    text: concat!(
-        "INSERT INTO agencies (id, partnership_id, name, sector) VALUES ($1, $2, $3, $4) ",
-        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, sector = excluded.sector"
-    ),
-};
-
-pub(crate) const PERSON: Sql = Sql {
-    name: "parley_person",
-    text: concat!(
-        "INSERT INTO people (id, partnership_id, agency_id, name, email, job_title, roles, line_manager_id, active) ",
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET agency_id = excluded.agency_id, ",
-        "name = excluded.name, email = excluded.email, job_title = excluded.job_title, roles = excluded.roles, ",
-        "line_manager_id = excluded.line_manager_id, active = excluded.active"
-    ),
-};
-
-pub(crate) const NAMED_OFFICER: Sql = Sql {
-    name: "parley_named_officer",
-    text: concat!(
-        "INSERT INTO named_officers (partnership_id, agency_id, stage, person_id) VALUES ($1, $2, $3, $4) ",
-        "ON CONFLICT (agency_id, stage) DO UPDATE SET person_id = excluded.person_id"
-    ),
-};
-
-pub(crate) const CONFIGURATION_CHANGED: Sql = Sql {
-    name: "parley_configuration_changed",
-    text: "UPDATE partnerships SET config_version = config_version + 1 WHERE id = $1",
-};
-
-pub(crate) const REMOVE_NAMED_OFFICER: Sql = Sql {
-    name: "parley_remove_named_officer",
-    text: "DELETE FROM named_officers WHERE agency_id = $1 AND stage = $2",
-};
-
-pub(crate) const ESCALATION: Sql = Sql {
-    name: "parley_escalation",
-    text: concat!(
-        "INSERT INTO escalations (",
-        escalation_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ",
-        "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) ON CONFLICT (id) DO UPDATE SET ",
-        "version = excluded.version, status = excluded.status, outcome = excluded.outcome, ",
-        "current_stage = excluded.current_stage, stage_due = excluded.stage_due, overall_due = excluded.overall_due, ",
-        "closed_at_us = excluded.closed_at_us, resolved_by_events = excluded.resolved_by_events, ",
-        "updated_at_us = excluded.updated_at_us, wake_on = excluded.wake_on"
-    ),
-};
-
-/// SQLite's writer tries this before [`ESCALATION`]: the same update when none of the row's
-/// indexed columns (status, current stage, stage due, wake date) moved, which is most actions
-/// (a record added, a meeting held). SQLite rewrites the index entries of every column an UPDATE sets,
-/// changed or not, and each index page so touched is one more page in the commit's WAL
-/// frames; naming only the unindexed columns spares them. It changes no row when the indexed
-/// columns did move (or the row is new), and the upsert then does the whole of it.
-pub(crate) const ESCALATION_IN_PLACE: Sql = Sql {
-    name: "parley_escalation_in_place",
-    text: concat!(
-        "UPDATE escalations SET version = $2, outcome = $3, overall_due = $4, closed_at_us = $5, ",
-        "resolved_by_events = $6, updated_at_us = $7 ",
-        "WHERE id = $1 AND status = $8 AND current_stage = $9 AND stage_due = $10 AND wake_on IS $11"
-    ),
-};
-
-/// [`ESCALATION_IN_PLACE`] for `op` when it is an escalation row.
-pub(crate) fn escalation_in_place(op: &Op) -> Option<Statement<'_>> {
-    use Arg::*;
-    let Op::Escalation(e) = op else {
-        return None;
-    };
-    Some(Statement {
-        sql: &ESCALATION_IN_PLACE,
-        args: vec![
-            Text(&e.id),
-            Int(e.version),
-            OptText(e.outcome.as_deref()),
-            OptText(e.overall_due.as_deref()),
-            OptInt(e.closed_at_us),
-            Bool(e.resolved_by_events),
-            Int(e.updated_at_us),
-            Text(&e.status),
-            Int(e.current_stage),
-            Text(&e.stage_due),
-            OptText(e.wake_on.as_deref()),
-        ],
-    })
+/// What refused the `i`-th row of a request: a unique key taken by an event of its stream is
+/// another writer's event at that version (a lost race, so a `Conflict`); anything else is
+/// the error itself.
+pub(crate) fn refusal(
+    req: &AppendRequest,
+    chained: &[Chained],
+    i: usize,
+    e: StoreError,
+) -> StoreError {
+    match lost_race(req, chained, i) {
+        Some(conflict) if e.is_unique_violation() => conflict,
+        _ => e,
+    }
 }
 
-pub(crate) const CHILD: Sql = Sql {
-    name: "parley_child",
-    text: "INSERT INTO escalation_children (escalation_id, details) VALUES ($1, $2) ON CONFLICT (escalation_id) DO UPDATE SET details = excluded.details",
-};
-
-pub(crate) const CASE: Sql = Sql {
-    name: "parley_case",
-    text: concat!(
-        "INSERT INTO escalation_cases (escalation_id, decision, evidence, outcome_wanted) VALUES ($1, $2, $3, $4) ",
-        "ON CONFLICT (escalation_id) DO UPDATE SET decision = excluded.decision, evidence = excluded.evidence, ",
-        "outcome_wanted = excluded.outcome_wanted"
-    ),
-};
-
-pub(crate) const STAGE: Sql = Sql {
-    name: "parley_stage",
-    text: concat!(
-        "INSERT INTO escalation_stages (escalation_id, stage, started_at_us, started_on, due, agreed_days, ended_at_us, ",
-        "record, meetings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (escalation_id, stage) DO UPDATE SET ",
-        "due = excluded.due, agreed_days = excluded.agreed_days, ended_at_us = excluded.ended_at_us, ",
-        "record = excluded.record, meetings = excluded.meetings"
-    ),
-};
-
-pub(crate) const COMPLIMENT: Sql = Sql {
-    name: "parley_compliment",
-    text: concat!(
-        "INSERT INTO compliments (id, partnership_id, from_person_id, to_person_id, message, given_at_us) ",
-        "VALUES ($1, $2, $3, $4, $5, $6)"
-    ),
-};
-
-/// An escalation entered a stage: the officers named for it now in either agency join its
-/// record ([`Op::StageEntered`]). The casts give PostgreSQL the parameters' types, which a
-/// select list does not.
-pub(crate) const STAGE_ENTERED: Sql = Sql {
-    name: "parley_stage_entered",
-    text: concat!(
-        "INSERT INTO escalation_officers (escalation_id, partnership_id, stage, agency_id, person_id, since_us) ",
-        "SELECT CAST($1 AS TEXT), n.partnership_id, n.stage, n.agency_id, n.person_id, CAST($2 AS BIGINT) ",
-        "FROM named_officers n WHERE n.partnership_id = $3 AND n.stage = $4 AND n.agency_id IN ($5, $6) ",
-        "ON CONFLICT DO NOTHING"
-    ),
-};
-
-/// An officer was named: they join the record of every open escalation now at their stage
-/// that involves their agency ([`Op::OfficerNamed`]).
-pub(crate) const OFFICER_NAMED: Sql = Sql {
-    name: "parley_officer_named",
-    text: concat!(
-        "INSERT INTO escalation_officers (escalation_id, partnership_id, stage, agency_id, person_id, since_us) ",
-        "SELECT e.id, e.partnership_id, e.current_stage, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT) ",
-        "FROM escalations e WHERE e.partnership_id = $4 AND e.status = 'open' AND e.current_stage = $5 ",
-        "AND (e.raising_agency_id = $1 OR e.receiving_agency_id = $1) ",
-        "ON CONFLICT DO NOTHING"
-    ),
-};
-
-/// A person appointed to an escalation ([`Op::Appointment`]; migration 7).
-pub(crate) const APPOINTMENT: Sql = Sql {
-    name: "parley_appointment",
-    text: concat!(
-        "INSERT INTO escalation_appointments (escalation_id, partnership_id, role, person_id, stage, at_us) ",
-        "VALUES ($1, $2, $3, $4, $5, $6)"
-    ),
-};
-
-/// An escalation's report facts ([`Op::Facts`]; migration 9).
-pub(crate) const FACTS: Sql = Sql {
-    name: "parley_facts",
-    text: concat!(
-        "INSERT INTO escalation_facts (escalation_id, partnership_id, raised_on, closed_on, last_on, facts) ",
-        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (escalation_id) DO UPDATE SET ",
-        "raised_on = excluded.raised_on, closed_on = excluded.closed_on, last_on = excluded.last_on, ",
-        "facts = excluded.facts"
-    ),
-};
-
-/// Every write, for PostgreSQL's writer to prepare.
-pub(crate) const WRITES: [&Sql; 19] = [
-    &EVENT,
-    &OUTBOX,
-    &PARTNERSHIP,
-    &PROCEDURE,
-    &AGENCY,
-    &PERSON,
-    &NAMED_OFFICER,
-    &CONFIGURATION_CHANGED,
-    &REMOVE_NAMED_OFFICER,
-    &ESCALATION,
-    &CHILD,
-    &CASE,
-    &STAGE,
-    &STAGE_ENTERED,
-    &OFFICER_NAMED,
-    &COMPLIMENT,
-    &APPOINTMENT,
-    &FACTS,
-    &WRITE_HEAD,
-];
+/// A fresh salt for an event's content digest.
+fn salt() -> Result<[u8; 16], StoreError> {
+    let mut s = [0u8; 16];
+    getrandom::fill(&mut s).map_err(|e| StoreError::Random(e.to_string()))?;
+    Ok(s)
+}
 
 /// An event chained onto the head before it: its place and its hashes.
 #[derive(Debug)]
@@ -390,11 +175,7 @@ pub(crate) fn request_rows<'a>(
 
 /// Row `index` of [`request_rows`] was refused as a duplicate: when it is an event, another
 /// writer took that stream version first.
-pub(crate) fn lost_race(
-    req: &AppendRequest,
-    chained: &[Chained],
-    index: usize,
-) -> Option<StoreError> {
+fn lost_race(req: &AppendRequest, chained: &[Chained], index: usize) -> Option<StoreError> {
     chained.get(index).map(|c| StoreError::Conflict {
         stream: req.stream.clone(),
         expected: req.expected_version,

@@ -261,7 +261,7 @@ impl Records {
     }
 
     /// An escalation's state and events as of `row`, its projection row just read, with
-    /// `config_version` its partnership's ([`Store::config_version`]). The projection row is
+    /// `config_version` its partnership's ([`Directory::config_version`](crate::Directory::config_version)). The projection row is
     /// written in the same transaction as the events, so while its version and the
     /// configuration version stand, the read kept from last time is current: no query at all.
     pub async fn escalation_read(

@@ -1,8 +1,9 @@
 //! Backup and restore of a whole database file or server.
 
+use crate::StoreError;
+use crate::backend::Transfer;
 use crate::backend::{PgStore, SqliteStore};
 use crate::records::Records;
-use crate::{Store, StoreError};
 use jiff::Timestamp;
 use std::fs::{self, File};
 use std::io::{BufWriter, Read};

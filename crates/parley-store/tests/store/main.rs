@@ -9,7 +9,6 @@
 
 mod append_only;
 mod demo;
-mod literals;
 mod monitor;
 mod notices;
 mod officers;
@@ -21,6 +20,7 @@ mod schema;
 mod start;
 mod stories;
 mod tamper;
+mod texts;
 mod transfer;
 mod versions;
 mod web;

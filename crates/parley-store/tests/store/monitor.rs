@@ -412,7 +412,7 @@ async fn the_pass_reads_only_what_is_due_through_the_index() {
 /// their earliest running deadline (none was recorded before this version), closed ones never.
 #[tokio::test]
 async fn an_upgraded_database_wakes_its_open_escalations() {
-    use parley_store::{Backend, Store};
+    use parley_store::{Backend, EventLog};
     for db in backends().await {
         let dir = match db.backend {
             Backend::Sqlite => "sqlite",

@@ -447,3 +447,76 @@ async fn an_unreadable_stored_value_is_a_difference() {
         assert_eq!(found[0].what, Mismatch::Columns(vec!["current_stage"]));
     }
 }
+
+/// What the pages read is read by column name, and a stored value that cannot be read is an
+/// error naming its table, row and column, never a default: a list of roles or a stage's record
+/// that is not JSON (both backends), and a value of the wrong type (SQLite lets one in; its
+/// inline read gives way to the pool's, which names it).
+#[tokio::test]
+async fn an_unreadable_stored_value_is_an_error_naming_its_table_row_and_column() {
+    fn named(
+        found: Result<impl std::fmt::Debug, parley_store::StoreError>,
+        table: &str,
+        key: &str,
+        column: &str,
+    ) {
+        match found {
+            Err(parley_store::StoreError::UnreadableRow {
+                table: t,
+                key: k,
+                message,
+            }) => {
+                assert_eq!((t, k.as_str()), (table, key), "{message}");
+                assert!(message.contains(&format!("column {column}")), "{message}");
+            }
+            other => panic!("{table} {key} {column}: {other:?}"),
+        }
+    }
+    for db in backends().await {
+        let records = db.records().await;
+        let e = estate(&records).await;
+        let store = records.store().clone();
+        let owner = Owner::connect(&db).await;
+        let teacher = &e.w.teacher;
+        owner
+            .exec(&format!(
+                "UPDATE people SET roles = 'practitioner' WHERE id = '{teacher}'"
+            ))
+            .await;
+        named(store.person(teacher).await, "people", teacher, "roles");
+        named(
+            store.people(&e.w.partnership).await,
+            "people",
+            teacher,
+            "roles",
+        );
+        owner
+            .exec(&format!(
+                "UPDATE escalation_stages SET record = '{{' WHERE escalation_id = '{}'",
+                e.escalation
+            ))
+            .await;
+        let stage = format!("{} 1", e.escalation);
+        named(
+            store.stages(&e.escalation).await,
+            "escalation_stages",
+            &stage,
+            "record",
+        );
+        if db.backend == parley_store::Backend::Sqlite {
+            owner
+                .exec(&format!(
+                    "UPDATE escalations SET current_stage = 'two' WHERE id = '{}'",
+                    e.escalation
+                ))
+                .await;
+            named(
+                store.escalation(&e.escalation).await,
+                "escalations",
+                &e.escalation,
+                "current_stage",
+            );
+        }
+        owner.close().await;
+    }
+}

@@ -470,7 +470,7 @@ async fn rebuilt_projections_answer_every_query_the_same() {
             }
         }
         // One command after another on each escalation: on PostgreSQL these are written from
-        // what the writer remembers, as one statement each (`backend/pg_writer.rs`), and must
+        // what the writer remembers, as one statement each (`backend/postgres/mod.rs`), and must
         // leave the same rows as a replay.
         for (i, id) in ids.iter().enumerate() {
             let mut version = if i % 2 == 0 { 2 } else { 1 };

@@ -12,7 +12,7 @@ use parley_store::rows::{
     AccountRow, ApiTokenRow, EscalationAppointmentRow, EscalationOfficerRow, EscalationRow,
     NamedOfficerRow, Op, SessionRow,
 };
-use parley_store::{Backend, EscalationFilter, Store, StoreError, audit, transfer};
+use parley_store::{Backend, EscalationFilter, EventLog, Store, StoreError, audit, transfer};
 
 use super::demo::{now, seed};
 use super::stories::{raise_input, world};
@@ -945,7 +945,7 @@ async fn the_web_lists_are_fast_with_ten_thousand_escalations() {
         }
         eprintln!("{b:?}: slowest web list over {N} escalations: {slowest:?}");
         // Generous, for a loaded test machine (SQLite's plan itself is checked by a unit test
-        // in backend.rs).
+        // in backend/escalations.rs).
         assert!(slowest < Duration::from_secs(2), "{b:?}: {slowest:?}");
     }
 }

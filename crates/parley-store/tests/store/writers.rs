@@ -1,7 +1,7 @@
 //! Several writers on one database, and a writer whose connection is cut under a batch.
 //!
-//! PostgreSQL's writer sends a batch as one message when it knows the chain head and stream
-//! versions from its own last commit (`backend/pg_writer.rs`). These stories check that what it
+//! PostgreSQL's writer decides a batch in memory when it knows the chain head and stream
+//! versions from its own last commit (`backend/postgres/mod.rs`). These stories check that what it
 //! remembers never stands in for what is in the database: another instance moving the head,
 //! and a connection lost before or after the server received the batch.
 
@@ -12,7 +12,7 @@ use std::time::Duration;
 use parley_store::audit;
 use parley_store::backend::PgStore;
 use parley_store::rows::{Op, ProcedureRow};
-use parley_store::{AppendRequest, Backend, NewEvent, Store, StoreError};
+use parley_store::{AppendRequest, Backend, Directory, EventLog, NewEvent, Store, StoreError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 

@@ -21,7 +21,7 @@ use crate::audit::block_on;
 use crate::parley_in;
 
 /// Monday 23 November 2026, 10:00 in London: in mail hours.
-const T0: &str = "2026-11-23T10:00:00Z";
+pub(crate) const T0: &str = "2026-11-23T10:00:00Z";
 
 fn t(minutes: i64) -> String {
     let t0: Timestamp = T0.parse().unwrap();
@@ -31,7 +31,7 @@ fn t(minutes: i64) -> String {
 }
 
 /// A demo-seeded database at `url`: `n` escalations as of `at`, their notifications queued.
-async fn seed(url: &str, at: Timestamp, n: usize) {
+pub(crate) async fn seed(url: &str, at: Timestamp, n: usize) {
     let records = Records::open(url).await.unwrap();
     parley_demo::seed(&records, at, n, 5, |_, _| {})
         .await
@@ -90,8 +90,8 @@ fn send(dir: &Path, url: &str, now: &str, smtp: &str) -> String {
     .ok()
 }
 
-/// The `name=N` figure of `send`'s first line.
-fn figure(out: &str, name: &str) -> usize {
+/// The `name=N` figure of a command's first line (`send`, `deadlines run`).
+pub(crate) fn figure(out: &str, name: &str) -> usize {
     out.lines()
         .next()
         .unwrap()
@@ -100,6 +100,26 @@ fn figure(out: &str, name: &str) -> usize {
         .unwrap_or_else(|| panic!("no {name}= in {out}"))
         .parse()
         .unwrap()
+}
+
+/// `parley notifications send --once --now NOW` with no SMTP server: every notification
+/// resolved into people's inboxes, none mailed. Returns what the command printed.
+pub(crate) fn resolve_without_smtp(dir: &Path, url: &str, now: &str) -> String {
+    let resolved = parley_in(
+        dir,
+        &[
+            "--database",
+            url,
+            "notifications",
+            "send",
+            "--once",
+            "--now",
+            now,
+        ],
+    )
+    .ok();
+    assert!(resolved.contains("no --smtp-url"), "{resolved}");
+    resolved
 }
 
 fn free_port() -> u16 {
@@ -161,20 +181,7 @@ fn a_refused_address_fails_and_every_other_notification_arrives_once() {
     block_on(seed(&url, T0.parse().unwrap(), 10));
     // Resolved into people's inboxes first (no --smtp-url), to choose whom to refuse: the
     // person with the most notifications.
-    let resolved = parley_in(
-        dir.path(),
-        &[
-            "--database",
-            &url,
-            "notifications",
-            "send",
-            "--once",
-            "--now",
-            T0,
-        ],
-    )
-    .ok();
-    assert!(resolved.contains("no --smtp-url"), "{resolved}");
+    resolve_without_smtp(dir.path(), &url, T0);
     let before = block_on(deliveries(&url));
     let mut per_address: BTreeMap<&str, usize> = BTreeMap::new();
     for d in before.iter().filter(|d| d.person_id.is_some()) {

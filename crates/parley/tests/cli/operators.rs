@@ -13,28 +13,11 @@ use parley_store::notify::{Delivery, DeliveryFilter, MailState};
 use parley_store::records::Records;
 
 use crate::audit::block_on;
+use crate::mail::{self, T0, figure, resolve_without_smtp};
 use crate::{Run, parley_in};
 
-/// Monday 23 November 2026, 10:00 in London.
-const T0: &str = "2026-11-23T10:00:00Z";
-
 async fn seed(url: &str, n: usize) {
-    let records = Records::open(url).await.unwrap();
-    parley_demo::seed(&records, T0.parse().unwrap(), n, 5, |_, _| {})
-        .await
-        .unwrap();
-}
-
-/// The `name=N` figure of a command's first line.
-fn figure(out: &str, name: &str) -> usize {
-    out.lines()
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix(&format!("{name}=")))
-        .unwrap_or_else(|| panic!("no {name}= in {out}"))
-        .parse()
-        .unwrap()
+    mail::seed(url, T0.parse().unwrap(), n).await;
 }
 
 fn pass(dir: &Path, url: &str, now: &str) -> String {
@@ -205,20 +188,7 @@ fn mail_test_and_retry_work_from_the_command_line() {
 
     // Whom the queue mails most: refused by the first sink.
     let records = block_on(Records::open(&url)).unwrap();
-    let resolved = parley_in(
-        dir.path(),
-        &[
-            "--database",
-            &url,
-            "notifications",
-            "send",
-            "--once",
-            "--now",
-            T0,
-        ],
-    )
-    .ok();
-    assert!(resolved.contains("no --smtp-url"), "{resolved}");
+    resolve_without_smtp(dir.path(), &url, T0);
     let refused = deliveries(&records, DeliveryFilter::All)
         .into_iter()
         .find_map(|d| d.address)

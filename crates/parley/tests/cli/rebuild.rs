@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use parley_store::Store;
+use parley_store::Directory;
 use parley_store::backend::SqliteStore;
 use parley_store::records::{Actor, Records};
 use sqlx::sqlite::SqlitePoolOptions;

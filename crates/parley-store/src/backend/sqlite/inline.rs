@@ -19,7 +19,12 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::rows::{EscalationOfficerRow, EscalationRow, SessionLookup, SessionRow};
+use crate::StoreError;
+use crate::backend::accounts::{self, SESSION_WITH_PARTNERSHIP};
+use crate::backend::driver::{Dialect, Read};
+use crate::backend::escalations;
+use crate::backend::statements;
+use crate::rows::{EscalationOfficerRow, EscalationRow, SessionLookup};
 
 /// Idle connections kept (one per thread reading at once is plenty).
 const KEEP: usize = 8;
@@ -94,105 +99,81 @@ impl InlineReader {
         Ok(conn)
     }
 
-    /// `Store::session_with_partnership`.
+    /// `Accounts::session_with_partnership`.
     pub(crate) fn session_with_partnership(
         &self,
         token_hash: &str,
     ) -> Option<Option<SessionLookup>> {
-        self.with(|c| {
-            c.prepare_cached(session_with_partnership_sql!("?1"))?
-                .query_row([token_hash], |r| {
-                    Ok(SessionLookup {
-                        session: SessionRow {
-                            token_hash: r.get(0)?,
-                            person_id: r.get(1)?,
-                            csrf_token: r.get(2)?,
-                            created_at_us: r.get(3)?,
-                            last_seen_us: r.get(4)?,
-                            expires_at_us: r.get(5)?,
-                            draft: r.get(6)?,
-                        },
-                        partnership_id: r.get(7)?,
-                        config_version: r.get(8)?,
-                        chain_seq: r.get::<_, Option<i64>>(9)?.unwrap_or(0),
-                    })
-                })
-                .optional()
+        self.read(SESSION_WITH_PARTNERSHIP, token_hash, |r| {
+            accounts::session_lookup(r)
         })
     }
 
-    /// `Store::stream_version` (a command's check that the configuration it decided on stands).
+    /// `EventLog::stream_version` (a command's check that the configuration it decided on
+    /// stands).
     pub(crate) fn stream_version(&self, partnership_id: &str, stream: &str) -> Option<i64> {
+        let sql = statements::sqlite_text(statements::STREAM_VERSION);
         self.with(|c| {
-            c.prepare_cached(&super::statements::sqlite_text(
-                super::statements::STREAM_VERSION,
-            ))?
-            .query_row([partnership_id, stream], |r| {
-                Ok(r.get::<_, Option<i64>>(0)?.unwrap_or(0))
-            })
-        })
+            c.prepare_cached(&sql)?
+                .query_row([partnership_id, stream], |r| {
+                    Ok(Lite(r).int("version").map(|v| v.unwrap_or(0)))
+                })
+        })?
+        .ok()
     }
 
-    /// `Store::escalation`.
+    /// `Escalations::escalation`.
     pub(crate) fn escalation(&self, id: &str) -> Option<Option<EscalationRow>> {
-        self.with(|c| {
-            c.prepare_cached(concat!(
-                "SELECT ",
-                escalation_columns!(),
-                " FROM escalations WHERE id = ?1"
-            ))?
-            .query_row([id], |r| {
-                Ok(EscalationRow {
-                    id: r.get(0)?,
-                    partnership_id: r.get(1)?,
-                    reference: r.get(2)?,
-                    procedure_version: r.get(3)?,
-                    version: r.get(4)?,
-                    route: r.get(5)?,
-                    subject: r.get(6)?,
-                    child_status: r.get(7)?,
-                    category: r.get(8)?,
-                    status: r.get(9)?,
-                    outcome: r.get(10)?,
-                    current_stage: r.get(11)?,
-                    stage_due: r.get(12)?,
-                    overall_due: r.get(13)?,
-                    raised_at_us: r.get(14)?,
-                    raised_on: r.get(15)?,
-                    closed_at_us: r.get(16)?,
-                    resolved_by_events: r.get(17)?,
-                    raised_by: r.get(18)?,
-                    raising_agency_id: r.get(19)?,
-                    receiving_agency_id: r.get(20)?,
-                    receiving_person_id: r.get(21)?,
-                    summary: r.get(22)?,
-                    updated_at_us: r.get(23)?,
-                    wake_on: r.get(24)?,
-                })
-            })
-            .optional()
+        self.read(escalations::ESCALATION.get(Dialect::Sqlite), id, |r| {
+            escalations::escalation_row(r)
         })
     }
 
-    /// `Store::escalation_officers`: a few rows by the primary key's prefix.
+    /// `Escalations::escalation_officers`: a few rows by the primary key's prefix.
     pub(crate) fn escalation_officers(&self, id: &str) -> Option<Vec<EscalationOfficerRow>> {
-        self.with(|c| {
-            c.prepare_cached(concat!(
-                "SELECT ",
-                escalation_officer_columns!(),
-                " FROM escalation_officers WHERE escalation_id = ?1 ORDER BY stage, agency_id, person_id"
-            ))?
-            .query_map([id], |r| {
-                Ok(EscalationOfficerRow {
-                    escalation_id: r.get(0)?,
-                    partnership_id: r.get(1)?,
-                    stage: r.get(2)?,
-                    agency_id: r.get(3)?,
-                    person_id: r.get(4)?,
-                    since_us: r.get(5)?,
-                })
-            })?
-            .collect()
-        })
+        let rows = self.with(|c| {
+            c.prepare_cached(escalations::OFFICERS.get(Dialect::Sqlite))?
+                .query_map([id], |r| Ok(escalations::officer_row(&Lite(r))))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        rows.into_iter().collect::<Result<_, _>>().ok()
     }
+
+    /// The row `sql` finds for `key`, read by `read`. `None` (ask the pool) when SQLite could
+    /// not answer here or the row could not be read: the pool's read then says where.
+    fn read<T>(
+        &self,
+        sql: &str,
+        key: &str,
+        read: impl Fn(&Lite<'_, '_>) -> Result<T, StoreError>,
+    ) -> Option<Option<T>> {
+        let found = self.with(|c| {
+            c.prepare_cached(&statements::sqlite_text(sql))?
+                .query_row([key], |r| Ok(read(&Lite(r))))
+                .optional()
+        })?;
+        found.transpose().ok()
+    }
+}
+
+/// A rusqlite row, read by column name like sqlx's (see `cells.rs`).
+pub(crate) struct Lite<'a, 'r>(pub(crate) &'a rusqlite::Row<'r>);
+
+impl Read for Lite<'_, '_> {
+    fn text(&self, column: &str) -> Result<Option<String>, sqlx::Error> {
+        self.0.get(column).map_err(decode)
+    }
+    fn int(&self, column: &str) -> Result<Option<i64>, sqlx::Error> {
+        self.0.get(column).map_err(decode)
+    }
+    fn flag(&self, column: &str) -> Result<Option<bool>, sqlx::Error> {
+        self.0.get(column).map_err(decode)
+    }
+    fn bytes(&self, column: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        self.0.get(column).map_err(decode)
+    }
+}
+
+fn decode(e: rusqlite::Error) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(e))
 }

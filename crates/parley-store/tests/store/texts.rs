@@ -1,7 +1,8 @@
-//! Whatever text an append carries comes back exactly as it went in, on both backends. On
-//! PostgreSQL a batch is sent as literals in the statement text (`backend/pg_writer.rs`), so
-//! this is the test of that quoting: quotes, backslashes, dollar signs, statement separators
-//! and any Unicode, through the real server.
+//! Whatever text an append carries comes back exactly as it went in, on both backends. Every
+//! value is bound as a parameter (on PostgreSQL as arrays, `backend/postgres/batch.rs`), never
+//! written into SQL text; this keeps the proof of it: quotes, backslashes, dollar signs,
+//! statement separators and any Unicode, through the real server, by each way a batch is
+//! written (the first read first, the rest decided in memory).
 
 use parley_store::rows::{AgencyRow, Op, PartnershipRow};
 use parley_store::{AppendRequest, Backend, NewEvent, StoreError};
@@ -11,7 +12,7 @@ use proptest::test_runner::TestRunner;
 
 use crate::backends;
 
-/// Pieces that would break a careless quoting.
+/// Pieces that would break text spliced into SQL.
 const AWKWARD: &[&str] = &[
     "'",
     "''",
@@ -116,6 +117,23 @@ async fn any_text_is_stored_exactly() {
                 result.unwrap();
             }
         }
+        // Two commands renaming one agency: two writes of the table in one transaction (the
+        // second way on PostgreSQL), the later name kept.
+        let renames = (0..2)
+            .map(|i| {
+                let texts = &cases[8 + i];
+                let op = Op::Agency(AgencyRow {
+                    id: "a0-0".to_owned(),
+                    partnership_id: "p".to_owned(),
+                    name: texts[3].clone(),
+                    sector: texts[4].clone(),
+                });
+                request("p", format!("rename-{i}"), texts, vec![op])
+            })
+            .collect();
+        for result in store.append_batch(renames).await.unwrap() {
+            result.unwrap();
+        }
         let streams: Vec<String> = (0..8)
             .flat_map(|b| (0..8).map(move |i| format!("a{b}-{i}")))
             .collect();
@@ -128,8 +146,20 @@ async fn any_text_is_stored_exactly() {
             assert_eq!(e.actor.as_deref(), Some(texts[0].as_str()), "{what}");
             assert_eq!(e.reason.as_deref(), Some(texts[1].as_str()), "{what}");
             assert_eq!(e.payload.as_deref(), Some(texts[2].as_str()), "{what}");
+            // The first agency was renamed last by case 9.
+            let named = if n == 0 { &cases[9] } else { texts };
             let a = agencies.iter().find(|a| a.id == id).unwrap();
-            assert_eq!((&a.name, &a.sector), (&texts[3], &texts[4]), "{what}");
+            assert_eq!((&a.name, &a.sector), (&named[3], &named[4]), "{what}");
+        }
+        let renames = ["rename-0".to_owned(), "rename-1".to_owned()];
+        let events = store.stream_events("p", &renames).await.unwrap();
+        for (i, stream) in renames.iter().enumerate() {
+            let texts = &cases[8 + i];
+            let e = events.iter().find(|l| &l.stream == stream).unwrap();
+            let what = format!("{:?}: rename {i} {texts:?}", db.backend);
+            assert_eq!(e.actor.as_deref(), Some(texts[0].as_str()), "{what}");
+            assert_eq!(e.reason.as_deref(), Some(texts[1].as_str()), "{what}");
+            assert_eq!(e.payload.as_deref(), Some(texts[2].as_str()), "{what}");
         }
         assert_eq!(store.partnerships().await.unwrap()[0].name, cases[0][3]);
         let report = parley_store::audit::verify(&*store).await.unwrap();

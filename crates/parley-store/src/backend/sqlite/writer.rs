@@ -19,9 +19,13 @@ use std::time::Duration;
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use super::statements::{self, Arg, Statement};
-use crate::backend::probe::RawShape;
-use crate::{AppendRequest, Appended, StoreError};
+use super::inline::Lite;
+use crate::StoreError;
+use crate::backend::careful::{ENSURE_HEAD, READ_HEAD};
+use crate::backend::cells::Cells;
+use crate::backend::driver::Dialect;
+use crate::backend::request::{AppendRequest, Appended};
+use crate::backend::statements::{self, Arg, Statement};
 
 #[derive(Debug)]
 pub(crate) struct SqliteWriter {
@@ -38,11 +42,13 @@ impl rusqlite::ToSql for Arg<'_> {
                 ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes()))
             }
             Arg::Owned(v) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
-            Arg::OptText(None) | Arg::OptInt(None) => ToSqlOutput::Owned(Value::Null),
+            Arg::OptText(None) | Arg::OptInt(None) | Arg::OptBlob(None) => {
+                ToSqlOutput::Owned(Value::Null)
+            }
             Arg::Int(v) | Arg::OptInt(Some(v)) => ToSqlOutput::Owned(Value::Integer(*v)),
             // As sqlx stores a bool in SQLite: 0 or 1.
             Arg::Bool(v) => ToSqlOutput::Owned(Value::Integer(i64::from(*v))),
-            Arg::Blob(v) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
+            Arg::Blob(v) | Arg::OptBlob(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
         })
     }
 }
@@ -78,8 +84,10 @@ impl SqliteWriter {
         )?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
-        let journal: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
-        let synchronous: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        let journal: String =
+            conn.query_row("PRAGMA journal_mode", [], |r| r.get("journal_mode"))?;
+        let synchronous: i64 =
+            conn.query_row("PRAGMA synchronous", [], |r| r.get("synchronous"))?;
         if !journal.eq_ignore_ascii_case("wal") || synchronous < 2 {
             return Err(StoreError::Durability(format!(
                 "the SQLite writer found journal_mode={journal} synchronous={synchronous}; Parley needs WAL and FULL"
@@ -89,11 +97,12 @@ impl SqliteWriter {
     }
 
     /// The raw ceiling on this connection's driver and settings: one transaction (`BEGIN
-    /// IMMEDIATE`, `shape.rows` single-row INSERTs, `COMMIT`) after another into `raw_ceiling`
+    /// IMMEDIATE`, `rows` single-row INSERTs of `note`, `COMMIT`) after another into `raw_ceiling`
     /// for `run_for`. Returns how many committed and the time taken. Blocks.
     pub(crate) fn raw_insert_loop(
         &self,
-        shape: &RawShape,
+        rows: u32,
+        note: &str,
         run_for: Duration,
     ) -> Result<(u64, Duration), StoreError> {
         let mut conn = self.open()?;
@@ -101,11 +110,11 @@ impl SqliteWriter {
         let mut commits = 0u64;
         while started.elapsed() < run_for {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for _ in 0..shape.rows {
+            for _ in 0..rows {
                 tx.prepare_cached("INSERT INTO raw_ceiling (at_us, note) VALUES (?1, ?2)")?
                     .execute(rusqlite::params![
                         jiff::Timestamp::now().as_microsecond(),
-                        shape.note
+                        note
                     ])?;
             }
             tx.commit()?;
@@ -114,7 +123,7 @@ impl SqliteWriter {
         Ok((commits, started.elapsed()))
     }
 
-    /// Writes a batch of requests in one transaction (see `Store::append_batch`). Blocks until
+    /// Writes a batch of requests in one transaction (see `EventLog::append_batch`). Blocks until
     /// the commit is durable: call it from a blocking thread.
     pub(crate) fn append_batch(
         &self,
@@ -227,16 +236,18 @@ fn append_one(conn: &Connection, request: &AppendRequest) -> Result<Appended, St
 }
 
 fn execute(conn: &Connection, s: &Statement<'_>) -> rusqlite::Result<usize> {
-    conn.prepare_cached(&statements::sqlite_text(s.sql.text))?
+    conn.prepare_cached(&statements::sqlite_text(s.sql.text()))?
         .execute(rusqlite::params_from_iter(s.args.iter()))
 }
 
 fn stream_version_for(conn: &Connection, req: &AppendRequest) -> Result<i64, StoreError> {
     let read = |stream: &str| -> Result<i64, StoreError> {
-        let v: Option<i64> = conn
-            .prepare_cached(&statements::sqlite_text(statements::STREAM_VERSION))?
-            .query_row([req.partnership_id.as_str(), stream], |r| r.get(0))?;
-        Ok(v.unwrap_or(0))
+        conn.prepare_cached(&statements::sqlite_text(statements::STREAM_VERSION))?
+            .query_row([req.partnership_id.as_str(), stream], |r| {
+                let lite = Lite(r);
+                Ok(Cells::new(&lite, "events", &[]).opt_int("version"))
+            })?
+            .map(|v| v.unwrap_or(0))
     };
     let current = read(&req.stream)?;
     let partnership = match req.partnership_version {
@@ -248,15 +259,21 @@ fn stream_version_for(conn: &Connection, req: &AppendRequest) -> Result<i64, Sto
 
 /// The chain's head, made at genesis if it has none (the write lock is already held).
 fn read_head(conn: &Connection, partnership_id: &str) -> Result<(i64, Vec<u8>), StoreError> {
-    let read = || {
-        conn.prepare_cached(&statements::sqlite_text(statements::READ_HEAD))?
-            .query_row([partnership_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
+    let read = || -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+        let head = conn
+            .prepare_cached(READ_HEAD.get(Dialect::Sqlite))?
+            .query_row([partnership_id], |r| {
+                let lite = Lite(r);
+                let c = Cells::new(&lite, "chain_heads", &["partnership_id"]);
+                Ok(c.int("seq").and_then(|seq| Ok((seq, c.bytes("hash")?))))
+            })
+            .optional()?;
+        head.transpose()
     };
     if let Some(head) = read()? {
         return Ok(head);
     }
-    conn.prepare_cached(&statements::sqlite_text(statements::ENSURE_HEAD))?
+    conn.prepare_cached(&statements::sqlite_text(ENSURE_HEAD))?
         .execute(rusqlite::params![
             partnership_id,
             crate::chain::GENESIS.as_slice()
@@ -269,7 +286,7 @@ fn write_head(
     partnership_id: &str,
     head: &(i64, Vec<u8>),
 ) -> Result<(), StoreError> {
-    conn.prepare_cached(&statements::sqlite_text(statements::WRITE_HEAD.text))?
+    conn.prepare_cached(&statements::sqlite_text(statements::WRITE_HEAD.text()))?
         .execute(rusqlite::params![partnership_id, head.0, head.1])?;
     Ok(())
 }
@@ -294,10 +311,7 @@ fn write_request(
             continue;
         }
         if let Err(e) = execute(conn, row) {
-            return Err(match statements::lost_race(req, &chained, i) {
-                Some(conflict) if crate::is_sqlite_unique_violation(&e) => conflict,
-                _ => e.into(),
-            });
+            return Err(statements::refusal(req, &chained, i, e.into()));
         }
     }
     Ok(statements::appended(&chained, current, head))
