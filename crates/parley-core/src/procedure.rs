@@ -8,6 +8,8 @@ mod not_carried;
 mod parse;
 mod prompts;
 mod reports;
+#[cfg(test)]
+mod test_support;
 
 use std::fmt;
 

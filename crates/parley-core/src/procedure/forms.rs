@@ -218,29 +218,12 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::FormLayout;
-    use crate::procedure::{line_col, parse};
+    use crate::procedure::test_support::problems_without;
     use crate::seeds;
 
-    /// A built-in procedure without its `[[form]]` tables, with `extra` at its end: the
-    /// problems as (line within `extra`, message).
+    /// A built-in procedure without its `[[form]]` tables, with `extra` at its end.
     fn problems(seed: &str, extra: &str) -> Vec<(usize, String)> {
-        let source = seeds::source(seed).unwrap();
-        let at = source.find("\n[[form]]").unwrap();
-        let end = at + 1 + source[at + 1..].find("\n# ---").unwrap();
-        let base = format!("{}{}", &source[..at], &source[end..]);
-        let source = format!("{base}\n{extra}");
-        let first = line_col(&source, base.len() + 1).0;
-        match parse(&source) {
-            Ok(_) => Vec::new(),
-            Err(e) => e
-                .diagnostics
-                .iter()
-                .map(|d| {
-                    let line = d.span.as_ref().map_or(0, |s| line_col(&source, s.start).0);
-                    (line + 1 - first, d.message.clone())
-                })
-                .collect(),
-        }
+        problems_without(seed, "form", extra)
     }
 
     #[test]

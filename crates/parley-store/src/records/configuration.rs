@@ -63,7 +63,18 @@ impl Records {
         partnership_id: &str,
         days: Vec<String>,
     ) -> Result<(), StoreError> {
-        let payload = Payload::ClosureDaysSet { days };
+        self.set(at, actor, partnership_id, Payload::ClosureDaysSet { days })
+            .await
+    }
+
+    /// Records a setting of the partnership on its stream.
+    async fn set(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        partnership_id: &str,
+        payload: Payload,
+    ) -> Result<(), StoreError> {
         self.commit(
             partnership_id,
             stream::PARTNERSHIP,
@@ -89,17 +100,7 @@ impl Records {
         let payload = Payload::ReportThresholdSet {
             threshold: threshold.get(),
         };
-        self.commit(
-            partnership_id,
-            stream::PARTNERSHIP,
-            None,
-            at,
-            actor,
-            None,
-            payload,
-        )
-        .await?;
-        Ok(())
+        self.set(at, actor, partnership_id, payload).await
     }
 
     /// The threshold of the partnership's published reports: the one it set, or the default.

@@ -135,10 +135,6 @@ async fn page(
 /// The report page for `parley report --format html`: the same template as the web page,
 /// with no one signed in (no menu) and its download links to the server's `/api/reports`.
 pub fn standalone_html(report: &reports::Report) -> Result<String, AppError> {
-    let env = crate::templates::environment();
-    let template = env
-        .get_template("reports.html")
-        .map_err(|e| AppError::Internal(format!("template reports.html: {e}")))?;
     let period = report.current.period;
     let page = Page {
         page_title: "Reports",
@@ -151,9 +147,18 @@ pub fn standalone_html(report: &reports::Report) -> Result<String, AppError> {
         own: own::offered(&report.procedure, report.as_of),
         report: Some(view(report, "/api/reports")?),
     };
+    standalone("reports.html", &page)
+}
+
+/// A page rendered with no one signed in (no menu), for the CLI.
+fn standalone<T: Serialize>(name: &str, page: &T) -> Result<String, AppError> {
+    let env = crate::templates::environment();
+    let template = env
+        .get_template(name)
+        .map_err(|e| AppError::Internal(format!("template {name}: {e}")))?;
     template
-        .render(minijinja::Value::from(minijinja::value::Serde(&page)))
-        .map_err(|e| AppError::Internal(format!("template reports.html: {e:#}")))
+        .render(minijinja::Value::from(minijinja::value::Serde(page)))
+        .map_err(|e| AppError::Internal(format!("template {name}: {e:#}")))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -232,10 +237,6 @@ async fn own_report(
 
 /// A procedure's report as a page for `parley report --procedure-report ID --format html`.
 pub fn standalone_own_html(report: &own::OwnReport) -> Result<String, AppError> {
-    let env = crate::templates::environment();
-    let template = env
-        .get_template("reports_procedure.html")
-        .map_err(|e| AppError::Internal(format!("template reports_procedure.html: {e}")))?;
     let page = OwnPage {
         page_title: report.spec.title.clone(),
         form: Form {
@@ -245,7 +246,5 @@ pub fn standalone_own_html(report: &own::OwnReport) -> Result<String, AppError> 
         errors: FieldErrors::default(),
         report: Some(own_page::view(report)?),
     };
-    template
-        .render(minijinja::Value::from(minijinja::value::Serde(&page)))
-        .map_err(|e| AppError::Internal(format!("template reports_procedure.html: {e:#}")))
+    standalone("reports_procedure.html", &page)
 }
