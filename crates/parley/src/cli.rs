@@ -62,6 +62,8 @@ enum Command {
     Mail(crate::notify_cmd::MailCommand),
     /// A partnership's report of a period: JSON, CSV, PDF or HTML.
     Report(crate::report_cmd::ReportArgs),
+    /// One of the procedure's forms of an escalation as PDF, as a person sees it.
+    Forms(crate::forms_cmd::FormsArgs),
     /// Run the web application and JSON API.
     Serve(crate::web_cmd::ServeArgs),
     /// Seed demo data into a fresh embedded database and serve it (`demo seed`: only seed).
@@ -189,6 +191,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Notifications(c) => block_on(crate::notify_cmd::notifications(c, ctx)),
         Command::Mail(c) => block_on(crate::notify_cmd::mail(c, ctx)),
         Command::Report(a) => block_on(crate::report_cmd::run(a, ctx)),
+        Command::Forms(a) => block_on(crate::forms_cmd::run(a, ctx)),
         Command::Serve(a) => block_on(crate::web_cmd::serve(a, ctx)),
         Command::Demo(a) => block_on(crate::web_cmd::demo(a, ctx, database_given)),
         Command::User(c) => block_on(crate::web_cmd::user(c, ctx)),

@@ -7,6 +7,7 @@ mod command;
 mod data_cmd;
 mod deadlines_cmd;
 mod demo_cmd;
+mod forms_cmd;
 mod notify_cmd;
 mod report_cmd;
 mod token_cmd;

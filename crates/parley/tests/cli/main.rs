@@ -7,6 +7,7 @@ mod audit;
 mod calendar;
 mod crash;
 mod data;
+mod forms;
 mod load;
 mod mail;
 mod operators;
@@ -88,6 +89,7 @@ fn every_command_has_help() {
         vec!["calendar", "import", "--help"],
         vec!["timeline", "--help"],
         vec!["report", "--help"],
+        vec!["forms", "--help"],
         vec!["serve", "--help"],
         vec!["demo", "--help"],
         vec!["user", "add", "--help"],

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::{Run, parley_in};
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -24,7 +24,7 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 }
 
 /// A demo seeded into `dir/parley.db` as of 2026-11-20; the partnerships' short names and ids.
-fn seeded(dir: &Path) -> Vec<(String, String)> {
+pub(crate) fn seeded(dir: &Path) -> Vec<(String, String)> {
     let url = format!("sqlite://{}", dir.join("parley.db").display());
     block_on(async {
         let records = Records::open(&url).await.unwrap();
@@ -449,7 +449,7 @@ fn procedure_reports_list_what_the_events_say() {
 
 /// The text of a PDF (pdftotext, from `scripts/pdf-tools`); `None`, loudly, when the tool is
 /// missing outside CI.
-fn pdftotext(path: &Path) -> Option<String> {
+pub(crate) fn pdftotext(path: &Path) -> Option<String> {
     match Command::new("pdftotext").arg(path).arg("-").output() {
         Ok(out) if out.status.success() => Some(
             String::from_utf8(out.stdout)
