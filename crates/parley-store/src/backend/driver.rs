@@ -41,6 +41,9 @@ impl Dialect {
     /// - `{for_update}`: lock the rows read for the transaction (SQLite's `BEGIN IMMEDIATE`
     ///   already holds the only write lock).
     /// - `{skip_locked}`: lock the rows read, skipping those another transaction holds.
+    ///
+    /// On SQLite every `$N` becomes `?N`, which rusqlite (SQLite's writer and inline reads)
+    /// takes as well as sqlx; no statement holds a `$` anywhere else.
     pub(crate) fn render(self, sql: &str) -> String {
         let mut out = String::with_capacity(sql.len() + 64);
         let mut rest = sql;
@@ -109,8 +112,7 @@ impl DialectSql {
         }
     }
 
-    /// The text in `dialect`. On SQLite the placeholders are `?N`, which rusqlite (SQLite's
-    /// own writer and inline reads) and sqlx both take.
+    /// The text in `dialect`.
     pub(crate) fn get(&'static self, dialect: Dialect) -> &'static str {
         let slot = match dialect {
             Dialect::Sqlite => &self.sqlite,
