@@ -3,27 +3,25 @@
 //! A refused change answers 422 with a problem body whose `errors` list each field's problem;
 //! for a procedure file, with the line and column of each.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Extension, Json};
 use serde::Serialize;
 use utoipa::OpenApi;
 
 use super::Problem;
-use super::body::{ApiJson, invalid};
+use super::body::ApiJson;
 use crate::access::ADMINISTRATOR;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::route::{Route, Rule, route};
-use crate::security::RequestId;
 use crate::service::admin::{
-    self as svc, AdminAgency, AdminError, AdminPerson, AgencyFields, AgencyOfficers, ClosureDay,
-    ClosureDays, ClosureDaysFields, InputError, NamedOfficerFields, NamedOfficers, OfficerCell,
-    OfficerStage, PersonFields, ProcedureFields, ProcedureSource, ProcedureVersion,
-    ProcedureVersions,
+    self as svc, AdminAgency, AdminPerson, AgencyFields, AgencyOfficers, ClosureDay, ClosureDays,
+    ClosureDaysFields, NamedOfficerFields, NamedOfficers, OfficerCell, OfficerStage, PersonFields,
+    ProcedureFields, ProcedureSource, ProcedureVersion, ProcedureVersions,
 };
 
 const ADMIN: Rule = Rule::Roles(&[ADMINISTRATOR]);
@@ -115,7 +113,7 @@ pub fn routes() -> Vec<Route> {
         ClosureDays,
         ClosureDay,
         ClosureDaysFields,
-        InputError
+        crate::error::FieldError
     )),
     tags((name = "administration", description = "A partnership's set-up: agencies, people, named officers, procedure versions and closure days. Administrators only."))
 )]
@@ -126,21 +124,13 @@ pub fn doc() -> utoipa::openapi::OpenApi {
     Doc::openapi()
 }
 
-/// A change's answer: `status` with the result, 422 with the problems, or the error.
+/// A change's answer: `status` with the result. A refused change is the error's 422 problem
+/// listing each field's problem.
 fn answer<T: Serialize>(
-    result: Result<T, AdminError>,
+    result: Result<T, AppError>,
     status: StatusCode,
-    request_id: Option<Extension<RequestId>>,
 ) -> Result<Response, AppError> {
-    match result {
-        Ok(v) => Ok((status, Json(v)).into_response()),
-        Err(AdminError::Invalid(errors)) => Ok(invalid(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            request_id.map(|Extension(r)| r).as_ref(),
-            errors,
-        )),
-        Err(AdminError::Failed(e)) => Err(e),
-    }
+    Ok((status, Json(result?)).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,13 +156,11 @@ async fn list_agencies(
 async fn add_agency(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<AgencyFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::add_agency(&state, &user, &f).await,
         StatusCode::CREATED,
-        request_id,
     )
 }
 
@@ -200,13 +188,11 @@ async fn list_people(
 async fn add_person(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<PersonFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::save_person(&state, &user, None, &f).await,
         StatusCode::CREATED,
-        request_id,
     )
 }
 
@@ -237,13 +223,11 @@ async fn change_person(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<PersonFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::save_person(&state, &user, Some(&id), &f).await,
         StatusCode::OK,
-        request_id,
     )
 }
 
@@ -271,14 +255,10 @@ async fn list_named_officers(
 async fn set_named_officer(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<NamedOfficerFields>,
 ) -> Result<Response, AppError> {
-    let result = match svc::set_named_officers(&state, &user, std::slice::from_ref(&f)).await {
-        Ok(()) => Ok(svc::named_officers(&state, &user).await?),
-        Err(e) => Err(e),
-    };
-    answer(result, StatusCode::OK, request_id)
+    svc::set_named_officers(&state, &user, std::slice::from_ref(&f)).await?;
+    answer(svc::named_officers(&state, &user).await, StatusCode::OK)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,13 +286,11 @@ async fn list_versions(
 async fn adopt_version(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<ProcedureFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::adopt_procedure(&state, &user, &f.source).await,
         StatusCode::CREATED,
-        request_id,
     )
 }
 
@@ -354,13 +332,11 @@ async fn get_closure_days(
 async fn set_closure_days(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<ClosureDaysFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::set_closure_days(&state, &user, &f).await,
         StatusCode::OK,
-        request_id,
     )
 }
 

@@ -13,7 +13,7 @@ use super::body::ApiQuery;
 use crate::access::BUSINESS_TEAM;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::route::{Route, Rule, route};
 use crate::service::partnership::{
     self, FilterOption, FilterOptions, FilterProblem, FilterQuery, Filters, PageItem, PageLink,
@@ -61,7 +61,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         (status = 200, body = PartnershipView),
         (status = 401, body = Problem),
         (status = 403, body = Problem, description = "Not in the partnership business team"),
-        (status = 422, body = Problem, description = "A filter names nothing: an unknown stage, agency, category or status, or a bad page")
+        (status = 422, body = Problem, description = "A filter names nothing: an unknown stage, agency, category or status, or a bad page (`errors`, one a filter)")
     ),
     security(("token" = [])))]
 async fn escalations(
@@ -71,13 +71,8 @@ async fn escalations(
 ) -> Result<Json<PartnershipView>, AppError> {
     let prepared = partnership::prepare(&state, &user, &q).await?;
     if !prepared.problems.is_empty() {
-        return Err(AppError::BadRequest(
-            prepared
-                .problems
-                .iter()
-                .map(|p| format!("{} ({}={:?})", p.message, p.field, p.value))
-                .collect::<Vec<_>>()
-                .join("; "),
+        return Err(AppError::Invalid(
+            prepared.problems.iter().map(FieldError::from).collect(),
         ));
     }
     Ok(Json(

@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use super::{FieldErrors, invalid, render};
+use super::{invalid, render};
 use crate::api::reports::READERS;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorSummary, FieldErrors};
 use crate::route::{Route, route};
 use crate::service::Context;
 use crate::service::reports::page::{PresetLink, ReportView, presets, view};
@@ -42,7 +42,7 @@ struct Form {
 struct Page {
     page_title: &'static str,
     form: Form,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     presets: Vec<PresetLink>,
     report: Option<ReportView>,
 }
@@ -105,7 +105,7 @@ async fn page(
         Page {
             page_title: "Reports",
             form,
-            errors,
+            errors: ErrorSummary::of(&errors),
             presets: presets("/reports", ctx.today),
             report,
         },
@@ -131,7 +131,7 @@ pub fn standalone_html(report: &reports::Report) -> Result<String, AppError> {
             from: period.from().to_string(),
             to: period.to().to_string(),
         },
-        errors: FieldErrors::default(),
+        errors: ErrorSummary::default(),
         presets: presets("/reports", report.as_of),
         report: Some(view(report, "/api/reports")?),
     };

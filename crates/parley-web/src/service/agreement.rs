@@ -106,10 +106,7 @@ fn lower(label: &str) -> String {
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> ActError {
-    ActError::Invalid {
-        field: field.to_owned(),
-        message: message.into(),
-    }
+    ActError::invalid(field, message)
 }
 
 /// The `may` action a proposal is made and answered under.
@@ -287,7 +284,7 @@ pub fn answers(
     .into_iter()
     .map(|(kind, label)| {
         let event = answer(kind, access, state, may).map_err(|e| match e {
-            ActError::Invalid { message, .. } => message,
+            ActError::Invalid(e) => e.message,
             _ => "You cannot answer this proposal".to_owned(),
         });
         (kind, label.to_owned(), event)

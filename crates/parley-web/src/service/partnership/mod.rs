@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::{Context, EscalationLine};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 
 #[cfg(test)]
 mod tests;
@@ -79,6 +79,14 @@ pub struct FilterProblem {
     pub field: &'static str,
     pub value: String,
     pub message: String,
+}
+
+/// The field error of a filter that names nothing: on its query parameter, with the
+/// message (the value sent is not repeated).
+impl From<&FilterProblem> for FieldError {
+    fn from(p: &FilterProblem) -> Self {
+        FieldError::new(p.field, p.message.clone())
+    }
 }
 
 /// One value a filter can take.
