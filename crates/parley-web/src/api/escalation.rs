@@ -64,6 +64,8 @@ pub fn routes() -> Vec<Route> {
         crate::service::day_one::DayOneView,
         crate::service::prompts::PromptView,
         crate::service::agreement::ProposalView,
+        crate::service::agreement::ProposalKind,
+        crate::service::agreement::ProposalStatus,
         crate::service::agreement::DissentStatement,
         PersonRef,
         ProcedureRef,

@@ -36,6 +36,7 @@ pub fn routes() -> Vec<Route> {
         PartnershipView,
         Filters,
         FilterProblem,
+        crate::service::partnership::StatusFilter,
         FilterOptions,
         FilterOption,
         Pagination,

@@ -214,15 +214,9 @@ mod tests {
     }
 
     #[test]
-    fn a_file_problem_reads_with_its_position() {
-        let e = FieldError {
-            line: Some(3),
-            column: Some(7),
-            help: Some("one of a, b".to_owned()),
-            ..FieldError::new("source", "unknown key")
-        };
-        assert_eq!(e.text(), "Line 3, column 7: unknown key (one of a, b)");
+    fn a_whole_request_error_reads_as_its_message() {
         assert_eq!(FieldError::whole("No").text(), "No");
         assert!(FieldError::whole("No").is_whole());
+        assert!(!FieldError::new("name", "No").is_whole());
     }
 }

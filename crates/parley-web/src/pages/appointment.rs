@@ -110,7 +110,7 @@ async fn submit(
         person_id: person_id.to_owned(),
     };
     match svc::appoint(&state, &user, &id, &request).await {
-        Ok(_) => Ok(Redirect::to(&format!("/escalations/{id}?done=appointed")).into_response()),
+        Ok(_) => Ok(Redirect::to(&esc::Done::Appointed.href(&id)).into_response()),
         Err(ActError::Invalid(e)) => {
             errors.add(field::APPOINTEE, e.message);
             let page = show(&state, &user, &id, chosen, errors).await?;

@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, ErrorSummary, FieldError};
 use crate::route::{Route, Rule, route};
-use crate::service::partnership::{self, FilterOption, FilterQuery, PartnershipView};
+use crate::service::partnership::{self, FilterOption, FilterQuery, PartnershipView, StatusFilter};
 
 pub fn routes() -> Vec<Route> {
     vec![route(
@@ -88,7 +88,11 @@ async fn page(
             f.category.as_deref(),
             "Any category",
         ),
-        status_items: items(&view.options.statuses, f.status.as_deref(), "Any status"),
+        status_items: items(
+            &view.options.statuses,
+            f.status.map(StatusFilter::as_str),
+            "Any status",
+        ),
         has_errors: !errors.is_empty(),
         errors,
         view,

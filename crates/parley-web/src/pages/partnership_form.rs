@@ -148,10 +148,7 @@ async fn submit(
     let mut errors = FieldErrors::default();
     let failed = match svc::send(&state, &user, &id, &request).await {
         Ok(_) => {
-            return Ok(
-                Redirect::to(&format!("/escalations/{id}?done=partnership-form-sent"))
-                    .into_response(),
-            );
+            return Ok(Redirect::to(&esc::Done::PartnershipFormSent.href(&id)).into_response());
         }
         Err(ActError::Invalid(e)) => {
             errors.push(*e);

@@ -59,6 +59,14 @@ fn assert_error_page(r: &Resp, status: u16, what: &str) {
 }
 
 /// An API problem: JSON, the code, the request id, no internals.
+/// The fields a refusal's `errors` name, in order.
+fn error_fields(problem: &serde_json::Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
 fn assert_problem(r: &Resp, status: u16, code: &str, what: &str) {
     assert_eq!(r.status.as_u16(), status, "{what}: {}", excerpt(&r.body));
     assert!(
@@ -212,12 +220,7 @@ async fn api_errors_are_problem_bodies_with_a_code() {
         "GET /api/partnership/escalations?stage=99",
     );
     let v = r.json();
-    let fields: Vec<&str> = v["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&v);
     assert_eq!(fields, ["stage", "status"], "{v}");
     assert!(
         v["errors"][0]["message"]
@@ -270,12 +273,7 @@ async fn api_errors_are_problem_bodies_with_a_code() {
     );
     // The one shape of a refusal: each member's problem in `errors`, named as sent.
     let v = r.json();
-    let fields: Vec<&str> = v["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&v);
     assert_eq!(fields, ["to_person_id", "message"], "{v}");
     assert!(
         v["detail"]

@@ -529,10 +529,7 @@ pub(crate) async fn submit(
         };
         match svc::act(&state, &user, &id, &request).await {
             Ok(_) => {
-                return Ok(
-                    Redirect::to(&format!("/escalations/{id}?done={}", kind.as_str()))
-                        .into_response(),
-                );
+                return Ok(Redirect::to(&svc::Done::Action(kind).href(&id)).into_response());
             }
             Err(ActError::Conflict { .. }) => {
                 let loaded = svc::load(&state, &user, &id).await?;

@@ -5,7 +5,7 @@ use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
 use crate::error::{ErrorSummary, FieldError};
 use crate::pages::{invalid, render};
-use crate::service::raise::{self as service, Confirmation, Field, OTHER_PROCEDURES, RaiseOptions};
+use crate::service::raise::{self as service, Confirmation, Field, OtherProcedure, RaiseOptions};
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use parley_core::names::{RedirectionKind, RouteKind};
@@ -238,11 +238,10 @@ impl Stop {
         if name == Stop::ImmediateRisk.name() {
             return Some(Stop::ImmediateRisk);
         }
-        OTHER_PROCEDURES
-            .iter()
-            .copied()
-            .find(|k| k.as_str() == name)
-            .map(Stop::Elsewhere)
+        match name.parse() {
+            Ok(OtherProcedure::Elsewhere(kind)) => Some(Stop::Elsewhere(kind)),
+            Ok(OtherProcedure::NoneOfThese) | Err(_) => None,
+        }
     }
 
     /// The stop page.

@@ -594,11 +594,43 @@ pub async fn act(
     }
 }
 
-/// The message shown after an action succeeded (`done` is the action's API name).
-pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
-    match done {
-        // The appoint page (issue 14, item 4) comes back here too, with `done=appointed`.
-        "appointed" => {
+/// What was just done on an escalation, for the message its page shows after: an action,
+/// an appointment or the partnership form sent. Pages go back to the escalation with
+/// `?done=` and its name; nothing past [`Done::parse`] reads that name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Done {
+    Action(ActionKind),
+    /// The appoint page's (issue 14, item 4).
+    Appointed,
+    PartnershipFormSent,
+}
+
+impl Done {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Done::Action(kind) => kind.as_str(),
+            Done::Appointed => "appointed",
+            Done::PartnershipFormSent => "partnership-form-sent",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Done> {
+        [Done::Appointed, Done::PartnershipFormSent]
+            .into_iter()
+            .find(|d| d.as_str() == name)
+            .or_else(|| ActionKind::parse(name).map(Done::Action))
+    }
+
+    /// The escalation's page with this message.
+    pub fn href(self, id: &str) -> String {
+        format!("/escalations/{id}?done={}", self.as_str())
+    }
+}
+
+/// The message shown after `done` succeeded, from the escalation as it now is.
+pub fn done_message(done: Done, loaded: &Loaded, view: &EscalationView) -> Option<String> {
+    let kind = match done {
+        Done::Appointed => {
             return Some(view.appointees.iter().max_by_key(|a| a.at_us).map_or_else(
                 || "The appointment was made".to_owned(),
                 |a| {
@@ -609,16 +641,15 @@ pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
                 },
             ));
         }
-        "partnership-form-sent" => {
+        Done::PartnershipFormSent => {
             return Some(match &view.partnership_form {
                 Some(f) => format!("{} was sent", f.title),
                 None => "The partnership form was sent".to_owned(),
             });
         }
-        _ => {}
-    }
-    let kind = ActionKind::parse(done)?;
-    if let Some(message) = crate::service::agreement::done_message(kind, view) {
+        Done::Action(kind) => kind,
+    };
+    if let Some(message) = crate::service::agreement::done_message(kind, loaded, view) {
         return Some(message);
     }
     Some(match kind {
@@ -626,13 +657,7 @@ pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
         ActionKind::AgreeTimescale => format!(
             "The timescale was agreed: stage {} is now due on {}",
             view.current_stage.number,
-            view.stage_deadline
-                .due
-                .parse::<jiff::civil::Date>()
-                .map_or_else(
-                    |_| view.stage_deadline.due.clone(),
-                    |d| d.strftime("%A %-d %B %Y").to_string()
-                )
+            loaded.stage_due.strftime("%A %-d %B %Y")
         ),
         ActionKind::Escalate => format!(
             "The escalation moved to {}",
