@@ -114,10 +114,6 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     /// The first message of `field`.
     pub fn get(&self, field: impl AsRef<str>) -> Option<&str> {
         self.0
@@ -137,27 +133,6 @@ impl FieldErrors {
     pub fn into_vec(self) -> Vec<FieldError> {
         self.0
     }
-
-    /// `Ok(value)` when nothing was found wrong, the errors otherwise.
-    pub fn or<T>(self, value: T) -> Result<T, super::AppError> {
-        if self.is_empty() {
-            Ok(value)
-        } else {
-            Err(self.into())
-        }
-    }
-}
-
-impl From<Vec<FieldError>> for FieldErrors {
-    fn from(list: Vec<FieldError>) -> Self {
-        FieldErrors(list)
-    }
-}
-
-impl From<FieldError> for FieldErrors {
-    fn from(e: FieldError) -> Self {
-        FieldErrors(vec![e])
-    }
 }
 
 impl IntoIterator for FieldErrors {
@@ -175,12 +150,6 @@ impl<'a> IntoIterator for &'a FieldErrors {
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
-    }
-}
-
-impl FromIterator<FieldError> for FieldErrors {
-    fn from_iter<I: IntoIterator<Item = FieldError>>(iter: I) -> Self {
-        FieldErrors(iter.into_iter().collect())
     }
 }
 
@@ -209,8 +178,6 @@ mod tests {
                 ("email", "A second one")
             ]
         );
-        assert!(e.or(()).is_err());
-        assert!(FieldErrors::default().or(1).is_ok_and(|v| v == 1));
     }
 
     #[test]
