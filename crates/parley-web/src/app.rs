@@ -9,9 +9,9 @@ use jiff::civil::Date;
 use parley_core::calendar::{BankHolidays, Calendar};
 use parley_core::deadline::calendar_for;
 use parley_core::procedure::{self, Procedure};
+use parley_store::Store;
 use parley_store::records::Records;
 use parley_store::rows::{AgencyRow, PartnershipRow};
-use parley_store::{Store, StoreError};
 
 use crate::access::Directory;
 use crate::error::AppError;
@@ -316,13 +316,16 @@ impl AppState {
                     partnership.id
                 ))
             })?;
-        let mut parsed = procedure::parse(&row.source)
-            .map_err(|d| AppError::Internal(format!("stored procedure does not parse: {d}")))?;
-        for day in &partnership.closure_days {
-            if let Ok(d) = day.parse::<Date>() {
-                parsed.calendar.closure_days.push(d);
-            }
-        }
+        let mut parsed = procedure::parse(&row.source).map_err(|d| {
+            AppError::Internal(format!(
+                "procedure version {version} of partnership {} does not parse: {d}",
+                partnership.id
+            ))
+        })?;
+        parsed
+            .calendar
+            .closure_days
+            .extend(closure_days(&partnership.id, &partnership.closure_days)?);
         let calendar = calendar_for(&parsed, &self.holidays)
             .map_err(|e| AppError::Internal(format!("calendar: {e}")))?;
         let rules = Rules {
@@ -336,20 +339,47 @@ impl AppState {
     }
 }
 
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict { .. } => AppError::Conflict(e.to_string()),
-            StoreError::NotFound(_) => AppError::NotFound,
-            StoreError::Invalid(message) => AppError::BadRequest(message),
-            other => AppError::Internal(other.to_string()),
-        }
-    }
+/// A partnership's stored closure days as dates. A day that does not read is an error naming
+/// the partnership and the day's place in the list: left out, it would move every deadline
+/// across it.
+fn closure_days(partnership_id: &str, stored: &[String]) -> Result<Vec<Date>, AppError> {
+    stored
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            day.parse::<Date>().map_err(|e| {
+                AppError::Internal(format!(
+                    "partnership {partnership_id}: closure day {i} ({day:?}) is not a date: {e}"
+                ))
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closure_day_that_does_not_read_is_an_error_with_its_place() {
+        let days = |s: &[&str]| s.iter().map(|d| (*d).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            closure_days("p1", &days(&["2026-12-24", "2026-12-31"])).unwrap(),
+            [
+                "2026-12-24".parse::<Date>().unwrap(),
+                "2026-12-31".parse().unwrap()
+            ]
+        );
+        let Err(AppError::Internal(message)) =
+            closure_days("p1", &days(&["2026-12-24", "24/12/2026"]))
+        else {
+            panic!("an unreadable closure day was accepted");
+        };
+        assert!(
+            message.contains("partnership p1: closure day 1 (\"24/12/2026\")"),
+            "{message}"
+        );
+    }
 
     fn rules(id: &str) -> Rules {
         let (_, source) = parley_core::seeds::SEEDS

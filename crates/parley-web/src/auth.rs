@@ -283,9 +283,9 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             .ok_or(AppError::Unauthenticated)?;
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
-            .map_err(|_| AppError::BadRequest("the form could not be read".to_owned()))?;
+            .map_err(|_| AppError::invalid("the form could not be read".to_owned()))?;
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| AppError::BadRequest("the form could not be read".to_owned()))?;
+            .map_err(|_| AppError::invalid("the form could not be read".to_owned()))?;
         let sent = pairs
             .iter()
             .find(|(k, _)| k == "csrf")
@@ -295,7 +295,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             return Err(AppError::Csrf);
         }
         let form = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))?;
+            .map_err(|e| AppError::invalid(format!("the form could not be read: {e}")))?;
         Ok(CsrfForm(user, form))
     }
 }

@@ -11,6 +11,7 @@ pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod hints;
+mod named;
 pub mod pages;
 pub mod permissions;
 pub mod route;

@@ -1,6 +1,6 @@
 //! Headers every response carries, and the request id every log line and error page names.
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -9,18 +9,25 @@ use axum::response::Response;
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
-/// The span of one request, made inside [`headers`] (which gives the request its id): the
-/// request id, the method and the path. The query is left out: it may carry what a person
-/// typed.
+/// The span of one request (tower-http's `TraceLayer`, made inside [`headers`], which gives
+/// the request its id): the request id, the method, the route the path matched
+/// (`/escalations/{id}`; empty when none did) and the path. The query is left out: it may
+/// carry what a person typed. Every event logged while the request is handled is inside it,
+/// so every log line of a request names its id.
 pub fn span(request: &Request) -> tracing::Span {
     let id = request
         .extensions()
         .get::<RequestId>()
         .map_or("", |r| r.0.as_str());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("", MatchedPath::as_str);
     tracing::info_span!(
         "request",
         request_id = %id,
         method = %request.method(),
+        route = %route,
         path = %request.uri().path(),
     )
 }

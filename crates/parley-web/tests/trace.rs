@@ -35,8 +35,9 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
     }
 }
 
-/// The id the response's `X-Request-Id` gives is on every line of its request, with its path,
-/// and the query is never logged.
+/// The id the response's `X-Request-Id` gives is on every line of its request, with its path
+/// and the route it matched, and the query is never logged. A line a handler logs (a sign-in
+/// throttled for the client's address) is inside its request's span too.
 #[tokio::test]
 async fn log_lines_carry_the_request_id() {
     let log = Captured::default();
@@ -51,15 +52,46 @@ async fn log_lines_carry_the_request_id() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("parley.db").display());
     let records = Records::open(&url).await.unwrap();
-    let state = AppState::new(Arc::new(records), Config::default(), Clock::System);
+    // One failed sign-in per address, so that the second attempt is throttled by the handler,
+    // which logs it.
+    let config = Config {
+        sign_in_limit: parley_web::throttle::AddressLimit {
+            attempts: 1,
+            per: jiff::SignedDuration::from_hours(1),
+        },
+        ..Config::default()
+    };
+    let state = AppState::new(Arc::new(records), config, Clock::System);
     let app = parley_web::router(state);
     let mut ids = Vec::new();
-    for path in [
-        "/sign-in?next=/secret-query",
-        "/no-such-page",
-        "/static/parley.css",
+    let sign_in = || {
+        Request::post("/sign-in?next=/secret-query")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(
+                "email=nobody%40example.org&password=not-a-password",
+            ))
+            .unwrap()
+    };
+    for (path, request) in [
+        (
+            "/sign-in?next=/secret-query",
+            Request::get("/sign-in?next=/secret-query")
+                .body(Body::empty())
+                .unwrap(),
+        ),
+        (
+            "/no-such-page",
+            Request::get("/no-such-page").body(Body::empty()).unwrap(),
+        ),
+        (
+            "/static/parley.css",
+            Request::get("/static/parley.css")
+                .body(Body::empty())
+                .unwrap(),
+        ),
+        ("/sign-in", sign_in()),
+        ("/sign-in", sign_in()),
     ] {
-        let request = Request::get(path).body(Body::empty()).unwrap();
         let response = app.clone().oneshot(request).await.unwrap();
         let id = response
             .headers()
@@ -73,6 +105,25 @@ async fn log_lines_carry_the_request_id() {
         ids.push((path, id));
     }
     let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    // The handler's own line: in the span of the second sign-in, whose response said its id.
+    let throttled: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("sign-in throttled for the client address"))
+        .collect();
+    let (_, second) = &ids[4];
+    assert_eq!(throttled.len(), 1, "{text}");
+    assert!(
+        throttled[0].contains(&format!("request_id={second}"))
+            && throttled[0].contains("route=/sign-in")
+            && throttled[0].contains("method=POST"),
+        "the handler's line is not in its request's span: {}",
+        throttled[0]
+    );
+    let routes = [
+        ("/sign-in", "route=/sign-in "),
+        ("/static/parley.css", "route=/static/{*path} "),
+        ("/no-such-page", "route= "),
+    ];
     let lines: Vec<&str> = text
         .lines()
         .filter(|l| l.contains("tower_http::trace"))
@@ -92,6 +143,8 @@ async fn log_lines_carry_the_request_id() {
             mine.iter().all(|l| l.contains(&format!("path={path}"))),
             "{path}: {mine:?}"
         );
+        let (_, route) = routes.iter().find(|(p, _)| *p == path).unwrap();
+        assert!(mine.iter().all(|l| l.contains(route)), "{path}: {mine:?}");
     }
     assert!(
         lines.iter().all(|l| l.contains("request_id=")),

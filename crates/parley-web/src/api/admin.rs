@@ -3,27 +3,26 @@
 //! A refused change answers 422 with a problem body whose `errors` list each field's problem;
 //! for a procedure file, with the line and column of each.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Extension, Json};
 use serde::Serialize;
 use utoipa::OpenApi;
 
 use super::Problem;
-use super::body::{ApiJson, invalid};
+use super::body::ApiJson;
 use crate::access::ADMINISTRATOR;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::route::{Route, Rule, route};
-use crate::security::RequestId;
 use crate::service::admin::{
-    self as svc, AdminAgency, AdminError, AdminPerson, AgencyFields, AgencyOfficers, ClosureDay,
-    ClosureDays, ClosureDaysFields, InputError, NamedOfficerFields, NamedOfficers, OfficerCell,
-    OfficerStage, PersonFields, ProcedureFields, ProcedureSource, ProcedureVersion,
-    ProcedureVersions, ReportThreshold, ReportThresholdFields,
+    self as svc, AdminAgency, AdminPerson, AgencyFields, AgencyOfficers, ClosureDay, ClosureDays,
+    ClosureDaysFields, NamedOfficerFields, NamedOfficers, OfficerCell, OfficerStage, PersonFields,
+    ProcedureFields, ProcedureSource, ProcedureVersion, ProcedureVersions, ReportThreshold,
+    ReportThresholdFields,
 };
 
 const ADMIN: Rule = Rule::Roles(&[ADMINISTRATOR]);
@@ -131,7 +130,7 @@ pub fn routes() -> Vec<Route> {
         ClosureDaysFields,
         ReportThreshold,
         ReportThresholdFields,
-        InputError
+        crate::error::FieldError
     )),
     tags((name = "administration", description = "A partnership's set-up: agencies, people, named officers, procedure versions, closure days and the threshold of published reports. Administrators only."))
 )]
@@ -142,21 +141,13 @@ pub fn doc() -> utoipa::openapi::OpenApi {
     Doc::openapi()
 }
 
-/// A change's answer: `status` with the result, 422 with the problems, or the error.
+/// A change's answer: `status` with the result. A refused change is the error's 422 problem
+/// listing each field's problem.
 fn answer<T: Serialize>(
-    result: Result<T, AdminError>,
+    result: Result<T, AppError>,
     status: StatusCode,
-    request_id: Option<Extension<RequestId>>,
 ) -> Result<Response, AppError> {
-    match result {
-        Ok(v) => Ok((status, Json(v)).into_response()),
-        Err(AdminError::Invalid(errors)) => Ok(invalid(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            request_id.map(|Extension(r)| r).as_ref(),
-            errors,
-        )),
-        Err(AdminError::Failed(e)) => Err(e),
-    }
+    Ok((status, Json(result?)).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,13 +173,11 @@ async fn list_agencies(
 async fn add_agency(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<AgencyFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::add_agency(&state, &user, &f).await,
         StatusCode::CREATED,
-        request_id,
     )
 }
 
@@ -216,13 +205,11 @@ async fn list_people(
 async fn add_person(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<PersonFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::save_person(&state, &user, None, &f).await,
         StatusCode::CREATED,
-        request_id,
     )
 }
 
@@ -253,13 +240,11 @@ async fn change_person(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<PersonFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::save_person(&state, &user, Some(&id), &f).await,
         StatusCode::OK,
-        request_id,
     )
 }
 
@@ -287,14 +272,10 @@ async fn list_named_officers(
 async fn set_named_officer(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<NamedOfficerFields>,
 ) -> Result<Response, AppError> {
-    let result = match svc::set_named_officers(&state, &user, std::slice::from_ref(&f)).await {
-        Ok(()) => Ok(svc::named_officers(&state, &user).await?),
-        Err(e) => Err(e),
-    };
-    answer(result, StatusCode::OK, request_id)
+    svc::set_named_officers(&state, &user, std::slice::from_ref(&f)).await?;
+    answer(svc::named_officers(&state, &user).await, StatusCode::OK)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,13 +303,11 @@ async fn list_versions(
 async fn adopt_version(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<ProcedureFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::adopt_procedure(&state, &user, &f.source).await,
         StatusCode::CREATED,
-        request_id,
     )
 }
 
@@ -370,13 +349,11 @@ async fn get_closure_days(
 async fn set_closure_days(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<ClosureDaysFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::set_closure_days(&state, &user, &f).await,
         StatusCode::OK,
-        request_id,
     )
 }
 
@@ -425,12 +402,10 @@ async fn get_report_threshold(
 async fn set_report_threshold(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<ReportThresholdFields>,
 ) -> Result<Response, AppError> {
     answer(
         svc::set_report_threshold(&state, &user, svc::threshold_of(&f)).await,
         StatusCode::OK,
-        request_id,
     )
 }

@@ -22,66 +22,31 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::app::AppState;
+use crate::error::{FieldError, problem};
 use crate::security::RequestId;
-use crate::service::admin::InputError;
-
-/// The 422 (or 400, 415) problem response listing `errors`.
-pub fn invalid(
-    status: StatusCode,
-    request_id: Option<&RequestId>,
-    errors: Vec<InputError>,
-) -> Response {
-    let detail = errors
-        .iter()
-        .map(|e| format!("{}: {}", e.field, e.text()))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let body = super::Problem {
-        r#type: "/api/problems/invalid".to_owned(),
-        title: match status.as_u16() {
-            400 => "The request is not JSON",
-            415 => "The request must be JSON",
-            _ => "There is a problem with what was sent",
-        }
-        .to_owned(),
-        status: status.as_u16(),
-        code: "invalid".to_owned(),
-        detail,
-        request_id: request_id.map(|r| r.0.clone()).unwrap_or_default(),
-        errors,
-    };
-    let mut response = (status, axum::Json(body)).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
-    response
-}
 
 /// A body or query that could not be read, as the problem it answers with.
 #[derive(Debug)]
 pub struct Unreadable {
     status: StatusCode,
     request_id: Option<RequestId>,
-    error: InputError,
+    error: FieldError,
 }
 
 impl IntoResponse for Unreadable {
     fn into_response(self) -> Response {
-        invalid(self.status, self.request_id.as_ref(), vec![self.error])
+        let id = self.request_id.map(|r| r.0).unwrap_or_default();
+        problem::invalid(self.status, &id, vec![self.error])
     }
 }
 
-fn coded(field: &str, code: &str, message: impl Into<String>) -> InputError {
-    InputError {
-        code: Some(code.to_owned()),
-        ..InputError::new(field, message)
-    }
+fn coded(field: &str, code: &str, message: impl Into<String>) -> FieldError {
+    FieldError::coded(field, code, message)
 }
 
 /// The name between the first pair of backquotes of a serde message (`missing field `days``).
@@ -153,12 +118,12 @@ fn describe(path: &str, message: &str) -> (String, &'static str, String) {
 }
 
 /// A refusal: the status and the field's problem.
-pub type Refusal = Box<(StatusCode, InputError)>;
+pub type Refusal = Box<(StatusCode, FieldError)>;
 
 /// Reads `T` from JSON text, naming the field a problem is in.
 pub fn read<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
     let malformed = |e: &serde_json::Error| {
-        let error = InputError {
+        let error = FieldError {
             line: Some(e.line()),
             column: Some(e.column()),
             ..coded(

@@ -13,9 +13,7 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::route::{Route, Rule, route};
-use crate::service::compliments::{
-    self, ComplimentView, Compliments, GiveCompliment, Given, PersonRef,
-};
+use crate::service::compliments::{self, ComplimentView, Compliments, GiveCompliment, PersonRef};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -69,22 +67,6 @@ async fn give(
     user: CurrentUser,
     ApiJson(input): ApiJson<GiveCompliment>,
 ) -> Result<Response, AppError> {
-    match compliments::give(&state, &user, &input).await? {
-        Given::Ok(c) => Ok((StatusCode::CREATED, Json(c)).into_response()),
-        // Named by the JSON field (the form calls the person field `to`).
-        Given::Invalid(problems) => Err(AppError::BadRequest(
-            problems
-                .iter()
-                .map(|p| {
-                    let field = if p.field == "to" {
-                        "to_person_id"
-                    } else {
-                        p.field
-                    };
-                    format!("{} ({field})", p.message)
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-        )),
-    }
+    let given = compliments::give(&state, &user, &input).await?;
+    Ok((StatusCode::CREATED, Json(given)).into_response())
 }

@@ -2,7 +2,7 @@
 //! actions. The same rules as the pages: 404 for an escalation the caller may not see, 403 for
 //! an action they may not take, 409 when the version sent is not the escalation's, 422 when
 //! the procedure refuses the action (problem `code` `invalid`, with the state machine's
-//! reason).
+//! reason in `errors`, on the member at fault: `reason`, `fields.discussion`, ... or `body`).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -64,6 +64,8 @@ pub fn routes() -> Vec<Route> {
         crate::service::day_one::DayOneView,
         crate::service::prompts::PromptView,
         crate::service::agreement::ProposalView,
+        crate::service::agreement::ProposalKind,
+        crate::service::agreement::ProposalStatus,
         crate::service::agreement::DissentStatement,
         PersonRef,
         ProcedureRef,
@@ -169,7 +171,7 @@ async fn history(
         (status = 403, description = "The caller may see the escalation but not take this action: code `forbidden` when they take no part in it now, `not-permitted` when the procedure gives this action at the current stage to others (the `detail` says who, in the procedure's words), or when a proposal awaits another party's answer than theirs (the other side's, or the person a timescale is agreed with)", body = Problem),
         (status = 404, body = Problem),
         (status = 409, description = "Someone else changed the escalation since `version`", body = Problem),
-        (status = 422, description = "The input, or the procedure, refuses the action (`code` `invalid`)", body = Problem)),
+        (status = 422, description = "The input, or the procedure, refuses the action (`code` `invalid`; `errors` names the member at fault)", body = Problem)),
     security(("token" = [])))]
 async fn action(
     State(state): State<AppState>,

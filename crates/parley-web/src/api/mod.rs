@@ -88,24 +88,8 @@ impl utoipa::Modify for Security {
     }
 }
 
-/// An error (RFC 9457 problem details).
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct Problem {
-    pub r#type: String,
-    pub title: String,
-    pub status: u16,
-    /// Stable: `unauthenticated`, `forbidden`, `not-permitted`, `csrf`, `not-found`,
-    /// `conflict`, `invalid`,
-    /// `too-many-requests`, `method-not-allowed`, `too-large`, `internal`.
-    pub code: String,
-    pub detail: String,
-    pub request_id: String,
-    /// For a request refused for what it holds (400, 415, 422): each field's problem, named
-    /// as in the request (`child.name`, `days[2]`; `body` for the whole body). A body that
-    /// could not be read has a `code` per field (see `body.rs`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<crate::service::admin::InputError>,
-}
+/// An error (RFC 9457 problem details): one shape for every API error.
+pub use crate::error::Problem;
 
 /// The whole document: this module's paths and every area's.
 pub fn openapi() -> utoipa::openapi::OpenApi {

@@ -3,23 +3,21 @@
 //! their partnership with a retry (item 5). The same service as the pages. A caller only ever
 //! sees and marks their own notifications: anyone else's id is a 404.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Extension, Json};
 use serde::Deserialize;
 use utoipa::OpenApi;
 
 use super::Problem;
-use super::body::{ApiJson, ApiQuery, NoBody, invalid};
+use super::body::{ApiJson, ApiQuery, NoBody};
 use crate::access::ADMINISTRATOR;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::route::{Route, Rule, route};
-use crate::security::RequestId;
-use crate::service::admin::InputError;
 use crate::service::deliveries::{
     self, AdminDeliveries, AdminDelivery, DeliveryShown, Retried, RetriedDelivery, Told, ToldEntry,
 };
@@ -207,17 +205,12 @@ async fn settings(
 async fn set_settings(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(f): ApiJson<EmailSettingsFields>,
 ) -> Result<Response, AppError> {
     let Some(mode) = EmailMode::parse(&f.mode) else {
-        return Ok(invalid(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            request_id.map(|Extension(r)| r).as_ref(),
-            vec![InputError::new(
-                "mode",
-                "Choose each (one e-mail for each notification) or daily (a daily summary)",
-            )],
+        return Err(AppError::invalid_field(
+            "mode",
+            "Choose each (one e-mail for each notification) or daily (a daily summary)",
         ));
     };
     Ok(Json(svc::set_email_mode(&state, &user, mode).await?).into_response())

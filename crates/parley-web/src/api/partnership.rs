@@ -15,7 +15,7 @@ use super::body::ApiQuery;
 use crate::access::BUSINESS_TEAM;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::route::{Route, Rule, route};
 use crate::service::partnership::{
     self, FilterOption, FilterOptions, FilterProblem, FilterQuery, Filters, PageItem, PageLink,
@@ -46,6 +46,7 @@ pub fn routes() -> Vec<Route> {
         PartnershipView,
         Filters,
         FilterProblem,
+        crate::service::partnership::StatusFilter,
         FilterOptions,
         FilterOption,
         Pagination,
@@ -71,7 +72,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         (status = 200, body = PartnershipView),
         (status = 401, body = Problem),
         (status = 403, body = Problem, description = "Not in the partnership business team"),
-        (status = 422, body = Problem, description = "A filter names nothing: an unknown stage, agency, category or status, or a bad page")
+        (status = 422, body = Problem, description = "A filter names nothing: an unknown stage, agency, category or status, or a bad page (`errors`, one a filter)")
     ),
     security(("token" = [])))]
 async fn escalations(
@@ -144,13 +145,7 @@ async fn escalations_csv(
     ))
 }
 
-/// The 422 for filter values that name nothing.
+/// The 422 for filter values that name nothing: one field error per filter.
 fn refused(problems: &[FilterProblem]) -> AppError {
-    AppError::BadRequest(
-        problems
-            .iter()
-            .map(|p| format!("{} ({}={:?})", p.message, p.field, p.value))
-            .collect::<Vec<_>>()
-            .join("; "),
-    )
+    AppError::Invalid(problems.iter().map(FieldError::from).collect())
 }

@@ -4,23 +4,21 @@
 //! procedure does not declare is a 404; a bad date the one 422 problem naming `from` or `to`.
 
 use axum::Json;
-use axum::extract::{Extension, Path, State};
-use axum::http::{Method, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
 use super::Problem;
-use super::body::{ApiQuery, invalid};
+use super::body::ApiQuery;
 use super::reports::{READERS, download};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::route::{Route, route};
-use crate::security::RequestId;
 use crate::service::Context;
-use crate::service::admin::InputError;
 use crate::service::reports::own::{
     self, OwnReport, ProcedureReport, ProcedureReportInfo, ReachedEscalation, ReachedStage,
 };
@@ -104,31 +102,19 @@ async fn load(
     user: &CurrentUser,
     id: &str,
     q: &OwnQuery,
-    request_id: Option<&RequestId>,
-) -> Result<Result<OwnReport, Response>, AppError> {
+) -> Result<OwnReport, AppError> {
     let ctx = Context::load(state, user).await?;
     let spec = own::spec(&ctx.rules.procedure, id)?.clone();
-    match own::period_for(&spec, q.from.as_deref(), q.to.as_deref(), ctx.today) {
-        Ok(period) => Ok(Ok(own::make(
-            state.records.as_ref(),
-            &ctx.partnership,
-            &spec,
-            period,
-            ctx.today,
-        )
-        .await?)),
-        Err((field, message)) => {
-            let error = InputError {
-                code: Some("wrong-type".to_owned()),
-                ..InputError::new(field, message)
-            };
-            Ok(Err(invalid(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                request_id,
-                vec![error],
-            )))
-        }
-    }
+    let period = own::period_for(&spec, q.from.as_deref(), q.to.as_deref(), ctx.today)
+        .map_err(|(field, message)| FieldError::coded(field, "wrong-type", message))?;
+    Ok(own::make(
+        state.records.as_ref(),
+        &ctx.partnership,
+        &spec,
+        period,
+        ctx.today,
+    )
+    .await?)
 }
 
 /// A report the procedure calls for, for the period due now (without `from` and `to`) or
@@ -148,14 +134,10 @@ async fn one(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(report): Path<String>,
-    request_id: Option<Extension<RequestId>>,
     ApiQuery(q): ApiQuery<OwnQuery>,
 ) -> Result<Response, AppError> {
-    let id = request_id.as_ref().map(|e| &e.0);
-    Ok(match load(&state, &user, &report, &q, id).await? {
-        Ok(r) => Json(own::json(&r)).into_response(),
-        Err(problem) => problem,
-    })
+    let r = load(&state, &user, &report, &q).await?;
+    Ok(Json(own::json(&r)).into_response())
 }
 
 /// A report the procedure calls for as CSV (UTF-8, a header row of the column names shown,
@@ -175,14 +157,9 @@ async fn csv(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(report): Path<String>,
-    request_id: Option<Extension<RequestId>>,
     ApiQuery(q): ApiQuery<OwnQuery>,
 ) -> Result<Response, AppError> {
-    let id = request_id.as_ref().map(|e| &e.0);
-    let r = match load(&state, &user, &report, &q, id).await? {
-        Ok(r) => r,
-        Err(problem) => return Ok(problem),
-    };
+    let r = load(&state, &user, &report, &q).await?;
     let text = own::csv(&r)?;
     Ok(download(
         "text/csv; charset=utf-8",

@@ -3,7 +3,7 @@
 //! /api/escalations` raises, or answers 422 with a message per field.
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,12 +15,10 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::route::{Route, Rule, route};
-use crate::security::RequestId;
-use crate::service::admin::InputError;
 use crate::service::raise::{
     self as service, AgencyOption, AgencyRef, CategoryOption, ChildRequest, Choice, Deadlines,
-    Limits, NamedOfficer, PersonOption, Problems, ProcedureRef, RAISING_ROLES, RaiseOptions,
-    RaiseRequest, Raised, RedirectionOption, RouteOption, StageDeadline,
+    Limits, NamedOfficer, PersonOption, ProcedureRef, RAISING_ROLES, RaiseOptions, RaiseRequest,
+    Raised, RedirectionOption, RouteOption, StageDeadline,
 };
 
 pub fn routes() -> Vec<Route> {
@@ -64,22 +62,6 @@ pub fn doc() -> utoipa::openapi::OpenApi {
     Doc::openapi()
 }
 
-/// The 422 problem listing what is wrong with each field (as named in the request; a child's
-/// fields as `child.name`). A yes to `immediate_risk`, or another procedure in
-/// `other_procedure`, comes back there with the procedure's own words on what to do instead.
-fn invalid(problems: &Problems, request_id: Option<Extension<RequestId>>) -> Response {
-    let errors = problems
-        .0
-        .iter()
-        .map(|p| InputError::new(p.field.key(), p.message.clone()))
-        .collect();
-    super::body::invalid(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        request_id.map(|Extension(r)| r).as_ref(),
-        errors,
-    )
-}
-
 /// What a challenge may be raised with: the procedure's screening and redirection texts,
 /// routes, categories and child statuses, and the other agencies of the caller's
 /// partnership with the people who can be named in them.
@@ -113,11 +95,12 @@ async fn options(
 async fn raise(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiJson(req): ApiJson<RaiseRequest>,
 ) -> Result<Response, AppError> {
-    match service::raise(&state, &user, &req).await? {
-        Ok(raised) => Ok((StatusCode::CREATED, Json(raised)).into_response()),
-        Err(problems) => Ok(invalid(&problems, request_id)),
-    }
+    // Refused: the 422 problem lists what is wrong with each field (as named in the request;
+    // a child's fields as `child.name`). A yes to `immediate_risk`, or another procedure in
+    // `other_procedure`, comes back there with the procedure's own words on what to do
+    // instead.
+    let raised = service::raise(&state, &user, &req).await?;
+    Ok((StatusCode::CREATED, Json(raised)).into_response())
 }

@@ -4,23 +4,22 @@
 //! (`errors[]` naming `from` or `to`).
 
 use axum::Json;
-use axum::extract::{Extension, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use utoipa::OpenApi;
 
 use super::Problem;
-use super::body::{ApiQuery, invalid};
+use super::body::ApiQuery;
 use crate::access::{ADMINISTRATOR, BUSINESS_TEAM};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::error::FieldError;
 use crate::route::{Route, Rule, route};
-use crate::security::RequestId;
 use crate::service::Context;
-use crate::service::admin::InputError;
 use crate::service::reports::json::{
     PeriodReport, ReportCount, ReportDeadline, ReportFigures, ReportLearning, ReportMatrix,
     ReportMonth, ReportNamed, ReportOpen, ReportOpenLine, ReportPeriod, ReportSpread,
@@ -110,30 +109,11 @@ async fn load(
     user: &CurrentUser,
     from: &str,
     to: &str,
-    request_id: Option<&RequestId>,
-) -> Result<Result<Report, Response>, AppError> {
+) -> Result<Report, AppError> {
     let ctx = Context::load(state, user).await?;
-    let period = match reports::period_of(Some(from), Some(to), None, None, ctx.today) {
-        Ok(p) => p,
-        Err((field, message)) => {
-            let error = InputError {
-                code: Some("wrong-type".to_owned()),
-                ..InputError::new(field, message)
-            };
-            return Ok(Err(invalid(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                request_id,
-                vec![error],
-            )));
-        }
-    };
-    Ok(Ok(reports::make(
-        state.records.as_ref(),
-        &ctx.partnership,
-        period,
-        ctx.today,
-    )
-    .await?))
+    let period = reports::period_of(Some(from), Some(to), None, None, ctx.today)
+        .map_err(|(field, message)| FieldError::coded(field, "wrong-type", message))?;
+    reports::make(state.records.as_ref(), &ctx.partnership, period, ctx.today).await
 }
 
 pub(crate) fn download(content_type: &'static str, name: &str, body: Vec<u8>) -> Response {
@@ -163,14 +143,10 @@ pub(crate) fn download(content_type: &'static str, name: &str, body: Vec<u8>) ->
 async fn figures(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Response, AppError> {
-    let id = request_id.as_ref().map(|e| &e.0);
-    Ok(match load(&state, &user, &q.from, &q.to, id).await? {
-        Ok(report) => Json(reports::json::of(&report)).into_response(),
-        Err(problem) => problem,
-    })
+    let report = load(&state, &user, &q.from, &q.to).await?;
+    Ok(Json(reports::json::of(&report)).into_response())
 }
 
 /// One table of a period's report as CSV (UTF-8, a header row of the column names shown, ISO
@@ -189,14 +165,9 @@ async fn figures(
 async fn csv(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiQuery(q): ApiQuery<CsvQuery>,
 ) -> Result<Response, AppError> {
-    let id = request_id.as_ref().map(|e| &e.0);
-    let report = match load(&state, &user, &q.from, &q.to, id).await? {
-        Ok(r) => r,
-        Err(problem) => return Ok(problem),
-    };
+    let report = load(&state, &user, &q.from, &q.to).await?;
     let publish = q.publish.unwrap_or(false);
     let text = reports::csv(&report, &q.table, publish)?.ok_or(AppError::NotFound)?;
     let name = reports::file_name(&report, &q.table, publish, "csv");
@@ -221,14 +192,9 @@ async fn csv(
 async fn pdf(
     State(state): State<AppState>,
     user: CurrentUser,
-    request_id: Option<Extension<RequestId>>,
     ApiQuery(q): ApiQuery<PdfQuery>,
 ) -> Result<Response, AppError> {
-    let id = request_id.as_ref().map(|e| &e.0);
-    let report = match load(&state, &user, &q.from, &q.to, id).await? {
-        Ok(r) => r,
-        Err(problem) => return Ok(problem),
-    };
+    let report = load(&state, &user, &q.from, &q.to).await?;
     let publish = q.publish.unwrap_or(false);
     // Laying out a year's report takes a while: off the async threads.
     let bytes = tokio::task::spawn_blocking(move || {

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::FieldErrors;
+use crate::error::FieldErrors;
 use crate::service::agreement::{DISSENT_FIELDS, DissentStatement};
 use crate::service::escalation::{ActionInput, ActionKind, field};
 

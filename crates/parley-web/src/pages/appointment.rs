@@ -8,10 +8,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 
-use super::{FieldErrors, render};
+use super::render;
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorSummary, FieldErrors};
 use crate::route::{Route, Rule, route};
 use crate::service::appointment::{self as svc, AppointOption, AppointRequest, field};
 use crate::service::escalation::{self as esc, ActError, EscalationView};
@@ -41,7 +41,7 @@ struct AppointPage {
     options: Vec<AppointOption>,
     /// The radio chosen, `ROLE:PERSON`.
     chosen: String,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     has_errors: bool,
 }
 
@@ -65,7 +65,7 @@ async fn show(
         options,
         chosen,
         has_errors: !errors.is_empty(),
-        errors,
+        errors: ErrorSummary::of(&errors),
     };
     let current = format!("/escalations/{id}/appoint");
     render(state, Some(user), &current, "escalation/appoint.html", page)
@@ -93,7 +93,7 @@ async fn submit(
     let version = value("version")
         .and_then(|v| v.parse::<i64>().ok())
         .ok_or_else(|| {
-            AppError::BadRequest(
+            AppError::invalid(
                 "the form could not be read: reload the page and try again".to_owned(),
             )
         })?;
@@ -110,9 +110,9 @@ async fn submit(
         person_id: person_id.to_owned(),
     };
     match svc::appoint(&state, &user, &id, &request).await {
-        Ok(_) => Ok(Redirect::to(&format!("/escalations/{id}?done=appointed")).into_response()),
-        Err(ActError::Invalid { message, .. }) => {
-            errors.add(field::APPOINTEE, message);
+        Ok(_) => Ok(Redirect::to(&esc::Done::Appointed.href(&id)).into_response()),
+        Err(ActError::Invalid(e)) => {
+            errors.add(field::APPOINTEE, e.message);
             let page = show(&state, &user, &id, chosen, errors).await?;
             Ok(super::invalid(page))
         }

@@ -7,14 +7,12 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::{FieldErrors, invalid, render};
+use super::{invalid, render};
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorSummary};
 use crate::route::{Route, Rule, route};
-use crate::service::compliments::{
-    self, ComplimentView, Compliments, GiveCompliment, Given, MESSAGE_MAX,
-};
+use crate::service::compliments::{self, ComplimentView, Compliments, GiveCompliment, MESSAGE_MAX};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -32,7 +30,7 @@ struct Page {
     form: FormValues,
     /// The options of the "who" select.
     recipient_items: Vec<SelectItem>,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     has_errors: bool,
     message_max: usize,
 }
@@ -71,7 +69,7 @@ async fn page(
         compliments,
         given,
         FormValues::default(),
-        FieldErrors::default(),
+        ErrorSummary::default(),
     )
 }
 
@@ -81,7 +79,7 @@ fn view(
     compliments: Compliments,
     given: Option<ComplimentView>,
     form: FormValues,
-    errors: FieldErrors,
+    errors: ErrorSummary,
 ) -> Result<Html<String>, AppError> {
     let mut recipient_items = vec![SelectItem {
         value: String::new(),
@@ -136,13 +134,13 @@ async fn submit(
         to_person_id: form.to.clone(),
         message: form.message.clone(),
     };
-    match compliments::give(&state, &user, &input).await? {
-        Given::Ok(c) => Ok(Redirect::to(&format!("/compliments?given={}", c.id)).into_response()),
-        Given::Invalid(problems) => {
-            let mut errors = FieldErrors::default();
-            for p in problems {
-                errors.add(p.field, p.message);
-            }
+    match compliments::give(&state, &user, &input).await {
+        Ok(c) => Ok(Redirect::to(&format!("/compliments?given={}", c.id)).into_response()),
+        Err(AppError::Invalid(problems)) => {
+            // The form calls the person field `to`.
+            let errors = ErrorSummary::with_ids(&problems, |f| {
+                if f == compliments::TO { "to" } else { f }.to_owned()
+            });
             let compliments = compliments::compliments(&state, &user).await?;
             let values = FormValues {
                 to: form.to,
@@ -157,5 +155,6 @@ async fn submit(
                 errors,
             )?))
         }
+        Err(e) => Err(e),
     }
 }

@@ -1,8 +1,6 @@
 //! Server-rendered pages. Each area is its own module with its own routes; what they load
 //! comes from `service`, shared with the API.
 
-use std::collections::BTreeMap;
-
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{Method, header};
@@ -13,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::{self, ADMINISTRATOR, BUSINESS_TEAM};
 use crate::app::AppState;
 use crate::auth::{self, Client, CsrfForm, CurrentUser, MaybeUser, SignIn};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorSummary, FieldErrors};
 use crate::route::{Route, Rule, route};
 use crate::service;
 
@@ -164,43 +162,8 @@ fn common(user: Option<&CurrentUser>, current: &str) -> minijinja::Value {
     }
 }
 
-/// Form errors in the GOV.UK pattern: a summary linking to each field, and each field's own
-/// message.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct FieldErrors {
-    pub summary: Vec<ErrorItem>,
-    pub by_field: BTreeMap<String, String>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ErrorItem {
-    pub text: String,
-    pub href: String,
-}
-
-impl FieldErrors {
-    /// `field` is the input's id (the summary links to `#field`).
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        let message = message.into();
-        if self.by_field.contains_key(field) {
-            return;
-        }
-        self.summary.push(ErrorItem {
-            text: message.clone(),
-            href: format!("#{field}"),
-        });
-        self.by_field.insert(field.to_owned(), message);
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.summary.is_empty()
-    }
-}
-
-/// A page re-shown with errors: 422 with the page as its body (the input kept).
-pub fn invalid(page: Html<String>) -> Response {
-    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
-}
+/// A page sent back with errors (the GOV.UK error summary of `error::page`).
+pub use crate::error::page::invalid;
 
 async fn home(MaybeUser(user): MaybeUser) -> Redirect {
     match user {
@@ -229,7 +192,7 @@ struct SignInPage {
     page_title: &'static str,
     email: String,
     next: String,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     has_errors: bool,
     signed_out: bool,
     demo_sign_ins: Vec<crate::app::DemoSignIn>,
@@ -240,7 +203,7 @@ fn sign_in_view(
     state: &AppState,
     email: String,
     next: String,
-    errors: FieldErrors,
+    errors: &FieldErrors,
     signed_out: bool,
 ) -> SignInPage {
     let demo = state.config.demo.clone();
@@ -249,7 +212,7 @@ fn sign_in_view(
         email,
         next,
         has_errors: !errors.is_empty(),
-        errors,
+        errors: ErrorSummary::of(errors),
         signed_out,
         demo_password: demo
             .as_ref()
@@ -271,7 +234,7 @@ async fn sign_in_page(
         &state,
         String::new(),
         auth::safe_next(q.next.as_deref()),
-        FieldErrors::default(),
+        &FieldErrors::default(),
         q.signed_out.is_some(),
     );
     Ok(render(&state, None, "/sign-in", "sign_in.html", view)?.into_response())
@@ -332,7 +295,7 @@ async fn sign_in_submit(
             }
         }
     }
-    let view = sign_in_view(&state, form.email, next, errors, false);
+    let view = sign_in_view(&state, form.email, next, &errors, false);
     let page = render(&state, None, "/sign-in", "sign_in.html", view)?;
     Ok((status, page).into_response())
 }

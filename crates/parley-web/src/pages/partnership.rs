@@ -12,13 +12,13 @@ use axum::response::{Html, Response};
 use axum::routing::get;
 use serde::Serialize;
 
-use super::{FieldErrors, render};
+use super::render;
 use crate::access::BUSINESS_TEAM;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorSummary, FieldError};
 use crate::route::{Route, Rule, route};
-use crate::service::partnership::{self, FilterOption, FilterQuery, PartnershipView};
+use crate::service::partnership::{self, FilterOption, FilterQuery, PartnershipView, StatusFilter};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -86,7 +86,7 @@ struct Page {
     agency_items: Vec<SelectItem>,
     category_items: Vec<SelectItem>,
     status_items: Vec<SelectItem>,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     has_errors: bool,
 }
 
@@ -99,16 +99,11 @@ async fn page(
     q.per_page = None;
     let prepared = partnership::prepare(&state, &user, &q).await?;
     let view = partnership::view(&state, prepared, "/partnership", false).await?;
-    let mut errors = FieldErrors::default();
-    for p in &view.ignored {
-        // The page number has no field: its message links to the list.
-        let field = if p.field == "page" {
-            "escalations"
-        } else {
-            p.field
-        };
-        errors.add(field, p.message.clone());
-    }
+    let ignored: Vec<FieldError> = view.ignored.iter().map(FieldError::from).collect();
+    // The page number has no field: its message links to the list.
+    let errors = ErrorSummary::with_ids(&ignored, |f| {
+        if f == "page" { "escalations" } else { f }.to_owned()
+    });
     let f = &view.filters;
     let stage = f.stage.map(|s| s.to_string());
     let page = Page {
@@ -120,7 +115,11 @@ async fn page(
             f.category.as_deref(),
             "Any category",
         ),
-        status_items: items(&view.options.statuses, f.status.as_deref(), "Any status"),
+        status_items: items(
+            &view.options.statuses,
+            f.status.map(StatusFilter::as_str),
+            "Any status",
+        ),
         has_errors: !errors.is_empty(),
         errors,
         view,

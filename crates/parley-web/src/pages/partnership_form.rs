@@ -8,10 +8,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 
-use super::{FieldErrors, render};
+use super::render;
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorSummary, FieldErrors};
 use crate::route::{Route, Rule, route};
 use crate::service::escalation::{self as esc, ActError, EscalationView};
 use crate::service::partnership_form::{self as svc, FormAnswer, SendRequest};
@@ -43,7 +43,7 @@ struct FormPage {
     fields: Vec<PageField>,
     /// Why it cannot be sent now, if so.
     not_yet: Option<String>,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     has_errors: bool,
 }
 
@@ -100,7 +100,7 @@ async fn show(
         fields,
         not_yet: form.not_yet,
         has_errors: !errors.is_empty(),
-        errors,
+        errors: ErrorSummary::of(&errors),
     };
     let current = format!("/escalations/{id}/partnership-form");
     render(
@@ -130,7 +130,7 @@ async fn submit(
         .find(|(k, _)| k == "version")
         .and_then(|(_, v)| v.trim().parse::<i64>().ok())
         .ok_or_else(|| {
-            AppError::BadRequest(
+            AppError::invalid(
                 "the form could not be read: reload the page and try again".to_owned(),
             )
         })?;
@@ -148,21 +148,15 @@ async fn submit(
     let mut errors = FieldErrors::default();
     let failed = match svc::send(&state, &user, &id, &request).await {
         Ok(_) => {
-            return Ok(
-                Redirect::to(&format!("/escalations/{id}?done=partnership-form-sent"))
-                    .into_response(),
-            );
+            return Ok(Redirect::to(&esc::Done::PartnershipFormSent.href(&id)).into_response());
         }
-        Err(ActError::Invalid { field, message }) => {
-            errors.add(&field, message);
+        Err(ActError::Invalid(e)) => {
+            errors.push(*e);
             axum::http::StatusCode::UNPROCESSABLE_ENTITY
         }
         Err(ActError::Conflict { seen, current }) => {
             let first = typed.first().map_or("answer", |(k, _)| k.as_str());
-            errors.add(
-                &svc::field_name(first),
-                esc::conflict_message(seen, current),
-            );
+            errors.add(svc::field_name(first), esc::conflict_message(seen, current));
             axum::http::StatusCode::CONFLICT
         }
         Err(ActError::Other(e)) => return Err(e),

@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use super::{FieldErrors, invalid, render};
+use super::{invalid, render};
 use crate::api::reports::READERS;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorSummary, FieldErrors};
 use crate::route::{Route, route};
 use crate::service::Context;
 use crate::service::reports::own::{self, ProcedureReportInfo};
@@ -54,7 +54,7 @@ struct Form {
 struct Page {
     page_title: &'static str,
     form: Form,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     presets: Vec<PresetLink>,
     /// The reports the procedure calls for, each for the period due now.
     own: Vec<ProcedureReportInfo>,
@@ -119,7 +119,7 @@ async fn page(
         Page {
             page_title: "Reports",
             form,
-            errors,
+            errors: ErrorSummary::of(&errors),
             presets: presets("/reports", ctx.today),
             own: own::offered(&ctx.rules.procedure, ctx.today),
             report,
@@ -142,7 +142,7 @@ pub fn standalone_html(report: &reports::Report) -> Result<String, AppError> {
             from: period.from().to_string(),
             to: period.to().to_string(),
         },
-        errors: FieldErrors::default(),
+        errors: ErrorSummary::default(),
         presets: presets("/reports", report.as_of),
         own: own::offered(&report.procedure, report.as_of),
         report: Some(view(report, "/api/reports")?),
@@ -171,7 +171,7 @@ struct OwnQuery {
 struct OwnPage {
     page_title: String,
     form: Form,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     report: Option<OwnReportView>,
 }
 
@@ -224,7 +224,7 @@ async fn own_report(
         OwnPage {
             page_title: spec.title.clone(),
             form,
-            errors,
+            errors: ErrorSummary::of(&errors),
             report,
         },
     )?;
@@ -243,7 +243,7 @@ pub fn standalone_own_html(report: &own::OwnReport) -> Result<String, AppError> 
             from: report.period.from().to_string(),
             to: report.period.to().to_string(),
         },
-        errors: FieldErrors::default(),
+        errors: ErrorSummary::default(),
         report: Some(own_page::view(report)?),
     };
     standalone("reports_procedure.html", &page)

@@ -116,7 +116,7 @@ async fn own_page(
 fn wanted(form: &RevokeForm) -> Result<&str, AppError> {
     let id = form.token.trim();
     if id.len() < tokens::ID_LENGTH || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(AppError::BadRequest(
+        return Err(AppError::invalid(
             "choose a token to revoke from the list".to_owned(),
         ));
     }

@@ -106,10 +106,7 @@ fn lower(label: &str) -> String {
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> ActError {
-    ActError::Invalid {
-        field: field.to_owned(),
-        message: message.into(),
-    }
+    ActError::invalid(field, message)
 }
 
 /// The `may` action a proposal is made and answered under.
@@ -287,7 +284,7 @@ pub fn answers(
     .into_iter()
     .map(|(kind, label)| {
         let event = answer(kind, access, state, may).map_err(|e| match e {
-            ActError::Invalid { message, .. } => message,
+            ActError::Invalid(e) => e.message,
             _ => "You cannot answer this proposal".to_owned(),
         });
         (kind, label.to_owned(), event)
@@ -377,12 +374,43 @@ pub fn answer(
 // ---------------------------------------------------------------------------------------------
 // The view
 
+/// What a proposal proposes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProposalKind {
+    Resolution,
+    Timescale,
+}
+
+/// Where a proposal stands: awaiting its answer, or how it ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProposalStatus {
+    Pending,
+    Confirmed,
+    Refused,
+    Withdrawn,
+    Lapsed,
+}
+
+impl From<Option<Answer>> for ProposalStatus {
+    fn from(answer: Option<Answer>) -> Self {
+        match answer {
+            None => ProposalStatus::Pending,
+            Some(Answer::Confirmed) => ProposalStatus::Confirmed,
+            Some(Answer::Refused) => ProposalStatus::Refused,
+            Some(Answer::Withdrawn) => ProposalStatus::Withdrawn,
+            Some(Answer::Lapsed) => ProposalStatus::Lapsed,
+        }
+    }
+}
+
 /// A proposal made on the escalation, and what came of it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = AgreementProposal)]
 pub struct ProposalView {
     /// `resolution` or `timescale`.
-    pub proposal: String,
+    pub proposal: ProposalKind,
     /// What was proposed, in words.
     pub text: String,
     /// The working days proposed, for a timescale.
@@ -397,7 +425,7 @@ pub struct ProposalView {
     pub answerer: String,
     pub answerer_label: String,
     /// `pending`, `confirmed`, `refused`, `withdrawn` or `lapsed`.
-    pub status: String,
+    pub status: ProposalStatus,
     /// Who answered (confirmed, refused or withdrew), and when.
     pub answered_by: Option<String>,
     pub answered_at_us: Option<i64>,
@@ -420,10 +448,9 @@ pub fn views(loaded: &Loaded) -> Vec<ProposalView> {
             let answered = p.answer.filter(|(a, ..)| *a != Answer::Lapsed);
             ProposalView {
                 proposal: match p.proposal {
-                    Proposal::Resolution => "resolution",
-                    Proposal::Timescale(_) => "timescale",
-                }
-                .to_owned(),
+                    Proposal::Resolution => ProposalKind::Resolution,
+                    Proposal::Timescale(_) => ProposalKind::Timescale,
+                },
                 text: proposal_text(p.proposal, i64::from(p.stage.get())),
                 working_days: match p.proposal {
                     Proposal::Timescale(n) => Some(n.get()),
@@ -435,7 +462,7 @@ pub fn views(loaded: &Loaded) -> Vec<ProposalView> {
                 proposed_at_us: p.proposed_at.as_microsecond(),
                 answerer: p.answerer.as_str().to_owned(),
                 answerer_label: sentence(p.answerer.label()),
-                status: p.answer.map_or("pending", |(a, ..)| a.as_str()).to_owned(),
+                status: p.answer.map(|(a, ..)| a).into(),
                 answered_by: answered.map(|(_, _, v)| name(v)),
                 answered_at_us: p.answer.map(|(_, t, _)| t.as_microsecond()),
                 reason: answered
@@ -545,8 +572,12 @@ pub fn history_title(
 }
 
 /// The message after an agreement action succeeded, from what the escalation now shows.
-pub fn done_message(kind: ActionKind, view: &super::escalation::EscalationView) -> Option<String> {
-    let pending = view.proposals.last().filter(|p| p.status == "pending");
+pub fn done_message(
+    kind: ActionKind,
+    loaded: &Loaded,
+    view: &super::escalation::EscalationView,
+) -> Option<String> {
+    let pending = view.proposal.as_ref();
     Some(match (kind, pending) {
         (ActionKind::Resolve | ActionKind::AgreeTimescale, Some(p)) => format!(
             "Your proposal was recorded: {} It takes effect once {} confirms it.",
@@ -554,16 +585,10 @@ pub fn done_message(kind: ActionKind, view: &super::escalation::EscalationView) 
             lower(&p.answerer_label)
         ),
         (ActionKind::ConfirmAgreement, _) => match view.proposals.last() {
-            Some(p) if p.proposal == "timescale" => format!(
+            Some(p) if p.proposal == ProposalKind::Timescale => format!(
                 "The timescale was confirmed: stage {} is now due on {}",
                 view.current_stage.number,
-                view.stage_deadline
-                    .due
-                    .parse::<jiff::civil::Date>()
-                    .map_or_else(
-                        |_| view.stage_deadline.due.clone(),
-                        |d| d.strftime("%A %-d %B %Y").to_string()
-                    )
+                loaded.stage_due.strftime("%A %-d %B %Y")
             ),
             _ => "The agreement was confirmed: the escalation was closed, resolved by agreement"
                 .to_owned(),

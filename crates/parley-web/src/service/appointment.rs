@@ -176,10 +176,7 @@ pub async fn appoint(
 ) -> Result<i64, ActError> {
     let loaded = load(state, user, id).await?;
     let p = loaded.procedure();
-    let invalid = |message: String| ActError::Invalid {
-        field: field::APPOINTEE.to_owned(),
-        message,
-    };
+    let invalid = |message: String| ActError::invalid(field::APPOINTEE, message);
     if options(&loaded).is_empty() {
         return Err(ActError::Other(AppError::Forbidden));
     }

@@ -43,10 +43,7 @@ pub fn check_new(state: &Escalation, rules: CoreRules<'_>, event: &Event) -> Res
     if let Some(working_days) = agreed {
         state
             .check_agreement(rules, working_days)
-            .map_err(|e| ActError::Invalid {
-                field: field::WORKING_DAYS.to_owned(),
-                message: sentence(&e.to_string()),
-            })?;
+            .map_err(|e| ActError::invalid(field::WORKING_DAYS, sentence(&e.to_string())))?;
     }
     Ok(())
 }

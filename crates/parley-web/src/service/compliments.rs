@@ -16,10 +16,14 @@ use serde::{Deserialize, Serialize};
 use crate::access::BUSINESS_TEAM;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 
 /// The longest compliment accepted, in characters.
 pub const MESSAGE_MAX: usize = 2000;
+
+/// The fields of a compliment, as the API names them.
+pub const TO: &str = "to_person_id";
+pub const MESSAGE: &str = "message";
 
 /// What a person sees of compliments, and whom they may compliment.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -69,13 +73,6 @@ pub struct GiveCompliment {
     pub to_person_id: String,
     /// Up to 2,000 characters. No child's name or details: one holding the name, date of
     /// birth or identifier of a child of the giver's escalations is refused (422).
-    pub message: String,
-}
-
-/// A problem with a compliment to give: the form field's id and what to tell the person.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub field: &'static str,
     pub message: String,
 }
 
@@ -158,37 +155,23 @@ pub fn recipients(
     out
 }
 
-/// Checks a compliment before it is given. Returns the trimmed message.
-pub fn validate(input: &GiveCompliment, recipients: &[PersonRef]) -> Result<String, Vec<Problem>> {
-    let mut problems = Vec::new();
+/// Checks a compliment before it is given. Returns the trimmed message, or each field's
+/// problem, named as in the API (`to_person_id`, `message`).
+pub fn validate(input: &GiveCompliment, recipients: &[PersonRef]) -> Result<String, FieldErrors> {
+    let mut problems = FieldErrors::default();
     let to = input.to_person_id.trim();
     if to.is_empty() {
-        problems.push(Problem {
-            field: "to",
-            message: "Select the person you want to compliment".to_owned(),
-        });
+        problems.add(TO, "Select the person you want to compliment");
     } else if !recipients.iter().any(|r| r.id == to) {
-        problems.push(Problem {
-            field: "to",
-            message: "Select a person in another agency of your partnership".to_owned(),
-        });
+        problems.add(TO, "Select a person in another agency of your partnership");
     }
     let message = input.message.trim();
     if message.is_empty() {
-        problems.push(Problem {
-            field: "message",
-            message: "Enter your compliment".to_owned(),
-        });
+        problems.add(MESSAGE, "Enter your compliment");
     } else if message.chars().count() > MESSAGE_MAX {
-        problems.push(Problem {
-            field: "message",
-            message: "Your compliment must be 2,000 characters or fewer".to_owned(),
-        });
+        problems.add(MESSAGE, "Your compliment must be 2,000 characters or fewer");
     } else if let Err(m) = super::free_text::check_shown("Your compliment", message) {
-        problems.push(Problem {
-            field: "message",
-            message: m,
-        });
+        problems.add(MESSAGE, m);
     }
     if problems.is_empty() {
         Ok(message.to_owned())
@@ -241,19 +224,13 @@ pub async fn compliments(state: &AppState, user: &CurrentUser) -> Result<Complim
     })
 }
 
-/// What giving a compliment can end in.
-#[derive(Debug)]
-pub enum Given {
-    Ok(Box<ComplimentView>),
-    Invalid(Vec<Problem>),
-}
-
-/// Gives a compliment from the signed-in person, if it passes [`validate`].
+/// Gives a compliment from the signed-in person, if it passes [`validate`]
+/// ([`AppError::Invalid`] otherwise).
 pub async fn give(
     state: &AppState,
     user: &CurrentUser,
     input: &GiveCompliment,
-) -> Result<Given, AppError> {
+) -> Result<ComplimentView, AppError> {
     if !invites(user) {
         return Err(AppError::NotFound);
     }
@@ -261,23 +238,16 @@ pub async fn give(
     let people = state.store.people(pid).await?;
     let agencies = state.store.agencies(pid).await?;
     let recipients = recipients(&user.person, &people, &agencies);
-    let message = match validate(input, &recipients) {
-        Ok(m) => m,
-        Err(problems) => return Ok(Given::Invalid(problems)),
-    };
+    let message = validate(input, &recipients)?;
     // Issue 13, item 3: a compliment has no child, and the business team reads every one.
     let children = super::free_text::children_known_to(state, user).await?;
-    if let Err(m) = super::free_text::check(
+    super::free_text::check(
         &children,
         super::free_text::Whose::AnyChild,
         "Your compliment",
         &message,
-    ) {
-        return Ok(Given::Invalid(vec![Problem {
-            field: "message",
-            message: m,
-        }]));
-    }
+    )
+    .map_err(|m| AppError::invalid_field(MESSAGE, m))?;
     let to = input.to_person_id.trim();
     let at = state.now();
     let id = state
@@ -285,14 +255,14 @@ pub async fn give(
         .give_compliment(at, &Actor::person(user.id()), pid, user.id(), to, &message)
         .await?;
     let dir = People::new(people, agencies);
-    Ok(Given::Ok(Box::new(dir.view(&ComplimentRow {
+    Ok(dir.view(&ComplimentRow {
         id,
         partnership_id: pid.to_owned(),
         from_person_id: user.id().to_owned(),
         to_person_id: to.to_owned(),
         message,
         given_at_us: at.as_microsecond(),
-    }))))
+    }))
 }
 
 #[cfg(test)]
@@ -378,17 +348,17 @@ mod tests {
             )
         };
         assert_eq!(check("amy", "  Thank you!  "), Ok("Thank you!".to_owned()));
-        let fields = |res: Result<String, Vec<Problem>>| -> Vec<&'static str> {
+        let fields = |res: Result<String, FieldErrors>| -> Vec<String> {
             res.err()
                 .unwrap_or_default()
                 .iter()
-                .map(|p| p.field)
+                .map(|p| p.field.clone())
                 .collect()
         };
-        assert_eq!(fields(check("", "")), ["to", "message"]);
-        assert_eq!(fields(check("colleague", "Thanks")), ["to"]);
-        assert_eq!(fields(check("me", "Thanks")), ["to"]);
-        assert_eq!(fields(check("nobody", "Thanks")), ["to"]);
+        assert_eq!(fields(check("", "")), [TO, "message"]);
+        assert_eq!(fields(check("colleague", "Thanks")), [TO]);
+        assert_eq!(fields(check("me", "Thanks")), [TO]);
+        assert_eq!(fields(check("nobody", "Thanks")), [TO]);
         assert_eq!(fields(check("amy", "   \n ")), ["message"]);
         assert_eq!(
             fields(check("amy", &"x".repeat(MESSAGE_MAX))),
@@ -460,17 +430,19 @@ mod tests {
                 message: " ".into(),
             },
         )
-        .await
-        .unwrap();
-        let Given::Invalid(problems) = refused else {
+        .await;
+        let Err(AppError::Invalid(problems)) = refused else {
             panic!("a colleague in the same agency was complimented");
         };
         assert_eq!(
-            problems.iter().map(|p| p.field).collect::<Vec<_>>(),
-            ["to", "message"]
+            problems
+                .iter()
+                .map(|p| p.field.as_str())
+                .collect::<Vec<_>>(),
+            ["to_person_id", "message"]
         );
 
-        let Given::Ok(given) = give(
+        let given = give(
             &state,
             &giver,
             &GiveCompliment {
@@ -479,9 +451,7 @@ mod tests {
             },
         )
         .await
-        .unwrap() else {
-            panic!("refused");
-        };
+        .expect("given");
         assert_eq!(given.message, "Thank you for the quick strategy meeting.");
         assert_eq!(given.given_at_us, now.as_microsecond());
 

@@ -90,7 +90,7 @@ pub fn stage_meeting(ctx: &Context, p: &Procedure, state: &Escalation) -> Option
         .flatten();
     Some(StageMeetingView {
         title: spec.title.clone(),
-        held_by: due.map(|d| ctx.deadline(&d.to_string(), open)),
+        held_by: due.map(|d| ctx.deadline(d, open)),
     })
 }
 

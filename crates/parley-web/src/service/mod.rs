@@ -103,15 +103,14 @@ impl Context {
     }
 
     /// The deadline of a date for display: working days left and a tag.
-    pub fn deadline(&self, due: &str, open: bool) -> Deadline {
-        let date = due.parse::<Date>().ok();
-        let left = date.and_then(|d| self.rules.working_days_left(self.today, d));
+    pub fn deadline(&self, due: Date, open: bool) -> Deadline {
+        let left = self.rules.working_days_left(self.today, due);
         let state = match (open, left) {
-            (false, _) => "closed",
-            (true, Some(l)) if l < 0 => "overdue",
-            (true, Some(0)) => "due-today",
-            (true, Some(l)) if l <= 2 => "due-soon",
-            (true, _) => "on-track",
+            (false, _) => DeadlineState::Closed,
+            (true, Some(l)) if l < 0 => DeadlineState::Overdue,
+            (true, Some(0)) => DeadlineState::DueToday,
+            (true, Some(l)) if l <= 2 => DeadlineState::DueSoon,
+            (true, _) => DeadlineState::OnTrack,
         };
         let text = match (open, left) {
             (false, _) => "Closed".to_owned(),
@@ -125,7 +124,7 @@ impl Context {
             (true, None) => "Deadline outside the calendar".to_owned(),
         };
         Deadline {
-            due: due.to_owned(),
+            due: due.to_string(),
             working_days_left: left,
             state,
             text,
@@ -140,10 +139,33 @@ pub struct Deadline {
     pub due: String,
     /// Working days from today to the due date; negative once overdue.
     pub working_days_left: Option<i64>,
-    /// `on-track`, `due-soon`, `due-today`, `overdue` or `closed`; `none` at a referral step
-    /// without a timescale.
-    pub state: &'static str,
+    pub state: DeadlineState,
     pub text: String,
+}
+
+/// Where a deadline stands today (also the tag's style on pages).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeadlineState {
+    OnTrack,
+    /// Two working days or fewer left.
+    DueSoon,
+    DueToday,
+    Overdue,
+    /// The escalation has closed.
+    Closed,
+    /// At a referral step without a timescale: no deadline runs.
+    None,
+}
+
+/// A date of a stored row: one that does not read is an error naming the row and column,
+/// never a missing deadline.
+pub fn stored_date(table: &str, id: &str, column: &str, value: &str) -> Result<Date, AppError> {
+    value.parse::<Date>().map_err(|e| {
+        AppError::Internal(format!(
+            "{table} {id}: {column} {value:?} is not a date: {e}"
+        ))
+    })
 }
 
 /// One line of a list of escalations: nothing here identifies a child.
@@ -174,15 +196,19 @@ impl EscalationLine {
         ctx: &Context,
         e: &EscalationRow,
         agencies: &[parley_store::rows::AgencyRow],
-    ) -> EscalationLine {
+    ) -> Result<EscalationLine, AppError> {
         let open = e.status == "open";
-        let stage_deadline = ctx.deadline(&e.stage_due, open);
-        let overall_deadline = e.overall_due.as_deref().map(|d| ctx.deadline(d, open));
-        let overdue = stage_deadline.state == "overdue"
+        let date = |column: &str, value: &str| stored_date("escalation", &e.id, column, value);
+        let stage_deadline = ctx.deadline(date("stage_due", &e.stage_due)?, open);
+        let overall_deadline = match e.overall_due.as_deref() {
+            Some(d) => Some(ctx.deadline(date("overall_due", d)?, open)),
+            None => None,
+        };
+        let overdue = stage_deadline.state == DeadlineState::Overdue
             || overall_deadline
                 .as_ref()
-                .is_some_and(|d| d.state == "overdue");
-        EscalationLine {
+                .is_some_and(|d| d.state == DeadlineState::Overdue);
+        Ok(EscalationLine {
             id: e.id.clone(),
             reference: e.reference.clone(),
             summary: e.summary.clone(),
@@ -217,6 +243,6 @@ impl EscalationLine {
             stage_deadline,
             overall_deadline,
             overdue,
-        }
+        })
     }
 }

@@ -156,7 +156,7 @@ pub async fn my_work(
             continue;
         };
         let line = MyLine {
-            line: EscalationLine::new(ctx, e, &agencies),
+            line: EscalationLine::new(ctx, e, &agencies)?,
             relations,
             meetings: super::meeting::invited_to(state, ctx, &me, e).await?,
         };
@@ -189,7 +189,7 @@ pub async fn my_work(
             continue;
         }
         relations.push(Relation::ReferralLead);
-        let mut line = EscalationLine::new(ctx, &e, &agencies);
+        let mut line = EscalationLine::new(ctx, &e, &agencies)?;
         if !timed {
             super::referral::untimed(&mut line);
         }
@@ -203,13 +203,14 @@ pub async fn my_work(
     let closed = closed
         .iter()
         .filter_map(|e| {
-            Some(MyLine {
-                relations: relations_of(e)?,
-                line: EscalationLine::new(ctx, e, &agencies),
+            let relations = relations_of(e)?;
+            Some(EscalationLine::new(ctx, e, &agencies).map(|line| MyLine {
+                relations,
+                line,
                 meetings: Vec::new(),
-            })
+            }))
         })
-        .collect();
+        .collect::<Result<_, AppError>>()?;
     let mut work = MyWork {
         awaiting,
         involved,

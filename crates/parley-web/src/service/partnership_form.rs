@@ -189,7 +189,7 @@ pub async fn send(
         .fields
         .first()
         .map_or_else(String::new, |f| field_name(&f.id));
-    let invalid = |field: String, message: String| ActError::Invalid { field, message };
+    let invalid = |field: String, message: String| ActError::invalid(&field, message);
     // Croydon Appendix A: "Do not include details of any child or family." The business team
     // reads every answer.
     let child: Vec<_> = free_text::child_of(state, &loaded.row)

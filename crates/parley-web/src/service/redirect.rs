@@ -11,6 +11,7 @@ use parley_core::names::RedirectionKind;
 use parley_core::procedure::Procedure;
 
 use super::escalation::{ActError, Choice};
+use crate::error::FieldErrors;
 
 /// The form's field naming the other procedure.
 pub const FIELD: &str = "redirection";
@@ -46,24 +47,19 @@ const SELECT: &str = "Select the procedure the matter belongs to instead";
 /// When there is no note.
 const NOTE: &str = "Enter a note saying why the matter belongs to another procedure";
 
-/// What the page's form lacks, as (field, message), before the rest is checked.
-pub fn form_problems(redirection: &str, reason: &str) -> Vec<(&'static str, &'static str)> {
-    let mut out = Vec::new();
+/// What the page's form lacks, added to `errors`, before the rest is checked.
+pub fn form_problems(redirection: &str, reason: &str, errors: &mut FieldErrors) {
     if redirection.trim().is_empty() {
-        out.push((FIELD, SELECT));
+        errors.add(FIELD, SELECT);
     }
     if reason.trim().is_empty() {
-        out.push((super::escalation::field::REASON, NOTE));
+        errors.add(super::escalation::field::REASON, NOTE);
     }
-    out
 }
 
 /// The event for the API's or the form's `redirection`, with its note (`reason`).
 pub fn event(p: &Procedure, redirection: &str, reason: Option<&str>) -> Result<Event, ActError> {
-    let invalid = |field: &str, message: String| ActError::Invalid {
-        field: field.to_owned(),
-        message,
-    };
+    let invalid = |field: &str, message: String| ActError::invalid(field, message);
     let named = redirection.trim();
     if named.is_empty() {
         return Err(invalid(FIELD, SELECT.to_owned()));
@@ -120,7 +116,7 @@ mod tests {
 
     fn field_of(r: Result<Event, ActError>) -> String {
         match r {
-            Err(ActError::Invalid { field, .. }) => field,
+            Err(ActError::Invalid(e)) => e.field,
             other => panic!("expected invalid, got {other:?}"),
         }
     }

@@ -128,7 +128,7 @@ pub fn steps(ctx: &Context, p: &Procedure, state: &Escalation) -> Vec<ReferralSt
                 lead_label: r.and_then(|r| r.lead).map(|l| l.label().to_owned()),
                 started_at_us: s.started_at.as_microsecond(),
                 started_on: s.started_on.to_string(),
-                deadline: s.due.map(|d| ctx.deadline(&d.to_string(), current)),
+                deadline: s.due.map(|d| ctx.deadline(d, current)),
                 ended_at_us: s.ended_at.map(Timestamp::as_microsecond),
                 outcome: s.outcome.clone(),
                 current,
@@ -195,7 +195,7 @@ pub fn no_deadline(due: &str) -> Deadline {
     Deadline {
         due: due.to_owned(),
         working_days_left: None,
-        state: "none",
+        state: super::DeadlineState::None,
         text: "No timescale for the referral".to_owned(),
     }
 }

@@ -26,7 +26,7 @@ pub fn stage_of(loaded: &Loaded, stage: Option<i64>) -> Result<StageNumber, AppE
     StageNumber::new(n)
         .filter(|n| loaded.state.stages.iter().any(|s| s.number == *n))
         .ok_or_else(|| {
-            AppError::BadRequest(format!(
+            AppError::invalid_field("stage", format!(
                 "This escalation never reached stage {n}: a record can be kept only for the stages it went through ({})",
                 reached.join(", ")
             ))

@@ -59,6 +59,14 @@ fn assert_error_page(r: &Resp, status: u16, what: &str) {
 }
 
 /// An API problem: JSON, the code, the request id, no internals.
+/// The fields a refusal's `errors` name, in order.
+fn error_fields(problem: &serde_json::Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
 fn assert_problem(r: &Resp, status: u16, code: &str, what: &str) {
     assert_eq!(r.status.as_u16(), status, "{what}: {}", excerpt(&r.body));
     assert!(
@@ -201,6 +209,26 @@ async fn api_errors_are_problem_bodies_with_a_code() {
         "forbidden",
         "GET /api/raise/options as the business team",
     );
+    // Filters that name nothing: the one problem shape, each filter's problem in `errors`.
+    let r = h
+        .get("/api/partnership/escalations?stage=99&status=sideways", &bt)
+        .await;
+    assert_problem(
+        &r,
+        422,
+        "invalid",
+        "GET /api/partnership/escalations?stage=99",
+    );
+    let v = r.json();
+    let fields = error_fields(&v);
+    assert_eq!(fields, ["stage", "status"], "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("There is no stage 99"),
+        "{v}"
+    );
     let r = h
         .send(
             h.request(Method::DELETE, "/api/me", &token)
@@ -242,6 +270,17 @@ async fn api_errors_are_problem_bodies_with_a_code() {
         422,
         "invalid",
         "POST /api/compliments with nothing in it",
+    );
+    // The one shape of a refusal: each member's problem in `errors`, named as sent.
+    let v = r.json();
+    let fields = error_fields(&v);
+    assert_eq!(fields, ["to_person_id", "message"], "{v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("to_person_id: Select the person you want to compliment"),
+        "{v}"
     );
 }
 

@@ -204,12 +204,26 @@ impl Case {
 }
 
 /// A refusal by the API: a 422 problem whose detail names the field.
-fn refused_by_api(r: &Resp, field_words: &str, what: &str, problems: &mut Vec<String>) {
-    let detail = serde_json::from_str::<Value>(&r.body)
-        .ok()
-        .map(|v| v.to_string())
-        .unwrap_or_default();
-    if r.status != StatusCode::UNPROCESSABLE_ENTITY || !detail.contains(field_words) {
+/// A refusal by the API: 422, the one problem shape, its `errors` naming the request's
+/// member `field` with a message holding `field_words`.
+fn refused_by_api(
+    r: &Resp,
+    field: &str,
+    field_words: &str,
+    what: &str,
+    problems: &mut Vec<String>,
+) {
+    let problem = serde_json::from_str::<Value>(&r.body).unwrap_or_default();
+    let named = problem["code"] == "invalid"
+        && problem["errors"].as_array().is_some_and(|errors| {
+            errors.iter().any(|e| {
+                e["field"] == field
+                    && e["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains(field_words))
+            })
+        });
+    if r.status != StatusCode::UNPROCESSABLE_ENTITY || !named {
         problems.push(format!("API {what}: {} {}", r.status, excerpt(&r.body)));
     }
 }
@@ -262,6 +276,7 @@ async fn stage_records_naming_the_child_are_refused_by_pages_and_the_api() {
                 .await;
             refused_by_api(
                 &r,
+                &format!("fields.{field}"),
                 label,
                 &format!("record {field} {text:?}"),
                 &mut problems,
@@ -283,6 +298,7 @@ async fn stage_records_naming_the_child_are_refused_by_pages_and_the_api() {
             .await;
         refused_by_api(
             &r,
+            "fields.outcome",
             "Outcome",
             &format!("record outcome {text:?}"),
             &mut problems,
@@ -339,6 +355,7 @@ async fn reasons_naming_the_child_are_refused_by_pages_and_the_api() {
                 .await;
             refused_by_api(
                 &r,
+                "reason",
                 "The reason",
                 &format!("{action} {text:?}"),
                 &mut problems,
@@ -500,6 +517,7 @@ async fn compliments_naming_a_child_of_the_givers_escalations_are_refused() {
             .await;
         refused_by_api(
             &r,
+            "message",
             "Your compliment",
             &format!("compliment {text:?}"),
             &mut problems,

@@ -3,8 +3,8 @@
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::pages::{FieldErrors, invalid, render};
-use crate::service::admin::{self as svc, AdminAgency, AdminError, AgencyFields, Choice};
+use crate::pages::{invalid, render};
+use crate::service::admin::{self as svc, AdminAgency, AgencyFields, Choice};
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ struct AgenciesPage {
     agencies: Vec<AdminAgency>,
     sectors: Vec<Choice>,
     form: AgencyFields,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     has_errors: bool,
     banner: Option<String>,
 }
@@ -27,7 +27,7 @@ async fn agencies_view(
     state: &AppState,
     user: &CurrentUser,
     form: AgencyFields,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     banner: Option<String>,
 ) -> Result<Html<String>, AppError> {
     let agencies = svc::agencies(state, user).await?;
@@ -72,7 +72,7 @@ pub(super) async fn agencies_page(
         &state,
         &user,
         AgencyFields::default(),
-        FieldErrors::default(),
+        ErrorSummary::default(),
         banner,
     )
     .await
@@ -100,13 +100,13 @@ pub(super) async fn agencies_add(
         Ok(a) => {
             Ok(Redirect::to(&format!("/admin/agencies?added={}", encode(&a.id))).into_response())
         }
-        Err(AdminError::Invalid(list)) => {
-            let errors = field_errors(&list, same_id);
+        Err(AppError::Invalid(list)) => {
+            let errors = ErrorSummary::of(&list);
             Ok(invalid(
                 agencies_view(&state, &user, form, errors, None).await?,
             ))
         }
-        Err(AdminError::Failed(e)) => Err(e),
+        Err(e) => Err(e),
     }
 }
 

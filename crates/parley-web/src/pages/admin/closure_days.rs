@@ -3,8 +3,8 @@
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::pages::{FieldErrors, invalid, render};
-use crate::service::admin::{self as svc, AdminError, ClosureDays, InputError};
+use crate::pages::{invalid, render};
+use crate::service::admin::{self as svc, ClosureDays};
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ struct ClosurePage {
     first_text: String,
     last_text: String,
     form: ClosureForm,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     has_errors: bool,
     banner: Option<String>,
 }
@@ -44,7 +44,7 @@ async fn closure_view(
     state: &AppState,
     user: &CurrentUser,
     form: ClosureForm,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     banner: Option<String>,
 ) -> Result<Html<String>, AppError> {
     let closure = svc::closure_days(state, user).await?;
@@ -84,7 +84,7 @@ pub(super) async fn closure_page(
         &state,
         &user,
         ClosureForm::default(),
-        FieldErrors::default(),
+        ErrorSummary::default(),
         banner,
     )
     .await
@@ -98,12 +98,12 @@ pub(super) async fn closure_add(
         Ok(date) => svc::add_closure_day(&state, &user, date)
             .await
             .map(|()| date),
-        Err(m) => Err(AdminError::Invalid(vec![InputError::new("date", m)])),
+        Err(m) => Err(AppError::Invalid(vec![FieldError::new("date", m)])),
     };
     match result {
         Ok(date) => Ok(Redirect::to(&format!("/admin/closure-days?added={date}")).into_response()),
-        Err(AdminError::Invalid(list)) => {
-            let errors = field_errors(&list, |f| {
+        Err(AppError::Invalid(list)) => {
+            let errors = ErrorSummary::with_ids(&list, |f| {
                 if f == "date" {
                     "date-day".to_owned()
                 } else {
@@ -114,7 +114,7 @@ pub(super) async fn closure_add(
                 closure_view(&state, &user, form, errors, None).await?,
             ))
         }
-        Err(AdminError::Failed(e)) => Err(e),
+        Err(e) => Err(e),
     }
 }
 
@@ -132,12 +132,12 @@ pub(super) async fn closure_remove(
         Ok(date) => {
             Ok(Redirect::to(&format!("/admin/closure-days?removed={date}")).into_response())
         }
-        Err(AdminError::Invalid(list)) => {
-            let errors = field_errors(&list, same_id);
+        Err(AppError::Invalid(list)) => {
+            let errors = ErrorSummary::of(&list);
             Ok(invalid(
                 closure_view(&state, &user, ClosureForm::default(), errors, None).await?,
             ))
         }
-        Err(AdminError::Failed(e)) => Err(e),
+        Err(e) => Err(e),
     }
 }

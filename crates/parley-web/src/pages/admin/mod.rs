@@ -13,13 +13,14 @@ use axum::response::Html;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::{FieldErrors, render};
+use super::render;
 use crate::access::ADMINISTRATOR;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::error::{ErrorSummary, FieldError};
 use crate::route::{Route, Rule, route};
-use crate::service::admin::{self as svc, InputError, Overview};
+use crate::service::admin::{self as svc, Overview};
 
 mod agencies;
 use agencies::*;
@@ -136,20 +137,6 @@ fn crumbs(here: &str, middle: Option<(&str, &'static str)>) -> Vec<Crumb> {
         href: None,
     });
     c
-}
-
-/// The service's messages as GOV.UK field errors; `id` maps a field to its input's id.
-fn field_errors(list: &[InputError], id: impl Fn(&str) -> String) -> FieldErrors {
-    let mut errors = FieldErrors::default();
-    for e in list {
-        errors.add(&id(&e.field), e.message.clone());
-    }
-    errors
-}
-
-/// Fields whose input has the field's name as its id (checkboxes and radios: the first item).
-fn same_id(field: &str) -> String {
-    field.to_owned()
 }
 
 /// Banners after a successful change come from a query parameter naming what changed; the

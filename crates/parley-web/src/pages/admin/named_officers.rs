@@ -3,10 +3,9 @@
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::pages::{FieldErrors, invalid, render};
+use crate::pages::{invalid, render};
 use crate::service::admin::{
-    self as svc, AdminError, AgencyOfficers, Choice, NamedOfficerFields, NamedOfficers,
-    OfficerStage,
+    self as svc, AgencyOfficers, Choice, NamedOfficerFields, NamedOfficers, OfficerStage,
 };
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -66,7 +65,7 @@ struct OfficersAgencyPage {
     action: String,
     agency: String,
     selects: Vec<StageSelect>,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     has_errors: bool,
 }
 
@@ -75,7 +74,7 @@ async fn officers_agency_view(
     user: &CurrentUser,
     agency_id: &str,
     chosen: Option<&[(String, String)]>,
-    errors: FieldErrors,
+    errors: ErrorSummary,
 ) -> Result<Html<String>, AppError> {
     let all = svc::named_officers(state, user).await?;
     let agency: AgencyOfficers = all
@@ -140,7 +139,7 @@ pub(super) async fn officers_agency(
     user: CurrentUser,
     Path(agency): Path<String>,
 ) -> Result<Html<String>, AppError> {
-    officers_agency_view(&state, &user, &agency, None, FieldErrors::default()).await
+    officers_agency_view(&state, &user, &agency, None, ErrorSummary::default()).await
 }
 
 pub(super) async fn officers_save(
@@ -170,9 +169,9 @@ pub(super) async fn officers_save(
             Redirect::to(&format!("/admin/named-officers?saved={}", encode(&agency)))
                 .into_response(),
         ),
-        Err(AdminError::Invalid(list)) => {
+        Err(AppError::Invalid(list)) => {
             let stage_of_single = changes.first().map(|c| c.stage).unwrap_or(1);
-            let errors = field_errors(&list, |f| {
+            let errors = ErrorSummary::with_ids(&list, |f| {
                 if single && !f.starts_with("stage-") {
                     format!("stage-{stage_of_single}")
                 } else {
@@ -183,7 +182,7 @@ pub(super) async fn officers_save(
                 officers_agency_view(&state, &user, &agency, Some(&pairs), errors).await?,
             ))
         }
-        Err(AdminError::Failed(e)) => Err(e),
+        Err(e) => Err(e),
     }
 }
 

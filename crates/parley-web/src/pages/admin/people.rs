@@ -3,8 +3,8 @@
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::pages::{FieldErrors, invalid, render};
-use crate::service::admin::{self as svc, AdminError, AdminPerson, PersonChoices, PersonFields};
+use crate::pages::{invalid, render};
+use crate::service::admin::{self as svc, AdminPerson, PersonChoices, PersonFields};
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Serialize;
@@ -60,7 +60,7 @@ struct PersonPage {
     choices: PersonChoices,
     named_officer_stages: Vec<i64>,
     editing_self: bool,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     has_errors: bool,
 }
 
@@ -69,7 +69,7 @@ async fn person_view(
     user: &CurrentUser,
     id: Option<&str>,
     form: Option<PersonFields>,
-    errors: FieldErrors,
+    errors: ErrorSummary,
 ) -> Result<Html<String>, AppError> {
     let (title, form, stages) = match id {
         Some(id) => {
@@ -144,7 +144,7 @@ pub(super) async fn person_new(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Html<String>, AppError> {
-    person_view(&state, &user, None, None, FieldErrors::default()).await
+    person_view(&state, &user, None, None, ErrorSummary::default()).await
 }
 
 pub(super) async fn person_edit(
@@ -152,7 +152,7 @@ pub(super) async fn person_edit(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
-    person_view(&state, &user, Some(&id), None, FieldErrors::default()).await
+    person_view(&state, &user, Some(&id), None, ErrorSummary::default()).await
 }
 
 async fn person_save(
@@ -167,8 +167,8 @@ async fn person_save(
             let key = if id.is_some() { "saved" } else { "added" };
             Ok(Redirect::to(&format!("/admin/people?{key}={}", encode(&p.id))).into_response())
         }
-        Err(AdminError::Invalid(list)) => {
-            let errors = field_errors(&list, same_id);
+        Err(AppError::Invalid(list)) => {
+            let errors = ErrorSummary::of(&list);
             // The password is never sent back.
             let form = PersonFields {
                 password: None,
@@ -178,7 +178,7 @@ async fn person_save(
                 person_view(state, user, id, Some(form), errors).await?,
             ))
         }
-        Err(AdminError::Failed(e)) => Err(e),
+        Err(e) => Err(e),
     }
 }
 

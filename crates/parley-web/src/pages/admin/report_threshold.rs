@@ -4,8 +4,8 @@
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::pages::{FieldErrors, invalid, render};
-use crate::service::admin::{self as svc, AdminError, ReportThreshold};
+use crate::pages::{ErrorSummary, invalid, render};
+use crate::service::admin::{self as svc, ReportThreshold};
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ struct ThresholdPage {
     current: ReportThreshold,
     /// What the box holds: the current threshold, or what was sent.
     value: String,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     banner: Option<String>,
 }
 
@@ -33,7 +33,7 @@ async fn threshold_view(
     state: &AppState,
     user: &CurrentUser,
     value: Option<String>,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     banner: Option<String>,
 ) -> Result<Html<String>, AppError> {
     let current = svc::report_threshold(state, user).await?;
@@ -62,7 +62,7 @@ pub(super) async fn threshold_page(
         .saved
         .is_some()
         .then(|| "The threshold has been saved".to_owned());
-    threshold_view(&state, &user, None, FieldErrors::default(), banner).await
+    threshold_view(&state, &user, None, ErrorSummary::default(), banner).await
 }
 
 pub(super) async fn threshold_save(
@@ -72,12 +72,12 @@ pub(super) async fn threshold_save(
     let parsed = svc::parse_threshold(&form.threshold);
     match svc::set_report_threshold(&state, &user, parsed).await {
         Ok(_) => Ok(Redirect::to("/admin/reports?saved=threshold").into_response()),
-        Err(AdminError::Invalid(list)) => {
-            let errors = field_errors(&list, same_id);
+        Err(AppError::Invalid(list)) => {
+            let errors = ErrorSummary::of(&list);
             Ok(invalid(
                 threshold_view(&state, &user, Some(form.threshold), errors, None).await?,
             ))
         }
-        Err(AdminError::Failed(e)) => Err(e),
+        Err(e) => Err(e),
     }
 }

@@ -3,8 +3,8 @@
 use crate::app::AppState;
 use crate::auth::{CurrentUser, same};
 use crate::error::AppError;
-use crate::pages::{ErrorItem, FieldErrors, invalid, render};
-use crate::service::admin::{self as svc, AdminError, InputError, ProcedureVersions};
+use crate::pages::{invalid, render};
+use crate::service::admin::{self as svc, ProcedureVersions};
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -19,7 +19,7 @@ struct ProcedurePage {
     versions: ProcedureVersions,
     source: String,
     problems: Vec<Problem>,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     has_errors: bool,
     banner: Option<String>,
     max_kb: usize,
@@ -36,41 +36,22 @@ async fn procedure_view(
     state: &AppState,
     user: &CurrentUser,
     source: String,
-    problems: &[InputError],
+    problems: &[FieldError],
     banner: Option<String>,
 ) -> Result<Html<String>, AppError> {
     let versions = svc::procedure_versions(state, user).await?;
-    let mut errors = FieldErrors::default();
-    let in_file: Vec<&InputError> = problems.iter().filter(|p| p.line.is_some()).collect();
-    for p in problems.iter().filter(|p| p.line.is_none()) {
-        // Nothing sent, or a file that is not text: point at the file input; anything else
-        // about the text: the text.
-        let id = if p.field == "file" || source.trim().is_empty() {
+    let in_file: Vec<&FieldError> = problems.iter().filter(|p| p.line.is_some()).collect();
+    // Nothing sent, or a file that is not text: on the file input; anything else about the
+    // text: on the text.
+    let mut errors = ErrorSummary::with_ids(problems.iter().filter(|p| p.line.is_none()), |f| {
+        if f == "file" || source.trim().is_empty() {
             "file"
         } else {
             "source"
-        };
-        errors.add(id, p.message.clone());
-    }
-    if !in_file.is_empty() {
-        for p in &in_file {
-            errors.summary.push(ErrorItem {
-                text: p.text(),
-                href: "#source".to_owned(),
-            });
         }
-        errors.by_field.insert(
-            "source".to_owned(),
-            if in_file.len() == 1 {
-                "Fix the problem in the procedure file listed above".to_owned()
-            } else {
-                format!(
-                    "Fix the {} problems in the procedure file listed above",
-                    in_file.len()
-                )
-            },
-        );
-    }
+        .to_owned()
+    });
+    errors.in_file("source", "procedure file", &in_file);
     render(
         state,
         Some(user),
@@ -119,7 +100,7 @@ struct Upload {
 }
 
 async fn read_upload(state: &AppState, request: Request) -> Result<Upload, AppError> {
-    let unreadable = || AppError::BadRequest("the form could not be read".to_owned());
+    let unreadable = || AppError::invalid("the form could not be read".to_owned());
     let multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -169,7 +150,7 @@ pub(super) async fn procedure_upload(
         Some(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(_) => {
-                let wrong = [InputError::new(
+                let wrong = [FieldError::new(
                     "file",
                     "The selected file must be a procedure file in TOML (a text file)",
                 )];
@@ -189,10 +170,10 @@ pub(super) async fn procedure_upload(
         Ok(v) => {
             Ok(Redirect::to(&format!("/admin/procedure?adopted={}", v.version)).into_response())
         }
-        Err(AdminError::Invalid(list)) => Ok(invalid(
+        Err(AppError::Invalid(list)) => Ok(invalid(
             procedure_view(&state, &user, source, &list, None).await?,
         )),
-        Err(AdminError::Failed(e)) => Err(e),
+        Err(e) => Err(e),
     }
 }
 

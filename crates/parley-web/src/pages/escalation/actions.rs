@@ -2,8 +2,8 @@
 
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
-use crate::error::AppError;
-use crate::pages::{FieldErrors, render};
+use crate::error::{AppError, ErrorSummary, FieldErrors};
+use crate::pages::render;
 use crate::service::escalation::{
     self as svc, ActError, ActionInput, ActionKind, ActionRequest, Choice, Detail, EscalationView,
     HistoryItem, Loaded, Offered, field,
@@ -12,6 +12,7 @@ use crate::service::{redirect, stage_record};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use parley_core::names::Resolution;
 use parley_core::procedure::StageNumber;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -212,7 +213,7 @@ pub(crate) fn title(kind: ActionKind, offered: &Offered) -> String {
 pub(crate) struct ActionPage {
     pub(crate) page_title: String,
     pub(crate) has_errors: bool,
-    pub(crate) errors: FieldErrors,
+    pub(crate) errors: ErrorSummary,
     pub(crate) action: &'static str,
     pub(crate) form_action: String,
     pub(crate) e: EscalationView,
@@ -229,13 +230,13 @@ pub(crate) fn action_view(
     kind: ActionKind,
     offered: Offered,
     values: Values,
-    errors: FieldErrors,
+    errors: &FieldErrors,
 ) -> ActionPage {
     let e = svc::view_without_case(loaded, offered.actions.clone());
     ActionPage {
         page_title: title(kind, &offered),
         has_errors: !errors.is_empty(),
-        errors,
+        errors: ErrorSummary::of(errors),
         action: kind.as_str(),
         form_action: kind.href(&loaded.row.id),
         version: loaded.version(),
@@ -275,10 +276,9 @@ pub(crate) async fn given_stage(
         svc::permitted(loaded, kind)?;
         return Ok(None);
     };
-    let n: i64 = text
-        .trim()
-        .parse()
-        .map_err(|_| AppError::BadRequest(format!("“{text}” is not a stage number, like 1")))?;
+    let n: i64 = text.trim().parse().map_err(|_| {
+        AppError::invalid_field("stage", format!("“{text}” is not a stage number, like 1"))
+    })?;
     let stage = stage_record::stage_of(loaded, Some(n))?;
     if !stage_record::may_record(state, user, loaded, stage).await? {
         return Err(AppError::Forbidden);
@@ -325,7 +325,7 @@ pub(crate) async fn action_page(
     let stage = given_stage(&state, &user, &loaded, kind, &q).await?;
     let offered = svc::offered(&loaded, state.now());
     let values = Values::initial(&offered);
-    let mut page = action_view(&loaded, kind, offered, values, FieldErrors::default());
+    let mut page = action_view(&loaded, kind, offered, values, &FieldErrors::default());
     match stage {
         Some(n) => {
             page.values.record.clear();
@@ -357,7 +357,7 @@ pub(crate) async fn submit(
         .as_deref()
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| {
-            AppError::BadRequest(
+            AppError::invalid(
                 "the form could not be read: reload the page and try again".to_owned(),
             )
         })?;
@@ -425,8 +425,8 @@ pub(crate) async fn submit(
                 errors.add(field::OUTCOME, "Select how the disagreement was resolved");
             }
             // Issue 14, item 2: the statement goes with a recorded disagreement only.
-            let dissent = (values.outcome == "disagreement-recorded")
-                .then(|| values.dissent.input(&mut errors));
+            let recorded = values.outcome.parse() == Ok(Resolution::DisagreementRecorded);
+            let dissent = recorded.then(|| values.dissent.input(&mut errors));
             ActionInput::Resolve {
                 outcome: values.outcome.clone(),
                 dissent,
@@ -501,9 +501,7 @@ pub(crate) async fn submit(
             }
         }
         ActionKind::Redirect => {
-            for (f, m) in redirect::form_problems(&values.redirection, &values.reason) {
-                errors.add(f, m);
-            }
+            redirect::form_problems(&values.redirection, &values.reason, &mut errors);
             ActionInput::Redirect {
                 redirection: values.redirection.clone(),
             }
@@ -531,10 +529,7 @@ pub(crate) async fn submit(
         };
         match svc::act(&state, &user, &id, &request).await {
             Ok(_) => {
-                return Ok(
-                    Redirect::to(&format!("/escalations/{id}?done={}", kind.as_str()))
-                        .into_response(),
-                );
+                return Ok(Redirect::to(&svc::Done::Action(kind).href(&id)).into_response());
             }
             Err(ActError::Conflict { .. }) => {
                 let loaded = svc::load(&state, &user, &id).await?;
@@ -545,11 +540,11 @@ pub(crate) async fn submit(
                 return conflict(&state, &user, &loaded, kind, &offered_now, &values, version)
                     .await;
             }
-            Err(ActError::Invalid { field, message }) => errors.add(&field, message),
+            Err(ActError::Invalid(e)) => errors.push(*e),
             Err(ActError::Other(e)) => return Err(e),
         }
     }
-    let mut page = action_view(&loaded, kind, offered, values, errors);
+    let mut page = action_view(&loaded, kind, offered, values, &errors);
     if let Some(n) = stage {
         for_stage(&mut page, &loaded, n);
     }

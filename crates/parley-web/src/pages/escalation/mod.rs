@@ -177,7 +177,11 @@ async fn show(
     let e = svc::view(&state, &loaded, now).await?;
     let mut history = svc::history(&loaded);
     history.reverse();
-    let done = q.done.as_deref().and_then(|d| svc::done_message(d, &e));
+    let done = q
+        .done
+        .as_deref()
+        .and_then(svc::Done::parse)
+        .and_then(|d| svc::done_message(d, &loaded, &e));
     let html = render(
         &state,
         Some(&user),

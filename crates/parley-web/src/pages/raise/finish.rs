@@ -3,13 +3,12 @@
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::pages::{FieldErrors, invalid, render};
-use crate::service::raise::{
-    self as service, Confirmation, OTHER_PROCEDURES, Problems, RaiseOptions,
-};
+use crate::error::{ErrorSummary, FieldError};
+use crate::pages::{invalid, render};
+use crate::service::raise::{self as service, Confirmation, Field, OtherProcedure, RaiseOptions};
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use parley_core::names::{ChildStatus, RedirectionKind, RouteKind};
+use parley_core::names::{RedirectionKind, RouteKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -19,7 +18,7 @@ use super::*;
 struct CheckPage {
     page_title: String,
     has_errors: bool,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     back: String,
     answers: Answers,
 }
@@ -61,19 +60,18 @@ fn answers(draft: &Draft, opts: &RaiseOptions) -> Answers {
         .receiving_agency_id
         .as_deref()
         .and_then(|id| opts.agency(id));
-    let person = match (agency, draft.receiving_person.as_deref()) {
-        (Some(a), Some(id)) if id != "none" => {
-            a.people
-                .iter()
-                .find(|p| p.id == id)
-                .map_or_else(String::new, |p| {
-                    if p.job_title.is_empty() {
-                        p.name.clone()
-                    } else {
-                        format!("{}, {}", p.name, p.job_title)
-                    }
-                })
-        }
+    let person = match (agency, draft.receiving_person.as_ref().and_then(|p| p.id())) {
+        (Some(a), Some(id)) => a
+            .people
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(String::new, |p| {
+                if p.job_title.is_empty() {
+                    p.name.clone()
+                } else {
+                    format!("{}, {}", p.name, p.job_title)
+                }
+            }),
         _ => "Not known".to_owned(),
     };
     let route = draft.route(opts);
@@ -95,16 +93,14 @@ fn answers(draft: &Draft, opts: &RaiseOptions) -> Answers {
             .then(|| route.map_or_else(String::new, |r| r.label().to_owned())),
         decided_on: draft
             .decided_on
-            .as_deref()
             .filter(|_| opts.decision_date.is_some())
-            .and_then(|d| d.parse::<jiff::civil::Date>().ok())
             .map(|d| d.strftime("%A %-d %B %Y").to_string()),
         raising_agency: opts.raising_agency.name.clone(),
         receiving_agency: agency.map_or_else(String::new, |a| a.name.clone()),
         receiving_person_named: draft
             .receiving_person
-            .as_deref()
-            .is_some_and(|p| p != "none"),
+            .as_ref()
+            .is_some_and(|p| p.id().is_some()),
         receiving_person: person,
         decision: draft.decision.clone().unwrap_or_default(),
         summary: draft.summary.clone().unwrap_or_default(),
@@ -121,16 +117,9 @@ fn answers(draft: &Draft, opts: &RaiseOptions) -> Answers {
             .filter(|_| route == Some(RouteKind::Individual))
             .map(|c| ChildAnswers {
                 name: c.name.clone(),
-                date_of_birth: c
-                    .date_of_birth
-                    .as_deref()
-                    .and_then(|d| d.parse::<jiff::civil::Date>().ok())
-                    .map(|d| d.strftime("%-d %B %Y").to_string()),
+                date_of_birth: c.date_of_birth.map(|d| d.strftime("%-d %B %Y").to_string()),
                 identifier: c.identifier.clone(),
-                status: c
-                    .status
-                    .parse::<ChildStatus>()
-                    .map_or_else(|_| c.status.clone(), |s| s.label().to_owned()),
+                status: c.status.label().to_owned(),
             }),
         change,
     }
@@ -141,21 +130,15 @@ fn check_page(
     user: &CurrentUser,
     draft: &Draft,
     opts: &RaiseOptions,
-    problems: &Problems,
+    problems: &[FieldError],
 ) -> Result<Html<String>, AppError> {
-    let mut errors = FieldErrors::default();
-    for p in &problems.0 {
-        // The summary links to the question to change, with the field's own key as the
-        // anchor so that two problems on one question both show.
-        let step = Step::of(p.field);
-        errors.summary.push(crate::pages::ErrorItem {
-            text: p.message.clone(),
-            href: format!("{}?from=check", step.path()),
-        });
-        errors
-            .by_field
-            .insert(p.field.key().to_owned(), p.message.clone());
-    }
+    // The summary links to the question to change (the check-answers page has no inputs),
+    // each problem under its field's own key so that two problems on one question both show.
+    let errors = ErrorSummary::linking(problems, |p| match Field::from_key(&p.field) {
+        Some(f) => format!("{}?from=check", Step::of(f).path()),
+        // About the whole challenge (the procedure changed meanwhile): this page.
+        None => Step::Check.path().to_owned(),
+    });
     let view = CheckPage {
         page_title: title(Step::Check, ""),
         has_errors: !errors.is_empty(),
@@ -192,7 +175,7 @@ pub(super) async fn check(
     let problems = service::validate(&opts, &draft.request(&opts), today)
         .err()
         .unwrap_or_default();
-    Ok(check_page(&state, &user, &draft, &opts, &problems)?.into_response())
+    Ok(check_page(&state, &user, &draft, &opts, problems.as_slice())?.into_response())
 }
 
 pub(super) async fn submit(
@@ -217,9 +200,9 @@ pub(super) async fn submit(
     }
     save_draft(&state, &user, current.as_deref(), None).await?;
     match service::raise(&state, &user, &draft.request(&opts)).await {
-        Ok(Ok(raised)) => Ok(Redirect::to(&format!("/raise/done/{}", raised.id)).into_response()),
+        Ok(raised) => Ok(Redirect::to(&format!("/raise/done/{}", raised.id)).into_response()),
         // Nothing was raised: put the answers back.
-        Ok(Err(problems)) => {
+        Err(AppError::Invalid(problems)) => {
             save_draft(&state, &user, current.as_deref(), Some(&draft)).await?;
             Ok(invalid(check_page(
                 &state, &user, &draft, &opts, &problems,
@@ -235,10 +218,43 @@ pub(super) async fn submit(
 // ---------------------------------------------------------------------------------------------
 // Stopping, and the confirmation
 
+/// Why raising stopped: a child at immediate risk, or a matter for another procedure. The
+/// stop page's path names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Stop {
+    ImmediateRisk,
+    Elsewhere(RedirectionKind),
+}
+
+impl Stop {
+    fn name(self) -> &'static str {
+        match self {
+            Stop::ImmediateRisk => "immediate-risk",
+            Stop::Elsewhere(kind) => kind.as_str(),
+        }
+    }
+
+    fn parse(name: &str) -> Option<Stop> {
+        if name == Stop::ImmediateRisk.name() {
+            return Some(Stop::ImmediateRisk);
+        }
+        match name.parse() {
+            Ok(OtherProcedure::Elsewhere(kind)) => Some(Stop::Elsewhere(kind)),
+            Ok(OtherProcedure::NoneOfThese) | Err(_) => None,
+        }
+    }
+
+    /// The stop page.
+    pub(super) fn path(self) -> String {
+        format!("/raise/stop/{}", self.name())
+    }
+}
+
 #[derive(Serialize)]
 struct StopPage {
     page_title: &'static str,
-    kind: String,
+    /// The stop's name: `immediate-risk` or the other procedure's.
+    kind: &'static str,
     paragraphs: Vec<String>,
     change_href: &'static str,
     from_procedure: bool,
@@ -251,37 +267,34 @@ pub(super) async fn stop(
     Path(kind): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let opts = service::options(&state, &user).await?;
-    let (page_title, text, from_procedure, change_href) = if kind == "immediate-risk" {
-        (
+    let stop = Stop::parse(&kind).ok_or(AppError::NotFound)?;
+    let (page_title, text, from_procedure, change_href) = match stop {
+        Stop::ImmediateRisk => (
             "Act now to keep the child safe",
             opts.immediate_risk.clone(),
             true,
             Step::ImmediateRisk.path(),
-        )
-    } else {
-        let k = OTHER_PROCEDURES
-            .iter()
-            .copied()
-            .find(|k| k.as_str() == kind)
-            .ok_or(AppError::NotFound)?;
-        let r = opts.redirection(k).ok_or(AppError::NotFound)?;
-        let title = match k {
-            RedirectionKind::AllegationAgainstStaff => {
-                "This is a matter for the Local Authority Designated Officer (LADO)"
-            }
-            RedirectionKind::Complaint => "Make a complaint instead",
-            _ => "Use the whistleblowing procedure instead",
-        };
-        (
-            title,
-            r.text.clone(),
-            r.from_procedure,
-            Step::OtherProcedure.path(),
-        )
+        ),
+        Stop::Elsewhere(k) => {
+            let r = opts.redirection(k).ok_or(AppError::NotFound)?;
+            let title = match k {
+                RedirectionKind::AllegationAgainstStaff => {
+                    "This is a matter for the Local Authority Designated Officer (LADO)"
+                }
+                RedirectionKind::Complaint => "Make a complaint instead",
+                _ => "Use the whistleblowing procedure instead",
+            };
+            (
+                title,
+                r.text.clone(),
+                r.from_procedure,
+                Step::OtherProcedure.path(),
+            )
+        }
     };
     let view = StopPage {
         page_title,
-        kind,
+        kind: stop.name(),
         paragraphs: paragraphs(&text),
         change_href,
         from_procedure,

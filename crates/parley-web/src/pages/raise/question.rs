@@ -3,8 +3,9 @@
 use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::pages::{FieldErrors, invalid, render};
-use crate::service::raise::{self as service, RaiseOptions};
+use crate::error::{ErrorSummary, FieldErrors};
+use crate::pages::{invalid, render};
+use crate::service::raise::{self as service, OtherProcedure, RaiseOptions, ReceivingPerson};
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use parley_core::names::RouteKind;
@@ -18,7 +19,7 @@ use super::*;
 struct QuestionPage {
     page_title: String,
     has_errors: bool,
-    errors: FieldErrors,
+    errors: ErrorSummary,
     action: String,
     back: String,
     /// What the form's inputs hold: the answers kept, or what was just sent.
@@ -95,7 +96,7 @@ fn items(
                 .collect();
             v.push(json!({ "divider": "or" }));
             v.push(radio(
-                "none",
+                OtherProcedure::NoneOfThese.as_str(),
                 "No, it is a disagreement between agencies about their work with children",
                 None,
                 c,
@@ -155,7 +156,8 @@ fn items(
                     };
                     json!({ "value": p.id, "text": text, "selected": c == Some(p.id.as_str()) })
                 }));
-                v.push(json!({ "value": "none", "text": unknown, "selected": c == Some("none") }));
+                let not_known = ReceivingPerson::NotKnown;
+                v.push(json!({ "value": not_known.as_str(), "text": unknown, "selected": c == Some(not_known.as_str()) }));
                 (v, true)
             } else {
                 let mut v: Vec<Value> = people
@@ -166,7 +168,7 @@ fn items(
                     v.push(json!({ "divider": "or" }));
                 }
                 v.push(radio(
-                    "none",
+                    ReceivingPerson::NotKnown.as_str(),
                     unknown,
                     Some("The agency's named officer for the stage will deal with it."),
                     c,
@@ -206,7 +208,7 @@ fn question_page(
     opts: RaiseOptions,
     draft: &Draft,
     values: BTreeMap<String, String>,
-    errors: FieldErrors,
+    errors: &FieldErrors,
     from_check: bool,
 ) -> Result<Html<String>, AppError> {
     let agency = draft
@@ -223,7 +225,7 @@ fn question_page(
     let view = QuestionPage {
         page_title: title(step, &agency),
         has_errors: !errors.is_empty(),
-        errors,
+        errors: ErrorSummary::of(errors),
         action: if from_check {
             format!("{}?from=check", step.path())
         } else {
@@ -262,21 +264,15 @@ pub(super) async fn show(
         opts,
         &draft,
         values,
-        FieldErrors::default(),
+        &FieldErrors::default(),
         q.check(),
     )?
     .into_response())
 }
 
-/// The message of a check, or `None` when it passed.
+/// The value of a check, or `None` with its message on the input `id`.
 fn problem<T>(errors: &mut FieldErrors, id: &str, r: Result<T, String>) -> Option<T> {
-    match r {
-        Ok(v) => Some(v),
-        Err(m) => {
-            errors.add(id, m);
-            None
-        }
-    }
+    errors.take(id, r)
 }
 
 pub(super) async fn answer(
@@ -303,7 +299,7 @@ pub(super) async fn answer(
                 // and the answer is not kept, so nothing can be raised past it.
                 draft.immediate_risk = None;
                 keep(&state, &user, Some(&draft)).await?;
-                return Ok(Redirect::to("/raise/stop/immediate-risk").into_response());
+                return Ok(Redirect::to(&Stop::ImmediateRisk.path()).into_response());
             }
             Some("no") => draft.immediate_risk = Some(false),
             _ => {
@@ -314,11 +310,11 @@ pub(super) async fn answer(
             }
         },
         Step::OtherProcedure => match service::check_other_procedure(field("other-procedure")) {
-            Ok(None) => draft.other_procedure = Some("none".to_owned()),
-            Ok(Some(kind)) => {
+            Ok(none @ OtherProcedure::NoneOfThese) => draft.other_procedure = Some(none),
+            Ok(OtherProcedure::Elsewhere(kind)) => {
                 draft.other_procedure = None;
                 keep(&state, &user, Some(&draft)).await?;
-                return Ok(Redirect::to(&format!("/raise/stop/{}", kind.as_str())).into_response());
+                return Ok(Redirect::to(&Stop::Elsewhere(kind).path()).into_response());
             }
             Err(m) => errors.add("other-procedure", m),
         },
@@ -333,7 +329,7 @@ pub(super) async fn answer(
                     // No child on a thematic or strategic challenge: drop any given.
                     draft.child = None;
                 }
-                draft.route = Some(kind.as_str().to_owned());
+                draft.route = Some(kind);
             }
         }
         Step::DecisionDate => match &opts.decision_date {
@@ -343,8 +339,8 @@ pub(super) async fn answer(
                 field("decided-month").unwrap_or(""),
                 field("decided-year").unwrap_or(""),
             ) {
-                Ok(date) => draft.decided_on = Some(date.to_string()),
-                Err((part, m)) => errors.add(&format!("decided-{}", part.as_str()), m),
+                Ok(date) => draft.decided_on = Some(date),
+                Err((part, m)) => errors.add(format!("decided-{}", part.as_str()), m),
             },
             None => return Ok(go(draft.next(step, &opts, q.check()), q.check())),
         },
@@ -363,14 +359,15 @@ pub(super) async fn answer(
                 .receiving_agency_id
                 .as_deref()
                 .and_then(|id| opts.agency(id));
-            match (agency, field("receiving-person").filter(|s| !s.is_empty())) {
+            let chosen = field("receiving-person").and_then(|s| s.parse::<ReceivingPerson>().ok());
+            match (agency, chosen) {
                 (Some(a), Some(chosen)) => {
                     if let Some(p) = problem(
                         &mut errors,
                         "receiving-person",
-                        service::check_receiving_person(a, Some(chosen)),
+                        service::check_receiving_person(a, &chosen),
                     ) {
-                        draft.receiving_person = Some(p.unwrap_or_else(|| "none".to_owned()));
+                        draft.receiving_person = Some(p);
                     }
                 }
                 (Some(a), None) => errors.add(
@@ -396,7 +393,7 @@ pub(super) async fn answer(
                 && let Some(m) = service::summary_identifies_child(
                     s,
                     &c.name,
-                    c.date_of_birth.as_deref(),
+                    c.date_of_birth.map(|d| d.to_string()).as_deref(),
                     c.identifier.as_deref(),
                 )
             {
@@ -452,7 +449,7 @@ pub(super) async fn answer(
             ) {
                 Ok(d) => Some(d),
                 Err((part, m)) => {
-                    errors.add(&format!("dob-{}", part.as_str()), m);
+                    errors.add(format!("dob-{}", part.as_str()), m);
                     None
                 }
             };
@@ -471,9 +468,9 @@ pub(super) async fn answer(
             {
                 draft.child = Some(ChildDraft {
                     name,
-                    date_of_birth: dob.map(|d| d.to_string()),
+                    date_of_birth: dob,
                     identifier,
-                    status: status.as_str().to_owned(),
+                    status,
                 });
             }
         }
@@ -489,7 +486,7 @@ pub(super) async fn answer(
             opts,
             &draft,
             values,
-            errors,
+            &errors,
             q.check(),
         )?));
     }

@@ -4,10 +4,14 @@ use crate::app::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
 use crate::pages::render;
-use crate::service::raise::{self as service, ChildRequest, Field, RaiseOptions, RaiseRequest};
+use crate::service::raise::{
+    self as service, ChildRequest, Field, OtherProcedure, RaiseOptions, RaiseRequest,
+    ReceivingPerson,
+};
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use parley_core::names::RouteKind;
+use jiff::civil::Date;
+use parley_core::names::{ChildStatus, RouteKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -103,20 +107,24 @@ impl Step {
     }
 }
 
-/// The answers so far. Each is kept only once its question's checks pass.
+/// The answers so far, typed. Each is kept only once its question's checks pass. Kept in
+/// the session as JSON, every typed answer by its name (`crate::named`), as drafts were kept
+/// before they were typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Draft {
     /// `Some(false)` once answered no (yes stops, and is not kept).
     pub(super) immediate_risk: Option<bool>,
-    /// `none` once answered none of them.
-    pub(super) other_procedure: Option<String>,
-    pub(super) route: Option<String>,
-    /// `YYYY-MM-DD`: the date of the decision to raise it, where the procedure asks.
-    #[serde(default)]
-    pub(super) decided_on: Option<String>,
+    /// None of them, once answered so (another procedure stops, and is not kept).
+    #[serde(default, with = "crate::named::option")]
+    pub(super) other_procedure: Option<OtherProcedure>,
+    #[serde(default, with = "crate::named::option")]
+    pub(super) route: Option<RouteKind>,
+    /// The date of the decision to raise it, where the procedure asks.
+    #[serde(default, with = "crate::named::option")]
+    pub(super) decided_on: Option<Date>,
     pub(super) receiving_agency_id: Option<String>,
-    /// A person id, or `none` for no one named.
-    pub(super) receiving_person: Option<String>,
+    #[serde(default, with = "crate::named::option")]
+    pub(super) receiving_person: Option<ReceivingPerson>,
     pub(super) decision: Option<String>,
     pub(super) summary: Option<String>,
     pub(super) category: Option<String>,
@@ -125,18 +133,23 @@ pub(super) struct Draft {
     pub(super) child: Option<ChildDraft>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct ChildDraft {
     pub(super) name: String,
-    /// `YYYY-MM-DD`.
-    pub(super) date_of_birth: Option<String>,
+    #[serde(default, with = "crate::named::option")]
+    pub(super) date_of_birth: Option<Date>,
     pub(super) identifier: Option<String>,
-    pub(super) status: String,
+    #[serde(with = "crate::named")]
+    pub(super) status: ChildStatus,
 }
 
 impl Draft {
+    /// The route chosen, while the procedure still has it (or its only route).
     pub(super) fn route(&self, opts: &RaiseOptions) -> Option<RouteKind> {
-        service::check_route(opts, self.route.as_deref()).ok()
+        match self.route {
+            Some(kind) => opts.has_route(kind).then_some(kind),
+            None => service::check_route(opts, None).ok(),
+        }
     }
 
     pub(super) fn skipped(&self, step: Step, opts: &RaiseOptions) -> bool {
@@ -154,20 +167,16 @@ impl Draft {
     pub(super) fn answered(&self, step: Step, opts: &RaiseOptions) -> bool {
         match step {
             Step::ImmediateRisk => self.immediate_risk == Some(false),
-            Step::OtherProcedure => self.other_procedure.as_deref() == Some("none"),
+            Step::OtherProcedure => self.other_procedure == Some(OtherProcedure::NoneOfThese),
             Step::Route => self.route(opts).is_some(),
             Step::DecisionDate => self.decided_on.is_some(),
             Step::Receiving => {
                 service::check_receiving_agency(opts, self.receiving_agency_id.as_deref()).is_ok()
             }
-            Step::ReceivingPerson => {
-                self.receiving_person.is_some()
-                    && service::check_receiving_agency(opts, self.receiving_agency_id.as_deref())
-                        .is_ok_and(|a| {
-                            service::check_receiving_person(a, self.receiving_person.as_deref())
-                                .is_ok()
-                        })
-            }
+            Step::ReceivingPerson => self.receiving_person.as_ref().is_some_and(|person| {
+                service::check_receiving_agency(opts, self.receiving_agency_id.as_deref())
+                    .is_ok_and(|a| service::check_receiving_person(a, person).is_ok())
+            }),
             Step::Decision => self.decision.is_some() && self.summary.is_some(),
             Step::Category => service::check_category(opts, self.category.as_deref()).is_ok(),
             Step::Evidence => self.evidence.is_some(),
@@ -204,19 +213,24 @@ impl Draft {
             .find(|s| *s < step && !self.skipped(*s, opts))
     }
 
-    /// The answers as the service checks them (the same request the API takes).
+    /// The answers as the service checks them: the request the API takes, so that the
+    /// check-answers page refuses what the API would.
     pub(super) fn request(&self, opts: &RaiseOptions) -> RaiseRequest {
         let about_a_child = self.route(opts) == Some(RouteKind::Individual);
         RaiseRequest {
             immediate_risk: self.immediate_risk,
-            other_procedure: self.other_procedure.clone(),
-            route: self.route.clone(),
+            other_procedure: self.other_procedure.map(|o| o.as_str().to_owned()),
+            route: self.route.map(|r| r.as_str().to_owned()),
             decided_on: self
                 .decided_on
-                .clone()
-                .filter(|_| opts.decision_date.is_some()),
+                .filter(|_| opts.decision_date.is_some())
+                .map(|d| d.to_string()),
             receiving_agency_id: self.receiving_agency_id.clone(),
-            receiving_person_id: self.receiving_person.clone().filter(|p| p != "none"),
+            receiving_person_id: self
+                .receiving_person
+                .as_ref()
+                .and_then(|p| p.id())
+                .map(str::to_owned),
             decision: self.decision.clone(),
             summary: self.summary.clone(),
             category: self.category.clone(),
@@ -228,9 +242,9 @@ impl Draft {
                 .filter(|_| about_a_child)
                 .map(|c| ChildRequest {
                     name: Some(c.name.clone()),
-                    date_of_birth: c.date_of_birth.clone(),
+                    date_of_birth: c.date_of_birth.map(|d| d.to_string()),
                     identifier: c.identifier.clone(),
-                    status: Some(c.status.clone()),
+                    status: Some(c.status.as_str().to_owned()),
                 }),
         }
     }
@@ -250,21 +264,23 @@ impl Draft {
                     self.immediate_risk.map(|r| if r { "yes" } else { "no" }),
                 );
             }
-            Step::OtherProcedure => put("other-procedure", self.other_procedure.as_deref()),
-            Step::Route => put("route", self.route.as_deref()),
+            Step::OtherProcedure => put(
+                "other-procedure",
+                self.other_procedure.map(OtherProcedure::as_str),
+            ),
+            Step::Route => put("route", self.route.map(RouteKind::as_str)),
             Step::DecisionDate => {
-                if let Some(d) = self
-                    .decided_on
-                    .as_deref()
-                    .and_then(|d| d.parse::<jiff::civil::Date>().ok())
-                {
+                if let Some(d) = self.decided_on {
                     put("decided-day", Some(&d.day().to_string()));
                     put("decided-month", Some(&d.month().to_string()));
                     put("decided-year", Some(&d.year().to_string()));
                 }
             }
             Step::Receiving => put("receiving-agency", self.receiving_agency_id.as_deref()),
-            Step::ReceivingPerson => put("receiving-person", self.receiving_person.as_deref()),
+            Step::ReceivingPerson => put(
+                "receiving-person",
+                self.receiving_person.as_ref().map(ReceivingPerson::as_str),
+            ),
             Step::Decision => {
                 put("decision", self.decision.as_deref());
                 put("summary", self.summary.as_deref());
@@ -276,12 +292,8 @@ impl Draft {
                 if let Some(c) = &self.child {
                     put("child-name", Some(&c.name));
                     put("child-identifier", c.identifier.as_deref());
-                    put("child-status", Some(&c.status));
-                    if let Some(d) = c
-                        .date_of_birth
-                        .as_deref()
-                        .and_then(|d| d.parse::<jiff::civil::Date>().ok())
-                    {
+                    put("child-status", Some(c.status.as_str()));
+                    if let Some(d) = c.date_of_birth {
                         put("dob-day", Some(&d.day().to_string()));
                         put("dob-month", Some(&d.month().to_string()));
                         put("dob-year", Some(&d.year().to_string()));

@@ -1,9 +1,11 @@
 use super::*;
 use crate::service::raise::RaiseOptions;
 use crate::service::raise::{
-    AgencyOption, AgencyRef, CategoryOption, Limits, PersonOption, ProcedureRef, RouteOption,
+    AgencyOption, AgencyRef, CategoryOption, Limits, OtherProcedure, PersonOption, ProcedureRef,
+    ReceivingPerson, RouteOption,
 };
-use serde_json::json;
+use parley_core::names::{ChildStatus, RouteKind};
+use serde_json::{Value, json};
 
 fn opts(routes: &[&str]) -> RaiseOptions {
     RaiseOptions {
@@ -60,11 +62,11 @@ fn opts(routes: &[&str]) -> RaiseOptions {
 fn through_outcome() -> Draft {
     Draft {
         immediate_risk: Some(false),
-        other_procedure: Some("none".into()),
-        route: Some("individual".into()),
+        other_procedure: Some(OtherProcedure::NoneOfThese),
+        route: Some(RouteKind::Individual),
         decided_on: None,
         receiving_agency_id: Some("other".into()),
-        receiving_person: Some("none".into()),
+        receiving_person: Some(ReceivingPerson::NotKnown),
         decision: Some("d".into()),
         summary: Some("s".into()),
         category: Some("c".into()),
@@ -85,7 +87,7 @@ fn the_first_unanswered_question_comes_first() {
     assert_eq!(d.first_unanswered(&o), Step::OtherProcedure);
     assert_eq!(through_outcome().first_unanswered(&o), Step::Child);
     let thematic = Draft {
-        route: Some("thematic".into()),
+        route: Some(RouteKind::Thematic),
         ..through_outcome()
     };
     assert_eq!(
@@ -95,7 +97,7 @@ fn the_first_unanswered_question_comes_first() {
     );
     // A person no longer in the agency is an unanswered question again.
     let gone = Draft {
-        receiving_person: Some("left".into()),
+        receiving_person: Some(ReceivingPerson::Named("left".into())),
         ..through_outcome()
     };
     assert_eq!(gone.first_unanswered(&o), Step::ReceivingPerson);
@@ -106,7 +108,7 @@ fn a_single_route_is_not_asked() {
     let o = opts(&["individual"]);
     let d = Draft {
         immediate_risk: Some(false),
-        other_procedure: Some("none".into()),
+        other_procedure: Some(OtherProcedure::NoneOfThese),
         ..Draft::default()
     };
     assert_eq!(d.first_unanswered(&o), Step::Receiving);
@@ -123,11 +125,11 @@ fn a_single_route_is_not_asked() {
 fn changing_from_check_goes_back_by_way_of_anything_left_unanswered() {
     let o = opts(&["individual", "thematic"]);
     let mut d = Draft {
-        route: Some("thematic".into()),
+        route: Some(RouteKind::Thematic),
         ..through_outcome()
     };
     assert_eq!(d.next(Step::Route, &o, true), Step::Check);
-    d.route = Some("individual".into());
+    d.route = Some(RouteKind::Individual);
     assert_eq!(d.next(Step::Route, &o, true), Step::Child);
     assert_eq!(d.next(Step::Route, &o, false), Step::Receiving);
 }
@@ -138,6 +140,32 @@ fn the_draft_shares_the_session_with_other_forms() {
     let stored = json!({ "compliment": { "x": 1 }, "raise": d }).to_string();
     assert_eq!(draft_from(Some(&stored)), d);
     assert_eq!(draft_from(Some("not json")), Draft::default());
+    // Kept by name, as drafts were kept before their answers were typed.
+    let raise = &serde_json::from_str::<Value>(&stored).unwrap()["raise"];
+    assert_eq!(raise["other_procedure"], "none");
+    assert_eq!(raise["route"], "individual");
+    assert_eq!(raise["receiving_person"], "none");
+    let old = r#"{"raise": {"immediate_risk": false, "other_procedure": "none", "route": "thematic",
+        "decided_on": "2026-11-02", "receiving_agency_id": "other", "receiving_person": "p1",
+        "decision": null, "summary": null, "category": null, "evidence": null,
+        "outcome_wanted": null,
+        "child": {"name": "J", "date_of_birth": "2015-03-27", "identifier": null, "status": "looked-after"}}}"#;
+    let read = draft_from(Some(old));
+    assert_eq!(read.other_procedure, Some(OtherProcedure::NoneOfThese));
+    assert_eq!(read.route, Some(RouteKind::Thematic));
+    assert_eq!(read.decided_on, Some(jiff::civil::date(2026, 11, 2)));
+    assert_eq!(
+        read.receiving_person,
+        Some(ReceivingPerson::Named("p1".into()))
+    );
+    let child = read.child.unwrap();
+    assert_eq!(child.status, ChildStatus::LookedAfter);
+    assert_eq!(child.date_of_birth, Some(jiff::civil::date(2015, 3, 27)));
+    // A draft holding an answer that does not read is not used.
+    assert_eq!(
+        draft_from(Some(&old.replace("thematic", "sideways"))),
+        Draft::default()
+    );
     assert_eq!(draft_from(None), Draft::default());
 }
 
@@ -149,13 +177,13 @@ fn the_child_is_sent_only_on_a_route_about_a_child() {
             name: "J".into(),
             date_of_birth: None,
             identifier: None,
-            status: "none".into(),
+            status: ChildStatus::None,
         }),
         ..through_outcome()
     };
     assert!(d.request(&o).child.is_some());
     let t = Draft {
-        route: Some("thematic".into()),
+        route: Some(RouteKind::Thematic),
         ..d
     };
     assert!(t.request(&o).child.is_none());

@@ -62,7 +62,7 @@ pub async fn agencies(state: &AppState, user: &CurrentUser) -> Result<Vec<AdminA
 pub fn validate_agency(
     f: &AgencyFields,
     existing: &[AgencyRow],
-) -> Result<(String, &'static str), Vec<InputError>> {
+) -> Result<(String, &'static str), Vec<FieldError>> {
     let mut errors = Vec::new();
     let name = text(
         &mut errors,
@@ -76,7 +76,7 @@ pub fn validate_agency(
             .iter()
             .any(|a| a.name.trim().to_lowercase() == name.to_lowercase())
     {
-        errors.push(InputError::new(
+        errors.push(FieldError::new(
             "name",
             "There is already an agency with this name",
         ));
@@ -86,7 +86,7 @@ pub fn validate_agency(
         .find(|(s, _)| *s == f.sector.trim())
         .map(|(s, _)| *s);
     if sector.is_none() {
-        errors.push(InputError::new(
+        errors.push(FieldError::new(
             "sector",
             if f.sector.trim().is_empty() {
                 "Select the agency’s sector"
@@ -105,11 +105,11 @@ pub async fn add_agency(
     state: &AppState,
     user: &CurrentUser,
     f: &AgencyFields,
-) -> Result<AdminAgency, AdminError> {
+) -> Result<AdminAgency, AppError> {
     admin(user)?;
     let p = user.partnership_id();
     let existing = state.store.agencies(p).await?;
-    let (name, sector) = validate_agency(f, &existing).map_err(AdminError::Invalid)?;
+    let (name, sector) = validate_agency(f, &existing).map_err(AppError::Invalid)?;
     let id = state
         .records
         .add_agency(state.now(), &actor(user), p, &name, sector)

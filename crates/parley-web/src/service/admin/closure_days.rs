@@ -136,7 +136,7 @@ pub fn check_closure_day(date: Date, existing: &[Date], calendar: &Calendar) -> 
 pub fn check_closure_days(
     days: &[String],
     calendar: &Calendar,
-) -> Result<Vec<Date>, Vec<InputError>> {
+) -> Result<Vec<Date>, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut dates = BTreeSet::new();
     for (i, d) in days.iter().enumerate() {
@@ -150,10 +150,10 @@ pub fn check_closure_days(
                     Ok(()) => {
                         dates.insert(date);
                     }
-                    Err(m) => errors.push(InputError::new(&field, m)),
+                    Err(m) => errors.push(FieldError::new(&field, m)),
                 }
             }
-            _ => errors.push(InputError::new(
+            _ => errors.push(FieldError::new(
                 &field,
                 format!(
                     "Enter the date as YYYY-MM-DD, like 2027-12-24 (not “{}”)",
@@ -174,7 +174,7 @@ async fn record_closure_days(
     user: &CurrentUser,
     partnership: &str,
     days: &[Date],
-) -> Result<(), AdminError> {
+) -> Result<(), AppError> {
     state
         .records
         .set_closure_days(
@@ -193,11 +193,11 @@ pub async fn set_closure_days(
     state: &AppState,
     user: &CurrentUser,
     f: &ClosureDaysFields,
-) -> Result<ClosureDays, AdminError> {
+) -> Result<ClosureDays, AppError> {
     admin(user)?;
     let partnership = state.partnership(user.partnership_id()).await?;
     let rules = state.rules(&partnership, None).await?;
-    let days = check_closure_days(&f.days, &rules.calendar).map_err(AdminError::Invalid)?;
+    let days = check_closure_days(&f.days, &rules.calendar).map_err(AppError::Invalid)?;
     if days != stored_days(&partnership.closure_days) {
         record_closure_days(state, user, &partnership.id, &days).await?;
     }
@@ -209,13 +209,13 @@ pub async fn add_closure_day(
     state: &AppState,
     user: &CurrentUser,
     date: Date,
-) -> Result<(), AdminError> {
+) -> Result<(), AppError> {
     admin(user)?;
     let partnership = state.partnership(user.partnership_id()).await?;
     let rules = state.rules(&partnership, None).await?;
     let mut days = stored_days(&partnership.closure_days);
     check_closure_day(date, &days, &rules.calendar)
-        .map_err(|m| AdminError::Invalid(vec![InputError::new("date", m)]))?;
+        .map_err(|m| AppError::Invalid(vec![FieldError::new("date", m)]))?;
     days.push(date);
     days.sort_unstable();
     record_closure_days(state, user, &partnership.id, &days).await
@@ -226,7 +226,7 @@ pub async fn remove_closure_day(
     state: &AppState,
     user: &CurrentUser,
     date: &str,
-) -> Result<Date, AdminError> {
+) -> Result<Date, AppError> {
     admin(user)?;
     let partnership = state.partnership(user.partnership_id()).await?;
     let mut days = stored_days(&partnership.closure_days);
@@ -234,7 +234,7 @@ pub async fn remove_closure_day(
     let before = days.len();
     days.retain(|d| *d != date);
     if days.len() == before {
-        return Err(AppError::NotFound.into());
+        return Err(AppError::NotFound);
     }
     record_closure_days(state, user, &partnership.id, &days).await?;
     Ok(date)

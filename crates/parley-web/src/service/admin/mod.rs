@@ -14,14 +14,13 @@
 
 use std::collections::HashSet;
 
-use parley_store::StoreError;
 use parley_store::records::Actor;
 use serde::Serialize;
 
 use crate::access::ADMINISTRATOR;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 
 // ---------------------------------------------------------------------------------------------
 // Vocabularies and limits
@@ -87,81 +86,10 @@ pub const MAX_PROCEDURE: usize = 512 * 1024;
 const CLOSURE_TITLE: &str = "Partnership closure day";
 
 // ---------------------------------------------------------------------------------------------
-// Errors
+// Errors: a refused change is `AppError::Invalid`, each field's problem a `FieldError`.
 
-/// One thing wrong with what was sent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct InputError {
-    /// The field: the JSON member's name, which pages also use as the input's id.
-    pub field: String,
-    pub message: String,
-    /// For a procedure file: where the problem is (1-based).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub column: Option<usize>,
-    /// What is allowed instead, when that helps.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-    /// The text of that line of the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_line: Option<String>,
-    /// For a body the API could not read: `malformed-json`, `not-json`, `unknown-field`,
-    /// `missing-field`, `duplicate-field` or `wrong-type` (see `api::body`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-}
-
-impl InputError {
-    pub fn new(field: &str, message: impl Into<String>) -> InputError {
-        InputError {
-            field: field.to_owned(),
-            message: message.into(),
-            line: None,
-            column: None,
-            help: None,
-            source_line: None,
-            code: None,
-        }
-    }
-
-    /// "line L, column C: message (help)": how a procedure file's problem is shown.
-    pub fn text(&self) -> String {
-        let mut out = match (self.line, self.column) {
-            (Some(l), Some(c)) => format!("Line {l}, column {c}: {}", self.message),
-            (Some(l), None) => format!("Line {l}: {}", self.message),
-            _ => self.message.clone(),
-        };
-        if let Some(help) = &self.help {
-            out.push_str(&format!(" ({help})"));
-        }
-        out
-    }
-}
-
-/// Why an administrator's change was not made.
-#[derive(Debug)]
-pub enum AdminError {
-    /// What was sent is wrong: show it again with these messages (422).
-    Invalid(Vec<InputError>),
-    /// Anything else (not found, conflict, the store).
-    Failed(AppError),
-}
-
-impl From<AppError> for AdminError {
-    fn from(e: AppError) -> Self {
-        AdminError::Failed(e)
-    }
-}
-
-impl From<StoreError> for AdminError {
-    fn from(e: StoreError) -> Self {
-        AdminError::Failed(e.into())
-    }
-}
-
-fn invalid<T>(field: &str, message: impl Into<String>) -> Result<T, AdminError> {
-    Err(AdminError::Invalid(vec![InputError::new(field, message)]))
+fn invalid<T>(field: &str, message: impl Into<String>) -> Result<T, AppError> {
+    Err(AppError::invalid_field(field, message))
 }
 
 /// Only administrators: the route table says so too, and this keeps the service safe
@@ -180,7 +108,7 @@ fn actor(user: &CurrentUser) -> Actor {
 
 /// A trimmed text: an error when empty (`missing`) or too long.
 fn text(
-    errors: &mut Vec<InputError>,
+    errors: &mut Vec<FieldError>,
     field: &str,
     value: &str,
     missing: Option<&str>,
@@ -189,21 +117,21 @@ fn text(
     let value = value.trim();
     if value.is_empty() {
         if let Some(m) = missing {
-            errors.push(InputError::new(field, m));
+            errors.push(FieldError::new(field, m));
         }
     } else if value.chars().count() > MAX_TEXT {
-        errors.push(InputError::new(
+        errors.push(FieldError::new(
             field,
             format!("{what} must be {MAX_TEXT} characters or fewer"),
         ));
     } else if value.chars().any(char::is_control) {
-        errors.push(InputError::new(
+        errors.push(FieldError::new(
             field,
             format!("{what} must be on one line, without special characters"),
         ));
     } else if let Err(m) = super::free_text::check_shown(what, value) {
         // Issue 13, item 11: names and job titles are shown to everyone.
-        errors.push(InputError::new(field, m));
+        errors.push(FieldError::new(field, m));
     }
     value.to_owned()
 }

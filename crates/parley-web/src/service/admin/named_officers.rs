@@ -136,11 +136,11 @@ pub(super) fn validate_named_officer(
     f: &NamedOfficerFields,
     setup: &Setup,
     procedure: &Procedure,
-) -> Result<(String, i64, Option<String>), Vec<InputError>> {
+) -> Result<(String, i64, Option<String>), Vec<FieldError>> {
     let mut errors = Vec::new();
     let agency = setup.agencies.iter().find(|a| a.id == f.agency_id.trim());
     if agency.is_none() {
-        errors.push(InputError::new(
+        errors.push(FieldError::new(
             "agency_id",
             "Select an agency from the list",
         ));
@@ -150,7 +150,7 @@ pub(super) fn validate_named_officer(
         .iter()
         .any(|s| i64::from(s.number.get()) == f.stage)
     {
-        errors.push(InputError::new(
+        errors.push(FieldError::new(
             "stage",
             format!(
                 "Select a stage of the current procedure ({})",
@@ -168,12 +168,12 @@ pub(super) fn validate_named_officer(
         match setup.person(p) {
             Some(p) if p.agency_id.as_deref() == Some(a.id.as_str()) && p.active => {}
             Some(p) if p.agency_id.as_deref() == Some(a.id.as_str()) => {
-                errors.push(InputError::new(
+                errors.push(FieldError::new(
                     "person_id",
                     format!("Select someone active: {} is not", p.name),
                 ));
             }
-            _ => errors.push(InputError::new(
+            _ => errors.push(FieldError::new(
                 "person_id",
                 format!("Select a person who works for {}", a.name),
             )),
@@ -191,7 +191,7 @@ pub async fn set_named_officers(
     state: &AppState,
     user: &CurrentUser,
     changes: &[NamedOfficerFields],
-) -> Result<(), AdminError> {
+) -> Result<(), AppError> {
     admin(user)?;
     let partnership = state.partnership(user.partnership_id()).await?;
     let rules = state.rules(&partnership, None).await?;
@@ -222,7 +222,7 @@ pub async fn set_named_officers(
         }
     }
     if !errors.is_empty() {
-        return Err(AdminError::Invalid(dedupe(errors)));
+        return Err(AppError::Invalid(dedupe(errors)));
     }
     for (agency, stage, person) in checked {
         let current = setup

@@ -296,7 +296,7 @@ pub(super) fn validate_person(
     editing: Option<&PersonRow>,
     me: &str,
     setup: &Setup,
-) -> Result<CheckedPerson, Vec<InputError>> {
+) -> Result<CheckedPerson, Vec<FieldError>> {
     let mut errors = Vec::new();
     let editing_id = editing.map(|p| p.id.as_str());
     let others = || {
@@ -316,14 +316,14 @@ pub(super) fn validate_person(
 
     let email = f.email.trim().to_owned();
     if email.is_empty() {
-        errors.push(InputError::new("email", "Enter an email address"));
+        errors.push(FieldError::new("email", "Enter an email address"));
     } else if !valid_email(&email) {
-        errors.push(InputError::new(
+        errors.push(FieldError::new(
             "email",
             "Enter an email address in the correct format, like name@example.org",
         ));
     } else if others().any(|p| p.email.trim().eq_ignore_ascii_case(&email)) {
-        errors.push(InputError::new(
+        errors.push(FieldError::new(
             "email",
             "Another person in the partnership already has this email address",
         ));
@@ -335,7 +335,7 @@ pub(super) fn validate_person(
     if let Some(a) = &agency_id
         && !setup.agencies.iter().any(|x| &x.id == a)
     {
-        errors.push(InputError::new(
+        errors.push(FieldError::new(
             "agency_id",
             "Select an agency from the list",
         ));
@@ -356,12 +356,12 @@ pub(super) fn validate_person(
         .map(|r| (*r).to_owned())
         .collect();
     if unknown {
-        errors.push(InputError::new(
+        errors.push(FieldError::new(
             "roles",
             "Select access roles from the list",
         ));
     } else if roles.is_empty() {
-        errors.push(InputError::new("roles", "Select at least one access role"));
+        errors.push(FieldError::new("roles", "Select at least one access role"));
     }
     // Practitioners and managers raise and answer challenges for their agency.
     if agency_id.is_none()
@@ -369,7 +369,7 @@ pub(super) fn validate_person(
             .iter()
             .any(|r| [PRACTITIONER, MANAGER, SENIOR_MANAGER].contains(&r.as_str()))
     {
-        errors.push(InputError::new(
+        errors.push(FieldError::new(
             "agency_id",
             "Select the person’s agency: practitioners and managers work for an agency",
         ));
@@ -378,25 +378,25 @@ pub(super) fn validate_person(
     let line_manager_id = blank_to_none(f.line_manager_id.as_deref());
     if let Some(m) = &line_manager_id {
         match setup.person(m) {
-            None => errors.push(InputError::new(
+            None => errors.push(FieldError::new(
                 "line_manager_id",
                 "Select a line manager from the list",
             )),
-            Some(_) if Some(m.as_str()) == editing_id => errors.push(InputError::new(
+            Some(_) if Some(m.as_str()) == editing_id => errors.push(FieldError::new(
                 "line_manager_id",
                 "Select someone else: a person cannot be their own line manager",
             )),
             Some(manager) => {
                 let unchanged = editing.and_then(|p| p.line_manager_id.as_deref()) == Some(m);
                 if !manager.active && !unchanged {
-                    errors.push(InputError::new(
+                    errors.push(FieldError::new(
                         "line_manager_id",
                         "Select a line manager who is active",
                     ));
                 } else if let Some(me_id) = editing_id
                     && manages(setup, me_id, m)
                 {
-                    errors.push(InputError::new(
+                    errors.push(FieldError::new(
                         "line_manager_id",
                         format!(
                             "Select someone else: {} reports to this person, directly or through others",
@@ -411,13 +411,13 @@ pub(super) fn validate_person(
     if let Some(p) = editing {
         if p.id == me {
             if !roles.iter().any(|r| r == ADMINISTRATOR) {
-                errors.push(InputError::new(
+                errors.push(FieldError::new(
                     "roles",
                     "You cannot remove your own administrator role: ask another administrator",
                 ));
             }
             if !f.active {
-                errors.push(InputError::new(
+                errors.push(FieldError::new(
                     "active",
                     "You cannot deactivate yourself: ask another administrator",
                 ));
@@ -434,7 +434,7 @@ pub(super) fn validate_person(
                 .agency_name(&o.agency_id)
                 .unwrap_or_else(|| "their agency".to_owned());
             if !f.active {
-                errors.push(InputError::new(
+                errors.push(FieldError::new(
                     "active",
                     format!(
                         "This person is {agency}’s named officer for stage {}: name someone else on the named officers page first",
@@ -443,7 +443,7 @@ pub(super) fn validate_person(
                 ));
             }
             if agency_id.as_deref() != Some(o.agency_id.as_str()) {
-                errors.push(InputError::new(
+                errors.push(FieldError::new(
                     "agency_id",
                     format!(
                         "This person is {agency}’s named officer for stage {}: name someone else on the named officers page before changing their agency",
@@ -458,7 +458,7 @@ pub(super) fn validate_person(
     if let Some(pw) = password
         && let Err(weak) = crate::auth::check_password(pw, &f.name, &f.email)
     {
-        errors.push(InputError::new("password", weak.to_string()));
+        errors.push(FieldError::new("password", weak.to_string()));
     }
 
     if !errors.is_empty() {
@@ -509,7 +509,7 @@ fn manages(setup: &Setup, manager: &str, person: &str) -> bool {
 }
 
 /// The first message for each field (GOV.UK shows one per field).
-pub(super) fn dedupe(errors: Vec<InputError>) -> Vec<InputError> {
+pub(super) fn dedupe(errors: Vec<FieldError>) -> Vec<FieldError> {
     let mut seen = HashSet::new();
     errors
         .into_iter()
@@ -525,7 +525,7 @@ pub async fn save_person(
     user: &CurrentUser,
     id: Option<&str>,
     f: &PersonFields,
-) -> Result<AdminPerson, AdminError> {
+) -> Result<AdminPerson, AppError> {
     admin(user)?;
     let partnership = user.partnership_id();
     let setup = Setup::load(state, partnership).await?;
@@ -534,7 +534,7 @@ pub async fn save_person(
         None => None,
     };
     let checked =
-        validate_person(f, editing.as_ref(), user.id(), &setup).map_err(AdminError::Invalid)?;
+        validate_person(f, editing.as_ref(), user.id(), &setup).map_err(AppError::Invalid)?;
     // Sign-in is by email address across every partnership on this server, one account per
     // address. Within the partnership the administrator sees everyone, so a clash is named
     // (`validate_person`); an address that signs in to another partnership is never revealed:

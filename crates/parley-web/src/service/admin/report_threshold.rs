@@ -87,7 +87,7 @@ pub async fn set_report_threshold(
     state: &AppState,
     user: &CurrentUser,
     threshold: Result<Threshold, String>,
-) -> Result<ReportThreshold, AdminError> {
+) -> Result<ReportThreshold, AppError> {
     admin(user)?;
     let threshold = threshold.or_else(|m| invalid("threshold", m))?;
     let pid = user.partnership_id();

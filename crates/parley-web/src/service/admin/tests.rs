@@ -66,7 +66,7 @@ fn fields(name: &str, email: &str, agency: Option<&str>, roles: &[&str]) -> Pers
     }
 }
 
-fn messages(r: Result<CheckedPerson, Vec<InputError>>) -> Vec<(String, String)> {
+fn messages(r: Result<CheckedPerson, Vec<FieldError>>) -> Vec<(String, String)> {
     r.err()
         .unwrap_or_default()
         .into_iter()
@@ -74,7 +74,7 @@ fn messages(r: Result<CheckedPerson, Vec<InputError>>) -> Vec<(String, String)> 
         .collect()
 }
 
-fn fields_of(r: Result<CheckedPerson, Vec<InputError>>) -> Vec<String> {
+fn fields_of(r: Result<CheckedPerson, Vec<FieldError>>) -> Vec<String> {
     messages(r).into_iter().map(|(f, _)| f).collect()
 }
 
@@ -394,18 +394,18 @@ fn procedure_problems_have_lines_and_columns() {
 
 #[test]
 fn an_error_reads_with_its_place_and_help() {
-    let e = InputError {
+    let e = FieldError {
         line: Some(3),
         column: Some(7),
         help: Some("use one of: a, b".into()),
-        ..InputError::new("source", "unknown role")
+        ..FieldError::new("source", "unknown role")
     };
     assert_eq!(
         e.text(),
         "Line 3, column 7: unknown role (use one of: a, b)"
     );
     assert_eq!(
-        InputError::new("name", "Enter a name").text(),
+        FieldError::new("name", "Enter a name").text(),
         "Enter a name"
     );
 }

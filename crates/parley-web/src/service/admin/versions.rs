@@ -111,15 +111,15 @@ pub async fn procedure_version(
 }
 
 /// Reads and checks a procedure file: every problem with its line and column.
-pub fn check_procedure(source: &str) -> Result<Procedure, Vec<InputError>> {
+pub fn check_procedure(source: &str) -> Result<Procedure, Vec<FieldError>> {
     if source.trim().is_empty() {
-        return Err(vec![InputError::new(
+        return Err(vec![FieldError::new(
             "source",
             "Select a procedure file or paste its text",
         )]);
     }
     if source.len() > MAX_PROCEDURE {
-        return Err(vec![InputError::new(
+        return Err(vec![FieldError::new(
             "source",
             format!(
                 "The procedure file must be smaller than {} KB",
@@ -136,7 +136,7 @@ pub fn check_procedure(source: &str) -> Result<Procedure, Vec<InputError>> {
                     let (l, c) = procedure::line_col(source, s.start);
                     (Some(l), Some(c))
                 });
-                InputError {
+                FieldError {
                     field: "source".to_owned(),
                     message: d.message.clone(),
                     line,
@@ -165,9 +165,9 @@ pub async fn adopt_procedure(
     state: &AppState,
     user: &CurrentUser,
     source: &str,
-) -> Result<ProcedureVersion, AdminError> {
+) -> Result<ProcedureVersion, AppError> {
     admin(user)?;
-    check_procedure(source).map_err(AdminError::Invalid)?;
+    check_procedure(source).map_err(AppError::Invalid)?;
     let partnership = state.partnership(user.partnership_id()).await?;
     let rows = state.store.procedures(&partnership.id).await?;
     if let Some(current) = rows

@@ -4,7 +4,7 @@
 use crate::access::Access;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::permissions;
 use parley_core::WorkingDays;
 use parley_core::escalation::{Escalation, Event, StageState, TransitionError};
@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 
 use super::*;
 
-/// Why an action was not taken.
+/// Why an action was not taken: more than a field error, as a page shows someone's change
+/// that met another on a page of its own.
 #[derive(Debug)]
 pub enum ActError {
     /// Someone acted meanwhile: the escalation is at `current`, the person saw `seen`.
@@ -25,12 +26,9 @@ pub enum ActError {
         seen: i64,
         current: i64,
     },
-    /// The input, or the state machine, refuses it: `field` is the form field at fault (its
-    /// id on the page), `message` a sentence.
-    Invalid {
-        field: String,
-        message: String,
-    },
+    /// The input, or the state machine, refuses it: the error's field is the form's input at
+    /// fault (its id on the page; [`field::api_member`] names it for the API).
+    Invalid(Box<FieldError>),
     Other(AppError),
 }
 
@@ -41,13 +39,21 @@ impl From<AppError> for ActError {
 }
 
 impl ActError {
-    /// The error as the API reports it.
+    /// A refusal on the page input `field`.
+    pub fn invalid(field: &str, message: impl Into<String>) -> ActError {
+        ActError::Invalid(Box::new(FieldError::new(field, message)))
+    }
+
+    /// The error as the API reports it: a refusal names the request's member.
     pub fn into_app_error(self) -> AppError {
         match self {
             ActError::Conflict { seen, current } => {
                 AppError::Conflict(conflict_message(seen, current))
             }
-            ActError::Invalid { message, .. } => AppError::BadRequest(message),
+            ActError::Invalid(e) => AppError::Invalid(vec![FieldError {
+                field: field::api_member(&e.field),
+                ..*e
+            }]),
             ActError::Other(e) => e,
         }
     }
@@ -60,10 +66,7 @@ pub fn conflict_message(seen: i64, current: i64) -> String {
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> ActError {
-    ActError::Invalid {
-        field: field.to_owned(),
-        message: message.into(),
-    }
+    ActError::invalid(field, message)
 }
 
 /// The page field ids of each action's inputs.
@@ -92,6 +95,39 @@ pub mod field {
     /// A stage-record field's input.
     pub fn record(id: &str) -> String {
         format!("record-{id}")
+    }
+
+    /// The request member the API names for a page input: `working_days` for
+    /// `working-days`, `fields.summary` for a record field's input, `answers.concern` for a
+    /// partnership form's; `body` where the input stands for more than one member (the
+    /// appointee is a role and a person) or none (a confirmation button).
+    pub fn api_member(id: &str) -> String {
+        if let Some(f) = id.strip_prefix("record-") {
+            return format!("fields.{f}");
+        }
+        if let Some(f) = id.strip_prefix("answer-") {
+            return format!("answers.{f}");
+        }
+        match id {
+            WORKING_DAYS => "working_days",
+            OUTCOME | REFERRAL_OUTCOME | MEETING_OUTCOME => "outcome",
+            REFERRAL => "referral",
+            HELD_AT => "held_at",
+            CHAIR => "chair",
+            INVITED_PEOPLE => "invited_people",
+            MEETING => "meeting",
+            ATTENDED_PEOPLE => "attended_people",
+            MEETING_ACTIONS => "actions",
+            REASON => "reason",
+            REDIRECTION => "redirection",
+            DISSENT_WHO => "dissent.who",
+            DISSENT_WHY => "dissent.why",
+            DISSENT_RAISING => "dissent.raising_side_will",
+            DISSENT_RECEIVING => "dissent.receiving_side_will",
+            "record" => "stage",
+            _ => crate::error::field::WHOLE,
+        }
+        .to_owned()
     }
 }
 
@@ -550,19 +586,51 @@ pub async fn act(
             seen: expected,
             current: actual,
         }),
-        Err(StoreError::Project(ProjectError::Transition(e))) => Err(ActError::Invalid {
-            field: refusal_field(p, &loaded.state, kind, &e),
-            message: sentence(&e.to_string()),
-        }),
+        Err(StoreError::Project(ProjectError::Transition(e))) => Err(ActError::invalid(
+            &refusal_field(p, &loaded.state, kind, &e),
+            sentence(&e.to_string()),
+        )),
         Err(e) => Err(ActError::Other(e.into())),
     }
 }
 
-/// The message shown after an action succeeded (`done` is the action's API name).
-pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
-    match done {
-        // The appoint page (issue 14, item 4) comes back here too, with `done=appointed`.
-        "appointed" => {
+/// What was just done on an escalation, for the message its page shows after: an action,
+/// an appointment or the partnership form sent. Pages go back to the escalation with
+/// `?done=` and its name; nothing past [`Done::parse`] reads that name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Done {
+    Action(ActionKind),
+    /// The appoint page's (issue 14, item 4).
+    Appointed,
+    PartnershipFormSent,
+}
+
+impl Done {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Done::Action(kind) => kind.as_str(),
+            Done::Appointed => "appointed",
+            Done::PartnershipFormSent => "partnership-form-sent",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Done> {
+        [Done::Appointed, Done::PartnershipFormSent]
+            .into_iter()
+            .find(|d| d.as_str() == name)
+            .or_else(|| ActionKind::parse(name).map(Done::Action))
+    }
+
+    /// The escalation's page with this message.
+    pub fn href(self, id: &str) -> String {
+        format!("/escalations/{id}?done={}", self.as_str())
+    }
+}
+
+/// The message shown after `done` succeeded, from the escalation as it now is.
+pub fn done_message(done: Done, loaded: &Loaded, view: &EscalationView) -> Option<String> {
+    let kind = match done {
+        Done::Appointed => {
             return Some(view.appointees.iter().max_by_key(|a| a.at_us).map_or_else(
                 || "The appointment was made".to_owned(),
                 |a| {
@@ -573,16 +641,15 @@ pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
                 },
             ));
         }
-        "partnership-form-sent" => {
+        Done::PartnershipFormSent => {
             return Some(match &view.partnership_form {
                 Some(f) => format!("{} was sent", f.title),
                 None => "The partnership form was sent".to_owned(),
             });
         }
-        _ => {}
-    }
-    let kind = ActionKind::parse(done)?;
-    if let Some(message) = crate::service::agreement::done_message(kind, view) {
+        Done::Action(kind) => kind,
+    };
+    if let Some(message) = crate::service::agreement::done_message(kind, loaded, view) {
         return Some(message);
     }
     Some(match kind {
@@ -590,13 +657,7 @@ pub fn done_message(done: &str, view: &EscalationView) -> Option<String> {
         ActionKind::AgreeTimescale => format!(
             "The timescale was agreed: stage {} is now due on {}",
             view.current_stage.number,
-            view.stage_deadline
-                .due
-                .parse::<jiff::civil::Date>()
-                .map_or_else(
-                    |_| view.stage_deadline.due.clone(),
-                    |d| d.strftime("%A %-d %B %Y").to_string()
-                )
+            loaded.stage_due.strftime("%A %-d %B %Y")
         ),
         ActionKind::Escalate => format!(
             "The escalation moved to {}",

@@ -74,6 +74,9 @@ pub struct Loaded {
     pub agencies: Arc<Vec<AgencyRow>>,
     /// Who is appointed to it in a partnership role (issue 14, item 4).
     pub appointments: Vec<parley_store::rows::EscalationAppointmentRow>,
+    /// The row's due dates (the governing ones the lists show), read.
+    pub stage_due: jiff::civil::Date,
+    pub overall_due: Option<jiff::civil::Date>,
 }
 
 impl Loaded {
@@ -135,8 +138,18 @@ pub async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<Load
         })
     });
     let agencies = ctx.agencies.clone();
+    let date = |column: &str, value: &str| {
+        crate::service::stored_date("escalation", &row.id, column, value)
+    };
+    let stage_due = date("stage_due", &row.stage_due)?;
+    let overall_due = match row.overall_due.as_deref() {
+        Some(d) => Some(date("overall_due", d)?),
+        None => None,
+    };
     Ok(Loaded {
         ctx,
+        stage_due,
+        overall_due,
         row,
         access,
         state: read.state,

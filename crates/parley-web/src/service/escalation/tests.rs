@@ -327,7 +327,7 @@ fn inputs_become_events_or_name_the_field_at_fault() {
         &input,
         reason,
     ) {
-        Err(ActError::Invalid { field, .. }) => field,
+        Err(ActError::Invalid(e)) => e.field,
         other => panic!("expected invalid, got {other:?}"),
     };
     assert_eq!(field_of(ActionInput::Withdraw, Some("  ")), "reason");

@@ -301,9 +301,9 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
         stage_deadline: if s.at_referral().is_some_and(|r| r.due.is_none()) {
             crate::service::referral::no_deadline(&row.stage_due)
         } else {
-            ctx.deadline(&row.stage_due, open)
+            ctx.deadline(loaded.stage_due, open)
         },
-        overall_deadline: row.overall_due.as_deref().map(|d| ctx.deadline(d, open)),
+        overall_deadline: loaded.overall_due.map(|d| ctx.deadline(d, open)),
         stages: s
             .stages
             .iter()
@@ -328,7 +328,10 @@ fn build_view(loaded: &Loaded, case: Option<CaseView>, actions: Vec<Offer>) -> E
         forms: crate::service::forms::links(loaded),
         appoint_href: (!crate::service::appointment::options(loaded).is_empty())
             .then(|| format!("/escalations/{}/appoint", row.id)),
-        proposal: proposals.last().filter(|p| p.status == "pending").cloned(),
+        proposal: proposals
+            .last()
+            .filter(|p| p.status == crate::service::agreement::ProposalStatus::Pending)
+            .cloned(),
         proposals,
         dissent: s
             .dissent

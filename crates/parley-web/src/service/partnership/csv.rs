@@ -8,7 +8,7 @@
 use jiff::civil::Date;
 use parley_report::csv::{CsvTable, Value};
 
-use super::{Prepared, STATUSES};
+use super::{Prepared, StatusFilter};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::service::EscalationLine;
@@ -33,10 +33,10 @@ pub const COLUMNS: [&str; 10] = [
 
 /// The status as the page shows it: "Open", "Resolved (agreed)".
 fn status_text(l: &EscalationLine) -> String {
-    let label = STATUSES
-        .iter()
-        .find(|(v, _)| *v == l.status)
-        .map_or(l.status.as_str(), |(_, t)| *t);
+    let label = match StatusFilter::parse(&l.status) {
+        Some(s) => s.label(),
+        None => l.status.as_str(),
+    };
     match &l.outcome {
         Some(o) if l.status != "open" => format!("{label} ({})", o.replace('-', " ")),
         _ => label.to_owned(),
@@ -96,7 +96,9 @@ pub async fn csv(state: &AppState, p: Prepared) -> Result<(String, String), AppE
             .store
             .escalation_page(&pid, &filter, CHUNK, offset)
             .await?;
-        lines.extend(rows.iter().map(|e| EscalationLine::new(&ctx, e, &agencies)));
+        for e in &rows {
+            lines.push(EscalationLine::new(&ctx, e, &agencies)?);
+        }
         if rows.is_empty() || lines.len() as i64 >= total {
             break;
         }
@@ -109,7 +111,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::table;
-    use crate::service::{Deadline, EscalationLine};
+    use crate::service::{Deadline, DeadlineState, EscalationLine};
 
     fn line(reference: &str, summary: &str, status: &str) -> EscalationLine {
         EscalationLine {
@@ -129,7 +131,7 @@ mod tests {
             stage_deadline: Deadline {
                 due: "2026-11-09".to_owned(),
                 working_days_left: Some(-3),
-                state: "overdue",
+                state: DeadlineState::Overdue,
                 text: "Overdue".to_owned(),
             },
             overall_deadline: None,

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::{Context, EscalationLine};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 
 pub mod csv;
 #[cfg(test)]
@@ -30,14 +30,52 @@ pub const PER_PAGE: i64 = 50;
 /// The most the API gives at once.
 pub const MAX_PER_PAGE: i64 = 200;
 
-/// The statuses of an escalation, as stored, with their labels.
-pub const STATUSES: [(&str, &str); 5] = [
-    ("open", "Open"),
-    ("resolved", "Resolved"),
-    ("referred-on", "Referred on"),
-    ("withdrawn", "Withdrawn"),
-    ("redirected", "Redirected to another procedure"),
-];
+/// The statuses of an escalation a list is filtered on, by their stored names (the core's
+/// `Status::as_str`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StatusFilter {
+    Open,
+    Resolved,
+    ReferredOn,
+    Withdrawn,
+    Redirected,
+}
+
+impl StatusFilter {
+    pub const ALL: [StatusFilter; 5] = [
+        StatusFilter::Open,
+        StatusFilter::Resolved,
+        StatusFilter::ReferredOn,
+        StatusFilter::Withdrawn,
+        StatusFilter::Redirected,
+    ];
+
+    /// The stored name, as the query and the store take it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusFilter::Open => "open",
+            StatusFilter::Resolved => "resolved",
+            StatusFilter::ReferredOn => "referred-on",
+            StatusFilter::Withdrawn => "withdrawn",
+            StatusFilter::Redirected => "redirected",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusFilter::Open => "Open",
+            StatusFilter::Resolved => "Resolved",
+            StatusFilter::ReferredOn => "Referred on",
+            StatusFilter::Withdrawn => "Withdrawn",
+            StatusFilter::Redirected => "Redirected to another procedure",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<StatusFilter> {
+        StatusFilter::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
 
 /// The filters as sent (every value text, so that a wrong one is reported, not refused
 /// unread). An empty value is no filter.
@@ -67,7 +105,7 @@ pub struct Filters {
     pub stage: Option<i64>,
     pub agency: Option<String>,
     pub category: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<StatusFilter>,
     pub overdue: bool,
     pub page: i64,
     pub per_page: i64,
@@ -80,6 +118,14 @@ pub struct FilterProblem {
     pub field: &'static str,
     pub value: String,
     pub message: String,
+}
+
+/// The field error of a filter that names nothing: on its query parameter, with the
+/// message (the value sent is not repeated).
+impl From<&FilterProblem> for FieldError {
+    fn from(p: &FilterProblem) -> Self {
+        FieldError::new(p.field, p.message.clone())
+    }
 }
 
 /// One value a filter can take.
@@ -133,11 +179,11 @@ impl FilterOptions {
                     text: c.label.clone(),
                 })
                 .collect(),
-            statuses: STATUSES
+            statuses: StatusFilter::ALL
                 .iter()
-                .map(|(v, t)| FilterOption {
-                    value: (*v).to_owned(),
-                    text: (*t).to_owned(),
+                .map(|s| FilterOption {
+                    value: s.as_str().to_owned(),
+                    text: s.label().to_owned(),
                 })
                 .collect(),
         }
@@ -208,8 +254,10 @@ pub fn parse(
         }
     }
     if let Some(v) = given(&q.status) {
-        if FilterOptions::has(&options.statuses, v) {
-            f.status = Some(v.to_owned());
+        if let Some(s) =
+            StatusFilter::parse(v).filter(|s| FilterOptions::has(&options.statuses, s.as_str()))
+        {
+            f.status = Some(s);
         } else {
             problem("status", v, "Select a status from the list".to_owned());
         }
@@ -252,7 +300,7 @@ impl Filters {
             stage: self.stage,
             agency_id: self.agency.clone(),
             category: self.category.clone(),
-            status: self.status.clone(),
+            status: self.status.map(|s| s.as_str().to_owned()),
             overdue_on: self.overdue.then(|| today.to_string()),
         }
     }
@@ -278,8 +326,8 @@ impl Filters {
         if let Some(c) = &self.category {
             pairs.push(("category", c.clone()));
         }
-        if let Some(s) = &self.status {
-            pairs.push(("status", s.clone()));
+        if let Some(s) = self.status {
+            pairs.push(("status", s.as_str().to_owned()));
         }
         if self.overdue {
             pairs.push(("overdue", "yes".to_owned()));
@@ -524,7 +572,7 @@ pub async fn view(
     let escalations = rows
         .iter()
         .map(|e| EscalationLine::new(&ctx, e, &agencies))
-        .collect();
+        .collect::<Result<_, _>>()?;
 
     // Totals: one count per figure, each an index look-up (partnership and status or stage).
     let base_filter = EscalationFilter {
@@ -532,7 +580,7 @@ pub async fn view(
         ..EscalationFilter::default()
     };
     let open_filter = EscalationFilter {
-        status: Some("open".to_owned()),
+        status: Some(StatusFilter::Open.as_str().to_owned()),
         ..base_filter.clone()
     };
     let all = count(state, &pid, &base_filter).await?;

@@ -16,7 +16,10 @@ fn options() -> FilterOptions {
         stages: vec![option("3"), option("4"), option("5")],
         agencies: vec![option("police"), option("school")],
         categories: vec![option("threshold"), option("plan")],
-        statuses: STATUSES.iter().map(|(v, _)| option(v)).collect(),
+        statuses: StatusFilter::ALL
+            .iter()
+            .map(|s| option(s.as_str()))
+            .collect(),
     }
 }
 
@@ -42,7 +45,7 @@ fn good_filters_are_kept_and_empty_ones_ignored() {
             stage: Some(4),
             agency: Some("police".into()),
             category: Some("plan".into()),
-            status: Some("open".into()),
+            status: Some(StatusFilter::Open),
             overdue: true,
             page: 3,
             per_page: PER_PAGE,

@@ -1,10 +1,10 @@
 //! The answers to the raise questions and the checks on each, with the same words for page and API.
 
+use crate::error::FieldErrors;
 use jiff::civil::Date;
 use parley_core::names::{ChildStatus, RedirectionKind, RouteKind};
 use parley_store::payload::ChildDetails;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 use super::*;
 
@@ -101,52 +101,135 @@ impl Field {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub field: Field,
-    pub message: String,
+impl Field {
+    pub const ALL: [Field; 16] = [
+        Field::ImmediateRisk,
+        Field::OtherProcedure,
+        Field::Route,
+        Field::DecidedOn,
+        Field::ReceivingAgency,
+        Field::ReceivingPerson,
+        Field::Decision,
+        Field::Summary,
+        Field::Category,
+        Field::Evidence,
+        Field::OutcomeWanted,
+        Field::Child,
+        Field::ChildName,
+        Field::ChildDateOfBirth,
+        Field::ChildIdentifier,
+        Field::ChildStatus,
+    ];
+
+    /// The field of an error's name, if it is one of the request's.
+    pub fn from_key(key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.key() == key)
+    }
 }
 
-/// What is wrong with a request, in the order of the questions.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Problems(pub Vec<Problem>);
+/// Field errors name the field as the API does.
+impl AsRef<str> for Field {
+    fn as_ref(&self) -> &str {
+        self.key()
+    }
+}
 
-impl Problems {
-    pub fn add(&mut self, field: Field, message: impl Into<String>) {
-        if self.0.iter().all(|p| p.field != field) {
-            self.0.push(Problem {
-                field,
-                message: message.into(),
-            });
+/// The answer to "is this a complaint, an allegation against a member of staff or
+/// whistleblowing?". Forms and the API send `none` for none of these, or the redirection's
+/// name; nothing past [`OtherProcedure::from_str`] reads those words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OtherProcedure {
+    /// A disagreement between agencies about their work with children: this procedure's.
+    NoneOfThese,
+    /// A matter for another procedure: where to take it instead.
+    Elsewhere(RedirectionKind),
+}
+
+impl OtherProcedure {
+    /// The answer's name, as forms and the API send it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OtherProcedure::NoneOfThese => NONE,
+            OtherProcedure::Elsewhere(kind) => kind.as_str(),
+        }
+    }
+}
+
+/// What forms and the API send for "none of these" and "not known".
+const NONE: &str = "none";
+
+impl std::fmt::Display for OtherProcedure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for OtherProcedure {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == NONE {
+            return Ok(OtherProcedure::NoneOfThese);
+        }
+        OTHER_PROCEDURES
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == s)
+            .map(OtherProcedure::Elsewhere)
+            .ok_or_else(|| format!("{s:?} is not none or another procedure"))
+    }
+}
+
+/// Who in the receiving agency the challenge goes to: someone named, or not known (then the
+/// agency's named officer for the stage deals with it). Forms send `none` for not known, the
+/// API also nothing; nothing past [`ReceivingPerson::from_str`] reads that word.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReceivingPerson {
+    NotKnown,
+    /// A person's id (checked against the agency's people by [`check_receiving_person`]).
+    Named(String),
+}
+
+impl ReceivingPerson {
+    /// The answer as forms send it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ReceivingPerson::NotKnown => NONE,
+            ReceivingPerson::Named(id) => id,
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    /// The person's id, when someone is named.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            ReceivingPerson::NotKnown => None,
+            ReceivingPerson::Named(id) => Some(id),
+        }
     }
 
-    pub fn get(&self, field: Field) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|p| p.field == field)
-            .map(|p| p.message.as_str())
+    /// An answer as the API sends it: nothing (or nothing but space) is not known.
+    pub fn of(answer: Option<&str>) -> ReceivingPerson {
+        answer
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(ReceivingPerson::NotKnown)
     }
+}
 
-    /// Field name (as in the API) -> message.
-    pub fn by_key(&self) -> BTreeMap<String, String> {
-        self.0
-            .iter()
-            .map(|p| (p.field.key().to_owned(), p.message.clone()))
-            .collect()
+impl std::fmt::Display for ReceivingPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
+}
 
-    fn take<T>(&mut self, field: Field, r: Result<T, String>) -> Option<T> {
-        match r {
-            Ok(v) => Some(v),
-            Err(m) => {
-                self.add(field, m);
-                None
-            }
+impl std::str::FromStr for ReceivingPerson {
+    type Err = String;
+
+    /// `none`, or a person's id; an empty answer is no answer.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "" => Err("no answer".to_owned()),
+            NONE => Ok(ReceivingPerson::NotKnown),
+            id => Ok(ReceivingPerson::Named(id.to_owned())),
         }
     }
 }
@@ -224,21 +307,11 @@ pub fn check_immediate_risk(answer: Option<bool>) -> Result<bool, String> {
     answer.ok_or_else(|| "Select yes if a child may be at immediate risk of harm".to_owned())
 }
 
-/// `Ok(None)`: none of them; `Ok(Some(kind))`: it belongs to another procedure.
-pub fn check_other_procedure(answer: Option<&str>) -> Result<Option<RedirectionKind>, String> {
-    let missing = || {
+/// The answer to whether the matter belongs to another procedure, as sent.
+pub fn check_other_procedure(answer: Option<&str>) -> Result<OtherProcedure, String> {
+    answer.and_then(|a| a.trim().parse().ok()).ok_or_else(|| {
         "Select whether this is a complaint, an allegation against a member of staff, whistleblowing, or none of these".to_owned()
-    };
-    match answer.map(str::trim) {
-        None | Some("") => Err(missing()),
-        Some("none") => Ok(None),
-        Some(s) => OTHER_PROCEDURES
-            .iter()
-            .copied()
-            .find(|k| k.as_str() == s)
-            .map(Some)
-            .ok_or_else(missing),
-    }
+    })
 }
 
 pub fn check_route(opts: &RaiseOptions, answer: Option<&str>) -> Result<RouteKind, String> {
@@ -276,21 +349,18 @@ pub fn check_receiving_agency<'a>(
     }
 }
 
-/// `None` (or an empty answer): no one named.
+/// Someone named must work for the receiving agency.
 pub fn check_receiving_person(
     agency: &AgencyOption,
-    answer: Option<&str>,
-) -> Result<Option<String>, String> {
-    match answer
-        .map(str::trim)
-        .filter(|s| !s.is_empty() && *s != "none")
-    {
-        None => Ok(None),
+    answer: &ReceivingPerson,
+) -> Result<ReceivingPerson, String> {
+    match answer.id() {
+        None => Ok(ReceivingPerson::NotKnown),
         Some(id) => agency
             .people
             .iter()
             .find(|p| p.id == id)
-            .map(|p| Some(p.id.clone()))
+            .map(|p| ReceivingPerson::Named(p.id.clone()))
             .ok_or_else(|| format!("Select someone who works for {}", agency.name)),
     }
 }
@@ -527,8 +597,12 @@ pub fn summary_identifies_child(
 }
 
 /// Checks a whole request against what may be chosen.
-pub fn validate(opts: &RaiseOptions, req: &RaiseRequest, today: Date) -> Result<Valid, Problems> {
-    let mut p = Problems::default();
+pub fn validate(
+    opts: &RaiseOptions,
+    req: &RaiseRequest,
+    today: Date,
+) -> Result<Valid, FieldErrors> {
+    let mut p = FieldErrors::default();
     match check_immediate_risk(req.immediate_risk) {
         Ok(false) => {}
         // Stop: the procedure's own words on what to do instead.
@@ -536,8 +610,8 @@ pub fn validate(opts: &RaiseOptions, req: &RaiseRequest, today: Date) -> Result<
         Err(m) => p.add(Field::ImmediateRisk, m),
     }
     match check_other_procedure(req.other_procedure.as_deref()) {
-        Ok(None) => {}
-        Ok(Some(kind)) => p.add(
+        Ok(OtherProcedure::NoneOfThese) => {}
+        Ok(OtherProcedure::Elsewhere(kind)) => p.add(
             Field::OtherProcedure,
             opts.redirection(kind).map_or_else(
                 || common_redirection_text(kind).to_owned(),
@@ -558,7 +632,7 @@ pub fn validate(opts: &RaiseOptions, req: &RaiseRequest, today: Date) -> Result<
     let person = agency.and_then(|a| {
         p.take(
             Field::ReceivingPerson,
-            check_receiving_person(a, req.receiving_person_id.as_deref()),
+            check_receiving_person(a, &ReceivingPerson::of(req.receiving_person_id.as_deref())),
         )
     });
     let decision = p.take(Field::Decision, check_decision(req.decision.as_deref()));
@@ -648,7 +722,7 @@ pub fn validate(opts: &RaiseOptions, req: &RaiseRequest, today: Date) -> Result<
             route,
             decided_on,
             receiving_agency_id: agency.id.clone(),
-            receiving_person_id,
+            receiving_person_id: receiving_person_id.id().map(str::to_owned),
             decision,
             summary,
             category,

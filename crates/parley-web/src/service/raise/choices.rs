@@ -124,6 +124,11 @@ impl RaiseOptions {
         self.routes.iter().find(|r| r.kind == kind)
     }
 
+    /// Whether the procedure offers this route.
+    pub fn has_route(&self, kind: RouteKind) -> bool {
+        self.route(kind.as_str()).is_some()
+    }
+
     pub fn agency(&self, id: &str) -> Option<&AgencyOption> {
         self.agencies.iter().find(|a| a.id == id)
     }

@@ -160,13 +160,14 @@ pub async fn deadlines(
     })
 }
 
-/// Raises a challenge for the signed-in person: `Ok(Err(problems))` when the request does
-/// not pass the checks (nothing is recorded), 403 for someone who cannot raise.
+/// Raises a challenge for the signed-in person: [`AppError::Invalid`] naming each field when
+/// the request does not pass the checks (nothing is recorded), 403 for someone who cannot
+/// raise.
 pub async fn raise(
     state: &AppState,
     user: &CurrentUser,
     req: &RaiseRequest,
-) -> Result<Result<Raised, Problems>, AppError> {
+) -> Result<Raised, AppError> {
     raising_agency(&user.person).ok_or(AppError::Forbidden)?;
     let ctx = Context::load(state, user).await?;
     let agencies = ctx.agencies.clone();
@@ -185,10 +186,7 @@ pub async fn raise(
             p, kind,
         )));
     }
-    let valid = match validate(&opts, req, ctx.today) {
-        Ok(v) => v,
-        Err(problems) => return Ok(Err(problems)),
-    };
+    let valid = validate(&opts, req, ctx.today)?;
     let (child, child_status) = match valid.child {
         Some((c, s)) => (Some(c), Some(s.as_str().to_owned())),
         None => (None, None),
@@ -219,7 +217,7 @@ pub async fn raise(
         .await
         .map_err(|e| match e {
             // The procedure changed between the checks and the raise.
-            StoreError::Project(ProjectError::Transition(t)) => AppError::BadRequest(t.to_string()),
+            StoreError::Project(ProjectError::Transition(t)) => AppError::invalid(t.to_string()),
             other => AppError::from(other),
         })?;
     tracing::info!(escalation = %raised.id, reference = %raised.reference, "challenge raised");
@@ -228,12 +226,12 @@ pub async fn raise(
             AppError::Internal(format!("raised {} is not in the store", raised.id))
         })?;
     let deadlines = deadlines(state, &ctx, &row, &agencies).await?;
-    Ok(Ok(Raised {
+    Ok(Raised {
         id: raised.id,
         reference: raised.reference,
         version: raised.version,
         deadlines,
-    }))
+    })
 }
 
 /// What the confirmation page shows: nothing that identifies a child, and not the case as

@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::FieldErrors;
 use jiff::civil::Date;
 use parley_core::names::{ChildStatus, RouteKind};
 
@@ -85,14 +86,16 @@ fn good() -> RaiseRequest {
     }
 }
 
-fn fields(r: Result<Valid, Problems>) -> Vec<(&'static str, String)> {
+fn fields(r: Result<Valid, FieldErrors>) -> Vec<(&'static str, String)> {
     match r {
         Ok(_) => vec![],
-        Err(p) => {
-            p.0.into_iter()
-                .map(|p| (p.field.key(), p.message))
-                .collect()
-        }
+        Err(p) => p
+            .into_iter()
+            .map(|p| {
+                let field = Field::from_key(&p.field).expect("a field of the request");
+                (field.key(), p.message)
+            })
+            .collect(),
     }
 }
 
@@ -171,6 +174,28 @@ fn screening_answers_stop_with_the_procedures_words() {
     assert!(got[0].1.contains("LADO"), "{got:?}");
     assert!(check_other_procedure(Some("immediate-risk")).is_err());
     assert!(check_other_procedure(Some("nonsense")).is_err());
+    assert!(check_other_procedure(Some("")).is_err());
+    assert!(check_other_procedure(None).is_err());
+    assert_eq!(
+        check_other_procedure(Some(" none ")),
+        Ok(OtherProcedure::NoneOfThese)
+    );
+    assert_eq!(
+        check_other_procedure(Some("complaint")),
+        Ok(OtherProcedure::Elsewhere(RedirectionKind::Complaint))
+    );
+    // Each answer reads back as itself.
+    for answer in [
+        "none",
+        "complaint",
+        "allegation-against-staff",
+        "whistleblowing",
+    ] {
+        assert_eq!(
+            answer.parse::<OtherProcedure>().map(|a| a.to_string()),
+            Ok(answer.to_owned())
+        );
+    }
 }
 
 #[test]
@@ -199,12 +224,21 @@ fn the_receiving_side_is_another_agency_and_its_people() {
         "Select an agency of your partnership"
     );
     let a = check_receiving_agency(&o, Some("other")).unwrap();
-    assert_eq!(check_receiving_person(a, None), Ok(None));
-    assert_eq!(check_receiving_person(a, Some("none")), Ok(None));
+    let person = |answer: Option<&str>| check_receiving_person(a, &ReceivingPerson::of(answer));
+    assert_eq!(person(None), Ok(ReceivingPerson::NotKnown));
+    assert_eq!(person(Some("")), Ok(ReceivingPerson::NotKnown));
+    assert_eq!(person(Some("none")), Ok(ReceivingPerson::NotKnown));
     assert_eq!(
-        check_receiving_person(a, Some("someone-else")).unwrap_err(),
+        person(Some(" sw ")),
+        Ok(ReceivingPerson::Named("sw".to_owned()))
+    );
+    assert_eq!(
+        person(Some("someone-else")).unwrap_err(),
         "Select someone who works for Children's Social Care"
     );
+    // The page's answer: nothing is no answer; `none` is nobody known.
+    assert!("".parse::<ReceivingPerson>().is_err());
+    assert_eq!("none".parse(), Ok(ReceivingPerson::NotKnown));
 }
 
 #[test]

@@ -67,7 +67,7 @@ pub async fn make(
 ) -> Result<Report, AppError> {
     let previous = period
         .previous()
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        .map_err(|e| AppError::invalid(e.to_string()))?;
     // One read covers both periods: each set of figures counts only what falls in its own.
     let both = Period::range(previous.from(), period.to()).map_err(report_error)?;
     let inputs = records

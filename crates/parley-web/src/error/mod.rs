@@ -1,16 +1,28 @@
 //! Errors a request can end in, and how they are shown: an HTML page (403, 404, 409, 500...)
 //! or, under `/api/`, a JSON problem body (RFC 9457) with a stable `code`. A 500 shows the
 //! request id and nothing of the internals; the internals go to the log.
+//!
+//! A refused input is [`AppError::Invalid`], a list of the one field-error type
+//! ([`FieldError`], `field.rs`), shown by the API as the problem's `errors` (`problem.rs`) and
+//! by pages as the GOV.UK error summary (`page.rs`).
 
 use std::sync::Arc;
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use parley_store::StoreError;
 
 use crate::security::RequestId;
+
+pub mod field;
+pub mod page;
+pub mod problem;
+
+pub use field::{FieldError, FieldErrors};
+pub use page::{ErrorItem, ErrorSummary};
+pub use problem::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -25,8 +37,9 @@ pub enum AppError {
     NotPermitted(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("{0}")]
-    BadRequest(String),
+    /// What was sent is refused (422): each field's problem.
+    #[error("{}", messages(.0))]
+    Invalid(Vec<FieldError>),
     /// The form's CSRF token does not match the session's.
     #[error("the form has expired: go back, reload the page and try again")]
     Csrf,
@@ -36,7 +49,49 @@ pub enum AppError {
     Internal(String),
 }
 
+/// The messages of a refusal, as one sentence for a page.
+fn messages(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(FieldError::text)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(e: FieldErrors) -> Self {
+        AppError::Invalid(e.into_vec())
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::Invalid(vec![e])
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { .. } => AppError::Conflict(e.to_string()),
+            StoreError::NotFound(_) => AppError::NotFound,
+            StoreError::Invalid(message) => AppError::invalid(message),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl AppError {
+    /// A refusal with one message about the request as a whole.
+    pub fn invalid(message: impl Into<String>) -> AppError {
+        AppError::Invalid(vec![FieldError::whole(message)])
+    }
+
+    /// A refusal with one message about `field`.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Invalid(vec![FieldError::new(field, message)])
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
@@ -45,7 +100,7 @@ impl AppError {
             }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -60,7 +115,7 @@ impl AppError {
             AppError::Csrf => "csrf",
             AppError::NotFound => "not-found",
             AppError::Conflict(_) => "conflict",
-            AppError::BadRequest(_) => "invalid",
+            AppError::Invalid(_) => "invalid",
             AppError::TooMany(_) => "too-many-requests",
             AppError::Internal(_) => "internal",
         }
@@ -70,13 +125,7 @@ impl AppError {
     pub fn public_message(&self) -> String {
         match self {
             AppError::Internal(_) => "Sorry, something went wrong on our side.".to_owned(),
-            other => {
-                let s = other.to_string();
-                let mut c = s.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                    .unwrap_or_default()
-            }
+            other => problem::capitalised(&other.to_string()),
         }
     }
 }
@@ -85,7 +134,12 @@ impl AppError {
 #[derive(Clone, Debug)]
 pub struct Failure {
     pub code: &'static str,
+    /// What a page may say.
     pub message: String,
+    /// What the problem's `detail` says.
+    pub detail: String,
+    /// A refusal's field errors, for the problem's `errors`.
+    pub errors: Vec<FieldError>,
 }
 
 impl IntoResponse for AppError {
@@ -94,35 +148,23 @@ impl IntoResponse for AppError {
             tracing::error!(%detail, "request failed");
         }
         let mut response = self.status().into_response();
-        response.extensions_mut().insert(Failure {
-            code: self.code(),
-            message: self.public_message(),
-        });
+        let message = self.public_message();
+        let failure = match self {
+            AppError::Invalid(errors) => Failure {
+                code: "invalid",
+                detail: problem::detail(&errors),
+                message,
+                errors,
+            },
+            other => Failure {
+                code: other.code(),
+                detail: message.clone(),
+                message,
+                errors: Vec::new(),
+            },
+        };
+        response.extensions_mut().insert(failure);
         response
-    }
-}
-
-#[derive(Serialize)]
-struct Problem<'a> {
-    r#type: String,
-    title: &'a str,
-    status: u16,
-    code: &'a str,
-    detail: &'a str,
-    request_id: &'a str,
-}
-
-fn title(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        401 => "Sign in to continue",
-        403 => "You do not have access to this page",
-        404 => "Page not found",
-        405 => "Method not allowed",
-        409 => "Someone else changed this",
-        413 => "Too large",
-        422 => "There is a problem with what was sent",
-        429 => "Too many attempts",
-        _ => "Sorry, there is a problem with the service",
     }
 }
 
@@ -166,41 +208,39 @@ pub async fn render_errors(
     {
         return response;
     }
-    let (code, message) = match failure {
-        Some(f) => (f.code, f.message),
-        None => (
-            match status.as_u16() {
+    let (code, message, detail, errors) = match failure {
+        Some(f) => (f.code, f.message, f.detail, f.errors),
+        None => {
+            let code = match status.as_u16() {
                 404 => "not-found",
                 405 => "method-not-allowed",
                 403 => "forbidden",
                 413 => "too-large",
                 400 | 415 | 422 => "invalid",
                 _ => "internal",
-            },
-            match status.as_u16() {
+            };
+            let message = match status.as_u16() {
                 400 | 415 | 422 => "The request could not be read.".to_owned(),
                 413 => "What was sent is too large.".to_owned(),
-                _ => title(status).to_owned() + ".",
-            },
-        ),
+                _ => problem::title(status).to_owned() + ".",
+            };
+            (code, message.clone(), message, Vec::new())
+        }
     };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
     if api {
-        let body = serde_json::to_string(&Problem {
-            r#type: format!("/api/problems/{code}"),
-            title: title(status),
-            status: status.as_u16(),
+        let (problem, body) = problem::response(
+            status,
             code,
-            detail: &message,
-            request_id: &request_id,
-        })
-        .unwrap_or_default();
-        parts.headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        return Response::from_parts(parts, body.into());
+            problem::title(status),
+            detail,
+            &request_id,
+            errors,
+        )
+        .into_parts();
+        parts.headers.extend(problem.headers);
+        return Response::from_parts(parts, body);
     }
     if status == StatusCode::UNAUTHORIZED {
         // Pages send people to sign in rather than show a 401.
@@ -210,24 +250,7 @@ pub async fn render_errors(
         )
             .into_response();
     }
-    let body = templates
-        .get_template("error.html")
-        .and_then(|t| {
-            t.render(minijinja::context! {
-                page_title => title(status),
-                status => status.as_u16(),
-                message => message,
-                request_id => request_id.clone(),
-                code => code,
-            })
-        })
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "error page did not render");
-            format!("{} (request {request_id})", title(status))
-        });
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    let (body, content_type) = page::error_page(&templates, status, code, &message, &request_id);
+    parts.headers.insert(header::CONTENT_TYPE, content_type);
     Response::from_parts(parts, body.into())
 }
