@@ -107,14 +107,14 @@ async fn load(
     let spec = own::spec(&ctx.rules.procedure, id)?.clone();
     let period = own::period_for(&spec, q.from.as_deref(), q.to.as_deref(), ctx.today)
         .map_err(|(field, message)| FieldError::coded(field, "wrong-type", message))?;
-    Ok(own::make(
+    own::make(
         state.records.as_ref(),
         &ctx.partnership,
         &spec,
         period,
         ctx.today,
     )
-    .await?)
+    .await
 }
 
 /// A report the procedure calls for, for the period due now (without `from` and `to`) or
