@@ -67,27 +67,33 @@ fn message_id(d: &Delivery) -> String {
     format!("<{}@parley.test>", d.id)
 }
 
-/// `parley notifications send --once --now NOW` to `smtp` over the database `url`.
+/// `parley notifications send --once --now NOW` over the database `url`, with `extra`
+/// arguments after it (the mail settings, or none).
+fn send_pass(dir: &Path, url: &str, now: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "--database",
+        url,
+        "notifications",
+        "send",
+        "--once",
+        "--now",
+        now,
+    ];
+    args.extend_from_slice(extra);
+    parley_in(dir, &args).ok()
+}
+
+/// One send pass to `smtp`.
 fn send(dir: &Path, url: &str, now: &str, smtp: &str) -> String {
-    parley_in(
-        dir,
-        &[
-            "--database",
-            url,
-            "notifications",
-            "send",
-            "--once",
-            "--now",
-            now,
-            "--smtp-url",
-            smtp,
-            "--mail-from",
-            "Parley <parley@parley.test>",
-            "--public-url",
-            "https://parley.test",
-        ],
-    )
-    .ok()
+    let mail = [
+        "--smtp-url",
+        smtp,
+        "--mail-from",
+        "Parley <parley@parley.test>",
+        "--public-url",
+        "https://parley.test",
+    ];
+    send_pass(dir, url, now, &mail)
 }
 
 /// The `name=N` figure of a command's first line (`send`, `deadlines run`).
@@ -105,19 +111,7 @@ pub(crate) fn figure(out: &str, name: &str) -> usize {
 /// `parley notifications send --once --now NOW` with no SMTP server: every notification
 /// resolved into people's inboxes, none mailed. Returns what the command printed.
 pub(crate) fn resolve_without_smtp(dir: &Path, url: &str, now: &str) -> String {
-    let resolved = parley_in(
-        dir,
-        &[
-            "--database",
-            url,
-            "notifications",
-            "send",
-            "--once",
-            "--now",
-            now,
-        ],
-    )
-    .ok();
+    let resolved = send_pass(dir, url, now, &[]);
     assert!(resolved.contains("no --smtp-url"), "{resolved}");
     resolved
 }
