@@ -20,7 +20,7 @@
 //!
 //! The files: `organisations` (places, names, titles), `setup` (agencies, people, officers),
 //! `texts` (what people write), `plan` (endings and the working-day timeline), `planner` (each
-//! escalation's steps), `seed` (applying them) and `notices` (what the demo does for the
+//! escalation's steps), `seed` (applying them), `bulk` (volume for benchmarks) and `notices` (what the demo does for the
 //! deadline monitor).
 
 use std::collections::BTreeMap;
@@ -55,6 +55,9 @@ use planner::*;
 
 mod seed;
 pub use seed::seed;
+
+mod bulk;
+pub use bulk::{BulkOptions, BulkProgress, BulkSummary, seed_bulk};
 
 #[cfg(test)]
 mod tests;

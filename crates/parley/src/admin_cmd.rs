@@ -1,9 +1,10 @@
 //! `parley admin`: maintenance of a database, and (hidden from `--help`) the load and crash-check
-//! tools that `scripts/bench-store`, `scripts/bench-deadlines`, `scripts/pg-crash-test` and the
+//! tools that `scripts/bench-store`, `scripts/bench-deadlines`, `scripts/bench-reports`, `scripts/pg-crash-test` and the
 //! crash test run.
 
 mod check;
 mod load;
+mod reports_bench;
 mod seed;
 
 use clap::Subcommand;
@@ -36,6 +37,13 @@ pub(crate) enum AdminCommand {
     /// `scripts/bench-deadlines`.
     #[command(hide = true)]
     SeedDeadlines(seed::SeedDeadlinesArgs),
+    /// Benchmark tool: escalations raised over years in one partnership, for
+    /// `scripts/bench-reports`.
+    #[command(hide = true)]
+    SeedReports(reports_bench::SeedReportsArgs),
+    /// Benchmark tool: a period's report made several times in one process, timed.
+    #[command(hide = true)]
+    BenchReports(reports_bench::BenchReportsArgs),
 }
 
 pub(crate) async fn run(command: AdminCommand, ctx: Ctx) -> Outcome {
@@ -68,5 +76,7 @@ pub(crate) async fn run(command: AdminCommand, ctx: Ctx) -> Outcome {
         AdminCommand::RawCeiling(args) => load::raw_ceiling(args, &ctx.database).await,
         AdminCommand::CheckAcks(args) => check::check_acks(args, &ctx.database).await,
         AdminCommand::SeedDeadlines(args) => seed::seed_deadlines(args, &ctx.database).await,
+        AdminCommand::SeedReports(args) => reports_bench::seed_reports(args, &ctx.database).await,
+        AdminCommand::BenchReports(args) => reports_bench::bench_reports(args, &ctx.database).await,
     }
 }

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod append_only;
+mod bulk;
 mod demo;
 mod monitor;
 mod notices;

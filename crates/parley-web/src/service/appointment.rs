@@ -4,17 +4,13 @@
 //! Scrutineer (Sunderland) ... The procedure's `[[appointment]]` says which appointments
 //! exist, from which stage, who makes them and whether the appointee sees the child.
 
-use jiff::Timestamp;
-use parley_core::escalation::{Event, decide};
+use parley_core::escalation::Event;
 use parley_core::names::Actor as ProcedureActor;
 use parley_core::procedure::Procedure;
-use parley_store::StoreError;
-use parley_store::projector::ProjectError;
-use parley_store::records::Actor;
 use parley_store::rows::{EscalationAppointmentRow, EscalationRow};
 use serde::{Deserialize, Serialize};
 
-use super::escalation::{ActError, Loaded, conflict_message, load, sentence};
+use super::escalation::{ActError, Loaded, conflict_message, decide_and_append, load};
 use crate::access::{Access, Appointed};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -231,34 +227,16 @@ pub async fn appoint(
         person: request.person_id.clone(),
     };
     // The state machine's own checks first, so that its refusal is an input error.
-    let at: Timestamp = state.now();
-    if let Err(e) = decide(Some(&loaded.state), loaded.core_rules(), at, event.clone()) {
-        return Err(invalid(sentence(&e.to_string())));
-    }
-    match state
-        .records
-        .act(
-            at,
-            &Actor::person(user.id()),
-            id,
-            request.version,
-            &event,
-            None,
-        )
-        .await
-    {
-        Ok(v) => Ok(v),
-        Err(StoreError::Conflict {
-            expected, actual, ..
-        }) => Err(ActError::Conflict {
-            seen: expected,
-            current: actual,
-        }),
-        Err(StoreError::Project(ProjectError::Transition(e))) => {
-            Err(invalid(sentence(&e.to_string())))
-        }
-        Err(e) => Err(ActError::Other(e.into())),
-    }
+    decide_and_append(
+        state,
+        user,
+        &loaded,
+        id,
+        request.version,
+        event,
+        field::APPOINTEE,
+    )
+    .await
 }
 
 /// The message of a conflict, for the page.

@@ -11,12 +11,9 @@ use std::collections::BTreeMap;
 use parley_core::escalation::{Event, decide};
 use parley_core::names::StageAction;
 use parley_core::procedure::{Form, May};
-use parley_store::StoreError;
-use parley_store::projector::ProjectError;
-use parley_store::records::Actor;
 use serde::{Deserialize, Serialize};
 
-use super::escalation::{ActError, Loaded, load, refusal, sentence};
+use super::escalation::{ActError, Loaded, decide_and_append, load, refusal, sentence};
 use super::free_text::{self, Whose};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -223,32 +220,14 @@ pub async fn send(
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
     };
-    let at = state.now();
-    if let Err(e) = decide(Some(&loaded.state), loaded.core_rules(), at, event.clone()) {
-        return Err(invalid(first_field, sentence(&e.to_string())));
-    }
-    match state
-        .records
-        .act(
-            at,
-            &Actor::person(user.id()),
-            id,
-            request.version,
-            &event,
-            None,
-        )
-        .await
-    {
-        Ok(v) => Ok(v),
-        Err(StoreError::Conflict {
-            expected, actual, ..
-        }) => Err(ActError::Conflict {
-            seen: expected,
-            current: actual,
-        }),
-        Err(StoreError::Project(ProjectError::Transition(e))) => {
-            Err(invalid(first_field, sentence(&e.to_string())))
-        }
-        Err(e) => Err(ActError::Other(e.into())),
-    }
+    decide_and_append(
+        state,
+        user,
+        &loaded,
+        id,
+        request.version,
+        event,
+        &first_field,
+    )
+    .await
 }

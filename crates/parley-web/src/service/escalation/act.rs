@@ -578,20 +578,48 @@ pub async fn act(
             reason.as_deref(),
         )
         .await;
-    match result {
-        Ok(v) => Ok(v),
-        Err(StoreError::Conflict {
+    result.map_err(|e| refused(e, |t| refusal_field(p, &loaded.state, kind, t)))
+}
+
+/// An append the store refused, as the person is told: another's change that came first is a
+/// conflict, the state machine's refusal an input error on the field `field` names for it.
+pub(crate) fn refused(e: StoreError, field: impl FnOnce(&TransitionError) -> String) -> ActError {
+    match e {
+        StoreError::Conflict {
             expected, actual, ..
-        }) => Err(ActError::Conflict {
+        } => ActError::Conflict {
             seen: expected,
             current: actual,
-        }),
-        Err(StoreError::Project(ProjectError::Transition(e))) => Err(ActError::invalid(
-            &refusal_field(p, &loaded.state, kind, &e),
-            sentence(&e.to_string()),
-        )),
-        Err(e) => Err(ActError::Other(e.into())),
+        },
+        StoreError::Project(ProjectError::Transition(t)) => {
+            ActError::invalid(&field(&t), sentence(&t.to_string()))
+        }
+        other => ActError::Other(other.into()),
     }
+}
+
+/// Appends the person's `event` on the version they saw, asking the state machine first so
+/// that its refusal is an input error on `field` (the appointment and the partnership form).
+pub(crate) async fn decide_and_append(
+    state: &AppState,
+    user: &CurrentUser,
+    loaded: &Loaded,
+    id: &str,
+    version: i64,
+    event: Event,
+    field: &str,
+) -> Result<i64, ActError> {
+    let at = state.now();
+    if let Err(e) =
+        parley_core::escalation::decide(Some(&loaded.state), loaded.core_rules(), at, event.clone())
+    {
+        return Err(ActError::invalid(field, sentence(&e.to_string())));
+    }
+    state
+        .records
+        .act(at, &Actor::person(user.id()), id, version, &event, None)
+        .await
+        .map_err(|e| refused(e, |_| field.to_owned()))
 }
 
 /// What was just done on an escalation, for the message its page shows after: an action,

@@ -65,13 +65,9 @@ pub async fn make(
     period: Period,
     as_of: Date,
 ) -> Result<Report, AppError> {
-    let previous = period
-        .previous()
-        .map_err(|e| AppError::invalid(e.to_string()))?;
-    // One read covers both periods: each set of figures counts only what falls in its own.
-    let both = Period::range(previous.from(), period.to()).map_err(report_error)?;
+    let previous = previous_of(period)?;
     let inputs = records
-        .report_inputs(&partnership.id, both)
+        .report_inputs(&partnership.id, read_period(period)?)
         .await
         .map_err(|e| AppError::Internal(format!("report facts: {e}")))?;
     let of = |p: Period| {
@@ -92,6 +88,19 @@ pub async fn make(
         as_of,
         threshold: inputs.threshold,
     })
+}
+
+/// The period before, compared with.
+fn previous_of(period: Period) -> Result<Period, AppError> {
+    period
+        .previous()
+        .map_err(|e| AppError::invalid(e.to_string()))
+}
+
+/// What a report of `period` reads: it and the period before, in one read (each set of
+/// figures counts only what falls in its own).
+pub fn read_period(period: Period) -> Result<Period, AppError> {
+    Period::range(previous_of(period)?.from(), period.to()).map_err(report_error)
 }
 
 /// The ids of the tables a CSV can be asked for: the tables of counts, then the two lists,
