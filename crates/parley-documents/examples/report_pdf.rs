@@ -82,12 +82,12 @@ fn facts(n: usize) -> Vec<EscalationFacts> {
             });
             EscalationFacts {
                 reference: format!("E-{i}"),
-                partnership: "p".to_owned(),
+                partnership: "p".into(),
                 procedure: ProcedureId::parse("croydon").unwrap_or_else(|e| panic!("{e}")),
                 route: RouteKind::Individual,
-                category: categories[i % categories.len()].clone(),
-                raising_agency: agencies[i % agencies.len()].clone(),
-                receiving_agency: agencies[(i / 6 + 1 + i) % agencies.len()].clone(),
+                category: categories[i % categories.len()].clone().into(),
+                raising_agency: agencies[i % agencies.len()].clone().into(),
+                receiving_agency: agencies[(i / 6 + 1 + i) % agencies.len()].clone().into(),
                 raised_on: raised,
                 stages,
                 closed,

@@ -3,7 +3,6 @@
 
 use parley_core::procedure::FormLayout;
 
-use crate::DocumentError;
 use crate::data::Data;
 
 /// A typst template of this crate (a `.typ` file under `templates/`, compiled in).
@@ -99,26 +98,6 @@ impl Document {
             inputs: Data::Dict(all),
         }
     }
-
-    /// The document as a tagged PDF (PDF/UA-1), fonts embedded.
-    pub fn pdf(&self) -> Result<Vec<u8>, DocumentError> {
-        self.render().map(|r| r.pdf)
-    }
-
-    /// The PDF, with anything typst warned about while laying it out (a template's defect:
-    /// the tests require none).
-    pub fn render(&self) -> Result<Rendered, DocumentError> {
-        #[cfg(feature = "pdf")]
-        {
-            crate::engine::render(self)
-        }
-        #[cfg(not(feature = "pdf"))]
-        {
-            Err(DocumentError::PdfNotBuilt {
-                document: self.template.name(),
-            })
-        }
-    }
 }
 
 /// A laid-out document.
@@ -156,7 +135,7 @@ mod tests {
         let doc = Document::new(Template::Report, "A report".to_owned(), Vec::new());
         assert_eq!(
             doc.pdf(),
-            Err(DocumentError::PdfNotBuilt {
+            Err(crate::DocumentError::PdfNotBuilt {
                 document: "the period report"
             })
         );

@@ -24,6 +24,7 @@ mod engine;
 mod error;
 pub mod forms;
 pub mod input;
+mod output;
 pub mod report;
 
 pub use document::{Document, Rendered, Template};

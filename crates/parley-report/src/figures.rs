@@ -21,7 +21,9 @@
 //!
 //! The facts carry no child's details: there is no field for them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use parley_core::escalation::Status;
@@ -175,16 +177,19 @@ pub struct StageFacts {
 }
 
 /// What a report needs to know of one escalation, and nothing about the child.
+///
+/// The partnership, the category and the agencies are shared (`Arc`): a year's report reads
+/// a hundred thousand of these, and they name a few dozen things between them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EscalationFacts {
     pub reference: String,
     /// The partnership's id: every escalation of one report is of one partnership.
-    pub partnership: String,
+    pub partnership: Arc<str>,
     pub procedure: ProcedureId,
     pub route: RouteKind,
-    pub category: Named,
-    pub raising_agency: Named,
-    pub receiving_agency: Named,
+    pub category: Arc<Named>,
+    pub raising_agency: Arc<Named>,
+    pub receiving_agency: Arc<Named>,
     pub raised_on: Date,
     /// Its stages in the order they began; the first began the day it was raised.
     pub stages: Vec<StageFacts>,
@@ -222,12 +227,8 @@ pub struct Matrix<R, C> {
 }
 
 impl<R: Ord + Clone, C: Ord + Clone> Matrix<R, C> {
-    /// From pairs, rows and columns in their order.
-    fn of(pairs: impl IntoIterator<Item = (R, C)>) -> Matrix<R, C> {
-        let mut cells: BTreeMap<(R, C), u64> = BTreeMap::new();
-        for pair in pairs {
-            *cells.entry(pair).or_default() += 1;
-        }
+    /// From the count of each pair, rows and columns in their order.
+    fn of(cells: &BTreeMap<(R, C), u64>) -> Matrix<R, C> {
         let mut rows: Vec<R> = cells.keys().map(|(r, _)| r.clone()).collect();
         rows.dedup();
         let mut cols: Vec<C> = cells.keys().map(|(_, c)| c.clone()).collect();
@@ -242,6 +243,28 @@ impl<R: Ord + Clone, C: Ord + Clone> Matrix<R, C> {
             })
             .collect();
         Matrix { rows, cols, counts }
+    }
+}
+
+impl Matrix<&Named, Outcome> {
+    /// The matrix with its row names copied out of the facts it borrowed them from.
+    fn owned(self) -> Matrix<Named, Outcome> {
+        Matrix {
+            rows: self.rows.into_iter().cloned().collect(),
+            cols: self.cols,
+            counts: self.counts,
+        }
+    }
+}
+
+impl Matrix<&Named, &Named> {
+    /// The matrix with its row and column names copied out of the facts.
+    fn owned(self) -> Matrix<Named, Named> {
+        Matrix {
+            rows: self.rows.into_iter().cloned().collect(),
+            cols: self.cols.into_iter().cloned().collect(),
+            counts: self.counts,
+        }
     }
 }
 
@@ -315,8 +338,8 @@ pub fn figures(
             .find(|e| e.partnership != first.partnership)
     {
         return Err(ReportError::MixedPartnerships {
-            first: first.partnership.clone(),
-            other: other.partnership.clone(),
+            first: first.partnership.to_string(),
+            other: other.partnership.to_string(),
         });
     }
     let end = period.to().min(as_of);
@@ -344,22 +367,29 @@ pub fn figures(
         .iter()
         .map(|&s| (s, raised.iter().filter(|(_, h)| *h == s).count() as u64))
         .collect();
-    let by_month = period
+    // One pass over what was raised: each into its month (the months are in order, so found
+    // by bisection) and the column of its highest stage (stages run from 1, so its number).
+    let months: Vec<Period> = period
         .months()
         .into_iter()
         .filter(|m| m.from() <= end)
-        .map(|month| MonthRow {
-            by_stage: stages
-                .iter()
-                .map(|&s| {
-                    raised
-                        .iter()
-                        .filter(|(e, h)| *h == s && month.contains(e.raised_on))
-                        .count() as u64
-                })
-                .collect(),
-            month,
-        })
+        .collect();
+    let mut grid = vec![vec![0_u64; stages.len()]; months.len()];
+    for (e, h) in &raised {
+        let i = months.partition_point(|m| m.to() < e.raised_on);
+        if let Some(row) = months
+            .get(i)
+            .filter(|m| m.contains(e.raised_on))
+            .and(grid.get_mut(i))
+            && let Some(cell) = row.get_mut(usize::from(h.get()) - 1)
+        {
+            *cell += 1;
+        }
+    }
+    let by_month = months
+        .into_iter()
+        .zip(grid)
+        .map(|(month, by_stage)| MonthRow { month, by_stage })
         .collect();
 
     let mut deadlines: BTreeMap<StageNumber, (u64, u64, Vec<u32>)> = BTreeMap::new();
@@ -414,14 +444,16 @@ pub fn figures(
                 )
             })
             .collect(),
-        by_category: counts(raised.iter().map(|(e, _)| e.category.clone())),
-        by_raising_agency: counts(raised.iter().map(|(e, _)| e.raising_agency.clone())),
-        by_receiving_agency: counts(raised.iter().map(|(e, _)| e.receiving_agency.clone())),
-        agencies: Matrix::of(
+        by_category: named_counts(raised.iter().map(|(e, _)| &*e.category)),
+        by_raising_agency: named_counts(raised.iter().map(|(e, _)| &*e.raising_agency)),
+        by_receiving_agency: named_counts(raised.iter().map(|(e, _)| &*e.receiving_agency)),
+        agencies: Matrix::of(&tally(
             raised
                 .iter()
-                .map(|(e, _)| (e.raising_agency.clone(), e.receiving_agency.clone())),
-        ),
+                .map(|(e, _)| (&*e.raising_agency, &*e.receiving_agency)),
+            |(a, b)| (std::ptr::from_ref(a), std::ptr::from_ref(b)),
+        ))
+        .owned(),
         highest_stage,
         by_month,
         deadlines,
@@ -434,16 +466,18 @@ pub fn figures(
                 )
             })
             .collect(),
-        outcomes_by_receiving_agency: Matrix::of(
+        outcomes_by_receiving_agency: Matrix::of(&tally(
             closed
                 .iter()
-                .map(|(e, c)| (e.receiving_agency.clone(), c.outcome)),
-        ),
-        outcomes_by_raising_agency: Matrix::of(
-            closed
-                .iter()
-                .map(|(e, c)| (e.raising_agency.clone(), c.outcome)),
-        ),
+                .map(|(e, c)| (&*e.receiving_agency, c.outcome)),
+            |(a, o)| (std::ptr::from_ref(a), o),
+        ))
+        .owned(),
+        outcomes_by_raising_agency: Matrix::of(&tally(
+            closed.iter().map(|(e, c)| (&*e.raising_agency, c.outcome)),
+            |(a, o)| (std::ptr::from_ref(a), o),
+        ))
+        .owned(),
         time_to_close: Spread::of(&to_close),
         open_at_end: open::at_end(escalations, end, as_of, working_days)?,
         meetings: count_dates(&mut escalations.iter().flat_map(|e| &e.meetings)),
@@ -460,6 +494,33 @@ fn counts<K: Ord>(values: impl IntoIterator<Item = K>) -> Counts<K> {
         *by.entry(v).or_default() += 1;
     }
     by.into_iter().collect()
+}
+
+/// Counts of borrowed names, each name copied once into the result (not once a row).
+fn named_counts<'a>(values: impl IntoIterator<Item = &'a Named>) -> Counts<Named> {
+    tally(values, std::ptr::from_ref)
+        .into_iter()
+        .map(|(k, n)| (k.clone(), n))
+        .collect()
+}
+
+/// The count of each value, in the values' order. Counted first by `at`, where the value is in
+/// memory: the facts share one [`Named`] for each name (`Arc`), so a hundred thousand rows
+/// hash a pointer each instead of comparing names; then merged by value, so two copies of one
+/// name still count as one.
+fn tally<K: Ord + Copy, A: Hash + Eq>(
+    values: impl IntoIterator<Item = K>,
+    at: impl Fn(K) -> A,
+) -> BTreeMap<K, u64> {
+    let mut by_place: HashMap<A, (K, u64)> = HashMap::new();
+    for v in values {
+        by_place.entry(at(v)).or_insert((v, 0)).1 += 1;
+    }
+    let mut by_value = BTreeMap::new();
+    for (v, n) in by_place.into_values() {
+        *by_value.entry(v).or_default() += n;
+    }
+    by_value
 }
 
 #[cfg(test)]

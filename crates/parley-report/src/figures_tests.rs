@@ -70,12 +70,12 @@ fn facts(
 ) -> EscalationFacts {
     EscalationFacts {
         reference: reference.to_owned(),
-        partnership: "p-dorset".to_owned(),
+        partnership: "p-dorset".into(),
         procedure: ProcedureId::parse("dorset").unwrap(),
         route,
-        category,
-        raising_agency: from,
-        receiving_agency: to,
+        category: category.into(),
+        raising_agency: from.into(),
+        receiving_agency: to.into(),
         raised_on: raised,
         stages: Vec::new(),
         closed: None,
@@ -320,7 +320,7 @@ fn a_running_period_counts_only_to_the_day_the_facts_were_read() {
 #[test]
 fn one_report_is_of_one_partnership() {
     let mut all = march();
-    all[2].partnership = "p-croydon".to_owned();
+    all[2].partnership = "p-croydon".into();
     let e = figures(&all, &[], march_period(), date(2026, 4, 15), &calendar()).unwrap_err();
     assert_eq!(
         e,

@@ -102,12 +102,12 @@ pub(crate) fn month_of_escalations(hostile_category: &str) -> Vec<EscalationFact
         });
         out.push(EscalationFacts {
             reference: format!("CR-{:04}", 100 + u32::from(i)),
-            partnership: "p-croydon".to_owned(),
+            partnership: "p-croydon".into(),
             procedure: ProcedureId::parse("croydon").unwrap(),
             route: RouteKind::Individual,
-            category,
-            raising_agency: agencies[from].clone(),
-            receiving_agency: agencies[to].clone(),
+            category: category.into(),
+            raising_agency: agencies[from].clone().into(),
+            receiving_agency: agencies[to].clone().into(),
             raised_on: raised,
             stages,
             closed,

@@ -38,16 +38,16 @@ pub struct LearningGroup {
 }
 
 pub(super) fn groups(escalations: &[EscalationFacts], from: Date, end: Date) -> Vec<LearningGroup> {
-    let mut by: BTreeMap<Named, BTreeMap<(Named, Named), Vec<LearningLine>>> = BTreeMap::new();
+    let mut by: BTreeMap<&Named, BTreeMap<(&Named, &Named), Vec<LearningLine>>> = BTreeMap::new();
     for e in escalations {
         for s in &e.stages {
             for l in &s.learning {
                 if l.recorded_on < from || l.recorded_on > end || l.text.trim().is_empty() {
                     continue;
                 }
-                by.entry(e.category.clone())
+                by.entry(&*e.category)
                     .or_default()
-                    .entry((e.raising_agency.clone(), e.receiving_agency.clone()))
+                    .entry((&*e.raising_agency, &*e.receiving_agency))
                     .or_default()
                     .push(LearningLine {
                         reference: e.reference.clone(),
@@ -61,7 +61,7 @@ pub(super) fn groups(escalations: &[EscalationFacts], from: Date, end: Date) -> 
     }
     by.into_iter()
         .map(|(category, pairs)| LearningGroup {
-            category,
+            category: category.clone(),
             pairs: pairs
                 .into_iter()
                 .map(|((raising_agency, receiving_agency), mut lines)| {
@@ -73,8 +73,8 @@ pub(super) fn groups(escalations: &[EscalationFacts], from: Date, end: Date) -> 
                         ))
                     });
                     LearningPair {
-                        raising_agency,
-                        receiving_agency,
+                        raising_agency: raising_agency.clone(),
+                        receiving_agency: receiving_agency.clone(),
                         lines,
                     }
                 })

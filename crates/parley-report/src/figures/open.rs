@@ -103,9 +103,9 @@ pub(super) fn at_end(
         lines.push(OpenLine {
             reference: e.reference.clone(),
             route: e.route,
-            category: e.category.clone(),
-            raising_agency: e.raising_agency.clone(),
-            receiving_agency: e.receiving_agency.clone(),
+            category: Named::clone(&e.category),
+            raising_agency: Named::clone(&e.raising_agency),
+            receiving_agency: Named::clone(&e.receiving_agency),
             raised_on: e.raised_on,
             stage: current.stage,
             working_days_open: working_days(e, e.raised_on, end)?,

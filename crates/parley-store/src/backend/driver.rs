@@ -20,7 +20,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row, 
 use super::request::{AppendRequest, Appended, BlockingAppender};
 use super::statements::Arg;
 use crate::StoreError;
-use crate::rows::{EscalationOfficerRow, EscalationRow, SessionLookup};
+use crate::rows::{EscalationOfficerRow, EscalationRow, FactsRow, SessionLookup};
 
 /// Which SQL a driver speaks where the two differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -348,6 +348,18 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
     }
 
     fn inline_stream_version(&self, _partnership_id: &str, _stream: &str) -> Option<i64> {
+        None
+    }
+
+    /// `Escalations::escalation_facts` the backend's own way: SQLite reads the rows on a
+    /// blocking thread over a read-only connection (`sqlite/inline.rs`), not a row at a time
+    /// across sqlx's channel. `None`: ask the pool.
+    async fn bulk_facts(
+        &self,
+        _partnership_id: &str,
+        _from: &str,
+        _to: &str,
+    ) -> Option<Result<Vec<FactsRow>, StoreError>> {
         None
     }
 

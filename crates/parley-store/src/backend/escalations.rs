@@ -52,7 +52,7 @@ const CASE: &str = "SELECT escalation_id, decision, evidence, outcome_wanted FRO
 
 /// Two index ranges of (partnership, last_on): the open ones, and those active on or after
 /// `from`; each then checked for being raised by `to`.
-const FACTS: &str = concat!(
+pub(crate) const FACTS: &str = concat!(
     "SELECT escalation_id, partnership_id, raised_on, closed_on, last_on, facts FROM escalation_facts ",
     "WHERE partnership_id = $1 AND raised_on <= $3 AND last_on IS NULL ",
     "UNION ALL ",
@@ -279,6 +279,9 @@ impl<S: SqlStore> Escalations for S {
         from: &str,
         to: &str,
     ) -> Result<Vec<FactsRow>, StoreError> {
+        if let Some(read) = self.bulk_facts(partnership_id, from, to).await {
+            return read;
+        }
         let args = [Arg::Text(partnership_id), Arg::Text(from), Arg::Text(to)];
         self.all(FACTS, &args, facts_row).await
     }
@@ -518,7 +521,7 @@ fn stage_row(r: &impl Read) -> Result<StageRow, StoreError> {
     })
 }
 
-fn facts_row(r: &impl Read) -> Result<FactsRow, StoreError> {
+pub(crate) fn facts_row(r: &impl Read) -> Result<FactsRow, StoreError> {
     let c = Cells::new(r, "escalation_facts", &["escalation_id"]);
     Ok(FactsRow {
         escalation_id: c.text("escalation_id")?,

@@ -9,6 +9,10 @@
 //! reader never waits for the writer, so they run where the request is: a brief blocking call,
 //! well under the time a task may hold a tokio worker.
 //!
+//! The report facts (`escalation_facts`) are read over the same connections for the opposite
+//! reason: a year's report steps through a hundred thousand rows, and a hop across sqlx's
+//! channel for each was most of the read. That read runs on a blocking thread.
+//!
 //! Read-only connections cannot change anything (SQLite refuses writes on them), so the
 //! append-only and durability rules are untouched. When a connection cannot be had or SQLite is
 //! busy (a checkpoint, a recovery), the caller asks the sqlx pool instead.
@@ -24,7 +28,7 @@ use crate::backend::accounts::{self, SESSION_WITH_PARTNERSHIP};
 use crate::backend::driver::{Dialect, Read};
 use crate::backend::escalations;
 use crate::backend::statements;
-use crate::rows::{EscalationOfficerRow, EscalationRow, SessionLookup};
+use crate::rows::{EscalationOfficerRow, EscalationRow, FactsRow, SessionLookup};
 
 /// Idle connections kept (one per thread reading at once is plenty).
 const KEEP: usize = 8;
@@ -137,6 +141,26 @@ impl InlineReader {
                 .collect::<rusqlite::Result<Vec<_>>>()
         })?;
         rows.into_iter().collect::<Result<_, _>>().ok()
+    }
+
+    /// `Escalations::escalation_facts`: the report's rows, a year's report a hundred thousand
+    /// or more, stepped through here (the caller runs this on a blocking thread, never a
+    /// tokio worker). A row that cannot be read is the error, naming it; `None` when SQLite
+    /// could not answer here (the pool is asked).
+    pub(crate) fn escalation_facts(
+        &self,
+        partnership_id: &str,
+        from: &str,
+        to: &str,
+    ) -> Option<Result<Vec<FactsRow>, StoreError>> {
+        let rows = self.with(|c| {
+            c.prepare_cached(&statements::sqlite_text(escalations::FACTS))?
+                .query_map([partnership_id, from, to], |r| {
+                    Ok(escalations::facts_row(&Lite(r)))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        Some(rows.into_iter().collect())
     }
 
     /// The row `sql` finds for `key`, read by `read`. `None` (ask the pool) when SQLite could

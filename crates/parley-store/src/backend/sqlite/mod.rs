@@ -16,7 +16,7 @@ use sqlx::sqlite::{
 use super::driver::{Dialect, Driver, SqlStore};
 use super::request::{AppendRequest, Appended, BlockingAppender};
 use crate::StoreError;
-use crate::rows::{EscalationOfficerRow, EscalationRow, SessionLookup};
+use crate::rows::{EscalationOfficerRow, EscalationRow, FactsRow, SessionLookup};
 
 pub(crate) mod inline;
 pub(crate) mod writer;
@@ -157,6 +157,21 @@ impl SqlStore for SqliteStore {
 
     fn inline_stream_version(&self, partnership_id: &str, stream: &str) -> Option<i64> {
         self.inline.as_ref()?.stream_version(partnership_id, stream)
+    }
+
+    async fn bulk_facts(
+        &self,
+        partnership_id: &str,
+        from: &str,
+        to: &str,
+    ) -> Option<Result<Vec<FactsRow>, StoreError>> {
+        let inline = self.inline.clone()?;
+        let (partnership_id, from, to) =
+            (partnership_id.to_owned(), from.to_owned(), to.to_owned());
+        tokio::task::spawn_blocking(move || inline.escalation_facts(&partnership_id, &from, &to))
+            .await
+            .ok()
+            .flatten()
     }
 
     /// On the writer connection, from a blocking thread; the batch is given back when there is
