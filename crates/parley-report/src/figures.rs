@@ -246,23 +246,13 @@ impl<R: Ord + Clone, C: Ord + Clone> Matrix<R, C> {
     }
 }
 
-impl Matrix<&Named, Outcome> {
-    /// The matrix with its row names copied out of the facts it borrowed them from.
-    fn owned(self) -> Matrix<Named, Outcome> {
+impl<R, C> Matrix<R, C> {
+    /// The same counts with each row and column name made by `row` and `col` (names borrowed
+    /// from the facts copied out once each, at the end).
+    fn map<R2, C2>(self, row: impl Fn(R) -> R2, col: impl Fn(C) -> C2) -> Matrix<R2, C2> {
         Matrix {
-            rows: self.rows.into_iter().cloned().collect(),
-            cols: self.cols,
-            counts: self.counts,
-        }
-    }
-}
-
-impl Matrix<&Named, &Named> {
-    /// The matrix with its row and column names copied out of the facts.
-    fn owned(self) -> Matrix<Named, Named> {
-        Matrix {
-            rows: self.rows.into_iter().cloned().collect(),
-            cols: self.cols.into_iter().cloned().collect(),
+            rows: self.rows.into_iter().map(row).collect(),
+            cols: self.cols.into_iter().map(col).collect(),
             counts: self.counts,
         }
     }
@@ -453,7 +443,7 @@ pub fn figures(
                 .map(|(e, _)| (&*e.raising_agency, &*e.receiving_agency)),
             |(a, b)| (std::ptr::from_ref(a), std::ptr::from_ref(b)),
         ))
-        .owned(),
+        .map(Named::clone, Named::clone),
         highest_stage,
         by_month,
         deadlines,
@@ -472,12 +462,12 @@ pub fn figures(
                 .map(|(e, c)| (&*e.receiving_agency, c.outcome)),
             |(a, o)| (std::ptr::from_ref(a), o),
         ))
-        .owned(),
+        .map(Named::clone, |o| o),
         outcomes_by_raising_agency: Matrix::of(&tally(
             closed.iter().map(|(e, c)| (&*e.raising_agency, c.outcome)),
             |(a, o)| (std::ptr::from_ref(a), o),
         ))
-        .owned(),
+        .map(Named::clone, |o| o),
         time_to_close: Spread::of(&to_close),
         open_at_end: open::at_end(escalations, end, as_of, working_days)?,
         meetings: count_dates(&mut escalations.iter().flat_map(|e| &e.meetings)),

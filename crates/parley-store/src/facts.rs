@@ -296,13 +296,13 @@ pub fn read(row: &FactsRow, names: &mut Names) -> Result<EscalationFacts, StoreE
             .ok_or_else(|| bad(format!("unknown agency {id}")))
     };
     let mut stages = Vec::with_capacity(stored.stages.len());
-    for s in &stored.stages {
+    for s in stored.stages {
         let mut learning = Vec::with_capacity(s.learning.len());
-        for l in &s.learning {
+        for l in s.learning {
             learning.push(LearningFact {
                 recorded_on: date("learning recorded_on", &l.recorded_on)?,
-                label: l.label.clone().into_owned(),
-                text: l.text.clone().into_owned(),
+                label: l.label.into_owned(),
+                text: l.text.into_owned(),
             });
         }
         stages.push(StageFacts {
@@ -432,8 +432,12 @@ pub async fn report_facts(
             &period.to().to_string(),
         )
         .await?;
-    let mut escalations = read_all(&rows, &Names::new(partnership_id, &agencies))?;
-    drop(rows);
+    // Reading a year's rows is a second of CPU at a million escalations: a blocking thread's
+    // work, not a tokio worker's.
+    let names = Names::new(partnership_id, &agencies);
+    let mut escalations = tokio::task::spawn_blocking(move || read_all(&rows, &names))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
     escalations.sort_unstable_by(|a, b| a.reference.cmp(&b.reference));
     let mut compliments = Vec::new();
     for c in store.compliments(partnership_id).await? {

@@ -70,25 +70,26 @@ pub async fn make(
         .report_inputs(&partnership.id, read_period(period)?)
         .await
         .map_err(|e| AppError::Internal(format!("report facts: {e}")))?;
-    let of = |p: Period| {
-        figures(
-            &inputs.facts.escalations,
-            &inputs.facts.compliments,
-            p,
-            as_of,
-            &inputs.calendar,
-        )
-        .map_err(report_error)
-    };
-    // The two periods are counted at once, on two threads: each reads the same facts.
-    let (current, previous) = std::thread::scope(|scope| {
-        let before = scope.spawn(|| of(previous));
-        let current = of(period);
-        let previous = before
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (current, previous)
-    });
+    let facts = inputs.facts;
+    let calendar = Arc::clone(&inputs.calendar);
+    // Counting is CPU work (hundreds of milliseconds over a big partnership's year): it runs
+    // on a blocking thread, not a tokio worker, and the two periods at once on two threads.
+    let (current, previous) = tokio::task::spawn_blocking(move || {
+        let of = |p: Period| {
+            figures(&facts.escalations, &facts.compliments, p, as_of, &calendar)
+                .map_err(report_error)
+        };
+        std::thread::scope(|scope| {
+            let before = scope.spawn(|| of(previous));
+            let current = of(period);
+            let previous = before
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (current, previous)
+        })
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
     Ok(Report {
         partnership: partnership.name.clone(),
         current: current?,
