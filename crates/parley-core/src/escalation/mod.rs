@@ -152,6 +152,17 @@ impl Event {
             Event::PartnershipFormSent { .. } => "partnership-form-sent",
         }
     }
+
+    /// Whether the deadline monitor records it on its own: a reminder, or a deadline recorded
+    /// as passed. Neither changes a stage, the status or any record a person acts on (they
+    /// only mark what the monitor has done, and what it sends), so a person's action based
+    /// on the version before one still means what they meant: it is no conflict.
+    pub fn is_monitor_record(&self) -> bool {
+        matches!(
+            self,
+            Event::DeadlinePassed { .. } | Event::DeadlineApproaching { .. }
+        )
+    }
 }
 
 /// Where an escalation stands.

@@ -5,7 +5,8 @@
 //! then escalated, given timescales, referred, resolved by events, closed, with the monitor
 //! running at random instants in between): `due_events(at)` is empty exactly while the local
 //! date of `at` is before `wake_on()`; applying them in order at `at` always succeeds, each
-//! leaves exactly the rest due, and afterwards nothing is due until a later day.
+//! leaves exactly the rest due and every stage, record and the status as they were, and
+//! afterwards nothing is due until a later day.
 //!
 //! Then one story per procedure, run by a monitor that wakes on `wake_on` (at 07:00; the
 //! actions are at noon), with every date worked by hand from the procedure's timescales and the
@@ -113,6 +114,21 @@ fn check_monitor(w: &World, s: &Escalation, t: Timestamp) -> Result<(), TestCase
         if matches!(event, Event::DeadlineApproaching { .. }) {
             prop_assert!(!t2.notifications.is_empty(), "{:?} tells nobody", event);
         }
+        // What the monitor records changes no stage, record or status: a person's action on
+        // the version before it still means the same (`Event::is_monitor_record`).
+        prop_assert!(event.is_monitor_record(), "{:?}", event);
+        prop_assert_eq!(
+            &t2.state.stages,
+            &next.stages,
+            "{:?} changed a stage",
+            event
+        );
+        prop_assert_eq!(
+            &t2.state.status,
+            &next.status,
+            "{:?} changed the status",
+            event
+        );
         next = t2.state;
         prop_assert_eq!(next.due_events(rules, t), due[i + 1..].to_vec());
     }

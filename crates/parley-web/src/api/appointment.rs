@@ -46,7 +46,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         (status = 401, body = Problem),
         (status = 403, description = "Code `forbidden` when the caller may make no appointment on it now; `not-permitted` when the procedure gives this appointment to others (the `detail` says who)", body = Problem),
         (status = 404, body = Problem),
-        (status = 409, description = "Someone else changed the escalation since `version`", body = Problem),
+        (status = 409, description = "Someone else changed the escalation since `version` (the deadline monitor's reminders and deadlines recorded as passed are no conflict)", body = Problem),
         (status = 422, description = "No such appointment in the procedure, the person does not hold the role, or the procedure refuses it now (`code` `invalid`, `errors`)", body = Problem)),
     security(("token" = [])))]
 async fn appoint(

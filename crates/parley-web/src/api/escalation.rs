@@ -1,6 +1,7 @@
 //! API: one escalation, its child's details (a POST: each reading recorded), its history, and its
 //! actions. The same rules as the pages: 404 for an escalation the caller may not see, 403 for
-//! an action they may not take, 409 when the version sent is not the escalation's, 422 when
+//! an action they may not take, 409 when someone changed it since the version sent (not the
+//! deadline monitor's reminders and deadlines recorded as passed), 422 when
 //! the procedure refuses the action (problem `code` `invalid`, with the state machine's
 //! reason in `errors`, on the member at fault: `reason`, `fields.discussion`, ... or `body`).
 
@@ -170,7 +171,7 @@ async fn history(
         (status = 401, body = Problem),
         (status = 403, description = "The caller may see the escalation but not take this action: code `forbidden` when they take no part in it now, `not-permitted` when the procedure gives this action at the current stage to others (the `detail` says who, in the procedure's words), or when a proposal awaits another party's answer than theirs (the other side's, or the person a timescale is agreed with)", body = Problem),
         (status = 404, body = Problem),
-        (status = 409, description = "Someone else changed the escalation since `version`", body = Problem),
+        (status = 409, description = "Someone else changed the escalation since `version` (the deadline monitor's reminders and deadlines recorded as passed are no conflict)", body = Problem),
         (status = 422, description = "The input, or the procedure, refuses the action (`code` `invalid`; `errors` names the member at fault)", body = Problem)),
     security(("token" = [])))]
 async fn action(

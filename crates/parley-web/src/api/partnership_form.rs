@@ -51,7 +51,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         (status = 401, body = Problem),
         (status = 403, description = "Code `forbidden` when the caller takes no part on the raising side or it is closed; `not-permitted` when the procedure gives the form to others at this stage (the `detail` says who)", body = Problem),
         (status = 404, description = "No such escalation the caller sees, or its procedure has no partnership form", body = Problem),
-        (status = 409, description = "Someone else changed the escalation since `version`", body = Problem),
+        (status = 409, description = "Someone else changed the escalation since `version` (the deadline monitor's reminders and deadlines recorded as passed are no conflict)", body = Problem),
         (status = 422, description = "No answer, a field the form does not have, an answer that identifies the child, or a stage before the form's (`code` `invalid`; `errors` names the answer, `answers.<field>`)", body = Problem)),
     security(("token" = [])))]
 async fn send(

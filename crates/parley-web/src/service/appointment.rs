@@ -10,7 +10,7 @@ use parley_core::procedure::Procedure;
 use parley_store::rows::{EscalationAppointmentRow, EscalationRow};
 use serde::{Deserialize, Serialize};
 
-use super::escalation::{ActError, Loaded, conflict_message, decide_and_append, load};
+use super::escalation::{ActError, Loaded, conflict_message, decide_and_append, load, retrying};
 use crate::access::{Access, Appointed};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -170,6 +170,15 @@ pub async fn appoint(
     id: &str,
     request: &AppointRequest,
 ) -> Result<i64, ActError> {
+    retrying(|| appoint_once(state, user, id, request)).await
+}
+
+async fn appoint_once(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    request: &AppointRequest,
+) -> Result<i64, ActError> {
     let loaded = load(state, user, id).await?;
     let p = loaded.procedure();
     let invalid = |message: String| ActError::invalid(field::APPOINTEE, message);
@@ -200,12 +209,7 @@ pub async fn appoint(
             crate::access::role_label(role.as_str()),
         ))));
     }
-    if request.version != loaded.version() {
-        return Err(ActError::Conflict {
-            seen: request.version,
-            current: loaded.version(),
-        });
-    }
+    let version = loaded.based_on(request.version)?;
     let holds = loaded
         .ctx
         .directory
@@ -227,16 +231,7 @@ pub async fn appoint(
         person: request.person_id.clone(),
     };
     // The state machine's own checks first, so that its refusal is an input error.
-    decide_and_append(
-        state,
-        user,
-        &loaded,
-        id,
-        request.version,
-        event,
-        field::APPOINTEE,
-    )
-    .await
+    decide_and_append(state, user, &loaded, id, version, event, field::APPOINTEE).await
 }
 
 /// The message of a conflict, for the page.

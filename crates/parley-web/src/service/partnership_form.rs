@@ -13,7 +13,7 @@ use parley_core::names::StageAction;
 use parley_core::procedure::{Form, May};
 use serde::{Deserialize, Serialize};
 
-use super::escalation::{ActError, Loaded, decide_and_append, load, refusal, sentence};
+use super::escalation::{ActError, Loaded, decide_and_append, load, refusal, retrying, sentence};
 use super::free_text::{self, Whose};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -165,6 +165,15 @@ pub async fn send(
     id: &str,
     request: &SendRequest,
 ) -> Result<i64, ActError> {
+    retrying(|| send_once(state, user, id, request)).await
+}
+
+async fn send_once(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    request: &SendRequest,
+) -> Result<i64, ActError> {
     let loaded = load(state, user, id).await?;
     let p = loaded.procedure();
     let Some(form) = p.partnership_form.as_ref() else {
@@ -176,12 +185,7 @@ pub async fn send(
             StageAction::SendPartnershipForm,
         )));
     }
-    if request.version != loaded.version() {
-        return Err(ActError::Conflict {
-            seen: request.version,
-            current: loaded.version(),
-        });
-    }
+    let version = loaded.based_on(request.version)?;
     let first_field = form
         .fields
         .first()
@@ -220,14 +224,5 @@ pub async fn send(
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
     };
-    decide_and_append(
-        state,
-        user,
-        &loaded,
-        id,
-        request.version,
-        event,
-        &first_field,
-    )
-    .await
+    decide_and_append(state, user, &loaded, id, version, event, &first_field).await
 }

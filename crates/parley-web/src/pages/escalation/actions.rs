@@ -369,7 +369,7 @@ pub(crate) async fn submit(
     }
     let mut values = values;
     values.stage = stage.map(|n| i64::from(n.get()));
-    if version != loaded.version() {
+    if loaded.based_on(version).is_err() {
         return conflict(&state, &user, &loaded, kind, &offered, &values, version).await;
     }
     // The form's own checks, in the GOV.UK wording; the state machine checks the rest.

@@ -507,9 +507,19 @@ pub fn refusal(loaded: &Loaded, action: StageAction) -> AppError {
 /// new version.
 ///
 /// `NotFound` unless they may see it, `Forbidden` unless they may take this action, a
-/// conflict when someone acted since `version`, `Invalid` when the input or the procedure
-/// refuses it. Nothing is written unless every check passes.
+/// conflict when someone acted since `version` (the deadline monitor's records aside:
+/// [`Loaded::based_on`]), `Invalid` when the input or the procedure refuses it. Nothing is
+/// written unless every check passes.
 pub async fn act(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    request: &ActionRequest,
+) -> Result<i64, ActError> {
+    super::retrying(|| act_once(state, user, id, request)).await
+}
+
+async fn act_once(
     state: &AppState,
     user: &CurrentUser,
     id: &str,
@@ -534,13 +544,7 @@ pub async fn act(
         },
         _ => permitted(&loaded, kind)?,
     }
-    let current = loaded.version();
-    if request.version != current {
-        return Err(ActError::Conflict {
-            seen: request.version,
-            current,
-        });
-    }
+    let version = loaded.based_on(request.version)?;
     let p = loaded.procedure();
     let (event, reason) = to_event(
         p,
@@ -573,7 +577,7 @@ pub async fn act(
             state.now(),
             &Actor::person(user.id()),
             id,
-            request.version,
+            version,
             &event,
             reason.as_deref(),
         )

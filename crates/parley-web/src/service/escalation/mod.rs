@@ -24,6 +24,7 @@ use std::sync::Arc;
 use parley_core::escalation::{Escalation, Rules as CoreRules};
 use parley_core::procedure::Procedure;
 use parley_store::chain::Link;
+use parley_store::payload::Payload;
 use parley_store::rows::{AgencyRow, EscalationRow};
 
 use super::Context;
@@ -94,6 +95,52 @@ impl Loaded {
     /// The version forms are based on.
     pub fn version(&self) -> i64 {
         self.state.version as i64
+    }
+
+    /// The version a person's change made on the form of version `seen` is appended on:
+    /// this one, when nothing but the deadline monitor's records came after `seen` (a
+    /// reminder, a deadline recorded as passed: [`parley_core::escalation::Event::is_monitor_record`]).
+    /// A person filling in a form over a stage's last working day would otherwise be told
+    /// that "someone" changed it. Anything else after `seen`, an event that cannot be read,
+    /// or a `seen` the escalation never had, is a conflict.
+    pub(crate) fn based_on(&self, seen: i64) -> Result<i64, ActError> {
+        let current = self.version();
+        let monitor_only = (0..=current).contains(&seen)
+            && self
+                .events
+                .iter()
+                .filter(|l| l.stream_version > seen)
+                .all(|l| {
+                    l.payload
+                        .as_deref()
+                        .and_then(|j| serde_json::from_str::<Payload>(j).ok())
+                        .and_then(|p| p.to_core().ok().flatten())
+                        .is_some_and(|e| e.is_monitor_record())
+                });
+        if monitor_only {
+            Ok(current)
+        } else {
+            Err(ActError::Conflict { seen, current })
+        }
+    }
+}
+
+/// Runs `attempt` again while it ends in a conflict, three times in all at most: the deadline
+/// monitor may record a reminder between an attempt's reading of the escalation and its
+/// append, and the next attempt, reading it again, goes on past it ([`Loaded::based_on`]).
+/// Another person's change is the same conflict each time.
+pub(crate) async fn retrying<F, Fut>(mut attempt: F) -> Result<i64, ActError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<i64, ActError>>,
+{
+    const ATTEMPTS: usize = 3;
+    let mut tried = 1;
+    loop {
+        match attempt().await {
+            Err(ActError::Conflict { .. }) if tried < ATTEMPTS => tried += 1,
+            done => return done,
+        }
     }
 }
 

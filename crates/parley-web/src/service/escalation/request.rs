@@ -12,7 +12,8 @@ use super::*;
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "ActionWire")]
 pub struct ActionRequest {
-    /// The escalation's version the action is based on (from the view).
+    /// The escalation's version the action is based on (from the view). Only the deadline
+    /// monitor's records may have come after it (`Loaded::based_on`).
     pub version: i64,
     #[serde(flatten)]
     pub action: ActionInput,
