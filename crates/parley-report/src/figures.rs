@@ -21,6 +21,7 @@
 //!
 //! The facts carry no child's details: there is no field for them.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::sync::Arc;
@@ -315,13 +316,17 @@ pub struct Figures {
 
 /// The figures of `period` from `escalations` (all of one partnership) and the days
 /// compliments were given, counted on `calendar` as the records stood on `as_of`.
-pub fn figures(
-    escalations: &[EscalationFacts],
+///
+/// The facts are owned or shared (`Arc`: the store's report memory holds them between
+/// reports).
+pub fn figures<E: Borrow<EscalationFacts>>(
+    escalations: &[E],
     compliments: &[Date],
     period: Period,
     as_of: Date,
     calendar: &Calendar,
 ) -> Result<Figures, ReportError> {
+    let escalations: Vec<&EscalationFacts> = escalations.iter().map(Borrow::borrow).collect();
     if let Some(first) = escalations.first()
         && let Some(other) = escalations
             .iter()
@@ -345,7 +350,7 @@ pub fn figures(
     };
 
     let mut raised = Vec::new();
-    for e in escalations.iter().filter(|e| within(e.raised_on)) {
+    for &e in escalations.iter().filter(|e| within(e.raised_on)) {
         let stage = e.stage_on(end).ok_or_else(|| ReportError::NoStages {
             reference: e.reference.clone(),
         })?;
@@ -383,7 +388,7 @@ pub fn figures(
         .collect();
 
     let mut deadlines: BTreeMap<StageNumber, (u64, u64, Vec<u32>)> = BTreeMap::new();
-    for e in escalations {
+    for &e in &escalations {
         for s in &e.stages {
             let met_on = s.ended_on.filter(|&ended| ended <= s.due);
             if let Some(ended) = met_on {
@@ -412,7 +417,7 @@ pub fn figures(
 
     let closed: Vec<(&EscalationFacts, Closed)> = escalations
         .iter()
-        .filter_map(|e| e.closed.filter(|c| within(c.on)).map(|c| (e, c)))
+        .filter_map(|&e| e.closed.filter(|c| within(c.on)).map(|c| (e, c)))
         .collect();
     let mut to_close = Vec::with_capacity(closed.len());
     for (e, c) in &closed {
@@ -469,11 +474,11 @@ pub fn figures(
         ))
         .map(Named::clone, |o| o),
         time_to_close: Spread::of(&to_close),
-        open_at_end: open::at_end(escalations, end, as_of, working_days)?,
+        open_at_end: open::at_end(&escalations, end, as_of, working_days)?,
         meetings: count_dates(&mut escalations.iter().flat_map(|e| &e.meetings)),
         referrals: count_dates(&mut escalations.iter().flat_map(|e| &e.referrals)),
         compliments: count_dates(&mut compliments.iter()),
-        learning: learning::groups(escalations, period.from(), end),
+        learning: learning::groups(&escalations, period.from(), end),
     })
 }
 

@@ -44,8 +44,8 @@ impl ReachedLine {
 
 /// The escalations that began a stage from `from_stage` on in `period`, counted as things
 /// stood at its end (or `as_of`, if sooner): in the order they first did, then by reference.
-pub fn reached(
-    facts: &[EscalationFacts],
+pub fn reached<E: std::borrow::Borrow<EscalationFacts>>(
+    facts: &[E],
     from_stage: StageNumber,
     period: Period,
     as_of: Date,
@@ -53,7 +53,8 @@ pub fn reached(
     let end = period.to().min(as_of);
     let mut out: Vec<ReachedLine> = facts
         .iter()
-        .filter_map(|f| {
+        .map(std::borrow::Borrow::borrow)
+        .filter_map(|f: &EscalationFacts| {
             let reached: Vec<(StageNumber, Date)> = f
                 .stages
                 .iter()

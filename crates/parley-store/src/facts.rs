@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
 use crate::backend::Store;
+use crate::report_memory::ReportMemory;
 use crate::rows::{EscalationRow, FactsRow};
 
 /// The JSON of the `facts` column. Written from owned strings; read borrowing them from the
@@ -403,18 +404,21 @@ pub fn read_all(rows: &[FactsRow], names: &Names) -> Result<Vec<EscalationFacts>
 }
 
 /// What a period's report is made from: the facts of the partnership's escalations that
-/// matter to the period, and the days compliments were given in it.
+/// matter to the period (shared with the report memory), and the days compliments were
+/// given in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportFacts {
-    pub escalations: Vec<EscalationFacts>,
+    pub escalations: Vec<Arc<EscalationFacts>>,
     pub compliments: Vec<Date>,
 }
 
 /// The facts of `period` for the partnership: every escalation raised by its last day and not
 /// closed (with nothing more recorded) before its first, and the local days (in `zone`, the
-/// procedure's time zone) of the compliments given in it. By reference.
-pub async fn report_facts(
+/// procedure's time zone) of the compliments given in it. By reference. From `memory`
+/// brought up to date where there is one (`report_memory.rs`), read afresh otherwise.
+pub(crate) async fn report_facts(
     store: &dyn Store,
+    memory: Option<&ReportMemory>,
     partnership_id: &str,
     period: Period,
     zone: &TimeZone,
@@ -425,20 +429,14 @@ pub async fn report_facts(
         .into_iter()
         .map(|a| (a.id, a.name))
         .collect();
-    let rows = store
-        .escalation_facts(
-            partnership_id,
-            &period.from().to_string(),
-            &period.to().to_string(),
-        )
-        .await?;
-    // Reading a year's rows is a second of CPU at a million escalations: a blocking thread's
-    // work, not a tokio worker's.
-    let names = Names::new(partnership_id, &agencies);
-    let mut escalations = tokio::task::spawn_blocking(move || read_all(&rows, &names))
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
-    escalations.sort_unstable_by(|a, b| a.reference.cmp(&b.reference));
+    let escalations = match memory {
+        Some(memory) => {
+            memory
+                .facts(store, partnership_id, period, agencies)
+                .await?
+        }
+        None => read_period(store, partnership_id, period, &agencies).await?,
+    };
     let mut compliments = Vec::new();
     for c in store.compliments(partnership_id).await? {
         let at =
@@ -457,6 +455,30 @@ pub async fn report_facts(
         escalations,
         compliments,
     })
+}
+
+/// The facts of `period` read from the store, by reference.
+async fn read_period(
+    store: &dyn Store,
+    partnership_id: &str,
+    period: Period,
+    agencies: &HashMap<String, String>,
+) -> Result<Vec<Arc<EscalationFacts>>, StoreError> {
+    let rows = store
+        .escalation_facts(
+            partnership_id,
+            &period.from().to_string(),
+            &period.to().to_string(),
+        )
+        .await?;
+    // Reading a year's rows is a second of CPU at a million escalations: a blocking thread's
+    // work, not a tokio worker's.
+    let names = Names::new(partnership_id, agencies);
+    let mut escalations = tokio::task::spawn_blocking(move || read_all(&rows, &names))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+    escalations.sort_unstable_by(|a, b| a.reference.cmp(&b.reference));
+    Ok(escalations.into_iter().map(Arc::new).collect())
 }
 
 #[cfg(test)]

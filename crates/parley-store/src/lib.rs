@@ -12,6 +12,7 @@ pub mod payload;
 pub mod projector;
 pub mod purge;
 pub mod records;
+mod report_memory;
 pub mod rows;
 pub mod stream;
 pub mod tables;

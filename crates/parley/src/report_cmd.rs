@@ -60,7 +60,8 @@ pub(crate) struct ReportArgs {
 }
 
 pub(crate) async fn run(args: ReportArgs, ctx: Ctx) -> Outcome {
-    let records = Records::open(&ctx.database).await?;
+    // One report, then the process ends: nothing to remember between reports.
+    let records = Records::open(&ctx.database).await?.without_report_memory();
     let all = records.store().partnerships().await?;
     let key = args.partnership.as_str();
     let partnership = all

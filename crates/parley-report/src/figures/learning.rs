@@ -37,9 +37,13 @@ pub struct LearningGroup {
     pub pairs: Vec<LearningPair>,
 }
 
-pub(super) fn groups(escalations: &[EscalationFacts], from: Date, end: Date) -> Vec<LearningGroup> {
+pub(super) fn groups(
+    escalations: &[&EscalationFacts],
+    from: Date,
+    end: Date,
+) -> Vec<LearningGroup> {
     let mut by: BTreeMap<&Named, BTreeMap<(&Named, &Named), Vec<LearningLine>>> = BTreeMap::new();
-    for e in escalations {
+    for &e in escalations {
         for s in &e.stages {
             for l in &s.learning {
                 if l.recorded_on < from || l.recorded_on > end || l.text.trim().is_empty() {

@@ -83,13 +83,13 @@ pub struct OpenAtEnd {
 }
 
 pub(super) fn at_end(
-    escalations: &[EscalationFacts],
+    escalations: &[&EscalationFacts],
     end: Date,
     as_of: Date,
     working_days: impl Fn(&EscalationFacts, Date, Date) -> Result<u32, ReportError>,
 ) -> Result<OpenAtEnd, ReportError> {
     let mut lines = Vec::new();
-    for e in escalations.iter().filter(|e| e.open_on(end)) {
+    for &e in escalations.iter().filter(|e| e.open_on(end)) {
         let Some(current) = e
             .stages
             .iter()

@@ -60,6 +60,12 @@ pub(crate) const FACTS: &str = concat!(
     "WHERE partnership_id = $1 AND raised_on <= $3 AND last_on >= $2"
 );
 
+/// The facts rows of some of partnership `$1`'s escalations, by id (`$2`, a list).
+static FACTS_OF: DialectSql = DialectSql::new(&[
+    "SELECT escalation_id, partnership_id, raised_on, closed_on, last_on, facts FROM escalation_facts ",
+    "WHERE escalation_id {in_list $2} AND partnership_id = $1",
+]);
+
 const COUNT_REFERENCES: &str = "SELECT COUNT(*) AS n FROM escalations WHERE reference LIKE $1";
 
 /// The ids of every escalation of partnership `$1` involving one of the people `$2`: four
@@ -162,6 +168,13 @@ pub trait Escalations: Send + Sync {
         partnership_id: &str,
         from: &str,
         to: &str,
+    ) -> Result<Vec<FactsRow>, StoreError>;
+    /// The report facts rows of the partnership's escalations `ids`, in no order; an id with
+    /// no row (or another partnership's) is left out.
+    async fn escalation_facts_of(
+        &self,
+        partnership_id: &str,
+        ids: &[String],
     ) -> Result<Vec<FactsRow>, StoreError>;
     /// How many escalation references match a `LIKE` pattern (to number new ones).
     async fn count_references(&self, pattern: &str) -> Result<i64, StoreError>;
@@ -284,6 +297,18 @@ impl<S: SqlStore> Escalations for S {
         }
         let args = [Arg::Text(partnership_id), Arg::Text(from), Arg::Text(to)];
         self.all(FACTS, &args, facts_row).await
+    }
+
+    async fn escalation_facts_of(
+        &self,
+        partnership_id: &str,
+        ids: &[String],
+    ) -> Result<Vec<FactsRow>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let args = [Arg::Text(partnership_id), Arg::Owned(json_list(ids))];
+        self.all(S::Db::sql(&FACTS_OF), &args, facts_row).await
     }
 
     async fn count_references(&self, pattern: &str) -> Result<i64, StoreError> {

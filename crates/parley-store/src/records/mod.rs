@@ -16,6 +16,7 @@ use crate::chain::Link;
 use crate::consistency::parse_payload;
 use crate::payload::{Payload, Raised};
 use crate::projector::{Fact, Projector};
+use crate::report_memory::ReportMemory;
 use crate::rows::EscalationRow;
 use crate::stream::{self, Stream};
 use crate::writer::Writer;
@@ -97,6 +98,9 @@ pub struct Records {
     /// What pages read of an escalation, by id: (configuration version, stream version, the
     /// read). See [`Records::escalation_read`].
     reads: std::sync::Mutex<HashMap<String, (i64, i64, EscalationRead)>>,
+    /// The report facts read so far, kept up to date from the events (`report_memory.rs`);
+    /// `None` where every report reads afresh (a one-off command).
+    reports: Option<ReportMemory>,
 }
 
 /// An escalation as decided from its events, and the events themselves (oldest first).
@@ -163,6 +167,22 @@ impl Records {
             numbering: std::sync::Mutex::new(Numbering::default()),
             owners: std::sync::Mutex::new(HashMap::new()),
             reads: std::sync::Mutex::new(HashMap::new()),
+            reports: Some(ReportMemory::default()),
+        }
+    }
+
+    /// The same, every report reading its facts afresh: for a command that makes one report
+    /// and ends, where memory would only widen the read.
+    pub fn without_report_memory(mut self) -> Self {
+        self.reports = None;
+        self
+    }
+
+    /// Forgets the report facts held (`report_memory.rs`): the next report reads afresh. For
+    /// the benchmark's cold reads.
+    pub fn forget_reports(&self) {
+        if let Some(memory) = &self.reports {
+            memory.forget();
         }
     }
 

@@ -64,6 +64,7 @@ impl Records {
         let (procedure, calendar) = projector.rules_for(partnership_id, version)?;
         let facts = facts::report_facts(
             self.store.as_ref(),
+            self.reports.as_ref(),
             partnership_id,
             period,
             &procedure.calendar.time_zone,

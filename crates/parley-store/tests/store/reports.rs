@@ -202,3 +202,78 @@ async fn an_edited_facts_row_is_named_and_an_unreadable_one_is_an_error() {
         }
     }
 }
+
+/// The report memory (`report_memory.rs`) gives exactly what a fresh read gives: after
+/// changes made through it, through another `Records` on the same database (another server),
+/// an agency added, and for periods outside what it holds.
+#[tokio::test]
+async fn the_report_memory_reads_what_a_fresh_read_does() {
+    use parley_core::escalation::Event;
+    use parley_store::records::Actor;
+    use parley_store::stream::Stream;
+
+    for db in backends().await {
+        let records = db.records().await;
+        let summary = seed(&records, 60, 23).await;
+        let afresh = db.records().await.without_report_memory();
+        let other = db.records().await;
+        let p = summary.partnerships[0].id.as_str();
+        let year = Preset::CalendarYear.containing(AS_OF).unwrap();
+        async fn read(r: &Records, p: &str, period: Period) -> parley_store::facts::ReportFacts {
+            r.report_inputs(p, period).await.unwrap().facts
+        }
+        async fn same(a: &Records, b: &Records, p: &str, period: Period, what: &str) {
+            let (x, y) = (read(a, p, period).await, read(b, p, period).await);
+            assert_eq!(
+                x, y,
+                "{what}: {period}, memory (left) against a fresh read (right)"
+            );
+        }
+        same(&records, &afresh, p, year, "first").await;
+        let before = read(&records, p, year).await;
+
+        // Two open escalations withdrawn: one through the memory's own `Records`, one
+        // through another.
+        let store = records.store().clone();
+        let open: Vec<String> = store
+            .escalation_facts(p, "1900-01-01", "2999-12-31")
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.last_on.is_none())
+            .map(|r| r.escalation_id)
+            .take(2)
+            .collect();
+        assert_eq!(
+            open.len(),
+            2,
+            "{:?}: the demo has open escalations",
+            db.backend
+        );
+        let at: jiff::Timestamp = "2026-11-20T23:30:00Z".parse().unwrap();
+        for (who, id) in [&records, &other].into_iter().zip(&open) {
+            let version = store
+                .stream_version(p, &Stream::Escalation(id.clone()).to_string())
+                .await
+                .unwrap();
+            who.act(at, &Actor::SYSTEM, id, version, &Event::Withdrawn, None)
+                .await
+                .unwrap();
+        }
+        same(&records, &afresh, p, year, "after two withdrawals").await;
+        let after = read(&records, p, year).await;
+        assert_ne!(before, after, "the withdrawals changed the facts");
+
+        // A period before what it holds, then the year again.
+        let earlier = year.previous().unwrap();
+        same(&records, &afresh, p, earlier, "an earlier period").await;
+        same(&records, &afresh, p, year, "the year again").await;
+
+        // An agency added (the names the facts are read with).
+        other
+            .add_agency(at, &Actor::SYSTEM, p, "Added Agency", "health")
+            .await
+            .unwrap();
+        same(&records, &afresh, p, year, "after an agency was added").await;
+    }
+}
