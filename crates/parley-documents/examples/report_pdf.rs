@@ -63,8 +63,8 @@ fn facts(n: usize) -> Vec<EscalationFacts> {
                     ended_on: ended,
                     learning: vec![LearningFact {
                         recorded_on: start,
-                        label: "Learning identified".to_owned(),
-                        text: format!("Learning {i}.{s}"),
+                        label: "Learning identified".into(),
+                        text: format!("Learning {i}.{s}").into(),
                     }],
                 });
                 start = ended.unwrap_or(start);
@@ -81,7 +81,7 @@ fn facts(n: usize) -> Vec<EscalationFacts> {
                 }
             });
             EscalationFacts {
-                reference: format!("E-{i}"),
+                reference: format!("E-{i}").into(),
                 partnership: "p".into(),
                 procedure: ProcedureId::parse("croydon").unwrap_or_else(|e| panic!("{e}")),
                 route: RouteKind::Individual,

@@ -161,8 +161,9 @@ pub struct LearningFact {
     /// The day its latest text was written.
     pub recorded_on: Date,
     /// The record field's label, e.g. "Learning identified".
-    pub label: String,
-    pub text: String,
+    pub label: Arc<str>,
+    /// Shared with the learning log's lines, not copied into them.
+    pub text: Arc<str>,
 }
 
 /// One stage as it ran.
@@ -183,7 +184,7 @@ pub struct StageFacts {
 /// a hundred thousand of these, and they name a few dozen things between them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EscalationFacts {
-    pub reference: String,
+    pub reference: Arc<str>,
     /// The partnership's id: every escalation of one report is of one partnership.
     pub partnership: Arc<str>,
     pub procedure: ProcedureId,
@@ -344,51 +345,37 @@ pub fn figures<E: Borrow<EscalationFacts>>(
             .working_days_between(a, b)
             .map(|n| u32::try_from(n.max(0)).unwrap_or(u32::MAX))
             .map_err(|source| ReportError::Calendar {
-                reference: e.reference.clone(),
+                reference: e.reference.to_string(),
                 source,
             })
     };
 
-    let mut raised = Vec::new();
-    for &e in escalations.iter().filter(|e| within(e.raised_on)) {
-        let stage = e.stage_on(end).ok_or_else(|| ReportError::NoStages {
-            reference: e.reference.clone(),
-        })?;
-        raised.push((e, stage));
-    }
-    let top = raised.iter().map(|(_, s)| s.get()).max().unwrap_or(0);
-    let stages: Vec<StageNumber> = (1..=i64::from(top)).filter_map(StageNumber::new).collect();
-    let highest_stage = stages
-        .iter()
-        .map(|&s| (s, raised.iter().filter(|(_, h)| *h == s).count() as u64))
-        .collect();
-    // One pass over what was raised: each into its month (the months are in order, so found
-    // by bisection) and the column of its highest stage (stages run from 1, so its number).
-    let months: Vec<Period> = period
-        .months()
-        .into_iter()
-        .filter(|m| m.from() <= end)
-        .collect();
-    let mut grid = vec![vec![0_u64; stages.len()]; months.len()];
-    for (e, h) in &raised {
-        let i = months.partition_point(|m| m.to() < e.raised_on);
-        if let Some(row) = months
-            .get(i)
-            .filter(|m| m.contains(e.raised_on))
-            .and(grid.get_mut(i))
-            && let Some(cell) = row.get_mut(usize::from(h.get()) - 1)
-        {
-            *cell += 1;
-        }
-    }
-    let by_month = months
-        .into_iter()
-        .zip(grid)
-        .map(|(month, by_stage)| MonthRow { month, by_stage })
-        .collect();
-
+    // One pass over the facts, each read once: a hundred thousand of them, read field by
+    // field from wherever they are on the heap, cost a cache miss each time they are
+    // visited. What the counts need of those raised and closed is copied out into rows
+    // that lie side by side; what is open at the end and what has learning in the period
+    // are picked out for their own sections.
+    let mut raised: Vec<RaisedRow<'_>> = Vec::new();
     let mut deadlines: BTreeMap<StageNumber, (u64, u64, Vec<u32>)> = BTreeMap::new();
+    let mut closed: Vec<ClosedRow<'_>> = Vec::new();
+    let mut to_close = Vec::new();
+    let mut open: Vec<&EscalationFacts> = Vec::new();
+    let mut with_learning: Vec<&EscalationFacts> = Vec::new();
+    let (mut meetings, mut referrals) = (0_u64, 0_u64);
     for &e in &escalations {
+        if within(e.raised_on) {
+            let stage = e.stage_on(end).ok_or_else(|| ReportError::NoStages {
+                reference: e.reference.to_string(),
+            })?;
+            raised.push(RaisedRow {
+                route: e.route,
+                category: &e.category,
+                raising: &e.raising_agency,
+                receiving: &e.receiving_agency,
+                stage,
+                raised_on: e.raised_on,
+            });
+        }
         for s in &e.stages {
             let met_on = s.ended_on.filter(|&ended| ended <= s.due);
             if let Some(ended) = met_on {
@@ -404,7 +391,62 @@ pub fn figures<E: Borrow<EscalationFacts>>(
                 row.2.push(late);
             }
         }
+        if let Some(c) = e.closed.filter(|c| within(c.on)) {
+            closed.push(ClosedRow {
+                outcome: c.outcome,
+                raising: &e.raising_agency,
+                receiving: &e.receiving_agency,
+            });
+            to_close.push(working_days(e, e.raised_on, c.on)?);
+        }
+        if e.open_on(end) {
+            open.push(e);
+        }
+        if e.stages
+            .iter()
+            .flat_map(|s| &s.learning)
+            .any(|l| period.from() <= l.recorded_on && l.recorded_on <= end)
+        {
+            with_learning.push(e);
+        }
+        meetings += e.meetings.iter().filter(|&&d| within(d)).count() as u64;
+        referrals += e.referrals.iter().filter(|&&d| within(d)).count() as u64;
     }
+
+    let top = raised.iter().map(|r| r.stage.get()).max().unwrap_or(0);
+    let stages: Vec<StageNumber> = (1..=i64::from(top)).filter_map(StageNumber::new).collect();
+    // Stages run from 1, so a stage's column is its number less one.
+    let mut by_stage = vec![0_u64; stages.len()];
+    for r in &raised {
+        if let Some(n) = by_stage.get_mut(usize::from(r.stage.get()) - 1) {
+            *n += 1;
+        }
+    }
+    let highest_stage = stages.iter().copied().zip(by_stage).collect();
+    // Each raised into its month (the months are in order, so found by bisection) and the
+    // column of its highest stage.
+    let months: Vec<Period> = period
+        .months()
+        .into_iter()
+        .filter(|m| m.from() <= end)
+        .collect();
+    let mut grid = vec![vec![0_u64; stages.len()]; months.len()];
+    for r in &raised {
+        let i = months.partition_point(|m| m.to() < r.raised_on);
+        if let Some(row) = months
+            .get(i)
+            .filter(|m| m.contains(r.raised_on))
+            .and(grid.get_mut(i))
+            && let Some(cell) = row.get_mut(usize::from(r.stage.get()) - 1)
+        {
+            *cell += 1;
+        }
+    }
+    let by_month = months
+        .into_iter()
+        .zip(grid)
+        .map(|(month, by_stage)| MonthRow { month, by_stage })
+        .collect();
     let deadlines = deadlines
         .into_iter()
         .map(|(stage, (met, missed, late))| DeadlineRow {
@@ -415,37 +457,24 @@ pub fn figures<E: Borrow<EscalationFacts>>(
         })
         .collect();
 
-    let closed: Vec<(&EscalationFacts, Closed)> = escalations
-        .iter()
-        .filter_map(|&e| e.closed.filter(|c| within(c.on)).map(|c| (e, c)))
-        .collect();
-    let mut to_close = Vec::with_capacity(closed.len());
-    for (e, c) in &closed {
-        to_close.push(working_days(e, e.raised_on, c.on)?);
-    }
-
-    let count_dates =
-        |dates: &mut dyn Iterator<Item = &Date>| dates.filter(|&&d| within(d)).count() as u64;
     Ok(Figures {
         period,
         end,
         raised: raised.len() as u64,
         by_route: RouteKind::ALL
             .iter()
-            .map(|&r| {
+            .map(|&route| {
                 (
-                    r,
-                    raised.iter().filter(|(e, _)| e.route == r).count() as u64,
+                    route,
+                    raised.iter().filter(|r| r.route == route).count() as u64,
                 )
             })
             .collect(),
-        by_category: named_counts(raised.iter().map(|(e, _)| &*e.category)),
-        by_raising_agency: named_counts(raised.iter().map(|(e, _)| &*e.raising_agency)),
-        by_receiving_agency: named_counts(raised.iter().map(|(e, _)| &*e.receiving_agency)),
+        by_category: named_counts(raised.iter().map(|r| r.category)),
+        by_raising_agency: named_counts(raised.iter().map(|r| r.raising)),
+        by_receiving_agency: named_counts(raised.iter().map(|r| r.receiving)),
         agencies: Matrix::of(&tally(
-            raised
-                .iter()
-                .map(|(e, _)| (&*e.raising_agency, &*e.receiving_agency)),
+            raised.iter().map(|r| (r.raising, r.receiving)),
             |(a, b)| (std::ptr::from_ref(a), std::ptr::from_ref(b)),
         ))
         .map(Named::clone, Named::clone),
@@ -454,32 +483,43 @@ pub fn figures<E: Borrow<EscalationFacts>>(
         deadlines,
         outcomes: Outcome::ALL
             .iter()
-            .map(|&o| {
-                (
-                    o,
-                    closed.iter().filter(|(_, c)| c.outcome == o).count() as u64,
-                )
-            })
+            .map(|&o| (o, closed.iter().filter(|c| c.outcome == o).count() as u64))
             .collect(),
         outcomes_by_receiving_agency: Matrix::of(&tally(
-            closed
-                .iter()
-                .map(|(e, c)| (&*e.receiving_agency, c.outcome)),
+            closed.iter().map(|c| (c.receiving, c.outcome)),
             |(a, o)| (std::ptr::from_ref(a), o),
         ))
         .map(Named::clone, |o| o),
         outcomes_by_raising_agency: Matrix::of(&tally(
-            closed.iter().map(|(e, c)| (&*e.raising_agency, c.outcome)),
+            closed.iter().map(|c| (c.raising, c.outcome)),
             |(a, o)| (std::ptr::from_ref(a), o),
         ))
         .map(Named::clone, |o| o),
         time_to_close: Spread::of(&to_close),
-        open_at_end: open::at_end(&escalations, end, as_of, working_days)?,
-        meetings: count_dates(&mut escalations.iter().flat_map(|e| &e.meetings)),
-        referrals: count_dates(&mut escalations.iter().flat_map(|e| &e.referrals)),
-        compliments: count_dates(&mut compliments.iter()),
-        learning: learning::groups(&escalations, period.from(), end),
+        open_at_end: open::at_end(&open, end, as_of, working_days)?,
+        meetings,
+        referrals,
+        compliments: compliments.iter().filter(|&&d| within(d)).count() as u64,
+        learning: learning::groups(&with_learning, period.from(), end),
     })
+}
+
+/// What the counts of those raised in the period read of one.
+struct RaisedRow<'a> {
+    route: RouteKind,
+    category: &'a Named,
+    raising: &'a Named,
+    receiving: &'a Named,
+    /// The highest stage begun by the period's end.
+    stage: StageNumber,
+    raised_on: Date,
+}
+
+/// What the counts of those closed in the period read of one.
+struct ClosedRow<'a> {
+    outcome: Outcome,
+    raising: &'a Named,
+    receiving: &'a Named,
 }
 
 /// Counts of each value, in the values' order.

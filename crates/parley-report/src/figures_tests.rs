@@ -28,8 +28,8 @@ fn stage(s: u8, started: Date, due: Date, ended: Option<Date>) -> StageFacts {
 fn learning(on: Date, text: &str) -> LearningFact {
     LearningFact {
         recorded_on: on,
-        label: "Learning identified".to_owned(),
-        text: text.to_owned(),
+        label: "Learning identified".into(),
+        text: text.into(),
     }
 }
 
@@ -69,7 +69,7 @@ fn facts(
     raised: Date,
 ) -> EscalationFacts {
     EscalationFacts {
-        reference: reference.to_owned(),
+        reference: reference.into(),
         partnership: "p-dorset".into(),
         procedure: ProcedureId::parse("dorset").unwrap(),
         route,
@@ -245,9 +245,9 @@ fn the_figures_of_a_month() {
                         g.category.label.as_str(),
                         p.raising_agency.label.as_str(),
                         p.receiving_agency.label.as_str(),
-                        l.reference.as_str(),
+                        &*l.reference,
                         l.stage.get(),
-                        l.text.as_str(),
+                        &*l.text,
                     )
                 })
             })

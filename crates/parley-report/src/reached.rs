@@ -72,7 +72,7 @@ pub fn reached<E: std::borrow::Borrow<EscalationFacts>>(
                 .map(|s| s.stage)
                 .max()?;
             Some(ReachedLine {
-                reference: f.reference.clone(),
+                reference: f.reference.to_string(),
                 route: f.route,
                 category: Named::clone(&f.category),
                 raising_agency: Named::clone(&f.raising_agency),
@@ -163,7 +163,7 @@ mod tests {
 
     fn facts(reference: &str, route: RouteKind, stages: Vec<StageFacts>) -> EscalationFacts {
         EscalationFacts {
-            reference: reference.to_owned(),
+            reference: reference.into(),
             partnership: "p".into(),
             procedure: ProcedureId::parse("dorset").unwrap(),
             route,

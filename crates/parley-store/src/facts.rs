@@ -237,6 +237,8 @@ pub struct Names {
     agencies: HashMap<String, Arc<Named>>,
     /// By id, then one per label met with it.
     categories: HashMap<String, Vec<Arc<Named>>>,
+    /// The record fields' labels met so far ("Learning identified"): a handful.
+    labels: Vec<Arc<str>>,
 }
 
 impl Names {
@@ -249,7 +251,17 @@ impl Names {
                 .map(|(id, name)| (id.clone(), Arc::new(Named::new(id, name))))
                 .collect(),
             categories: HashMap::new(),
+            labels: Vec::new(),
         }
+    }
+
+    fn label(&mut self, label: &str) -> Arc<str> {
+        if let Some(found) = self.labels.iter().find(|l| ***l == *label) {
+            return Arc::clone(found);
+        }
+        let made: Arc<str> = Arc::from(label);
+        self.labels.push(Arc::clone(&made));
+        made
     }
 
     fn category(&mut self, id: &str, label: &str) -> Arc<Named> {
@@ -289,7 +301,7 @@ pub fn read(row: &FactsRow, names: &mut Names) -> Result<EscalationFacts, StoreE
     }
     let stored: Stored =
         serde_json::from_str(&row.facts).map_err(|e| bad(format!("facts: {e}")))?;
-    let agency = |id: &str| -> Result<Arc<Named>, StoreError> {
+    let agency = |names: &Names, id: &str| -> Result<Arc<Named>, StoreError> {
         names
             .agencies
             .get(id)
@@ -302,8 +314,8 @@ pub fn read(row: &FactsRow, names: &mut Names) -> Result<EscalationFacts, StoreE
         for l in s.learning {
             learning.push(LearningFact {
                 recorded_on: date("learning recorded_on", &l.recorded_on)?,
-                label: l.label.into_owned(),
-                text: l.text.into_owned(),
+                label: names.label(&l.label),
+                text: Arc::from(&*l.text),
             });
         }
         stages.push(StageFacts {
@@ -345,10 +357,10 @@ pub fn read(row: &FactsRow, names: &mut Names) -> Result<EscalationFacts, StoreE
             row.raised_on, stored.raised_on
         )));
     }
-    let raising_agency = agency(&stored.raising_agency)?;
-    let receiving_agency = agency(&stored.receiving_agency)?;
+    let raising_agency = agency(names, &stored.raising_agency)?;
+    let receiving_agency = agency(names, &stored.receiving_agency)?;
     Ok(EscalationFacts {
-        reference: stored.reference.into_owned(),
+        reference: Arc::from(&*stored.reference),
         partnership: Arc::clone(&names.partnership),
         procedure: ProcedureId::parse(&stored.procedure).map_err(bad)?,
         route: stored
@@ -508,7 +520,7 @@ mod tests {
     #[test]
     fn a_good_row_reads() {
         let facts = read(&row(GOOD), &mut Names::new("p1", &agencies())).unwrap();
-        assert_eq!(facts.reference, "SOL-2026-0001");
+        assert_eq!(&*facts.reference, "SOL-2026-0001");
         assert_eq!(facts.raising_agency.label, "School");
         assert_eq!(facts.stages.len(), 1);
     }

@@ -74,8 +74,8 @@ pub(crate) fn month_of_escalations(hostile_category: &str) -> Vec<EscalationFact
                 learning: if s == 2 {
                     vec![LearningFact {
                         recorded_on: start,
-                        label: "Learning identified".to_owned(),
-                        text: format!("Share the plan sooner ({i})"),
+                        label: "Learning identified".into(),
+                        text: format!("Share the plan sooner ({i})").into(),
                     }]
                 } else {
                     Vec::new()
@@ -101,7 +101,7 @@ pub(crate) fn month_of_escalations(hostile_category: &str) -> Vec<EscalationFact
             }
         });
         out.push(EscalationFacts {
-            reference: format!("CR-{:04}", 100 + u32::from(i)),
+            reference: format!("CR-{:04}", 100 + u32::from(i)).into(),
             partnership: "p-croydon".into(),
             procedure: ProcedureId::parse("croydon").unwrap(),
             route: RouteKind::Individual,

@@ -3,7 +3,8 @@
 //! the escalation's category, then by its pair of agencies. Only the text, the field's label,
 //! the reference, the stage and the date are kept; the facts have nothing else to give.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use parley_core::StageNumber;
@@ -13,12 +14,12 @@ use super::{EscalationFacts, Named};
 /// One piece of learning.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LearningLine {
-    pub reference: String,
+    pub reference: Arc<str>,
     pub stage: StageNumber,
     pub recorded_on: Date,
     /// The record field's label, e.g. "Learning identified".
-    pub label: String,
-    pub text: String,
+    pub label: Arc<str>,
+    pub text: Arc<str>,
 }
 
 /// The learning of one pair of agencies within a category.
@@ -42,26 +43,39 @@ pub(super) fn groups(
     from: Date,
     end: Date,
 ) -> Vec<LearningGroup> {
-    let mut by: BTreeMap<&Named, BTreeMap<(&Named, &Named), Vec<LearningLine>>> = BTreeMap::new();
+    // Gathered first by where the names are in memory (the facts share one `Named` each, so
+    // a hundred thousand lines hash three pointers each instead of comparing names), then
+    // merged by the names themselves.
+    type Key<'a> = (&'a Named, &'a Named, &'a Named);
+    let mut by_place: HashMap<[*const Named; 3], (Key<'_>, Vec<LearningLine>)> = HashMap::new();
     for &e in escalations {
         for s in &e.stages {
             for l in &s.learning {
                 if l.recorded_on < from || l.recorded_on > end || l.text.trim().is_empty() {
                     continue;
                 }
-                by.entry(&*e.category)
-                    .or_default()
-                    .entry((&*e.raising_agency, &*e.receiving_agency))
-                    .or_default()
+                let names = (&*e.category, &*e.raising_agency, &*e.receiving_agency);
+                by_place
+                    .entry([names.0, names.1, names.2].map(std::ptr::from_ref))
+                    .or_insert_with(|| (names, Vec::new()))
+                    .1
                     .push(LearningLine {
-                        reference: e.reference.clone(),
+                        reference: Arc::clone(&e.reference),
                         stage: s.stage,
                         recorded_on: l.recorded_on,
-                        label: l.label.clone(),
-                        text: l.text.clone(),
+                        label: Arc::clone(&l.label),
+                        text: Arc::clone(&l.text),
                     });
             }
         }
+    }
+    let mut by: BTreeMap<&Named, BTreeMap<(&Named, &Named), Vec<LearningLine>>> = BTreeMap::new();
+    for ((category, raising, receiving), lines) in by_place.into_values() {
+        by.entry(category)
+            .or_default()
+            .entry((raising, receiving))
+            .or_default()
+            .extend(lines);
     }
     by.into_iter()
         .map(|(category, pairs)| LearningGroup {

@@ -97,11 +97,11 @@ pub(super) fn at_end(
             .max_by_key(|s| s.stage)
         else {
             return Err(ReportError::NoStages {
-                reference: e.reference.clone(),
+                reference: e.reference.to_string(),
             });
         };
         lines.push(OpenLine {
-            reference: e.reference.clone(),
+            reference: e.reference.to_string(),
             route: e.route,
             category: Named::clone(&e.category),
             raising_agency: Named::clone(&e.raising_agency),

@@ -304,12 +304,12 @@ fn figures(report: &Report, f: &Figures) -> ReportFigures {
                         category: named(&g.category),
                         raising_agency: named(&p.raising_agency),
                         receiving_agency: named(&p.receiving_agency),
-                        reference: l.reference.clone(),
+                        reference: l.reference.to_string(),
                         stage: l.stage.get(),
                         stage_name: report.stage_name(l.stage),
                         recorded_on: l.recorded_on.to_string(),
-                        label: l.label.clone(),
-                        text: l.text.clone(),
+                        label: l.label.to_string(),
+                        text: l.text.to_string(),
                     })
                 })
             })

@@ -252,11 +252,11 @@ pub fn view(report: &Report, api: &str) -> Result<ReportView, AppError> {
                             "{} to {}",
                             pair.raising_agency.label, pair.receiving_agency.label
                         ),
-                        reference: l.reference.clone(),
+                        reference: l.reference.to_string(),
                         stage: report.stage_name(l.stage),
                         recorded_on: l.recorded_on.to_string(),
-                        label: l.label.clone(),
-                        text: l.text.clone(),
+                        label: l.label.to_string(),
+                        text: l.text.to_string(),
                     })
                 })
             })
