@@ -12,7 +12,9 @@
 //!   the events after `mark` and reads again the facts row of each escalation they are
 //!   about. The facts rows are written in the same transaction as their events, so a row read
 //!   after its event is at least as new; one newer than the events read is read again next
-//!   time, which is harmless. Another server writing to the same PostgreSQL is seen the same
+//!   time, which is harmless. A partnership's events commit in `seq` order (each append moves
+//!   the partnership's `chain_heads` row, which serialises them), so no event at or before the
+//!   noted head can commit after it was noted. Another server writing to the same PostgreSQL is seen the same
 //!   way: through the chain.
 //! - It holds the rows a report of a period *within* its bounds reads: every escalation
 //!   raised by `ceiling` that is open or whose last fact is on or after `horizon`. A period
