@@ -435,12 +435,7 @@ pub(crate) async fn report_facts(
     period: Period,
     zone: &TimeZone,
 ) -> Result<ReportFacts, StoreError> {
-    let agencies: HashMap<String, String> = store
-        .agencies(partnership_id)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.name))
-        .collect();
+    let agencies = agency_names(store, partnership_id).await?;
     let escalations = match memory {
         Some(memory) => {
             memory
@@ -469,6 +464,19 @@ pub(crate) async fn report_facts(
     })
 }
 
+/// The partnership's agencies' names, by id, as they are now.
+pub(crate) async fn agency_names(
+    store: &dyn Store,
+    partnership_id: &str,
+) -> Result<HashMap<String, String>, StoreError> {
+    Ok(store
+        .agencies(partnership_id)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect())
+}
+
 /// The facts of `period` read from the store, by reference.
 async fn read_period(
     store: &dyn Store,
@@ -476,21 +484,72 @@ async fn read_period(
     period: Period,
     agencies: &HashMap<String, String>,
 ) -> Result<Vec<Arc<EscalationFacts>>, StoreError> {
-    let rows = store
-        .escalation_facts(
-            partnership_id,
-            &period.from().to_string(),
-            &period.to().to_string(),
-        )
-        .await?;
-    // Reading a year's rows is a second of CPU at a million escalations: a blocking thread's
-    // work, not a tokio worker's.
     let names = Names::new(partnership_id, agencies);
-    let mut escalations = tokio::task::spawn_blocking(move || read_all(&rows, &names))
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
-    escalations.sort_unstable_by(|a, b| a.reference.cmp(&b.reference));
-    Ok(escalations.into_iter().map(Arc::new).collect())
+    read_between(
+        store,
+        partnership_id,
+        period.from(),
+        period.to(),
+        names,
+        |rows| Ok(rows.into_iter().map(|r| Arc::new(r.facts)).collect()),
+    )
+    .await
+}
+
+/// A facts row as read: the escalation's id, the day its last fact falls on once closed, and
+/// its facts.
+pub(crate) struct ReadRow {
+    pub id: String,
+    pub last_on: Option<Date>,
+    pub facts: EscalationFacts,
+}
+
+/// The facts rows of the partnership raised by `ceiling` and open or with their last fact on
+/// or after `horizon`, read, in reference order, and laid out by `lay_out`. Reading and
+/// laying out a year's rows is a second of CPU at a million escalations: both run on a
+/// blocking thread, not a tokio worker.
+pub(crate) async fn read_between<T: Send + 'static>(
+    store: &dyn Store,
+    partnership_id: &str,
+    horizon: Date,
+    ceiling: Date,
+    names: Names,
+    lay_out: impl FnOnce(Vec<ReadRow>) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let rows = store
+        .escalation_facts(partnership_id, &horizon.to_string(), &ceiling.to_string())
+        .await?;
+    tokio::task::spawn_blocking(move || {
+        let facts = read_all(&rows, &names)?;
+        let mut read = Vec::with_capacity(rows.len());
+        for (row, facts) in rows.into_iter().zip(facts) {
+            read.push(ReadRow {
+                last_on: column_day(&row, "last_on", row.last_on.as_deref())?,
+                id: row.escalation_id,
+                facts,
+            });
+        }
+        read.sort_unstable_by(|a, b| a.facts.reference.cmp(&b.facts.reference));
+        lay_out(read)
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
+/// A date column of a facts row; an unreadable one is the error, naming the row.
+pub(crate) fn column_day(
+    row: &FactsRow,
+    column: &str,
+    text: Option<&str>,
+) -> Result<Option<Date>, StoreError> {
+    text.map(|t| {
+        t.parse::<Date>().map_err(|e| StoreError::UnreadableRow {
+            table: "escalation_facts",
+            key: row.escalation_id.clone(),
+            message: format!("{column}: {e}"),
+        })
+    })
+    .transpose()
 }
 
 #[cfg(test)]

@@ -38,8 +38,7 @@ use parley_report::figures::EscalationFacts;
 
 use crate::StoreError;
 use crate::backend::Store;
-use crate::facts::{Names, read, read_all};
-use crate::rows::FactsRow;
+use crate::facts::{Names, column_day, read, read_between};
 use crate::stream::Stream;
 
 /// The most events caught up on at once; more, and the rows are read afresh.
@@ -64,6 +63,41 @@ impl ReportMemory {
         period: Period,
         agencies: HashMap<String, String>,
     ) -> Result<Vec<Arc<EscalationFacts>>, StoreError> {
+        let (from, to) = (period.from(), period.to());
+        self.with_held(store, partnership_id, from, to, agencies, |held| {
+            held.select(period)
+        })
+        .await
+    }
+
+    /// Holds what reports of periods within `horizon` and `ceiling` read, ahead of them (a
+    /// server warming its memory as it starts). How many escalations the partnership's
+    /// memory holds.
+    pub(crate) async fn warm(
+        &self,
+        store: &dyn Store,
+        partnership_id: &str,
+        horizon: Date,
+        ceiling: Date,
+        agencies: HashMap<String, String>,
+    ) -> Result<usize, StoreError> {
+        self.with_held(store, partnership_id, horizon, ceiling, agencies, |held| {
+            held.rows.len()
+        })
+        .await
+    }
+
+    /// The partnership's memory, covering `from` to `to` and brought up to date, given to
+    /// `use_held`.
+    async fn with_held<T>(
+        &self,
+        store: &dyn Store,
+        partnership_id: &str,
+        from: Date,
+        to: Date,
+        agencies: HashMap<String, String>,
+        use_held: impl FnOnce(&Held) -> T,
+    ) -> Result<T, StoreError> {
         let slot = {
             let mut all = self
                 .partnerships
@@ -75,24 +109,21 @@ impl ReportMemory {
         // Taken out: a read that fails leaves no memory behind, and the next report reads
         // afresh.
         let kept = match slot.take() {
-            Some(held) if held.agencies == agencies && held.covers(period) => {
+            Some(held) if held.agencies == agencies && held.covers(from, to) => {
                 held.catch_up(store, partnership_id).await?
             }
             Some(held) => {
                 // Widened to cover this period too, read afresh.
-                let (horizon, ceiling) = (
-                    held.horizon.min(period.from()),
-                    held.ceiling.max(period.to()),
-                );
+                let (horizon, ceiling) = (held.horizon.min(from), held.ceiling.max(to));
                 Some(Held::read(store, partnership_id, horizon, ceiling, agencies.clone()).await?)
             }
             None => None,
         };
         let held = match kept {
             Some(held) => held,
-            None => Held::read(store, partnership_id, period.from(), period.to(), agencies).await?,
+            None => Held::read(store, partnership_id, from, to, agencies).await?,
         };
-        let out = held.select(period);
+        let out = use_held(&held);
         *slot = Some(held);
         Ok(out)
     }
@@ -131,8 +162,8 @@ struct Held {
 }
 
 impl Held {
-    fn covers(&self, period: Period) -> bool {
-        self.horizon <= period.from() && period.to() <= self.ceiling
+    fn covers(&self, from: Date, to: Date) -> bool {
+        self.horizon <= from && to <= self.ceiling
     }
 
     /// Every row of the partnership within `horizon` and `ceiling`, read afresh.
@@ -145,37 +176,31 @@ impl Held {
     ) -> Result<Held, StoreError> {
         // The head first: anything written after it is caught up on next time.
         let mark = head(store, partnership_id).await?;
-        let rows = store
-            .escalation_facts(partnership_id, &horizon.to_string(), &ceiling.to_string())
-            .await?;
         let names = Names::new(partnership_id, &agencies);
-        let parse_names = names.clone();
-        // Parsed, and laid out by reference, on a blocking thread: a second of CPU at a
-        // million escalations.
-        let (rows, references) = tokio::task::spawn_blocking(move || {
-            let facts = read_all(&rows, &parse_names)?;
-            let mut references = HashMap::with_capacity(rows.len());
-            let mut entries = Vec::with_capacity(rows.len());
-            for (row, facts) in rows.into_iter().zip(facts) {
-                let last_on = day(&row, "last_on", row.last_on.as_deref())?;
-                let reference = Arc::clone(&facts.reference);
-                references.insert(row.escalation_id.clone(), Arc::clone(&reference));
-                entries.push((
-                    reference,
-                    Row {
-                        id: row.escalation_id,
-                        raised_on: facts.raised_on,
-                        last_on,
-                        facts: Arc::new(facts),
-                    },
-                ));
-            }
-            // Sorted once, then built in one go (not a search for each row).
-            entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            Ok::<_, StoreError>((BTreeMap::from_iter(entries), references))
-        })
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        let (rows, references) = read_between(
+            store,
+            partnership_id,
+            horizon,
+            ceiling,
+            names.clone(),
+            |read| {
+                let mut references = HashMap::with_capacity(read.len());
+                // In reference order already: the map is built in one go.
+                let rows = BTreeMap::from_iter(read.into_iter().map(|r| {
+                    let reference = Arc::clone(&r.facts.reference);
+                    references.insert(r.id.clone(), Arc::clone(&reference));
+                    let row = Row {
+                        id: r.id,
+                        raised_on: r.facts.raised_on,
+                        last_on: r.last_on,
+                        facts: Arc::new(r.facts),
+                    };
+                    (reference, row)
+                }));
+                Ok((rows, references))
+            },
+        )
+        .await?;
         let held = Held {
             mark,
             horizon,
@@ -195,17 +220,18 @@ impl Held {
         store: &dyn Store,
         partnership_id: &str,
     ) -> Result<Option<Held>, StoreError> {
-        let events = store.chain(partnership_id, self.mark, CATCH_UP + 1).await?;
-        let Some(last) = events.last() else {
+        let changed = store
+            .chain_streams(partnership_id, self.mark, CATCH_UP + 1)
+            .await?;
+        let Some(&(mark, _)) = changed.last() else {
             return Ok(Some(self));
         };
-        if events.len() as i64 > CATCH_UP {
+        if changed.len() as i64 > CATCH_UP {
             return Ok(None);
         }
-        let mark = last.seq;
-        let mut ids: Vec<String> = events
-            .iter()
-            .filter_map(|l| match l.stream.parse::<Stream>() {
+        let mut ids: Vec<String> = changed
+            .into_iter()
+            .filter_map(|(_, stream)| match stream.parse::<Stream>() {
                 Ok(Stream::Escalation(id)) => Some(id),
                 _ => None,
             })
@@ -217,8 +243,8 @@ impl Held {
             self.remove(id);
         }
         for row in rows {
-            let raised_on = day(&row, "raised_on", Some(&row.raised_on))?;
-            let last_on = day(&row, "last_on", row.last_on.as_deref())?;
+            let raised_on = column_day(&row, "raised_on", Some(&row.raised_on))?;
+            let last_on = column_day(&row, "last_on", row.last_on.as_deref())?;
             let within = raised_on.is_some_and(|d| d <= self.ceiling)
                 && last_on.is_none_or(|d| d >= self.horizon);
             if within {
@@ -271,16 +297,4 @@ async fn head(store: &dyn Store, partnership_id: &str) -> Result<i64, StoreError
         .into_iter()
         .find(|(id, _, _)| id == partnership_id)
         .map_or(0, |(_, seq, _)| seq))
-}
-
-/// A date column of a facts row; an unreadable one is the error, naming the row.
-fn day(row: &FactsRow, column: &str, text: Option<&str>) -> Result<Option<Date>, StoreError> {
-    text.map(|t| {
-        t.parse::<Date>().map_err(|e| StoreError::UnreadableRow {
-            table: "escalation_facts",
-            key: row.escalation_id.clone(),
-            message: format!("{column}: {e}"),
-        })
-    })
-    .transpose()
 }

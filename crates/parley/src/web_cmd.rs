@@ -42,6 +42,11 @@ pub(crate) struct ServeArgs {
     /// connection's peer and X-Forwarded-For is ignored.
     #[arg(long, value_name = "ADDR[/PREFIX]", value_parser = parley_web::throttle::parse_proxy)]
     trusted_proxy: Vec<parley_web::throttle::IpNet>,
+    /// How many calendar years of report facts, the current one included, to read into
+    /// memory as the server starts, in the background, so that the first report of a
+    /// period within them is as quick as the next (0: read on the first report instead).
+    #[arg(long, value_name = "YEARS", default_value_t = parley_store::records::REPORT_MEMORY_YEARS)]
+    report_memory_years: u16,
     #[command(flatten)]
     mail: crate::notify_cmd::MailArgs,
 }
@@ -69,6 +74,8 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, never escape codes in a log file.
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 
@@ -87,11 +94,11 @@ fn config(args: &ServeArgs) -> Config {
 async fn run_server(
     records: Records,
     config: Config,
-    listen: SocketAddr,
+    args: &ServeArgs,
     banner: String,
-    mail: &crate::notify_cmd::MailArgs,
     mail_files: Option<&std::path::Path>,
 ) -> Outcome {
+    let (listen, mail) = (args.listen, &args.mail);
     let records = Arc::new(records);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -108,10 +115,50 @@ async fn run_server(
         }
     };
     crate::notify_cmd::spawn_background(records.clone(), mailer);
+    spawn_report_memory(records.clone(), args.report_memory_years);
     let state = AppState::new(records, config, Clock::System);
     eprintln!("{banner}{mail_line}Parley is running at {url}\nPress Ctrl-C to stop.");
     parley_web::serve(state, listener, parley_web::shutdown_signal()).await?;
     Ok("Parley stopped.\n".to_owned())
+}
+
+/// Reads the last `years` calendar years of each partnership's report facts into memory, in
+/// the background, one partnership after another, saying in the log what each holds and how
+/// long it took. A failure is logged and leaves that partnership to be read on its first
+/// report.
+fn spawn_report_memory(records: Arc<Records>, years: u16) {
+    if years == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let partnerships = match records.store().partnerships().await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!("report memory: cannot list the partnerships: {e}");
+                return;
+            }
+        };
+        for p in partnerships {
+            let started = std::time::Instant::now();
+            match records
+                .warm_report_memory(&p.id, Timestamp::now(), years)
+                .await
+            {
+                Ok(Some(w)) => tracing::info!(
+                    partnership = %p.short_name.as_deref().unwrap_or(&p.name),
+                    from = %w.from,
+                    escalations = w.escalations,
+                    ms = started.elapsed().as_millis(),
+                    "report memory: read the facts reports need"
+                ),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(
+                    partnership = %p.short_name.as_deref().unwrap_or(&p.name),
+                    "report memory: not read ahead, the first report will read it: {e}"
+                ),
+            }
+        }
+    });
 }
 
 pub(crate) async fn serve(args: ServeArgs, ctx: Ctx) -> Outcome {
@@ -121,15 +168,7 @@ pub(crate) async fn serve(args: ServeArgs, ctx: Ctx) -> Outcome {
     let records = Records::open(&ctx.database).await?;
     crate::audit_cmd::check_before_serving(records.store().as_ref(), checkpoint.as_ref()).await?;
     let config = config(&args);
-    run_server(
-        records,
-        config,
-        args.listen,
-        String::new(),
-        &args.mail,
-        None,
-    )
-    .await
+    run_server(records, config, &args, String::new(), None).await
 }
 
 fn start_checkpoint(
@@ -256,15 +295,7 @@ pub(crate) async fn demo(args: DemoArgs, mut ctx: Ctx, database_given: bool) -> 
     );
     std::fs::create_dir_all(&folder)
         .map_err(|e| Failure(format!("cannot create {}: {e}", folder.display())))?;
-    run_server(
-        records,
-        config,
-        args.serve.listen,
-        banner,
-        &args.serve.mail,
-        Some(&folder),
-    )
-    .await
+    run_server(records, config, &args.serve, banner, Some(&folder)).await
 }
 
 #[derive(Debug, Subcommand)]

@@ -33,6 +33,10 @@ const CHAIN: &str = concat!(
     "content_hash, prev_hash, hash FROM events WHERE partnership_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
 );
 
+/// The streams of a chain's events after a seq, without their content (what changed since).
+const CHAIN_STREAMS: &str =
+    "SELECT seq, stream FROM events WHERE partnership_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+
 const CHAIN_HEADS: &str =
     "SELECT partnership_id, seq, hash FROM chain_heads ORDER BY partnership_id";
 
@@ -90,6 +94,15 @@ pub trait EventLog: Send + Sync {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<Link>, StoreError>;
+
+    /// The (seq, stream) of up to `limit` events of a chain after `after_seq`, in order: what
+    /// changed since, without reading the events' content.
+    async fn chain_streams(
+        &self,
+        partnership_id: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError>;
 
     /// Every chain: (partnership id, head seq, head hash), as recorded in `chain_heads`.
     async fn chain_heads(&self) -> Result<Vec<(String, i64, Vec<u8>)>, StoreError>;
@@ -201,6 +214,26 @@ impl<S: SqlStore> EventLog for S {
     ) -> Result<Vec<Link>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         chain::<S::Db>(&mut conn, partnership_id, after_seq, limit).await
+    }
+
+    async fn chain_streams(
+        &self,
+        partnership_id: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let args = [
+            Arg::Text(partnership_id),
+            Arg::Int(after_seq),
+            Arg::Int(limit),
+        ];
+        let rows = self.rows(CHAIN_STREAMS, &args).await?;
+        rows.iter()
+            .map(|r| {
+                let c = Cells::new(r, "events", &["seq"]);
+                Ok((c.int("seq")?, c.text("stream")?))
+            })
+            .collect()
     }
 
     async fn chain_heads(&self) -> Result<Vec<(String, i64, Vec<u8>)>, StoreError> {

@@ -25,7 +25,7 @@ mod configuration;
 mod escalations;
 mod reports;
 
-pub use reports::ReportInputs;
+pub use reports::{REPORT_MEMORY_YEARS, ReportInputs, Warmed};
 
 /// Who did something: a person, or Parley itself (demo data, sweeps).
 #[derive(Clone, Debug, PartialEq, Eq)]

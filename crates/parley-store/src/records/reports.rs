@@ -81,7 +81,60 @@ impl Records {
     }
 }
 
+/// The calendar years a server reads into its report memory as it starts, unless told
+/// otherwise: this year, last year (its annual report) and the year before (what that is
+/// compared with).
+pub const REPORT_MEMORY_YEARS: u16 = 3;
+
+/// What a server read into its report memory for one partnership as it started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warmed {
+    /// The first day held: 1 January of the earliest calendar year held.
+    pub from: Date,
+    /// The escalations held.
+    pub escalations: usize,
+}
+
 impl Records {
+    /// Reads into the report memory (`report_memory.rs`) what the reports of the partnership's
+    /// last `years` calendar years read, the current one included, as it stands at `at`: the
+    /// first report of such a period, or of a month, quarter or financial year within them
+    /// (each compared with the period before it, so the earliest year is the one compared
+    /// with), is then read from memory. For a server as it starts, in the background: a
+    /// report asked for meanwhile waits for the read and shares it. `None` where there is no
+    /// memory (a one-off command), `years` is 0, or the partnership has no procedure yet.
+    pub async fn warm_report_memory(
+        &self,
+        partnership_id: &str,
+        at: Timestamp,
+        years: u16,
+    ) -> Result<Option<Warmed>, StoreError> {
+        let Some(memory) = &self.reports else {
+            return Ok(None);
+        };
+        if years == 0 {
+            return Ok(None);
+        }
+        let (projector, _) = self.configuration(partnership_id, None).await?;
+        let Some(today) = projector.local_today(partnership_id, at) else {
+            return Ok(None);
+        };
+        let out_of_range = || StoreError::Invalid(format!("{years} years before {today}"));
+        let first = today
+            .year()
+            .checked_sub(i16::try_from(years - 1).map_err(|_| out_of_range())?)
+            .ok_or_else(out_of_range)?;
+        let from = Date::new(first, 1, 1).map_err(|_| out_of_range())?;
+        // To the end of next year: a financial year runs to March of the next, and nothing
+        // is raised after today, so the later bound costs nothing.
+        let to = Date::new(today.year().saturating_add(1), 12, 31).map_err(|_| out_of_range())?;
+        let agencies = facts::agency_names(self.store.as_ref(), partnership_id).await?;
+        let escalations = memory
+            .warm(self.store.as_ref(), partnership_id, from, to, agencies)
+            .await?;
+        Ok(Some(Warmed { from, escalations }))
+    }
+
     /// Records, as Parley itself, each report of the partnership's current procedure whose
     /// period has ended by `today` (the last whole month, quarter or year: Dorset §10, "the
     /// previous month") and was not recorded for that period yet: one `report-due` event on

@@ -277,3 +277,82 @@ async fn the_report_memory_reads_what_a_fresh_read_does() {
         same(&records, &afresh, p, year, "after an agency was added").await;
     }
 }
+
+/// A server reads its report memory ahead, as it starts (`Records::warm_report_memory`): the
+/// last three calendar years from 1 January two years back, every row a fresh read of them
+/// gives; the reports of periods within them then come from memory (a row spoilt behind
+/// Parley's back afterwards is not read again) and agree with a fresh read.
+#[tokio::test]
+async fn a_server_reads_its_report_memory_ahead_and_reports_from_it() {
+    use parley_store::records::{REPORT_MEMORY_YEARS, Warmed};
+
+    for db in backends().await {
+        let records = db.records().await;
+        let summary = seed(&records, 40, 29).await;
+        let afresh = db.records().await.without_report_memory();
+        let p = summary.partnerships[0].id.as_str();
+        let at: jiff::Timestamp = "2026-11-20T12:00:00Z".parse().unwrap();
+
+        assert_eq!(afresh.warm_report_memory(p, at, 3).await.unwrap(), None);
+        assert_eq!(records.warm_report_memory(p, at, 0).await.unwrap(), None);
+        let warmed = records
+            .warm_report_memory(p, at, REPORT_MEMORY_YEARS)
+            .await
+            .unwrap();
+        let store = records.store().clone();
+        let held = store
+            .escalation_facts(p, "2024-01-01", "2027-12-31")
+            .await
+            .unwrap();
+        assert_eq!(
+            warmed,
+            Some(Warmed {
+                from: date(2024, 1, 1),
+                escalations: held.len()
+            }),
+            "{:?}",
+            db.backend
+        );
+        assert!(!held.is_empty(), "{:?}: the demo has facts", db.backend);
+
+        // Spoilt behind Parley's back (no event): a fresh read meets it, the memory does not.
+        let spoilt = &held[0].escalation_id;
+        let owner = Owner::connect(&db).await;
+        owner
+            .exec(&format!(
+                "UPDATE escalation_facts SET facts = REPLACE(facts, '\"raised_on\":\"', '\"raised_on\":\"x') WHERE escalation_id = '{spoilt}'"
+            ))
+            .await;
+        let year = Preset::CalendarYear.containing(AS_OF).unwrap();
+        assert!(
+            afresh.report_inputs(p, year).await.is_err(),
+            "{:?}: a fresh read meets the spoilt row",
+            db.backend
+        );
+        let from_memory = records.report_inputs(p, year).await.unwrap().facts;
+        assert!(
+            from_memory.escalations.iter().any(|e| held[0]
+                .facts
+                .contains(&format!("\"reference\":\"{}\"", e.reference))),
+            "{:?}: the report came from memory, the spoilt escalation as it was read",
+            db.backend
+        );
+        // Put right, every period within the years held agrees with a fresh read.
+        owner
+            .exec(&format!(
+                "UPDATE escalation_facts SET facts = REPLACE(facts, '\"raised_on\":\"x', '\"raised_on\":\"') WHERE escalation_id = '{spoilt}'"
+            ))
+            .await;
+        for period in periods() {
+            if period.from() < date(2024, 1, 1) {
+                continue;
+            }
+            assert_eq!(
+                records.report_inputs(p, period).await.unwrap().facts,
+                afresh.report_inputs(p, period).await.unwrap().facts,
+                "{:?}: {period}",
+                db.backend
+            );
+        }
+    }
+}

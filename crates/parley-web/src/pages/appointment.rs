@@ -116,7 +116,7 @@ async fn submit(
             let page = show(&state, &user, &id, chosen, errors).await?;
             Ok(super::invalid(page))
         }
-        Err(ActError::Conflict { seen, current }) => {
+        Err(ActError::Conflict { seen, current, .. }) => {
             errors.add(field::APPOINTEE, svc::conflict(seen, current));
             let page = show(&state, &user, &id, chosen, errors).await?;
             Ok((axum::http::StatusCode::CONFLICT, page).into_response())

@@ -154,7 +154,7 @@ async fn submit(
             errors.push(*e);
             axum::http::StatusCode::UNPROCESSABLE_ENTITY
         }
-        Err(ActError::Conflict { seen, current }) => {
+        Err(ActError::Conflict { seen, current, .. }) => {
             let first = typed.first().map_or("answer", |(k, _)| k.as_str());
             errors.add(svc::field_name(first), esc::conflict_message(seen, current));
             axum::http::StatusCode::CONFLICT

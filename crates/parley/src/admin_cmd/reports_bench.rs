@@ -12,7 +12,11 @@
 //!   period and the one before read from the store, and both periods' figures counted;
 //! - `json`: those figures written as the API's JSON;
 //! - `pdf`: the whole PDF for publication, made from nothing (`figures` and the typst layout);
-//! - `pdf_exact`: the same with exact figures and the lists, as the business team downloads it.
+//! - `pdf_exact`: the same with exact figures and the lists, as the business team downloads it;
+//! - `warm`: what a server reads into its report memory as it starts (`parley serve
+//!   --report-memory-years`, default 3), in the background: after it, the first report of a
+//!   period within those years is made from memory (`figures`), and only a period outside
+//!   them is read afresh (`figures_cold`).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,7 +24,7 @@ use std::time::Instant;
 use clap::Args;
 use jiff::Timestamp;
 use parley_demo::{BulkOptions, seed_bulk};
-use parley_store::records::Records;
+use parley_store::records::{REPORT_MEMORY_YEARS, Records};
 use parley_web::service::reports;
 
 use crate::command::{Failure, Outcome};
@@ -143,6 +147,23 @@ pub(super) async fn bench_reports(args: BenchReportsArgs, url: &str) -> Outcome 
         pdf_exact.push(t.elapsed().as_secs_f64() * 1e3);
         counted.2 = bytes.len();
     }
+    // What a server reads as it starts, in the background.
+    let at = args
+        .today
+        .at(12, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map_err(|e| Failure(e.to_string()))?
+        .timestamp();
+    let (mut warm, mut warmed) = (Vec::new(), 0);
+    for _ in 0..runs {
+        records.forget_reports();
+        let t = Instant::now();
+        let w = records
+            .warm_report_memory(&partnership.id, at, REPORT_MEMORY_YEARS)
+            .await?;
+        warm.push(t.elapsed().as_secs_f64() * 1e3);
+        warmed = w.map_or(0, |w| w.escalations);
+    }
     // The read alone (the store's rows made into facts, afresh), to tell it from the
     // counting.
     let mut reading = Vec::new();
@@ -158,7 +179,7 @@ pub(super) async fn bench_reports(args: BenchReportsArgs, url: &str) -> Outcome 
     }
     let read = read.ok_or_else(|| Failure("no run".to_owned()))?;
     Ok(format!(
-        "bench-reports partnership={} from={} to={} runs={runs} escalations_read={} raised_in_period={} read_ms={:.1} figures_cold_ms={:.1} figures_ms={:.1} json_ms={:.1} json_bytes={} pdf_cold_ms={:.1} pdf_ms={:.1} pdf_bytes={} pdf_exact_ms={:.1} pdf_exact_bytes={}\n",
+        "bench-reports partnership={} from={} to={} runs={runs} escalations_read={} raised_in_period={} read_ms={:.1} figures_cold_ms={:.1} figures_ms={:.1} json_ms={:.1} json_bytes={} pdf_cold_ms={:.1} pdf_ms={:.1} pdf_bytes={} pdf_exact_ms={:.1} pdf_exact_bytes={} warm_years={REPORT_MEMORY_YEARS} warm_ms={:.1} warm_escalations={warmed}\n",
         partnership
             .short_name
             .as_deref()
@@ -177,6 +198,7 @@ pub(super) async fn bench_reports(args: BenchReportsArgs, url: &str) -> Outcome 
         counted.1,
         median(&mut pdf_exact),
         counted.2,
+        median(&mut warm),
     ))
 }
 

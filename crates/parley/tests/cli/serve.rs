@@ -804,3 +804,50 @@ fn sign_ins_are_throttled_by_the_connection_s_address() {
     }
     assert_eq!(server.terminate(), 0);
 }
+
+/// The server reads each partnership's report facts of the last three calendar years into
+/// memory as it starts, in the background, and says so in its log (`--report-memory-years`).
+#[test]
+fn a_server_reads_its_report_memory_ahead_as_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args(["demo", "--escalations", "30", "--listen", "127.0.0.1:0"])
+        .env("PARLEY_DATA_DIR", dir.path())
+        .env("PARLEY_LOG", "info")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("PARLEY_DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let (mut said, mut held) = (String::new(), Vec::new());
+    let first = format!("from={}-01-01", jiff::Zoned::now().year() - 2);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    // Every demo partnership (one for each built-in procedure) is read.
+    while held.len() < 5 && Instant::now() < deadline {
+        let mut line = String::new();
+        if err.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        said.push_str(&line);
+        if line.contains("report memory: read the facts reports need") {
+            assert!(line.contains(&first), "{line}");
+            let n: usize = line
+                .split("escalations=")
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no count in {line}"));
+            held.push(n);
+        }
+    }
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    child.wait().unwrap();
+    assert_eq!(held.len(), 5, "{said}");
+    assert!(
+        held.iter().sum::<usize>() > 0,
+        "the demo's escalations are held: {said}"
+    );
+}

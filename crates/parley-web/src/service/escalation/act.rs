@@ -25,6 +25,12 @@ pub enum ActError {
     Conflict {
         seen: i64,
         current: i64,
+        /// The store refused the append because something was written between this
+        /// attempt's reading of the escalation and its append: reading it again may find
+        /// only the deadline monitor's records there ([`super::retrying`]). `false` when the
+        /// reading itself found another's change after `seen` ([`super::Loaded::based_on`]):
+        /// final.
+        raced: bool,
     },
     /// The input, or the state machine, refuses it: the error's field is the form's input at
     /// fault (its id on the page; [`field::api_member`] names it for the API).
@@ -47,7 +53,7 @@ impl ActError {
     /// The error as the API reports it: a refusal names the request's member.
     pub fn into_app_error(self) -> AppError {
         match self {
-            ActError::Conflict { seen, current } => {
+            ActError::Conflict { seen, current, .. } => {
                 AppError::Conflict(conflict_message(seen, current))
             }
             ActError::Invalid(e) => AppError::Invalid(vec![FieldError {
@@ -594,6 +600,7 @@ pub(crate) fn refused(e: StoreError, field: impl FnOnce(&TransitionError) -> Str
         } => ActError::Conflict {
             seen: expected,
             current: actual,
+            raced: true,
         },
         StoreError::Project(ProjectError::Transition(t)) => {
             ActError::invalid(&field(&t), sentence(&t.to_string()))

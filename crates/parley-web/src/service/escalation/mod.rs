@@ -120,15 +120,20 @@ impl Loaded {
         if monitor_only {
             Ok(current)
         } else {
-            Err(ActError::Conflict { seen, current })
+            Err(ActError::Conflict {
+                seen,
+                current,
+                raced: false,
+            })
         }
     }
 }
 
-/// Runs `attempt` again while it ends in a conflict, three times in all at most: the deadline
-/// monitor may record a reminder between an attempt's reading of the escalation and its
-/// append, and the next attempt, reading it again, goes on past it ([`Loaded::based_on`]).
-/// Another person's change is the same conflict each time.
+/// Runs `attempt` again while the store refuses its append for a write that came between its
+/// reading of the escalation and the append, three times in all at most: that write may be
+/// the deadline monitor's reminder, which the next attempt, reading it again, goes on past
+/// ([`Loaded::based_on`]). A conflict the reading itself found (another person's change after
+/// the version the person saw) is final, and returned at once.
 pub(crate) async fn retrying<F, Fut>(mut attempt: F) -> Result<i64, ActError>
 where
     F: FnMut() -> Fut,
@@ -138,7 +143,7 @@ where
     let mut tried = 1;
     loop {
         match attempt().await {
-            Err(ActError::Conflict { .. }) if tried < ATTEMPTS => tried += 1,
+            Err(ActError::Conflict { raced: true, .. }) if tried < ATTEMPTS => tried += 1,
             done => return done,
         }
     }

@@ -403,3 +403,62 @@ fn api_actions_read_as_documented() {
         assert_eq!(ActionKind::parse(k.as_str()), Some(k));
     }
 }
+
+/// How many times `retrying` runs an attempt that always ends in the given conflict.
+async fn attempts_at(raced: bool) -> (usize, Result<i64, ActError>) {
+    let calls = std::cell::Cell::new(0);
+    let out = retrying(|| {
+        calls.set(calls.get() + 1);
+        async move {
+            Err(ActError::Conflict {
+                seen: 3,
+                current: 4,
+                raced,
+            })
+        }
+    })
+    .await;
+    (calls.get(), out)
+}
+
+#[tokio::test]
+async fn a_raced_append_is_tried_again_and_anothers_change_is_final() {
+    let (calls, out) = attempts_at(true).await;
+    assert_eq!(
+        calls, 3,
+        "a write between the read and the append: read again"
+    );
+    assert!(matches!(out, Err(ActError::Conflict { raced: true, .. })));
+    let (calls, out) = attempts_at(false).await;
+    assert_eq!(
+        calls, 1,
+        "another person's change seen on reading: no second read"
+    );
+    assert!(matches!(
+        out,
+        Err(ActError::Conflict {
+            seen: 3,
+            current: 4,
+            raced: false
+        })
+    ));
+    // A success after a raced attempt is the success.
+    let calls = std::cell::Cell::new(0);
+    let out = retrying(|| {
+        calls.set(calls.get() + 1);
+        let n = calls.get();
+        async move {
+            if n == 1 {
+                Err(ActError::Conflict {
+                    seen: 3,
+                    current: 4,
+                    raced: true,
+                })
+            } else {
+                Ok(5)
+            }
+        }
+    })
+    .await;
+    assert_eq!((calls.get(), out.ok()), (2, Some(5)));
+}
