@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use jiff::Timestamp;
 use parley_store::records::Records;
+use parley_web::service::reports::json::Lines;
 use parley_web::service::reports::own::{self, OwnReport};
 use parley_web::service::reports::{self, Report};
 
@@ -95,7 +96,7 @@ pub(crate) async fn run(args: ReportArgs, ctx: Ctx) -> Outcome {
         .map_err(|e| Failure(e.to_string()))?;
     let bytes = match args.format {
         ReportFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&reports::json::of(&report))?;
+            let mut text = serde_json::to_string_pretty(&reports::json::of(&report, Lines::ALL))?;
             text.push('\n');
             text.into_bytes()
         }
@@ -210,7 +211,7 @@ async fn procedure_report(
         .map_err(|e| Failure(e.to_string()))?;
     let bytes = match args.format {
         ReportFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&own::json(&report))?;
+            let mut text = serde_json::to_string_pretty(&own::json(&report, Lines::ALL))?;
             text.push('\n');
             text.into_bytes()
         }

@@ -75,6 +75,12 @@ pub(crate) struct OwnQuery {
     from: Option<String>,
     /// The last day, `YYYY-MM-DD`, on or after `from`.
     to: Option<String>,
+    /// The JSON of a report of figures: lines of each list left out from its start
+    /// (default 0). The CSV gives every line.
+    offset: Option<u64>,
+    /// The JSON of a report of figures: the most lines of each list given, 1 to 5000
+    /// (default 500).
+    limit: Option<u64>,
 }
 
 /// The reports the partnership's procedure calls for (`[[report]]`), each with the last
@@ -127,7 +133,7 @@ async fn load(
         (status = 401, body = Problem),
         (status = 403, body = Problem, description = "Not in the partnership business team or an administrator"),
         (status = 404, body = Problem, description = "The procedure calls for no such report"),
-        (status = 422, body = Problem, description = "A date that is not YYYY-MM-DD, or a period that ends before it starts")
+        (status = 422, body = Problem, description = "A date that is not YYYY-MM-DD, a period that ends before it starts, or a limit outside 1 to 5000")
     ),
     security(("token" = [])))]
 async fn one(
@@ -136,8 +142,9 @@ async fn one(
     Path(report): Path<String>,
     ApiQuery(q): ApiQuery<OwnQuery>,
 ) -> Result<Response, AppError> {
+    let part = super::reports::lines_of(q.offset, q.limit)?;
     let r = load(&state, &user, &report, &q).await?;
-    Ok(Json(own::json(&r)).into_response())
+    Ok(Json(own::json(&r, part)).into_response())
 }
 
 /// A report the procedure calls for as CSV (UTF-8, a header row of the column names shown,

@@ -21,8 +21,8 @@ use crate::error::FieldError;
 use crate::route::{Route, Rule, route};
 use crate::service::Context;
 use crate::service::reports::json::{
-    PeriodReport, ReportCount, ReportDeadline, ReportFigures, ReportLearning, ReportMatrix,
-    ReportMonth, ReportNamed, ReportOpen, ReportOpenLine, ReportPeriod, ReportSpread,
+    Lines, PeriodReport, ReportCount, ReportDeadline, ReportFigures, ReportLearning, ReportLines,
+    ReportMatrix, ReportMonth, ReportNamed, ReportOpen, ReportOpenLine, ReportPeriod, ReportSpread,
 };
 use crate::service::reports::{self, Report};
 
@@ -52,7 +52,8 @@ pub fn routes() -> Vec<Route> {
         ReportSpread,
         ReportOpen,
         ReportOpenLine,
-        ReportLearning
+        ReportLearning,
+        ReportLines
     ))
 )]
 struct Doc;
@@ -71,6 +72,34 @@ pub(crate) struct PeriodQuery {
     from: String,
     /// The last day, `YYYY-MM-DD`, on or after `from`.
     to: String,
+    /// Lines of each list (`open_at_end.lines`, `learning`) left out from its start
+    /// (default 0): with `limit`, a page of them.
+    offset: Option<u64>,
+    /// The most lines of each list given, 1 to 5000 (default 500).
+    limit: Option<u64>,
+}
+
+/// The part of a report's lists a request asks for, or the 422 problem naming the parameter.
+pub(crate) fn lines_of(offset: Option<u64>, limit: Option<u64>) -> Result<Lines, AppError> {
+    let limit = match limit {
+        None => Lines::DEFAULT_LIMIT,
+        Some(n) => usize::try_from(n)
+            .ok()
+            .filter(|n| (1..=Lines::MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                FieldError::coded(
+                    "limit",
+                    "out-of-range",
+                    format!("limit must be from 1 to {}", Lines::MAX_LIMIT),
+                )
+            })?,
+    };
+    let offset = usize::try_from(offset.unwrap_or(0))
+        .map_err(|_| FieldError::coded("offset", "out-of-range", "offset is too large"))?;
+    Ok(Lines {
+        offset,
+        limit: Some(limit),
+    })
 }
 
 /// A table of a period's report.
@@ -130,14 +159,16 @@ pub(crate) fn download(content_type: &'static str, name: &str, body: Vec<u8>) ->
 /// The exact figures of a period and of the period of the same length before it: raised by
 /// route, category and agency, the agencies' matrix, the highest stage, deadlines met and
 /// missed, outcomes, time to close, what was open at the end, meetings, referrals,
-/// compliments and the learning log. No child's details.
+/// compliments and the learning log. No child's details. The two lists (what was open at
+/// the end, the learning log) come a page at a time (`offset`, `limit`); their counts are
+/// the whole.
 #[utoipa::path(get, path = "/api/reports", tag = "reports",
     params(PeriodQuery),
     responses(
         (status = 200, body = PeriodReport),
         (status = 401, body = Problem),
         (status = 403, body = Problem, description = "Not in the partnership business team or an administrator"),
-        (status = 422, body = Problem, description = "A date that is not YYYY-MM-DD, or a period that ends before it starts")
+        (status = 422, body = Problem, description = "A date that is not YYYY-MM-DD, a period that ends before it starts, or a limit outside 1 to 5000")
     ),
     security(("token" = [])))]
 async fn figures(
@@ -145,8 +176,9 @@ async fn figures(
     user: CurrentUser,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Response, AppError> {
+    let part = lines_of(q.offset, q.limit)?;
     let report = load(&state, &user, &q.from, &q.to).await?;
-    Ok(Json(reports::json::of(&report)).into_response())
+    Ok(Json(reports::json::of(&report, part)).into_response())
 }
 
 /// One table of a period's report as CSV (UTF-8, a header row of the column names shown, ISO

@@ -104,12 +104,61 @@ async fn the_reports_page_and_api_for_the_business_team_and_administrators() {
             f["learning"].as_array().unwrap().len() as u64,
             want.learning
         );
+        assert_eq!(f["learning_count"].as_u64(), Some(want.learning));
         assert_eq!(f["meetings"].as_u64(), Some(want.meetings));
         assert_eq!(v["exact"], true);
         assert!(!r.body.contains(MARKER_PREFIX));
         raised += want.raised;
     }
     assert!(raised > 0, "the demo must have something to count");
+
+    // The lists a page at a time: the pages, put together, are the whole list, in order,
+    // and the counts are the whole whatever the page.
+    let year = "from=2026-04-01&to=2027-03-31";
+    let whole = h
+        .get(&format!("/api/reports?{year}&limit=5000"), &team)
+        .await
+        .json();
+    for list in ["learning", "open"] {
+        let of = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+            let f = &v["current"];
+            let lines = match list {
+                "learning" => &f["learning"],
+                _ => &f["open_at_end"]["lines"],
+            };
+            lines.as_array().unwrap().clone()
+        };
+        let all = of(&whole);
+        assert!(all.len() > 3, "{list}: the demo's year has lines to page");
+        let mut paged = Vec::new();
+        for offset in (0..all.len() + 3).step_by(3) {
+            let r = h
+                .get(
+                    &format!("/api/reports?{year}&offset={offset}&limit=3"),
+                    &team,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let v = r.json();
+            assert_eq!(v["lines"]["offset"].as_u64(), Some(offset as u64));
+            assert_eq!(v["lines"]["limit"].as_u64(), Some(3));
+            assert_eq!(
+                v["current"]["learning_count"],
+                whole["current"]["learning_count"]
+            );
+            assert_eq!(
+                v["current"]["open_at_end"]["count"],
+                whole["current"]["open_at_end"]["count"]
+            );
+            let page = of(&v);
+            assert!(page.len() <= 3, "{list} {offset}");
+            paged.extend(page);
+        }
+        assert_eq!(paged, all, "{list}: the pages make the whole");
+    }
+    // Without a limit, a page of 500.
+    let r = h.get(&format!("/api/reports?{year}"), &team).await.json();
+    assert_eq!(r["lines"]["limit"].as_u64(), Some(500));
 
     // Bad dates and unknown parameters: the one 422 problem shape, naming the field.
     for (query, field, code) in [
@@ -131,6 +180,24 @@ async fn the_reports_page_and_api_for_the_business_team_and_administrators() {
             assert_eq!(v["errors"][0]["field"], field, "{query}: {v}");
             assert_eq!(v["errors"][0]["code"], code, "{query}: {v}");
         }
+    }
+    // A page outside 1 to 5000 lines, or not a number: the same problem, naming it.
+    for (query, field, code) in [
+        ("limit=0", "limit", "out-of-range"),
+        ("limit=5001", "limit", "out-of-range"),
+        ("limit=many", "limit", "wrong-type"),
+        ("offset=-1", "offset", "wrong-type"),
+    ] {
+        let r = h
+            .get(
+                &format!("/api/reports?from=2026-03-01&to=2026-03-31&{query}"),
+                &team,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let v = r.json();
+        assert_eq!(v["errors"][0]["field"], field, "{query}: {v}");
+        assert_eq!(v["errors"][0]["code"], code, "{query}: {v}");
     }
 
     // CSV: a header row of the column names shown; published counts suppressed; the lists

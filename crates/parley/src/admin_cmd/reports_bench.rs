@@ -124,7 +124,7 @@ pub(super) async fn bench_reports(args: BenchReportsArgs, url: &str) -> Outcome 
         let report = make().await.map_err(fail)?;
         figures.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
-        let text = serde_json::to_string(&reports::json::of(&report))?;
+        let text = serde_json::to_string(&reports::json::of(&report, reports::json::Lines::ALL))?;
         json.push(t.elapsed().as_secs_f64() * 1e3);
         counted.0 = report.current.raised;
         counted.3 = text.len();

@@ -10,6 +10,36 @@ use serde::Serialize;
 
 use super::Report;
 
+/// Which part of a report's two lists (what was open at the end, and the learning log) the
+/// JSON holds, in each period: a year's report over a big partnership lists a hundred
+/// thousand lines, which a client reads a page at a time. The counts are always the whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lines {
+    /// Lines left out from the start of each list.
+    pub offset: usize,
+    /// The most lines of each list; `None` for all of them.
+    pub limit: Option<usize>,
+}
+
+impl Lines {
+    /// Every line (`parley report --format json`: a file, made once).
+    pub const ALL: Lines = Lines {
+        offset: 0,
+        limit: None,
+    };
+    /// The API's page when the request names none.
+    pub const DEFAULT_LIMIT: usize = 500;
+    /// The API's largest page.
+    pub const MAX_LIMIT: usize = 5000;
+
+    fn take<T>(self, lines: impl Iterator<Item = T>) -> Vec<T> {
+        lines
+            .skip(self.offset)
+            .take(self.limit.unwrap_or(usize::MAX))
+            .collect()
+    }
+}
+
 /// A period report.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PeriodReport {
@@ -20,6 +50,9 @@ pub struct PeriodReport {
     /// Always `true`: the API gives exact figures, small numbers included. The PDF and CSV
     /// "for publication" suppress them.
     pub exact: bool,
+    /// The part of each period's lists (`open_at_end.lines`, `learning`) given here; their
+    /// whole lengths are `open_at_end.count` and `learning_count`.
+    pub lines: ReportLines,
     pub current: ReportFigures,
     /// The period of the same length just before, for comparison.
     pub previous: ReportFigures,
@@ -56,8 +89,19 @@ pub struct ReportFigures {
     pub meetings: u64,
     pub referrals: u64,
     pub compliments: u64,
-    /// The learning recorded in the period, by category, then pair of agencies.
+    /// How many pieces of learning were recorded in the period (the whole of `learning`).
+    pub learning_count: u64,
+    /// The learning recorded in the period, by category, then pair of agencies: the part
+    /// of it that `lines` names.
     pub learning: Vec<ReportLearning>,
+}
+
+/// The part of each list given: from line `offset` (0 the first), at most `limit` lines
+/// (`null`: all of them).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ReportLines {
+    pub offset: u64,
+    pub limit: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -133,7 +177,8 @@ pub struct ReportOpen {
     /// How long they had been open, in bands of working days.
     pub by_band: Vec<ReportCount>,
     pub how_long: Option<ReportSpread>,
-    /// Longest open first.
+    /// Longest open first: the part of them that the report's `lines` names (`count` is
+    /// the whole).
     pub lines: Vec<ReportOpenLine>,
 }
 
@@ -222,7 +267,7 @@ pub fn period(p: &Period) -> ReportPeriod {
     }
 }
 
-fn figures(report: &Report, f: &Figures) -> ReportFigures {
+fn figures(report: &Report, f: &Figures, part: Lines) -> ReportFigures {
     let stage = |s: &parley_core::StageNumber| (s.get().to_string(), report.stage_name(*s));
     let outcome = |o: &parley_report::figures::Outcome| ReportNamed {
         id: o.as_str().to_owned(),
@@ -274,56 +319,57 @@ fn figures(report: &Report, f: &Figures) -> ReportFigures {
                 (format!("{b:?}"), b.label().to_owned())
             }),
             how_long: spread(f.open_at_end.how_long.as_ref()),
-            lines: f
-                .open_at_end
-                .lines
-                .iter()
-                .map(|l| ReportOpenLine {
-                    reference: l.reference.clone(),
-                    route: l.route.as_str().to_owned(),
-                    category: named(&l.category),
-                    raising_agency: named(&l.raising_agency),
-                    receiving_agency: named(&l.receiving_agency),
-                    raised_on: l.raised_on.to_string(),
-                    stage: l.stage.get(),
-                    stage_name: report.stage_name(l.stage),
-                    working_days_open: l.working_days_open,
-                    overdue: l.overdue,
-                })
-                .collect(),
+            lines: part.take(f.open_at_end.lines.iter().map(|l| ReportOpenLine {
+                reference: l.reference.clone(),
+                route: l.route.as_str().to_owned(),
+                category: named(&l.category),
+                raising_agency: named(&l.raising_agency),
+                receiving_agency: named(&l.receiving_agency),
+                raised_on: l.raised_on.to_string(),
+                stage: l.stage.get(),
+                stage_name: report.stage_name(l.stage),
+                working_days_open: l.working_days_open,
+                overdue: l.overdue,
+            })),
         },
         meetings: f.meetings,
         referrals: f.referrals,
         compliments: f.compliments,
-        learning: f
+        learning_count: f
             .learning
             .iter()
-            .flat_map(|g| {
-                g.pairs.iter().flat_map(move |p| {
-                    p.lines.iter().map(move |l| ReportLearning {
-                        category: named(&g.category),
-                        raising_agency: named(&p.raising_agency),
-                        receiving_agency: named(&p.receiving_agency),
-                        reference: l.reference.to_string(),
-                        stage: l.stage.get(),
-                        stage_name: report.stage_name(l.stage),
-                        recorded_on: l.recorded_on.to_string(),
-                        label: l.label.to_string(),
-                        text: l.text.to_string(),
-                    })
+            .flat_map(|g| g.pairs.iter().map(|p| p.lines.len() as u64))
+            .sum(),
+        learning: part.take(f.learning.iter().flat_map(|g| {
+            g.pairs.iter().flat_map(move |p| {
+                p.lines.iter().map(move |l| ReportLearning {
+                    category: named(&g.category),
+                    raising_agency: named(&p.raising_agency),
+                    receiving_agency: named(&p.receiving_agency),
+                    reference: l.reference.to_string(),
+                    stage: l.stage.get(),
+                    stage_name: report.stage_name(l.stage),
+                    recorded_on: l.recorded_on.to_string(),
+                    label: l.label.to_string(),
+                    text: l.text.to_string(),
                 })
             })
-            .collect(),
+        })),
     }
 }
 
-/// The report as the API and `parley report --format json` give it.
-pub fn of(report: &Report) -> PeriodReport {
+/// The report as the API and `parley report --format json` give it, with the `part` of its
+/// lists.
+pub fn of(report: &Report, part: Lines) -> PeriodReport {
     PeriodReport {
         partnership: report.partnership.clone(),
         as_of: report.as_of.to_string(),
         exact: true,
-        current: figures(report, &report.current),
-        previous: figures(report, &report.previous),
+        lines: ReportLines {
+            offset: part.offset as u64,
+            limit: part.limit.map(|l| l as u64),
+        },
+        current: figures(report, &report.current, part),
+        previous: figures(report, &report.previous, part),
     }
 }

@@ -265,8 +265,8 @@ fn named(n: &parley_report::figures::Named) -> ReportNamed {
     }
 }
 
-/// The report as JSON.
-pub fn json(report: &OwnReport) -> ProcedureReport {
+/// The report as JSON; a report of figures with the `part` of its lists.
+pub fn json(report: &OwnReport, part: super::json::Lines) -> ProcedureReport {
     let stage = |n: parley_core::StageNumber, on: Date| ReachedStage {
         stage: n.get(),
         name: report.stage_name(n),
@@ -300,7 +300,7 @@ pub fn json(report: &OwnReport) -> ProcedureReport {
             ),
             None,
         ),
-        Body::Figures(r) => (None, Some(super::json::of(r))),
+        Body::Figures(r) => (None, Some(super::json::of(r, part))),
     };
     let due = due_period(report.spec.every, report.as_of).unwrap_or(report.period);
     ProcedureReport {
