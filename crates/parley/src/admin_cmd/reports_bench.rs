@@ -10,7 +10,8 @@
 //! - `read`: the part of `figures` that reads the facts from the store;
 //! - `figures`: the report as `GET /api/reports` makes it (`reports::make`): the facts of the
 //!   period and the one before read from the store, and both periods' figures counted;
-//! - `json`: those figures written as the API's JSON;
+//! - `json`: those figures written as the API's JSON (the lists a page of 500 lines);
+//! - `json_all`: the same with every line of the lists (`parley report --format json`);
 //! - `pdf`: the whole PDF for publication, made from nothing (`figures` and the typst layout);
 //! - `pdf_exact`: the same with exact figures and the lists, as the business team downloads it;
 //! - `warm`: what a server reads into its report memory as it starts (`parley serve
@@ -26,6 +27,13 @@ use jiff::Timestamp;
 use parley_demo::{BulkOptions, seed_bulk};
 use parley_store::records::{REPORT_MEMORY_YEARS, Records};
 use parley_web::service::reports;
+use parley_web::service::reports::json::Lines;
+
+/// The lists as `GET /api/reports` gives them unless asked otherwise.
+const API_PAGE: Lines = Lines {
+    offset: 0,
+    limit: Some(Lines::DEFAULT_LIMIT),
+};
 
 use crate::command::{Failure, Outcome};
 
@@ -109,9 +117,9 @@ pub(super) async fn bench_reports(args: BenchReportsArgs, url: &str) -> Outcome 
     // Each run: the report read afresh ("cold": the process's report memory forgotten), then
     // again from memory brought up to date ("warm": `report_memory.rs`), as the business
     // team's page, PDF and CSV of one period are made one after another.
-    let (mut cold, mut figures, mut json) = (vec![], vec![], vec![]);
+    let (mut cold, mut figures, mut json, mut json_all) = (vec![], vec![], vec![], vec![]);
     let (mut pdf_cold, mut pdf, mut pdf_exact) = (vec![], vec![], vec![]);
-    let mut counted = (0, 0, 0, 0);
+    let mut counted = (0, 0, 0, 0, 0);
     let fail = |e: parley_web::error::AppError| Failure(e.to_string());
     let make = || reports::make(&records, partnership, period, args.today);
     for _ in 0..runs {
@@ -123,9 +131,15 @@ pub(super) async fn bench_reports(args: BenchReportsArgs, url: &str) -> Outcome 
         let t = Instant::now();
         let report = make().await.map_err(fail)?;
         figures.push(t.elapsed().as_secs_f64() * 1e3);
+        // The API's JSON (its lists a page of the default length), then the CLI's (every
+        // line).
         let t = Instant::now();
-        let text = serde_json::to_string(&reports::json::of(&report, reports::json::Lines::ALL))?;
+        let text = serde_json::to_string(&reports::json::of(&report, API_PAGE))?;
         json.push(t.elapsed().as_secs_f64() * 1e3);
+        counted.4 = text.len();
+        let t = Instant::now();
+        let text = serde_json::to_string(&reports::json::of(&report, Lines::ALL))?;
+        json_all.push(t.elapsed().as_secs_f64() * 1e3);
         counted.0 = report.current.raised;
         counted.3 = text.len();
 
@@ -179,7 +193,7 @@ pub(super) async fn bench_reports(args: BenchReportsArgs, url: &str) -> Outcome 
     }
     let read = read.ok_or_else(|| Failure("no run".to_owned()))?;
     Ok(format!(
-        "bench-reports partnership={} from={} to={} runs={runs} escalations_read={} raised_in_period={} read_ms={:.1} figures_cold_ms={:.1} figures_ms={:.1} json_ms={:.1} json_bytes={} pdf_cold_ms={:.1} pdf_ms={:.1} pdf_bytes={} pdf_exact_ms={:.1} pdf_exact_bytes={} warm_years={REPORT_MEMORY_YEARS} warm_ms={:.1} warm_escalations={warmed}\n",
+        "bench-reports partnership={} from={} to={} runs={runs} escalations_read={} raised_in_period={} read_ms={:.1} figures_cold_ms={:.1} figures_ms={:.1} json_ms={:.1} json_bytes={} json_all_ms={:.1} json_all_bytes={} pdf_cold_ms={:.1} pdf_ms={:.1} pdf_bytes={} pdf_exact_ms={:.1} pdf_exact_bytes={} warm_years={REPORT_MEMORY_YEARS} warm_ms={:.1} warm_escalations={warmed}\n",
         partnership
             .short_name
             .as_deref()
@@ -192,6 +206,8 @@ pub(super) async fn bench_reports(args: BenchReportsArgs, url: &str) -> Outcome 
         median(&mut cold),
         median(&mut figures),
         median(&mut json),
+        counted.4,
+        median(&mut json_all),
         counted.3,
         median(&mut pdf_cold),
         median(&mut pdf),
